@@ -1,0 +1,86 @@
+"""Persistent embedding cache in the store's `embeddings` table, keyed by (model, text hash).
+
+The model column holds `<encoder.model_id>:<prompt>` because e5 vectors of the same text differ
+with the "query: "/"passage: " prefix. Nothing is embedded twice across runs.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from textlens.document import content_hash
+from textlens.embeddings.base import PROMPTS, Encoder, Prompt
+
+if TYPE_CHECKING:
+    from textlens.store import Corpus
+
+_CHUNK = 500  # SQLite host parameters per query stay well under the limit
+
+
+def cache_key(encoder: Encoder, prompt: Prompt) -> str:
+    return f"{encoder.model_id}:{prompt}"
+
+
+def _lookup(corpus: "Corpus", model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
+    found: dict[str, np.ndarray] = {}
+    for i in range(0, len(hashes), _CHUNK):
+        part = hashes[i : i + _CHUNK]
+        marks = ",".join("?" * len(part))
+        rows = corpus.conn.execute(
+            f"SELECT text_hash, dim, vector FROM embeddings WHERE model=? AND text_hash IN ({marks})",
+            [model, *part],
+        )
+        for h, d, blob in rows:
+            if d == dim and len(blob) == 4 * dim:
+                found[h] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def encode_cached(
+    corpus: "Corpus",
+    texts: Sequence[str],
+    encoder: Encoder | None = None,
+    prompt: Prompt = "query",
+    batch_size: int = 64,
+) -> np.ndarray:
+    """`encoder.encode(texts, prompt)` that reads/writes the store's cache; same rows, same order.
+
+    Texts already in the cache (same model, prompt and text) are not re-encoded; duplicates within
+    `texts` are encoded once. A read-only store is used for lookups only.
+    """
+    from textlens.embeddings import get_encoder
+
+    if isinstance(texts, str):
+        raise TypeError("encode_cached() takes a sequence of texts, not one string: wrap it in a list")
+    if prompt not in PROMPTS:
+        raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
+    enc = encoder if encoder is not None else get_encoder()
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, enc.dim), dtype=np.float32)
+    model = cache_key(enc, prompt)
+    hashes = [content_hash(t) for t in texts]
+    unique = list(dict.fromkeys(hashes))
+    found = _lookup(corpus, model, unique, enc.dim)
+    missing_hashes = [h for h in unique if h not in found]
+    if missing_hashes:
+        first_text = {}
+        for h, t in zip(hashes, texts):
+            first_text.setdefault(h, t)
+        new = enc.encode([first_text[h] for h in missing_hashes], prompt=prompt, batch_size=batch_size)
+        if not corpus.readonly:
+            with corpus.transaction() as c:
+                c.executemany(
+                    "INSERT OR REPLACE INTO embeddings(model, text_hash, dim, vector) VALUES (?,?,?,?)",
+                    [(model, h, enc.dim, v.tobytes()) for h, v in zip(missing_hashes, new)],
+                )
+        found.update(zip(missing_hashes, new))
+    return np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)
+
+
+def cached_count(corpus: "Corpus", encoder: Encoder, prompt: Prompt = "query") -> int:
+    """How many vectors the store holds for this encoder and prompt."""
+    row = corpus.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (cache_key(encoder, prompt),))
+    return int(row.fetchone()[0])
