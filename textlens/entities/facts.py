@@ -1,0 +1,441 @@
+"""Studies, figures and quotes: who measured what, the numbers stated, who said what.
+
+Rules over the resolved entities of a Doc and its sentences. A study unnamed in the text is named by
+its authors ("étude TNS Sofres pour Easynet"); its authors are retyped RESEARCH_FIRM when the KB says
+they sign studies (Steria) or when nothing else is known of them.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import TYPE_CHECKING
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from textlens.entities import lexicon as lx
+from textlens.entities.components import ORG_TYPES, SPAN_KEY
+from textlens.entities.kb import fold, load_kb
+from textlens.entities.records import Figure, Quote, Study
+
+if TYPE_CHECKING:
+    from textlens.entities.kb import KnowledgeBase
+
+# ---------------------------------------------------------------------------------------------------------
+# sentences
+# ---------------------------------------------------------------------------------------------------------
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """Character bounds of the sentences: the passages given by the caller, else the segmenter's."""
+    given = doc._.passages
+    if given:
+        return [(a, b) for a, b in given]
+    from textlens.analysis.segment import split_passages
+
+    return [(p.start, p.end) for p in split_passages("", doc.text)]
+
+
+class Sentences:
+    def __init__(self, bounds: list[tuple[int, int]]):
+        self.bounds = sorted(bounds)
+        self.starts = [a for a, _ in self.bounds]
+
+    def index(self, char: int) -> int:
+        i = bisect_right(self.starts, char) - 1
+        return max(i, 0)
+
+    def bound(self, char: int) -> tuple[int, int]:
+        if not self.bounds:
+            return (0, 0)
+        return self.bounds[self.index(char)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# studies
+# ---------------------------------------------------------------------------------------------------------
+_STUDY_NOUNS = {"etude": "étude", "etudes": "étude", "enquete": "enquête", "enquetes": "enquête", "sondage": "sondage",
+                "sondages": "sondage", "barometre": "baromètre", "observatoire": "observatoire", "rapport": "rapport",
+                "classement": "classement", "palmares": "palmarès", "panel": "panel"}
+_NUMBER_WORDS = r"(?:\d[\d\s.,]*|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingt|trente|quarante|cinquante|soixante|cent|mille|plusieurs|[a-zé]+-(?:sept|huit|neuf))"
+_SCOPE = re.compile(
+    rf"\b(?:dans|sur|auprès d[e']|aupres d[e']|en|parmi)\s*(?:les\s+)?({_NUMBER_WORDS}\s+(?:\w+\s+)?(?:pays|personnes|français|francais|consommateurs|salariés|salaries|entreprises|répondants|repondants|individus|internautes|clients|centres|dirigeants|décideurs|decideurs|responsables|marchés|marches|villes|sites|secteurs|européens|europeens|conseillers|agents|managers))\b",
+    re.IGNORECASE,
+)
+_SCOPE_ADJ = re.compile(r"\b(internationale?s?|européenne?s?|europeenne?s?|mondiale?s?|nationale?s?)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+
+
+def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "KnowledgeBase") -> tuple[list[Study], list[Span]]:
+    """Studies of the document and the STUDY spans to add (unnamed studies named by their authors)."""
+    by_start = {sp.start: sp for sp in spans}
+    studies: list[Study] = []
+    new_spans: list[Span] = []
+    seen: set[str] = set()
+    n = len(doc)
+    folds = [fold(t.text) for t in doc]
+    for i, f in enumerate(folds):
+        noun = _STUDY_NOUNS.get(f)
+        verb = f in {"etudie", "etudiee", "etudies", "etudiees"}
+        named = by_start.get(i) if by_start.get(i) is not None and by_start[i]._.etype == "STUDY" else None
+        if named is None and noun is None and not verb:
+            continue
+        if named is None and _inside(i, spans):
+            continue  # "Baromètre" inside a KB study name is handled by that name
+        j = (named.end if named is not None else i + 1)
+        authors: list[Span] = []
+        sponsors: list[Span] = []
+        direct = False
+        # "étude Ipsos/Steria", "étude Aspect Software": authors right after the noun
+        k = j
+        if named is None and not verb:
+            k = _skip_adjectives(doc, k, folds, by_start)
+            if k < n and k in by_start and by_start[k]._.etype in ORG_TYPES + ("LOCATION", "PERSON") and k == j:
+                authors, k = _entity_list(doc, k, by_start, folds)
+                direct = bool(authors)
+        # "réalisée par KPMG pour le syndicat SP2C", "étudié par TNS Sofres pour Easynet", "de l'institut X"
+        window_end = min(n, k + 12)
+        m = k
+        while m < window_end and not doc[m].is_space and doc[m].text not in {".", ";", "!", "?", "«", "»"}:
+            fm = folds[m]
+            if fm == "par" and not authors and (verb or folds[m - 1] in lx.STUDY_VERBS or m == k or _all_adjectives(doc, k, m)):
+                p = _skip_to_entity(doc, m + 1, folds, by_start)
+                if p is not None:
+                    authors, m = _entity_list(doc, p, by_start, folds)
+                    continue
+            if fm in {"de", "du", "d'", "des"} and not authors and m == k and not verb and named is None:
+                p = _skip_to_entity(doc, m + 1, folds, by_start, max_skip=3)
+                if p is not None and by_start[p]._.etype in ORG_TYPES:
+                    authors, m = _entity_list(doc, p, by_start, folds)
+                    continue
+            if fm == "pour" and not sponsors:
+                p = _skip_to_entity(doc, m + 1, folds, by_start)
+                if p is not None and by_start[p]._.etype in ORG_TYPES:
+                    sponsors, m = _entity_list(doc, p, by_start, folds)
+                    continue
+            if m in by_start and authors and not sponsors and by_start[m]._.etype in ORG_TYPES and fm != "pour":
+                break
+            m += 1
+        if named is None and not authors:
+            continue
+        a, b = sents.bound(doc[i].idx)
+        sentence = doc.text[a:b]
+        word = "étude" if verb else (noun or "étude")
+        author_names = [sp._.canonical for sp in authors]
+        sponsor_names = [sp._.canonical for sp in sponsors]
+        if named is not None:
+            name = named._.canonical
+        else:
+            name = f"{word} {'/'.join(author_names)}"
+            if sponsor_names and not direct:
+                name += " pour " + "/".join(sponsor_names)
+        scope = _scope(sentence, doc.text[doc[i].idx : b])
+        year = _study_year(sentence, doc._.year)
+        key = fold(name)
+        if key not in seen:
+            seen.add(key)
+            studies.append(Study(name, author_names, sponsor_names, year, scope, sentence.strip(), doc[i].idx, doc[i].idx + len(doc[i].text)))
+        else:
+            for st in studies:
+                if fold(st.name) == key:
+                    st.conducted_by = st.conducted_by or author_names
+                    st.commissioned_by = st.commissioned_by or sponsor_names
+        if named is None:
+            end = max([sp.end for sp in authors + (sponsors if not direct else [])] + [i + 1])
+            sp = Span(doc, i, end, label="STUDY")
+            sp._.canonical = name
+            sp._.etype = "STUDY"
+            sp._.esource = "study"
+            new_spans.append(sp)
+        for sp in authors:
+            kbe = kb.entities.get(sp._.canonical)
+            if kbe is not None and kbe.study_author:
+                sp._.etype = kbe.study_author
+            elif (kbe is None or sp._.esource != "kb") and sp._.etype in ("COMPANY", "LOCATION", "MEDIA"):
+                sp._.etype = "RESEARCH_FIRM"
+    return studies, new_spans
+
+
+def _inside(i: int, spans: list[Span]) -> bool:
+    return any(sp.start < i < sp.end or (sp.start == i and sp._.etype != "STUDY" and sp.end > i + 1) for sp in spans)
+
+
+def _skip_adjectives(doc: Doc, k: int, folds: list[str], by_start: dict[int, Span]) -> int:
+    return k
+
+
+def _all_adjectives(doc: Doc, a: int, b: int) -> bool:
+    """Tokens between the noun and "par" are modifiers ("internationale réalisée", "récente menée")."""
+    for t in doc[a:b]:
+        f = fold(t.text)
+        if t.is_punct or f in {"par", "pour"}:
+            return False
+        if t.is_alpha and (f in lx.STUDY_VERBS or f.endswith(("e", "es", "ale", "ales", "elle", "elles", "ue", "ee", "ees", "le"))):
+            continue
+        if f in {"en", "a", "au", "aux", "dans", "sur", "de", "du", "des", "d'", "la", "le", "les", "l'"}:
+            continue
+        if t.like_num or t.is_alpha:
+            continue
+        return False
+    return b - a <= 12
+
+
+def _skip_to_entity(doc: Doc, p: int, folds: list[str], by_start: dict[int, Span], max_skip: int = 4) -> int | None:
+    """Skip articles and kind words ("le syndicat professionnel", "l'institut") to the next entity."""
+    q = p
+    while q < len(doc) and q - p <= max_skip:
+        if q in by_start:
+            return q
+        t = doc[q]
+        if t.is_space or t.text in {".", ",", ";", "(", ")", "«", "»"}:
+            return None
+        if not (t.is_lower or folds[q] in {"l'", "d'"}):
+            return None
+        q += 1
+    return None
+
+
+def _entity_list(doc: Doc, p: int, by_start: dict[int, Span], folds: list[str]) -> tuple[list[Span], int]:
+    """Entities joined by "/", "et", "," from token p ("Ipsos/Steria", "BVA et Kantar")."""
+    out = [by_start[p]]
+    q = by_start[p].end
+    while q + 1 < len(doc) and doc[q].text in {"/", "et", "&", "-"} and q + 1 in by_start and by_start[q + 1]._.etype in ORG_TYPES:
+        out.append(by_start[q + 1])
+        q = by_start[q + 1].end
+    return out, q
+
+
+def _scope(sentence: str, after: str) -> str | None:
+    m = _SCOPE.search(after) or _SCOPE.search(sentence)
+    if m:
+        return m.group(1).strip()
+    m = _SCOPE_ADJ.search(after[:60])
+    return m.group(1).lower() if m else None
+
+
+def _study_year(sentence: str, doc_year: int | None) -> int | None:
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    return years[0] if years else doc_year
+
+
+# ---------------------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------------------
+_NUM = r"[+\-−]?\s?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+\-−]?\d+(?:[.,]\d+)?"
+_SCALE = r"(?:milliards?|millions?|mds?|md|mrd|millier?s?|mille|k|m)"
+_MONEY = r"(?:d['’]\s?euros|euros?|€|eur|de\s+dollars|dollars?|\$|francs|de\s+francs|dirhams?|M€|Md€|Mds€|k€|MF)"
+_FIG = re.compile(
+    rf"(?P<num>{_NUM})"
+    rf"(?:\s?(?:%|pour\s?cent|pour-cent)(?P<range_pct>\s?(?:à|a|-|et)\s?(?P<num2>{_NUM})\s?%)?(?P<pct>)"
+    rf"|\s?(?P<pts>points?\b)"
+    rf"|\s?(?P<scale>{_SCALE})?\s?(?P<money>{_MONEY})"
+    rf"|\s(?P<scale2>milliards?|millions?|milliers?)\s(?:de\s|d['’])(?P<what2>[\wÀ-ÿ\-']+)"
+    rf"|\s(?P<what>(?:[\wÀ-ÿ\-']+\s){{0,2}}?(?:{'|'.join(['emplois', 'salariés', 'salaries', 'postes', 'conseillers', 'téléconseillers', 'teleconseillers', 'agents', 'collaborateurs', 'personnes', 'positions', 'sites', 'centres', 'entreprises', 'clients', 'appels', 'contacts', 'heures', 'minutes', 'secondes', 'jours', 'Français', 'consommateurs', 'sondés', 'répondants', 'pays', 'villes', 'candidats', 'recrutements', 'embauches', 'licenciements', 'plateformes', 'dossiers', 'réclamations', 'plaintes', 'mails', 'courriels', 'e-mails', 'visites', 'utilisateurs', 'internautes', 'abonnés', 'foyers', 'ménages', 'prestataires', 'outsourceurs', 'opérateurs', 'interactions', 'demandes', 'avis', 'chômeurs', 'jeunes', 'stagiaires', 'métiers', 'diplômés', 'étudiants', 'heures', 'managers', 'superviseurs', 'établissements', 'agences', 'boutiques', 'magasins', 'sociétés', 'PME', 'fois', 'ans', 'mois'])})\b)"
+    rf")",
+    re.IGNORECASE,
+)
+_NUMBER_TOKEN = re.compile(r"\d")
+_NOT_FIGURE_BEFORE = re.compile(r"(?:ISO|NF|EN|n°|No|art\.|article|page|p\.|tél\.|tel\.|Loi|décret|version|v\.)\s*$", re.IGNORECASE)
+_GROWTH = re.compile(r"\b(hausse|progression|croissance|augmentation|baisse|recul|chute|diminution|repli|bond|déclin|progresse|augmente|baisse|recule|croît|chute|grimpe|diminue)\b", re.IGNORECASE)
+_SOURCE_CUES = re.compile(r"\b(?:selon|d['’]après|source\s*:|révèle|indique|montre|relève|d['’]après)\b", re.IGNORECASE)
+_SURVEY_CUES = re.compile(r"\b(?:des\s+(?:Français|sondés|personnes\s+interrogées|répondants|consommateurs|salariés|clients|internautes|entreprises|dirigeants|européens)|estiment|déclarent|jugent|se\s+disent|affirment|considèrent|pensent)\b", re.IGNORECASE)
+
+
+def parse_number(raw: str) -> float | None:
+    s = raw.replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-").replace(" ", "")
+    if re.fullmatch(r"[+\-]?\d{1,3}(?:\.\d{3})+", s):
+        s = s.replace(".", "")
+    s = s.replace(",", ".")
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+_SCALES = {"k": 1e3, "mille": 1e3, "millier": 1e3, "milliers": 1e3, "million": 1e6, "millions": 1e6, "m": 1e6,
+           "milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9, "mrd": 1e9}
+
+
+def extract_figures(doc: Doc, sents: Sentences, studies: list[Study], spans: list[Span]) -> list[Figure]:
+    text = doc.text
+    out: list[Figure] = []
+    for a, b in sents.bounds:
+        sentence = text[a:b]
+        for m in _FIG.finditer(sentence):
+            raw_num = m.group("num").strip()
+            start, end = a + m.start(), a + m.end()
+            if not _NUMBER_TOKEN.search(raw_num):
+                continue
+            prefix = sentence[: m.start()]
+            if _NOT_FIGURE_BEFORE.search(prefix) or re.search(r"[\w/:\-]$", prefix) and not prefix.endswith((" ", "(")):
+                continue
+            number = parse_number(raw_num)
+            if number is None:
+                continue
+            unit: str | None
+            value = m.group(0).strip()
+            if m.group("pct") is not None:
+                unit = "%"
+            elif m.group("pts"):
+                unit = "points"
+            elif m.group("money"):
+                money = m.group("money").lower()
+                unit = "USD" if ("dollar" in money or "$" in money) else "FRF" if ("franc" in money or money == "mf") else "MAD" if "dirham" in money else "EUR"
+                scale = (m.group("scale") or "").lower()
+                if money in {"m€", "mf"}:
+                    scale = "m"
+                elif money in {"md€", "mds€"}:
+                    scale = "md"
+                elif money == "k€":
+                    scale = "k"
+                number *= _SCALES.get(scale, 1)
+            elif m.group("scale2"):
+                number *= _SCALES.get(m.group("scale2").lower(), 1)
+                unit = m.group("what2")
+                value = m.group(0).strip()
+            elif m.group("what"):
+                what = m.group("what").split()[-1]
+                if what.lower() in {"ans", "mois", "jours", "fois"} and not _GROWTH.search(sentence):
+                    if what.lower() != "fois":
+                        continue
+                if 1900 <= number <= 2100 and "," not in raw_num and "." not in raw_num:
+                    continue
+                unit = what
+                value = raw_num
+            else:
+                continue
+            if unit not in ("%", "points") and m.group("money") is None and 1900 <= number <= 2100 and m.group("what") is None:
+                continue
+            about = _about(sentence, m.start(), m.end())
+            source = _figure_source(doc, sentence, a, b, studies, spans)
+            out.append(Figure(value, number, unit, about, source, sentence.strip(), start, end))
+    return out
+
+
+_CLAUSE_SPLIT = re.compile(r"\s*(?:[;:()«»\"]|,\s|\s[-–—]\s|\bselon\b|\bd['’]après\b|\bmais\b|\bcontre\b|\bsoit\b)\s*", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:et|ou|dont|que|qui|de|des|du|d['’]|à|a|pour|sur|en|soit|plus|près|pres|environ|quelque|quelques|seulement|seuls?|seules?|ne|n['’]|qu['’]à)\s+", re.IGNORECASE)
+
+
+def _about(sentence: str, s: int, e: int) -> str:
+    """Short phrase of the sentence saying what the figure measures (its clause, value removed)."""
+    pieces = []
+    pos = 0
+    for m in _CLAUSE_SPLIT.finditer(sentence):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, len(sentence)))
+    clause = next(((x, y) for x, y in pieces if x <= s < max(y, x + 1)), (0, len(sentence)))
+    after = sentence[e : clause[1]].strip()
+    before = sentence[clause[0] : s].strip()
+    after_words = after.split()
+    before_words = before.split()
+    if len(after_words) >= 3 or not before_words:
+        words = after_words[:14]
+        phrase = " ".join(words)
+        prev = _LEAD.sub("", phrase)
+        while prev != phrase:
+            phrase, prev = prev, _LEAD.sub("", prev)
+        if len(before_words) >= 2 and len(after_words) < 6:
+            phrase = " ".join(before_words[-6:]) + " … " + phrase
+        return phrase.strip(" ,.")
+    return " ".join(before_words[-12:] + after_words).strip(" ,.")
+
+
+def _figure_source(doc: Doc, sentence: str, a: int, b: int, studies: list[Study], spans: list[Span]) -> str | None:
+    here = [st for st in studies if a <= st.start < b]
+    if here:
+        st = here[0]
+        if st.commissioned_by and " pour " not in st.name:
+            return f"{st.name} pour {'/'.join(st.commissioned_by)}"
+        return st.name
+    m = _SOURCE_CUES.search(sentence)
+    if m:
+        cue_end = a + m.end()
+        for sp in spans:
+            if cue_end <= sp.start_char <= cue_end + 40 and sp._.etype in ORG_TYPES + ("PERSON", "STUDY"):
+                return sp._.canonical
+    if len(studies) == 1 and _SURVEY_CUES.search(sentence):
+        st = studies[0]
+        if st.commissioned_by and " pour " not in st.name:
+            return f"{st.name} pour {'/'.join(st.commissioned_by)}"
+        return st.name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# quotes
+# ---------------------------------------------------------------------------------------------------------
+_QUOTE = re.compile(r"«\s*(?P<a>[^«»]{3,1500}?)\s*»|“(?P<b>[^“”]{3,1500}?)”|(?<![\w])\"\s?(?P<c>[^\"\n]{3,1500}?)\s?\"(?![\w])")
+_AFTER_SPEAKER = re.compile(r"^\s*[,.]?\s*(?:[-–—]\s*)?(?P<verb>[a-zéèêîôûàç'’\-]+?)(?:-t)?-(?P<pron>il|elle|ils|elles)\b", re.IGNORECASE)
+_AFTER_NAMED = re.compile(r"^\s*,\s*(?P<verb>[a-zéèêîôûàç'’\-]+)\s+(?:(?:toutefois|encore|ainsi|alors|aussi|pourtant|cependant|enfin|d['’]ailleurs|même)\s+)?(?P<who>[^,.;!?«»]{2,80})", re.IGNORECASE)
+
+
+def extract_quotes(doc: Doc, sents: Sentences, spans: list[Span]) -> list[Quote]:
+    text = doc.text
+    people = [sp for sp in spans if sp._.etype == "PERSON"]
+    out = []
+    for m in _QUOTE.finditer(text):
+        body = (m.group("a") or m.group("b") or m.group("c") or "").strip()
+        if len(body.split()) < 3:
+            continue  # «grand public», «moyen»: a scare-quoted word, not a quotation
+        qs, qe = m.start(), m.end()
+        a, b = sents.bound(qs)
+        sentence = text[min(a, qs) : max(b, qe)].strip()
+        speaker = _speaker(text, qs, qe, people, spans)
+        out.append(Quote(body, speaker, sentence, qs, qe))
+    return out
+
+
+def _speaker(text: str, qs: int, qe: int, people: list[Span], spans: list[Span]) -> str | None:
+    after = text[qe : qe + 160]
+    m = _AFTER_SPEAKER.match(after)
+    if m and fold(m.group("verb")) in lx.SPEECH_VERBS:
+        prev = [p for p in people if p.end_char <= qs]
+        return prev[-1]._.canonical if prev else None
+    m = _AFTER_NAMED.match(after)
+    if m and fold(m.group("verb")) in lx.SPEECH_VERBS:
+        who_start = qe + m.start("who")
+        for sp in spans:
+            if who_start <= sp.start_char < qe + m.end("who") and sp._.etype in ("PERSON",) + ORG_TYPES:
+                return sp._.canonical
+        who = m.group("who").strip()
+        return who if len(who.split()) <= 8 else None
+    # "Fabrice André, Mission nationale de la relation client : « ... »" / "X explique : « ... »" / "selon X, « ... »"
+    before = text[max(0, qs - 200) : qs]
+    line_start = max(before.rfind("\n"), before.rfind(". "), before.rfind("? "), before.rfind("! "))
+    lead = before[line_start + 1 :]
+    if re.search(r"[:,]\s*$", lead):
+        lead_start = qs - len(lead)
+        for p in people:
+            if lead_start <= p.start_char < qs:
+                return p._.canonical
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# component
+# ---------------------------------------------------------------------------------------------------------
+class FactExtractor:
+    """Studies (and their STUDY mentions), figures and quotes from the resolved entities of a Doc."""
+
+    def __init__(self, nlp: Language, kb_paths: list[str] | None = None, figures: bool = True, quotes: bool = True):
+        self.kb = load_kb(tuple(kb_paths) if kb_paths else None)
+        self.figures = figures
+        self.quotes = quotes
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans.get(SPAN_KEY, []))
+        sents = Sentences(sentence_bounds(doc))
+        studies, new_spans = extract_studies(doc, spans, sents, self.kb)
+        if new_spans:
+            spans = sorted(spans + new_spans, key=lambda s: (s.start, -s.end))
+            doc.spans[SPAN_KEY] = spans
+        doc._.studies = studies
+        doc._.figures = extract_figures(doc, sents, studies, spans) if self.figures else []
+        doc._.quotes = extract_quotes(doc, sents, spans) if self.quotes else []
+        return doc
+
+
+@Language.factory("textlens_facts", default_config={"kb_paths": None, "figures": True, "quotes": True})
+def make_fact_extractor(nlp: Language, name: str, kb_paths: list[str] | None, figures: bool, quotes: bool) -> FactExtractor:
+    return FactExtractor(nlp, kb_paths, figures, quotes)
