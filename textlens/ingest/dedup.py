@@ -1,0 +1,92 @@
+"""Exact and near-duplicate detection: flag reposted articles and copy-pasted reviews, never drop them.
+
+Exact duplicates share the hash of their case- and space-normalised text. Near duplicates (the same
+article with another header, a review posted twice with a typo fixed) are found with MinHash LSH
+(datasketch) on word 5-shingles at Jaccard >= 0.85. Only hashes are kept (a 20-byte digest per text
+and a 64 x 32-bit signature per long-enough text), so memory stays small on millions of rows.
+Very short texts ("Très bien", "Parfait") are only compared exactly: shingles say nothing there.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _crc32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+class Deduplicator:
+    """Remembers texts seen so far and says which earlier document a new one duplicates.
+
+    `prime()` with the store's documents in ingestion order (e.g. `ORDER BY rowid`), then `check()`
+    each new document in input order: re-ingesting the same inputs then gives the same answers.
+    """
+
+    def __init__(self, threshold: float = 0.85, num_perm: int = 64, shingle: int = 5, min_words: int = 20):
+        from datasketch import MinHash, MinHashLSH
+
+        self.threshold = threshold
+        self.num_perm = num_perm
+        self.shingle = shingle
+        self.min_words = min_words
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        self._template = MinHash(num_perm=num_perm, hashfunc=_crc32)
+        self._exact: dict[bytes, str] = {}  # normalised-text digest -> first id
+        self._order: dict[str, int] = {}  # id -> arrival rank (earlier wins)
+        self._signatures: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _minhash(self, words: list[str]) -> Any:
+        from datasketch import MinHash
+
+        k = self.shingle
+        shingles = {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+        extra = {"scheme": self._template.scheme} if hasattr(self._template, "scheme") else {}  # datasketch>=2
+        m = MinHash(num_perm=self.num_perm, hashfunc=_crc32, permutations=self._template.permutations, **extra)
+        m.update_batch(list(shingles))
+        return m
+
+    def _register(self, doc_id: str, text: str) -> str | None:
+        words = _WORD.findall(text.lower())
+        digest = hashlib.sha1(" ".join(words).encode("utf-8")).digest()
+        rank = self._order.setdefault(doc_id, len(self._order))
+        first = self._exact.get(digest)
+        if first is None or self._order[first] > rank:
+            self._exact[digest] = doc_id
+        if first is not None and first != doc_id and self._order[first] < rank:
+            return first
+        if len(words) < self.min_words:
+            return None
+        m = self._minhash(words)
+        best: tuple[float, int, str] | None = None
+        for other in self._lsh.query(m):
+            if other == doc_id or self._order[other] > rank:
+                continue
+            sim = float(np.mean(self._signatures[other] == m.hashvalues.astype(np.uint32)))
+            if sim >= self.threshold and (best is None or (sim, -self._order[other]) > (best[0], -best[1])):
+                best = (sim, self._order[other], other)
+        if doc_id in self._signatures:
+            self._lsh.remove(doc_id)
+        self._lsh.insert(doc_id, m, check_duplication=False)
+        self._signatures[doc_id] = m.hashvalues.astype(np.uint32)
+        return best[2] if best else None
+
+    def prime(self, existing: Iterable[tuple[str, str]]) -> None:
+        """Learn (doc id, text) pairs already in the store, oldest first."""
+        for doc_id, text in existing:
+            self._register(doc_id, text)
+
+    def check(self, doc: Any) -> str | None:
+        """Id of the earlier exact or near duplicate of `doc` (a Document or (id, text)), else None."""
+        doc_id, text = (doc.id, doc.text) if hasattr(doc, "text") else doc
+        return self._register(doc_id, text)
