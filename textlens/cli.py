@@ -253,6 +253,511 @@ def show(
     render_document(rec, _console())
 
 
+# ==== queries: search, trends, themes, topics, entities, figures, sentiment (textlens.query / .trends) ====
+# Every query command reads the store only (no torch/spaCy unless --semantic), shares the same filters
+# (injected by `_query_command`) and prints a rich table, CSV or JSON on stdout.
+
+
+class OutFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class By(str, Enum):
+    year = "year"
+    quarter = "quarter"
+    month = "month"
+
+
+class Dimension(str, Enum):
+    theme = "theme"
+    aspect = "aspect"
+    topic = "topic"
+    entity = "entity"
+
+
+class Unit(str, Enum):
+    document = "document"
+    sentence = "sentence"
+
+
+_FILTER_OPTIONS = {
+    "year": (Annotated[Optional[int], typer.Option("--year", help="Only documents of this year.",
+                                                  rich_help_panel="Filters")], None),
+    "year_from": (Annotated[Optional[int], typer.Option("--from", help="From this year (inclusive).",
+                                                       rich_help_panel="Filters")], None),
+    "year_to": (Annotated[Optional[int], typer.Option("--to", help="Up to this year (inclusive).",
+                                                     rich_help_panel="Filters")], None),
+    "kind": (Annotated[Optional[str], typer.Option("--kind", help="editorial, article or verbatim.",
+                                                  rich_help_panel="Filters")], None),
+    "theme": (Annotated[Optional[str], typer.Option("--theme", help="Documents carrying this theme (id or label).",
+                                                   rich_help_panel="Filters")], None),
+    "aspect": (Annotated[Optional[str], typer.Option("--aspect", help="Verbatims mentioning this aspect.",
+                                                    rich_help_panel="Filters")], None),
+    "entity": (Annotated[Optional[str], typer.Option("--entity", help="Documents naming this entity (any alias).",
+                                                    rich_help_panel="Filters")], None),
+    "type": (Annotated[Optional[str], typer.Option("--type", help="Entity type (VENDOR, INSTITUTION, ...).",
+                                                  rich_help_panel="Filters")], None),
+    "sentiment": (Annotated[Optional[str], typer.Option("--sentiment", help="positive, negative, neutral, mixed.",
+                                                       rich_help_panel="Filters")], None),
+    "source": (Annotated[Optional[str], typer.Option("--source", help="Source file, URL or source field contains.",
+                                                    rich_help_panel="Filters")], None),
+    "limit": (Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.",
+                                                   rich_help_panel="Filters")], None),
+    "output_format": (Annotated[OutFormat, typer.Option("--format", help="table, csv or json (on stdout).")],
+                      OutFormat.table),
+}
+
+
+def _query_command(func):
+    """Register `func` as a query command with the shared filter options; it receives `filters` and `fmt`.
+
+    Opening the store, checking filter values (unknown theme/entity -> close matches) and turning
+    QueryError/StoreError into a clear message are done here once for every command.
+    """
+    import functools
+    import inspect
+
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name not in ("corpus", "filters", "fmt")]
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default)
+             for name, (ann, default) in _FILTER_OPTIONS.items()]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs):
+        from textlens.query import Filters, QueryError, resolve_filters
+        from textlens.store import Corpus, StoreError
+
+        fmt = kwargs.pop("output_format")
+        values = {name: kwargs.pop(name) for name in list(_FILTER_OPTIONS) if name in kwargs}
+        db = kwargs.get("db", Path("textlens.db"))
+        try:
+            corpus = Corpus.open(db, readonly=True)
+        except StoreError as exc:
+            _fail(str(exc))
+        try:
+            filters = resolve_filters(corpus, Filters(**values))
+            kwargs.pop("db", None)
+            return func(corpus=corpus, filters=filters, fmt=fmt.value, **kwargs)
+        except (QueryError, StoreError) as exc:
+            _fail(str(exc))
+        finally:
+            corpus.close()
+
+    params = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=p.annotation, default=p.default)
+              for p in own] + extra
+    wrapper.__signature__ = sig.replace(parameters=params)
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    del wrapper.__wrapped__  # typer must see the new signature, not the original function's
+    return app.command(name=func.__name__.rstrip("_"))(wrapper)
+
+
+def _cell(value, kind: str = "text"):
+    """One table cell; corpus text is passed as rich Text so "[...]" in it is never read as markup."""
+    import math
+
+    from rich.text import Text
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Text("")
+    if kind == "pct":
+        return Text(f"{100 * value:.0f}%")
+    if kind == "num":
+        if isinstance(value, float) and not value.is_integer():
+            return Text(f"{value:.3g}")
+        return Text(str(int(value)) if isinstance(value, float) else str(value))
+    if kind == "p":
+        return Text("<0.001" if value < 0.001 else f"{value:.3f}")
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(map(str, value))
+    return Text(str(value))
+
+
+def _emit(df, fmt: str, spec: list[tuple], title: str | None = None, empty: str = "no results",
+          notes: list[str] | None = None) -> None:
+    """Print `df`: rich table of the `spec` columns (column, header, kind, column options), CSV or JSON."""
+    notes = [n for n in (notes or []) if n]
+    if df.empty:
+        _console(stderr=True).print(f"[yellow]{empty}[/]", highlight=False)
+    if fmt == "json":
+        print(df.to_json(orient="records", force_ascii=False, indent=2) if not df.empty else "[]")
+        return
+    if fmt == "csv":
+        flat = df.copy()
+        for col in flat.columns:
+            if flat[col].map(lambda v: isinstance(v, (list, tuple))).any():
+                flat[col] = flat[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        flat.to_csv(sys.stdout, index=False)
+        return
+    if df.empty:
+        return
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
+    for col, header, _kind, opts in spec:
+        table.add_column(header, **opts)
+    for row in df.to_dict("records"):
+        table.add_row(*[_cell(row.get(col), kind) for col, _h, kind, _o in spec])
+    con = _console()
+    con.print(table)
+    for note in notes:
+        con.print(note, style="dim", highlight=False, markup=False)
+
+
+def _short_source(path) -> str:
+    return Path(str(path)).name if path else ""
+
+
+@_query_command
+def search(
+    corpus, filters, fmt,
+    query: Annotated[str, typer.Argument(help='Words (all must match, any inflection), "exact phrase", prefix*.')],
+    db: DbOption = Path("textlens.db"),
+    semantic: Annotated[bool, typer.Option("--semantic", help="Rank by meaning (sentence embeddings) instead.")] = False,
+) -> None:
+    """Find passages: accent-insensitive full-text search with a keyword-in-context view."""
+    from rich.text import Text
+
+    from textlens.query import search as run_search
+
+    if semantic:
+        try:
+            df = run_search(corpus, query, filters, semantic=True)
+        except Exception as exc:  # noqa: BLE001 - the embedding model may be missing or broken
+            from textlens.query import QueryError
+
+            if isinstance(exc, QueryError):
+                raise
+            _fail(f"semantic search unavailable: {exc}")
+    else:
+        df = run_search(corpus, query, filters)
+    empty = f"no passage matches {query!r}" + (f" ({filters.describe()})" if filters.active() else "")
+    if fmt != "table" or df.empty:
+        _emit(df, fmt, [], empty=empty)
+        return
+    _print_concordance(df)
+    _console(stderr=True).print(f"{len(df)} passages" + (" (ranked by meaning)" if semantic else ""),
+                                style="dim", highlight=False)
+
+
+def _print_concordance(df) -> None:
+    """Keyword-in-context lines: matches aligned in one column, contexts cut to the terminal width."""
+    from rich.table import Table
+    from rich.text import Text
+
+    con = _console()
+    doc_w = min(22, max(len(str(d)) for d in df["doc_id"]))
+    match_w = min(24, max(len(m) for m in df["match"]))
+    show_source = con.width >= 140
+    fixed = doc_w + 10 + match_w + 6 + (26 if show_source else 0) + 12
+    side = max(12, (con.width - fixed) // 2)
+    table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
+    table.add_column("doc", no_wrap=True, max_width=doc_w, overflow="ellipsis")
+    table.add_column("date", no_wrap=True, width=10, overflow="crop")
+    table.add_column("", justify="right", no_wrap=True, width=side, overflow="crop")
+    table.add_column("match", style="bold yellow", no_wrap=True, max_width=match_w, overflow="ellipsis")
+    table.add_column("", no_wrap=True, width=side, overflow="crop")
+    if show_source:
+        table.add_column("source", style="dim", no_wrap=True, max_width=24, overflow="ellipsis")
+    table.add_column("score", justify="right", style="dim")
+    for r in df.to_dict("records"):
+        left, right = r["left"], r["right"]
+        left = ("…" + left[-(side - 1):]) if len(left) > side else left
+        right = (right[: side - 1] + "…") if len(right) > side else right
+        cells = [_cell(r["doc_id"]), _cell(r["date"]), Text(left), Text(r["match"]), Text(right)]
+        if show_source:
+            cells.append(_cell(_short_source(r["source"])))
+        table.add_row(*cells, Text(f"{r['score']:.2f}"))
+    con.print(table)
+
+
+def _trend_notes(attrs: dict) -> list[str]:
+    notes = [f"share of {attrs.get('denominator', 'documents')}; 95% Wilson intervals; "
+             f"* = sparse period (< {attrs.get('min_docs')} documents: shown, not over-interpreted)"]
+    if attrs.get("undated"):
+        notes.append(f"{attrs['undated']} documents without a {attrs.get('by', 'period')} are not counted")
+    return notes
+
+
+@_query_command
+def trends(
+    corpus, filters, fmt,
+    items: Annotated[Optional[list[str]], typer.Argument(help="Themes (or aspects/topics/entities) to follow; "
+                                                               "default: all.")] = None,
+    db: DbOption = Path("textlens.db"),
+    by: Annotated[By, typer.Option("--by", help="Period.")] = By.year,
+    dimension: Annotated[Dimension, typer.Option("--dimension", "-d", help="What to follow.")] = Dimension.theme,
+    unit: Annotated[Unit, typer.Option("--unit", help="Share of documents or of sentences.")] = Unit.document,
+    evidence: Annotated[bool, typer.Option("--evidence", help="List the passages behind each number.")] = False,
+    terms: Annotated[bool, typer.Option("--terms", help="Over-represented terms per period (log-likelihood).")
+                     ] = False,
+    associations: Annotated[bool, typer.Option("--associations", help="Which entities go with each item, when.")
+                            ] = False,
+    top: Annotated[int, typer.Option("--top", help="Items (entities, topics) or terms shown.")] = 10,
+    min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer documents are marked sparse.")] = 5,
+) -> None:
+    """How themes, aspects, topics or entities rise and fall over the periods, with trend tests."""
+    from textlens import trends as tr
+    from textlens.query import resolve_items
+
+    dim = dimension.value
+    chosen = resolve_items(corpus, dim, items) if items else None
+    if terms:
+        df = tr.specific_terms(corpus, by=by.value, top=top, filters=filters, min_docs=min_docs)
+        if fmt == "table" and not df.empty:
+            df = (df.assign(term=df["term"] + " (" + df["llr"].round(1).astype(str) + ")")
+                  .groupby(["period", "sparse"], sort=True)["term"].agg(list).reset_index())
+            df["period"] = df["period"].astype(str) + df["sparse"].map({True: "*", False: ""})
+        _emit(df, fmt, [("period", by.value, "text", {"no_wrap": True}),
+                        ("term", "over-represented terms (log-likelihood)", "text", {})],
+              empty="no over-represented terms (too few documents or words?)",
+              notes=["* = sparse period; terms of the period vs the rest of the corpus, G2 > 3.84 is p < 0.05"])
+        return
+    if associations:
+        df = tr.associations(corpus, dim, "entity", by=None, filters=filters, top=top * 3, items=chosen,
+                             min_n=2, with_years=True)
+        _emit(df, fmt, [("item", dim, "text", {}), ("other", "entity", "text", {}),
+                        ("other_type", "type", "text", {"style": "dim"}), ("n", "docs", "num", {"justify": "right"}),
+                        ("lift", "lift", "num", {"justify": "right"}), ("years", "years", "text", {})],
+              title=f"{dim} x entity (documents carrying both)",
+              empty="no pair seen in at least 2 documents",
+              notes=["lift > 1: the entity is cited more often with this item than in general"])
+        return
+    if chosen is None and dim in ("entity", "topic"):
+        base = tr.doc_items(corpus, dim, filters.type if dim == "entity" else None)
+        chosen = base.groupby("item")["doc_id"].nunique().sort_values(ascending=False).head(top).index.tolist()
+    prev = tr.prevalence(corpus, dim, by=by.value, filters=filters, unit=unit.value, items=chosen, min_docs=min_docs)
+    summary = tr.trend_summary(prev)
+    ev = None
+    if evidence and not prev.empty:
+        parts = []
+        for (period, item), g in prev[prev["n"] > 0].groupby(["period", "item"], sort=True):
+            e = tr.evidence(corpus, dim, item, period=period, filters=filters, limit=filters.limit or 3, by=by.value)
+            parts.append(e.assign(item=item))
+        import pandas as pd
+
+        ev = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if fmt == "json":
+        import json as _json
+
+        payload = {"prevalence": _json.loads(prev.to_json(orient="records", force_ascii=False)),
+                   "summary": _json.loads(summary.to_json(orient="records", force_ascii=False)),
+                   "notes": _trend_notes(prev.attrs)}
+        if ev is not None:
+            payload["evidence"] = _json.loads(ev.to_json(orient="records", force_ascii=False))
+        print(_json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        _emit(ev if ev is not None else prev, "csv", [])
+        return
+    if prev.empty:
+        _emit(prev, fmt, [], empty=f"no {dim} found in the selected documents ({filters.describe()})")
+        return
+    _print_prevalence(prev, summary)
+    if ev is not None:
+        _print_evidence(ev, by.value)
+    for note in _trend_notes(prev.attrs):
+        _console().print(note, style="dim", highlight=False, markup=False)
+
+
+def _print_prevalence(prev, summary) -> None:
+    """Summary (first/peak period, trend test, flag) and a period x item matrix of shares."""
+    from rich.table import Table
+    from rich.text import Text
+
+    con = _console()
+    t = Table(title="trend per item", title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
+    for h, opts in (("item", {"max_width": 30, "no_wrap": True, "overflow": "ellipsis"}), ("docs", {"justify": "right"}),
+                    ("first", {}), ("peak", {}),
+                    ("peak share", {"justify": "right"}), ("trend", {}), ("MK p", {"justify": "right"}),
+                    ("flag", {"style": "bold"})):
+        t.add_column(h, **opts)
+    arrows = {"rising": "↗ rising", "falling": "↘ falling", "flat": "→ flat"}
+    for r in summary.to_dict("records"):
+        t.add_row(_cell(r["label"] if r["label"] != r["item"] else r["item"]), _cell(r["n"], "num"),
+                  _cell(r["first_period"]), _cell(r["peak_period"]), _cell(r["peak_share"], "pct"),
+                  _cell(arrows.get(r["direction"], r["direction"])), _cell(r["mk_p"], "p"), _cell(r["flag"]))
+    con.print(t)
+    periods = sorted(prev["period"].unique())
+    sparse = dict(zip(prev["period"], prev["sparse"]))
+    docs = dict(zip(prev["period"], prev["docs"]))
+    items = list(summary["item"])
+    shares = prev.set_index(["period", "item"])
+
+    def cell(p, item) -> Text:
+        n, share = shares.at[(p, item), "n"], shares.at[(p, item), "share"]
+        return Text("·" if n == 0 else f"{100 * share:.0f}", style="dim" if sparse[p] else "")
+
+    m = Table(title="share per period (%)", title_justify="left", show_edge=False, pad_edge=False,
+              header_style="bold", box=None, padding=(0, 1))
+    label_w = min(28, max(len(str(x)) for x in prev["label"]))
+    if label_w + 1 + len(periods) * (len(str(periods[-1])) + 2) <= con.width:  # periods across
+        m.add_column("", max_width=label_w, overflow="ellipsis", no_wrap=True)
+        for p in periods:
+            m.add_column(f"{p}{'*' if sparse[p] else ''}", justify="right")
+        m.add_row(Text("documents", style="italic"), *[Text(str(docs[p]), style="italic") for p in periods])
+        labels = dict(zip(prev["item"], prev["label"]))
+        for item in items:
+            m.add_row(Text(str(labels[item])), *[cell(p, item) for p in periods])
+    else:  # periods down, items across (headed by their ids)
+        m.add_column("", no_wrap=True)
+        m.add_column("docs", justify="right", style="italic")
+        for item in items:
+            m.add_column(str(item)[:14], justify="right", no_wrap=True)
+        for p in periods:
+            m.add_row(Text(f"{p}{'*' if sparse[p] else ''}"), Text(str(docs[p])), *[cell(p, item) for item in items])
+    con.print(m)
+
+
+def _print_evidence(ev, by: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    if ev.empty:
+        return
+    t = Table(title="evidence (passages behind each number)", title_justify="left", show_edge=False,
+              pad_edge=False, header_style="bold", show_lines=False)
+    for h, opts in (("item", {"no_wrap": True}), (by, {"no_wrap": True}), ("doc", {"no_wrap": True}),
+                    ("passage", {"ratio": 1})):
+        t.add_column(h, **opts)
+    for r in ev.to_dict("records"):
+        t.add_row(_cell(r["item"]), _cell(r["period"]), _cell(r["doc_id"]), _cell(r["passage"]))
+    _console().print(t)
+
+
+@_query_command
+def themes(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+    aspects: Annotated[bool, typer.Option("--aspects", help="Verbatim aspects instead of editorial themes.")] = False,
+) -> None:
+    """Each theme: documents carrying it, share (95% interval) and its most typical passage."""
+    from textlens.trends import theme_table
+
+    df = theme_table(corpus, "aspect" if aspects else "theme", filters)
+    if filters.limit:
+        df = df.head(filters.limit)
+    wide = _console().width >= 140
+    _emit(df, fmt, [("theme", "id", "text", {"no_wrap": True}),
+                    *([("label", "label", "text", {"max_width": 34, "no_wrap": True})] if wide else []),
+                    ("docs", "docs", "num", {"justify": "right"}), ("share", "share", "pct", {"justify": "right"}),
+                    ("ci_low", "low", "pct", {"justify": "right", "style": "dim"}),
+                    ("ci_high", "high", "pct", {"justify": "right", "style": "dim"}),
+                    ("top_passage", "top passage", "text", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})],
+          empty="no themes in the store yet (run `textlens run`)",
+          notes=[f"out of {df.attrs.get('total', 0)} documents ({filters.describe()})"])
+
+
+@_query_command
+def topics(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+) -> None:
+    """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
+    from textlens.trends import topic_table
+
+    df = topic_table(corpus, filters)
+    quality = df.attrs.get("quality") or {}
+    if fmt == "json":
+        import json as _json
+
+        print(_json.dumps({"topics": _json.loads(df.to_json(orient="records", force_ascii=False)),
+                           "quality": quality}, ensure_ascii=False, indent=2, default=str))
+        return
+    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(map(str, t[:8]))))
+    summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                        for k, v in quality.items() if not isinstance(v, (dict, list)))
+    _emit(shown if fmt == "table" else df, fmt,
+          [("id", "id", "num", {"justify": "right"}), ("label", "label", "text", {"max_width": 30}),
+           ("terms", "terms", "text", {"ratio": 1}), ("size", "size", "num", {"justify": "right"}),
+           ("docs", "docs", "num", {"justify": "right"}), ("theme_id", "theme", "text", {})],
+          empty="no topics in the store (topic discovery runs at the end of `textlens run`)",
+          notes=[f"quality: {summary}" if summary else ""])
+
+
+@_query_command
+def entities(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+    by: Annotated[Optional[By], typer.Option("--by", help="Per period instead of overall.")] = None,
+    top: Annotated[int, typer.Option("--top", help="Entities shown (per period with --by).")] = 20,
+) -> None:
+    """Most cited entities (vendors, institutions, studies...): documents and mentions."""
+    from textlens.trends import entity_table
+
+    df = entity_table(corpus, type=filters.type, by=by.value if by else None, top=filters.limit or top,
+                      filters=filters)
+    spec = [("entity", "entity", "text", {}), ("type", "type", "text", {"style": "dim"}),
+            ("docs", "docs", "num", {"justify": "right"}), ("mentions", "mentions", "num", {"justify": "right"})]
+    if by:
+        spec.insert(0, ("period", by.value, "text", {"no_wrap": True}))
+    else:
+        spec += [("first_year", "first", "num", {}), ("last_year", "last", "num", {})]
+    _emit(df, fmt, spec, empty=f"no entities found ({filters.describe()})")
+
+
+@_query_command
+def figures(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+    about: Annotated[Optional[str], typer.Option("--about", help="Words the figure's subject must contain.")] = None,
+) -> None:
+    """Figures stated in the texts (statistics with what they measure and their source)."""
+    from textlens.trends import figures_table
+
+    df = figures_table(corpus, about=about, filters=filters)
+    _emit(df, fmt, [("year", "year", "num", {}), ("value", "value", "text", {"no_wrap": True, "style": "bold"}),
+                    ("about", "about", "text", {"max_width": 40}), ("source", "source", "text", {"max_width": 24}),
+                    ("doc_id", "doc", "text", {"style": "dim", "max_width": 22})],
+          empty="no figures found" + (f" about {about!r}" if about else ""))
+
+
+@_query_command
+def sentiment(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+    by: Annotated[By, typer.Option("--by", help="Period.")] = By.year,
+    drivers: Annotated[bool, typer.Option("--drivers", help="Which aspects drive negative reviews.")] = False,
+    min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer documents are marked sparse.")] = 5,
+) -> None:
+    """Share of negative/positive documents per period (95% intervals), overall or about --theme/--aspect."""
+    from textlens.trends import negative_drivers, sentiment_over_time
+
+    if drivers:
+        df = negative_drivers(corpus, filters)
+        _emit(df, fmt, [("label", "aspect", "text", {}), ("neg_docs", "neg docs", "num", {"justify": "right"}),
+                        ("share_of_negatives", "% of negatives", "pct", {"justify": "right"}),
+                        ("share_of_positives", "% of positives", "pct", {"justify": "right"}),
+                        ("ratio", "ratio", "num", {"justify": "right"}),
+                        ("aspect_negative", "judged negative", "num", {"justify": "right"})],
+              empty="no aspects with document sentiment in the selected documents",
+              notes=[f"{df.attrs.get('n_negative', 0)} negative and {df.attrs.get('n_positive', 0)} positive documents"])
+        return
+    if filters.theme and filters.aspect:
+        _fail("give either --theme or --aspect, not both")
+    df = sentiment_over_time(corpus, by=by.value, theme=filters.theme, aspect=filters.aspect, filters=filters,
+                             min_docs=min_docs)
+    if fmt == "table" and not df.empty:
+        df = df.assign(period=df["period"].astype(str) + df["sparse"].map({True: "*", False: ""}))
+    about = f" about {filters.theme or filters.aspect}" if (filters.theme or filters.aspect) else ""
+    _emit(df, fmt, [("period", by.value, "text", {"no_wrap": True}), ("n", "docs", "num", {"justify": "right"}),
+                    ("neg_share", "negative", "pct", {"justify": "right", "style": "red"}),
+                    ("neg_low", "low", "pct", {"justify": "right", "style": "dim"}),
+                    ("neg_high", "high", "pct", {"justify": "right", "style": "dim"}),
+                    ("pos_share", "positive", "pct", {"justify": "right", "style": "green"}),
+                    ("pos_low", "low", "pct", {"justify": "right", "style": "dim"}),
+                    ("pos_high", "high", "pct", {"justify": "right", "style": "dim"}),
+                    ("mixed", "mixed", "num", {"justify": "right"}), ("neutral", "neutral", "num", {"justify": "right"})],
+          title=f"sentiment{about} per {by.value}", empty=f"no sentiment{about} in the selected documents",
+          notes=[f"* = fewer than {min_docs} documents; 95% Wilson intervals",
+                 f"{df.attrs.get('undated')} documents without a {by.value} are not counted"
+                 if df.attrs.get("undated") else ""])
+
+
+# ==== end of queries ====
+
+
 def main() -> None:  # pragma: no cover
     app()
 

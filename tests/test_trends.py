@@ -1,0 +1,227 @@
+"""Trend numbers on a synthetic store whose true values are known, and on the demo corpus."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from query_fixtures import (ARCEP_SENT, ARTICLES_PER_YEAR, OFFSHORING, TECH, YEARS, build)
+from textlens import trends as tr
+from textlens.query import Filters, QueryError
+from textlens.store import Corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    db = build(tmp_path_factory.mktemp("trends") / "syn.db")
+    with Corpus.open(db, readonly=True) as c:
+        yield c
+
+
+def _theme_docs(counts: dict[int, int]) -> int:
+    return sum(counts.values())
+
+
+def test_prevalence_counts_shares_and_denominator(corpus):
+    df = tr.prevalence(corpus, "theme")
+    off = df[df["item"] == "offshoring"].set_index("period")
+    assert list(off.index) == YEARS
+    for y in YEARS:
+        assert off.at[y, "n"] == OFFSHORING[y]
+        # verbatims never carry editorial themes, the duplicate and the undated article are not counted
+        assert off.at[y, "total"] == ARTICLES_PER_YEAR[y]
+        assert off.at[y, "share"] == pytest.approx(OFFSHORING[y] / ARTICLES_PER_YEAR[y])
+    assert df.attrs["undated"] == 1
+    assert "article" in df.attrs["denominator"] and "verbatim" not in df.attrs["denominator"]
+    # every period x item pair is present, zeros included
+    assert len(df) == len(YEARS) * 2
+
+
+def test_wilson_intervals_match_scipy(corpus):
+    stats = pytest.importorskip("scipy.stats")
+    df = tr.prevalence(corpus, "theme")
+    for r in df.itertuples():
+        ci = stats.binomtest(int(r.n), int(r.total)).proportion_ci(confidence_level=0.95, method="wilson")
+        assert r.ci_low == pytest.approx(ci.low, abs=1e-9)
+        assert r.ci_high == pytest.approx(ci.high, abs=1e-9)
+        assert r.ci_low <= r.share <= r.ci_high
+    low, high = tr.wilson([0, 3], [0, 3])
+    assert math.isnan(low[0]) and math.isnan(high[0]) and high[1] == 1.0
+
+
+def test_sparse_periods_are_marked_and_not_used_for_peaks(corpus):
+    df = tr.prevalence(corpus, "theme")
+    sparse = df.groupby("period")["sparse"].first()
+    assert sparse[2017] and not sparse[YEARS[:-1]].any()
+    summary = tr.trend_summary(df).set_index("item")
+    # technology is 2/2 = 100% in sparse 2017; the peak is the best well-covered year
+    best = max(YEARS[:-1], key=lambda y: TECH[y] / ARTICLES_PER_YEAR[y])
+    assert summary.at["technology_automation", "peak_period"] == best
+    assert summary.at["technology_automation", "tested_on"] == "non-sparse periods"
+
+
+def test_trend_direction_first_peak_and_flags(corpus):
+    summary = tr.trend_summary(tr.prevalence(corpus, "theme")).set_index("item")
+    off, tech = summary.loc["offshoring"], summary.loc["technology_automation"]
+    assert off["direction"] == "falling" and off["flag"] == "declining" and off["mk_p"] < 0.05 and off["slope"] < 0
+    assert tech["direction"] == "rising" and tech["flag"] == "emerging" and tech["mk_tau"] > 0
+    assert off["first_period"] == min(y for y in YEARS if OFFSHORING[y])
+    assert off["last_period"] == max(y for y in YEARS if OFFSHORING[y])
+    assert tech["first_period"] == min(y for y in YEARS if TECH[y])
+    assert off["n"] == _theme_docs(OFFSHORING)
+
+
+def test_flat_series_is_flat(corpus):
+    df = tr.prevalence(corpus, "aspect", by="quarter", filters=Filters(kind="verbatim"))
+    price = df[df["item"] == "price"]
+    assert (price["share"] == 0.5).all() and price["period"].str.match(r"^\d{4}-Q[1-4]$").all()
+    row = tr.trend_summary(df).set_index("item").loc["price"]
+    assert row["direction"] == "flat" and row["flag"] == "" and row["mk_p"] == 1.0
+
+
+def test_sentence_unit_counts_passages(corpus):
+    df = tr.prevalence(corpus, "theme", unit="sentence")
+    off = df[df["item"] == "offshoring"].set_index("period")
+    for y in YEARS:
+        n_articles = ARTICLES_PER_YEAR[y]
+        sentences = sum(1 + (i < OFFSHORING[y]) + (i >= n_articles - TECH[y]) + (i % 3 == 0)
+                        for i in range(n_articles))
+        assert off.at[y, "n"] == OFFSHORING[y]
+        assert off.at[y, "total"] == sentences
+
+
+def test_entity_prevalence_and_type_filter(corpus):
+    df = tr.prevalence(corpus, "entity", filters=Filters(type="VENDOR"))
+    assert set(df["item"]) == {"Teleperformance"}
+    tp = df.set_index("period")
+    for y in YEARS:
+        assert tp.at[y, "n"] == OFFSHORING[y]
+    with pytest.raises(QueryError, match="unknown dimension"):
+        tr.prevalence(corpus, "colour")
+    with pytest.raises(QueryError, match="unknown period"):
+        tr.prevalence(corpus, "theme", by="decade")
+
+
+def test_evidence_traces_a_number_to_its_passages(corpus):
+    ev = tr.evidence(corpus, "theme", "offshoring", period=2011, limit=None)
+    assert ev.attrs["documents"] == OFFSHORING[2011]
+    assert set(ev["doc_id"]) == {f"a2011_{i}" for i in range(OFFSHORING[2011])}
+    assert ev["passage"].str.contains("délocalisation").all() and (ev["level"] == "passage").all()
+    assert (ev["period"] == 2011).all()
+    # an aspect without passage rows falls back to the evidence kept by the analysis
+    wait = tr.evidence(corpus, "aspect", "reachability_wait", limit=3, by="quarter")
+    assert len(wait) == 3 and (wait["level"] == "document").all() and wait["passage"].str.contains("joindre").all()
+
+
+def test_specific_terms_log_likelihood(corpus):
+    stats = pytest.importorskip("scipy.stats")
+    df = tr.specific_terms(corpus, top=5)
+    assert "chatbots" in set(df[df["period"] == 2016]["term"])
+    assert {"cotisation", "prix"} <= set(df[df["period"] == 2019]["term"])
+    assert not set(df["term"]) & {"les", "des", "de", "le"}
+    assert (df["count"] > df["expected"]).all()
+    g, *_ = stats.chi2_contingency(np.array([[5, 15], [400, 3000]]), correction=False, lambda_="log-likelihood")
+    assert tr.log_likelihood(5, 15, 400, 3000) == pytest.approx(g)
+
+
+def test_associations_lift(corpus):
+    df = tr.associations(corpus, "theme", "entity", items=["offshoring"], with_years=True).set_index("other")
+    n_docs = sum(ARTICLES_PER_YEAR.values()) + 1  # + the undated article (overall table)
+    n_off = _theme_docs(OFFSHORING) + 1
+    n_arcep = sum(sum(1 for i in range(ARTICLES_PER_YEAR[y]) if i % 3 == 0) for y in YEARS)
+    both = sum(sum(1 for i in range(OFFSHORING[y]) if i % 3 == 0) for y in YEARS)
+    assert df.at["Teleperformance", "n"] == n_off
+    assert df.at["Teleperformance", "lift"] == pytest.approx(n_off * n_docs / (n_off * n_off))
+    assert df.at["Arcep", "lift"] == pytest.approx(both * n_docs / (n_off * n_arcep))
+    assert df.at["Arcep", "pmi"] == pytest.approx(math.log2(df.at["Arcep", "lift"]))
+    assert df.at["Teleperformance", "years"] == [y for y in YEARS if OFFSHORING[y]]
+    per_year = tr.associations(corpus, "theme", "entity", by="year", items=["offshoring"])
+    assert set(per_year["period"]) == {y for y in YEARS if OFFSHORING[y] >= 2}
+
+
+def test_sentiment_over_time_and_about_a_theme(corpus):
+    stats = pytest.importorskip("scipy.stats")
+    df = tr.sentiment_over_time(corpus, by="quarter", filters=Filters(kind="verbatim"))
+    assert df["n"].sum() == 40 and (df["negative"] == df["positive"]).all()
+    for r in df.itertuples():
+        ci = stats.binomtest(int(r.negative), int(r.n)).proportion_ci(method="wilson")
+        assert r.neg_low == pytest.approx(ci.low) and r.neg_high == pytest.approx(ci.high)
+    sparse = df.set_index("period")["sparse"]
+    assert sparse["2019-Q1"] and not sparse["2019-Q4"]  # 4 vs 8 verbatims
+    off = tr.sentiment_over_time(corpus, theme="offshoring")
+    assert (off["negative"] == off["n"]).all() and off["n"].sum() == _theme_docs(OFFSHORING)
+    price = tr.sentiment_over_time(corpus, aspect="price")
+    assert (price["neg_share"] == 0.5).all()
+    with pytest.raises(QueryError):
+        tr.sentiment_over_time(corpus, theme="offshoring", aspect="price")
+
+
+def test_negative_drivers(corpus):
+    df = tr.negative_drivers(corpus).set_index("aspect")
+    waits = sum(1 for i in range(40) if i % 2 == 0 and i % 3 != 1)
+    assert df.at["reachability_wait", "neg_docs"] == waits and df.at["reachability_wait", "pos_docs"] == 0
+    assert df.at["reachability_wait", "share_of_negatives"] == pytest.approx(waits / 20)
+    assert df.at["price", "share_of_negatives"] == df.at["price", "share_of_positives"] == 0.5
+    assert df.index[0] == "reachability_wait"  # the aspect that drives negatives comes first
+    assert df.at["price", "ratio"] == pytest.approx(1.0)
+
+
+def test_entity_figure_theme_tables(corpus):
+    ents = tr.entity_table(corpus).set_index("entity")
+    assert ents.at["Teleperformance", "docs"] == _theme_docs(OFFSHORING) + 1
+    assert ents.at["Teleperformance", "first_year"] == 2010
+    assert ents.at["Arcep", "mentions"] == ents.at["Arcep", "docs"]
+    by_year = tr.entity_table(corpus, type="VENDOR", by="year", top=1)
+    assert set(by_year["entity"]) == {"Teleperformance"} and len(by_year) == sum(1 for y in YEARS if OFFSHORING[y])
+    figs = tr.figures_table(corpus, about="appels délocalisés")
+    assert list(figs["value"]) == ["45 %"]
+    assert tr.figures_table(corpus, about="emploi région")["value"].tolist() == ["3 000"]
+    assert tr.figures_table(corpus, about="zzz").empty
+    themes = tr.theme_table(corpus).set_index("theme")
+    assert themes.at["offshoring", "docs"] == _theme_docs(OFFSHORING) + 1
+    assert themes.at["offshoring", "total"] == sum(ARTICLES_PER_YEAR.values()) + 1
+    assert "délocalisation" in themes.at["offshoring", "top_passage"]
+    assert tr.topic_table(corpus).empty
+
+
+def test_year_filters_restrict_counts(corpus):
+    df = tr.prevalence(corpus, "theme", filters=Filters(year_from=2012, year_to=2014))
+    assert sorted(df["period"].unique()) == [2012, 2013, 2014]
+    df = tr.prevalence(corpus, "entity", filters=Filters(entity="Arcep"))
+    arcep = df[df["item"] == "Arcep"]
+    assert (arcep["share"] == 1.0).all()
+    assert ARCEP_SENT  # the sentence the filter keys on is in the fixture
+
+
+@pytest.fixture(scope="module")
+def demo(demo_db):
+    with Corpus.open(demo_db, readonly=True) as c:
+        yield c
+
+
+def test_demo_trends_are_consistent(demo):
+    if not demo.conn.execute("SELECT 1 FROM doc_themes LIMIT 1").fetchone():
+        pytest.skip("the demo store has no themes (themes analysis not installed)")
+    df = tr.prevalence(demo, "theme")
+    assert not df.empty and (df["n"] <= df["total"]).all()
+    assert ((df["ci_low"] <= df["share"] + 1e-12) & (df["share"] <= df["ci_high"] + 1e-12)).all()
+    # the denominator is the articles/editorials, never the verbatims
+    kinds = {r[0] for r in demo.conn.execute("SELECT DISTINCT kind FROM documents")}
+    assert "verbatim" not in df.attrs["denominator"] or kinds == {"verbatim"}
+    summary = tr.trend_summary(df)
+    assert set(summary["direction"]) <= {"rising", "falling", "flat"}
+    item = summary.iloc[0]["item"]
+    ev = tr.evidence(demo, "theme", item, period=summary.iloc[0]["peak_period"])
+    assert len(ev) >= 1 and ev["passage"].str.len().gt(0).all()
+
+
+def test_demo_sentiment_over_time(demo):
+    if not demo.conn.execute("SELECT 1 FROM doc_sentiment LIMIT 1").fetchone():
+        pytest.skip("the demo store has no sentiment (sentiment analysis not installed)")
+    df = tr.sentiment_over_time(demo, filters=Filters(kind="verbatim"))
+    n_verbatims = demo.conn.execute(
+        "SELECT COUNT(*) FROM documents d JOIN doc_sentiment s ON s.doc_id = d.id"
+        " WHERE d.kind = 'verbatim' AND d.duplicate_of IS NULL AND d.year IS NOT NULL").fetchone()[0]
+    assert df["n"].sum() == n_verbatims
+    assert ((df["neg_low"] <= df["neg_share"]) & (df["neg_share"] <= df["neg_high"])).all()
