@@ -276,3 +276,28 @@ def test_kind_option_and_validation(tmp_path):
     assert _items(tmp_path, kind="editorial")[0].kind == "editorial"
     with pytest.raises(ValueError, match="unknown kind"):
         IngestOptions(kind="blog")
+
+
+def test_unbalanced_quote_is_reported_not_silently_merged(tmp_path):
+    f = tmp_path / "quotes.csv"
+    rows = "\n".join(f"r{i},Avis numéro {i} correct" for i in range(3, 30))
+    f.write_text(f'id,text\nr1,Bon contact\nr2,"Guillemet jamais fermé\n{rows}\n', encoding="utf-8")
+    items = _items(f)
+    assert isinstance(items[0], Document)
+    [bad] = items[1:]
+    assert isinstance(bad, Skipped) and "lines 3-30" in bad.reason and "unbalanced quote" in bad.reason
+    g = tmp_path / "stray.csv"
+    g.write_text('id,text\nr1,"Bien"mais cher\nr2,"Très ""bon"" accueil"\n', encoding="utf-8")
+    items = _by_row(_items(g))
+    assert isinstance(items[1], Skipped) and "line 2" in items[1].reason
+    assert items[2].text == 'Très "bon" accueil'
+
+
+
+def test_html_source_saved_as_txt(tmp_path):
+    (tmp_path / "page.txt").write_text(
+        "<!DOCTYPE html><html><head><title>Titre</title></head><body><article><h1>Titre</h1>"
+        f"<p>{ARTICLE.splitlines()[4]}</p></article></body></html>", encoding="utf-8")
+    [doc] = _items(tmp_path / "page.txt")
+    assert "<p>" not in doc.text and "rapatrient une partie" in doc.text
+    assert any("HTML source" in w for w in doc.warnings)

@@ -19,10 +19,6 @@ import numpy as np
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
 class Deduplicator:
     """Remembers texts seen so far and says which earlier document a new one duplicates.
 
@@ -38,7 +34,7 @@ class Deduplicator:
         self.shingle = shingle
         self.min_words = min_words
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._template = MinHash(num_perm=num_perm, hashfunc=_crc32)
+        self._template = MinHash(num_perm=num_perm)
         self._exact: dict[bytes, str] = {}  # normalised-text digest -> first id
         self._order: dict[str, int] = {}  # id -> arrival rank (earlier wins)
         self._signatures: dict[str, np.ndarray] = {}
@@ -47,13 +43,20 @@ class Deduplicator:
         return len(self._order)
 
     def _minhash(self, words: list[str]) -> Any:
+        """MinHash of the word k-shingles; shingle hashes are rolled from word hashes with numpy
+        (joining and hashing every shingle string in Python was the main cost)."""
         from datasketch import MinHash
 
         k = self.shingle
-        shingles = {" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)}
+        h = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+        n = len(words) - k + 1
+        rolled = h[:n].copy()
+        for j in range(1, k):
+            rolled = rolled * np.uint64(1_000_003) + h[j : j + n]  # wraps mod 2^64 as intended
+        shingles = np.unique(rolled ^ (rolled >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
         extra = {"scheme": self._template.scheme} if hasattr(self._template, "scheme") else {}  # datasketch>=2
-        m = MinHash(num_perm=self.num_perm, hashfunc=_crc32, permutations=self._template.permutations, **extra)
-        m.update_batch(list(shingles))
+        m = MinHash(num_perm=self.num_perm, hashfunc=int, permutations=self._template.permutations, **extra)
+        m.update_batch(shingles.tolist())
         return m
 
     def _register(self, doc_id: str, text: str) -> str | None:

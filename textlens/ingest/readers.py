@@ -37,6 +37,7 @@ VERBATIM_MAX_WORDS = 80  # auto kind: shorter table texts are customer verbatims
 KIND_SAMPLE_ROWS = 200  # a table's kind is decided on the median length of its first rows
 REPEATED_CACHE_CHARS = 32_000_000  # folder texts kept between the two furniture passes
 
+_HTML_START = re.compile(r"^\ufeff?\s*(<!doctype html|<html[\s>])", re.I)
 _EDITORIAL_HEAD = re.compile(r"\b(edito|editos|editorial|l'edito|billet|chronique)\b")
 _EDITORIAL_SIGN = re.compile(
     r"\b(directeur|directrice|redacteur|redactrice)\s+(de la redaction|en chef|de la publication)\b"
@@ -197,6 +198,9 @@ def _prepare_file(path: Path) -> _Prepared:
                          "split it or provide a table")
     raw, _, warnings = decode_bytes(path.read_bytes())
     kind = TEXT_SUFFIXES[path.suffix.lower()]
+    if kind != "html" and _HTML_START.match(raw):
+        kind = "html"
+        warnings.append("HTML source in a text file: extracted as a web page")
     if kind == "html":
         from textlens.ingest.html import extract_html
 

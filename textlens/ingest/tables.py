@@ -180,7 +180,7 @@ def iter_csv(path: Path, delimiter: str | None = None) -> tuple[list[str], list[
     fh.seek(0)
     delim = delimiter or _sniff_delimiter(head, "\t" if path.suffix.lower() in (".tsv", ".tab") else ",")
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    reader = csv.reader(fh, delimiter=delim)
+    reader = csv.reader(fh, delimiter=delim, strict=True)  # strict: unbalanced quotes are errors, not merges
     try:
         header = next((r for r in reader if any(c.strip() for c in r)), None)
     except csv.Error as exc:
@@ -195,6 +195,7 @@ def iter_csv(path: Path, delimiter: str | None = None) -> tuple[list[str], list[
 
     def rows() -> Iterator[TableRow]:
         n = 0
+        last_line = reader.line_num
         with fh:
             while True:
                 try:
@@ -203,23 +204,27 @@ def iter_csv(path: Path, delimiter: str | None = None) -> tuple[list[str], list[
                     return
                 except csv.Error as exc:
                     n += 1
-                    yield TableRow(n, None, f"unreadable CSV row (line {reader.line_num}): {exc}")
+                    first_line, last_line = last_line + 1, reader.line_num
+                    where = f"line {first_line}" if first_line >= last_line else f"lines {first_line}-{last_line}"
+                    hint = "; an unbalanced quote merged these lines" if "end of data" in str(exc) else ""
+                    yield TableRow(n, None, f"unreadable CSV row ({where}): {exc}{hint}")
                     continue
+                first_line, last_line = last_line + 1, reader.line_num
                 if not cells or not any(c.strip() for c in cells) and len(cells) <= 1:
                     continue  # blank line: not a row
                 n += 1
-                if len(cells) < len(header):
-                    yield TableRow(n, None, f"malformed row (line {reader.line_num}): {len(cells)} fields, "
-                                            f"header has {len(header)}")
-                    continue
+                where = f"line {first_line}" if first_line >= last_line else f"lines {first_line}-{last_line}"
+                if len(cells) != len(header):
+                    extra = cells[len(header):]
+                    if len(cells) < len(header) or any(c.strip() for c in extra):
+                        hint = ("; an unbalanced quote may have merged several lines into this row"
+                                if last_line - first_line > 20 else "")
+                        yield TableRow(n, None, f"malformed row ({where}): {len(cells)} fields, "
+                                                f"header has {len(header)}{hint}")
+                        continue
                 row_warnings = []
                 if len(cells) > len(header):
-                    extra = cells[len(header):]
-                    if any(c.strip() for c in extra):
-                        yield TableRow(n, None, f"malformed row (line {reader.line_num}): {len(cells)} fields, "
-                                                f"header has {len(header)}")
-                        continue
-                    row_warnings.append(f"{len(extra)} empty extra field(s) ignored (line {reader.line_num})")
+                    row_warnings.append(f"{len(cells) - len(header)} empty extra field(s) ignored ({where})")
                 record = dict(zip(header, cells))
                 big = _too_big(record)
                 if big:
