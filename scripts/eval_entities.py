@@ -59,7 +59,7 @@ def read_gold(paths: list[Path]) -> dict[str, dict]:
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rec = json.loads(line)
-                gold[str(rec["id"])] = rec
+                gold[str(rec.get("id") or rec.get("file"))] = rec
     return gold
 
 

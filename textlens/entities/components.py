@@ -30,9 +30,23 @@ _SENT_BREAK = {".", "!", "?", ":", "«", "»", '"', "“", "”", "•", "–", 
 _ELISIONS = {"l'", "d'", "qu'", "j'", "n'", "s'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'", "quoiqu'"}
 _ARTICLES = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "au", "aux", "à", "a", "the", "en", "ce", "cet", "cette", "ces", "son", "sa", "ses"}
 _CONNECTORS = {"de", "du", "des", "d'", "la", "le", "les", "l'", "et", "&", "-", "/", "pour", "à", "en", "sur", "von", "van"}
-_PUBLIC_CUES = ("usager", "service public", "services publics", "administration", "caisses primaires",
+_PUBLIC_CUES = ("usager", "guichet", "france services", "maisons de services", "public", "publics", "service public", "services publics", "administration", "caisses primaires",
                 "allocations familiales", "pole emploi", "anpe", "cpam", "secteur public", "assurance maladie",
                 "collectivite", "etablissement public", "mission de service public")
+_INSTITUTION_HEADS = {
+    "chambre", "chambres", "conseil", "caisse", "caisses", "agence", "autorite", "commission", "delegation",
+    "direction", "federation", "association", "syndicat", "confederation", "mission", "office", "haut",
+    "comite", "universite", "ecole", "centre", "prefecture", "mairie", "region", "groupement", "cluster",
+    "pole", "inspection", "observatoire", "union", "maison", "maisons", "conservatoire", "academie",
+}
+_CONSEIL_NEXT = {"regional", "general", "departemental", "municipal", "economique", "national", "superieur",
+                 "constitutionnel", "d'etat", "d'orientation", "d'administration"}
+_CONT_CONNECTORS = {"de", "du", "des", "d'", "la", "l'", "le", "les", "aux", "au", "pour", "a", "à", "en", "sur", "et"}
+_ADJ_SUFFIXES = ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "ais", "aise", "aire", "aires",
+                 "ive", "if", "el", "elle", "ere", "ee", "eur", "ale", "ois", "oise", "ain", "aine", "ant", "ante")
+_LAW_WORDS = {"loi", "lois", "decret", "plan", "rapport", "amendement", "directive", "reforme", "pacte",
+              "accord", "article", "arrete", "circulaire", "projet", "proposition", "affaire", "prix", "salon"}
+_CREDIT_CUES = ("(c)", "©", "photo", "credit", "crédit", "illustration", "copyright")
 _POS_NOT_NAME = {"VERB", "AUX", "ADV", "ADJ", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "NUM", "PUNCT", "SYM", "INTJ"}
 
 
@@ -123,8 +137,12 @@ class KBRuler:
         if any(t.is_space for t in span):
             return False
         first = span[0]
-        if ent.strict and (sentence_initial(first) or not is_cap(first)):
+        if ent.strict and not is_cap(first):
             return False
+        if ent.strict and sentence_initial(first):
+            nxt = doc[end : end + 2]
+            if not (len(nxt) == 2 and nxt[0].text in {",", "et"} and is_cap(nxt[1])):
+                return False
         if exact:
             # one-word names: not inside a hyphenated compound ("Nord-Est", "ex-France")
             if start > 0 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_:
@@ -158,7 +176,7 @@ class Cand:
     kb: KBEntity | None = None
 
 
-_PRIORITY = {"rule": 5, "kb": 4, "acronym": 3, "person": 2, "ner": 1}
+_PRIORITY = {"rule": 5, "kb": 4, "acronym": 3.5, "person": 3, "ner": 1}
 
 
 class EntityResolver:
@@ -182,6 +200,7 @@ class EntityResolver:
         if self.use_ner and doc.has_annotation("ENT_IOB"):
             for e in doc.ents:
                 cands.extend(self._split_joint(Cand(e.start, e.end, None, None, "ner", _PRIORITY["ner"], e.label_)))
+        cands = self._arbitrate(doc, cands)
         chosen = self._select(doc, cands)
         resolved = [c for c in (self._finish(doc, c) for c in chosen) if c is not None]
         resolved = self._resolve_people(doc, resolved)
@@ -228,21 +247,86 @@ class EntityResolver:
 
     def _rule_candidates(self, doc: Doc) -> list[Cand]:
         out: list[Cand] = []
-        text_folds = [fold(t.text) for t in doc]
+        folds = [fold(t.text) for t in doc]
         n = len(doc)
-        for i, f in enumerate(text_folds):
+        for i, f in enumerate(folds):
             # Ministries: "le ministre du Redressement productif", "ministère de l'Économie et des Finances"
             if f in {"ministre", "ministere", "ministres", "secretaire", "secretariat"}:
-                c = self._ministry(doc, i, text_folds)
+                c = self._ministry(doc, i, folds)
                 if c:
                     out.append(c)
-            # Chambers of commerce and other "Head de Place" institutions
-            if f in {"chambre", "chambres", "cci", "conseil", "universite", "mairie", "prefecture", "iut"} and is_cap(doc[i]):
-                end = self._name_end(doc, i, max_len=9, allow_lower=f in {"chambre", "chambres"})
-                if end - i >= 2 and (f != "conseil" or (end - i >= 3 and i + 1 < n and text_folds[i + 1] in {"regional", "general", "departemental", "municipal", "economique"})):
-                    name = _tidy(doc[i:end].text)
-                    out.append(Cand(i, end, "INSTITUTION", name, "rule", _PRIORITY["rule"]))
+            # Named public bodies: "Chambre de commerce et d'industrie de Montluçon", "Conseil régional
+            # d'Auvergne", "Délégation aux usagers et aux simplifications administratives"
+            elif f in _INSTITUTION_HEADS and is_cap(doc[i]) and not (i > 0 and doc[i - 1].text == "-"):
+                end = self._institution_end(doc, i, folds)
+                if end - i >= 2:
+                    out.append(self._named(doc, i, end, "INSTITUTION"))
+        kb_spans = list(doc.spans.get(KB_KEY, []))
+        for sp in kb_spans:
+            e = sp.end
+            # "Caisse d'allocations familiales de Lille": a local branch named after its place
+            if sp.label_ == "INSTITUTION" and e + 1 < n and folds[e] in {"de", "d'", "du"}:
+                loc = next((x for x in kb_spans if x.start == e + 1 and x.label_ == "LOCATION"), None)
+                if loc is not None:
+                    out.append(Cand(sp.start, loc.end, "INSTITUTION", _tidy(doc[sp.start : loc.end].text), "rule", _PRIORITY["rule"]))
+            # "Amiens Métropole", "Grand Poitiers Communauté"
+            if sp.label_ == "LOCATION" and e < n and folds[e] in {"metropole", "agglomeration", "agglo", "communaute"} and is_cap(doc[e]):
+                out.append(Cand(sp.start, e + 1, "INSTITUTION", _tidy(doc[sp.start : e + 1].text), "rule", _PRIORITY["rule"]))
+            # "Caisses primaires d'assurance maladie ou d'allocations familiales": the elided second body
+            if sp.label_ == "INSTITUTION" and e + 2 < n and folds[e] in {"ou", "et", ","} and folds[e + 1] in {"d'", "de", "des", "du"}:
+                head = doc[sp.start].text
+                for k in range(e + 2, min(n, e + 6)):
+                    guess = self.kb.lookup(f"{head} {doc[e + 1 : k + 1].text}", "INSTITUTION")
+                    if guess is not None and guess.name != sp.kb_id_:
+                        out.append(Cand(e + 1, k + 1, "INSTITUTION", guess.name, "rule", _PRIORITY["rule"]))
+                        break
         return out
+
+    def _named(self, doc: Doc, i: int, end: int, etype: str) -> Cand:
+        text = _tidy(doc[i:end].text)
+        kb = self.kb.lookup(text)
+        if kb is not None:
+            return Cand(i, end, kb.type, kb.name, "rule", _PRIORITY["rule"], kb=kb)
+        return Cand(i, end, etype, text, "rule", _PRIORITY["rule"])
+
+    def _institution_end(self, doc: Doc, i: int, folds: list[str]) -> int:
+        n = len(doc)
+        has_pos = doc.has_annotation("POS")
+        if folds[i] == "conseil" and not (i + 1 < n and (folds[i + 1] in _CONSEIL_NEXT or is_cap(doc[i + 1]))):
+            return i
+        if folds[i] in {"centre", "haut", "union", "maison", "maisons", "observatoire", "pole", "ecole", "region"} and not (
+            i + 1 < n and (is_cap(doc[i + 1]) or folds[i + 1] in {"national", "nationale", "de", "des", "du", "d'", "aux", "pour"})
+        ):
+            return i
+        j = i + 1
+        last_content = i + 1
+        while j < n and j - i < 13:
+            t = doc[j]
+            f = folds[j]
+            if t.is_space or (t.is_punct and t.text != "-"):
+                break
+            if f in _CONT_CONNECTORS:
+                if f == "et" and not (j + 1 < n and folds[j + 1] in {"de", "du", "des", "d'", "aux", "a", "à"}):
+                    break
+                j += 1
+                continue
+            if t.like_num or (t.text in self.first_names and j + 1 < n and is_cap(doc[j + 1])):
+                break
+            if is_cap(t):
+                j += 1
+                last_content = j
+                continue
+            if t.is_alpha and not t.is_stop and len(t.text) > 2:
+                if has_pos:
+                    ok = t.pos_ in {"NOUN", "ADJ", "PROPN"}
+                else:
+                    ok = folds[j - 1] in _CONT_CONNECTORS or f.endswith(_ADJ_SUFFIXES)
+                if ok:
+                    j += 1
+                    last_content = j
+                    continue
+            break
+        return last_content
 
     def _ministry(self, doc: Doc, i: int, folds: list[str]) -> Cand | None:
         n = len(doc)
@@ -358,21 +442,28 @@ class EntityResolver:
         return long_form, etype
 
     def _person_candidates(self, doc: Doc) -> list[Cand]:
-        """First name + capitalised or upper-case surname ("Manuel JACQUINET", "Fabrice André")."""
+        """First name + capitalised or upper-case surname ("Manuel JACQUINET", "Anne-Laure Picot",
+        "Isabelle Falque-Pierrotin"); an initial + surname the statistical model calls a person ("M. Gibson")."""
         out = []
         n = len(doc)
+        per_tokens = {k for e in doc.ents if e.label_ == "PER" for k in range(e.start, e.end)} if doc.has_annotation("ENT_IOB") else set()
         for i, t in enumerate(doc):
-            if t.text not in self.first_names:
+            if re.fullmatch(r"[A-Z]\.", t.text) and i + 1 < n and i + 1 in per_tokens and is_cap(doc[i + 1]) and doc[i + 1].is_alpha:
+                if not (i + 2 < n and is_cap(doc[i + 2]) and doc[i + 2].is_alpha):
+                    out.append(Cand(i, i + 2, "PERSON", None, "person", _PRIORITY["person"]))
                 continue
-            j = i + 1
-            while j < n and doc[j].text in self.first_names and j - i < 2 and not doc[j].whitespace_ == "" :
-                j += 1
+            j = _hyphen_end(doc, i, self.first_names)
+            if j is None:
+                continue
             k = j
-            while k < n and k - j < 3:
+            while k < n and k - j < 4:
                 w = doc[k]
+                if w.text == "-" and not doc[k - 1].whitespace_ and k + 1 < n and is_cap(doc[k + 1]) and k > j:
+                    k += 2
+                    continue
                 if w.is_alpha and is_cap(w) and fold(w.text) not in lx.NOISE and len(w.text) > 1 or (
                     fold(w.text) in lx.PERSON_PARTICLES and k + 1 < n and is_cap(doc[k + 1]) and k > j
-                ) or ("-" in w.text and is_cap(w)):
+                ):
                     k += 1
                     continue
                 break
@@ -385,7 +476,30 @@ class EntityResolver:
 
     @staticmethod
     def _split_joint(c: Cand) -> list[Cand]:
+        """Joint names: "Foo/Bar" is two entities (the study they sign is built by the facts component)."""
         return [c]
+
+    def _arbitrate(self, doc: Doc, cands: list[Cand]) -> list[Cand]:
+        """Person names beat one-word KB names inside them ("Anne-Sophie Leclerc" is not E.Leclerc);
+        capitalised organisation names beat a place they start or end with ("Picardie Contact Services")."""
+        drop: set[int] = set()
+        kb1 = [(k, c) for k, c in enumerate(cands) if c.source == "kb" and c.end - c.start == 1]
+        for c in cands:
+            if c.source == "person" and c.end - c.start >= 2:
+                for k, kc in kb1:
+                    if c.start <= kc.start < c.end and kc.etype != "PERSON":
+                        drop.add(k)
+            if c.source == "ner" and c.label in ("ORG", "MISC") and c.end - c.start >= 2:
+                span = doc[c.start : c.end]
+                if not all(is_cap(t) or t.is_punct or fold(t.text) in _CONNECTORS for t in span):
+                    continue
+                for k, kc in kb1:
+                    if kc.etype == "LOCATION" and kc.start in (c.start, c.end - 1):
+                        drop.add(k)
+        # a person candidate overlapping a multi-word KB name loses ("Pierre Audoin Consultants")
+        kept = [c for k, c in enumerate(cands) if k not in drop]
+        kbm = [c for c in kept if c.source in ("kb", "rule") and c.end - c.start >= 2]
+        return [c for c in kept if not (c.source == "person" and any(m.start < c.end and c.start < m.end for m in kbm))]
 
     # ---- selection ----------------------------------------------------------------------------------------
     def _select(self, doc: Doc, cands: list[Cand]) -> list[Cand]:
@@ -444,6 +558,10 @@ class EntityResolver:
         key = fold(text)
         if key in lx.NOISE or not any(ch.isalpha() for ch in text):
             return None
+        if any(t.text in {"|", ">", "<", "»", "«", "@"} for t in span) or fold(span[0].text) in _LAW_WORDS:
+            return None
+        if fold(span[0].text) in lx.NOISE and len(span) <= 2 and not is_acronym(span[-1].text):
+            return None
         if all(not is_cap(t) for t in span if t.is_alpha):
             return None
         if len(span) == 1:
@@ -453,6 +571,10 @@ class EntityResolver:
             if doc.has_annotation("POS") and t.pos_ in _POS_NOT_NAME and not is_acronym(t.text):
                 return None
             if sentence_initial(t) and doc.has_annotation("POS") and t.pos_ == "NOUN" and not is_acronym(t.text):
+                return None
+        if c.source == "person" or c.label == "PER":
+            before = fold(doc[max(0, c.start - 4) : c.start].text)
+            if any(cue in before for cue in _CREDIT_CUES):
                 return None
         if c.source == "person":
             return self._as_person(c, span)
@@ -486,6 +608,10 @@ class EntityResolver:
         return None
 
     def _kb_type(self, doc: Doc, span: Span, kb: KBEntity) -> str:
+        if kb.alt_type and kb.alt_when == "place":
+            before = fold(doc[max(0, span.start - 4) : span.start].text)
+            if re.search(r"\b(?:dans|en|hors|au sein|a l'echelle|a travers|partout)\b[^,.]*$", before):
+                return kb.alt_type
         if kb.alt_type and kb.alt_when == "public":
             sent = _sentence_text(doc, span)
             if any(cue in fold(sent) for cue in _PUBLIC_CUES):
@@ -587,6 +713,19 @@ def make_entity_resolver(nlp: Language, name: str, kb_paths: list[str] | None, u
 # ---------------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------------
+def _hyphen_end(doc: Doc, i: int, names: frozenset[str]) -> int | None:
+    """End of a (possibly hyphenated: "Anne-Laure" = Anne - Laure) given name starting at token i."""
+    t = doc[i]
+    if t.text not in names:
+        return None
+    if i > 0 and doc[i - 1].text == "-" and not doc[i - 2].whitespace_ if i > 1 else False:
+        return None
+    j = i + 1
+    if j + 1 < len(doc) and doc[j].text == "-" and not t.whitespace_ and not doc[j].whitespace_ and doc[j + 1].text in names:
+        j += 2
+    return j
+
+
 def _join(words: list[str]) -> str:
     out = ""
     for w in words:

@@ -86,6 +86,8 @@ def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "Knowledg
         authors: list[Span] = []
         sponsors: list[Span] = []
         direct = False
+        via_de: int | None = None  # token of "de" in "l'enquête de la CFDT"
+        sponsor_adjacent = False
         # "étude Ipsos/Steria", "étude Aspect Software": authors right after the noun
         k = j
         if named is None and not verb:
@@ -106,11 +108,15 @@ def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "Knowledg
             if fm in {"de", "du", "d'", "des"} and not authors and m == k and not verb and named is None:
                 p = _skip_to_entity(doc, m + 1, folds, by_start, max_skip=3)
                 if p is not None and by_start[p]._.etype in ORG_TYPES:
+                    via_de = m
                     authors, m = _entity_list(doc, p, by_start, folds)
                     continue
             if fm == "pour" and not sponsors:
                 p = _skip_to_entity(doc, m + 1, folds, by_start)
                 if p is not None and by_start[p]._.etype in ORG_TYPES:
+                    if authors:
+                        gap = [folds[x] for x in range(authors[-1].end, m)]
+                        sponsor_adjacent = not gap or (len(gap) == 1 and gap[0] in lx.STUDY_VERBS)
                     sponsors, m = _entity_list(doc, p, by_start, folds)
                     continue
             if m in by_start and authors and not sponsors and by_start[m]._.etype in ORG_TYPES and fm != "pour":
@@ -126,9 +132,13 @@ def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "Knowledg
         if named is not None:
             name = named._.canonical
         else:
-            name = f"{word} {'/'.join(author_names)}"
-            if sponsor_names and not direct:
-                name += " pour " + "/".join(sponsor_names)
+            # named as the text names it: "étude TNS Sofres pour l'AFRC", "enquête de la CFDT"
+            name = f"{word} {'/'.join(_surface(sp.text) for sp in authors)}"
+            if sponsors and sponsor_adjacent:
+                first = sponsors[0]
+                art = doc[first.start - 1].text if first.start > 0 and fold(doc[first.start - 1].text) in {"l'", "le", "la", "les"} else ""
+                lead = art if art.endswith("'") else (art + " " if art else "")
+                name += " pour " + lead + "/".join(_surface(sp.text) for sp in sponsors)
         scope = _scope(sentence, doc.text[doc[i].idx : b])
         year = _study_year(sentence, doc._.year)
         key = fold(name)
@@ -154,6 +164,10 @@ def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "Knowledg
             elif (kbe is None or sp._.esource != "kb") and sp._.etype in ("COMPANY", "LOCATION", "MEDIA"):
                 sp._.etype = "RESEARCH_FIRM"
     return studies, new_spans
+
+
+def _surface(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" *,.;:")
 
 
 def _inside(i: int, spans: list[Span]) -> bool:

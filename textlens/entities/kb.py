@@ -19,7 +19,7 @@ ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "
 DEFAULT_KB = Path(__file__).resolve().parent.parent / "data" / "entities_kb.yaml"
 KB_ENV = "TEXTLENS_ENTITIES_KB"  # extra KB file(s), os.pathsep-separated, merged over the default
 
-_ARTICLES = re.compile(r"^(?:le|la|les|l'|the|un|une|des|du|de la|de l'|d')\s*", re.IGNORECASE)
+_ARTICLES = re.compile(r"^(?:(?:le|la|les|the|un|une|des|du|de la)\s+|(?:l|d|de l)'\s*)", re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
 
 
