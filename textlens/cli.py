@@ -412,7 +412,8 @@ def _short_source(path) -> str:
 @_query_command
 def search(
     corpus, filters, fmt,
-    query: Annotated[str, typer.Argument(help='Words (all must match, any inflection), "exact phrase", prefix*.')],
+    query: Annotated[str, typer.Argument(help='Words (all must match, any inflection), "exact phrase", prefix*, '
+                                              'a OR b, -excluded (put -- before a query starting with -).')],
     db: DbOption = Path("textlens.db"),
     semantic: Annotated[bool, typer.Option("--semantic", help="Rank by meaning (sentence embeddings) instead.")] = False,
 ) -> None:
