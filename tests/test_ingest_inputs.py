@@ -301,3 +301,15 @@ def test_html_source_saved_as_txt(tmp_path):
     [doc] = _items(tmp_path / "page.txt")
     assert "<p>" not in doc.text and "rapatrient une partie" in doc.text
     assert any("HTML source" in w for w in doc.warnings)
+
+
+def test_column_name_variants_and_tables_without_rows(tmp_path):
+    f = tmp_path / "crm.csv"
+    f.write_text("ID client;Commentaire client;Date avis;Canal\n12;Conseiller injoignable;03/02/2020;tel\n",
+                 encoding="utf-8")
+    [doc] = _items(f)
+    assert (doc.id, doc.text, doc.date, doc.metadata) == ("12", "Conseiller injoignable", "2020-02-03",
+                                                          {"Canal": "tel"})
+    (tmp_path / "header_only.csv").write_text("id,text\n", encoding="utf-8")
+    [empty] = _items(tmp_path / "header_only.csv")
+    assert isinstance(empty, Skipped) and empty.reason == "table without any data row"

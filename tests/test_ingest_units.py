@@ -46,6 +46,7 @@ def test_normalize_text():
     "ÉconomieEntreprisesManagement", "Accueil > Actualités > Consommation", "Imprimer | Partager cet article",
     "Mentions légales | Politique de confidentialité | Plan du site", "Conso & Clients - Tous droits réservés",
     "Current post is tagged", "Information", "Se connecter",
+    "À lire aussi : Centres d'appels, les donneurs d'ordre renégocient tous leurs contrats avec les prestataires ?",
 ])
 def test_furniture_lines(line):
     assert is_furniture_line(line)

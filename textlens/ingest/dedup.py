@@ -12,9 +12,10 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -45,6 +46,7 @@ class Deduplicator:
     def _minhash(self, words: list[str]) -> Any:
         """MinHash of the word k-shingles; shingle hashes are rolled from word hashes with numpy
         (joining and hashing every shingle string in Python was the main cost)."""
+        import numpy as np
         from datasketch import MinHash
 
         k = self.shingle
@@ -70,6 +72,8 @@ class Deduplicator:
             return first
         if len(words) < self.min_words:
             return None
+        import numpy as np
+
         m = self._minhash(words)
         best: tuple[float, int, str] | None = None
         for other in self._lsh.query(m):

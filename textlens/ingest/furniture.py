@@ -50,7 +50,8 @@ _FURNITURE_PATTERNS = [
 ]
 _ALWAYS_FURNITURE = re.compile(
     r"^(pour gerer vos consentements.*|.*\bcookies?\b.*(accepter|parametr|consent|navigation).*|"
-    r"(nous utilisons|ce site utilise) des cookies.*|tous droits reserves.*|©.*|copyright ©.*)$"
+    r"(nous utilisons|ce site utilise) des cookies.*|tous droits reserves.*|©.*|copyright ©.*|"
+    r"(a )?lire (aussi|egalement)\s*:.*|voir aussi\s*:.*|sur le meme (sujet|theme)\s*:.*|read more\s*:.*)$"
 )
 _FURNITURE = re.compile("^(?:" + "|".join(f"(?:{p})" for p in _FURNITURE_PATTERNS) + ")$")
 _TAIL_MARKERS = re.compile(

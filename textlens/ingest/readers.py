@@ -107,7 +107,11 @@ def _walk(paths: Sequence[str | Path]) -> Iterator[_Input | Skipped]:
             yield Skipped(str(given), None, "no such file or directory")
             continue
         specs: list[tuple[Path, Any]] = []
-        for dirpath, dirnames, filenames in os.walk(root):
+        errors: list[OSError] = []
+        for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append):
+            while errors:  # unreadable sub-folders are reported, not silently left out
+                err = errors.pop(0)
+                yield Skipped(str(err.filename or dirpath), None, f"cannot read folder: {err.strerror or err}")
             here = Path(dirpath)
             specs = [(d, s) for d, s in specs if here == d or d in here.parents]
             spec = _ignore_spec(here)
@@ -128,6 +132,8 @@ def _walk(paths: Sequence[str | Path]) -> Iterator[_Input | Skipped]:
                     continue
                 rel = p.relative_to(root).as_posix()
                 yield _Input(p, str(PurePosixPath(Path(given).as_posix()) / rel), rel)
+        for err in errors:
+            yield Skipped(str(err.filename or root), None, f"cannot read folder: {err.strerror or err}")
 
 
 def _unsupported(inp: _Input) -> Skipped:
@@ -391,6 +397,15 @@ def _table_kind(rows: Iterator[TableRow], cols: Columns | None) -> tuple[Iterato
 
 
 def _table_items(inp: _Input, ids: _Ids, options: IngestOptions) -> Iterator[Document | Skipped]:
+    produced = 0
+    for item in _table_rows(inp, ids, options):
+        produced += 1
+        yield item
+    if not produced:
+        yield Skipped(inp.source, None, "table without any data row")
+
+
+def _table_rows(inp: _Input, ids: _Ids, options: IngestOptions) -> Iterator[Document | Skipped]:
     stem = inp.path.stem
     try:
         for source, header, file_warnings, rows in _table_sheets(inp, options):

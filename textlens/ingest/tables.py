@@ -80,7 +80,11 @@ def _pick(columns: Sequence[str], explicit: str | None, names: Sequence[str], fl
         if found is None:
             warnings.append(f"column {explicit!r} given by {flag} not found; available: {', '.join(map(str, columns))}")
         return found
-    return next((by_norm[n] for n in names if n in by_norm), None)
+    exact = next((by_norm[n] for n in names if n in by_norm), None)
+    if exact is not None:
+        return exact
+    # "Commentaire client", "date_avis": a known name as the first word of the column name
+    return next((col for norm, col in by_norm.items() if norm.split("_")[0] in names), None)
 
 
 def resolve_columns(columns: Sequence[str], text_col: str | None = None, id_col: str | None = None,
