@@ -36,6 +36,14 @@ BODY = ("Les centres de contacts recrutent toujours autant de conseillers dans l
     ("9 déc. 2021 | Services publics", "2021-12-09", "9 déc. 2021"),
     ("3 juillet 2018, 10 h 12 — Entretien", "2018-07-03", "3 juillet 2018"),
     ("Le 3 octobre 2024 — Rubrique Études, par Hélène Gaudin", "2024-10-03", "3 octobre 2024"),
+    ("Paris, 12 avril 2002", "2002-04-12", "12 avril 2002"),
+    ("Rédigé par Marc Durand le 12 avril 2002 à 10:00", "2002-04-12", "12 avril 2002"),
+    ("12 avril 2002 par admin", "2002-04-12", "12 avril 2002"),
+    ("Le 14/12/2011 à 10h30 par Claire Bodin", "2011-12-14", "14/12/2011"),
+    ("12.04.2002 - 10:30", "2002-04-12", "12.04.2002"),
+    ("Date de publication : 12 avril 2002", "2002-04-12", "12 avril 2002"),
+    ("En-Contact n°45 – avril 2002", "2002-04", "avril 2002"),
+    ("Avril 2002", "2002-04", "Avril 2002"),
 ])
 def test_dateline_forms(head, iso, evidence):
     info = parse_publication_date(f"Un titre d'article\n\n{head}\n\n{BODY}")

@@ -141,13 +141,18 @@ _PUBLISHED_CUE = re.compile(
 )
 _UPDATED_CUE = re.compile(r"(mis[e]? à jour|mise à jour|updated(?: on)?|modifi[ée]e? le|last modified)", re.I)
 _BYLINE_PREFIX = re.compile(
-    r"^(?:publi[ée]e?\s+)?(?:par|by)\s+[^|\n]{1,80}?(?:\s*[|•·,]\s*|\s+[–—-]\s+|\s+(?:le|on)\s+)", re.I
+    r"^(?:(?:publi[ée]e?|r[ée]dig[ée]e?|[ée]crite?|post[ée]e?|written|posted)\s+)?(?:par|by)\s+[^|\n]{1,80}?(?:\s*[|•·,]\s*|\s+[–—-]\s+|\s+(?:le|on)\s+)", re.I
 )
 _PLACE_DATELINE = re.compile(
     r"^(?:fait\s+à\s+)?[A-ZÉÈÀÂÎÔ][\w'’.\-]*(?:[ \-](?:[A-ZÉÈÀÂÎÔ]|sur|sous|en|le|la|les|de|du)[\w'’.\-]*){0,4}"
     r"\s*,\s*(?:le)?$",
 )
-_RUBRIC_AFTER = re.compile(r"^\s*(?:,?\s*\d{1,2}\s*[:h]\s*\d{2}\s*)?[|—–•·]|^\s+-\s")
+# After a date at the start of a short line: a rubric or a byline ("| Services publics", "par admin").
+_RUBRIC_AFTER = re.compile(
+    r"^\s*,?\s*(?:(?:à|a|at)\s*)?(?:\d{1,2}\s*[:h]\s*\d{2}\s*)?(?:[|—–•·]|-\s|,?\s*(?:par|by)\s)", re.I
+)
+# Magazine issue headers: "En-Contact n°45 – avril 2002"
+_ISSUE_PREFIX = re.compile(r"^.{0,40}?\bn[°o]\.?\s*\d+\s*[-–—,|:]?\s*", re.I)
 _BULLET = re.compile(r"^[\s•·\-–—*>|#]+")
 _LINE_RE = re.compile(r"[^\n]+")
 
@@ -193,7 +198,7 @@ def _candidates(text: str, title: str | None) -> list[tuple[float, int, DateMatc
                 if (in_head or in_tail) and short or cue_at_start and words <= 15:
                     conf = 0.95
             if not conf and (in_head or in_tail):
-                head = _BYLINE_PREFIX.sub("", _BULLET.sub("", before))
+                head = _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before)))
                 if _line_is_just_date(head + " " + after):
                     conf = 0.9  # a standalone date line, possibly "Par X | date"
                 elif _line_is_just_date(head) and words <= 12 and _RUBRIC_AFTER.match(after):
