@@ -118,3 +118,17 @@ def test_deduplicator_is_idempotent_when_primed_in_ingestion_order():
 ])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Édito\n\nLa relation client se cherche encore.\n\n" + " ".join(SENTENCES), "editorial"),
+    ("Titre\n\n" + " ".join(SENTENCES) + "\n\nManuel Jacquinet\nDirecteur de la rédaction", "editorial"),
+    ("Chronique d'une fermeture annoncée : le site d'Amiens ferme ses portes après vingt ans d'activité\n\n"
+     + " ".join(SENTENCES), "article"),
+    ("Titre\n\n" + " ".join(SENTENCES), "article"),
+])
+def test_guess_kind_of_files(text, kind):
+    from textlens.ingest.readers import guess_kind
+
+    assert guess_kind(text, None, table_row=False) == kind
+    assert guess_kind("Très bon accueil", None, table_row=True) == "verbatim"

@@ -38,7 +38,9 @@ KIND_SAMPLE_ROWS = 200  # a table's kind is decided on the median length of its 
 REPEATED_CACHE_CHARS = 32_000_000  # folder texts kept between the two furniture passes
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<!doctype html|<html[\s>])", re.I)
-_EDITORIAL_HEAD = re.compile(r"\b(edito|editos|editorial|l'edito|billet|chronique)\b")
+_EDITORIAL_HEAD = re.compile(
+    r"\b(edito|editos|editorial|editoriaux)\b|^(le billet|billet d'humeur|chronique|tribune|point de vue|opinion)\b"
+)
 _EDITORIAL_SIGN = re.compile(
     r"\b(directeur|directrice|redacteur|redactrice)\s+(de la redaction|en chef|de la publication)\b"
 )
@@ -70,7 +72,7 @@ def guess_kind(text: str, title: str | None, table_row: bool) -> str:
     lines = [x for x in text.split("\n") if x.strip()]
     head = [line_key(title)] if title else []
     head += [line_key(x) for x in lines[:6] if len(x.split()) <= 20]
-    if any(_EDITORIAL_HEAD.search(x) for x in head):
+    if any(_EDITORIAL_HEAD.search(x) and (len(x.split()) <= 6 or "edito" in x) for x in head):
         return "editorial"
     if any(len(x.split()) <= 10 and _EDITORIAL_SIGN.search(line_key(x)) for x in lines[-6:]):
         return "editorial"
@@ -165,20 +167,30 @@ class _Ids:
 
 
 def _file_ids(inputs: list[_Input]) -> dict[str, str]:
-    """File stem as id, or its relative path when two files share a stem (with suffix if needed)."""
-    stems: dict[str, int] = {}
-    for inp in inputs:
-        stems[inp.path.stem] = stems.get(inp.path.stem, 0) + 1
-    ids, no_suffix = {}, {}
-    for inp in inputs:
-        key = str(PurePosixPath(inp.source).with_suffix(""))
-        no_suffix[key] = no_suffix.get(key, 0) + 1
-    for inp in inputs:
-        if stems[inp.path.stem] == 1:
-            ids[inp.source] = inp.path.stem
-        else:
-            key = str(PurePosixPath(inp.source).with_suffix(""))
-            ids[inp.source] = key if no_suffix[key] == 1 else inp.source
+    """File stem as id; when stems collide, the path inside the folder given (then the full source).
+
+    Ids do not depend on how the folder was named on the command line unless that is the only way
+    to tell two files apart, so re-ingesting `corpus/` or `./corpus` gives the same ids.
+    """
+    candidates = [
+        lambda i: i.path.stem,
+        lambda i: str(PurePosixPath(i.rel).with_suffix("")),
+        lambda i: str(PurePosixPath(i.source).with_suffix("")),
+        lambda i: i.source,
+    ]
+    ids: dict[str, str] = {}
+    pending = list(inputs)
+    for make in candidates:
+        counts: dict[str, int] = {}
+        for inp in pending:
+            counts[make(inp)] = counts.get(make(inp), 0) + 1
+        still = []
+        for inp in pending:
+            if counts[make(inp)] == 1 or make is candidates[-1]:
+                ids[inp.source] = make(inp)
+            else:
+                still.append(inp)
+        pending = still
     return ids
 
 
@@ -450,7 +462,14 @@ def read_inputs(paths: Sequence[str | Path], options: IngestOptions | None = Non
     options = options or IngestOptions()
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    walked = list(_walk(paths))  # file names only: cheap even for big folders
+    walked, seen = [], set()
+    for w in _walk(paths):  # file names only: cheap even for big folders
+        if isinstance(w, _Input):
+            real = os.path.realpath(w.path)
+            if real in seen:  # the same file reached twice (a folder and a file inside it)
+                continue
+            seen.add(real)
+        walked.append(w)
     text_inputs = [w for w in walked if isinstance(w, _Input) and w.path.suffix.lower() in TEXT_SUFFIXES]
     file_ids = _file_ids(text_inputs)
     furniture = _FolderFurniture(text_inputs)
