@@ -141,7 +141,10 @@ class KBRuler:
             return False
         if ent.strict and sentence_initial(first):
             nxt = doc[end : end + 2]
-            if not (len(nxt) == 2 and nxt[0].text in {",", "et"} and is_cap(nxt[1])):
+            in_list = len(nxt) == 2 and nxt[0].text in {",", "et"} and is_cap(nxt[1])
+            # "Free ne répond pas", "Orange a annoncé": a company name followed by its verb
+            subject = ent.type == "COMPANY" and len(nxt) >= 1 and nxt[0].is_alpha and nxt[0].is_lower
+            if not (in_list or subject):
                 return False
         if exact:
             # one-word names: not inside a hyphenated compound ("Nord-Est", "ex-France")
@@ -197,6 +200,7 @@ class EntityResolver:
         acr = self._acronym_candidates(doc)
         cands.extend(acr)
         cands.extend(self._person_candidates(doc))
+        cands.extend(self._capitalised_runs(doc))
         if self.use_ner and doc.has_annotation("ENT_IOB"):
             for e in doc.ents:
                 cands.extend(self._split_joint(Cand(e.start, e.end, None, None, "ner", _PRIORITY["ner"], e.label_)))
@@ -479,6 +483,24 @@ class EntityResolver:
         """Joint names: "Foo/Bar" is two entities (the study they sign is built by the facts component)."""
         return [c]
 
+    def _capitalised_runs(self, doc: Doc) -> list[Cand]:
+        """Unknown capitalised names; kept later only if the context types them ("le syndicat Unitel",
+        "Plexitel, numéro un mondial des centres d'appels") or they are a KB name misspelt."""
+        out = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            t = doc[i]
+            if is_cap(t) and t.is_alpha and fold(t.text) not in lx.NOISE and not t.is_stop:
+                j = i + 1
+                while j < n and j - i < 4 and (is_cap(doc[j]) and (doc[j].is_alpha or doc[j].text == "-")):
+                    j += 1
+                out.append(Cand(i, j, None, None, "ner", 0.5, "CAP"))
+                i = j
+            else:
+                i += 1
+        return out
+
     def _arbitrate(self, doc: Doc, cands: list[Cand]) -> list[Cand]:
         """Person names beat one-word KB names inside them ("Anne-Sophie Leclerc" is not E.Leclerc);
         capitalised organisation names beat a place they start or end with ("Picardie Contact Services")."""
@@ -564,6 +586,13 @@ class EntityResolver:
             return None
         if all(not is_cap(t) for t in span if t.is_alpha):
             return None
+        if c.source != "person":
+            early = self._context_type(doc, span)
+            if early in ORG_TYPES and not span[0].is_stop and not span[0].like_num:
+                kb = self.kb.fuzzy(text)
+                if kb is not None:
+                    return Cand(c.start, c.end, self._kb_type(doc, span, kb), kb.name, "kb", c.priority, c.label, kb)
+                return Cand(c.start, c.end, early, _tidy_name(text), "ner", c.priority, c.label)
         if len(span) == 1:
             t = span[0]
             if t.is_stop or t.like_num or len(t.text) < 2:
@@ -583,6 +612,10 @@ class EntityResolver:
         if kb is not None and (c.label != "PER" or kb.type == "PERSON"):
             return Cand(c.start, c.end, self._kb_type(doc, span, kb), kb.name, "kb", c.priority, c.label, kb)
         ctx = self._context_type(doc, span)
+        if c.label == "CAP":
+            if ctx in (None, "PERSON", "LOCATION") or (len(span) == 1 and sentence_initial(span[0]) and ctx not in ORG_TYPES):
+                return None
+            return Cand(c.start, c.end, ctx, _tidy_name(text), "ner", c.priority, c.label)
         if c.label == "PER" and ctx in (None, "PERSON"):
             return self._as_person(c, span)
         if ctx == "PERSON":
@@ -664,7 +697,7 @@ class EntityResolver:
         # apposition after the name
         e = span.end
         if e < len(doc) and doc[e].text == ",":
-            after = " ".join(fold(t.text) for t in doc[e + 1 : e + 10] if not t.is_space)
+            after = " ".join(fold(doc[e + 1 : e + 10].text).split())
             after_words = after.split()
             if after_words and (after_words[0] in lx.PERSON_ROLES or len(after_words) > 1 and after_words[1] in lx.PERSON_ROLES and after_words[0] in {"le", "la", "son", "sa", "notre", "leur", "ancien", "ancienne", "nouveau", "nouvelle"}):
                 return "PERSON" if len(span) >= 2 else None

@@ -235,7 +235,7 @@ def _study_year(sentence: str, doc_year: int | None) -> int | None:
 # ---------------------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------------------
-_NUM = r"[+\-−]?\s?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+\-−]?\d+(?:[.,]\d+)?"
+_NUM = r"(?:[+\-−]\s?)?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+\-−]?\d+(?:[.,]\d+)?"
 _SCALE = r"(?:milliards?|millions?|mds?|md|mrd|millier?s?|mille|k|m)"
 _MONEY = r"(?:d['’]\s?euros|euros?|€|eur|de\s+dollars|dollars?|\$|francs|de\s+francs|dirhams?|M€|Md€|Mds€|k€|MF)"
 _FIG = re.compile(
