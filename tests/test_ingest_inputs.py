@@ -314,3 +314,39 @@ def test_column_name_variants_and_tables_without_rows(tmp_path):
     (tmp_path / "header_only.csv").write_text("id,text\n", encoding="utf-8")
     [empty] = _items(tmp_path / "header_only.csv")
     assert isinstance(empty, Skipped) and empty.reason == "table without any data row"
+
+
+def _cells():
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(list("abcé ,;\"'\n\r\t«»’\u00a0") + ["Très bien", "Déçu", "\r\n"])
+    return st.lists(pieces, max_size=15).map("".join)
+
+
+def test_every_csv_row_comes_out_exactly_once(tmp_path_factory):
+    """Property: whatever the cells (quotes, delimiters, newlines, blanks), one output per written row."""
+    import csv as _csv
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(_cells(), _cells()), min_size=1, max_size=12))
+    def check(rows):
+        folder = tmp_path_factory.mktemp("prop")
+        f = folder / "t.csv"
+        with open(f, "w", encoding="utf-8", newline="") as fh:
+            w = _csv.writer(fh)
+            w.writerow(["id", "text"])
+            w.writerows([(f"r{i}", text) for i, (_, text) in enumerate(rows)])
+        items = _items(f)
+        assert [i.row for i in items] == list(range(1, len(rows) + 1))
+        for item, (_, text) in zip(items, rows):
+            if isinstance(item, Skipped):
+                assert not text.strip() or not normalize(text), (text, item.reason)
+            else:
+                assert item.id == f"r{item.row - 1}" and item.text
+
+    from textlens.ingest.clean import normalize_text as normalize
+
+    check()

@@ -150,15 +150,20 @@ def _open_text(path: Path) -> io.TextIOWrapper:
 
 
 def _sniff_delimiter(head: str, default: str) -> str:
-    lines = [line for line in head.splitlines() if line.strip()][:20]
-    if not lines:
-        return default
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
-    except csv.Error:
-        counts = {d: lines[0].count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.get)
-        return best if counts[best] else default
+    """The delimiter that splits the header line into the most fields (ties: the extension's default).
+
+    Only the header is looked at: data rows with quoted newlines and commas mislead csv.Sniffer.
+    """
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    best, best_n = default, 1
+    for delim in (default, ",", ";", "\t", "|"):
+        try:
+            n = len(next(csv.reader([first], delimiter=delim)))
+        except (csv.Error, StopIteration):
+            continue
+        if n > best_n:
+            best, best_n = delim, n
+    return best
 
 
 def _unique_header(header: list[str]) -> tuple[list[str], list[str]]:
