@@ -45,7 +45,8 @@ def test_normalize_text():
     "@ (c) Marc Bertrand", "Powered By Blogger", "Aucun commentaire:", "Pour gérer vos consentements :",
     "ÉconomieEntreprisesManagement", "Accueil > Actualités > Consommation", "Imprimer | Partager cet article",
     "Mentions légales | Politique de confidentialité | Plan du site", "Conso & Clients - Tous droits réservés",
-    "Current post is tagged", "Information", "Se connecter",
+    "Current post is tagged", "Information", "Se connecter", "Article réservé aux abonnés", "Commentaires (12)",
+    "Écouter cet article", "Tout accepter", "il y a 3 heures", "Partager sur LinkedIn", "Lire la suite »",
     "À lire aussi : Centres d'appels, les donneurs d'ordre renégocient tous leurs contrats avec les prestataires ?",
 ])
 def test_furniture_lines(line):
@@ -132,3 +133,17 @@ def test_guess_kind_of_files(text, kind):
 
     assert guess_kind(text, None, table_row=False) == kind
     assert guess_kind("Très bon accueil", None, table_row=True) == "verbatim"
+
+
+def test_html_fallback_when_the_extractor_finds_nothing(monkeypatch):
+    import trafilatura
+
+    from textlens.ingest.html import extract_html
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: None)
+    page = extract_html("<html><head><title>Avis</title><script>var x=1;</script></head><body>"
+                        "<div>Conseiller <b>très</b> aimable.</div><ul><li>Délai : 2 jours</li></ul></body></html>")
+    assert page.extractor == "lxml" and page.title == "Avis"
+    assert page.text == "Conseiller très aimable.\n\nDélai : 2 jours"
+    with pytest.raises(ValueError, match="without any visible text"):
+        extract_html("<html><head><title>T</title></head><body> </body></html>")

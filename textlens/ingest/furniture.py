@@ -40,6 +40,12 @@ _FURNITURE_PATTERNS = [
     r"powered by .*|propulse par .*|information(s)?|current post is tagged|tags?|mots?[- ]cles?|"
     r"categories?|filed under|publie dans|archives?|libelles?|labels?",
     r"publicite|advertisement|annonce|sponsorise|contenu sponsorise|pub",
+    # paywall, bookmarks, audio, consent buttons, relative times
+    r"(article )?reserve aux abonnes|abonne|premium|(ajouter a mes )?favoris|sauvegarder|enregistrer( l'article)?|"
+    r"suivre|ecouter( cet article)?|video|photo|sommaire|voir les commentaires|commentaires?\s*\(?\d+\)?|"
+    r"(cet article vous a plu|vous avez aime cet article).*|signaler (un abus|ce commentaire)|"
+    r"(tout )?accepter( et fermer| tout| les cookies)?|(tout )?refuser( tout)?|parametrer( les cookies)?|"
+    r"personnaliser|ok|il y a \d+ (secondes?|minutes?|heures?|jours?|mois|ans?)",
     # navigation
     r"menu|accueil|home|fermer|close|suivez-nous.*|nous suivre|contact(ez-nous)?|mentions legales|plan du site|"
     r"cgu|cgv|politique de confidentialite|donnees personnelles|precedent|suivant|article (precedent|suivant)|"

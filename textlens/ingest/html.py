@@ -80,7 +80,8 @@ def extract_html(html: str) -> HtmlContent:
     import trafilatura
 
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8"))
+        parser = lxml.html.HTMLParser(encoding="utf-8")  # we decoded the file already: say so to lxml
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
     except Exception as exc:  # lxml raises several types on garbage
         raise ValueError(f"cannot parse HTML: {exc}") from exc
     meta = _meta_tags(tree)
