@@ -36,6 +36,7 @@ MAX_FILE_BYTES = 50_000_000  # one text/HTML file = one document; bigger ones ar
 VERBATIM_MAX_WORDS = 80  # auto kind: shorter table texts are customer verbatims
 KIND_SAMPLE_ROWS = 200  # a table's kind is decided on the median length of its first rows
 REPEATED_CACHE_CHARS = 32_000_000  # folder texts kept between the two furniture passes
+REPEATED_SAMPLE_FILES = 500  # files of a folder read to learn its repeated lines
 
 _HTML_START = re.compile(r"^\ufeff?\s*(<!doctype html|<html[\s>])", re.I)
 _EDITORIAL_HEAD = re.compile(
@@ -272,7 +273,7 @@ class _FolderFurniture:
             else:
                 budget = REPEATED_CACHE_CHARS
                 texts = []
-                for other in group:
+                for other in group[:REPEATED_SAMPLE_FILES]:  # site furniture shows up in any sample
                     got = self._try(other.path)
                     if isinstance(got, _Prepared):
                         texts.append(got.text)
@@ -295,6 +296,7 @@ def _date_fields(info: DateInfo) -> dict[str, Any]:
 
 def _file_document(inp: _Input, doc_id: str, furniture: _FolderFurniture, options: IngestOptions
                    ) -> Document | Skipped:
+    repeated = furniture.repeated(inp)  # first: its pass over the folder caches this file's text
     try:
         prep = furniture.prepared(inp)
     except (DecodeError, ValueError) as exc:
@@ -303,7 +305,7 @@ def _file_document(inp: _Input, doc_id: str, furniture: _FolderFurniture, option
         return Skipped(inp.source, None, f"cannot read file: {exc.strerror or exc}")
     if not prep.text.strip():
         return Skipped(inp.source, None, "no text in file (empty once decoded and extracted)")
-    cleaned = remove_furniture(prep.text, furniture.repeated(inp))
+    cleaned = remove_furniture(prep.text, repeated)
     if not cleaned.text.strip():
         return Skipped(inp.source, None, "no text left after removing site furniture "
                                          f"({len(cleaned.removed)} furniture lines)")
