@@ -44,6 +44,12 @@ BODY = ("Les centres de contacts recrutent toujours autant de conseillers dans l
     ("Date de publication : 12 avril 2002", "2002-04-12", "12 avril 2002"),
     ("En-Contact n°45 – avril 2002", "2002-04", "avril 2002"),
     ("Avril 2002", "2002-04", "Avril 2002"),
+    ("Édito du 12 avril 2002", "2002-04-12", "12 avril 2002"),
+    ("Mise en ligne : 12/04/2002", "2002-04-12", "12/04/2002"),
+    ("2012-06-13T10:00:00+02:00", "2012-06-13", "2012-06-13"),
+    ("Publié le 18 oct. 2012 à 13:54 Mis à jour le 18 oct. 2012 à 14:10", "2012-10-18", "18 oct. 2012"),
+    ("Par Claire Martin Publié le 12 avril 2002 à 11h23 - Mis à jour le 13 avril 2002", "2002-04-12",
+     "12 avril 2002"),
 ])
 def test_dateline_forms(head, iso, evidence):
     info = parse_publication_date(f"Un titre d'article\n\n{head}\n\n{BODY}")

@@ -136,7 +136,8 @@ def find_dates(text: str) -> list[DateMatch]:
 # Cues that announce the publication (or update) date of the page itself.
 _PUBLISHED_CUE = re.compile(
     r"(publi[ée]e?s?\b|paru(?:e|tion)?\b|post[ée]e?\b|written on|posted(?: on)?|published(?: on)?|"
-    r"mis en ligne|date de publication|date de parution|\bdat[ée]e? (?:du|de)\b|\bdate\b\s*:?|édition du)",
+    r"mise? en ligne|date de publication|date de parution|\bdat[ée]e? (?:du|de)\b|\bdate\b\s*:?|édition du|"
+    r"\b(?:[ée]dito(?:rial)?|lettre|newsletter|bulletin|billet|chronique)\b[^.\n]{0,30}?\bdu\s*$)",
     re.I,
 )
 _UPDATED_CUE = re.compile(r"(mis[e]? à jour|mise à jour|updated(?: on)?|modifi[ée]e? le|last modified)", re.I)
@@ -162,7 +163,8 @@ TAIL_LINES = 4
 
 def _line_is_just_date(rest: str) -> bool:
     """True when what remains of a line around a date is only punctuation/time/short connectors."""
-    rest = re.sub(r"\d{1,2}\s*[:h]\s*\d{2}(\s*:\s*\d{2})?", " ", rest)
+    rest = re.sub(r"(?i)t?\d{1,2}\s*[:h]\s*\d{2}(\s*:\s*\d{2})?(\.\d+)?(z|\s*[+-]\d{2}:?\d{2}|\s*utc|\s*gmt)?",
+                  " ", rest)
     rest = re.sub(r"[\s,.;:|•·\-–—()\[\]/]+", " ", rest).strip().lower()
     return rest in ("", "le", "à", "a", "at", "on", "the", "du", "le à", "updated", "publié", "publié le")
 
