@@ -225,3 +225,35 @@ def test_demo_sentiment_over_time(demo):
         " WHERE d.kind = 'verbatim' AND d.duplicate_of IS NULL AND d.year IS NOT NULL").fetchone()[0]
     assert df["n"].sum() == n_verbatims
     assert ((df["neg_low"] <= df["neg_share"]) & (df["neg_share"] <= df["neg_high"])).all()
+
+
+def _series(item: str, ns: list[int], totals: list[int], min_docs: int = 5):
+    import pandas as pd
+
+    df = pd.DataFrame({"period": list(range(2000, 2000 + len(ns))), "item": item, "label": item, "n": ns,
+                       "total": totals, "docs": totals})
+    df["share"] = df["n"] / df["total"]
+    df["sparse"] = df["total"] < min_docs
+    return df
+
+
+def test_flags_need_evidence_not_one_empty_period():
+    # absent for six well-covered periods, then clearly present: emerging even before MK is significant
+    late = tr.trend_summary(_series("late", [0, 0, 0, 0, 0, 0, 4, 5, 0], [20] * 9)).iloc[0]
+    assert late["flag"] == "emerging" and late["first_period"] == 2006
+    # one empty small last period after a steady presence proves nothing
+    gap = tr.trend_summary(_series("gap", [3, 4, 3, 4, 3, 4, 3, 4, 0], [20] * 8 + [3])).iloc[0]
+    assert gap["flag"] == "" and gap["direction"] == "flat"
+    # gone for the whole last third of well-covered periods: declining
+    gone = tr.trend_summary(_series("gone", [3, 4, 3, 4, 3, 4, 0, 0, 0], [20] * 9)).iloc[0]
+    assert gone["flag"] == "declining" and gone["last_period"] == 2005
+
+
+def test_year_spans_group_sparse_years(corpus):
+    df = tr.prevalence(corpus, "theme", by="5y")
+    off = df[df["item"] == "offshoring"].set_index("period")
+    assert list(off.index) == ["2010-2014", "2015-2019"]
+    assert off.at["2010-2014", "n"] == sum(OFFSHORING[y] for y in range(2010, 2015))
+    assert off.at["2015-2019", "total"] == sum(ARTICLES_PER_YEAR[y] for y in range(2015, 2018))
+    with pytest.raises(QueryError, match="N years"):
+        tr.prevalence(corpus, "theme", by="1y")

@@ -268,6 +268,10 @@ class By(str, Enum):
     year = "year"
     quarter = "quarter"
     month = "month"
+    y2 = "2y"
+    y3 = "3y"
+    y5 = "5y"
+    y10 = "10y"
 
 
 class Dimension(str, Enum):
@@ -532,12 +536,13 @@ def trends(
     summary = tr.trend_summary(prev)
     ev = None
     if evidence and not prev.empty:
-        parts = []
-        for (period, item), g in prev[prev["n"] > 0].groupby(["period", "item"], sort=True):
-            e = tr.evidence(corpus, dim, item, period=period, filters=filters, limit=filters.limit or 3, by=by.value)
-            parts.append(e.assign(item=item))
         import pandas as pd
 
+        parts = []
+        for item in summary["item"]:  # one evidence query per item, then the best passages of each period
+            e = tr.evidence(corpus, dim, item, filters=filters, limit=None, by=by.value)
+            e = e.sort_values(["period", "score"], ascending=[True, False], kind="stable")
+            parts.append(e.groupby("period", sort=True).head(filters.limit or 3).assign(item=item))
         ev = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if fmt == "json":
         import json as _json
@@ -568,6 +573,7 @@ def _print_prevalence(prev, summary) -> None:
     from rich.text import Text
 
     con = _console()
+    sparse = dict(zip(prev["period"], prev["sparse"]))
     t = Table(title="trend per item", title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
     for h, opts in (("item", {"max_width": 30, "no_wrap": True, "overflow": "ellipsis"}), ("docs", {"justify": "right"}),
                     ("first", {}), ("peak", {}),
@@ -577,7 +583,10 @@ def _print_prevalence(prev, summary) -> None:
     arrows = {"rising": "↗ rising", "falling": "↘ falling", "flat": "→ flat"}
     for r in summary.to_dict("records"):
         t.add_row(_cell(r["label"] if r["label"] != r["item"] else r["item"]), _cell(r["n"], "num"),
-                  _cell(r["first_period"]), _cell(r["peak_period"]), _cell(r["peak_share"], "pct"),
+                  _cell(r["first_period"]),
+                  _cell(f"{r['peak_period']}{'*' if sparse.get(r['peak_period']) else ''}"
+                        if r["peak_period"] is not None else None),
+                  _cell(r["peak_share"], "pct"),
                   _cell(arrows.get(r["direction"], r["direction"])), _cell(r["mk_p"], "p"), _cell(r["flag"]))
     con.print(t)
     periods = sorted(prev["period"].unique())
@@ -602,10 +611,10 @@ def _print_prevalence(prev, summary) -> None:
         for item in items:
             m.add_row(Text(str(labels[item])), *[cell(p, item) for p in periods])
     else:  # periods down, items across (headed by their ids)
-        m.add_column("", no_wrap=True)
-        m.add_column("docs", justify="right", style="italic")
+        m.add_column("", no_wrap=True, min_width=len(str(periods[-1])) + 1)
+        m.add_column("docs", justify="right", style="italic", min_width=4)
         for item in items:
-            m.add_column(str(item)[:14], justify="right", no_wrap=True)
+            m.add_column(str(item)[:10], justify="right", no_wrap=True, overflow="crop")
         for p in periods:
             m.add_row(Text(f"{p}{'*' if sparse[p] else ''}"), Text(str(docs[p])), *[cell(p, item) for item in items])
     con.print(m)
@@ -757,6 +766,55 @@ def sentiment(
 
 
 # ==== end of queries ====
+
+
+# ==== report (owned by the report helper: textlens/report/) ====
+class ReportFormat(str, Enum):
+    html = "html"
+    md = "md"
+    xlsx = "xlsx"
+    json = "json"
+
+
+_F = _FILTER_OPTIONS  # the query commands' filter options, shared as is
+
+
+@app.command()
+def report(
+    db: DbOption = Path("textlens.db"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.html, .md, .xlsx or .json).")] = Path(
+        "textlens_report.html"),
+    format: Annotated[Optional[ReportFormat], typer.Option(
+        "--format", "-f", help="html, md, xlsx or json (default: from --out's suffix, else html).")] = None,
+    by: Annotated[By, typer.Option("--by", help="Period of the trends.")] = By.year,
+    title: Annotated[Optional[str], typer.Option("--title", help="Report title.")] = None,
+    evidence: Annotated[int, typer.Option("--evidence", min=1, max=20, help="Passages per chart value.")] = 3,
+    year: _F["year"][0] = None,
+    year_from: _F["year_from"][0] = None,
+    year_to: _F["year_to"][0] = None,
+    kind: _F["kind"][0] = None,
+    theme: _F["theme"][0] = None,
+    aspect: _F["aspect"][0] = None,
+    entity: _F["entity"][0] = None,
+    type: _F["type"][0] = None,
+    sentiment: _F["sentiment"][0] = None,
+    source: _F["source"][0] = None,
+    limit: _F["limit"][0] = None,
+) -> None:
+    """Write a report: self-contained HTML (charts, evidence), Markdown + PNG, XLSX or JSON."""
+    from textlens.query import Filters, QueryError
+    from textlens.report import Options, build_report, guess_format
+    from textlens.store import StoreError
+
+    filters = Filters(year=year, year_from=year_from, year_to=year_to, kind=kind, theme=theme, aspect=aspect,
+                      entity=entity, type=type, sentiment=sentiment, source=source, limit=limit)
+    options = Options(by=by.value, evidence_limit=evidence, title=title or "textlens report")
+    try:
+        fmt = guess_format(out, format.value if format else None)
+        path = build_report(db, out, fmt, filters, options)
+    except (QueryError, StoreError, ValueError, OSError) as exc:
+        _fail(str(exc))
+    _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
 
 
 def main() -> None:  # pragma: no cover

@@ -114,7 +114,16 @@ def period_sql(by: str | None, alias: str = "d") -> str:
                 f"((CAST(substr({d}.date, 6, 2) AS INTEGER) + 2) / 3) END")
     if by == "month":
         return f"CASE WHEN length({d}.date) >= 7 THEN substr({d}.date, 1, 7) END"
-    raise QueryError(f"unknown period {by!r}; choose year, quarter or month")
+    span = _year_span(by)
+    if span:  # "5y": 2000-2004, 2005-2009 ... (sparse archives read better in spans of years)
+        start = f"(({d}.year / {span}) * {span})"
+        return f"CASE WHEN {d}.year IS NOT NULL THEN CAST({start} AS TEXT) || '-' || CAST({start} + {span - 1} AS TEXT) END"
+    raise QueryError(f"unknown period {by!r}; choose year, quarter, month or N years as '5y'")
+
+
+def _year_span(by: str) -> int | None:
+    m = re.fullmatch(r"(\d{1,2})\s*(?:y|years?|ans?)", str(by).strip().lower())
+    return int(m.group(1)) if m and 1 < int(m.group(1)) <= 50 else None
 
 
 def _check_dimension(dimension: str) -> None:
@@ -279,9 +288,9 @@ def trend_summary(prevalence_df: "pd.DataFrame", alpha: float = 0.05, min_period
 
     The test uses the non-sparse periods when there are at least `min_periods` of them, otherwise every
     period (`tested_on` says which). direction: rising/falling when p < alpha, else flat. flag:
-    "emerging" when rising, or absent from the first two thirds of the periods and seen at least
-    3 times in the last third; "declining" symmetrically (falling, or not seen in the last third after
-    at least 3 earlier occurrences).
+    "emerging" when rising, or absent from the first two thirds of the periods, seen at least 3 times
+    in the last third, and with a recent share above the upper 95% bound of its earlier absence
+    (so one empty sparse period proves nothing); "declining" symmetrically.
     """
     import pandas as pd
 
@@ -308,9 +317,12 @@ def trend_summary(prevalence_df: "pd.DataFrame", alpha: float = 0.05, min_period
         if not math.isnan(mk["p"]) and mk["p"] < alpha:
             direction = "rising" if mk["tau"] > 0 else "falling"
         flag = ""
-        if direction == "rising" or (k >= 3 and earlier["n"].sum() == 0 and recent["n"].sum() >= 3):
+        e_n, e_tot, r_n, r_tot = earlier["n"].sum(), earlier["total"].sum(), recent["n"].sum(), recent["total"].sum()
+        if direction == "rising" or (k >= min_periods and e_n == 0 and r_n >= 3
+                                     and float(wilson(0, e_tot)[1]) < r_share):
             flag = "emerging"
-        elif direction == "falling" or (k >= 3 and recent["n"].sum() == 0 and earlier["n"].sum() >= 3):
+        elif direction == "falling" or (k >= min_periods and r_n == 0 and e_n >= 3
+                                        and float(wilson(0, r_tot)[1]) < e_share):
             flag = "declining"
         rows.append({
             "item": item, "label": g["label"].iloc[0] if "label" in g else item, "n": int(g["n"].sum()),
@@ -356,7 +368,7 @@ def evidence(corpus: "Corpus", dimension: str, item: str, period: Any = None, fi
     hits = hits.groupby("doc_id", sort=False).head(2)
     rows: list[dict[str, Any]] = []
     texts = _passage_texts(corpus, hits["passage_id"].tolist())
-    titles = dict(corpus.conn.execute("SELECT id, title FROM documents"))
+    titles = _titles(corpus, counted["doc_id"].unique().tolist())
     for r in hits.itertuples():
         rows.append({"doc_id": r.doc_id, "date": meta.at[r.doc_id, "date"], "period": meta.at[r.doc_id, "period"],
                      "passage_id": int(r.passage_id), "passage": texts.get(int(r.passage_id), ""),
@@ -381,6 +393,15 @@ def evidence(corpus: "Corpus", dimension: str, item: str, period: Any = None, fi
         out = out.head(limit)
     out.attrs.update(dimension=dimension, item=str(item), period=period, documents=int(counted["doc_id"].nunique()))
     return out.reset_index(drop=True)
+
+
+def _titles(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for i in range(0, len(doc_ids), 500):
+        part = list(doc_ids[i : i + 500])
+        marks = ",".join("?" * len(part))
+        out.update(dict(corpus.conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", part)))
+    return out
 
 
 def _passage_texts(corpus: "Corpus", ids: Sequence[int]) -> dict[int, str]:
