@@ -129,3 +129,27 @@ def test_demo_folder_every_input_accounted_and_gold_files_ignored():
     ids = [i.id for i in items]
     assert len(ids) == len(set(ids))
     assert [i.id for i in read_inputs([DEMO])] == ids  # deterministic, stable ids
+
+
+def _lost_entities(docs: dict[str, Document], gold: dict[str, dict]) -> list[tuple[str, str]]:
+    from textlens.analysis.segment import fold
+
+    lost = []
+    for key, g in gold.items():
+        doc = docs[key]
+        raw, clean = fold(doc.raw_text.replace("’", "'")), fold(doc.text)
+        for names in g["entities"].values():
+            lost += [(key, n) for n in names if fold(n) in raw and fold(n) not in clean]
+    return lost
+
+
+def test_cleaning_keeps_every_gold_entity(seed_docs, shared_dir):
+    gold = {}
+    for line in (shared_dir / "gold" / "seeds_gold.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            gold[g["id"]] = g
+    assert not _lost_entities(seed_docs, gold)
+    demo_gold = _demo_gold()
+    demo = {Path(d.source).name: d for d in read_inputs([DEMO / "articles"]) if isinstance(d, Document)}
+    assert not _lost_entities(demo, {f: g for f, g in demo_gold.items() if f in demo})

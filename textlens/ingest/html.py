@@ -28,6 +28,7 @@ class HtmlContent:
     title: str | None = None
     date: str | None = None  # as found in the page's metadata (parsed later by the dating rules)
     url: str | None = None
+    author: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     extractor: str = "trafilatura"
 
@@ -104,9 +105,11 @@ def extract_html(html: str) -> HtmlContent:
             title=getattr(doc, "title", None) or page_title,
             date=date or getattr(doc, "date", None),
             url=url or getattr(doc, "url", None),
+            author=getattr(doc, "author", None) or meta.get("author"),
             metadata=meta,
         )
     text = _lxml_text(tree)
     if not text:
         raise ValueError("HTML page without any visible text")
-    return HtmlContent(text=text, title=page_title, date=date, url=url, metadata=meta, extractor="lxml")
+    return HtmlContent(text=text, title=page_title, date=date, url=url, author=meta.get("author"), metadata=meta,
+                       extractor="lxml")

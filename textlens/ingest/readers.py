@@ -227,16 +227,32 @@ def _prepare_file(path: Path) -> _Prepared:
         meta = {k: v for k, v in page.metadata.items() if len(str(v)) < 500}
         if page.extractor != "trafilatura":
             warnings.append("main-text extractor found nothing: used the page's whole visible text")
-        return _Prepared(raw, normalize_text(page.text), page.title and normalize_text(page.title), page.date,
-                         page.url, meta, warnings)
+        title = page.title and normalize_text(page.title)
+        if page.author:
+            meta["author"] = normalize_text(page.author)
+        text = _with_byline(normalize_text(page.text), title, meta.get("author"))
+        return _Prepared(raw, text, title, page.date, page.url, meta, warnings)
     text = normalize_text(raw)
     if kind == "markdown":
         front, body = split_front_matter(text)
         title = front.pop("title", None) or front.pop("titre", None)
         date = front.pop("date", None) or front.pop("date_publication", None)
         url = front.pop("url", None)
-        return _Prepared(raw, markdown_to_text(body).strip(), title, date, url, front, warnings)
+        author = front.get("author") or front.get("auteur")
+        return _Prepared(raw, _with_byline(markdown_to_text(body).strip(), title, author), title, date, url, front,
+                         warnings)
     return _Prepared(raw, text, warnings=warnings)
+
+
+def _with_byline(text: str, title: str | None, author: str | None) -> str:
+    """Put the page's author back as a "Par ..." line under the title when the extractor or the
+    front matter took it out of the text: in .txt files bylines are text, and authors are entities."""
+    if not author or author.lower() in text.lower():
+        return text
+    first, sep, rest = text.partition("\n")
+    if title and first.strip() == title.strip():
+        return f"{first}\nPar {author}{sep}{rest}"
+    return f"Par {author}\n{text}"
 
 
 class _FolderFurniture:
