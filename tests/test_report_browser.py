@@ -1,0 +1,69 @@
+"""The HTML report in a real browser (headless Chromium): charts drawn, evidence on click, no corpus script runs.
+
+Skipped when Chromium or websocket-client is not installed (Debian: `apt-get install -y chromium`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import report_fixtures as rf
+from textlens.report.browser import find_chromium
+
+pytest.importorskip("websocket", reason="websocket-client is needed to drive Chromium")
+if find_chromium() is None:
+    pytest.skip("chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+from textlens.report import build_report  # noqa: E402
+from textlens.report.browser import inspect_report  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("report_browser")
+    out = {}
+    for name, hostile in (("plain", False), ("hostile", True)):
+        db = rf.build(base / f"{name}.db", hostile=hostile)
+        out[name] = build_report(db, base / f"{name}.html")
+    return out
+
+
+def test_charts_render_and_a_click_shows_the_passages(pages, tmp_path):
+    page = inspect_report(pages["plain"], screenshot=tmp_path / "shot.png")
+    assert page.errors == []
+    assert len(page.charts) >= 12
+    assert page.charts_rendered == len(page.charts), [c for c in page.charts if not c["traces"]]
+    assert all(c["width"] > 300 and c["height"] > 100 for c in page.charts)
+    assert page.evidence_opened and page.evidence_items >= 1
+    assert "a2004_0" in page.evidence_text  # the first bar: articles of 2004
+    assert page.title == "textlens report"
+    assert "Themes over time" in page.text and "Drivers of negative reviews" in page.text
+    shot = Path(page.screenshots[0])
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 50_000
+
+
+def test_hostile_corpus_runs_no_script(pages):
+    page = inspect_report(pages["hostile"])
+    assert page.pwned is None
+    assert page.title == "textlens report"
+    assert page.injected == {'img[src="x"]': 0, "[onerror]": 0, "[onload]": 0, 'a[href^="javascript"]': 0,
+                             "script": 3, "textarea": 0}
+    assert page.errors == []
+    assert page.charts_rendered == len(page.charts)
+    # the payloads are on the page, as text
+    assert "Titre <script>window.__pwned='script'</script>" in page.text
+    assert "Evil<a href=\"javascript:window.__pwned='link'\">cliquez</a>" in page.text
+    assert "<img src=x onerror=" in page.text
+
+
+def test_the_check_detects_a_script_that_runs(tmp_path):
+    """Control: the same check on a page that does run injected markup must report it."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><title>t</title><div class='plot'></div>"
+                   "<img src=x onerror=\"window.__pwned='img'\"><script>undefined_function()</script>",
+                   encoding="utf-8")
+    page = inspect_report(bad, click=False, timeout=15)
+    assert page.pwned == "img"
+    assert page.injected['img[src="x"]'] == 1
+    assert any("undefined_function" in e for e in page.errors)

@@ -1,0 +1,822 @@
+"""Assemble a report from the store: every number comes from textlens.trends / textlens.query.
+
+Each section shows whatever analyses the store holds; a missing analysis gives a section that says
+which one to run instead of a broken chart. Every chart point and table row that counts documents
+gets an evidence id pointing to the passages behind it.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textlens.report.model import Chart, Evidence, ReportData, Section, Series, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textlens.query import Filters
+    from textlens.store import Corpus
+
+SENTIMENT_ORDER = ("negative", "mixed", "neutral", "positive")
+# Facet and heatmap sizes keep the page readable; the XLSX/JSON tables hold every row.
+MAX_FACETS = 12
+MAX_HEATMAP_ROWS = 20
+LEADERBOARD_TOP = 10
+MAX_SKIPPED_SHOWN = 200
+
+
+@dataclass
+class Options:
+    """What to put in a report (defaults suit a mailed overview)."""
+
+    by: str = "year"
+    evidence_limit: int = 3  # passages per chart point / table row
+    top_entities: int = LEADERBOARD_TOP
+    title: str = "textlens report"
+
+
+@dataclass
+class _Context:
+    corpus: "Corpus"
+    filters: "Filters"
+    options: Options
+    evidence: list[Evidence] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _ev_index: dict[tuple, int] = field(default_factory=dict)
+    _item_cache: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+
+    def add_evidence(self, key: tuple, title: str, passages: "pd.DataFrame | list[dict[str, Any]]") -> int | None:
+        """Register the passages behind one value; returns its evidence id (None when there are none)."""
+        if key in self._ev_index:
+            return self._ev_index[key]
+        rows = passages.to_dict("records") if hasattr(passages, "to_dict") else list(passages)
+        if not rows:
+            return None
+        eid = len(self.evidence)
+        self.evidence.append(Evidence(eid, title, [_passage_record(r) for r in rows]))
+        self._ev_index[key] = eid
+        return eid
+
+    def trend_evidence(self, dimension: str, item: str, label: str, period: Any = None,
+                       filters: "Filters | None" = None, extra: str = "") -> int | None:
+        f = filters or self.filters
+        key = ("trend", dimension, item, None if period is None else str(period), repr(f))
+        if key in self._ev_index:
+            return self._ev_index[key]
+        best = self._item_evidence(dimension, item, f)
+        df = best["all"] if period is None else best["periods"].get(str(period))
+        title = label + (f" — {period}" if period is not None else "") + (f" ({extra})" if extra else "")
+        return self.add_evidence(key, title, [] if df is None else df)
+
+    def _item_evidence(self, dimension: str, item: str, filters: "Filters") -> dict[str, Any]:
+        """One `trends.evidence` call per item (all periods), cut to the best passages of each period:
+        a report needs evidence for every point of a series, and one call per point would rescan the
+        store each time."""
+        from textlens import trends
+
+        key = (dimension, item, repr(filters))
+        if key not in self._item_cache:
+            full = trends.evidence(self.corpus, dimension, item, period=None, filters=filters, limit=None,
+                                   by=self.options.by)
+            limit = self.options.evidence_limit
+            self._item_cache[key] = {
+                "all": full.head(limit),
+                "periods": {str(p): g.head(limit) for p, g in full.groupby(full["period"].astype(str), sort=False)},
+            }
+        return self._item_cache[key]
+
+    def has_rows(self, table: str, where: str = "") -> bool:
+        sql = f"SELECT 1 FROM {table}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
+        return self.corpus.conn.execute(sql).fetchone() is not None
+
+
+def _passage_record(r: dict[str, Any]) -> dict[str, Any]:
+    return {"doc_id": r.get("doc_id"), "date": _str(r.get("date")), "period": _str(r.get("period")),
+            "passage_id": _int(r.get("passage_id")), "passage": r.get("passage") or r.get("text") or "",
+            "score": _float(r.get("score")), "title": r.get("title"), "source": r.get("source")}
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) else str(v)
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return None if v is None or v != v else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(v: Any) -> float | None:
+    try:
+        return None if v is None or v != v else round(float(v), 4)
+    except (TypeError, ValueError):
+        return None
+
+
+def _records_of(df: "pd.DataFrame", col: str) -> list[Any]:
+    return [None if (isinstance(v, float) and v != v) else v for v in df[col].tolist()]
+
+
+# ---- sections ---------------------------------------------------------------------------------------
+def _new_section(ctx: _Context, sid: str, title: str, intro: str, needs: str, analysis: str) -> Section:
+    """A section that says which analysis to run when the table it needs is empty."""
+    sec = Section(sid, title, intro)
+    if not ctx.has_rows(needs):
+        sec.empty = f"No {analysis} in this store: run `textlens run` with the {analysis} analysis."
+    return sec
+
+
+def _overview(ctx: _Context) -> Section:
+    import pandas as pd
+
+    from textlens.info import corpus_info
+
+    conn = ctx.corpus.conn
+    where, params = ctx.filters.where_sql(alias="d")
+    sec = Section("overview", "Corpus overview",
+                  "What the report covers: documents per year and kind, their sources and languages, and the "
+                  "inputs that could not be read.")
+    by_year_kind = pd.read_sql_query(
+        f"SELECT d.year AS year, d.kind AS kind, COUNT(*) AS n FROM documents d WHERE {where}"
+        " GROUP BY d.year, d.kind ORDER BY d.year, d.kind", conn, params=params)
+    if by_year_kind.empty:
+        sec.empty = (f"No documents match the filters ({ctx.filters.describe()})." if ctx.filters.active()
+                     else "The store holds no documents: run `textlens run PATH --db DB` first.")
+        return sec
+    by_year_kind["year"] = by_year_kind["year"].map(lambda y: "undated" if pd.isna(y) else str(int(y)))
+    pivot = by_year_kind.pivot_table(index="year", columns="kind", values="n", aggfunc="sum", fill_value=0)
+    pivot["total"] = pivot.sum(axis=1)
+    pivot = pivot.reset_index()
+    pivot["_order"] = pivot["year"].map(lambda y: 99999 if y == "undated" else int(y))
+    pivot = pivot.sort_values("_order").drop(columns="_order")
+    pivot.columns.name = None
+    sec.tables.append(Table("documents_per_year", "Documents per year and kind", pivot,
+                            "Duplicates are excluded; undated documents are counted but left out of trends.",
+                            formats={c: "int" for c in pivot.columns if c != "year"}))
+    kinds = [c for c in pivot.columns if c not in ("year", "total")]
+    sec.charts.append(Chart(
+        "chart_documents", "Documents per year", "stacked",
+        [Series(k, pivot["year"].tolist(), pivot[k].astype(int).tolist(),
+                ev=[_document_evidence(ctx, y, k) if n else None for y, n in zip(pivot["year"], pivot[k])],
+                hover=[f"{y}: {int(n)} {k} documents" for y, n in zip(pivot["year"], pivot[k])]) for k in kinds],
+        x_title="year", y_title="documents", note="Click a bar for examples of the documents counted."))
+    sources = pd.read_sql_query(
+        f"SELECT d.source AS source, d.kind AS kind, COUNT(*) AS documents, MIN(d.year) AS first_year,"
+        f" MAX(d.year) AS last_year FROM documents d WHERE {where} GROUP BY d.source, d.kind"
+        " ORDER BY documents DESC, d.source", conn, params=params)
+    sec.tables.append(Table("sources", "Sources", sources, "One row per input file and kind.",
+                            formats={"documents": "int", "first_year": "int", "last_year": "int"},
+                            max_rows_html=50))
+    langs = pd.read_sql_query(
+        f"SELECT COALESCE(d.language, 'unknown') AS language, COUNT(*) AS documents FROM documents d"
+        f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", conn, params=params)
+    sec.tables.append(Table("languages", "Languages", langs, "Non-French documents are kept but not analysed as "
+                            "French.", formats={"documents": "int"}, compact=True))
+    dating = pd.read_sql_query(
+        f"SELECT COALESCE(d.year_source, 'none') AS dated_by, COUNT(*) AS documents FROM documents d"
+        f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", conn, params=params)
+    sec.tables.append(Table("dating", "How documents were dated", dating,
+                            "metadata > date stated in the text > file name/URL > inferred from cited years.",
+                            formats={"documents": "int"}, compact=True))
+    info = corpus_info(ctx.corpus.path, list_skipped=True)
+    skipped = pd.DataFrame(info.get("skipped_inputs", []), columns=["source", "row", "reason"])
+    sec.tables.append(Table("skipped_inputs", "Skipped inputs", skipped,
+                            "Inputs that could not become documents, with the reason (whole store, not filtered).",
+                            formats={"row": "int"}, max_rows_html=MAX_SKIPPED_SHOWN, compact=len(skipped) <= 8))
+    n_docs = int(pivot["total"].sum())
+    non_fr = int(langs.loc[~langs["language"].isin(["fr"]), "documents"].sum())
+    undated = int(pivot.loc[pivot["year"] == "undated", "total"].sum())
+    sec.extra["counts"] = {"documents": n_docs, "duplicates": info.get("duplicates", 0), "non_french": non_fr,
+                           "undated": undated, "skipped": int(info.get("skipped", 0)),
+                           "sources": int(sources["source"].nunique())}
+    if info.get("skipped"):
+        ctx.warnings.append(f"{info['skipped']} inputs were skipped at ingestion (listed in the overview).")
+    if undated:
+        ctx.warnings.append(f"{undated} documents have no year and are left out of the trends.")
+    if non_fr:
+        ctx.warnings.append(f"{non_fr} documents are not in French (or of unknown language).")
+    if info.get("duplicates"):
+        ctx.warnings.append(f"{info['duplicates']} duplicate documents are excluded from every count.")
+    return sec
+
+
+def _document_evidence(ctx: _Context, year: str, kind: str) -> int | None:
+    """Examples of the documents counted in one bar of the corpus chart: title and first passage."""
+    where, params = replace(ctx.filters, kind=kind).where_sql(alias="d")
+    year_sql, year_params = ("d.year IS NULL", []) if year == "undated" else ("d.year = ?", [int(year)])
+    rows = [dict(r) for r in ctx.corpus.conn.execute(
+        "SELECT d.id AS doc_id, d.date, d.year, (SELECT p.id FROM passages p WHERE p.doc_id = d.id ORDER BY p.idx"
+        " LIMIT 1) AS passage_id, (SELECT p.text FROM passages p WHERE p.doc_id = d.id ORDER BY p.idx LIMIT 1)"
+        f" AS passage FROM documents d WHERE {where} AND {year_sql} ORDER BY d.date, d.id LIMIT ?",
+        [*params, *year_params, ctx.options.evidence_limit])]
+    for r in rows:
+        r["date"] = r["date"] or _str(r["year"])
+    return ctx.add_evidence(("documents", year, kind), f"{kind} documents — {year}", rows)
+
+
+def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame",
+                       labels: dict[str, str], order: list[str]) -> Chart:
+    series = []
+    for item in order[:MAX_FACETS]:
+        rows = prev[prev["item"] == item].sort_values("period")
+        label = labels.get(item, item)
+        ev = [ctx.trend_evidence(dimension, item, label, p) if n > 0 else None
+              for p, n in zip(rows["period"], rows["n"])]
+        hover = [f"{label} — {p}: {n}/{t} documents ({s:.0%}, 95% CI {lo:.0%}–{hi:.0%})"
+                 + (" — few documents" if sp else "")
+                 for p, n, t, s, lo, hi, sp in zip(rows["period"], rows["n"], rows["total"], rows["share"],
+                                                   rows["ci_low"], rows["ci_high"], rows["sparse"])]
+        series.append(Series(label, [str(p) for p in rows["period"]], _records_of(rows, "share"),
+                             _records_of(rows, "ci_low"), _records_of(rows, "ci_high"), ev,
+                             [bool(s) for s in rows["sparse"]], hover))
+    note = ("Share of documents per period with its 95% Wilson interval (band). Hollow points: periods with too "
+            "few documents to interpret. Click a point for the passages behind it.")
+    if len(order) > MAX_FACETS:
+        note += f" The {MAX_FACETS} most frequent of {len(order)} are shown; the tables hold all."
+    return Chart(chart_id, title, "facets", series, x_title=ctx.options.by, y_title="share of documents",
+                 percent=True, note=note)
+
+
+def _summary_table(ctx: _Context, name: str, title: str, dimension: str, summary: "pd.DataFrame",
+                   labels: dict[str, str]) -> Table:
+    df = summary.copy()
+    df["evidence_id"] = [ctx.trend_evidence(dimension, i, labels.get(i, i)) for i in df["item"]]
+    return Table(name, title, df,
+                 "Mann–Kendall trend test on the shares per period; flag: emerging (rising, or new in the last "
+                 "third of the periods) or declining.", evidence_col="evidence_id",
+                 html_columns=["label", "n", "first_period", "peak_period", "peak_share", "last_period", "direction",
+                               "flag", "mk_p"],
+                 formats={"n": "int", "peak_share": "pct", "mk_tau": "float", "mk_p": "p", "slope": "float"})
+
+
+def _themes(ctx: _Context) -> Section:
+    from textlens import trends
+    from textlens.query import theme_labels
+
+    sec = Section("themes", "Themes over time",
+                  "Which editorial themes the documents carry, how their share rose and fell, and which terms "
+                  "are over-represented in each period.")
+    has_themes = ctx.has_rows("doc_themes", "taxonomy != 'aspects'")
+    has_aspects = ctx.has_rows("doc_aspects") or ctx.has_rows("doc_themes", "taxonomy = 'aspects'")
+    if has_themes:
+        prev = trends.prevalence(ctx.corpus, "theme", by=ctx.options.by, filters=ctx.filters)
+        if not prev.empty:
+            labels = theme_labels(ctx.corpus, "theme")
+            summary = trends.trend_summary(prev)
+            order = summary.sort_values("n", ascending=False)["item"].tolist()
+            sec.charts.append(_prevalence_facets(ctx, "chart_theme_prevalence", "Theme prevalence", "theme", prev,
+                                                 labels, order))
+            sec.tables.append(_summary_table(ctx, "theme_trends", "Theme trends", "theme", summary, labels))
+            sec.tables.append(_prevalence_table("theme_prevalence", "Theme prevalence per period", prev))
+            moving = summary[summary["flag"].isin(["emerging", "declining"])]
+            sec.extra["flags"] = [{"label": labels.get(r.item, r.item), "flag": r.flag, "peak": str(r.peak_period),
+                                   "p": r.mk_p} for r in moving.itertuples()]
+            _note_sparse(ctx, prev)
+    if has_aspects:
+        prev = trends.prevalence(ctx.corpus, "aspect", by=ctx.options.by, filters=ctx.filters)
+        if not prev.empty:
+            labels = theme_labels(ctx.corpus, "aspect")
+            summary = trends.trend_summary(prev)
+            order = summary.sort_values("n", ascending=False)["item"].tolist()
+            sec.charts.append(_prevalence_facets(ctx, "chart_aspect_prevalence", "Aspects of customer verbatims",
+                                                 "aspect", prev, labels, order))
+            sec.tables.append(_summary_table(ctx, "aspect_trends", "Aspect trends", "aspect", summary, labels))
+            sec.tables.append(_prevalence_table("aspect_prevalence", "Aspect prevalence per period", prev))
+    if ctx.has_rows("passages"):
+        terms = trends.specific_terms(ctx.corpus, by=ctx.options.by, top=12, filters=ctx.filters)
+        if not terms.empty:
+            compact = (terms.sort_values(["period", "llr"], ascending=[True, False]).groupby("period", sort=True)
+                       ["term"].apply(lambda s: ", ".join(str(t) for t in s)).reset_index(name="terms"))
+            sec.extra["specific_terms"] = compact.to_dict("records")
+            sec.tables.append(Table("specific_terms", "Over-represented terms per period", terms,
+                                    "Log-likelihood (G²) of each term's frequency in the period vs the rest.",
+                                    formats={"llr": "float", "count": "int", "expected": "float"},
+                                    max_rows_html=0))
+    if not sec.charts and not sec.tables:
+        sec.empty = "No themes in this store: run `textlens run` with the themes analysis."
+    return sec
+
+
+def _prevalence_table(name: str, title: str, prev: "pd.DataFrame") -> Table:
+    df = prev
+    return Table(name, title, df, "n documents of total in the period; share with its 95% Wilson interval.",
+                 formats={"n": "int", "total": "int", "share": "pct", "ci_low": "pct", "ci_high": "pct"},
+                 max_rows_html=0)
+
+
+def _note_sparse(ctx: _Context, prev: "pd.DataFrame") -> None:
+    sparse = sorted({str(p) for p in prev.loc[prev["sparse"].astype(bool), "period"]})
+    if sparse:
+        ctx.warnings.append("Periods with too few documents to interpret (hollow points): " + ", ".join(sparse)
+                            + ".")
+
+
+def _topics(ctx: _Context) -> Section:
+    import pandas as pd
+
+    from textlens import trends
+
+    sec = Section("topics", "Discovered topics",
+                  "Topics found without a taxonomy (clusters of passage embeddings labelled by their most "
+                  "specific terms), their size over time and representative passages.")
+    if not ctx.has_rows("topics"):
+        sec.empty = "No discovered topics in this store: `textlens run` fits them unless --no-topics is given."
+        return sec
+    from textlens.query import theme_labels
+
+    topics = trends.topic_table(ctx.corpus, filters=ctx.filters)
+    theme_names = theme_labels(ctx.corpus, "theme")
+    labels = {str(r.id): str(r.label) for r in topics.itertuples()}
+    rows, cards = [], []
+    for r in topics.itertuples():
+        terms = [str(t) for t in (r.terms if isinstance(r.terms, list) else [r.terms])]
+        reps = _representatives(ctx, r.representatives)
+        ev = ctx.add_evidence(("topic_rep", r.id), f"Topic {r.id}: {r.label}", reps)
+        rows.append({"topic": int(r.id), "label": r.label, "size": int(r.size), "docs": int(r.docs),
+                     "theme": r.theme_id, "top_terms": ", ".join(terms[:10]), "evidence_id": ev})
+        theme = r.theme_id if isinstance(r.theme_id, str) and r.theme_id else None
+        cards.append({"id": int(r.id), "label": r.label, "size": int(r.size), "docs": int(r.docs),
+                      "theme": theme_names.get(theme, theme) if theme else None, "terms": terms[:10],
+                      "evidence_id": ev})
+    sec.tables.append(Table("topics", "Topics", pd.DataFrame(rows),
+                            "size: passages in the topic; docs: selected documents with the topic.",
+                            evidence_col="evidence_id", formats={"size": "int", "docs": "int"}))
+    sec.extra["cards"] = cards
+    prev = trends.prevalence(ctx.corpus, "topic", by=ctx.options.by, filters=ctx.filters)
+    if not prev.empty:
+        order = (prev.groupby("item")["n"].sum().sort_values(ascending=False).index.tolist())[:MAX_HEATMAP_ROWS]
+        sec.charts.append(_heatmap(ctx, "chart_topic_prevalence", "Topic share per period", "topic", prev, order,
+                                   {k: f"{k}: {v}" for k, v in labels.items()}))
+        sec.tables.append(_prevalence_table("topic_prevalence", "Topic prevalence per period", prev))
+    quality = topics.attrs.get("quality")
+    if isinstance(quality, dict) and quality:
+        sec.extra["quality"] = _flat_scalars(quality)
+    return sec
+
+
+def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame", order: list[str],
+             labels: dict[str, str]) -> Chart:
+    periods = sorted({str(p) for p in prev["period"]})
+    z, ev2d, hover2d = [], [], []
+    for item in order:
+        rows = prev[prev["item"] == item]
+        by_period = {str(r.period): r for r in rows.itertuples()}
+        zr, er, hr = [], [], []
+        label = labels.get(item, item)
+        for p in periods:
+            r = by_period.get(p)
+            if r is None or not r.n:
+                zr.append(0 if r is not None else None)
+                er.append(None)
+                hr.append(f"{label} — {p}: none")
+                continue
+            zr.append(float(r.share))
+            er.append(ctx.trend_evidence(dimension, item, label, r.period))
+            hr.append(f"{label} — {p}: {int(r.n)}/{int(r.total)} documents ({float(r.share):.0%})")
+        z.append(zr)
+        ev2d.append(er)
+        hover2d.append(hr)
+    return Chart(chart_id, title, "heatmap", x=periods, y=[labels.get(i, i) for i in order], z=z, ev2d=ev2d,
+                 hover2d=hover2d, x_title=ctx.options.by, percent=True,
+                 note="Click a cell for the passages behind it.",
+                 height=max(260, 60 + 26 * len(order)))
+
+
+def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
+    """Representative passages of a topic, whether stored as passage ids, texts or records."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    ids = [int(i) for i in items if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
+    out: list[dict[str, Any]] = []
+    if ids:
+        marks = ",".join("?" * len(ids))
+        found = {r["id"]: r for r in ctx.corpus.conn.execute(
+            f"SELECT p.id, p.doc_id, p.text, d.date, d.year FROM passages p JOIN documents d ON d.id = p.doc_id"
+            f" WHERE p.id IN ({marks})", ids)}
+        for i in ids:
+            r = found.get(i)
+            if r is not None:
+                out.append({"doc_id": r["doc_id"], "date": r["date"] or _str(r["year"]), "passage_id": i,
+                            "passage": r["text"]})
+    for i in items:
+        if isinstance(i, dict):
+            out.append({"doc_id": i.get("doc_id"), "date": _str(i.get("date") or i.get("year")),
+                        "passage_id": _int(i.get("passage_id") or i.get("id")),
+                        "passage": i.get("passage") or i.get("text") or ""})
+        elif isinstance(i, str) and not i.isdigit():
+            out.append({"doc_id": None, "date": None, "passage_id": None, "passage": i})
+    return out
+
+
+def _entities(ctx: _Context) -> Section:
+    from textlens import trends
+
+    sec = _new_section(ctx, "entities", "Entities",
+                       "Who the documents talk about: leaderboards per type, when each actor appears, and which "
+                       "actors go with which themes.", "mentions", "entities")
+    if sec.empty:
+        return sec
+    overall = trends.entity_table(ctx.corpus, type=None, by=None, top=100000, filters=ctx.filters)
+    if overall.empty:
+        sec.empty = "No entity mentions in the selected documents."
+        return sec
+    boards = []
+    types = overall.groupby("type")["docs"].sum().sort_values(ascending=False).index.tolist()
+    for etype in types:
+        top = overall[overall["type"] == etype].sort_values(["docs", "mentions"], ascending=False)
+        top = top.head(ctx.options.top_entities)
+        ev = [ctx.trend_evidence("entity", e, f"{e} ({etype})") for e in top["entity"]]
+        boards.append(Chart(f"chart_entities_{len(boards)}", etype, "hbar",
+                            [Series("documents", top["entity"].tolist(), top["docs"].astype(int).tolist(), ev=ev,
+                                    hover=[f"{e}: {d} documents, {m} mentions" for e, d, m in
+                                           zip(top["entity"], top["docs"], top["mentions"])])],
+                            x_title="documents", height=70 + 26 * len(top)))
+    sec.extra["boards"] = boards
+    ranked = overall.sort_values(["docs", "mentions"], ascending=False).copy()
+    ranked["evidence_id"] = [ctx.trend_evidence("entity", e, f"{e} ({t})") if i < 100 else None
+                             for i, (e, t) in enumerate(zip(ranked["entity"], ranked["type"]))]
+    sec.tables.append(Table("entities", "Entities (all types)", ranked, "docs: documents mentioning the entity.",
+                            evidence_col="evidence_id", formats={"docs": "int", "mentions": "int"}))
+    if len(ranked) > 100:
+        sec.tables[-1].description += " Passages are attached to the 100 most cited."
+    top_names = ranked["entity"].head(MAX_HEATMAP_ROWS).tolist()
+    prev = trends.prevalence(ctx.corpus, "entity", by=ctx.options.by, filters=ctx.filters, items=top_names)
+    if not prev.empty:
+        order = [e for e in top_names if e in set(prev["item"])]
+        sec.charts.append(_heatmap(ctx, "chart_entity_timeline", "When the main entities appear", "entity", prev,
+                                   order, {}))
+        by_period = trends.entity_table(ctx.corpus, type=None, by=ctx.options.by, top=ctx.options.top_entities,
+                                        filters=ctx.filters)
+        sec.tables.append(Table("entities_per_period", "Top entities per period", by_period,
+                                formats={"docs": "int", "mentions": "int"}, max_rows_html=0))
+    if ctx.has_rows("doc_themes", "taxonomy != 'aspects'"):
+        assoc = trends.associations(ctx.corpus, dimension="theme", other="entity", filters=ctx.filters, top=30)
+        if not assoc.empty:
+            from textlens.query import theme_labels
+
+            labels = theme_labels(ctx.corpus, "theme")
+            assoc = assoc.copy()
+            assoc.insert(1, "label", [labels.get(i, i) for i in assoc["item"]])
+            assoc["evidence_id"] = [
+                ctx.trend_evidence("theme", i, labels.get(i, i), filters=replace(ctx.filters, entity=o), extra=o)
+                for i, o in zip(assoc["item"], assoc["other"])]
+            sec.tables.append(Table("theme_entity", "Themes and entities that go together", assoc,
+                                    "n: documents with both; lift > 1: together more often than by chance.",
+                                    evidence_col="evidence_id",
+                                    html_columns=["label", "other", "other_type", "n", "lift"],
+                                    formats={"n": "int", "lift": "float", "pmi": "float"}))
+    return sec
+
+
+def _figures(ctx: _Context) -> Section:
+    import pandas as pd
+
+    from textlens import trends
+
+    sec = Section("figures", "Studies and figures cited",
+                  "Every statistic stated in the documents, what it measures and who produced it, and the "
+                  "studies they come from.")
+    if not ctx.has_rows("figures") and not ctx.has_rows("studies"):
+        sec.empty = "No figures or studies in this store: run `textlens run` with the entities analysis."
+        return sec
+    if ctx.has_rows("figures"):
+        figs = trends.figures_table(ctx.corpus, about=None, filters=ctx.filters)
+        if not figs.empty:
+            sec.tables.append(Table("figures", "Figure registry", figs,
+                                    "value: the figure as written; about: what it measures; source: the study or "
+                                    "organisation the text gives; sentence: where it is stated.",
+                                    html_columns=["year", "value", "about", "source", "sentence", "doc_id"],
+                                    max_rows_html=500))
+            per_year = figs.dropna(subset=["year"]).groupby("year")
+            if len(per_year):
+                years = [int(y) for y in per_year.groups]
+                ev = [ctx.add_evidence(("figures", y), f"Figures cited in {y}", [
+                    {"doc_id": r.doc_id, "date": r.date, "passage": r.sentence or r.value}
+                    for r in per_year.get_group(y).head(ctx.options.evidence_limit).itertuples()]) for y in years]
+                sec.charts.append(Chart("chart_figures", "Figures cited per year", "stacked",
+                                        [Series("figures", [str(y) for y in years],
+                                                [int(len(per_year.get_group(y))) for y in years], ev=ev,
+                                                hover=[f"{y}: {len(per_year.get_group(y))} figures" for y in years])],
+                                        x_title="year", y_title="figures", height=260,
+                                        note="Click a bar for figures cited that year."))
+    if ctx.has_rows("studies"):
+        where, params = ctx.filters.where_sql(alias="d")
+        mentions = pd.read_sql_query(
+            "SELECT s.name AS study, s.conducted_by, s.commissioned_by, s.year AS study_year, s.scope,"
+            " d.year AS doc_year, s.doc_id, d.date, s.sentence FROM studies s JOIN documents d ON d.id = s.doc_id"
+            f" WHERE {where} ORDER BY d.year, s.name, s.doc_id", ctx.corpus.conn, params=params)
+        if not mentions.empty:
+            rows = []
+            keys = ["study", "conducted_by", "commissioned_by"]
+            for key, g in mentions.fillna({k: "" for k in keys}).groupby(keys, sort=False):
+                ev = ctx.add_evidence(("study",) + tuple(key), f"Study: {key[0]}", [
+                    {"doc_id": r.doc_id, "date": r.date, "passage": r.sentence or r.study}
+                    for r in g.head(ctx.options.evidence_limit).itertuples()])
+                study_years = sorted({int(y) for y in g["study_year"].dropna()})
+                rows.append({"study": key[0], "conducted_by": key[1] or None, "commissioned_by": key[2] or None,
+                             "study_years": ", ".join(map(str, study_years)),
+                             "scope": "; ".join(sorted({str(x) for x in g["scope"].dropna()})) or None,
+                             "documents": int(g["doc_id"].nunique()), "first_cited": _int(g["doc_year"].min()),
+                             "last_cited": _int(g["doc_year"].max()), "evidence_id": ev})
+            studies = pd.DataFrame(rows).sort_values(["documents", "study"], ascending=[False, True])
+            sec.tables.append(Table("studies", "Studies cited", studies,
+                                    "Named studies, surveys and barometers, who ran them and for whom, and how "
+                                    "often the documents cite them.", evidence_col="evidence_id",
+                                    formats={"documents": "int", "first_cited": "year", "last_cited": "year"}))
+            sec.tables.append(Table("study_mentions", "Study mentions", mentions, max_rows_html=0))
+    if not sec.tables:
+        sec.empty = "No figures or studies in the selected documents."
+    return sec
+
+
+def _sentiment(ctx: _Context) -> Section:
+    from textlens import trends
+    from textlens.query import theme_labels
+
+    sec = _new_section(ctx, "sentiment", "Sentiment",
+                       "Tone of the documents over time, per theme and per aspect, and which aspects drive negative "
+                       "customer reviews.", "doc_sentiment", "sentiment")
+    if sec.empty:
+        return sec
+    kinds = [ctx.filters.kind] if ctx.filters.kind else [
+        r[0] for r in ctx.corpus.conn.execute(
+            "SELECT d.kind, COUNT(*) FROM doc_sentiment s JOIN documents d ON d.id = s.doc_id GROUP BY d.kind"
+            " ORDER BY 2 DESC")]
+    frames = []
+    for kind in kinds:
+        f = replace(ctx.filters, kind=kind)
+        sot = trends.sentiment_over_time(ctx.corpus, by=ctx.options.by, filters=f)
+        if sot.empty:
+            continue
+        sot = sot.copy()
+        sot.insert(0, "kind", kind)
+        frames.append(sot)
+        series = []
+        for label in SENTIMENT_ORDER:
+            if label not in sot:
+                continue
+            shares = [(v / n if n else None) for v, n in zip(sot[label], sot["n"])]
+            ev = [_sentiment_evidence(ctx, f, label, p) if v else None for p, v in zip(sot["period"], sot[label])]
+            hover = [f"{kind} {p}: {int(v)}/{int(n)} {label}" for p, v, n in zip(sot["period"], sot[label],
+                                                                                    sot["n"])]
+            series.append(Series(label, [str(p) for p in sot["period"]], shares, ev=ev, hover=hover))
+        sec.charts.append(Chart(f"chart_sentiment_{kind}", f"Sentiment of {kind}s per {ctx.options.by}", "stacked",
+                                series, x_title=ctx.options.by, y_title="share of documents", percent=True,
+                                note="Click a bar for example passages of that tone.", height=300))
+    if frames:
+        import pandas as pd
+
+        sec.tables.append(Table("sentiment_over_time", "Sentiment per period", pd.concat(frames, ignore_index=True),
+                                "Counts per label; negative/positive shares with 95% Wilson intervals.",
+                                formats={c: "pct" for c in ("neg_share", "neg_low", "neg_high", "pos_share",
+                                                             "pos_low", "pos_high")} | {
+                                    c: "int" for c in ("n", "negative", "positive", "neutral", "mixed")},
+                                max_rows_html=0))
+    for dimension, title in (("theme", "Negative share per theme"), ("aspect", "Negative share per aspect")):
+        labels = theme_labels(ctx.corpus, dimension)
+        ids = _present_items(ctx, dimension)
+        series, frames = [], []
+        for item in ids[:MAX_FACETS]:
+            kw = {"theme": item} if dimension == "theme" else {"aspect": item}
+            sot = trends.sentiment_over_time(ctx.corpus, by=ctx.options.by, filters=ctx.filters, **kw)
+            if sot.empty or not sot["n"].sum():
+                continue
+            sot = sot.copy()
+            sot.insert(0, dimension, item)
+            frames.append(sot)
+            label = labels.get(item, item)
+            neg_f = replace(ctx.filters, sentiment="negative")
+            ev = [ctx.trend_evidence(dimension, item, label, p, filters=neg_f, extra="negative") if v else None
+                  for p, v in zip(sot["period"], sot["negative"])]
+            hover = [f"{label} — {p}: {int(v)}/{int(n)} negative" for p, v, n in
+                     zip(sot["period"], sot["negative"], sot["n"])]
+            series.append(Series(label, [str(p) for p in sot["period"]], _records_of(sot, "neg_share"),
+                                 _records_of(sot, "neg_low"), _records_of(sot, "neg_high"), ev,
+                                 [bool(x) for x in sot["sparse"]], hover))
+        if series:
+            import pandas as pd
+
+            sec.charts.append(Chart(f"chart_sentiment_{dimension}", title, "facets", series,
+                                    x_title=ctx.options.by, y_title="negative share", percent=True,
+                                    note="Share of negative documents among those carrying the "
+                                         f"{dimension}, with its 95% interval. Click a point for negative passages."))
+            sec.tables.append(Table(f"sentiment_per_{dimension}", f"Sentiment per {dimension} and period",
+                                    pd.concat(frames, ignore_index=True),
+                                    formats={c: "pct" for c in ("neg_share", "neg_low", "neg_high", "pos_share",
+                                                                 "pos_low", "pos_high")},
+                                    max_rows_html=0))
+    drivers = trends.negative_drivers(ctx.corpus, filters=ctx.filters)
+    if not drivers.empty:
+        labels = theme_labels(ctx.corpus, "aspect")
+        drivers = drivers.copy()
+        neg_f = replace(ctx.filters, sentiment="negative")
+        drivers["evidence_id"] = [ctx.trend_evidence("aspect", a, labels.get(a, a), filters=neg_f, extra="negative")
+                                  for a in drivers["aspect"]]
+        sec.tables.append(Table("negative_drivers", "Drivers of negative reviews", drivers,
+                                "Share of negative reviews mentioning each aspect vs share of positive ones; "
+                                "ratio > 1: the aspect weighs on satisfaction.", evidence_col="evidence_id",
+                                html_columns=["label", "neg_docs", "pos_docs", "share_of_negatives",
+                                              "share_of_positives", "ratio", "aspect_negative"],
+                                formats={"neg_docs": "int", "pos_docs": "int", "share_of_negatives": "pct",
+                                         "share_of_positives": "pct", "ratio": "float"}))
+        d = drivers.sort_values("share_of_negatives")
+        sec.charts.append(Chart("chart_drivers", "Drivers of negative reviews", "hbar", [
+            Series("share of negative reviews", d["label"].tolist(), _records_of(d, "share_of_negatives"),
+                   ev=d["evidence_id"].tolist()),
+            Series("share of positive reviews", d["label"].tolist(), _records_of(d, "share_of_positives"))],
+            x_title="share of reviews mentioning the aspect", percent=True,
+            height=max(220, 60 + 34 * len(d)), note="Click a red bar for negative passages about the aspect."))
+    return sec
+
+
+def _present_items(ctx: _Context, dimension: str) -> list[str]:
+    where, params = ctx.filters.where_sql(alias="d")
+    if dimension == "theme":
+        sql = ("SELECT t.theme_id, COUNT(*) FROM doc_themes t JOIN documents d ON d.id = t.doc_id"
+               f" WHERE t.taxonomy != 'aspects' AND {where} GROUP BY t.theme_id ORDER BY 2 DESC, 1")
+    else:
+        sql = ("SELECT a.aspect_id, COUNT(*) FROM doc_aspects a JOIN documents d ON d.id = a.doc_id"
+               f" WHERE {where} GROUP BY a.aspect_id ORDER BY 2 DESC, 1")
+    return [r[0] for r in ctx.corpus.conn.execute(sql, params)]
+
+
+def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: Any) -> int | None:
+    """Passages of documents with this overall tone in this period, most typical passage first."""
+    key = ("sentiment", label, str(period), repr(filters))
+    if key in ctx._ev_index:
+        return ctx._ev_index[key]
+    where, params = replace(filters, sentiment=label).where_sql(alias="d")
+    period_sql, period_params = _period_clause(ctx.options.by, period)
+    order = "ps.score ASC" if label == "negative" else "ps.score DESC" if label == "positive" else "ABS(ps.score)"
+    rows = [dict(r) for r in ctx.corpus.conn.execute(
+        "SELECT p.doc_id, d.date, d.year, p.id AS passage_id, p.text AS passage, ps.score FROM passages p"
+        " JOIN documents d ON d.id = p.doc_id LEFT JOIN passage_sentiment ps ON ps.passage_id = p.id"
+        f" WHERE {where} AND {period_sql} AND (ps.label = ? OR ps.label IS NULL)"
+        f" ORDER BY (ps.label IS NULL), {order}, p.doc_id, p.idx LIMIT 60",
+        [*params, *period_params, label])]
+    picked, seen = [], set()
+    for r in rows:  # one passage per document, so the examples are varied
+        if r["doc_id"] in seen:
+            continue
+        seen.add(r["doc_id"])
+        r["date"] = r["date"] or _str(r["year"])
+        picked.append(r)
+        if len(picked) >= ctx.options.evidence_limit:
+            break
+    return ctx.add_evidence(key, f"{label} — {period}" + (f" ({filters.kind})" if filters.kind else ""), picked)
+
+
+def _period_clause(by: str, period: Any) -> tuple[str, list]:
+    p = str(period)
+    if by == "year":
+        return "d.year = ?", [int(p)]
+    if by == "month":
+        return "substr(d.date, 1, 7) = ?", [p[:7]]
+    m = re.match(r"(\d{4})-?Q(\d)", p)
+    if not m:
+        return "0", []
+    y, q = int(m.group(1)), int(m.group(2))
+    months = [f"{y}-{mm:02d}" for mm in range(3 * q - 2, 3 * q + 1)]
+    return "substr(d.date, 1, 7) IN (?,?,?)", months
+
+
+def _flat_scalars(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat_scalars(v, key + "."))
+        elif isinstance(v, (int, float, str, bool)) or v is None:
+            out[key] = v
+    return out
+
+
+_METRIC_LINE = re.compile(r"(accuracy|f1|precision|recall|macro|micro|coherence|npmi|diversity|outlier)", re.I)
+
+
+def model_cards(root: Path | None = None) -> list[dict[str, Any]]:
+    """Model cards under models/*/MODEL_CARD.md: name, title and the lines that state evaluation figures."""
+    root = root or Path(__file__).resolve().parents[2] / "models"
+    cards = []
+    for path in sorted(root.glob("*/MODEL_CARD.md")) if root.is_dir() else []:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        title = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), path.parent.name)
+        lines = [ln.strip().strip("|").strip() for ln in text.splitlines()
+                 if _METRIC_LINE.search(ln) and not ln.lstrip().startswith("#") and set(ln.strip()) - set("|-: ")]
+        cards.append({"model": path.parent.name, "title": title, "metrics": lines[:12]})
+    return cards
+
+
+def _method(ctx: _Context, sections: list[Section]) -> Section:
+    import pandas as pd
+
+    conn = ctx.corpus.conn
+    sec = Section("method", "Method and quality",
+                  "How the numbers were produced, how good the models are, and what to keep in mind when "
+                  "reading them.")
+    analyses = pd.read_sql_query(
+        "SELECT analyzer AS analysis, COUNT(*) AS documents, COUNT(DISTINCT key) AS versions,"
+        " datetime(MAX(at), 'unixepoch') AS last_run_utc FROM analysis_state GROUP BY analyzer ORDER BY analyzer",
+        conn)
+    sec.tables.append(Table("analyses", "Analyses in the store", analyses,
+                            "versions > 1: some documents were analysed by an older configuration.",
+                            formats={"documents": "int", "versions": "int"}))
+    for r in analyses.itertuples():
+        if r.versions > 1:
+            ctx.warnings.append(f"Analysis {r.analysis} ran with {r.versions} configurations; re-run `textlens run` "
+                                "to bring every document to the current one.")
+    embed = pd.read_sql_query("SELECT model, dim AS dimensions, COUNT(*) AS cached_vectors FROM embeddings"
+                              " GROUP BY model, dim ORDER BY model", conn)
+    if not embed.empty:
+        sec.tables.append(Table("embedding_models", "Embedding models used", embed,
+                                formats={"dimensions": "int", "cached_vectors": "int"}))
+    cards = model_cards()
+    if cards:
+        sec.tables.append(Table("model_cards", "Models and their evaluation (model cards)", pd.DataFrame(
+            [{"model": c["model"], "title": c["title"], "evaluation": " · ".join(c["metrics"])} for c in cards])))
+    stats = []
+    for name, value, at in conn.execute("SELECT name, value, at FROM corpus_stats ORDER BY name"):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            decoded = value
+        flat = _flat_scalars(decoded) if isinstance(decoded, dict) else {"value": decoded}
+        for k, v in flat.items():
+            stats.append({"statistic": name, "key": k, "value": v})
+    if stats:
+        sec.tables.append(Table("corpus_stats", "Corpus-level quality figures", pd.DataFrame(stats),
+                                "Topic coherence (NPMI), diversity, outlier share and other figures stored by the "
+                                "last run.", max_rows_html=200))
+        for s in stats:
+            if s["statistic"] == "topics" and "outlier" in s["key"] and isinstance(s["value"], (int, float)):
+                if 0.2 < float(s["value"]) <= 1:
+                    ctx.warnings.append(f"Topic discovery left {float(s['value']):.0%} of passages as outliers.")
+    for s in sections:
+        if s.empty:
+            ctx.warnings.append(f"{s.title}: {s.empty}")
+    return sec
+
+
+# ---- entry point ------------------------------------------------------------------------------------
+def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Options | None = None) -> ReportData:
+    """Build every section of the report for the documents selected by `filters`."""
+    from textlens import __version__
+    from textlens.query import Filters
+
+    filters = filters or Filters()
+    options = options or Options()
+    ctx = _Context(corpus, filters, options)
+    sections = [_overview(ctx)]
+    if sections[0].empty is None:
+        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+    sections.append(_method(ctx, sections))
+    _fill_passage_context(ctx)
+    counts = sections[0].extra.get("counts", {})
+    years = [int(y) for (y,) in corpus.conn.execute(
+        f"SELECT DISTINCT d.year FROM documents d WHERE {filters.where_sql(alias='d')[0]} AND d.year IS NOT NULL"
+        " ORDER BY 1", filters.where_sql(alias="d")[1])]
+    kpis = [("documents", f"{counts.get('documents', 0):,}".replace(",", " ")),
+            ("years", f"{years[0]}–{years[-1]}" if years else "—"),
+            ("sources", str(counts.get("sources", 0))),
+            ("passages", f"{_count_passages(ctx):,}".replace(",", " ")),
+            ("entities", str(_count(ctx, "SELECT COUNT(DISTINCT m.entity) FROM mentions m JOIN documents d ON "
+                                        "d.id = m.doc_id WHERE {where}"))),
+            ("topics", str(corpus.count("topics")))]
+    meta = {"title": options.title, "store": str(corpus.path), "generated": time.strftime("%Y-%m-%d %H:%M"),
+            "filters": filters.describe(), "filters_active": filters.active(), "by": options.by,
+            "textlens_version": __version__}
+    return ReportData(meta, kpis, sections, ctx.evidence, list(dict.fromkeys(ctx.warnings)))
+
+
+def _count(ctx: _Context, sql: str) -> int:
+    where, params = ctx.filters.where_sql(alias="d")
+    return int(ctx.corpus.conn.execute(sql.format(where=where), params).fetchone()[0])
+
+
+def _count_passages(ctx: _Context) -> int:
+    return _count(ctx, "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {where}")
+
+
+def _fill_passage_context(ctx: _Context) -> None:
+    """Add each evidence passage's document title and source (evidence queries return ids only)."""
+    ids = sorted({p["doc_id"] for e in ctx.evidence for p in e.passages if p.get("doc_id")})
+    info: dict[str, Any] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in ctx.corpus.conn.execute(
+                f"SELECT id, title, source, date, year, kind FROM documents WHERE id IN ({marks})", chunk):
+            info[r["id"]] = r
+    for e in ctx.evidence:
+        for p in e.passages:
+            r = info.get(p.get("doc_id"))
+            if r is None:
+                continue
+            p["title"] = p.get("title") or r["title"]
+            p["source"] = p.get("source") or r["source"]
+            p["date"] = p.get("date") or r["date"] or _str(r["year"])
+            p["kind"] = r["kind"]

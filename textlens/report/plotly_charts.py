@@ -1,0 +1,208 @@
+"""Chart specs -> plotly figure JSON for the HTML report.
+
+Every string that reaches plotly (names, categories, hover text, titles) is HTML-escaped first:
+plotly renders a subset of HTML in labels (<a href>, <b>, <br>), so corpus text must never be
+taken as markup. `customdata` carries the evidence id of each point for the click handler.
+"""
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+from textlens.report.model import Chart, Series
+
+PALETTE = ["#1f4e79", "#c55a11", "#2e7d32", "#7b1fa2", "#00838f", "#ad1457", "#5d4037", "#546e7a", "#9e9d24",
+           "#283593", "#d84315", "#00695c"]
+SENTIMENT_COLORS = {"negative": "#c0392b", "mixed": "#e69b22", "neutral": "#a0a7ad", "positive": "#2e8b57"}
+FONT = "-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def esc(value: Any) -> str:
+    """Text for a plotly label: plotly parses <tags> in labels, so < > & are escaped (quotes are inert there
+    and plotly would show &quot; literally)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+LABEL_MAX = 42
+
+
+def labels(values: list[Any]) -> list[str]:
+    """Escaped category labels, long ones shortened (kept distinct) so the plot area keeps its room."""
+    full = ["" if v is None else str(v) for v in values]
+    short = [v if len(v) <= LABEL_MAX else v[: LABEL_MAX - 1].rstrip() + "…" for v in full]
+    if len(set(short)) < len(set(full)):
+        short = full
+    return [esc(v) for v in short]
+
+
+def _color(name: str, i: int) -> str:
+    return SENTIMENT_COLORS.get(name, PALETTE[i % len(PALETTE)])
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[k : k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _num(values: list[Any] | None) -> list[float | None] | None:
+    if values is None:
+        return None
+    out = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        out.append(None if math.isnan(f) else f)
+    return out
+
+
+def _band_and_line(s: Series, color: str, xaxis: str = "x", yaxis: str = "y", legend: bool = True
+                   ) -> list[dict[str, Any]]:
+    x = [esc(v) for v in s.x]
+    traces: list[dict[str, Any]] = []
+    if s.low is not None and s.high is not None:
+        traces.append({"type": "scatter", "x": x, "y": _num(s.high), "mode": "lines", "line": {"width": 0},
+                       "hoverinfo": "skip", "showlegend": False, "xaxis": xaxis, "yaxis": yaxis})
+        traces.append({"type": "scatter", "x": x, "y": _num(s.low), "mode": "lines", "line": {"width": 0},
+                       "fill": "tonexty", "fillcolor": _rgba(color, 0.18), "hoverinfo": "skip",
+                       "showlegend": False, "xaxis": xaxis, "yaxis": yaxis})
+    symbols = ["circle-open" if sp else "circle" for sp in (s.sparse or [False] * len(s.x))]
+    traces.append({
+        "type": "scatter", "x": x, "y": _num(s.y), "mode": "lines+markers", "name": esc(s.name),
+        "line": {"color": color, "width": 2}, "marker": {"color": color, "size": 7, "symbol": symbols},
+        "customdata": list(s.ev) if s.ev else None, "text": [esc(h) for h in s.hover] if s.hover else None,
+        "hovertemplate": "%{text}<extra></extra>" if s.hover else None, "showlegend": legend,
+        "xaxis": xaxis, "yaxis": yaxis, "connectgaps": False,
+    })
+    return [{k: v for k, v in t.items() if v is not None} for t in traces]
+
+
+def _base_layout(chart: Chart, height: int) -> dict[str, Any]:
+    return {
+        "height": height, "margin": {"l": 60, "r": 20, "t": 20, "b": 50}, "font": {"family": FONT, "size": 12,
+                                                                                    "color": "#2b2f36"},
+        "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "hovermode": "closest",
+        "hoverlabel": {"bgcolor": "#ffffff", "font": {"family": FONT}},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+    }
+
+
+def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any]:
+    ax = {"title": {"text": esc(title), "font": {"size": 11}} if title else None, "gridcolor": "#eceff3",
+          "zeroline": False, "linecolor": "#c9ced6", "tickfont": {"size": 10}, "automargin": True}
+    if percent:
+        ax["tickformat"] = ".0%"
+    ax.update(extra)
+    return {k: v for k, v in ax.items() if v is not None}
+
+
+def figure(chart: Chart) -> dict[str, Any]:
+    """The plotly {data, layout} of a chart spec."""
+    return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
+        chart)
+
+
+def _lines(chart: Chart) -> dict[str, Any]:
+    data = []
+    for i, s in enumerate(chart.series):
+        data += _band_and_line(s, _color(s.name, i))
+    layout = _base_layout(chart, chart.height or 380)
+    layout["xaxis"] = _axis(chart.x_title, type="category")
+    layout["yaxis"] = _axis(chart.y_title, chart.percent, rangemode="tozero")
+    return {"data": data, "layout": layout}
+
+
+def _facets(chart: Chart) -> dict[str, Any]:
+    n = len(chart.series)
+    cols = 3 if n > 4 else max(1, min(n, 2))
+    rows = math.ceil(n / cols)
+    gap_x, gap_y = 0.06, 0.34 / max(rows, 1) if rows > 1 else 0.0
+    width = (1 - gap_x * (cols - 1)) / cols
+    height_frac = (1 - gap_y * (rows - 1)) / rows
+    layout = _base_layout(chart, chart.height or (70 + 190 * rows))
+    layout["margin"] = {"l": 50, "r": 15, "t": 30, "b": 35}
+    layout["showlegend"] = False
+    annotations, data = [], []
+    all_x = list(dict.fromkeys(str(x) for s in chart.series for x in s.x))
+    ymax = max([v for s in chart.series for v in (_num(s.high) or _num(s.y) or []) if v is not None] or [1.0])
+    for i, s in enumerate(chart.series):
+        r, c = divmod(i, cols)
+        k = "" if i == 0 else str(i + 1)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height_frac + gap_y)
+        layout[f"xaxis{k}"] = _axis(type="category", domain=[x0, x0 + width], anchor=f"y{k}",
+                                    categoryorder="array", categoryarray=[esc(x) for x in all_x],
+                                    showticklabels=r == rows - 1 or i + cols >= n, tickangle=-45)
+        layout[f"yaxis{k}"] = _axis(percent=chart.percent, domain=[y1 - height_frac, y1], anchor=f"x{k}",
+                                    range=[0, min(1.0, ymax * 1.08) if chart.percent else ymax * 1.08],
+                                    showticklabels=c == 0)
+        data += _band_and_line(s, PALETTE[0], f"x{k}", f"y{k}", legend=False)
+        annotations.append({"text": f"<b>{labels([s.name])[0]}</b>", "x": x0 + width / 2, "y": y1, "xref": "paper",
+                            "yref": "paper", "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                            "font": {"size": 12}})
+    layout["annotations"] = annotations
+    return {"data": data, "layout": layout}
+
+
+def _bar(s: Series, color: str, horizontal: bool = False) -> dict[str, Any]:
+    """A bar trace; categories on y when horizontal. Clicks carry the evidence id (customdata)."""
+    cats, values = (labels(s.x), _num(s.y)) if horizontal else ([esc(v) for v in s.x], _num(s.y))
+    t = {"type": "bar", "name": esc(s.name), "marker": {"color": color},
+         **({"orientation": "h", "y": cats, "x": values} if horizontal else {"x": cats, "y": values})}
+    if s.ev:
+        t["customdata"] = list(s.ev)
+    if s.hover:
+        t["text"] = [esc(h) for h in s.hover]
+        t["hovertemplate"] = "%{text}<extra></extra>"
+        t["textposition"] = "none"
+    return t
+
+
+def _stacked(chart: Chart) -> dict[str, Any]:
+    data = [_bar(s, _color(s.name, i)) for i, s in enumerate(chart.series)]
+    layout = _base_layout(chart, chart.height or 340)
+    layout["barmode"] = "stack"
+    layout["bargap"] = 0.25
+    layout["legend"] = {"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"}
+    layout["showlegend"] = len(chart.series) > 1
+    layout["xaxis"] = _axis(chart.x_title, type="category")
+    layout["yaxis"] = _axis(chart.y_title, chart.percent, **({} if chart.percent else {"tickformat": ",d"}))
+    return {"data": data, "layout": layout}
+
+
+def _hbar(chart: Chart) -> dict[str, Any]:
+    data = [_bar(s, "#c0392b" if "negative" in s.name else "#2e8b57" if "positive" in s.name else PALETTE[0],
+                 horizontal=True) for s in chart.series]
+    layout = _base_layout(chart, chart.height or 320)
+    layout["margin"] = {"l": 10, "r": 20, "t": 10, "b": 40}
+    layout["barmode"] = "group"
+    layout["bargap"] = 0.3
+    layout["showlegend"] = len(chart.series) > 1
+    layout["legend"] = {"orientation": "h", "y": -0.25 if (chart.height or 320) < 300 else -0.12, "x": 0}
+    layout["xaxis"] = _axis(chart.x_title, chart.percent, rangemode="tozero")
+    layout["yaxis"] = _axis(type="category", automargin=True, autorange="reversed" if len(chart.series) == 1
+                            else True)
+    if len(chart.series) == 1:  # leaderboards: biggest first
+        layout["yaxis"]["autorange"] = "reversed"
+    return {"data": data, "layout": layout}
+
+
+def _heatmap(chart: Chart) -> dict[str, Any]:
+    data = [{
+        "type": "heatmap", "x": [esc(v) for v in chart.x], "y": labels(chart.y), "z": chart.z,
+        "customdata": chart.ev2d, "text": [[esc(h) for h in row] for row in chart.hover2d],
+        "hovertemplate": "%{text}<extra></extra>", "colorscale": [[0, "#f4f7fb"], [0.35, "#9ecae1"],
+                                                                   [1, "#08306b"]],
+        "zmin": 0, "xgap": 1, "ygap": 1,
+        "colorbar": {"thickness": 10, "tickformat": ".0%" if chart.percent else None, "outlinewidth": 0},
+    }]
+    data[0]["colorbar"] = {k: v for k, v in data[0]["colorbar"].items() if v is not None}
+    layout = _base_layout(chart, chart.height or 400)
+    layout["margin"] = {"l": 10, "r": 10, "t": 10, "b": 50}
+    layout["xaxis"] = _axis(chart.x_title, type="category", showgrid=False, tickangle=-45)
+    layout["yaxis"] = _axis(type="category", autorange="reversed", showgrid=False)
+    return {"data": data, "layout": layout}
