@@ -109,27 +109,40 @@ def _valid(year: int, month: int | None, day: int | None) -> bool:
         return False
 
 
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
+
+
 def find_dates(text: str) -> list[DateMatch]:
     """All valid full (day or month precision) dates in `text`, non-overlapping, in text order."""
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
-    for pattern, granularity in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(m.start() < b and a < m.end() for a, b in taken):
-                continue
-            year = int(m.group("y"))
-            raw_month = m.group("m")
-            month = int(raw_month) if raw_month.isdigit() else _MONTH_OF[raw_month.lower()]
-            day = None
-            if granularity == "day":
-                raw_day = m.group("d").lower()
-                day = 1 if raw_day == "1er" else int(raw_day)
-                if raw_month.isdigit() and month > 12 >= day and pattern is _DATE_PATTERNS[2][0]:
-                    day, month = month, day  # 06/13/2012 written month-first
-            if not _valid(year, month, day):
-                continue
-            found.append(DateMatch(m.start(), m.end(), year, month, day))
-            taken.append((m.start(), m.end()))
+    # Every date contains a year: scan only windows around year-like digits (long paragraphs are
+    # mostly free of them, and the month-name patterns are costly to try at every position).
+    windows: list[list[int]] = []
+    for y in _YEAR_DIGITS.finditer(text):
+        a, b = max(0, y.start() - 45), min(len(text), y.end() + 8)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = b
+        else:
+            windows.append([a, b])
+    matches = [(m, granularity, pattern) for pattern, granularity in _DATE_PATTERNS
+               for a, b in windows for m in pattern.finditer(text, a, b)]
+    for m, granularity, pattern in matches:
+        if any(m.start() < b and a < m.end() for a, b in taken):
+            continue
+        year = int(m.group("y"))
+        raw_month = m.group("m")
+        month = int(raw_month) if raw_month.isdigit() else _MONTH_OF[raw_month.lower()]
+        day = None
+        if granularity == "day":
+            raw_day = m.group("d").lower()
+            day = 1 if raw_day == "1er" else int(raw_day)
+            if raw_month.isdigit() and month > 12 >= day and pattern is _DATE_PATTERNS[2][0]:
+                day, month = month, day  # 06/13/2012 written month-first
+        if not _valid(year, month, day):
+            continue
+        found.append(DateMatch(m.start(), m.end(), year, month, day))
+        taken.append((m.start(), m.end()))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -157,6 +170,10 @@ _ISSUE_PREFIX = re.compile(r"^.{0,40}?\bn[°o]\.?\s*\d+\s*[-–—,|:]?\s*", re.
 _BULLET = re.compile(r"^[\s•·\-–—*>|#]+")
 _LINE_RE = re.compile(r"[^\n]+")
 
+_HAS_YEAR = re.compile(r"(?:19|20)\d\d")
+_CUE_AT_START = re.compile(
+    r"^[\s•·\-–—*>|]*(?:par\s[^|]{0,60}\|\s*)?(?:this article|article|publi|paru|post|mis|mise|updated|"
+    r"published|date|le\s)", re.I)
 HEAD_LINES = 12  # non-empty lines at the top where datelines live
 TAIL_LINES = 4
 
@@ -179,8 +196,12 @@ def _candidates(text: str, title: str | None) -> list[tuple[float, int, DateMatc
     for idx, (offset, line) in enumerate(lines):
         in_head = idx < HEAD_LINES
         in_tail = idx >= n - TAIL_LINES
+        if not _HAS_YEAR.search(line):
+            continue
         stripped = _BULLET.sub("", line).strip()
         words = len(stripped.split())
+        if not (in_head or in_tail) and (words > 15 or not _CUE_AT_START.match(line)):
+            continue  # mid-text lines count only as short cue-led datelines
         dates = find_dates(line)
         for d in dates:
             before, after = line[: d.start], line[d.end:]
@@ -188,9 +209,7 @@ def _candidates(text: str, title: str | None) -> list[tuple[float, int, DateMatc
             window = before[-70:]
             pub = list(_PUBLISHED_CUE.finditer(window))
             upd = list(_UPDATED_CUE.finditer(window))
-            cue_at_start = bool(re.match(r"^[\s•·\-–—*>|]*(?:par\s[^|]{0,60}\|\s*)?"
-                                         r"(?:this article|article|publi|paru|post|mis|mise|updated|"
-                                         r"published|date|le\s)", line, re.I))
+            cue_at_start = bool(_CUE_AT_START.match(line))
             short = words <= 25
             conf = 0.0
             if upd and (not pub or upd[-1].start() > pub[-1].start()):

@@ -51,12 +51,12 @@ _FURNITURE_PATTERNS = [
     r"cgu|cgv|politique de confidentialite|donnees personnelles|precedent|suivant|article (precedent|suivant)|"
     r"next|previous|page \d+( sur \d+)?|lire la suite|voir plus|en savoir plus|read more",
     # credits
-    r"(@\s*)?\(c\)\s*.*|©.*|credits? photos?\s*:.*|photo\s*:.*|copyright.*|.*tous droits reserves.*|"
+    r"(@\s*)?\(c\)\s*.*|credits? photos?\s*:.*|photo\s*:.*|copyright.*|.*tous droits reserves.*|"
     r".*all rights reserved.*",
 ]
 _ALWAYS_FURNITURE = re.compile(
     r"^(pour gerer vos consentements.*|.*\bcookies?\b.*(accepter|parametr|consent|navigation).*|"
-    r"(nous utilisons|ce site utilise) des cookies.*|tous droits reserves.*|©.*|copyright ©.*|"
+    r"(nous utilisons|ce site utilise) des cookies.*|tous droits reserves.*|\(c\).*|copyright.*|"
     r"(a )?lire (aussi|egalement)\s*:.*|voir aussi\s*:.*|sur le meme (sujet|theme)\s*:.*|read more\s*:.*)$"
 )
 _FURNITURE = re.compile("^(?:" + "|".join(f"(?:{p})" for p in _FURNITURE_PATTERNS) + ")$")
@@ -81,18 +81,14 @@ _BREADCRUMB = re.compile(r"\s+(?:>|»|›|/)\s+")
 _MENU_SEP = re.compile(r"\s*[|•·]\s*|\s+[-–—]\s+")
 
 
-def _strip_accents(ch: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-
-
-# str.translate table folding Latin accented letters (the cost of per-character NFKD adds up on big tables)
-_FOLD = str.maketrans({chr(i): _strip_accents(chr(i)) for i in range(0xC0, 0x250) if _strip_accents(chr(i)) != chr(i)})
-_FOLD.update(str.maketrans({"’": "'", "\u00a0": " "}))
+_KEY_CHARS = re.compile("[’©œæ\u00a0]")
+_KEY_MAP = {"’": "'", "©": "(c)", "œ": "oe", "æ": "ae", "\u00a0": " "}
 
 
 def fold_fast(text: str) -> str:
-    """Lower-case, accent-free text (Latin scripts), as `segment.fold` but by table lookup."""
-    return text.lower().translate(_FOLD)
+    """Lower-case ASCII form for matching (accents removed, other symbols dropped); C-speed NFKD."""
+    text = _KEY_CHARS.sub(lambda m: _KEY_MAP[m.group()], text.lower())
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def line_key(line: str) -> str:
