@@ -226,6 +226,13 @@ def test_queries_do_not_load_models(db):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "HEAVY []" in out.stdout
+    # the most interactive command does not even need pandas/numpy
+    code = ("import sys\nfrom textlens.cli import app\n"
+            f"app(['search', 'maroc', '--db', {str(db)!r}, '--format', 'csv'], standalone_mode=False)\n"
+            "print('LOADED', [m for m in ('pandas', 'numpy') if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "LOADED []" in out.stdout and "Maroc" in out.stdout
 
 
 @pytest.fixture(scope="module")

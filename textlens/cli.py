@@ -421,39 +421,50 @@ def search(
     db: DbOption = Path("textlens.db"),
     semantic: Annotated[bool, typer.Option("--semantic", help="Rank by meaning (sentence embeddings) instead.")] = False,
 ) -> None:
-    """Find passages: accent-insensitive full-text search with a keyword-in-context view."""
+    """Find passages: accent-insensitive full-text search with a keyword-in-context view.
+
+    Examples: `textlens search délocalisation --from 2004 --to 2013`, `textlens search '"service client" attente'`,
+    `textlens search 'rembours* -sinistre' --kind verbatim`, `textlens search "attente au téléphone" --semantic`.
+    """
     from rich.text import Text
 
-    from textlens.query import search as run_search
+    from textlens.query import QueryError, search_records
 
-    if semantic:
-        try:
-            df = run_search(corpus, query, filters, semantic=True)
-        except Exception as exc:  # noqa: BLE001 - the embedding model may be missing or broken
-            from textlens.query import QueryError
+    try:
+        rows = search_records(corpus, query, filters, semantic=semantic)
+    except QueryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only --semantic loads a model, which may be missing or broken
+        if not semantic:
+            raise
+        _fail(f"semantic search unavailable: {exc}")
+    if not rows:
+        empty = f"no passage matches {query!r}" + (f" ({filters.describe()})" if filters.active() else "")
+        _console(stderr=True).print(f"[yellow]{empty}[/]", highlight=False)
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        import csv
 
-            if isinstance(exc, QueryError):
-                raise
-            _fail(f"semantic search unavailable: {exc}")
-    else:
-        df = run_search(corpus, query, filters)
-    empty = f"no passage matches {query!r}" + (f" ({filters.describe()})" if filters.active() else "")
-    if fmt != "table" or df.empty:
-        _emit(df, fmt, [], empty=empty)
-        return
-    _print_concordance(df)
-    _console(stderr=True).print(f"{len(df)} passages" + (" (ranked by meaning)" if semantic else ""),
-                                style="dim", highlight=False)
+        from textlens.query import SEARCH_COLUMNS
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=SEARCH_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    elif rows:
+        _print_concordance(rows)
+        _console(stderr=True).print(f"{len(rows)} passages" + (" (ranked by meaning)" if semantic else ""),
+                                    style="dim", highlight=False)
 
 
-def _print_concordance(df) -> None:
+def _print_concordance(rows: list[dict]) -> None:
     """Keyword-in-context lines: matches aligned in one column, contexts cut to the terminal width."""
     from rich.table import Table
     from rich.text import Text
 
     con = _console()
-    doc_w = min(22, max(len(str(d)) for d in df["doc_id"]))
-    match_w = min(24, max(len(m) for m in df["match"]))
+    doc_w = min(22, max(len(str(r["doc_id"])) for r in rows))
+    match_w = min(24, max(len(r["match"]) for r in rows))
     show_source = con.width >= 140
     fixed = doc_w + 10 + match_w + 6 + (26 if show_source else 0) + 12
     side = max(12, (con.width - fixed) // 2)
@@ -466,7 +477,7 @@ def _print_concordance(df) -> None:
     if show_source:
         table.add_column("source", style="dim", no_wrap=True, max_width=24, overflow="ellipsis")
     table.add_column("score", justify="right", style="dim")
-    for r in df.to_dict("records"):
+    for r in rows:
         left, right = r["left"], r["right"]
         left = ("…" + left[-(side - 1):]) if len(left) > side else left
         right = (right[: side - 1] + "…") if len(right) > side else right
@@ -502,7 +513,12 @@ def trends(
     top: Annotated[int, typer.Option("--top", help="Items (entities, topics) or terms shown.")] = 10,
     min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer documents are marked sparse.")] = 5,
 ) -> None:
-    """How themes, aspects, topics or entities rise and fall over the periods, with trend tests."""
+    """How themes, aspects, topics or entities rise and fall over the periods, with trend tests.
+
+    Examples: `textlens trends offshoring technology_automation --by 5y --evidence`,
+    `textlens trends -d aspect --kind verbatim --by quarter`, `textlens trends --terms`,
+    `textlens trends offshoring --associations --type VENDOR`.
+    """
     from textlens import trends as tr
     from textlens.query import resolve_items
 

@@ -441,6 +441,12 @@ def search(corpus: "Corpus", query: str, filters: Filters | None = None, semanti
     """
     import pandas as pd
 
+    return pd.DataFrame(search_records(corpus, query, filters, semantic, encoder), columns=SEARCH_COLUMNS)
+
+
+def search_records(corpus: "Corpus", query: str, filters: Filters | None = None, semantic: bool = False,
+                   encoder: Any = None) -> list[dict[str, Any]]:
+    """`search` as plain dicts (no pandas import: the CLI answers faster)."""
     filters = filters or Filters()
     if not isinstance(query, str) or not query.strip():
         raise QueryError("empty query: give words, \"an exact phrase\" or a prefix*")
@@ -473,7 +479,7 @@ def search(corpus: "Corpus", query: str, filters: Filters | None = None, semanti
                     "source": r["source"], "passage": r["text"], "left": left, "match": match, "right": right,
                     "score": round(float(r["score"]), 4), "passage_id": r["passage_id"], "year": r["year"],
                     "kind": r["kind"], "title": r["title"]})
-    return pd.DataFrame(out, columns=SEARCH_COLUMNS)
+    return out
 
 
 def _semantic_rows(corpus: "Corpus", query: str, doc_where: str, params: list, limit: int,
