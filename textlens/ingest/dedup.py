@@ -35,7 +35,7 @@ class Deduplicator:
         self.shingle = shingle
         self.min_words = min_words
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._template = MinHash(num_perm=num_perm)
+        self._template = MinHash(num_perm=num_perm, hashfunc=int)
         self._exact: dict[bytes, str] = {}  # normalised-text digest -> first id
         self._order: dict[str, int] = {}  # id -> arrival rank (earlier wins)
         self._signatures: dict[str, np.ndarray] = {}
@@ -47,7 +47,6 @@ class Deduplicator:
         """MinHash of the word k-shingles; shingle hashes are rolled from word hashes with numpy
         (joining and hashing every shingle string in Python was the main cost)."""
         import numpy as np
-        from datasketch import MinHash
 
         k = self.shingle
         h = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
@@ -56,8 +55,8 @@ class Deduplicator:
         for j in range(1, k):
             rolled = rolled * np.uint64(1_000_003) + h[j : j + n]  # wraps mod 2^64 as intended
         shingles = np.unique(rolled ^ (rolled >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-        extra = {"scheme": self._template.scheme} if hasattr(self._template, "scheme") else {}  # datasketch>=2
-        m = MinHash(num_perm=self.num_perm, hashfunc=int, permutations=self._template.permutations, **extra)
+        m = self._template  # one reusable MinHash: the LSH keeps band hashes, we keep a copy of the values
+        m.clear()
         m.update_batch(shingles.tolist())
         return m
 
@@ -75,17 +74,18 @@ class Deduplicator:
         import numpy as np
 
         m = self._minhash(words)
+        values = m.hashvalues.astype(np.uint32)  # a copy: `m` is reused for the next text
         best: tuple[float, int, str] | None = None
         for other in self._lsh.query(m):
             if other == doc_id or self._order[other] > rank:
                 continue
-            sim = float(np.mean(self._signatures[other] == m.hashvalues.astype(np.uint32)))
+            sim = float(np.mean(self._signatures[other] == values))
             if sim >= self.threshold and (best is None or (sim, -self._order[other]) > (best[0], -best[1])):
                 best = (sim, self._order[other], other)
         if doc_id in self._signatures:
             self._lsh.remove(doc_id)
         self._lsh.insert(doc_id, m, check_duplication=False)
-        self._signatures[doc_id] = m.hashvalues.astype(np.uint32)
+        self._signatures[doc_id] = values
         return best[2] if best else None
 
     def prime(self, existing: Iterable[tuple[str, str]]) -> None:
