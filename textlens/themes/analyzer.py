@@ -1,0 +1,156 @@
+"""The "themes" analysis: editorial themes for articles/editorials, aspects for customer verbatims.
+
+Writes `passage_themes` (every passage/theme at or above the passage threshold) and `doc_themes`
+(themes whose best passage reaches the document threshold), each row tagged with its taxonomy
+name so the export puts editorial themes under `themes` and verbatim aspects under `aspects`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from textlens.analysis.base import AnalysisInput, Analyzer, Rows
+from textlens.themes.scoring import doc_scores
+from textlens.themes.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from textlens.store import Corpus
+    from textlens.themes.scoring import ThemeScorer
+
+_WORDS = re.compile(r"\w+")
+KIND_TAXONOMY = {"article": "editorial", "editorial": "editorial", "verbatim": "aspects"}
+
+
+class ThemeAnalyzer(Analyzer):
+    """Taxonomy themes per passage and per document.
+
+    Options: `taxonomy` (a user TOML file replacing the default of the kinds listed in its
+    `meta.kinds`, all kinds when absent), `editorial` / `aspects` (replace one default),
+    `encoder` (embedding model name, "none" for the lexical-only fast tier).
+    Verbatims get aspects only: editorial themes on customer comments were mostly false positives
+    (a customer's "site" or "prix" is not the outsourcing market).
+    """
+
+    name: ClassVar[str] = "themes"
+    version: ClassVar[str] = "1"
+    tables: ClassVar[tuple[str, ...]] = ("doc_themes", "passage_themes")
+
+    def __init__(self, taxonomy: str | None = None, editorial: str = "editorial", aspects: str = "aspects",
+                 encoder: str | None = None, classifier: str | None = None,
+                 classifier_kinds: tuple[str, ...] | None = None):
+        self.by_kind: dict[str, Taxonomy] = {}
+        defaults = {"editorial": load_taxonomy(editorial), "aspects": load_taxonomy(aspects)}
+        for kind, tax in KIND_TAXONOMY.items():
+            self.by_kind[kind] = defaults[tax]
+        if taxonomy:
+            user = load_taxonomy(taxonomy)
+            kinds = user_kinds(user)
+            for kind in kinds:
+                self.by_kind[kind] = user
+        self.encoder_name = encoder
+        self._scorers: dict[str, ThemeScorer] = {}
+        self._encoder = None
+        self.classifier_path = classifier
+        self.classifier = None
+        self.classifier_kinds: tuple[str, ...] = ()
+        if classifier:
+            from textlens.document import KINDS
+            from textlens.themes.classifier import ThemeClassifier
+
+            self.classifier = ThemeClassifier.load(classifier)
+            self.classifier_kinds = tuple(classifier_kinds or KINDS)
+
+    @property
+    def taxonomies(self) -> list[Taxonomy]:
+        return list({t.sha1 + t.name: t for t in self.by_kind.values()}.values())
+
+    def _encoder_id(self) -> str:
+        if self.encoder_name == "none":
+            return "none"
+        from textlens.embeddings import _ALIASES, DEFAULT  # name only: no model is loaded here
+
+        return _ALIASES.get(self.encoder_name or DEFAULT, self.encoder_name or DEFAULT)
+
+    def config_fingerprint(self) -> str:
+        parts = [f"{k}={t.name}:{t.sha1}" for k, t in sorted(self.by_kind.items())]
+        parts.append(f"encoder={self._encoder_id()}")
+        if self.classifier_path:
+            digest = hashlib.sha1(open(self.classifier_path, "rb").read()).hexdigest()
+            parts.append(f"classifier={digest}:{','.join(self.classifier_kinds)}")
+        return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+    def setup(self) -> None:
+        from textlens.themes.scoring import ThemeScorer
+
+        if self.encoder_name != "none" and self._encoder is None:
+            from textlens.embeddings import get_encoder
+
+            self._encoder = get_encoder(self.encoder_name)
+        for tax in self.taxonomies:
+            self._scorers[tax.name + tax.sha1] = ThemeScorer(tax, self._encoder)
+
+    def scorer(self, kind: str) -> "ThemeScorer":
+        if not self._scorers:
+            self.setup()
+        tax = self.by_kind.get(kind, self.by_kind["article"])
+        return self._scorers[tax.name + tax.sha1]
+
+    def analyze(self, batch: list[AnalysisInput], store: "Corpus | None") -> Rows:
+        doc_rows: list[dict[str, Any]] = []
+        passage_rows: list[dict[str, Any]] = []
+        groups: dict[str, list[AnalysisInput]] = {}
+        for doc in batch:
+            if doc.is_french and doc.passages:
+                groups.setdefault(doc.kind, []).append(doc)
+        for kind, docs in groups.items():
+            if self.classifier is not None and kind in self.classifier_kinds:
+                self._classify(docs, doc_rows, passage_rows)
+                continue
+            scorer = self.scorer(kind)
+            tax = scorer.taxonomy
+            texts = [p.text for d in docs for p in d.passages]
+            scores = scorer.score(texts, store)  # one embedding call for the whole batch
+            sc = tax.scoring
+            at = 0
+            for d in docs:
+                ps = scores[at : at + len(d.passages)]
+                at += len(d.passages)
+                for p, row in zip(d.passages, ps):
+                    for j in np.flatnonzero(row >= sc.threshold):
+                        passage_rows.append({"passage_id": p.id, "doc_id": d.doc_id, "theme_id": tax.ids[j],
+                                             "taxonomy": tax.name, "score": round(float(row[j]), 4)})
+                best = doc_scores(ps, sc.doc_support)
+                for j in np.flatnonzero(best >= sc.doc_threshold):
+                    doc_rows.append({"doc_id": d.doc_id, "theme_id": tax.ids[j], "taxonomy": tax.name,
+                                     "score": round(float(best[j]), 4)})
+        return {"doc_themes": doc_rows, "passage_themes": passage_rows}
+
+    def _classify(self, docs: list[AnalysisInput], doc_rows: list[dict[str, Any]],
+                  passage_rows: list[dict[str, Any]]) -> None:
+        """Themes from the user's trained classifier: whole text for the document, each passage for passages."""
+        clf = self.classifier
+        assert clf is not None
+        doc_p = clf.predict_proba([d.text for d in docs])
+        pas_p = clf.predict_proba([p.text for d in docs for p in d.passages])
+        at = 0
+        for d, drow in zip(docs, doc_p):
+            if d.passages:  # one sentence of substance suffices, as with taxonomies
+                drow = np.maximum(drow, pas_p[at : at + len(d.passages)].max(axis=0))
+            for j in np.flatnonzero(drow >= clf.threshold):
+                doc_rows.append({"doc_id": d.doc_id, "theme_id": clf.classes_[j], "taxonomy": clf.name,
+                                 "score": round(float(drow[j]), 4)})
+            for p, prow in zip(d.passages, pas_p[at : at + len(d.passages)]):
+                for j in np.flatnonzero(prow >= clf.threshold):
+                    passage_rows.append({"passage_id": p.id, "doc_id": d.doc_id, "theme_id": clf.classes_[j],
+                                         "taxonomy": clf.name, "score": round(float(prow[j]), 4)})
+            at += len(d.passages)
+
+
+def user_kinds(tax: Taxonomy) -> list[str]:
+    """Kinds a user taxonomy applies to: `kinds` in its [meta] table, else all."""
+    from textlens.document import KINDS
+
+    return list(tax.kinds or KINDS)
