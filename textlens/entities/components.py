@@ -37,7 +37,7 @@ _INSTITUTION_HEADS = {
     "chambre", "chambres", "conseil", "caisse", "caisses", "agence", "autorite", "commission", "delegation",
     "direction", "federation", "association", "syndicat", "confederation", "mission", "office", "haut",
     "comite", "universite", "ecole", "centre", "prefecture", "mairie", "region", "groupement", "cluster",
-    "pole", "inspection", "observatoire", "union", "maison", "maisons", "conservatoire", "academie",
+    "pole", "inspection", "observatoire", "union", "maison", "maisons", "conservatoire", "academie", "cci",
 }
 _CONSEIL_NEXT = {"regional", "general", "departemental", "municipal", "economique", "national", "superieur",
                  "constitutionnel", "d'etat", "d'orientation", "d'administration"}
@@ -47,6 +47,10 @@ _ADJ_SUFFIXES = ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "a
 _LAW_WORDS = {"loi", "lois", "decret", "plan", "rapport", "amendement", "directive", "reforme", "pacte",
               "accord", "article", "arrete", "circulaire", "projet", "proposition", "affaire", "prix", "salon"}
 _CREDIT_CUES = ("(c)", "©", "photo", "credit", "crédit", "illustration", "copyright")
+# last words that make a "person" of the statistical model an organisation ("Télécontact Ouest")
+_ORG_TAIL = {"ouest": "COMPANY", "est": "COMPANY", "nord": "COMPANY", "sud": "COMPANY", "france": "COMPANY",
+             "international": "COMPANY", "europe": "COMPANY", "group": "COMPANY", "groupe": "COMPANY",
+             "services": "COMPANY", "service": "COMPANY", "contact": "VENDOR", "telecom": "COMPANY"}
 _POS_NOT_NAME = {"VERB", "AUX", "ADV", "ADJ", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "NUM", "PUNCT", "SYM", "INTJ"}
 
 
@@ -104,10 +108,15 @@ class KBRuler:
             for alias in ent.names:
                 alias = alias.replace("\u2019", "'")
                 toks = make(alias)
-                if len(toks) == 1 or is_acronym(alias):
+                if len(toks) == 1 and not ent.strict and len(alias) >= 6 and re.search(r"\w[.\-]\w", alias):
+                    # "Voyages-sncf.com", "Allo-Media": distinctive, matched whatever the case
+                    lower_pats.setdefault(ent.name, []).extend(make(v) for v in {alias.lower(), fold(alias)})
+                elif len(toks) == 1 or is_acronym(alias):
                     variants = {alias}
                     if not is_acronym(alias) and not ent.strict:
                         variants.add(alias.upper())
+                    if is_acronym(alias) and ent.type == "COMPANY" and len(alias) >= 3 and alias.isalpha():
+                        variants.update({alias.lower(), alias.capitalize()})  # "maif", "Edf" in reviews
                     exact_pats.setdefault(ent.name, []).extend(make(v) for v in variants)
                 else:
                     variants = {alias.lower(), fold(alias)}
@@ -153,7 +162,7 @@ class KBRuler:
             if end < len(doc) and doc[end].text == "-" and not span[-1].whitespace_:
                 return False
             return True
-        if ent.lowercase:
+        if ent.lowercase or (len(span) == 1 and "." in first.text):
             return True
         content = [t for t in span if fold(t.text) not in _ARTICLES and not t.is_punct]
         return any(is_cap(t) for t in content)
@@ -192,6 +201,7 @@ class EntityResolver:
 
     # ---- entry point -----------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
+        self._extra: list[Cand] = []  # mentions nested in a chosen name (the place of a local branch)
         cands: list[Cand] = []
         for sp in doc.spans.get(KB_KEY, []):
             kb = self.kb.entities.get(sp.kb_id_)
@@ -207,7 +217,7 @@ class EntityResolver:
         cands = self._arbitrate(doc, cands)
         chosen = self._select(doc, cands)
         resolved = [c for c in (self._finish(doc, c) for c in chosen) if c is not None]
-        resolved = self._resolve_people(doc, resolved)
+        resolved = self._resolve_people(doc, resolved) + self._extra
         spans = []
         for c in sorted(resolved, key=lambda c: c.start):
             sp = Span(doc, c.start, c.end, label=c.etype)
@@ -216,7 +226,9 @@ class EntityResolver:
             sp._.esource = c.source
             spans.append(sp)
         doc.spans[SPAN_KEY] = spans
-        doc.ents = spans
+        from spacy.util import filter_spans
+
+        doc.ents = filter_spans(spans)
         return doc
 
     # ---- candidates ------------------------------------------------------------------------------------
@@ -261,7 +273,7 @@ class EntityResolver:
                     out.append(c)
             # Named public bodies: "Chambre de commerce et d'industrie de Montluçon", "Conseil régional
             # d'Auvergne", "Délégation aux usagers et aux simplifications administratives"
-            elif f in _INSTITUTION_HEADS and is_cap(doc[i]) and not (i > 0 and doc[i - 1].text == "-"):
+            elif f in _INSTITUTION_HEADS and (is_cap(doc[i]) or f == "conseil" and i + 1 < n and folds[i + 1] in {"regional", "general", "departemental"}) and not (i > 0 and doc[i - 1].text == "-"):
                 end = self._institution_end(doc, i, folds)
                 if end - i >= 2:
                     out.append(self._named(doc, i, end, "INSTITUTION"))
@@ -273,6 +285,7 @@ class EntityResolver:
                 loc = next((x for x in kb_spans if x.start == e + 1 and x.label_ == "LOCATION"), None)
                 if loc is not None:
                     out.append(Cand(sp.start, loc.end, "INSTITUTION", _tidy(doc[sp.start : loc.end].text), "rule", _PRIORITY["rule"]))
+                    self._extra.append(Cand(loc.start, loc.end, "LOCATION", loc.kb_id_, "kb", _PRIORITY["kb"]))
             # "Amiens Métropole", "Grand Poitiers Communauté"
             if sp.label_ == "LOCATION" and e < n and folds[e] in {"metropole", "agglomeration", "agglo", "communaute"} and is_cap(doc[e]):
                 out.append(Cand(sp.start, e + 1, "INSTITUTION", _tidy(doc[sp.start : e + 1].text), "rule", _PRIORITY["rule"]))
@@ -340,9 +353,7 @@ class EntityResolver:
             if not (j + 1 < n and folds[j] == "d'" and folds[j + 1] == "etat"):
                 return None
             j += 2
-        while j < n and folds[j] in {"delegue", "deleguee", "charge", "chargee", "de", "l'"} and not (
-            folds[j] in {"de", "l'"} and j + 1 < n and is_cap(doc[j + 1])
-        ):
+        while j < n and folds[j] in {"delegue", "deleguee", "charge", "chargee"}:
             j += 1
         if j >= n or folds[j] not in {"de", "du", "des", "d'", "a", "à", "aux", "au"}:
             return None
@@ -374,7 +385,10 @@ class EntityResolver:
             break
         if end <= j:
             return None
-        head_word = "Secrétariat d'État" if head in {"secretaire", "secretariat"} else "Ministère"
+        if head in {"secretaire", "secretariat"}:
+            # a secretary of state's portfolio is not an institution of its own: cover it, emit nothing
+            return Cand(prep_start, end, None, None, "rule", _PRIORITY["rule"])
+        head_word = "Ministère"
         name = f"{head_word} {doc[prep_start:end].text}"
         name = re.sub(r"\s+", " ", name).replace(" '", "'").replace("' ", "'")
         start = i if folds[i] in {"ministere", "secretariat"} else prep_start
@@ -575,7 +589,7 @@ class EntityResolver:
             c.etype = self._kb_type(doc, span, c.kb) if c.kb else c.etype
             return c
         if c.source in ("rule", "acronym"):
-            return c
+            return c if c.etype else None
         text = span.text
         key = fold(text)
         if key in lx.NOISE or not any(ch.isalpha() for ch in text):
@@ -611,12 +625,18 @@ class EntityResolver:
         kb = self.kb.fuzzy(text)
         if kb is not None and (c.label != "PER" or kb.type == "PERSON"):
             return Cand(c.start, c.end, self._kb_type(doc, span, kb), kb.name, "kb", c.priority, c.label, kb)
+        prev = fold(doc[c.start - 1].text) if c.start > 0 else ""
+        if prev in lx.NOT_ACTOR_TRIGGERS and c.label in ("CAP", "MISC", "ORG"):
+            return None
         ctx = self._context_type(doc, span)
         if c.label == "CAP":
             if ctx in (None, "PERSON", "LOCATION") or (len(span) == 1 and sentence_initial(span[0]) and ctx not in ORG_TYPES):
                 return None
             return Cand(c.start, c.end, ctx, _tidy_name(text), "ner", c.priority, c.label)
         if c.label == "PER" and ctx in (None, "PERSON"):
+            by_words = _type_from_words(text) or (_ORG_TAIL.get(fold(span[-1].text)) if len(span) >= 2 else None)
+            if by_words in ORG_TYPES:
+                return Cand(c.start, c.end, by_words, _tidy_name(text), "ner", c.priority, c.label)
             return self._as_person(c, span)
         if ctx == "PERSON":
             return self._as_person(c, span)

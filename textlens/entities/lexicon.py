@@ -41,7 +41,17 @@ NOISE = {
     "mentions legales", "plan du site", "nous contacter", "connexion", "inscription", "login", "premium",
     "abonnement", "abonne", "abonnes", "magazine", "le magazine", "site web", "site", "blog", "page",
     "next", "previous", "share", "home", "french", "english", "ambush", "stop", "total", "ok",
+    # acronyms of things, not actors
+    "cdd", "cdi", "rpa", "smic", "rh", "drh", "rgpd", "tva", "pme", "tpe", "eti", "bpo", "kpi", "ca", "cv",
+    "faq", "api", "erp", "sav", "b2b", "b2c", "roi", "nps", "csat", "ces", "dmt", "fcr", "qos", "sla", "adsl",
+    "demain", "hier", "aujourd'hui", "merci", "bravo",
+    # opposition lists and events are services and dates, not actors
+    "bloctel", "pacitel", "salon", "strategie clients", "semaine de la relation client",
 }
+# Words before a name that make it an event or a thing, not an actor ("le salon Stratégie Clients").
+NOT_ACTOR_TRIGGERS = {"salon", "festival", "forum", "congres", "semaine", "journee", "journees", "film", "livre",
+                      "ouvrage", "logiciel", "application", "appli", "plateforme", "dispositif", "programme", "operation",
+                      "projet", "loi", "decret", "site", "rubrique", "produit", "offre", "forfait"}
 
 # Left-context triggers: "<trigger> (article)? Name" types an unknown Name.
 LEFT_TRIGGERS: dict[str, str] = {
@@ -52,8 +62,8 @@ LEFT_TRIGGERS: dict[str, str] = {
     "cabinet d'analystes": "RESEARCH_FIRM", "sondeur": "RESEARCH_FIRM",
     "syndicat": "INSTITUTION", "syndicat professionnel": "INSTITUTION", "federation": "INSTITUTION",
     "association": "INSTITUTION", "l'association": "INSTITUTION", "confederation": "INSTITUTION",
-    "organisation professionnelle": "INSTITUTION", "chambre syndicale": "INSTITUTION", "agence": "INSTITUTION",
-    "l'agence": "INSTITUTION", "autorite": "INSTITUTION", "commission": "INSTITUTION", "universite": "INSTITUTION",
+    "organisation professionnelle": "INSTITUTION", "chambre syndicale": "INSTITUTION",
+    "autorite": "INSTITUTION", "commission": "INSTITUTION", "universite": "INSTITUTION",
     "l'universite": "INSTITUTION", "ecole": "INSTITUTION", "l'ecole": "INSTITUTION", "lycee": "INSTITUTION",
     "club": "INSTITUTION", "collectif": "INSTITUTION", "mutuelle": "COMPANY",
     "outsourceur": "VENDOR", "l'outsourceur": "VENDOR", "outsourcer": "VENDOR", "prestataire": "VENDOR",

