@@ -49,7 +49,7 @@ class Deduplicator:
         import numpy as np
 
         k = self.shingle
-        h = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint64, count=len(words))
+        h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
         n = len(words) - k + 1
         rolled = h[:n].copy()
         for j in range(1, k):
