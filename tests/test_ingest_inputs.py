@@ -309,8 +309,8 @@ def test_column_name_variants_and_tables_without_rows(tmp_path):
     f.write_text("ID client;Commentaire client;Date avis;Canal\n12;Conseiller injoignable;03/02/2020;tel\n",
                  encoding="utf-8")
     [doc] = _items(f)
-    assert (doc.id, doc.text, doc.date, doc.metadata) == ("12", "Conseiller injoignable", "2020-02-03",
-                                                          {"Canal": "tel"})
+    assert (doc.id, doc.text, doc.date, doc.metadata) == ("crm:1", "Conseiller injoignable", "2020-02-03",
+                                                          {"ID client": "12", "Canal": "tel"})
     (tmp_path / "header_only.csv").write_text("id,text\n", encoding="utf-8")
     [empty] = _items(tmp_path / "header_only.csv")
     assert isinstance(empty, Skipped) and empty.reason == "table without any data row"

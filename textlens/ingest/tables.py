@@ -71,7 +71,7 @@ def _norm(name: str) -> str:
 
 
 def _pick(columns: Sequence[str], explicit: str | None, names: Sequence[str], flag: str,
-          warnings: list[str]) -> str | None:
+          warnings: list[str], fuzzy: bool = True) -> str | None:
     by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(_norm(c), c)
@@ -81,7 +81,7 @@ def _pick(columns: Sequence[str], explicit: str | None, names: Sequence[str], fl
             warnings.append(f"column {explicit!r} given by {flag} not found; available: {', '.join(map(str, columns))}")
         return found
     exact = next((by_norm[n] for n in names if n in by_norm), None)
-    if exact is not None:
+    if exact is not None or not fuzzy:
         return exact
     # "Commentaire client", "date_avis": a known name as the first word of the column name
     return next((col for norm, col in by_norm.items() if norm.split("_")[0] in names), None)
@@ -99,7 +99,7 @@ def resolve_columns(columns: Sequence[str], text_col: str | None = None, id_col:
                    f"{', '.join(map(str, columns)) or 'none'}; choose one with --text-col")
     return Columns(
         text=text,
-        id=_pick(columns, id_col, ID_NAMES, "--id-col", warnings),
+        id=_pick(columns, id_col, ID_NAMES, "--id-col", warnings, fuzzy=False),  # "id_produit" is no doc id
         date=_pick(columns, date_col, DATE_NAMES, "--date-col", warnings),
         title=_pick(columns, title_col, TITLE_NAMES, "--title-col", warnings),
         url=_pick(columns, None, URL_NAMES, "", warnings),
