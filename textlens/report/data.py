@@ -165,13 +165,10 @@ def _overview(ctx: _Context) -> Section:
                 ev=[_document_evidence(ctx, y, k) if n else None for y, n in zip(pivot["year"], pivot[k])],
                 hover=[f"{y}: {int(n)} {k} documents" for y, n in zip(pivot["year"], pivot[k])]) for k in kinds],
         x_title="year", y_title="documents", note="Click a bar for examples of the documents counted."))
-    sources = pd.read_sql_query(
-        f"SELECT d.source AS source, d.kind AS kind, COUNT(*) AS documents, MIN(d.year) AS first_year,"
-        f" MAX(d.year) AS last_year FROM documents d WHERE {where} GROUP BY d.source, d.kind"
-        " ORDER BY documents DESC, d.source", conn, params=params)
-    sec.tables.append(Table("sources", "Sources", sources, "One row per input file and kind.",
-                            formats={"documents": "int", "first_year": "int", "last_year": "int"},
-                            max_rows_html=50))
+    sources = _sources(ctx, where, params)
+    sec.tables.append(Table("sources", "Sources", sources,
+                            "Tables (CSV, XLSX...) one by one; whole files grouped by folder.",
+                            formats={"files": "int", "documents": "int"}, max_rows_html=50))
     langs = pd.read_sql_query(
         f"SELECT COALESCE(d.language, 'unknown') AS language, COUNT(*) AS documents FROM documents d"
         f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", conn, params=params)
@@ -193,7 +190,7 @@ def _overview(ctx: _Context) -> Section:
     undated = int(pivot.loc[pivot["year"] == "undated", "total"].sum())
     sec.extra["counts"] = {"documents": n_docs, "duplicates": info.get("duplicates", 0), "non_french": non_fr,
                            "undated": undated, "skipped": int(info.get("skipped", 0)),
-                           "sources": int(sources["source"].nunique())}
+                           "sources": int(sources["files"].sum())}
     if info.get("skipped"):
         ctx.warnings.append(f"{info['skipped']} inputs were skipped at ingestion (listed in the overview).")
     if undated:
@@ -217,6 +214,23 @@ def _document_evidence(ctx: _Context, year: str, kind: str) -> int | None:
     for r in rows:
         r["date"] = r["date"] or _str(r["year"])
     return ctx.add_evidence(("documents", year, kind), f"{kind} documents — {year}", rows)
+
+
+def _sources(ctx: _Context, where: str, params: list) -> "pd.DataFrame":
+    """Documents per source: a table file on its own, whole-file documents grouped by their folder."""
+    import pandas as pd
+
+    df = pd.read_sql_query(
+        f"SELECT d.source, d.row, d.kind, d.year FROM documents d WHERE {where}", ctx.corpus.conn, params=params)
+    cols = ["source", "kind", "files", "documents", "first_year", "last_year"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    is_file = df["row"].isna()
+    df["group"] = df["source"].where(~is_file, df["source"].map(lambda s: str(Path(s).parent) + "/"))
+    out = df.groupby(["group", "kind"]).agg(files=("source", "nunique"), documents=("source", "size"),
+                                            first_year=("year", "min"), last_year=("year", "max")).reset_index()
+    out = out.rename(columns={"group": "source"}).sort_values(["documents", "source"], ascending=[False, True])
+    return out[cols].reset_index(drop=True)
 
 
 def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame",
@@ -671,17 +685,10 @@ def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: A
 
 
 def _period_clause(by: str, period: Any) -> tuple[str, list]:
-    p = str(period)
-    if by == "year":
-        return "d.year = ?", [int(p)]
-    if by == "month":
-        return "substr(d.date, 1, 7) = ?", [p[:7]]
-    m = re.match(r"(\d{4})-?Q(\d)", p)
-    if not m:
-        return "0", []
-    y, q = int(m.group(1)), int(m.group(2))
-    months = [f"{y}-{mm:02d}" for mm in range(3 * q - 2, 3 * q + 1)]
-    return "substr(d.date, 1, 7) IN (?,?,?)", months
+    """SQL condition selecting the documents of one period, as textlens.trends defines periods."""
+    from textlens.trends import period_sql
+
+    return f"CAST({period_sql(by, 'd')} AS TEXT) = ?", [str(period)]
 
 
 def _flat_scalars(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -711,6 +718,69 @@ def model_cards(root: Path | None = None) -> list[dict[str, Any]]:
     return cards
 
 
+def _taxonomy_table(ctx: _Context) -> "pd.DataFrame":
+    """Label and description of every theme/aspect present in the store (built-in taxonomies)."""
+    import pandas as pd
+
+    rows = []
+    present = {r[0]: r[1] for r in ctx.corpus.conn.execute(
+        "SELECT theme_id, taxonomy FROM doc_themes UNION SELECT aspect_id, 'aspects' FROM doc_aspects")}
+    try:
+        from textlens.themes.taxonomy import load_taxonomy
+    except ImportError:
+        load_taxonomy = None
+    known: dict[str, tuple[str, str, str]] = {}
+    for name in ("editorial", "aspects"):
+        if load_taxonomy is None:
+            break
+        try:
+            tax = load_taxonomy(name)
+        except Exception as exc:  # noqa: BLE001 - a broken taxonomy file is a warning here, not a failed report
+            ctx.warnings.append(f"Taxonomy {name} could not be read: {exc}")
+            continue
+        for t in tax.themes:
+            known[t.id] = (name, t.label, t.description)
+    for tid, taxonomy in sorted(present.items(), key=lambda kv: (kv[1], kv[0])):
+        name, label, description = known.get(tid, (taxonomy, tid, ""))
+        rows.append({"taxonomy": name, "id": tid, "label": label, "description": description})
+    return pd.DataFrame(rows, columns=["taxonomy", "id", "label", "description"])
+
+
+def _highlights(report_sections: list[Section]) -> list[str]:
+    """A few plain sentences an analyst would put on top of the report, read from the tables."""
+    out: list[str] = []
+    tables = {t.name: t.df for s in report_sections for t in s.tables}
+    trends_df = tables.get("theme_trends")
+    if trends_df is not None and not trends_df.empty:
+        top = trends_df.sort_values("n", ascending=False).iloc[0]
+        out.append(f"Most frequent theme: {top['label']} ({int(top['n'])} documents, peak in {top['peak_period']}).")
+        for flag, word in (("emerging", "Emerging"), ("declining", "Declining")):
+            items = trends_df.loc[trends_df["flag"] == flag, "label"].tolist()
+            if items:
+                out.append(f"{word}: {', '.join(map(str, items[:5]))}.")
+    ents = tables.get("entities")
+    if ents is not None and not ents.empty:
+        parts = []
+        for etype in ("VENDOR", "RESEARCH_FIRM", "INSTITUTION", "STUDY"):
+            sub = ents[ents["type"] == etype]
+            if len(sub):
+                parts.append(f"{sub.iloc[0]['entity']} ({etype.lower().replace('_', ' ')}, {int(sub.iloc[0]['docs'])} "
+                             "documents)")
+        if parts:
+            out.append("Most cited: " + "; ".join(parts) + ".")
+    drivers = tables.get("negative_drivers")
+    if drivers is not None and not drivers.empty:
+        d = drivers.iloc[0]
+        if d["share_of_negatives"] == d["share_of_negatives"]:
+            pos = d["share_of_positives"]
+            out.append(f"Negative reviews most often mention {d['label']}: {d['share_of_negatives']:.0%} of them"
+                       + (f", against {pos:.0%} of positive ones." if pos == pos else "."))
+    figs = tables.get("figures")
+    if figs is not None and len(figs):
+        out.append(f"{len(figs)} figures cited in the documents are listed in the figure registry.")
+    return out
+
+
 def _method(ctx: _Context, sections: list[Section]) -> Section:
     import pandas as pd
 
@@ -734,6 +804,10 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
     if not embed.empty:
         sec.tables.append(Table("embedding_models", "Embedding models used", embed,
                                 formats={"dimensions": "int", "cached_vectors": "int"}))
+    taxonomies = _taxonomy_table(ctx)
+    if not taxonomies.empty:
+        sec.tables.append(Table("taxonomies", "Theme and aspect definitions", taxonomies,
+                                "The taxonomies the themes and aspects of this report come from.", max_rows_html=60))
     cards = model_cards()
     if cards:
         sec.tables.append(Table("model_cards", "Models and their evaluation (model cards)", pd.DataFrame(
@@ -786,6 +860,7 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
             ("entities", str(_count(ctx, "SELECT COUNT(DISTINCT m.entity) FROM mentions m JOIN documents d ON "
                                         "d.id = m.doc_id WHERE {where}"))),
             ("topics", str(corpus.count("topics")))]
+    sections[0].extra["highlights"] = _highlights(sections)
     meta = {"title": options.title, "store": str(corpus.path), "generated": time.strftime("%Y-%m-%d %H:%M"),
             "filters": filters.describe(), "filters_active": filters.active(), "by": options.by,
             "textlens_version": __version__}

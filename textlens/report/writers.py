@@ -192,6 +192,8 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
         if s.empty:
             lines += [f"> {md_escape(s.empty)}", ""]
             continue
+        if s.extra.get("highlights"):
+            lines += ["**Highlights:**", ""] + [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
         if s.id == "method" and report.warnings:
             lines += ["**Read with care:**", ""] + [f"- {md_escape(w)}" for w in report.warnings] + [""]
         for c in [*s.charts, *s.extra.get("boards", [])]:
