@@ -79,12 +79,14 @@ class _Progress:
 
 
 def _print_summary(summary, db: Path) -> None:
+    from rich.markup import escape
+
     con = _console(stderr=True)
     con.print(
         f"[bold]{db}[/]: {summary.stored} new, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.skipped} skipped, {summary.warnings} warnings ({summary.seconds:.1f} s)", highlight=False)
     for line in summary.skipped_examples:
-        con.print(f"  [yellow]skipped[/] {line}", highlight=False, markup=False)
+        con.print("  [yellow]skipped[/] " + escape(line), highlight=False)
     if summary.skipped > len(summary.skipped_examples):
         con.print(f"  ... and {summary.skipped - len(summary.skipped_examples)} more: `textlens info --db {db}`",
                   highlight=False)

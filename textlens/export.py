@@ -15,7 +15,7 @@ from textlens.store import Corpus
 
 EXPORT_KEYS = (
     "id", "kind", "title", "date", "year", "year_source", "year_evidence", "language", "duplicate_of", "warnings",
-    "source", "row", "url", "metadata", "text",
+    "source", "row", "url", "metadata", "text", "year_inferred",
     "themes", "aspects", "sentiment", "entities", "figures", "studies", "quotes", "topics",
 )
 FORMATS = ("jsonl", "csv", "parquet")
@@ -94,9 +94,14 @@ def _records(corpus: Corpus, docs: list[dict[str, Any]], include_text: bool) -> 
     ann = _annotations(corpus, [d["id"] for d in docs])
     for d in docs:
         rec = {k: d.get(k) for k in EXPORT_KEYS[:14]}
+        if rec["year_source"] == "inferred":
+            # Only a stated date gives `year`; a guess from cited years is kept apart.
+            rec["year_inferred"], rec["year"] = rec["year"], None
+        else:
+            rec["year_inferred"] = None
         rec["text"] = d["text"] if include_text else None
         a = ann[d["id"]]
-        rec.update({k: a[k] for k in EXPORT_KEYS[15:]})
+        rec.update({k: a[k] for k in EXPORT_KEYS[16:]})
         if rec["sentiment"] is None:
             rec["sentiment"] = {}
         yield rec

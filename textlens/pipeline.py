@@ -74,7 +74,8 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
     options = options or IngestOptions()
     summary = summary or RunSummary(run_id or 0)
     dedup = Deduplicator()
-    dedup.prime((d["id"], d["text"]) for d in corpus.iter_documents())
+    # Prime in ingestion order so the earlier copy stays the original whatever the ids look like.
+    dedup.prime((r[0], r[1]) for r in corpus.conn.execute("SELECT id, text FROM documents ORDER BY rowid"))
     batch: list[Document | Skipped] = []
     seen = 0
 
