@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench eval clean
+.PHONY: setup browser demo test bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ demo: setup
 	$(BIN)/textlens export --db demo.db --format jsonl --out demo_export.jsonl
 	$(BIN)/textlens report --db demo.db --out demo_report.html
 
-test: setup
+# Headless Chromium lets the tests look at the HTML report as a reader would; best effort (skipped when absent).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not available: browser checks of the report will be skipped"
+
+test: setup browser
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: setup
