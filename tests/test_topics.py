@@ -1,0 +1,371 @@
+"""Topic discovery: distinct subjects are separated, fits are deterministic with stable ids, the quality
+figures are right and in range, and the store tables are written (and not rewritten when nothing changed)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from textlens.analysis.segment import split_passages, stems
+from textlens.document import Document
+from textlens.store import Corpus
+from textlens.topics import TermExtractor, TopicModel, fit_corpus_topics, topics_table
+from textlens.topics.quality import npmi_coherence, partition_agreement, topic_diversity
+
+# Four subjects a trade-press corpus keeps returning to, 12 sentences each (written for these tests).
+SUBJECTS: dict[str, list[str]] = {
+    "offshoring": [
+        "Plusieurs opérateurs télécoms ont délocalisé leurs centres d'appels au Maroc pour réduire leurs coûts.",
+        "À Casablanca, les plateaux offshore emploient des milliers de téléconseillers francophones.",
+        "La Tunisie attire les outsourceurs français grâce à des salaires trois fois plus bas.",
+        "Les syndicats dénoncent la délocalisation des emplois de téléconseillers vers le Maghreb.",
+        "Le nearshore au Portugal séduit les donneurs d'ordres qui craignent l'offshore lointain.",
+        "Un centre de Rabat traite désormais les appels des abonnés d'un fournisseur d'énergie français.",
+        "La part des appels traités offshore a doublé en cinq ans selon les professionnels du secteur.",
+        "Des sites ouverts à Dakar et à Madagascar complètent les implantations marocaines et tunisiennes.",
+        "Le gouvernement envisage de taxer les appels traités depuis des plateaux situés à l'étranger.",
+        "Certains donneurs d'ordres relocalisent en France après l'échec de leurs plateaux délocalisés.",
+        "Le Maroc forme chaque année des jeunes diplômés aux métiers des centres d'appels offshore.",
+        "L'île Maurice se positionne comme une destination de délocalisation haut de gamme.",
+    ],
+    "data_protection": [
+        "Le RGPD impose de recueillir le consentement explicite avant toute prospection commerciale.",
+        "La CNIL a sanctionné un opérateur pour des enregistrements de conversations conservés trop longtemps.",
+        "Les données personnelles des abonnés ne peuvent être transférées hors d'Europe sans garanties.",
+        "Le registre Bloctel permet aux consommateurs de refuser le démarchage téléphonique.",
+        "Une amende record a frappé une société qui appelait des numéros inscrits sur la liste d'opposition.",
+        "Le délégué à la protection des données doit contrôler les fichiers de prospection.",
+        "La loi encadre désormais les jours et les horaires autorisés pour le démarchage par téléphone.",
+        "Chaque consommateur peut exiger l'effacement de ses données personnelles détenues par l'entreprise.",
+        "La CNIL rappelle que l'enregistrement des appels exige d'informer clairement l'interlocuteur.",
+        "Les fichiers de prospects achetés sans consentement exposent l'annonceur à de lourdes sanctions.",
+        "Le droit d'opposition au démarchage téléphonique est renforcé par la nouvelle loi.",
+        "Les entreprises doivent documenter la durée de conservation des données de leurs clients.",
+    ],
+    "automation": [
+        "Les chatbots répondent désormais à la moitié des questions simples posées sur le site.",
+        "L'intelligence artificielle générative rédige des réponses que le conseiller valide avant envoi.",
+        "Un voicebot oriente les appelants grâce à la reconnaissance vocale du langage naturel.",
+        "L'automatisation des tâches répétitives par des robots logiciels libère du temps aux équipes.",
+        "Les agents virtuels comprennent mal les demandes complexes et agacent les utilisateurs.",
+        "L'analyse sémantique des conversations détecte automatiquement le motif de chaque contact.",
+        "Les grands modèles de langage résument les échanges et proposent la meilleure réponse.",
+        "Le serveur vocal interactif est remplacé par un assistant conversationnel plus intelligent.",
+        "Des algorithmes prédisent le volume d'appels pour planifier les équipes au quart d'heure près.",
+        "L'assistant virtuel traite les demandes de changement d'adresse sans intervention humaine.",
+        "La transcription automatique de la voix permet d'analyser tous les appels enregistrés.",
+        "Les robots conversationnels se généralisent dans la banque et l'assurance.",
+    ],
+    "claims": [
+        "Après le dégât des eaux, mon sinistre a été indemnisé en moins de deux semaines.",
+        "L'expert est passé rapidement et le remboursement des réparations est arrivé vite.",
+        "Trois mois après l'accident, je n'ai toujours reçu aucune indemnisation de l'assureur.",
+        "Le dossier de sinistre a été perdu deux fois, il a fallu renvoyer toutes les factures.",
+        "La franchise déduite de l'indemnité était bien plus élevée que prévu au contrat.",
+        "Suite au vol de ma voiture, l'assurance a remboursé la valeur à dire d'expert.",
+        "Le remboursement des frais de réparation du toit après la tempête a pris six mois.",
+        "L'expertise a sous-évalué les dégâts et l'indemnisation ne couvre pas les travaux.",
+        "Déclaration du sinistre en ligne très simple, chèque d'indemnisation reçu en dix jours.",
+        "L'assureur refuse de prendre en charge le bris de glace malgré les photos envoyées.",
+        "Mon dossier d'indemnisation est bloqué car il manque un constat amiable signé.",
+        "Le garage agréé a réparé la carrosserie et l'assurance a payé directement les travaux.",
+    ],
+}
+TEXTS = [t for texts in SUBJECTS.values() for t in texts]
+TRUTH = np.repeat(np.arange(len(SUBJECTS)), [len(v) for v in SUBJECTS.values()])
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    """The real default encoder, remembering vectors across the tests' stores (each text encoded once)."""
+    from textlens.embeddings import Encoder, get_encoder
+
+    class Memo(Encoder):
+        def __init__(self, inner: Encoder):
+            self.inner, self.model_id, self.dim, self.memo = inner, inner.model_id, inner.dim, {}
+
+        def _encode(self, texts, prompt, batch_size):
+            todo = [t for t in dict.fromkeys(texts) if (prompt, t) not in self.memo]
+            if todo:
+                self.memo.update(zip(((prompt, t) for t in todo), self.inner.encode(todo, prompt, batch_size)))
+            return np.stack([self.memo[prompt, t] for t in texts])
+
+    return Memo(get_encoder())
+
+
+@pytest.fixture(scope="module")
+def embeddings(encoder) -> np.ndarray:
+    return encoder.encode(TEXTS, prompt="query")
+
+
+@pytest.fixture(scope="module")
+def fitted(embeddings) -> TopicModel:
+    return TopicModel(random_state=0, agreement_seeds=1).fit(TEXTS, embeddings)
+
+
+def _majority(labels: np.ndarray, truth: np.ndarray) -> dict[int, tuple[int, float]]:
+    out = {}
+    for t in sorted(set(labels.tolist()) - {-1}):
+        members = truth[labels == t]
+        counts = np.bincount(members, minlength=truth.max() + 1)
+        out[t] = (int(counts.argmax()), counts.max() / members.size)
+    return out
+
+
+def test_topics_separate_distinct_subjects(fitted):
+    from sklearn.metrics import adjusted_rand_score
+
+    labels = fitted.labels_
+    assert 3 <= fitted.n_topics_ <= 6
+    assert adjusted_rand_score(TRUTH, labels) >= 0.6
+    majority = _majority(labels, TRUTH)
+    # every subject is the majority of some topic, and the topics are pure
+    assert {subject for subject, _ in majority.values()} == set(range(len(SUBJECTS)))
+    big = [purity for t, (_, purity) in majority.items() if (labels == t).sum() >= 5]
+    assert min(big) >= 0.75
+
+
+def test_topic_terms_and_labels_name_the_subject(fitted):
+    names = list(SUBJECTS)
+    expected = {
+        "offshoring": {"maroc", "délocalisation", "offshore", "tunisie", "plateau", "délocaliser", "maghreb"},
+        "data_protection": {"cnil", "donnée", "consentement", "démarchage", "rgpd", "prospection", "opposition"},
+        "automation": {"chatbot", "intelligence", "artificiel", "robot", "virtuel", "automatique", "assistant",
+                       "vocal", "automatisation", "voicebot", "modèle", "langage", "conversationnel"},
+        "claims": {"sinistre", "indemnisation", "remboursement", "expert", "assureur", "indemniser", "dossier",
+                   "réparation", "assurance", "dégât", "travail", "travaux"},
+    }
+    for t, (subject, _) in _majority(fitted.labels_, TRUTH).items():
+        top = {term for term, _ in fitted.topic_terms_[t][:5]}
+        assert top & expected[names[subject]], (names[subject], fitted.topics_[t]["label"], top)
+        label = fitted.topics_[t]["label"]
+        assert 1 <= len(label.split(" · ")) <= 3
+    # field words never label a topic
+    for topic in fitted.topics_:
+        assert not {"client", "entreprise", "appel", "centre"} & {t for t, _ in topic["terms"]}
+
+
+def test_deterministic_with_stable_ids(embeddings, fitted):
+    again = TopicModel(random_state=0, agreement_seeds=1).fit(TEXTS, embeddings)
+    assert np.array_equal(again.labels_, fitted.labels_)
+    assert [t["label"] for t in again.topics_] == [t["label"] for t in fitted.topics_]
+    assert [t["terms"] for t in again.topics_] == [t["terms"] for t in fitted.topics_]
+    sizes = [t["size"] for t in fitted.topics_]
+    assert sizes == sorted(sizes, reverse=True)  # ids ordered by size, then label
+    assert [t["id"] for t in fitted.topics_] == list(range(fitted.n_topics_))
+
+
+def test_quality_figures_in_range(fitted):
+    q = fitted.quality_
+    assert -1.0 <= q["npmi"] <= 1.0
+    assert 0.0 < q["diversity"] <= 1.0
+    assert 0.0 <= q["outlier_share"] <= q["outlier_share_before_reassignment"] <= 1.0
+    assert q["agreement_runs"] == 2 and -0.5 <= q["agreement_ari"] <= 1.0 and 0.0 <= q["agreement_nmi"] <= 1.0
+    assert q["n_units"] == len(TEXTS) and q["n_topics"] == fitted.n_topics_
+    # representatives are members, the closest first
+    for topic in fitted.topics_:
+        reps = topic["representatives"]
+        assert reps and all(fitted.labels_[i] == topic["id"] for i in reps)
+        assert list(fitted.scores_[reps]) == sorted(fitted.scores_[reps], reverse=True)
+
+
+def test_predict_and_transform_agree_with_fit(fitted, embeddings):
+    sims = fitted.transform(embeddings)
+    assert sims.shape == (len(TEXTS), fitted.n_topics_)
+    pred = fitted.predict(embeddings)
+    assigned = pred >= 0
+    # the nearest centroid is the fitted topic, and only units less typical than 90% of their topic's
+    # members (the reassignment threshold) are left out
+    assert (pred[assigned] == fitted.labels_[assigned]).mean() >= 0.9
+    assert (~assigned).mean() <= 0.2
+
+
+def test_topics_over_time_counts_units(fitted):
+    periods = [2005 + (i % 3) for i in range(len(TEXTS))]
+    df = fitted.topics_over_time(TEXTS, periods)
+    assert set(df.columns) == {"topic", "label", "period", "n", "share", "words"}
+    assert df["n"].sum() == int((fitted.labels_ >= 0).sum())
+    for _, g in df.groupby("period"):
+        assert g["share"].sum() <= 1.0 + 1e-9
+    assert (df["words"].str.len() > 0).all()
+
+
+def test_nearest_themes_maps_topics_to_taxonomy(fitted, encoder):
+    themes = {"offshoring": "Délocalisation des centres d'appels au Maghreb et à l'étranger",
+              "gdpr": "Protection des données personnelles, RGPD, CNIL et démarchage téléphonique"}
+    T = encoder.encode(list(themes.values()), prompt="query")
+    mapped = fitted.nearest_themes(T, list(themes))
+    names = list(SUBJECTS)
+    for t, (subject, _) in _majority(fitted.labels_, TRUTH).items():
+        if names[subject] == "offshoring":
+            assert mapped[t][0] == "offshoring"
+        if names[subject] == "data_protection":
+            assert mapped[t][0] == "gdpr"
+    assert all(-1.0 <= s <= 1.0 for _, s in mapped)
+
+
+def test_density_path_on_clustered_vectors():
+    """UMAP-free density path (PCA) on 408 synthetic units: blobs found, outliers kept low by reassignment."""
+    rng = np.random.default_rng(3)
+    centers = rng.normal(size=(4, 64))
+    vocab = [["tarif", "prix", "cotisation"], ["attente", "téléphone", "joindre"],
+             ["sinistre", "expert", "indemnisation"], ["application", "site", "espace"]]
+    X, texts, truth = [], [], []
+    for c in range(4):
+        for _ in range(100):
+            X.append(centers[c] + rng.normal(scale=0.35, size=64))
+            texts.append(" ".join(rng.choice(vocab[c], size=4)))
+            truth.append(c)
+    for _ in range(8):  # scattered points, too few to make a topic of their own
+        X.append(rng.normal(size=64) * 0.6)
+        texts.append("avis divers sans sujet")
+        truth.append(4)
+    model = TopicModel(reduction="pca", n_components=5, agreement_seeds=1, random_state=0).fit(texts, np.array(X))
+    assert model.quality_["method"] == "pca+hdbscan"
+    assert model.n_topics_ == 4
+    assert model.quality_["outlier_share"] <= 0.05
+    truth = np.array(truth)
+    for t, (c, purity) in _majority(model.labels_[truth < 4], truth[truth < 4]).items():
+        assert purity >= 0.95
+        assert model.topic_terms_[t][0][0] in vocab[c]
+    assert model.quality_["agreement_ari"] >= 0.9
+    assert model.quality_["diversity"] == 1.0
+
+
+def test_bad_input_is_refused_clearly(embeddings):
+    with pytest.raises(ValueError, match="texts but"):
+        TopicModel().fit(TEXTS[:-1], embeddings)
+    with pytest.raises(ValueError, match="at least 10"):
+        TopicModel().fit(TEXTS[:5], embeddings[:5])
+    bad = embeddings.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        TopicModel().fit(TEXTS, bad)
+    with pytest.raises(ValueError, match="reduction"):
+        TopicModel(reduction="tsne").fit(TEXTS, embeddings)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        TopicModel().predict(embeddings)
+
+
+# ---- measures --------------------------------------------------------------------------------------
+def test_npmi_by_hand():
+    docs = [{"a", "b"}, {"a", "b"}, {"c"}, {"c", "d"}]
+    mean, per = npmi_coherence([["a", "b"], ["a", "c"], ["a", "zzz"]], docs)
+    # a,b always together: p(ab)=0.5=p(a)=p(b) -> log(2)/log(2) = 1; a,c never together -> -1
+    assert per[0] == pytest.approx(1.0)
+    assert per[1] == pytest.approx(-1.0)
+    assert per[2] == pytest.approx(-1.0)
+    assert mean == pytest.approx(-1 / 3)
+    docs = [{"a", "b"}, {"a"}, {"b"}, {"c"}]
+    _, per = npmi_coherence([["a", "b"]], docs)
+    assert per[0] == pytest.approx(math.log(0.25 / 0.25) / -math.log(0.25))  # independent -> 0
+    with pytest.raises(ValueError):
+        npmi_coherence([["a"]], [])
+
+
+def test_diversity_and_agreement():
+    assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+    assert topic_diversity([["a", "b"], ["a", "c"]]) == 0.75
+    same = partition_agreement([np.array([0, 0, 1, 1]), np.array([1, 1, 0, 0])])
+    assert same["ari"] == pytest.approx(1.0) and same["nmi"] == pytest.approx(1.0)
+    diff = partition_agreement([np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])])
+    assert diff["ari"] < 0.1
+
+
+def test_term_extractor_lemmatises_and_folds_accents():
+    ex = TermExtractor()
+    tokens = ex(["Les conseillers étaient délocalisés au Maroc ; délai trop long, delai inadmissible."])[0]
+    assert "conseiller" in tokens and "maroc" in tokens
+    assert tokens.count("delai") == 2  # accent-free key, one term
+    assert ex.display("delai") == "délai"
+    assert not {"les", "etre", "trop", "au"} & set(tokens)
+    assert {"client", "relation"}.isdisjoint(ex(["La relation client du centre d'appels"])[0])
+    with pytest.raises(ValueError):
+        TermExtractor(lemmatizer="porter")
+
+
+# ---- store -----------------------------------------------------------------------------------------
+def _add(corpus: Corpus, doc: Document) -> None:
+    with corpus.transaction():
+        corpus.upsert_document(doc)
+        passages = split_passages(doc.id, doc.text)
+        corpus.replace_passages(doc.id, passages, (stems(p.text) for p in passages))
+
+
+def _articles() -> list[Document]:
+    docs = []
+    for s, (name, sentences) in enumerate(SUBJECTS.items()):
+        for a in range(3):
+            text = "\n\n".join(sentences[a * 4 : a * 4 + 4])
+            docs.append(Document(id=f"{name}-{a}", text=text, raw_text=text, kind="article", source=f"{name}.txt",
+                                 year=2004 + a * 6, language="fr"))
+    return docs
+
+
+def test_fit_corpus_topics_writes_tables(tmp_path, encoder):
+    db = tmp_path / "t.db"
+    with Corpus.open(db) as corpus:
+        for doc in _articles():
+            _add(corpus, doc)
+        _add(corpus, Document(id="copy", text=_articles()[0].text, raw_text="x", kind="article", source="c.txt",
+                              duplicate_of="offshoring-0", language="fr"))
+        _add(corpus, Document(id="en", text="The call centre moved to India last year, staff said.", raw_text="x",
+                              kind="article", source="e.txt", language="en"))
+        _add(corpus, Document(id="v1", text="Remboursement rapide, merci.", raw_text="x", kind="verbatim",
+                              source="v.csv", row=1, language="fr"))
+        stats = fit_corpus_topics(corpus, encoder=encoder, agreement_seeds=1, random_state=0)
+        assert stats["status"] == "fitted"
+        assert stats["skipped_documents"] == {"non_french": 1, "duplicates": 1, "other_kind": 0}
+        assert stats["groups"]["verbatim"]["status"] == "too_small" and "at least 30" in stats["groups"]["verbatim"][
+            "reason"]
+        press = stats["groups"]["press"]
+        assert press["units"] == len(TEXTS) and press["status"] == "fitted"
+        assert corpus.stat("topics")["fingerprint"] == stats["fingerprint"]
+
+        topics = topics_table(corpus)
+        assert len(topics) == stats["n_topics"] >= 3
+        editorial = {"offshoring", "outsourcing_market", "quality_labels", "recruitment_skills", "working_conditions",
+                     "employment_regions", "customer_satisfaction", "technology_automation", "regulation_policy",
+                     "public_services", "health_crisis_remote"}
+        assert set(topics["theme_id"]) <= editorial
+        by_label = {row["theme_id"] for _, row in topics.iterrows()}
+        assert "offshoring" in by_label
+        for reps in topics["representatives"]:
+            assert reps and all(r["passage_id"] and r["text"] for r in reps)
+
+        pt = corpus.table("passage_topics")
+        assert len(pt) == len(TEXTS)  # every unit accounted for, outliers under -1
+        assert set(pt["doc_id"]) == {d.id for d in _articles()}
+        dt = corpus.table("doc_topics")
+        assert np.allclose(dt.groupby("doc_id")["score"].sum(), 1.0, atol=1e-3)
+        over_time = corpus.stat("topics_over_time")
+        assert over_time and {r["period"] for r in over_time} <= {2004, 2010, 2016}
+
+        again = fit_corpus_topics(corpus, encoder=encoder, agreement_seeds=1, random_state=0)
+        assert again["status"] == "unchanged" and again["fingerprint"] == stats["fingerprint"]
+
+        changed = _articles()[0]
+        changed.text += "\n\nLes salariés marocains réclament de meilleures conditions de travail."
+        _add(corpus, changed)
+        refit = fit_corpus_topics(corpus, encoder=encoder, agreement_seeds=1, random_state=0)
+        assert refit["status"] == "fitted" and refit["fingerprint"] != stats["fingerprint"]
+        assert len(corpus.table("passage_topics")) == len(TEXTS) + 1
+        assert json.loads(corpus.conn.execute("SELECT value FROM corpus_stats WHERE name='topics'").fetchone()[0])[
+            "groups"]["press"]["units"] == len(TEXTS) + 1
+
+
+def test_too_small_corpus_gives_reason_and_no_topics(tmp_path, encoder):
+    with Corpus.open(tmp_path / "s.db") as corpus:
+        for doc in _articles()[:2]:
+            _add(corpus, doc)
+        stats = fit_corpus_topics(corpus, encoder=encoder)
+        assert stats["status"] == "too_small"
+        assert "needs at least 30" in stats["reason"]
+        assert corpus.count("topics") == 0 and corpus.count("passage_topics") == 0
+        assert corpus.stat("topics")["status"] == "too_small"
+    with Corpus.open(tmp_path / "e.db") as corpus:
+        assert fit_corpus_topics(corpus, encoder=encoder)["status"] == "empty"
+    with Corpus.open(tmp_path / "e.db") as corpus, pytest.raises(TypeError):
+        fit_corpus_topics(corpus, no_such_param=1)

@@ -1,0 +1,273 @@
+"""Topic discovery on a whole store: choose the units, fit, map topics to taxonomy themes, write the tables.
+
+Units: passages of articles/editorials (sentences of at least `min_words` words) and whole verbatims.
+Press and verbatims are fitted separately (they never share a subject vocabulary: a joint fit only
+rediscovers the kind); topic ids are global, press topics first. Non-French and duplicate documents are
+skipped and counted. Re-runs are cheap: the fit is skipped when the fingerprint (content hashes of the
+used documents + parameters + encoder) equals the stored one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textlens.embeddings import Encoder
+    from textlens.store import Corpus
+    from textlens.topics.model import TopicModel
+
+VERSION = "1"
+STAT = "topics"
+STAT_OVER_TIME = "topics_over_time"
+MIN_UNITS = 30
+# group -> (document kinds, unit, taxonomy the topics are mapped to)
+GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "press": (("article", "editorial"), "passage", "editorial"),
+    "verbatim": (("verbatim",), "document", "aspects"),
+}
+OUTLIER_LABEL = "(non classé)"
+_MAX_REP_CHARS = 400
+
+
+def _documents(corpus: "Corpus") -> list[dict[str, Any]]:
+    rows = corpus.conn.execute(
+        "SELECT id, kind, language, duplicate_of, content_hash, year, date FROM documents ORDER BY id"
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
+    h = hashlib.sha1(f"{VERSION}|{encoder_id}|{json.dumps(params, sort_keys=True, default=str)}".encode())
+    for d in docs:
+        h.update(f"{d['id']}\x1f{d['content_hash']}\x1f{d['kind']}\x1f{d['year']}\x1f{d['date']}\n".encode())
+    return h.hexdigest()
+
+
+def _units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
+           ) -> tuple[list[dict[str, Any]], int]:
+    """Units of a group: dicts with text, doc_id, passage_ids, year; and how many were too short."""
+    out, too_short = [], 0
+    ids = [d["id"] for d in docs]
+    meta = {d["id"]: d for d in docs}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        if unit == "passage":
+            rows = corpus.conn.execute(
+                f"SELECT id, doc_id, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
+            ).fetchall()
+            for r in rows:
+                if len(r["text"].split()) < min_words:
+                    too_short += 1
+                    continue
+                out.append({"text": r["text"], "doc_id": r["doc_id"], "passage_ids": [r["id"]],
+                            "year": meta[r["doc_id"]]["year"]})
+        else:
+            texts = {r["id"]: r["text"] for r in
+                     corpus.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)}
+            pids: dict[str, list[int]] = {}
+            for r in corpus.conn.execute(
+                f"SELECT id, doc_id FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
+            ):
+                pids.setdefault(r["doc_id"], []).append(r["id"])
+            for doc_id in chunk:
+                text = (texts.get(doc_id) or "").strip()
+                if len(text.split()) < min_words:
+                    too_short += 1
+                    continue
+                out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []),
+                            "year": meta[doc_id]["year"]})
+    return out, too_short
+
+
+def theme_vectors(corpus: "Corpus", taxonomy: str, encoder: "Encoder") -> tuple[list[str], np.ndarray]:
+    """One vector per taxonomy theme: mean of its embedded "label: description" and its examples."""
+    from textlens.embeddings import encode_cached
+    from textlens.themes.taxonomy import load_taxonomy
+
+    tax = load_taxonomy(taxonomy)
+    ids, vecs = [], []
+    for theme in tax.themes:
+        texts = [f"{theme.label} : {theme.description}", *theme.examples]
+        V = encode_cached(corpus, texts, encoder, prompt="query")
+        v = 0.5 * V[0] + 0.5 * V[1:].mean(axis=0) if len(texts) > 1 else V[0]
+        ids.append(theme.id)
+        vecs.append(v / max(float(np.linalg.norm(v)), 1e-12))
+    return ids, np.asarray(vecs, dtype=np.float32)
+
+
+def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = None, min_units: int = MIN_UNITS,
+                      min_words: dict[str, int] | None = None, force: bool = False,
+                      **params: Any) -> dict[str, Any]:
+    """Fit topics on the store and replace the `topics`, `doc_topics` and `passage_topics` tables.
+
+    `encoder`: a name for `get_encoder` (None: the default) or an `Encoder`.
+    `params` go to `TopicModel` (random_state, reduction, min_cluster_size...). Returns the quality
+    figures also stored under `corpus.stat("topics")`; `status` is "fitted", "unchanged" (nothing
+    changed since the last fit, nothing done) or "too_small" / "empty" with a `reason`.
+    """
+    from textlens.topics.model import TopicModel
+
+    start = time.perf_counter()
+    if corpus.readonly:
+        raise ValueError(f"{corpus.path}: opened read-only; topics need a writable store")
+    min_words = {"press": 6, "verbatim": 3, **(min_words or {})}
+    params = {"random_state": 42, **params}
+    TopicModel(**params)  # unknown parameters fail here, before any work
+    docs = _documents(corpus)
+    skipped = {"non_french": 0, "duplicates": 0, "other_kind": 0}
+    used: list[dict[str, Any]] = []
+    kinds = {k: g for g, (ks, _, _) in GROUPS.items() for k in ks}
+    for d in docs:
+        if d["duplicate_of"]:
+            skipped["duplicates"] += 1
+        elif d["language"] not in (None, "fr"):
+            skipped["non_french"] += 1
+        elif d["kind"] not in kinds:
+            skipped["other_kind"] += 1
+        else:
+            used.append(d)
+    encoder_name = encoder if isinstance(encoder, str) else getattr(encoder, "model_id", None) or "default"
+    fp = fingerprint(used, {**params, "min_units": min_units, "min_words": min_words}, encoder_name)
+    previous = corpus.stat(STAT) or {}
+    if not force and previous.get("fingerprint") == fp:
+        return {**previous, "status": "unchanged", "previous_status": previous.get("status")}
+
+    from textlens.embeddings import encode_cached, get_encoder
+
+    enc = encoder if encoder is not None and not isinstance(encoder, str) else get_encoder(encoder)
+    stats: dict[str, Any] = {"version": VERSION, "fingerprint": fp, "encoder": enc.model_id, "params": params,
+                             "documents": len(docs), "skipped_documents": skipped, "groups": {}}
+    topic_rows: list[dict[str, Any]] = []
+    doc_rows: list[dict[str, Any]] = []
+    passage_rows: list[dict[str, Any]] = []
+    over_time: list[dict[str, Any]] = []
+    next_id = 0
+    totals = {"units": 0, "outliers": 0}
+    for group, (group_kinds, unit, taxonomy) in GROUPS.items():
+        gdocs = [d for d in used if d["kind"] in group_kinds]
+        if not gdocs:
+            continue
+        units, too_short = _units(corpus, gdocs, unit, min_words[group])
+        gstats: dict[str, Any] = {"documents": len(gdocs), "unit": unit, "units": len(units),
+                                  "too_short_units": too_short, "min_words": min_words[group]}
+        stats["groups"][group] = gstats
+        if len(units) < min_units:
+            gstats.update(status="too_small", reason=f"{len(units)} {unit}s of at least {min_words[group]} words;"
+                                                     f" topic discovery needs at least {min_units}")
+            continue
+        texts = [u["text"] for u in units]
+        X = encode_cached(corpus, texts, enc, prompt="query")
+        model = TopicModel(**params).fit(texts, X, documents=[u["doc_id"] for u in units])
+        q = model.quality_
+        gstats.update(status="fitted", **{k: v for k, v in q.items()})
+        theme_ids, T = theme_vectors(corpus, taxonomy, enc)
+        mapped = model.nearest_themes(T, theme_ids)
+        offset = next_id
+        gstats["topic_ids"] = [offset + t for t in range(model.n_topics_)]
+        gstats["taxonomy"] = taxonomy
+        for t, info in enumerate(model.topics_):
+            reps = [{"passage_id": (units[i]["passage_ids"] or [None])[0], "doc_id": units[i]["doc_id"],
+                     "text": units[i]["text"][:_MAX_REP_CHARS]} for i in info["representatives"]]
+            topic_rows.append({"id": offset + t, "label": info["label"], "terms": info["terms"],
+                               "size": info["size"], "theme_id": mapped[t][0], "theme_score": round(mapped[t][1], 4),
+                               "representatives": reps})
+        n_out = int((model.labels_ < 0).sum())
+        totals["units"] += len(units)
+        totals["outliers"] += n_out
+        # per document: share of its units in each topic (outliers under topic -1)
+        per_doc: dict[str, dict[int, list[float]]] = {}
+        for u, lab, score in zip(units, model.labels_.tolist(), model.scores_.tolist()):
+            tid = offset + lab if lab >= 0 else -1
+            per_doc.setdefault(u["doc_id"], {}).setdefault(tid, []).append(score)
+            for pid in u["passage_ids"]:
+                passage_rows.append({"passage_id": pid, "doc_id": u["doc_id"], "topic_id": tid,
+                                     "score": round(float(score), 4)})
+        for doc_id, topics in per_doc.items():
+            n_doc = sum(len(v) for v in topics.values())
+            for tid, scores in topics.items():
+                doc_rows.append({"doc_id": doc_id, "topic_id": tid, "score": round(len(scores) / n_doc, 4)})
+        years = [u["year"] for u in units]
+        if any(y is not None for y in years):
+            tot = model.topics_over_time(texts, years)
+            for r in tot.to_dict("records"):
+                over_time.append({**r, "topic": offset + int(r["topic"]), "group": group,
+                                  "period": int(r["period"]), "share": round(float(r["share"]), 4)})
+        next_id = offset + model.n_topics_
+    fitted = [g for g in stats["groups"].values() if g.get("status") == "fitted"]
+    if not fitted:
+        reasons = [f"{name}: {g['reason']}" for name, g in stats["groups"].items() if g.get("reason")]
+        stats.update(status="too_small" if reasons else "empty",
+                     reason="; ".join(reasons) or "no French, non-duplicate article, editorial or verbatim")
+    else:
+        stats["status"] = "fitted"
+        weights = [g["units"] for g in fitted]
+        for key in ("npmi", "diversity", "agreement_ari", "agreement_nmi"):
+            vals = [(g[key], w) for g, w in zip(fitted, weights) if g.get(key) == g.get(key)]  # drop NaN
+            stats[key] = sum(v * w for v, w in vals) / sum(w for _, w in vals) if vals else None
+        stats["n_topics"] = len(topic_rows)
+        stats["units"] = totals["units"]
+        stats["outlier_share"] = totals["outliers"] / max(totals["units"], 1)
+        if totals["outliers"]:
+            topic_rows.append({"id": -1, "label": OUTLIER_LABEL, "terms": [], "size": totals["outliers"],
+                               "theme_id": None, "theme_score": None, "representatives": []})
+    stats["seconds"] = round(time.perf_counter() - start, 3)
+    stats = _plain(stats)
+    _write(corpus, topic_rows, doc_rows, passage_rows, stats, over_time)
+    return stats
+
+
+def _plain(v: Any) -> Any:
+    """JSON-ready copy: numpy scalars to Python, NaN to None (JSON has no NaN)."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, Any]],
+           passages: list[dict[str, Any]], stats: dict[str, Any], over_time: list[dict[str, Any]]) -> None:
+    """Replace every topic table and the stats in one transaction (readers never see half a fit)."""
+    dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
+    with corpus.transaction() as c:
+        c.execute("DELETE FROM passage_topics")
+        c.execute("DELETE FROM doc_topics")
+        c.execute("DELETE FROM topics")
+        c.executemany(
+            "INSERT INTO topics(id, label, terms, size, theme_id, theme_score, representatives) VALUES (?,?,?,?,?,?,?)",
+            [(t["id"], t["label"], dumps(t["terms"]), t["size"], t["theme_id"], t["theme_score"],
+              dumps(t["representatives"])) for t in topics],
+        )
+        c.executemany("INSERT INTO doc_topics(doc_id, topic_id, score) VALUES (?,?,?)",
+                      [(r["doc_id"], r["topic_id"], r["score"]) for r in docs])
+        c.executemany("INSERT INTO passage_topics(passage_id, doc_id, topic_id, score) VALUES (?,?,?,?)",
+                      [(r["passage_id"], r["doc_id"], r["topic_id"], r["score"]) for r in passages])
+        corpus.set_stat(STAT, stats)
+        corpus.set_stat(STAT_OVER_TIME, over_time)
+
+
+def topics_table(corpus: "Corpus", include_outliers: bool = False) -> "pd.DataFrame":
+    """The discovered topics for display: id, label, size, share of units, theme, terms, representatives."""
+    import pandas as pd
+
+    df = pd.read_sql_query("SELECT * FROM topics ORDER BY id", corpus.conn)
+    if not include_outliers:
+        df = df[df["id"] >= 0]
+    total = int(corpus.conn.execute("SELECT COUNT(*) FROM passage_topics").fetchone()[0]) or 1
+    sizes = dict(corpus.conn.execute("SELECT topic_id, COUNT(*) FROM passage_topics GROUP BY topic_id").fetchall())
+    df = df.assign(passages=df["id"].map(lambda i: sizes.get(i, 0)))
+    df["share"] = df["passages"] / total
+    for col in ("terms", "representatives"):
+        df[col] = df[col].map(json.loads)
+    return df.reset_index(drop=True)

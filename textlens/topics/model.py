@@ -1,0 +1,396 @@
+"""`TopicModel`: BERTopic-style topic discovery on precomputed sentence embeddings, deterministic.
+
+embeddings -> PCA (50 d) -> UMAP (5 d, cosine) -> HDBSCAN -> outliers reassigned to the nearest topic
+centroid when they are as close to it as the topic's own members -> class-based TF-IDF on French lemmas
+-> labels, representative units, quality. Small corpora (or a clustering that finds < 2 topics) use
+k-means with k chosen by silhouette instead, because density clustering needs hundreds of points.
+
+Embeddings are computed outside (textlens.embeddings, cached in the store), so fitting never embeds.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from textlens.topics.quality import npmi_coherence, outlier_share, partition_agreement, topic_diversity
+from textlens.topics.terms import TermExtractor
+
+REDUCTIONS = ("umap", "pca")
+
+
+class TopicModel:
+    """Discover topics in short French texts (sentences, verbatims) from their embeddings.
+
+    Parameters (scikit-learn style: stored as given, resolved at fit time)
+    ----------
+    reduction: "umap" (default; PCA to `pca_components` first, for speed) or "pca" (fastest).
+    n_components, n_neighbors: size of the reduced space and UMAP's neighbourhood.
+    min_cluster_size: smallest topic; None = max(8, round(sqrt(n) / 2)) (10k units -> 50).
+    min_samples: HDBSCAN's density smoothing; None = min(min_cluster_size, 5).
+    reassign_quantile: an outlier joins its nearest topic when its cosine to the topic centroid is at
+        least this quantile of the members' cosines (0.1: as close as 90% of the members); None keeps outliers.
+    lemmatizer: "lookup" (fast, default) or "spacy" (contextual); see textlens.topics.terms.
+    stop_words: extra words never used as topic terms.
+    small_corpus: below this many units, agglomerative clustering + silhouette replaces UMAP/HDBSCAN.
+    center: subtract the corpus' mean embedding before clustering; e5 vectors share a large common
+        direction (cosines squeezed into 0.8-0.95) and removing it separates subjects better.
+    agreement_seeds: how many extra seeds are fitted (on at most `agreement_sample` units) to report
+        partition agreement; 0 skips it.
+    random_state: seed of every random step; same inputs + same seed = same topics, same ids.
+    """
+
+    def __init__(self, reduction: str = "umap", n_components: int = 5, n_neighbors: int = 15,
+                 pca_components: int | None = 50, min_cluster_size: int | None = None,
+                 min_samples: int | None = None, reassign_quantile: float | None = 0.1,
+                 lemmatizer: str = "lookup", stop_words: Sequence[str] = (), min_df: int = 2,
+                 top_n_terms: int = 10, label_terms: int = 3, n_representatives: int = 5,
+                 small_corpus: int = 300, max_k: int = 12, agreement_seeds: int = 2,
+                 agreement_sample: int = 2000, center: bool = True, random_state: int = 42):
+        self.reduction = reduction
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.pca_components = pca_components
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.reassign_quantile = reassign_quantile
+        self.lemmatizer = lemmatizer
+        self.stop_words = stop_words
+        self.min_df = min_df
+        self.top_n_terms = top_n_terms
+        self.label_terms = label_terms
+        self.n_representatives = n_representatives
+        self.small_corpus = small_corpus
+        self.max_k = max_k
+        self.agreement_seeds = agreement_seeds
+        self.agreement_sample = agreement_sample
+        self.center = center
+        self.random_state = random_state
+
+    # ---- clustering ------------------------------------------------------------------------------
+    def _check(self, texts: Sequence[str], embeddings: Any) -> np.ndarray:
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of strings, not one string")
+        X = np.asarray(embeddings, dtype=np.float32)
+        if X.ndim != 2:
+            raise ValueError(f"embeddings must be a 2-D array (n_texts, dim), got shape {X.shape}")
+        if len(texts) != X.shape[0]:
+            raise ValueError(f"{len(texts)} texts but {X.shape[0]} embedding rows")
+        if X.shape[0] < 10:
+            raise ValueError(f"topic discovery needs at least 10 texts, got {X.shape[0]}")
+        if not np.isfinite(X).all():
+            raise ValueError("embeddings contain NaN or infinite values")
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        if (norms == 0).any():
+            raise ValueError("embeddings contain all-zero rows")
+        return X
+
+    def _resolved_min_cluster_size(self, n: int) -> int:
+        return self.min_cluster_size or max(8, int(round(np.sqrt(n) / 2)))
+
+    def _cluster(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, str]:
+        """Raw cluster labels (-1 = outlier) and the method used."""
+        n = X.shape[0]
+        if n >= self.small_corpus:
+            labels = self._density_clusters(X, seed)
+            if len(set(labels.tolist()) - {-1}) >= 2:
+                return labels, f"{self.reduction}+hdbscan"
+        return self._small_clusters(X), "agglomerative"
+
+    def _reduce(self, X: np.ndarray, seed: int) -> np.ndarray:
+        from sklearn.decomposition import PCA
+
+        n = X.shape[0]
+        if self.reduction == "pca":
+            return PCA(n_components=min(self.n_components, n - 1), svd_solver="full").fit_transform(X)
+        import warnings
+
+        from umap import UMAP
+
+        Z = X
+        if self.pca_components and X.shape[1] > self.pca_components and n > self.pca_components:
+            Z = PCA(n_components=self.pca_components, svd_solver="full").fit_transform(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "n_jobs overridden by setting random_state": wanted
+            return UMAP(n_components=self.n_components, n_neighbors=min(self.n_neighbors, n - 1),
+                        min_dist=0.0, metric="cosine", random_state=seed, low_memory=True).fit_transform(Z)
+
+    def _density_clusters(self, X: np.ndarray, seed: int) -> np.ndarray:
+        from sklearn.cluster import HDBSCAN
+
+        Z = self._reduce(X, seed)
+        mcs = self._resolved_min_cluster_size(X.shape[0])
+        ms = self.min_samples or min(mcs, 5)
+        return HDBSCAN(min_cluster_size=mcs, min_samples=ms, cluster_selection_method="eom",
+                       copy=True).fit_predict(Z)
+
+    def _small_clusters(self, X: np.ndarray) -> np.ndarray:
+        """Ward clustering of the centred unit vectors, k by cosine silhouette (topics of < 3 units refused).
+        On 48 sentences of 4 subjects: ARI 0.94 vs 0.83 average linkage and 0.62 k-means; needs no seed."""
+        from sklearn.cluster import AgglomerativeClustering
+        from sklearn.metrics import silhouette_score
+
+        n = X.shape[0]
+        best, best_score = None, -2.0
+        for k in range(2, max(2, min(self.max_k, n // 5)) + 1):
+            labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(X)
+            if np.bincount(labels).min() < 3:
+                continue
+            score = silhouette_score(X, labels, metric="cosine")
+            if score > best_score + 1e-9:
+                best, best_score = labels, score
+        return best if best is not None else np.zeros(n, dtype=int)
+
+    @staticmethod
+    def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+        C = np.zeros((k, X.shape[1]), dtype=np.float32)
+        for t in range(k):
+            C[t] = X[labels == t].mean(axis=0)
+        return C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
+
+    def _thresholds(self, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> np.ndarray:
+        """Per topic, the cosine an outlier needs to join it: a low quantile of its members' cosines."""
+        q = 0.0 if self.reassign_quantile is None else self.reassign_quantile
+        out = np.full(C.shape[0], np.inf, dtype=np.float32)
+        for t in range(C.shape[0]):
+            out[t] = np.quantile(X[labels == t] @ C[t], q)
+        return out
+
+    def _partition(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Final labels (compact ids, outliers reassigned), centroids, thresholds and clustering facts."""
+        raw, method = self._cluster(X, seed)
+        ids = sorted(set(raw.tolist()) - {-1})
+        remap = {old: new for new, old in enumerate(ids)}
+        labels = np.array([remap.get(v, -1) for v in raw.tolist()], dtype=int)
+        k = len(ids)
+        C = self._centroids(X, labels, k)
+        thr = self._thresholds(X, labels, C)
+        raw_outliers = float((labels < 0).mean())
+        out_idx = np.flatnonzero(labels < 0)
+        if out_idx.size and k and self.reassign_quantile is not None:
+            sims = X[out_idx] @ C.T
+            best = sims.argmax(axis=1)
+            ok = sims[np.arange(out_idx.size), best] >= thr[best]
+            labels[out_idx[ok]] = best[ok]
+            C = self._centroids(X, labels, k)
+        return labels, C, thr, {"method": method, "raw_outlier_share": raw_outliers}
+
+    # ---- terms -----------------------------------------------------------------------------------
+    def _class_tfidf(self, tokens: list[list[str]], labels: np.ndarray, k: int):
+        from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        n_docs = len(tokens)
+        min_df = self.min_df if n_docs >= 50 else 1
+        cv = CountVectorizer(analyzer=lambda x: x, min_df=min_df)
+        try:
+            D = cv.fit_transform(tokens)
+        except ValueError:  # empty vocabulary: texts with no content words at all
+            return [], [], np.zeros((k, 0)), {}
+        vocab = cv.get_feature_names_out()
+        member = labels >= 0
+        onehot = sparse.csr_matrix(
+            (np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))), shape=(k, n_docs)
+        )
+        counts = np.asarray((onehot @ D).todense(), dtype=np.float64)
+        # words present everywhere (and under-represented nowhere) would label every topic
+        ubiquitous: list[str] = []
+        if k >= 4:
+            total = counts.sum(axis=0)
+            rel_global = total / max(total.sum(), 1.0)
+            rel_topic = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+            present = (rel_topic >= 0.5 * rel_global) & (counts > 0)
+            mask = present.mean(axis=0) >= 0.9
+            ubiquitous = sorted(vocab[mask].tolist())
+            counts[:, mask] = 0.0
+        tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        df = counts.sum(axis=0)
+        avg = counts.sum(axis=1).mean()
+        with np.errstate(divide="ignore"):
+            idf = np.where(df > 0, np.log(avg / np.maximum(df, 1e-12) + 1.0), 0.0)
+        W = tf * idf
+        return vocab, ubiquitous, W, dict(zip(vocab.tolist(), idf.tolist()))
+
+    def _top_terms(self, W: np.ndarray, vocab: Sequence[str], n: int) -> list[list[tuple[str, float]]]:
+        out = []
+        names = np.asarray(vocab, dtype=str)
+        for row in W:
+            order = np.lexsort((names, -row))  # weight desc, then term: ties never depend on memory order
+            out.append([(vocab[j], float(row[j])) for j in order[:n] if row[j] > 0])
+        return out
+
+    # ---- public API ------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None) -> "TopicModel":
+        """Fit on `texts` and their embeddings (same order). `documents`: optional document key of each
+        text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units."""
+        start = time.perf_counter()
+        X = self._check(texts, embeddings)
+        self.mean_ = X.mean(axis=0) if self.center else np.zeros(X.shape[1], dtype=np.float32)
+        X = self._space(X)
+        texts = list(texts)
+        if documents is not None and len(documents) != len(texts):
+            raise ValueError(f"{len(documents)} document keys for {len(texts)} texts")
+        extractor = TermExtractor(self.lemmatizer, self.stop_words)
+        t0 = time.perf_counter()
+        tokens = extractor(texts)
+        t_terms = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        labels, C, thr, facts = self._partition(X, self.random_state)
+        t_cluster = time.perf_counter() - t0
+        k = C.shape[0]
+        vocab, ubiquitous, W, self._idf = self._class_tfidf(tokens, labels, k)
+        keep = max(25, self.top_n_terms)
+        top_keys = self._top_terms(W, vocab, keep) if len(vocab) else [[] for _ in range(k)]
+        top = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
+        raw_labels = [" · ".join(t for t, _ in ts[: self.label_terms]) or f"topic {i}" for i, ts in enumerate(top)]
+        sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
+        order = sorted(range(k), key=lambda t: (-int(sizes[t]), raw_labels[t]))
+        remap = np.full(k + 1, -1, dtype=int)  # index k maps the outlier label -1
+        for new, old in enumerate(order):
+            remap[old] = new
+        labels = remap[labels]
+        C, thr = C[order], thr[order]
+        top = [top[i] for i in order]
+        sims = X @ C.T if k else np.zeros((len(texts), 0), dtype=np.float32)
+        scores = np.where(labels >= 0, sims[np.arange(len(texts)), np.maximum(labels, 0)] if k else 0.0, 0.0)
+        self.labels_ = labels
+        self.scores_ = scores.astype(np.float32)
+        self.centroids_ = C
+        self.thresholds_ = thr
+        self.n_topics_ = k
+        self.topic_terms_ = [ts[: self.top_n_terms] for ts in top]
+        self.topics_ = []
+        for t in range(k):
+            members = np.flatnonzero(labels == t)
+            rep = members[np.argsort(-sims[members, t], kind="stable")[: self.n_representatives]]
+            self.topics_.append({
+                "id": t, "label": raw_labels[order[t]], "size": int(members.size),
+                "terms": [[term, round(w, 6)] for term, w in self.topic_terms_[t]],
+                "representatives": rep.tolist(),
+            })
+        self._extractor = extractor
+        self.field_stop_words_ = [extractor.display(t) for t in ubiquitous]
+        # quality
+        ref_units = [{extractor.display(t) for t in ts} for ts in tokens]
+        if documents is not None:
+            grouped: dict[Any, set[str]] = {}
+            for key, s in zip(documents, ref_units):
+                grouped.setdefault(key, set()).update(s)
+            ref_units = list(grouped.values())
+        npmi, per_topic = npmi_coherence([[t for t, _ in ts] for ts in top], ref_units, 10) if k else (float("nan"), [])
+        for t, v in enumerate(per_topic):
+            self.topics_[t]["npmi"] = round(v, 4)
+        agreement = self._agreement(X, labels)
+        self.quality_ = {
+            "n_units": len(texts), "n_topics": k, "method": facts["method"],
+            "min_cluster_size": self._resolved_min_cluster_size(len(texts)) if "hdbscan" in facts["method"] else None,
+            "outlier_share": outlier_share(labels), "outlier_share_before_reassignment": facts["raw_outlier_share"],
+            "npmi": npmi, "diversity": topic_diversity([[t for t, _ in ts] for ts in top], 25) if k else float("nan"),
+            "agreement_ari": agreement["ari"], "agreement_nmi": agreement["nmi"], "agreement_runs": agreement["runs"],
+            "field_stop_words": self.field_stop_words_,
+            "seconds": {"terms": round(t_terms, 3), "clustering": round(t_cluster, 3),
+                        "agreement": agreement["seconds"], "total": round(time.perf_counter() - start, 3)},
+        }
+        return self
+
+    def _agreement(self, X: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        if not self.agreement_seeds:
+            return {"ari": float("nan"), "nmi": float("nan"), "runs": 0, "seconds": 0.0}
+        n = X.shape[0]
+        if n <= self.agreement_sample:
+            idx, runs = np.arange(n), [labels]
+            seeds = [self.random_state + i for i in range(1, self.agreement_seeds + 1)]
+        else:
+            idx = np.sort(np.random.default_rng(self.random_state).choice(n, self.agreement_sample, replace=False))
+            runs = []
+            seeds = [self.random_state + i for i in range(self.agreement_seeds + 1)]
+        for seed in seeds:
+            runs.append(self._partition(X[idx], seed)[0])
+        out = partition_agreement(runs)
+        out["seconds"] = round(time.perf_counter() - t0, 3)
+        return out
+
+    def _space(self, X: Any) -> np.ndarray:
+        """Unit vectors, centred on the training mean: the space every cosine of the model lives in."""
+        X = np.asarray(X, dtype=np.float32)
+        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12) - self.mean_
+        return (X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+    def _fitted(self) -> None:
+        if not hasattr(self, "centroids_"):
+            raise RuntimeError("this TopicModel is not fitted yet: call fit(texts, embeddings) first")
+
+    def transform(self, embeddings: Any) -> np.ndarray:
+        """Cosine of each text to each topic centroid, shape (n, n_topics)."""
+        self._fitted()
+        return self._space(embeddings) @ self.centroids_.T
+
+    def predict(self, embeddings: Any) -> np.ndarray:
+        """Topic of each text (-1 when no centroid is as close as the topic's own members are)."""
+        sims = self.transform(embeddings)
+        if sims.shape[1] == 0:
+            return np.full(sims.shape[0], -1, dtype=int)
+        best = sims.argmax(axis=1)
+        ok = sims[np.arange(sims.shape[0]), best] >= self.thresholds_[best]
+        return np.where(ok, best, -1)
+
+    def fit_predict(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None
+                    ) -> np.ndarray:
+        return self.fit(texts, embeddings, documents).labels_
+
+    def fit_transform(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None
+                      ) -> np.ndarray:
+        return self.fit(texts, embeddings, documents).transform(embeddings)
+
+    def nearest_themes(self, theme_vectors: Any, theme_ids: Sequence[str]) -> list[tuple[str | None, float]]:
+        """For each topic, the taxonomy theme whose (embedded) description is closest to its centroid."""
+        self._fitted()
+        T = np.asarray(theme_vectors, dtype=np.float32)
+        if T.ndim != 2 or T.shape[0] != len(theme_ids) or (self.n_topics_ and T.shape[1] != self.centroids_.shape[1]):
+            raise ValueError(f"theme vectors of shape {T.shape} do not match {len(theme_ids)} themes / "
+                             f"dimension {self.centroids_.shape[1]}")
+        if not len(theme_ids):
+            return [(None, 0.0)] * self.n_topics_
+        T = self._space(T)
+        sims = self.centroids_ @ T.T
+        return [(theme_ids[int(j)], float(s[j])) for s, j in zip(sims, sims.argmax(axis=1))]
+
+    def topics_over_time(self, texts: Sequence[str], periods: Sequence[Any], labels: Sequence[int] | None = None,
+                         top_n: int = 5) -> "Any":
+        """Per period and topic: units, share of the period's units and the topic's words in that period
+        (c-TF-IDF of the period's units with the whole-corpus weighting), as in BERTopic."""
+        import pandas as pd
+
+        self._fitted()
+        labels = np.asarray(self.labels_ if labels is None else labels)
+        if not (len(texts) == len(periods) == len(labels)):
+            raise ValueError(f"texts ({len(texts)}), periods ({len(periods)}) and labels ({len(labels)}) differ")
+        tokens = self._extractor(list(texts))
+        rows = []
+        per = pd.Series(list(periods), dtype="object")
+        for period in sorted({p for p in per if p is not None and p == p}, key=str):
+            idx = np.flatnonzero((per == period).to_numpy())
+            total = idx.size
+            for t in range(self.n_topics_):
+                members = idx[labels[idx] == t]
+                if not members.size:
+                    continue
+                c: dict[str, int] = {}
+                for i in members:
+                    for w in tokens[i]:
+                        c[w] = c.get(w, 0) + 1
+                weights = self._period_weights(c)
+                words = [self._extractor.display(w) for w, _ in
+                         sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]]
+                rows.append({"topic": t, "label": self.topics_[t]["label"], "period": period, "n": int(members.size),
+                             "share": members.size / total, "words": ", ".join(words)})
+        return pd.DataFrame(rows, columns=["topic", "label", "period", "n", "share", "words"])
+
+    def _period_weights(self, counts: dict[str, int]) -> dict[str, float]:
+        total = sum(counts.values()) or 1
+        return {w: (c / total) * self._idf.get(w, 0.0) for w, c in counts.items()}
