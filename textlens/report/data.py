@@ -478,12 +478,30 @@ def _entities(ctx: _Context) -> Section:
             assoc["evidence_id"] = [
                 ctx.trend_evidence("theme", i, labels.get(i, i), filters=replace(ctx.filters, entity=o), extra=o)
                 for i, o in zip(assoc["item"], assoc["other"])]
+            sec.charts.append(_association_heatmap(assoc))
             sec.tables.append(Table("theme_entity", "Themes and entities that go together", assoc,
                                     "n: documents with both; lift > 1: together more often than by chance.",
                                     evidence_col="evidence_id",
                                     html_columns=["label", "other", "other_type", "n", "lift"],
                                     formats={"n": "int", "lift": "float", "pmi": "float"}))
     return sec
+
+
+def _association_heatmap(assoc: "pd.DataFrame") -> Chart:
+    """Themes x entities: documents carrying both (the strongest pairs of the association table)."""
+    themes = list(dict.fromkeys(assoc["label"]))
+    ents = list(dict.fromkeys(assoc["other"]))[:MAX_HEATMAP_ROWS]
+    cell = {(r.label, r.other): r for r in assoc.itertuples()}
+    z, ev, hover = [], [], []
+    for t in themes:
+        row = [cell.get((t, e)) for e in ents]
+        z.append([None if r is None else int(r.n) for r in row])
+        ev.append([None if r is None else _int(r.evidence_id) for r in row])
+        hover.append([f"{t} × {e}: no strong link" if r is None else
+                      f"{t} × {e}: {int(r.n)} documents, lift {float(r.lift):.2f}" for e, r in zip(ents, row)])
+    return Chart("chart_theme_entity", "Themes and entities that go together", "heatmap", x=ents, y=themes, z=z,
+                 ev2d=ev, hover2d=hover, note="Documents carrying both the theme and the entity (strongest pairs "
+                 "only). Click a cell for the passages.", height=max(240, 120 + 30 * len(themes)))
 
 
 def _figures(ctx: _Context) -> Section:

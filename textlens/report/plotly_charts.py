@@ -180,7 +180,7 @@ def _hbar(chart: Chart) -> dict[str, Any]:
     layout = _base_layout(chart, chart.height or 320)
     layout["margin"] = {"l": 10, "r": 20, "t": 10, "b": 40}
     layout["barmode"] = "group"
-    layout["bargap"] = 0.3
+    layout["bargap"] = max(0.3, 0.75 - 0.1 * max((len(s.x) for s in chart.series), default=0))
     layout["showlegend"] = len(chart.series) > 1
     layout["legend"] = {"orientation": "h", "y": -0.25 if (chart.height or 320) < 300 else -0.12, "x": 0}
     layout["xaxis"] = _axis(chart.x_title, chart.percent, rangemode="tozero")
@@ -193,7 +193,7 @@ def _hbar(chart: Chart) -> dict[str, Any]:
 
 def _heatmap(chart: Chart) -> dict[str, Any]:
     data = [{
-        "type": "heatmap", "x": [esc(v) for v in chart.x], "y": labels(chart.y), "z": chart.z,
+        "type": "heatmap", "x": labels(chart.x), "y": labels(chart.y), "z": chart.z,
         "customdata": chart.ev2d, "text": [[esc(h) for h in row] for row in chart.hover2d],
         "hovertemplate": "%{text}<extra></extra>", "colorscale": [[0, "#f4f7fb"], [0.35, "#9ecae1"],
                                                                    [1, "#08306b"]],

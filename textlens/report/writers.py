@@ -200,9 +200,9 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
             png = assets / f"{c.id}.png"
             render_png(c, png)
             lines += [f"![{md_escape(c.title)}]({assets.name}/{png.name})", ""]
-            if c.note:
-                lines += [f"*{md_escape(c.note.replace('Click a point for the passages behind it.', '').strip())}*",
-                          ""]
+            note = " ".join(x for x in re.split(r"(?<=\.)\s+", c.note) if x and not x.startswith("Click"))
+            if note:
+                lines += [f"*{md_escape(note)}*", ""]
         for t in s.tables:
             if t.max_rows_html == 0:
                 continue
@@ -270,7 +270,9 @@ def render_png(chart: Chart, path: Path) -> Path:
         im = ax.imshow(z, aspect="auto", cmap="Blues", vmin=0)
         ax.set_yticks(range(len(chart.y)), [t(v) for v in chart.y], fontsize=7)
         ax.set_xticks(range(len(chart.x)), [t(v) for v in chart.x], rotation=90, fontsize=7)
-        fig.colorbar(im, ax=ax, fraction=0.03)
+        bar = fig.colorbar(im, ax=ax, fraction=0.03)
+        if chart.percent:
+            bar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     elif chart.kind == "hbar":
         labels = [t(v) for v in chart.series[0].x]
         fig, ax = plt.subplots(figsize=(7, max(1.8, 0.32 * len(labels) * len(chart.series) + 0.8)))
