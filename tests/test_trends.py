@@ -151,6 +151,10 @@ def test_sentiment_over_time_and_about_a_theme(corpus):
     assert sparse["2019-Q1"] and not sparse["2019-Q4"]  # 4 vs 8 verbatims
     off = tr.sentiment_over_time(corpus, theme="offshoring")
     assert (off["negative"] == off["n"]).all() and off["n"].sum() == _theme_docs(OFFSHORING)
+    # about a theme, the sentences carrying it decide (technology sentences are neutral, the documents
+    # around them negative or positive)
+    tech = tr.sentiment_over_time(corpus, theme="technology_automation")
+    assert (tech["neutral"] == tech["n"]).all() and tech["n"].sum() == sum(TECH.values())
     price = tr.sentiment_over_time(corpus, aspect="price")
     assert (price["neg_share"] == 0.5).all()
     with pytest.raises(QueryError):

@@ -614,12 +614,12 @@ def doc_polarities(corpus: "Corpus", filters: Filters | None = None, theme: str 
                 "SELECT pt.doc_id, ps.label FROM passage_themes pt JOIN passage_sentiment ps"
                 " ON ps.passage_id = pt.passage_id WHERE pt.theme_id = ? AND pt.taxonomy != 'aspects'",
                 corpus.conn, params=[theme])
-            by_doc = sent.groupby("doc_id")["label"].agg(lambda s: _combine_labels(list(s)))
-            with_theme = set(doc_items(corpus, "theme").query("item == @theme")["doc_id"])
-            lab = lab[lab["doc_id"].isin(with_theme)].set_index("doc_id")["label"]
-            lab.update(by_doc)
-            lab = pd.concat([lab, by_doc[~by_doc.index.isin(lab.index)]]).rename("label").reset_index()
-            lab.columns = ["doc_id", "label"]
+            by_doc = sent.groupby("doc_id")["label"].agg(lambda s: _combine_labels(list(s))).to_dict()
+            items = doc_items(corpus, "theme")
+            with_theme = set(items.loc[items["item"] == theme, "doc_id"])  # documents counted as carrying it
+            overall = dict(zip(lab["doc_id"], lab["label"]))
+            lab = pd.DataFrame([(d, by_doc.get(d, overall.get(d))) for d in sorted(with_theme)],
+                               columns=["doc_id", "label"]).dropna()
     lab = lab[lab["doc_id"].isin(keep)].merge(docs[["doc_id", "period"]], on="doc_id")
     lab.attrs["undated"] = docs.attrs["undated"]
     return lab
