@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
@@ -283,6 +284,26 @@ def doc_ids(corpus: "Corpus", filters: Filters | None = None) -> list[str]:
     return [r[0] for r in corpus.conn.execute(sql + " ORDER BY d.id", params)]
 
 
+@lru_cache(maxsize=1)
+def french_stop_words() -> frozenset[str]:
+    """spaCy's French stop-word list (accent-folded), read from its data file without importing spaCy."""
+    import importlib.util
+    from pathlib import Path
+
+    from textlens.analysis.segment import fold
+
+    words: set[str] = set()
+    spec = importlib.util.find_spec("spacy")
+    if spec and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "fr" / "stop_words.py"
+        if path.exists():
+            m = re.search(r'"""(.*?)"""', path.read_text(encoding="utf-8"), re.S)
+            if m:
+                words = set(m.group(1).split())
+    words |= {"les", "des", "est", "une", "qui", "que", "pour", "dans", "sur", "par", "plus", "pas", "avec", "ont"}
+    return frozenset(fold(w) for w in words)
+
+
 # ---- full-text search -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Term:
@@ -471,6 +492,9 @@ def search_records(corpus: "Corpus", query: str, filters: Filters | None = None,
         except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
             raise QueryError(f"cannot search for {query!r}: {exc}") from exc
     out = []
+    if semantic:  # highlight a content word of the query, not "de" or "au"
+        stop = french_stop_words()
+        terms = [t for t in terms if t.kind != "word" or fold(t.words[0]) not in stop]
     for r in rows:
         text = " ".join(r["text"].split())
         span = match_span(text, terms) if terms else None

@@ -17,11 +17,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
-from textlens.query import Filters, QueryError, theme_labels
+from textlens.query import Filters, QueryError, french_stop_words, theme_labels
 
 if TYPE_CHECKING:
     import numpy as np
@@ -416,26 +415,6 @@ def _passage_texts(corpus: "Corpus", ids: Sequence[int]) -> dict[int, str]:
 
 
 # ---- specific vocabulary per period ---------------------------------------------------------------
-@lru_cache(maxsize=1)
-def french_stop_words() -> frozenset[str]:
-    """spaCy's French stop-word list (accent-folded), read from its data file without importing spaCy."""
-    import importlib.util
-    from pathlib import Path
-
-    from textlens.analysis.segment import fold
-
-    words: set[str] = set()
-    spec = importlib.util.find_spec("spacy")
-    if spec and spec.submodule_search_locations:
-        path = Path(next(iter(spec.submodule_search_locations))) / "lang" / "fr" / "stop_words.py"
-        if path.exists():
-            m = re.search(r'"""(.*?)"""', path.read_text(encoding="utf-8"), re.S)
-            if m:
-                words = set(m.group(1).split())
-    words |= {"les", "des", "est", "une", "qui", "que", "pour", "dans", "sur", "par", "plus", "pas", "avec", "ont"}
-    return frozenset(fold(w) for w in words)
-
-
 SPECIFIC_COLUMNS = ["period", "term", "llr", "p", "count", "expected", "docs", "sparse"]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
