@@ -202,6 +202,10 @@ class EntityResolver:
     # ---- entry point -----------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         self._extra: list[Cand] = []  # mentions nested in a chosen name (the place of a local branch)
+        # has_annotation scans the whole Doc: ask once per document
+        self._has_pos = doc.has_annotation("POS")
+        self._has_ner = self.use_ner and doc.has_annotation("ENT_IOB")
+        self._ents = list(doc.ents) if self._has_ner else []
         cands: list[Cand] = []
         for sp in doc.spans.get(KB_KEY, []):
             kb = self.kb.entities.get(sp.kb_id_)
@@ -211,8 +215,8 @@ class EntityResolver:
         cands.extend(acr)
         cands.extend(self._person_candidates(doc))
         cands.extend(self._capitalised_runs(doc))
-        if self.use_ner and doc.has_annotation("ENT_IOB"):
-            for e in doc.ents:
+        if self._has_ner:
+            for e in self._ents:
                 cands.extend(self._split_joint(Cand(e.start, e.end, None, None, "ner", _PRIORITY["ner"], e.label_)))
         cands = self._arbitrate(doc, cands)
         chosen = self._select(doc, cands)
@@ -308,7 +312,7 @@ class EntityResolver:
 
     def _institution_end(self, doc: Doc, i: int, folds: list[str]) -> int:
         n = len(doc)
-        has_pos = doc.has_annotation("POS")
+        has_pos = self._has_pos
         if folds[i] == "conseil" and not (i + 1 < n and (folds[i + 1] in _CONSEIL_NEXT or is_cap(doc[i + 1]))):
             return i
         if folds[i] in {"centre", "haut", "union", "maison", "maisons", "observatoire", "pole", "ecole", "region"} and not (
@@ -378,7 +382,7 @@ class EntityResolver:
                 end += 1
                 continue
             if t.is_alpha and t.is_lower and not t.is_stop and end > j and len(t.text) > 3 and (
-                not doc.has_annotation("POS") or t.pos_ in {"ADJ", "NOUN"}
+                not self._has_pos or t.pos_ in {"ADJ", "NOUN"}
             ):
                 end += 1
                 continue
@@ -453,7 +457,7 @@ class EntityResolver:
                     etype = lx.NAME_WORD_TYPES[w]
                     break
         if etype is None:
-            labels = {e.label_ for e in doc.ents if e.start < span.end and span.start < e.end}
+            labels = {e.label_ for e in self._ents if e.start < span.end and span.start < e.end}
             etype = "COMPANY" if "ORG" in labels else None
         if etype is None:
             return None
@@ -464,7 +468,7 @@ class EntityResolver:
         "Isabelle Falque-Pierrotin"); an initial + surname the statistical model calls a person ("M. Gibson")."""
         out = []
         n = len(doc)
-        per_tokens = {k for e in doc.ents if e.label_ == "PER" for k in range(e.start, e.end)} if doc.has_annotation("ENT_IOB") else set()
+        per_tokens = {k for e in self._ents if e.label_ == "PER" for k in range(e.start, e.end)}
         for i, t in enumerate(doc):
             if re.fullmatch(r"[A-Z]\.", t.text) and i + 1 < n and i + 1 in per_tokens and is_cap(doc[i + 1]) and doc[i + 1].is_alpha:
                 if not (i + 2 < n and is_cap(doc[i + 2]) and doc[i + 2].is_alpha):
@@ -611,9 +615,9 @@ class EntityResolver:
             t = span[0]
             if t.is_stop or t.like_num or len(t.text) < 2:
                 return None
-            if doc.has_annotation("POS") and t.pos_ in _POS_NOT_NAME and not is_acronym(t.text):
+            if self._has_pos and t.pos_ in _POS_NOT_NAME and not is_acronym(t.text):
                 return None
-            if sentence_initial(t) and doc.has_annotation("POS") and t.pos_ == "NOUN" and not is_acronym(t.text):
+            if sentence_initial(t) and self._has_pos and t.pos_ == "NOUN" and not is_acronym(t.text):
                 return None
         if c.source == "person" or c.label == "PER":
             before = fold(doc[max(0, c.start - 4) : c.start].text)

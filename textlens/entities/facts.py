@@ -21,6 +21,29 @@ from textlens.entities.records import Figure, Quote, Study
 if TYPE_CHECKING:
     from textlens.entities.kb import KnowledgeBase
 
+class Ent:
+    """A resolved entity as a plain object: spaCy extension attributes are slow to read in loops, and the
+    rules below read them thousands of times. Written back to the Doc by FactExtractor."""
+
+    __slots__ = ("start", "end", "start_char", "end_char", "text", "_")
+
+    def __init__(self, start: int, end: int, start_char: int, end_char: int, text: str, etype: str | None,
+                 canonical: str | None, esource: str | None):
+        from types import SimpleNamespace
+
+        self.start, self.end, self.start_char, self.end_char, self.text = start, end, start_char, end_char, text
+        self._ = SimpleNamespace(etype=etype, canonical=canonical, esource=esource)
+
+    @classmethod
+    def of(cls, sp: Span) -> "Ent":
+        return cls(sp.start, sp.end, sp.start_char, sp.end_char, sp.text, sp._.etype, sp._.canonical, sp._.esource)
+
+    def to_span(self, doc: Doc) -> Span:
+        sp = Span(doc, self.start, self.end, label=self._.etype or "")
+        sp._.etype, sp._.canonical, sp._.esource = self._.etype, self._.canonical, self._.esource
+        return sp
+
+
 # ---------------------------------------------------------------------------------------------------------
 # sentences
 # ---------------------------------------------------------------------------------------------------------
@@ -66,7 +89,7 @@ _SCOPE_ADJ = re.compile(r"\b(internationale?s?|européenne?s?|europeenne?s?|mond
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 
 
-def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "KnowledgeBase") -> tuple[list[Study], list[Span]]:
+def extract_studies(doc: Doc, spans: list[Ent], sents: Sentences, kb: "KnowledgeBase") -> tuple[list[Study], list[Ent]]:
     """Studies of the document and the STUDY spans to add (unnamed studies named by their authors)."""
     by_start = {sp.start: sp for sp in spans}
     studies: list[Study] = []
@@ -152,11 +175,8 @@ def extract_studies(doc: Doc, spans: list[Span], sents: Sentences, kb: "Knowledg
                     st.commissioned_by = st.commissioned_by or sponsor_names
         if named is None:
             end = max([sp.end for sp in authors + (sponsors if not direct else [])] + [i + 1])
-            sp = Span(doc, i, end, label="STUDY")
-            sp._.canonical = name
-            sp._.etype = "STUDY"
-            sp._.esource = "study"
-            new_spans.append(sp)
+            piece = doc[i:end]
+            new_spans.append(Ent(i, end, piece.start_char, piece.end_char, piece.text, "STUDY", name, "study"))
         for sp in authors:
             kbe = kb.entities.get(sp._.canonical)
             if kbe is not None and kbe.study_author:
@@ -438,12 +458,11 @@ class FactExtractor:
         self.quotes = quotes
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = list(doc.spans.get(SPAN_KEY, []))
+        spans = [Ent.of(sp) for sp in doc.spans.get(SPAN_KEY, [])]
         sents = Sentences(sentence_bounds(doc))
         studies, new_spans = extract_studies(doc, spans, sents, self.kb)
-        if new_spans:
-            spans = sorted(spans + new_spans, key=lambda s: (s.start, -s.end))
-            doc.spans[SPAN_KEY] = spans
+        spans = sorted(spans + new_spans, key=lambda s: (s.start, -s.end))
+        doc.spans[SPAN_KEY] = [e.to_span(doc) for e in spans]
         doc._.studies = studies
         doc._.figures = extract_figures(doc, sents, studies, spans) if self.figures else []
         doc._.quotes = extract_quotes(doc, sents, spans) if self.quotes else []
