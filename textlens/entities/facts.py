@@ -346,7 +346,7 @@ def extract_figures(doc: Doc, sents: Sentences, studies: list[Study], spans: lis
     return out
 
 
-_CLAUSE_SPLIT = re.compile(r"\s*(?:[;:()«»\"]|,\s|\s[-–—]\s|\bselon\b|\bd['’]après\b|\bmais\b|\bcontre\b|\bsoit\b)\s*", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(r"\s*(?:[;:()«»\"]|[.!?*]+\s|,\s|\s[-–—]\s|\bselon\b|\bd['’]après\b|\bmais\b|\bcontre\b|\bsoit\b)\s*", re.IGNORECASE)
 _LEAD = re.compile(r"^(?:et|ou|dont|que|qui|de|des|du|d['’]|à|a|pour|sur|en|soit|plus|près|pres|environ|quelque|quelques|seulement|seuls?|seules?|ne|n['’]|qu['’]à)\s+", re.IGNORECASE)
 
 
@@ -358,8 +358,13 @@ def _about(sentence: str, s: int, e: int) -> str:
         pieces.append((pos, m.start()))
         pos = m.end()
     pieces.append((pos, len(sentence)))
-    clause = next(((x, y) for x, y in pieces if x <= s < max(y, x + 1)), (0, len(sentence)))
+    idx = next((k for k, (x, y) in enumerate(pieces) if x <= s < max(y, x + 1)), None)
+    clause = pieces[idx] if idx is not None else (0, len(sentence))
     after = sentence[e : clause[1]].strip()
+    if idx is not None and len(after.split()) < 4 and idx + 1 < len(pieces) and not re.search(r"[.!?]\s*$", sentence[clause[1] : pieces[idx + 1][0]]):
+        # "Pour 58 % des Français, la qualité ... joue un rôle": the measured thing is in the next clause
+        nxt = sentence[pieces[idx + 1][0] : pieces[idx + 1][1]].strip()
+        after = f"{after}, {nxt}" if after else nxt
     before = sentence[clause[0] : s].strip()
     after_words = after.split()
     before_words = before.split()
