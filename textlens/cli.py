@@ -804,7 +804,8 @@ def report(
         "textlens_report.html"),
     format: Annotated[Optional[ReportFormat], typer.Option(
         "--format", "-f", help="html, md, xlsx or json (default: from --out's suffix, else html).")] = None,
-    by: Annotated[By, typer.Option("--by", help="Period of the trends.")] = By.year,
+    by: Annotated[Optional[By], typer.Option(
+        "--by", help="Period of the trends (default: years, or spans of years where documents are few).")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Report title.")] = None,
     evidence: Annotated[int, typer.Option("--evidence", min=1, max=20, help="Passages per chart value.")] = 3,
     year: _F["year"][0] = None,
@@ -826,7 +827,7 @@ def report(
 
     filters = Filters(year=year, year_from=year_from, year_to=year_to, kind=kind, theme=theme, aspect=aspect,
                       entity=entity, type=type, sentiment=sentiment, source=source, limit=limit)
-    options = Options(by=by.value, evidence_limit=evidence, title=title or "textlens report")
+    options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title or "textlens report")
     try:
         fmt = guess_format(out, format.value if format else None)
         path = build_report(db, out, fmt, filters, options)

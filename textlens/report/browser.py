@@ -151,13 +151,16 @@ _CHECK_JS = r"""
 
 _POINT_JS = r"""
 (() => {
+  // the biggest visible bar or marker of the first chart in view: the easiest target for a real click
   const pts = Array.from(document.querySelectorAll('.plot .scatterlayer .trace .points path.point, .plot .bars path'));
+  let best = null, area = 0;
   for (const p of pts) {
     const r = p.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0 && r.top > 0 && r.top < window.innerHeight - 5)
-      return {x: r.left + r.width / 2, y: r.top + r.height / 2};
+    if (r.width > 0 && r.height > 0 && r.top > 0 && r.bottom < window.innerHeight - 5 && r.width * r.height > area) {
+      best = {x: r.left + r.width / 2, y: r.top + r.height / 2}; area = r.width * r.height;
+    }
   }
-  return null;
+  return best;
 })()
 """
 

@@ -33,7 +33,7 @@ MAX_SKIPPED_SHOWN = 200
 class Options:
     """What to put in a report (defaults suit a mailed overview)."""
 
-    by: str = "year"
+    by: str = "auto"  # year | quarter | month | Ny, or auto: per dimension, years or N-year spans
     evidence_limit: int = 3  # passages per chart point / table row
     top_entities: int = LEADERBOARD_TOP
     title: str = "textlens report"
@@ -48,6 +48,35 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
     _ev_index: dict[tuple, int] = field(default_factory=dict)
     _item_cache: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    periods: dict[str, str] = field(default_factory=dict)
+
+    def period(self, dimension: str | None, kind: str | None = None) -> str:
+        """The period of a dimension's trends: the one asked for, or with `auto` the shortest of year, 2y,
+        3y, 5y, 10y whose median period holds at least trends.MIN_DOCS documents (sparse archives read
+        better in spans of years; verbatims usually stay yearly)."""
+        if self.options.by != "auto":
+            return self.options.by
+        key = f"{dimension or 'documents'}" + (f" ({kind})" if kind else "")
+        if key not in self.periods:
+            from statistics import median
+
+            from textlens import trends
+
+            f = replace(self.filters, kind=kind) if kind else self.filters
+            years = [int(y) for y in trends.eligible_documents(self.corpus, dimension, "year", f)["period"]]
+            chosen = "10y"
+            for by, span in (("year", 1), ("2y", 2), ("3y", 3), ("5y", 5)):
+                if not years:
+                    chosen = "year"
+                    break
+                counts = {b: 0 for b in range(min(years) // span, max(years) // span + 1)}
+                for y in years:
+                    counts[y // span] += 1
+                if median(counts.values()) >= trends.MIN_DOCS:
+                    chosen = by
+                    break
+            self.periods[key] = chosen
+        return self.periods[key]
 
     def add_evidence(self, key: tuple, title: str, passages: "pd.DataFrame | list[dict[str, Any]]") -> int | None:
         """Register the passages behind one value; returns its evidence id (None when there are none)."""
@@ -62,26 +91,26 @@ class _Context:
         return eid
 
     def trend_evidence(self, dimension: str, item: str, label: str, period: Any = None,
-                       filters: "Filters | None" = None, extra: str = "") -> int | None:
+                       filters: "Filters | None" = None, extra: str = "", by: str | None = None) -> int | None:
         f = filters or self.filters
-        key = ("trend", dimension, item, None if period is None else str(period), repr(f))
+        by = by or self.period(dimension)
+        key = ("trend", dimension, item, None if period is None else str(period), repr(f), by)
         if key in self._ev_index:
             return self._ev_index[key]
-        best = self._item_evidence(dimension, item, f)
+        best = self._item_evidence(dimension, item, f, by)
         df = best["all"] if period is None else best["periods"].get(str(period))
         title = label + (f" — {period}" if period is not None else "") + (f" ({extra})" if extra else "")
         return self.add_evidence(key, title, [] if df is None else df)
 
-    def _item_evidence(self, dimension: str, item: str, filters: "Filters") -> dict[str, Any]:
+    def _item_evidence(self, dimension: str, item: str, filters: "Filters", by: str) -> dict[str, Any]:
         """One `trends.evidence` call per item (all periods), cut to the best passages of each period:
         a report needs evidence for every point of a series, and one call per point would rescan the
         store each time."""
         from textlens import trends
 
-        key = (dimension, item, repr(filters))
+        key = (dimension, item, repr(filters), by)
         if key not in self._item_cache:
-            full = trends.evidence(self.corpus, dimension, item, period=None, filters=filters, limit=None,
-                                   by=self.options.by)
+            full = trends.evidence(self.corpus, dimension, item, period=None, filters=filters, limit=None, by=by)
             limit = self.options.evidence_limit
             self._item_cache[key] = {
                 "all": full.head(limit),
@@ -123,6 +152,11 @@ def _records_of(df: "pd.DataFrame", col: str) -> list[Any]:
 
 
 # ---- sections ---------------------------------------------------------------------------------------
+def _period_name(by: str) -> str:
+    m = re.fullmatch(r"(\d+)y", by)
+    return f"{m.group(1)}-year period" if m else by
+
+
 def _new_section(ctx: _Context, sid: str, title: str, intro: str, needs: str, analysis: str) -> Section:
     """A section that says which analysis to run when the table it needs is empty."""
     sec = Section(sid, title, intro)
@@ -252,7 +286,7 @@ def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str,
             "few documents to interpret. Click a point for the passages behind it.")
     if len(order) > MAX_FACETS:
         note += f" The {MAX_FACETS} most frequent of {len(order)} are shown; the tables hold all."
-    return Chart(chart_id, title, "facets", series, x_title=ctx.options.by, y_title="share of documents",
+    return Chart(chart_id, title, "facets", series, x_title=_period_name(ctx.period(dimension)), y_title="share of documents",
                  percent=True, note=note)
 
 
@@ -278,7 +312,7 @@ def _themes(ctx: _Context) -> Section:
     has_themes = ctx.has_rows("doc_themes", "taxonomy != 'aspects'")
     has_aspects = ctx.has_rows("doc_aspects") or ctx.has_rows("doc_themes", "taxonomy = 'aspects'")
     if has_themes:
-        prev = trends.prevalence(ctx.corpus, "theme", by=ctx.options.by, filters=ctx.filters)
+        prev = trends.prevalence(ctx.corpus, "theme", by=ctx.period("theme"), filters=ctx.filters)
         if not prev.empty:
             labels = theme_labels(ctx.corpus, "theme")
             summary = trends.trend_summary(prev)
@@ -292,7 +326,7 @@ def _themes(ctx: _Context) -> Section:
                                    "p": r.mk_p} for r in moving.itertuples()]
             _note_sparse(ctx, prev)
     if has_aspects:
-        prev = trends.prevalence(ctx.corpus, "aspect", by=ctx.options.by, filters=ctx.filters)
+        prev = trends.prevalence(ctx.corpus, "aspect", by=ctx.period("aspect"), filters=ctx.filters)
         if not prev.empty:
             labels = theme_labels(ctx.corpus, "aspect")
             summary = trends.trend_summary(prev)
@@ -302,7 +336,7 @@ def _themes(ctx: _Context) -> Section:
             sec.tables.append(_summary_table(ctx, "aspect_trends", "Aspect trends", "aspect", summary, labels))
             sec.tables.append(_prevalence_table("aspect_prevalence", "Aspect prevalence per period", prev))
     if ctx.has_rows("passages"):
-        terms = trends.specific_terms(ctx.corpus, by=ctx.options.by, top=12, filters=ctx.filters)
+        terms = trends.specific_terms(ctx.corpus, by=ctx.period(None), top=12, filters=ctx.filters)
         if not terms.empty:
             compact = (terms.sort_values(["period", "llr"], ascending=[True, False]).groupby("period", sort=True)
                        ["term"].apply(lambda s: ", ".join(str(t) for t in s)).reset_index(name="terms"))
@@ -361,7 +395,7 @@ def _topics(ctx: _Context) -> Section:
                             "size: passages in the topic; docs: selected documents with the topic.",
                             evidence_col="evidence_id", formats={"size": "int", "docs": "int"}))
     sec.extra["cards"] = cards
-    prev = trends.prevalence(ctx.corpus, "topic", by=ctx.options.by, filters=ctx.filters)
+    prev = trends.prevalence(ctx.corpus, "topic", by=ctx.period("topic"), filters=ctx.filters)
     if not prev.empty:
         order = (prev.groupby("item")["n"].sum().sort_values(ascending=False).index.tolist())[:MAX_HEATMAP_ROWS]
         sec.charts.append(_heatmap(ctx, "chart_topic_prevalence", "Topic share per period", "topic", prev, order,
@@ -396,7 +430,7 @@ def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd
         ev2d.append(er)
         hover2d.append(hr)
     return Chart(chart_id, title, "heatmap", x=periods, y=[labels.get(i, i) for i in order], z=z, ev2d=ev2d,
-                 hover2d=hover2d, x_title=ctx.options.by, percent=True,
+                 hover2d=hover2d, x_title=_period_name(ctx.period(dimension)), percent=True,
                  note="Click a cell for the passages behind it.",
                  height=max(260, 60 + 26 * len(order)))
 
@@ -458,12 +492,12 @@ def _entities(ctx: _Context) -> Section:
     if len(ranked) > 100:
         sec.tables[-1].description += " Passages are attached to the 100 most cited."
     top_names = ranked["entity"].head(MAX_HEATMAP_ROWS).tolist()
-    prev = trends.prevalence(ctx.corpus, "entity", by=ctx.options.by, filters=ctx.filters, items=top_names)
+    prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names)
     if not prev.empty:
         order = [e for e in top_names if e in set(prev["item"])]
         sec.charts.append(_heatmap(ctx, "chart_entity_timeline", "When the main entities appear", "entity", prev,
                                    order, {}))
-        by_period = trends.entity_table(ctx.corpus, type=None, by=ctx.options.by, top=ctx.options.top_entities,
+        by_period = trends.entity_table(ctx.corpus, type=None, by=ctx.period("entity"), top=ctx.options.top_entities,
                                         filters=ctx.filters)
         sec.tables.append(Table("entities_per_period", "Top entities per period", by_period,
                                 formats={"docs": "int", "mentions": "int"}, max_rows_html=0))
@@ -581,7 +615,8 @@ def _sentiment(ctx: _Context) -> Section:
     frames = []
     for kind in kinds:
         f = replace(ctx.filters, kind=kind)
-        sot = trends.sentiment_over_time(ctx.corpus, by=ctx.options.by, filters=f)
+        by = ctx.period(None, kind)
+        sot = trends.sentiment_over_time(ctx.corpus, by=by, filters=f)
         if sot.empty:
             continue
         sot = sot.copy()
@@ -592,12 +627,13 @@ def _sentiment(ctx: _Context) -> Section:
             if label not in sot:
                 continue
             shares = [(v / n if n else None) for v, n in zip(sot[label], sot["n"])]
-            ev = [_sentiment_evidence(ctx, f, label, p) if v else None for p, v in zip(sot["period"], sot[label])]
+            ev = [_sentiment_evidence(ctx, f, label, p, by) if v else None
+                  for p, v in zip(sot["period"], sot[label])]
             hover = [f"{kind} {p}: {int(v)}/{int(n)} {label}" for p, v, n in zip(sot["period"], sot[label],
                                                                                     sot["n"])]
             series.append(Series(label, [str(p) for p in sot["period"]], shares, ev=ev, hover=hover))
-        sec.charts.append(Chart(f"chart_sentiment_{kind}", f"Sentiment of {kind}s per {ctx.options.by}", "stacked",
-                                series, x_title=ctx.options.by, y_title="share of documents", percent=True,
+        sec.charts.append(Chart(f"chart_sentiment_{kind}", f"Sentiment of {kind}s per {_period_name(by)}", "stacked",
+                                series, x_title=_period_name(by), y_title="share of documents", percent=True,
                                 note="Click a bar for example passages of that tone.", height=300))
     if frames:
         import pandas as pd
@@ -614,7 +650,7 @@ def _sentiment(ctx: _Context) -> Section:
         series, frames = [], []
         for item in ids[:MAX_FACETS]:
             kw = {"theme": item} if dimension == "theme" else {"aspect": item}
-            sot = trends.sentiment_over_time(ctx.corpus, by=ctx.options.by, filters=ctx.filters, **kw)
+            sot = trends.sentiment_over_time(ctx.corpus, by=ctx.period(dimension), filters=ctx.filters, **kw)
             if sot.empty or not sot["n"].sum():
                 continue
             sot = sot.copy()
@@ -633,7 +669,8 @@ def _sentiment(ctx: _Context) -> Section:
             import pandas as pd
 
             sec.charts.append(Chart(f"chart_sentiment_{dimension}", title, "facets", series,
-                                    x_title=ctx.options.by, y_title="negative share", percent=True,
+                                    x_title=_period_name(ctx.period(dimension)), y_title="negative share",
+                                    percent=True,
                                     note="Share of negative documents among those carrying the "
                                          f"{dimension}, with its 95% interval. Click a point for negative passages."))
             sec.tables.append(Table(f"sentiment_per_{dimension}", f"Sentiment per {dimension} and period",
@@ -676,13 +713,13 @@ def _present_items(ctx: _Context, dimension: str) -> list[str]:
     return [r[0] for r in ctx.corpus.conn.execute(sql, params)]
 
 
-def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: Any) -> int | None:
+def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: Any, by: str) -> int | None:
     """Passages of documents with this overall tone in this period, most typical passage first."""
-    key = ("sentiment", label, str(period), repr(filters))
+    key = ("sentiment", label, str(period), repr(filters), by)
     if key in ctx._ev_index:
         return ctx._ev_index[key]
     where, params = replace(filters, sentiment=label).where_sql(alias="d")
-    period_sql, period_params = _period_clause(ctx.options.by, period)
+    period_sql, period_params = _period_clause(by, period)
     order = "ps.score ASC" if label == "negative" else "ps.score DESC" if label == "positive" else "ABS(ps.score)"
     rows = [dict(r) for r in ctx.corpus.conn.execute(
         "SELECT p.doc_id, d.date, d.year, p.id AS passage_id, p.text AS passage, ps.score FROM passages p"
@@ -879,8 +916,15 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
                                         "d.id = m.doc_id WHERE {where}"))),
             ("topics", str(corpus.count("topics")))]
     sections[0].extra["highlights"] = _highlights(sections)
+    spans = sorted({k for k, v in ctx.periods.items() if v.endswith("y") and v != "year"})
+    if spans:
+        ctx.warnings.append("Few documents per year for " + ", ".join(spans) + ": their trends use spans of years "
+                            "so that each period holds enough documents (`--by year` forces yearly periods).")
     meta = {"title": options.title, "store": str(corpus.path), "generated": time.strftime("%Y-%m-%d %H:%M"),
-            "filters": filters.describe(), "filters_active": filters.active(), "by": options.by,
+            "filters": filters.describe(), "filters_active": filters.active(),
+            "by": f"per {_period_name(options.by)}" if options.by != "auto" else ("periods " + ", ".join(
+                f"{k} per {_period_name(v)}" for k, v in ctx.periods.items()) if ctx.periods else "per year"),
+            "periods": dict(ctx.periods),
             "textlens_version": __version__}
     return ReportData(meta, kpis, sections, ctx.evidence, list(dict.fromkeys(ctx.warnings)))
 

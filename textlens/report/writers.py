@@ -128,7 +128,7 @@ def write_xlsx(report: ReportData, out: str | Path) -> Path:
     names = [_sheet_name(t.name, used) for t in tables]
     rows: list[list[Any]] = [["report", report.meta["title"]], ["generated", report.meta["generated"]],
                              ["store", report.meta["store"]], ["filters", report.meta["filters"]],
-                             ["period", report.meta["by"]]]
+                             ["periods", report.meta["by"]]]
     rows += [[k, v] for k, v in report.kpis]
     rows += [["warning", w] for w in report.warnings]
     rows += [[f"sheet {n}", f"{t.title}: {t.description}".rstrip(": ")] for n, t in zip(names, tables)]
@@ -184,7 +184,7 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
     assets.mkdir(exist_ok=True)
     lines = [f"# {md_escape(report.meta['title'])}", "",
              f"Generated {report.meta['generated']} from `{md_escape(report.meta['store'])}` — "
-             f"{md_escape(report.meta['filters'])} — per {report.meta['by']}.", "",
+             f"{md_escape(report.meta['filters'])} — {md_escape(report.meta['by'])}.", "",
              " · ".join(f"**{md_escape(v)}** {k}" for k, v in report.kpis), ""]
     cited: list[int] = []
     for s in report.sections:
