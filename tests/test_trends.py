@@ -261,3 +261,18 @@ def test_year_spans_group_sparse_years(corpus):
     assert off.at["2015-2019", "total"] == sum(ARTICLES_PER_YEAR[y] for y in range(2015, 2018))
     with pytest.raises(QueryError, match="N years"):
         tr.prevalence(corpus, "theme", by="1y")
+
+
+def test_mann_kendall_agrees_with_pymannkendall():
+    mk = pytest.importorskip("pymannkendall")
+    rng = np.random.default_rng(7)
+    for n in (3, 4, 7, 12, 25):
+        for _ in range(20):
+            x = rng.integers(0, 5, size=n) / 4 + (0.05 * np.arange(n) if rng.random() < 0.5 else 0)  # ties, drift
+            if np.all(x == x[0]):
+                continue
+            ours, ref = tr.mann_kendall(x), mk.original_test(x)
+            assert ours["tau"] == pytest.approx(ref.Tau, abs=1e-12)
+            assert ours["p"] == pytest.approx(ref.p, abs=1e-9)
+            assert ours["slope"] == pytest.approx(ref.slope, abs=1e-12)
+    assert math.isnan(tr.mann_kendall([0.1, 0.2])["p"])
