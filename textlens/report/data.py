@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
 
 SENTIMENT_ORDER = ("negative", "mixed", "neutral", "positive")
+# leaderboards: the actors of the field first, places last
+TYPE_ORDER = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "STUDY", "INSTITUTION", "LABEL", "MEDIA", "PERSON", "LOCATION")
 # Facet and heatmap sizes keep the page readable; the XLSX/JSON tables hold every row.
 MAX_FACETS = 12
 MAX_HEATMAP_ROWS = 20
@@ -56,7 +58,8 @@ class _Context:
         better in spans of years; verbatims usually stay yearly)."""
         if self.options.by != "auto":
             return self.options.by
-        key = f"{dimension or 'documents'}" + (f" ({kind})" if kind else "")
+        names = {"theme": "themes", "aspect": "aspects", "entity": "entities", "topic": "topics"}
+        key = names.get(dimension or "", "documents") + (f" ({kind}s)" if kind else "")
         if key not in self.periods:
             from statistics import median
 
@@ -408,7 +411,8 @@ def _topics(ctx: _Context) -> Section:
 
 
 def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame", order: list[str],
-             labels: dict[str, str]) -> Chart:
+             labels: dict[str, str], counts: bool = False) -> Chart:
+    """Items x periods; cells hold the share of documents (or their number with `counts`)."""
     periods = sorted({str(p) for p in prev["period"]})
     z, ev2d, hover2d = [], [], []
     for item in order:
@@ -423,14 +427,14 @@ def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd
                 er.append(None)
                 hr.append(f"{label} — {p}: none")
                 continue
-            zr.append(float(r.share))
+            zr.append(int(r.n) if counts else float(r.share))
             er.append(ctx.trend_evidence(dimension, item, label, r.period))
             hr.append(f"{label} — {p}: {int(r.n)}/{int(r.total)} documents ({float(r.share):.0%})")
         z.append(zr)
         ev2d.append(er)
         hover2d.append(hr)
     return Chart(chart_id, title, "heatmap", x=periods, y=[labels.get(i, i) for i in order], z=z, ev2d=ev2d,
-                 hover2d=hover2d, x_title=_period_name(ctx.period(dimension)), percent=True,
+                 hover2d=hover2d, x_title=_period_name(ctx.period(dimension)), percent=not counts,
                  note="Click a cell for the passages behind it.",
                  height=max(260, 60 + 26 * len(order)))
 
@@ -473,7 +477,8 @@ def _entities(ctx: _Context) -> Section:
         sec.empty = "No entity mentions in the selected documents."
         return sec
     boards = []
-    types = overall.groupby("type")["docs"].sum().sort_values(ascending=False).index.tolist()
+    present = overall.groupby("type")["docs"].sum().sort_values(ascending=False).index.tolist()
+    types = [t for t in TYPE_ORDER if t in present] + [t for t in present if t not in TYPE_ORDER]
     for etype in types:
         top = overall[overall["type"] == etype].sort_values(["docs", "mentions"], ascending=False)
         top = top.head(ctx.options.top_entities)
@@ -495,8 +500,8 @@ def _entities(ctx: _Context) -> Section:
     prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names)
     if not prev.empty:
         order = [e for e in top_names if e in set(prev["item"])]
-        sec.charts.append(_heatmap(ctx, "chart_entity_timeline", "When the main entities appear", "entity", prev,
-                                   order, {}))
+        sec.charts.append(_heatmap(ctx, "chart_entity_timeline", "When the main entities appear (documents)",
+                                   "entity", prev, order, {}, counts=True))
         by_period = trends.entity_table(ctx.corpus, type=None, by=ctx.period("entity"), top=ctx.options.top_entities,
                                         filters=ctx.filters)
         sec.tables.append(Table("entities_per_period", "Top entities per period", by_period,

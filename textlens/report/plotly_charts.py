@@ -183,7 +183,9 @@ def _hbar(chart: Chart) -> dict[str, Any]:
     layout["bargap"] = max(0.3, 0.75 - 0.1 * max((len(s.x) for s in chart.series), default=0))
     layout["showlegend"] = len(chart.series) > 1
     layout["legend"] = {"orientation": "h", "y": -0.25 if (chart.height or 320) < 300 else -0.12, "x": 0}
-    layout["xaxis"] = _axis(chart.x_title, chart.percent, rangemode="tozero")
+    top = max([v for s in chart.series for v in (_num(s.y) or []) if v is not None] or [0])
+    small = {} if chart.percent or top > 6 else {"dtick": 1, "tick0": 0}  # counts: no 0.5 ticks
+    layout["xaxis"] = _axis(chart.x_title, chart.percent, rangemode="tozero", **small)
     layout["yaxis"] = _axis(type="category", automargin=True, autorange="reversed" if len(chart.series) == 1
                             else True)
     if len(chart.series) == 1:  # leaderboards: biggest first
@@ -197,7 +199,7 @@ def _heatmap(chart: Chart) -> dict[str, Any]:
         "customdata": chart.ev2d, "text": [[esc(h) for h in row] for row in chart.hover2d],
         "hovertemplate": "%{text}<extra></extra>", "colorscale": [[0, "#f4f7fb"], [0.35, "#9ecae1"],
                                                                    [1, "#08306b"]],
-        "zmin": 0, "xgap": 1, "ygap": 1,
+        "zmin": 0, "zmax": max([v for row in chart.z for v in row if v is not None] or [1]), "xgap": 1, "ygap": 1,
         "colorbar": {"thickness": 10, "tickformat": ".0%" if chart.percent else None, "outlinewidth": 0},
     }]
     data[0]["colorbar"] = {k: v for k, v in data[0]["colorbar"].items() if v is not None}
