@@ -186,7 +186,18 @@ def test_entity_figure_theme_tables(corpus):
     assert themes.at["offshoring", "docs"] == _theme_docs(OFFSHORING) + 1
     assert themes.at["offshoring", "total"] == sum(ARTICLES_PER_YEAR.values()) + 1
     assert "délocalisation" in themes.at["offshoring", "top_passage"]
-    assert tr.topic_table(corpus).empty
+
+
+def test_topics_table_and_topic_trends(corpus):
+    topics = tr.topic_table(corpus)
+    assert topics["id"].tolist() == [0, 1]  # outliers (-1) left out
+    assert topics.set_index("id").at[0, "docs"] == sum(OFFSHORING.values()) + 1
+    assert topics.attrs["quality"]["npmi"] == 0.12 and topics.at[0, "terms"][0] == "délocalisation"
+    prev = tr.prevalence(corpus, "topic")
+    assert set(prev["item"]) == {"0", "1"} and set(prev["label"]) == {"délocalisation_maroc", "chatbots_intelligence"}
+    off = prev[prev["item"] == "0"].set_index("period")
+    assert all(off.at[y, "n"] == OFFSHORING[y] for y in YEARS)
+    assert tr.trend_summary(prev).set_index("item").at["1", "direction"] == "rising"
 
 
 def test_year_filters_restrict_counts(corpus):

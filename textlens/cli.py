@@ -693,13 +693,17 @@ def topics(
         print(_json.dumps({"topics": _json.loads(df.to_json(orient="records", force_ascii=False)),
                            "quality": quality}, ensure_ascii=False, indent=2, default=str))
         return
-    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(map(str, t[:8]))))
+    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(map(str, t[:8]))),
+                      example=df["representatives"].map(lambda r: (r[0].get("text") if r and isinstance(r[0], dict)
+                                                                   else (r[0] if r else "")) or ""))
     summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
                         for k, v in quality.items() if not isinstance(v, (dict, list)))
     _emit(shown if fmt == "table" else df, fmt,
           [("id", "id", "num", {"justify": "right"}), ("label", "label", "text", {"max_width": 30}),
            ("terms", "terms", "text", {"ratio": 1}), ("size", "size", "num", {"justify": "right"}),
-           ("docs", "docs", "num", {"justify": "right"}), ("theme_id", "theme", "text", {})],
+           ("docs", "docs", "num", {"justify": "right"}), ("theme_id", "theme", "text", {}),
+           *([("example", "representative passage", "text", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})]
+             if _console().width >= 140 else [])],
           empty="no topics in the store (topic discovery runs at the end of `textlens run`)",
           notes=[f"quality: {summary}" if summary else ""])
 

@@ -785,14 +785,16 @@ def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | N
 TOPIC_COLUMNS = ["id", "label", "terms", "size", "docs", "theme_id", "theme_score", "representatives"]
 
 
-def topic_table(corpus: "Corpus", filters: Filters | None = None) -> "pd.DataFrame":
+def topic_table(corpus: "Corpus", filters: Filters | None = None, include_outliers: bool = False
+                ) -> "pd.DataFrame":
     """Discovered topics with their terms, size, mapped theme and representative passages;
-    `attrs["quality"]` holds the run's topic quality metrics (corpus_stats "topics")."""
+    `attrs["quality"]` holds the run's topic quality metrics (corpus_stats "topics"). The outlier
+    pseudo-topic (-1) is left out unless asked for (its share is in the quality metrics)."""
     import pandas as pd
 
     filters = filters or Filters()
     df = pd.read_sql_query("SELECT id, label, terms, size, theme_id, theme_score, representatives FROM topics"
-                           " ORDER BY size DESC, id", corpus.conn)
+                           f"{'' if include_outliers else ' WHERE id >= 0'} ORDER BY size DESC, id", corpus.conn)
     where, params = filters.where_sql()
     docs = dict(corpus.conn.execute(
         f"SELECT dt.topic_id, COUNT(DISTINCT dt.doc_id) FROM doc_topics dt JOIN documents d ON d.id = dt.doc_id"
