@@ -115,7 +115,7 @@ class Features:
         self.bounds = np.cumsum([0] + [len(ps) for ps in self.passages])
 
     def doc_scores(self, scorer: ThemeScorer) -> np.ndarray:
-        lex = self.strong + scorer.taxonomy.scoring.weak_weight * self.weak
+        lex = scorer.join_parts(self.strong, self.weak)
         ps = scorer.combine(lex, self.sim, self.words)
         sup = scorer.taxonomy.scoring.doc_support
         return np.stack([doc_scores(ps[a:b], sup) for a, b in zip(self.bounds[:-1], self.bounds[1:])])
@@ -166,11 +166,12 @@ def calibrate(scorer: ThemeScorer, feats: list[Features]) -> ThemeScorer:
     best, best_val = sc, -1.0
     emb_grid = [0.0, 0.5, 1.0, 1.5, 2.0] if scorer.encoder is not None else [0.0]
     support_grid = [0.0, 0.3] if max(len(ps) for fe in feats for ps in fe.passages) > 3 else [0.0]
-    for lw, ew, b, th, ww, sup in itertools.product(
-        [2.5, 3.5, 5.0, 7.0], emb_grid, [-5.0, -4.0, -3.0, -2.0, -1.0], [0.4, 0.5, 0.6, 0.7], [0.3, 0.5], support_grid
+    for lw, ew, b, th, ww, sup, cap in itertools.product(
+        [2.5, 3.5, 5.0, 7.0], emb_grid, [-5.0, -4.0, -3.0, -2.0, -1.0], [0.4, 0.5, 0.6, 0.7], [0.3, 0.5], support_grid,
+        [1.0, 3.0],
     ):
         cand = replace(sc, lex_weight=lw, emb_weight=ew, bias=b, doc_threshold=th, threshold=th, weak_weight=ww,
-                       doc_support=sup)
+                       doc_support=sup, weak_cap=cap)
         s = ThemeScorer(replace(scorer.taxonomy, scoring=cand), scorer.encoder)
         vals = []
         for fe in feats:
@@ -181,6 +182,7 @@ def calibrate(scorer: ThemeScorer, feats: list[Features]) -> ThemeScorer:
             best, best_val = cand, val
     print(f"  best [scoring] for {scorer.taxonomy.name}: lex_weight={best.lex_weight} emb_weight={best.emb_weight} "
           f"bias={best.bias} threshold={best.threshold} weak_weight={best.weak_weight} doc_support={best.doc_support} "
+          f"weak_cap={best.weak_cap} "
           f"(objective {best_val:.3f})")
     s = ThemeScorer(replace(scorer.taxonomy, scoring=best), scorer.encoder)
     s._protos, s._owner = scorer._protos, scorer._owner

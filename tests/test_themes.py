@@ -13,10 +13,6 @@ from textlens.themes.analyzer import ThemeAnalyzer
 from textlens.themes.lexicon import LexicalMatcher
 from textlens.themes.scoring import ThemeScorer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-if not SHARED.exists():
-    SHARED = Path("/work/shared")
-
 EDITORIAL_IDS = ["offshoring", "outsourcing_market", "quality_labels", "recruitment_skills", "working_conditions",
                  "employment_regions", "customer_satisfaction", "technology_automation", "regulation_policy",
                  "public_services", "health_crisis_remote"]
@@ -151,21 +147,21 @@ def test_non_french_documents_get_nothing():
     assert rows == {"doc_themes": [], "passage_themes": []}
 
 
-def _seed_inputs() -> list[tuple[AnalysisInput, set[str]]]:
-    gold = SHARED / "gold" / "seeds_gold.jsonl"
+def _seed_inputs(shared: Path) -> list[tuple[AnalysisInput, set[str]]]:
+    gold = shared / "gold" / "seeds_gold.jsonl"
     if not gold.exists():
-        pytest.skip("../shared (seeds) not available")
+        pytest.skip("../shared/gold not available")
     out = []
     for line in gold.read_text(encoding="utf-8").splitlines():
         g = json.loads(line)
-        text = (SHARED / "seeds" / f"{g['id']}.txt").read_text(encoding="utf-8")
+        text = (shared / "seeds" / f"{g['id']}.txt").read_text(encoding="utf-8")
         out.append((doc(g["id"], text, kind="article"), set(g["themes"])))
     return out
 
 
 @pytest.mark.shared
-def test_seeds_get_their_main_themes():
-    seeds = _seed_inputs()
+def test_seeds_get_their_main_themes(shared_dir):
+    seeds = _seed_inputs(shared_dir)
     rows = ThemeAnalyzer().analyze([d for d, _ in seeds], None)  # default encoder: lexical + embeddings
     found: dict[str, set[str]] = {}
     for r in rows["doc_themes"]:

@@ -62,9 +62,15 @@ class ThemeScorer:
         return strong_m, weak_m
 
     def lexical(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, themes) lexical evidence: strong + weak_weight * weak."""
-        strong, weak = self.lexical_parts(texts)
-        return strong + self.taxonomy.scoring.weak_weight * weak
+        """(n, themes) lexical evidence from strong and weak terms (see `join_parts`)."""
+        return self.join_parts(*self.lexical_parts(texts))
+
+    def join_parts(self, strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+        """strong + weak_weight * weak; without a strong term, weak terms count up to `weak_cap` only:
+        several weak words ("payer", "euros", "mois") must not add up to a theme on their own."""
+        sc = self.taxonomy.scoring
+        ww = sc.weak_weight
+        return np.where(strong > 0, strong + ww * weak, ww * np.minimum(weak, sc.weak_cap)).astype(np.float32)
 
     def prototypes(self) -> tuple[np.ndarray, np.ndarray]:
         """Embeddings of every theme's label+description and examples, with the theme index of each row."""

@@ -21,7 +21,7 @@ _THEME_KEYS = {"label", "description", "terms", "weak_terms", "exclude", "exampl
 _TERM_LISTS = ("terms", "weak_terms", "exclude")
 _TOP_KEYS = {"meta", "themes", "scoring"}
 _SCORING_KEYS = {"lex_weight", "emb_weight", "bias", "threshold", "doc_threshold", "min_words", "weak_weight",
-                 "doc_support"}
+                 "doc_support", "weak_cap"}
 
 
 class TaxonomyError(ValueError):
@@ -45,6 +45,7 @@ class Scoring:
     min_words: int = 1
     weak_weight: float = 0.5
     doc_support: float = 0.0  # weight of the second-best passage in the document score (0: best passage only)
+    weak_cap: float = 1.0  # most weak-term evidence counted in a passage without any strong term
 
 
 @dataclass(frozen=True)
