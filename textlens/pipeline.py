@@ -188,8 +188,13 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
 
 
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Corpus-level analyses that need every document first (topic discovery)."""
+    """Corpus-level analyses that need every document first (entity spellings, topic discovery)."""
     out: dict[str, Any] = {}
+    if _module_exists("textlens.entities.canon"):
+        from textlens.entities.canon import merge_variants
+
+        # Names unknown to the knowledge base get one spelling across the corpus.
+        out["entity_variants_merged"] = merge_variants(corpus)
     if _module_exists("textlens.topics"):
         from textlens.topics import fit_corpus_topics
 
