@@ -186,6 +186,8 @@ def test_entity_figure_theme_tables(corpus):
     assert themes.at["offshoring", "docs"] == _theme_docs(OFFSHORING) + 1
     assert themes.at["offshoring", "total"] == sum(ARTICLES_PER_YEAR.values()) + 1
     assert "délocalisation" in themes.at["offshoring", "top_passage"]
+    tops = themes.at["offshoring", "top_passages"]
+    assert len(tops) == 3 and len({t["doc_id"] for t in tops}) == 3 and all("Maroc" in t["text"] for t in tops)
 
 
 def test_topics_table_and_topic_trends(corpus):

@@ -393,7 +393,7 @@ def _emit(df, fmt: str, spec: list[tuple], title: str | None = None, empty: str 
         flat = df.copy()
         for col in flat.columns:
             if flat[col].map(lambda v: isinstance(v, (list, tuple))).any():
-                flat[col] = flat[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+                flat[col] = flat[col].map(_csv_list)
         flat.to_csv(sys.stdout, index=False)
         return
     if df.empty:
@@ -409,6 +409,15 @@ def _emit(df, fmt: str, spec: list[tuple], title: str | None = None, empty: str 
     con.print(table)
     for note in notes:
         con.print(note, style="dim", highlight=False, markup=False)
+
+
+def _csv_list(value):
+    """A list cell in CSV: "a; b" for plain values, JSON when it holds records."""
+    if not isinstance(value, (list, tuple)):
+        return value
+    if any(isinstance(v, (dict, list, tuple)) for v in value):
+        return json.dumps(value, ensure_ascii=False)
+    return "; ".join(map(str, value))
 
 
 def _short_source(path) -> str:

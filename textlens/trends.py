@@ -748,7 +748,7 @@ def figures_table(corpus: "Corpus", about: str | None = None, filters: Filters |
 
 
 THEME_TABLE_COLUMNS = ["theme", "label", "docs", "total", "share", "ci_low", "ci_high", "passages", "top_passage",
-                       "top_doc"]
+                       "top_doc", "top_passages"]
 
 
 def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | None = None) -> "pd.DataFrame":
@@ -762,8 +762,12 @@ def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | N
     items = items[items["doc_id"].isin(keep)]
     ph = passage_items(corpus, dimension)
     ph = ph[ph["doc_id"].isin(keep)]
-    best = ph.sort_values("score", ascending=False).drop_duplicates("item").set_index("item")
-    texts = _passage_texts(corpus, best["passage_id"].tolist()) if len(best) else {}
+    ranked = ph.sort_values(["score", "doc_id"], ascending=[False, True]).drop_duplicates(["item", "doc_id"])
+    top3 = ranked.groupby("item", sort=False).head(3)  # best passages, from different documents
+    best = top3.drop_duplicates("item").set_index("item")
+    texts = _passage_texts(corpus, top3["passage_id"].tolist()) if len(top3) else {}
+    tops = {item: [{"doc_id": r.doc_id, "passage_id": int(r.passage_id), "text": texts.get(int(r.passage_id), ""),
+                    "score": float(r.score)} for r in g.itertuples()] for item, g in top3.groupby("item")}
     labels = theme_labels(corpus, dimension)
     counts = items.groupby("item")["doc_id"].nunique()
     pcounts = ph.groupby("item")["passage_id"].nunique()
@@ -776,7 +780,7 @@ def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | N
                      "share": n / total if total else math.nan, "ci_low": float(lo), "ci_high": float(hi),
                      "passages": int(pcounts.get(tid, 0)),
                      "top_passage": texts.get(int(b["passage_id"]), "") if b is not None else "",
-                     "top_doc": b["doc_id"] if b is not None else None})
+                     "top_doc": b["doc_id"] if b is not None else None, "top_passages": tops.get(tid, [])})
     out = pd.DataFrame(rows, columns=THEME_TABLE_COLUMNS).sort_values(["docs", "theme"], ascending=[False, True])
     out.attrs.update(dimension=dimension, total=total)
     return out.reset_index(drop=True)
