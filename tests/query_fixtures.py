@@ -4,7 +4,8 @@ Layout (editorial articles, one per line of ARTICLES_PER_YEAR):
 - 2010-2017, 6 articles a year except 2017 (2: a sparse year);
 - offshoring carried by OFFSHORING[y] articles of year y (falls steadily), technology_automation by
   TECH[y] (rises); offshoring articles mention Teleperformance (VENDOR), every third article Arcep;
-- one undated article with offshoring, and one duplicate of the first 2010 article (never counted);
+- one undated article with offshoring, one duplicate of the first 2010 article (never counted) and one
+  English article of 2012 (kept, not analysed, left out of every share);
 - 40 verbatims over 2019-2020 (dates with months) with aspects, polarity and a document sentiment.
 """
 from __future__ import annotations
@@ -59,6 +60,9 @@ def build(path: Path) -> Path:
     docs.append((Document(id="undated", text=text, raw_text=text, kind="article", source="press/undated.txt",
                           language="fr"), [PLAIN_SENT, OFF_SENT], ["offshoring"],
                  [("Teleperformance", "VENDOR", "TP")]))
+    english = "Offshoring of call centres to Morocco worries Teleperformance staff."
+    docs.append((Document(id="english", text=english, raw_text=english, kind="article", source="press/en.txt",
+                          date="2012-05-01", year=2012, language="en"), [english], [], []))
     first = docs[0][0]
     docs.append((Document(id="dup", text=first.text, raw_text=first.text, kind="article", source="press/dup.txt",
                           date=first.date, year=first.year, language="fr", duplicate_of=first.id),

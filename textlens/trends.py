@@ -172,15 +172,16 @@ def eligible_documents(corpus: "Corpus", dimension: str | None, by: str | None =
                        exclude: Sequence[str] = ()) -> "pd.DataFrame":
     """Documents (doc_id, kind, year, date, period) that count in the denominator of a dimension.
 
-    Kinds that never carry the dimension are left out, and so are documents its analysis has not
-    processed yet (when the analysis records its state). `attrs["undated"]` counts the documents
+    Kinds that never carry the dimension are left out, and so are documents in another language and
+    documents the analysis has not processed yet (when the analysis records its state). `attrs["undated"]` counts the documents
     left out because they have no period.
     """
     import pandas as pd
 
     filters = filters or Filters()
     where, params = filters.where_sql(exclude=exclude)
-    clauses = [where]
+    # documents flagged as another language are kept in the store but never analysed as French
+    clauses = [where, "(d.language IS NULL OR d.language = 'fr')"]
     notes = []
     if dimension is not None:
         _check_dimension(dimension)
@@ -205,7 +206,7 @@ def eligible_documents(corpus: "Corpus", dimension: str | None, by: str | None =
     kinds = sorted(df["kind"].unique()) if not df.empty else []
     df.attrs["undated"] = undated
     df.attrs["denominator"] = (
-        "documents" + (f" of kind {', '.join(kinds)}" if kinds else "") + (" " + ", ".join(notes) if notes else "")
+        "French documents" + (f" of kind {', '.join(kinds)}" if kinds else "") + (" " + ", ".join(notes) if notes else "")
         + (f" matching {filters.describe()}" if filters.active() else "")
     )
     return df
