@@ -490,13 +490,16 @@ def _entities(ctx: _Context) -> Section:
                             x_title="documents", height=70 + 26 * len(top)))
     sec.extra["boards"] = boards
     ranked = overall.sort_values(["docs", "mentions"], ascending=False).copy()
-    ranked["evidence_id"] = [ctx.trend_evidence("entity", e, f"{e} ({t})") if i < 100 else None
-                             for i, (e, t) in enumerate(zip(ranked["entity"], ranked["type"]))]
-    sec.tables.append(Table("entities", "Entities (all types)", ranked, "docs: documents mentioning the entity.",
-                            evidence_col="evidence_id", formats={"docs": "int", "mentions": "int"}))
-    if len(ranked) > 100:
-        sec.tables[-1].description += " Passages are attached to the 100 most cited."
     top_names = ranked["entity"].head(MAX_HEATMAP_ROWS).tolist()
+    # passages for the leaderboards and the timeline's entities (one store scan each); the XLSX/JSON
+    # tables list every entity
+    shown = set(top_names) | {e for b in boards for e in b.series[0].x}
+    ranked["evidence_id"] = [ctx.trend_evidence("entity", e, f"{e} ({t})") if e in shown else None
+                             for e, t in zip(ranked["entity"], ranked["type"])]
+    sec.tables.append(Table("entities", "Entities (all types)", ranked,
+                            "docs: documents mentioning the entity; passages for the entities charted above.",
+                            evidence_col="evidence_id", formats={"docs": "int", "mentions": "int"},
+                            max_rows_html=100))
     prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names)
     if not prev.empty:
         order = [e for e in top_names if e in set(prev["item"])]
@@ -514,9 +517,7 @@ def _entities(ctx: _Context) -> Section:
             labels = theme_labels(ctx.corpus, "theme")
             assoc = assoc.copy()
             assoc.insert(1, "label", [labels.get(i, i) for i in assoc["item"]])
-            assoc["evidence_id"] = [
-                ctx.trend_evidence("theme", i, labels.get(i, i), filters=replace(ctx.filters, entity=o), extra=o)
-                for i, o in zip(assoc["item"], assoc["other"])]
+            assoc["evidence_id"] = _pair_evidence(ctx, assoc, labels)
             sec.charts.append(_association_heatmap(assoc))
             sec.tables.append(Table("theme_entity", "Themes and entities that go together", assoc,
                                     "n: documents with both; lift > 1: together more often than by chance.",
@@ -524,6 +525,27 @@ def _entities(ctx: _Context) -> Section:
                                     html_columns=["label", "other", "other_type", "n", "lift"],
                                     formats={"n": "int", "lift": "float", "pmi": "float"}))
     return sec
+
+
+def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str]) -> list[int | None]:
+    """Passages of each (theme, entity) pair: the theme's passages in documents that name the entity
+    (one evidence query per theme rather than per pair)."""
+    from textlens import trends
+
+    by = ctx.period("theme")
+    names = sorted(set(assoc["other"]))
+    docs_of: dict[str, set[str]] = {n: set() for n in names}
+    for entity, doc_id in ctx.corpus.conn.execute(
+            f"SELECT DISTINCT entity, doc_id FROM mentions WHERE entity IN ({','.join('?' * len(names))})", names):
+        docs_of[entity].add(doc_id)
+    out: dict[tuple[str, str], int | None] = {}
+    for theme, pairs in assoc.groupby("item", sort=False):
+        full = trends.evidence(ctx.corpus, "theme", theme, filters=ctx.filters, limit=None, by=by)
+        for other in pairs["other"]:
+            rows = full[full["doc_id"].isin(docs_of[other])].head(ctx.options.evidence_limit)
+            out[(theme, other)] = ctx.add_evidence(("pair", theme, other), f"{labels.get(theme, theme)} × {other}",
+                                                   rows)
+    return [out[(i, o)] for i, o in zip(assoc["item"], assoc["other"])]
 
 
 def _association_heatmap(assoc: "pd.DataFrame") -> Chart:
