@@ -143,14 +143,15 @@ def build(path: Path) -> Path:
 
 
 def _write_topics(corpus: Corpus) -> None:
-    """Two discovered topics as the topics step writes them: offshoring sentences (0), chatbot sentences (1);
-    every other sentence is an outlier (-1)."""
+    """Topics as the topics step writes them, fitted per group: in articles, offshoring sentences (0) and
+    chatbot sentences (1); in verbatims, price sentences (2); every other sentence is an outlier (-1)."""
     import json
 
-    topic_of = {OFF_SENT: 0, TECH_SENT: 1}
+    topic_of = {OFF_SENT: 0, TECH_SENT: 1, **{f"Le prix de la cotisation est {e}": 2
+                                            for e in ("trop élevé.", "correct.")}}
     rows = corpus.conn.execute(
         "SELECT p.id, p.doc_id, p.text FROM passages p JOIN documents d ON d.id = p.doc_id"
-        " WHERE d.kind = 'article' AND d.duplicate_of IS NULL ORDER BY p.id").fetchall()
+        " WHERE d.duplicate_of IS NULL AND d.language = 'fr' ORDER BY p.id").fetchall()
     per_doc: dict[str, list[int]] = {}
     for pid, doc_id, text in rows:
         tid = topic_of.get(text, -1)
@@ -161,13 +162,14 @@ def _write_topics(corpus: Corpus) -> None:
         for tid in set(tids):
             corpus.conn.execute("INSERT INTO doc_topics(doc_id, topic_id, score) VALUES (?,?,?)",
                                 (doc_id, tid, tids.count(tid) / len(tids)))
-    sizes = {t: sum(1 for r in rows if topic_of.get(r[2], -1) == t) for t in (0, 1, -1)}
+    sizes = {t: sum(1 for r in rows if topic_of.get(r[2], -1) == t) for t in (0, 1, 2, -1)}
     for tid, label, terms, theme in ((0, "délocalisation_maroc", ["délocalisation", "maroc", "centres"], "offshoring"),
                                      (1, "chatbots_intelligence", ["chatbots", "intelligence"], "technology_automation"),
+                                     (2, "prix_cotisation", ["prix", "cotisation"], "price"),
                                      (-1, "(outliers)", [], None)):
-        reps = [{"passage_id": None, "doc_id": None, "text": OFF_SENT if tid == 0 else TECH_SENT}] if tid >= 0 else []
+        reps = [{"passage_id": None, "doc_id": None, "text": terms[0]}] if tid >= 0 else []
         corpus.conn.execute(
             "INSERT INTO topics(id, label, terms, size, theme_id, theme_score, representatives) VALUES (?,?,?,?,?,?,?)",
             (tid, label, json.dumps(terms), sizes[tid], theme, 0.8 if theme else None, json.dumps(reps)))
-    corpus.set_stat("topics", {"status": "fitted", "npmi": 0.12, "diversity": 0.9, "n_topics": 2,
+    corpus.set_stat("topics", {"status": "fitted", "npmi": 0.12, "diversity": 0.9, "n_topics": 3,
                                "outlier_share": sizes[-1] / len(rows), "groups": {"article": {"status": "fitted"}}})

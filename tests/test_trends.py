@@ -192,14 +192,19 @@ def test_entity_figure_theme_tables(corpus):
 
 def test_topics_table_and_topic_trends(corpus):
     topics = tr.topic_table(corpus)
-    assert topics["id"].tolist() == [0, 1]  # outliers (-1) left out
+    assert sorted(topics["id"]) == [0, 1, 2]  # outliers (-1) left out
     assert topics.set_index("id").at[0, "docs"] == sum(OFFSHORING.values()) + 1
     assert topics.attrs["quality"]["npmi"] == 0.12 and topics.at[0, "terms"][0] == "délocalisation"
     prev = tr.prevalence(corpus, "topic")
-    assert set(prev["item"]) == {"0", "1"} and set(prev["label"]) == {"délocalisation_maroc", "chatbots_intelligence"}
+    assert set(prev["item"]) == {"0", "1", "2"} and "délocalisation_maroc" in set(prev["label"])
     off = prev[prev["item"] == "0"].set_index("period")
     assert all(off.at[y, "n"] == OFFSHORING[y] for y in YEARS)
     assert tr.trend_summary(prev).set_index("item").at["1", "direction"] == "rising"
+    # an article topic is a share of articles, a verbatim topic a share of verbatims, in the same period
+    decade = tr.prevalence(corpus, "topic", by="10y").set_index(["period", "item"])
+    n_articles = sum(ARTICLES_PER_YEAR[y] for y in YEARS)
+    assert decade.at[("2010-2019", "0"), "total"] == n_articles
+    assert decade.at[("2010-2019", "2"), "total"] == 20 and decade.at[("2010-2019", "2"), "share"] == 0.5
 
 
 def test_year_filters_restrict_counts(corpus):

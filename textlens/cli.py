@@ -119,9 +119,16 @@ def run(
     no_topics: Annotated[bool, typer.Option("--no-topics", help="Skip unsupervised topic discovery.")] = False,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Stop instead of waiting when another run writes.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", min=1, help="Analysis processes on this machine (default: all cores, fewer for small jobs).")] = None,
+    dask: Annotated[Optional[str], typer.Option(
+        "--dask", metavar="ADDRESS", help="Analyse on a Dask cluster, e.g. tcp://scheduler:8786.")] = None,
+    dask_dir: Annotated[Optional[Path], typer.Option(
+        "--dask-dir", help="Folder shared by the Dask workers and this machine for result partitions.")] = None,
 ) -> None:
     """Ingest PATHS and run every analysis (entities, themes, sentiment, topics) into the store."""
     from textlens.locking import StoreBusy
+    from textlens.parallel import WorkerError
     from textlens.pipeline import run as run_pipeline
     from textlens.store import StoreError
 
@@ -131,8 +138,9 @@ def run(
     try:
         with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             summary = run_pipeline(paths, db, options, analyses=only, progress=progress, wait=not no_wait,
-                                   topics=not no_topics, analyzer_options=analyzer_options)
-    except (StoreBusy, StoreError) as exc:
+                                   topics=not no_topics, analyzer_options=analyzer_options, workers=workers,
+                                   dask=dask, dask_dir=dask_dir)
+    except (StoreBusy, StoreError, WorkerError) as exc:
         _fail(str(exc))
     _print_summary(summary, db)
     _exit_status(summary, strict)
@@ -702,16 +710,21 @@ def topics(
         print(_json.dumps({"topics": _json.loads(df.to_json(orient="records", force_ascii=False)),
                            "quality": quality}, ensure_ascii=False, indent=2, default=str))
         return
-    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(map(str, t[:8]))),
+    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(str(x[0] if isinstance(x, (list, tuple)) else x)
+                                                                for x in t[:8])),
                       example=df["representatives"].map(lambda r: (r[0].get("text") if r and isinstance(r[0], dict)
                                                                    else (r[0] if r else "")) or ""))
-    summary = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                        for k, v in quality.items() if not isinstance(v, (dict, list)))
+    shown_keys = ("status", "n_topics", "units", "outlier_share", "npmi", "diversity", "agreement_ari",
+                  "agreement_nmi", "encoder", "seconds", "reason")
+    summary = ", ".join(f"{k} {quality[k]:.3g}" if isinstance(quality[k], float) else f"{k} {quality[k]}"
+                        for k in shown_keys if quality.get(k) is not None)
     _emit(shown if fmt == "table" else df, fmt,
-          [("id", "id", "num", {"justify": "right"}), ("label", "label", "text", {"max_width": 30}),
-           ("terms", "terms", "text", {"ratio": 1}), ("size", "size", "num", {"justify": "right"}),
+          [("id", "id", "num", {"justify": "right", "min_width": 3}),
+           ("label", "label", "text", {"max_width": 30, "min_width": 12}),
+           ("terms", "terms", "text", {"min_width": 20, "max_width": 40}), ("size", "size", "num", {"justify": "right"}),
            ("docs", "docs", "num", {"justify": "right"}), ("theme_id", "theme", "text", {}),
-           *([("example", "representative passage", "text", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})]
+           *([("example", "representative passage", "text",
+                {"max_width": max(30, _console().width - 110), "no_wrap": True, "overflow": "ellipsis"})]
              if _console().width >= 140 else [])],
           empty="no topics in the store (topic discovery runs at the end of `textlens run`)",
           notes=[f"quality: {summary}" if summary else ""])

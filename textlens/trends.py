@@ -225,6 +225,16 @@ def _labels(corpus: "Corpus", dimension: str, items: Sequence[str]) -> dict[str,
     return {}
 
 
+def _item_kinds(corpus: "Corpus", dimension: str) -> dict[str, set[str]]:
+    """The document kinds each item of a dimension occurs in (over the whole store)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    sql = (f"SELECT DISTINCT x.item, d.kind FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
+           " JOIN documents d ON d.id = x.doc_id")
+    for item, kind in corpus.conn.execute(sql):
+        out[str(item)].add(kind)
+    return out
+
+
 def _sparse(total: "pd.Series", min_docs: int) -> "pd.Series":
     return total < min_docs
 
@@ -253,18 +263,22 @@ def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", fil
     etype = filters.type if dimension == "entity" else None
     docs_per_period = docs.groupby("period").size()
     if unit == "document":
+        units = docs[["doc_id", "period", "kind"]]
         hits = doc_items(corpus, dimension, etype)
         hits = hits[hits["doc_id"].isin(set(docs["doc_id"]))].merge(docs[["doc_id", "period"]], on="doc_id")
-        totals = docs_per_period
         counts = hits.groupby(["period", "item"])["doc_id"].nunique()
     else:
         units = pd.read_sql_query("SELECT id AS passage_id, doc_id FROM passages", corpus.conn)
-        units = units.merge(docs[["doc_id", "period"]], on="doc_id")
-        totals = units.groupby("period").size()
+        units = units.merge(docs[["doc_id", "period", "kind"]], on="doc_id")
         hits = passage_items(corpus, dimension, etype)
         hits = hits[hits["passage_id"].isin(set(units["passage_id"]))].merge(
             units[["passage_id", "period"]], on="passage_id")
         counts = hits.groupby(["period", "item"])["passage_id"].nunique()
+    totals = units.groupby("period").size()
+    # Topics are discovered per group of kinds (articles apart from verbatims): a topic's share is
+    # taken over the documents of the kinds it was found in, not diluted by the other group.
+    kind_totals = units.groupby(["period", "kind"]).size() if dimension == "topic" else None
+    topic_kinds = _item_kinds(corpus, dimension) if dimension == "topic" else {}
     all_items = list(items) if items is not None else sorted(hits["item"].unique(), key=str)
     periods = sorted(docs_per_period.index)
     if not periods or not all_items:
@@ -272,7 +286,12 @@ def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", fil
     else:
         grid = pd.MultiIndex.from_product([periods, all_items], names=["period", "item"])
         out = counts.reindex(grid, fill_value=0).rename("n").reset_index()
-        out["total"] = out["period"].map(totals).fillna(0).astype(int)
+        if kind_totals is not None:
+            out["total"] = [sum(int(kind_totals.get((p, k), 0)) for k in topic_kinds.get(i, ()))
+                            for p, i in zip(out["period"], out["item"])]
+            out = out[out["total"] > 0]  # periods without any document of the topic's kinds
+        else:
+            out["total"] = out["period"].map(totals).fillna(0).astype(int)
         out["docs"] = out["period"].map(docs_per_period).fillna(0).astype(int)
         out["n"] = out["n"].astype(int)
         out["share"] = out["n"] / out["total"].where(out["total"] > 0)
@@ -281,8 +300,11 @@ def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", fil
         labels = _labels(corpus, dimension, all_items)
         out["label"] = out["item"].map(lambda i: labels.get(i, i))
         out = out[PREVALENCE_COLUMNS]
+    denominator = ("sentences of " if unit == "sentence" else "") + docs.attrs["denominator"]
+    if dimension == "topic":
+        denominator += " (each topic over the kinds it was found in)"
     out.attrs.update(dimension=dimension, by=by, unit=unit, min_docs=min_docs, undated=docs.attrs["undated"],
-                     denominator=("sentences of " if unit == "sentence" else "") + docs.attrs["denominator"],
+                     denominator=denominator,
                      filters=filters.active())
     return out
 
@@ -658,6 +680,10 @@ def negative_drivers(corpus: "Corpus", filters: Filters | None = None) -> "pd.Da
     sent = sent[sent["doc_id"].isin(base)]
     neg = set(sent.loc[sent["label"] == "negative", "doc_id"])
     pos = set(sent.loc[sent["label"] == "positive", "doc_id"])
+    if not neg and not pos:  # no document sentiment (yet): no driver can be told apart
+        out = pd.DataFrame(columns=DRIVER_COLUMNS)
+        out.attrs.update(n_negative=0, n_positive=0)
+        return out
     items = doc_items(corpus, "aspect")
     items = items[items["doc_id"].isin(base)]
     polar = pd.read_sql_query("SELECT doc_id, aspect_id AS item, polarity FROM doc_aspects", corpus.conn)
