@@ -45,6 +45,13 @@ def test_charts_render_and_a_click_shows_the_passages(pages, tmp_path):
     assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 50_000
 
 
+def test_a_click_on_a_trend_point_lists_its_passages(pages):
+    """A point inside its interval band: the band must not swallow the click."""
+    page = inspect_report(pages["plain"], click="chart_theme_prevalence")
+    assert page.evidence_opened and page.evidence_items >= 1, page.evidence_text
+    assert re.search(r"— 20\d\d\n", page.evidence_text)  # "<theme label> — <year>"
+
+
 def test_hostile_corpus_runs_no_script(pages):
     page = inspect_report(pages["hostile"])
     assert page.pwned is None

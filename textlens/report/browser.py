@@ -150,9 +150,11 @@ _CHECK_JS = r"""
 """
 
 _POINT_JS = r"""
-(() => {
-  // the biggest visible bar or marker of the first chart in view: the easiest target for a real click
-  const pts = Array.from(document.querySelectorAll('.plot .scatterlayer .trace .points path.point, .plot .bars path'));
+((chartId) => {
+  // the biggest visible bar or marker of the chart: the easiest target for a real click
+  const root = chartId ? document.getElementById(chartId) : document;
+  if (!root) return null;
+  const pts = Array.from(root.querySelectorAll('.scatterlayer .trace .points path.point, .bars path'));
   let best = null, area = 0;
   for (const p of pts) {
     const r = p.getBoundingClientRect();
@@ -161,14 +163,17 @@ _POINT_JS = r"""
     }
   }
   return best;
-})()
+})
 """
 
 
 def inspect_report(html_path: str | Path, screenshot: str | Path | None = None, sections: bool = False,
-                   width: int = 1360, height: int = 900, click: bool = True, timeout: float = 90.0,
+                   width: int = 1360, height: int = 900, click: bool | str = True, timeout: float = 90.0,
                    chromium: str | None = None) -> PageReport:
-    """Open `html_path` in headless Chromium and report what rendered (see PageReport)."""
+    """Open `html_path` in headless Chromium and report what rendered (see PageReport).
+
+    `click`: click a mark of the first chart (True) or of the chart with this id, with real mouse
+    events, and record what the evidence panel then shows."""
     binary = chromium or find_chromium()
     if not binary:
         raise BrowserError("no Chromium found: `apt-get install -y chromium` (Debian) or set $CHROMIUM")
@@ -201,7 +206,7 @@ def inspect_report(html_path: str | Path, screenshot: str | Path | None = None, 
         time.sleep(0.3)
         report = PageReport()
         if click:
-            _click_a_point(tools, report)
+            _click_a_point(tools, report, click if isinstance(click, str) else None)
         data = tools.evaluate(_CHECK_JS)
         report.title, report.charts, report.pwned = data["title"], data["charts"], data["pwned"]
         report.text, report.injected = data["text"], data["injected"]
@@ -254,11 +259,13 @@ def _page_ws(port: int) -> str:
     raise BrowserError("chromium has no page to drive")
 
 
-def _click_a_point(tools: _DevTools, report: PageReport) -> None:
-    """Scroll the first chart into view and click a drawn point: the evidence panel must open."""
-    tools.evaluate("(() => { const n = document.querySelector('.plot'); if (n) n.scrollIntoView(); })()")
+def _click_a_point(tools: _DevTools, report: PageReport, chart_id: str | None) -> None:
+    """Scroll a chart into view and click a drawn point or bar: the evidence panel must open."""
+    target = json.dumps(chart_id)
+    tools.evaluate(f"(() => {{ const n = {target} ? document.getElementById({target}) : document.querySelector('.plot');"
+                   " if (n) n.scrollIntoView({behavior: 'instant', block: 'center'}); })()")
     time.sleep(0.3)
-    pt = tools.evaluate(_POINT_JS)
+    pt = tools.evaluate(f"{_POINT_JS}({target})")
     if not pt:
         return
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
@@ -274,7 +281,7 @@ def _click_a_point(tools: _DevTools, report: PageReport) -> None:
         report.evidence_items = int(state["items"])
         report.evidence_text = state["text"]
     tools.evaluate("(() => { const b = document.getElementById('evidence-close'); if (b) b.click();"
-                   " window.scrollTo(0, 0); })()")
+                   " window.scrollTo({top: 0, behavior: 'instant'}); })()")
 
 
 def _errors(events: list[dict[str, Any]]) -> list[str]:

@@ -65,11 +65,13 @@ def _band_and_line(s: Series, color: str, xaxis: str = "x", yaxis: str = "y", le
     x = [esc(v) for v in s.x]
     traces: list[dict[str, Any]] = []
     if s.low is not None and s.high is not None:
+        # hoveron "points": a filled band must not catch the hover (and so the click) of the points inside it
         traces.append({"type": "scatter", "x": x, "y": _num(s.high), "mode": "lines", "line": {"width": 0},
-                       "hoverinfo": "skip", "showlegend": False, "xaxis": xaxis, "yaxis": yaxis})
+                       "hoverinfo": "skip", "hoveron": "points", "showlegend": False, "xaxis": xaxis,
+                       "yaxis": yaxis})
         traces.append({"type": "scatter", "x": x, "y": _num(s.low), "mode": "lines", "line": {"width": 0},
                        "fill": "tonexty", "fillcolor": _rgba(color, 0.18), "hoverinfo": "skip",
-                       "showlegend": False, "xaxis": xaxis, "yaxis": yaxis})
+                       "hoveron": "points", "showlegend": False, "xaxis": xaxis, "yaxis": yaxis})
     symbols = ["circle-open" if sp else "circle" for sp in (s.sparse or [False] * len(s.x))]
     traces.append({
         "type": "scatter", "x": x, "y": _num(s.y), "mode": "lines+markers", "name": esc(s.name),
