@@ -24,11 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("report.png"), help="full-page screenshot (PNG)")
     ap.add_argument("--sections", action="store_true", help="also one screenshot per section")
     ap.add_argument("--width", type=int, default=1360)
+    ap.add_argument("--click", metavar="CHART_ID", help="chart whose point to click (default: the first chart)")
     ap.add_argument("--no-click", action="store_true", help="do not click a chart point")
     args = ap.parse_args(argv)
     try:
         page = inspect_report(args.report, screenshot=args.out, sections=args.sections, width=args.width,
-                              click=not args.no_click)
+                              click=False if args.no_click else (args.click or True))
     except BrowserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
