@@ -196,6 +196,7 @@ def main() -> None:
     ap.add_argument("--calibrate", action="store_true", help="grid-search the [scoring] weights on the calibration sets")
     ap.add_argument("--editorial", default="editorial")
     ap.add_argument("--aspects", default="aspects")
+    ap.add_argument("--only", choices=("themes", "aspects"), help="evaluate one of the two only")
     args = ap.parse_args()
 
     encoder = None
@@ -212,6 +213,8 @@ def main() -> None:
         ("document themes", article_sets(), args.editorial, ("seeds", "demo_articles_a")),
         ("verbatim aspects", verbatim_sets(), args.aspects, ("dev_calib", "demo_verbatims")),
     ):
+        if args.only and args.only not in kind:
+            continue
         scorer = ThemeScorer(load_taxonomy(tax_name), encoder)
         print(f"\n== {kind} (taxonomy {scorer.taxonomy.name}, {scorer.taxonomy.source})")
         if not sets:
