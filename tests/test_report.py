@@ -323,3 +323,21 @@ def test_build_report_html_with_filters(store, tmp_path):
     assert html.startswith("<!DOCTYPE html>") and "year=2021" in html
     head = html.split("<script>")[0]
     assert "http://" not in head and "https://" not in head  # nothing to fetch: self-contained
+
+
+def test_themes_of_undated_documents_only(tmp_path):
+    from textlens.analysis.segment import stems
+    from textlens.document import Document, Passage
+    from textlens.store import Corpus
+
+    db = tmp_path / "undated.db"
+    with Corpus.open(db) as c, c.transaction():
+        c.upsert_document(Document(id="d1", text="Délocalisation au Maroc.", raw_text="x", language="fr"))
+        (p,) = c.replace_passages("d1", [Passage("d1", 0, 0, 24, "Délocalisation au Maroc.")], [stems("x")])
+        c.write_analysis("themes", ("doc_themes", "passage_themes"), {"d1": "k"}, {
+            "doc_themes": [{"doc_id": "d1", "theme_id": "offshoring", "taxonomy": "editorial", "score": 0.9}],
+            "passage_themes": [{"passage_id": p.id, "doc_id": "d1", "theme_id": "offshoring",
+                                "taxonomy": "editorial", "score": 0.9}]})
+    rep = report_data(db)
+    assert _section(rep, "themes").empty == "No dated document of the selection carries a theme."
+    assert any("no year" in w for w in rep.warnings)

@@ -200,7 +200,7 @@ def inspect_report(html_path: str | Path, screenshot: str | Path | None = None, 
         expected = tools.evaluate("document.querySelectorAll('.plot').length") or 0
         while time.monotonic() < deadline:
             state = tools.evaluate("window.textlensReport ? window.textlensReport.rendered : -1")
-            if state is not None and state >= expected:
+            if state is None or state == -1 or state >= expected:  # -1: not a textlens page (or its script died)
                 break
             time.sleep(0.25)
         time.sleep(0.3)

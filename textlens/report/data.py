@@ -349,7 +349,8 @@ def _themes(ctx: _Context) -> Section:
                                     formats={"llr": "float", "count": "int", "expected": "float"},
                                     max_rows_html=0))
     if not sec.charts and not sec.tables:
-        sec.empty = "No themes in this store: run `textlens run` with the themes analysis."
+        sec.empty = ("No dated document of the selection carries a theme." if has_themes or has_aspects else
+                     "No themes in this store: run `textlens run` with the themes analysis.")
     return sec
 
 
