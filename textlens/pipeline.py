@@ -2,6 +2,10 @@
 
 Each stage commits per batch, and every analysis result is keyed by (document content hash,
 analyzer key), so a re-run only does what changed and a killed run resumes where it stopped.
+Memory stays flat with the corpus size: inputs are streamed, pending documents are paged from
+the store by id, and only the batches in flight are held. Analyses run in the parent, in worker
+processes (`workers`) or on a Dask cluster (`dask`); the parent is always the only writer and
+writes batches in submission order, so results do not depend on where they were computed.
 """
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ from typing import Any
 
 from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, registered
 from textlens.analysis.segment import split_passages, stems
-from textlens.document import Document, Skipped
+from textlens.document import Document, Passage, Skipped
 from textlens.locking import RunLock
 from textlens.store import Corpus
 
 DEFAULT_ANALYSES = ("entities", "themes", "sentiment")
+STEPS_DUE = "corpus_steps_due"  # corpus stat: documents or analyses changed since the corpus steps last ran
 
 # progress(stage, done, total) — total may be None when unknown (streamed ingest)
 ProgressFn = Callable[[str, int, int | None], None]
@@ -39,6 +44,9 @@ class RunSummary:
     corpus_steps: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     skipped_examples: list[str] = field(default_factory=list)
+    inputs_reread: bool = True  # False when the inputs were unchanged and not read again
+    workers: int = 1  # processes that analysed (1: the calling process)
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     @property
     def ingested(self) -> int:
@@ -65,23 +73,46 @@ def _module_exists(module: str) -> bool:
         return False
 
 
+def _mark_steps_due(corpus: Corpus) -> None:
+    """Inside a write transaction: the corpus steps must run again (kept until they complete)."""
+    corpus.conn.execute("INSERT OR REPLACE INTO corpus_stats(name, value, at) VALUES (?, 'true', ?)",
+                        (STEPS_DUE, time.time()))
+
+
 # ---- ingestion ---------------------------------------------------------------------------------
 def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run_id: int | None = None,
-           batch_size: int = 500, progress: ProgressFn | None = None, summary: RunSummary | None = None) -> RunSummary:
-    """Read inputs and store documents with their passages; every input ends up stored or logged as skipped."""
-    from textlens.ingest import Deduplicator, IngestOptions, read_inputs
+           batch_size: int = 500, progress: ProgressFn | None = None, summary: RunSummary | None = None,
+           reread: bool = False) -> RunSummary:
+    """Read inputs and store documents with their passages; every input ends up stored or logged as skipped.
 
+    Inputs unchanged since their last complete ingest (same files, options and ingestion code) are
+    not read again unless `reread`: their log lines are carried over to this run.
+    """
+    from textlens.incremental import InputManifest, StoredDuplicates
+    from textlens.ingest import IngestOptions, read_inputs
+
+    start = time.perf_counter()
     options = options or IngestOptions()
     summary = summary or RunSummary(run_id or 0)
-    dedup = Deduplicator()
-    # Prime in ingestion order so the earlier copy stays the original whatever the ids look like.
-    dedup.prime((r[0], r[1]) for r in corpus.conn.execute("SELECT id, text FROM documents ORDER BY rowid"))
+    manifest = InputManifest(paths, options)
+    if not reread and manifest.replay(corpus, run_id, summary):
+        summary.inputs_reread = False
+        if progress:
+            progress("ingest", summary.ingested + summary.skipped, summary.ingested + summary.skipped)
+        summary.timings["ingest"] = time.perf_counter() - start
+        return summary
+    log_first = InputManifest.last_log_id(corpus) + 1
+    duplicates = StoredDuplicates(corpus)
     batch: list[Document | Skipped] = []
     seen = 0
 
     def flush() -> None:
         nonlocal batch
+        docs = [d for d in batch if isinstance(d, Document)]
+        signatures = duplicates.assign(docs)
         with corpus.transaction():
+            with_passages = _with_passages(corpus, [d.id for d in docs])
+            changed = False
             for item in batch:
                 if isinstance(item, Skipped):
                     corpus.log_skipped(run_id, item)
@@ -94,17 +125,16 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
                 for warning in item.warnings:
                     corpus.log(run_id, item.source, item.row, "warning", warning, item.id)
                     summary.warnings += 1
-                if status != "unchanged" or not corpus.conn.execute(
-                    "SELECT 1 FROM passages WHERE doc_id=? LIMIT 1", (item.id,)
-                ).fetchone():
+                if status != "unchanged" or item.id not in with_passages:
                     passages = split_passages(item.id, item.text)
                     corpus.replace_passages(item.id, passages, (stems(p.text) for p in passages))
+                    changed = True
+            duplicates.write(signatures)
+            if changed:
+                _mark_steps_due(corpus)
         batch = []
 
     for item in read_inputs(paths, options):
-        if isinstance(item, Document):
-            # An unchanged re-ingest must not flag a document as a duplicate of itself.
-            item.duplicate_of = dedup.check(item)
         batch.append(item)
         seen += 1
         if len(batch) >= batch_size:
@@ -113,9 +143,21 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
                 progress("ingest", seen, None)
     if batch:
         flush()
+    manifest.save(corpus, log_first, summary)
     if progress:
         progress("ingest", seen, seen)
+    summary.timings["ingest"] = time.perf_counter() - start
     return summary
+
+
+def _with_passages(corpus: Corpus, doc_ids: list[str]) -> set[str]:
+    out: set[str] = set()
+    for i in range(0, len(doc_ids), 500):
+        chunk = doc_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(r[0] for r in corpus.conn.execute(
+            f"SELECT DISTINCT doc_id FROM passages WHERE doc_id IN ({marks})", chunk))
+    return out
 
 
 # ---- analyses ----------------------------------------------------------------------------------
@@ -128,69 +170,173 @@ def _effective_keys(analyzers: list[Analyzer]) -> dict[str, str]:
     return keys
 
 
+_PENDING = """FROM documents d LEFT JOIN analysis_state a ON a.doc_id = d.id AND a.analyzer = ?
+              WHERE (a.key IS NULL OR a.key != ?)"""
+
+
+def count_pending(corpus: Corpus, analyzer: str, key: str) -> int:
+    return int(corpus.conn.execute(f"SELECT COUNT(*) {_PENDING}", (analyzer, key)).fetchone()[0])
+
+
+def iter_pending(corpus: Corpus, analyzer: str, key: str, batch_size: int = 64) -> Iterator[list[str]]:
+    """Ids of documents whose `analyzer` result is missing or stale, in id order, one page at a time.
+
+    Pages are read by id (keyset), so documents analysed meanwhile are not seen twice and memory
+    does not grow with the corpus.
+    """
+    last = None
+    while True:
+        after = "" if last is None else " AND d.id > ?"
+        params: tuple[Any, ...] = (analyzer, key) if last is None else (analyzer, key, last)
+        ids = [r[0] for r in corpus.conn.execute(
+            f"SELECT d.id {_PENDING}{after} ORDER BY d.id LIMIT ?", (*params, batch_size))]
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def pending_documents(corpus: Corpus, analyzer: str, key: str) -> list[str]:
-    rows = corpus.conn.execute(
-        """SELECT d.id FROM documents d
-           LEFT JOIN analysis_state a ON a.doc_id = d.id AND a.analyzer = ?
-           WHERE a.key IS NULL OR a.key != ? ORDER BY d.id""",
-        (analyzer, key),
-    ).fetchall()
-    return [r[0] for r in rows]
+    """Every pending id as a list (small stores, tests); the pipeline pages with `iter_pending`."""
+    return [i for page in iter_pending(corpus, analyzer, key, 1000) for i in page]
 
 
 def analysis_inputs(corpus: Corpus, doc_ids: Sequence[str]) -> list[AnalysisInput]:
+    """What analyzers see of these documents: two queries per batch, in the order of `doc_ids`."""
+    import json
+
+    ids = list(doc_ids)
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    docs = {r["id"]: r for r in corpus.conn.execute(
+        "SELECT id, kind, text, title, year, language, content_hash, metadata FROM documents"
+        f" WHERE id IN ({marks})", ids)}
+    passages: dict[str, list[Passage]] = {}
+    for r in corpus.conn.execute(
+        f"SELECT id, doc_id, idx, start, end, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", ids
+    ):
+        passages.setdefault(r["doc_id"], []).append(Passage(r["doc_id"], r["idx"], r["start"], r["end"], r["text"],
+                                                            r["id"]))
     out = []
-    for doc_id in doc_ids:
-        d = corpus.document(doc_id)
+    for doc_id in ids:
+        d = docs.get(doc_id)
         if d is None:
             continue
         out.append(AnalysisInput(
             doc_id=d["id"], kind=d["kind"], text=d["text"], title=d["title"], year=d["year"],
-            language=d["language"], content_hash=d["content_hash"], passages=corpus.passages(doc_id),
-            metadata=d["metadata"],
+            language=d["language"], content_hash=d["content_hash"], passages=passages.get(doc_id, []),
+            metadata=json.loads(d["metadata"] or "{}"),
         ))
     return out
 
 
-def _batches(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])
+AUTO_MIN_BATCHES_PER_WORKER = 4  # below this, starting workers (and their models) costs more than it saves
+
+
+def plan_workers(requested: int | None, pending: int, batch_size: int) -> int:
+    """Processes to use: `requested`, never more than there are batches; None (all cores) only
+    for jobs big enough to pay for starting a worker and loading its models."""
+    from textlens.parallel import default_workers
+
+    batches = -(-pending // max(batch_size, 1))
+    if requested is None or requested <= 0:
+        return max(1, min(default_workers(), batches // AUTO_MIN_BATCHES_PER_WORKER))
+    return max(1, min(requested, batches))
+
+
+class _Runners:
+    """The runner of a run: created at the first analysis that has work, reused by the next ones."""
+
+    def __init__(self, corpus: Corpus, workers: int | None, dask: Any, dask_dir: str | Path | None):
+        self.corpus = corpus
+        self.workers = workers
+        self.dask = dask
+        self.dask_dir = dask_dir
+        self.pool: Any = None
+        self.local: Any = None
+
+    def get(self, pending: int, batch_size: int) -> Any:
+        from textlens.parallel import InProcessRunner, PoolRunner
+
+        if self.dask is not None:
+            if self.pool is None:
+                from textlens.distributed import DaskRunner
+
+                self.pool = DaskRunner(self.dask, self.corpus, shared_dir=self.dask_dir)
+            return self.pool
+        if self.pool is not None:
+            return self.pool
+        n = plan_workers(self.workers, pending, batch_size)
+        if n > 1:
+            self.pool = PoolRunner(self.corpus.path, n)
+            return self.pool
+        if self.local is None:
+            self.local = InProcessRunner(self.corpus)
+        return self.local
+
+    def close(self) -> None:
+        for r in (self.pool, self.local):
+            if r is not None:
+                r.close()
 
 
 def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int = 64,
             progress: ProgressFn | None = None, analyzer_options: dict[str, dict[str, Any]] | None = None,
-            summary: RunSummary | None = None) -> RunSummary:
-    """Run every requested analysis on the documents whose result is missing or stale."""
+            summary: RunSummary | None = None, workers: int | None = 1, dask: Any = None,
+            dask_dir: str | Path | None = None) -> RunSummary:
+    """Run every requested analysis on the documents whose result is missing or stale.
+
+    `workers`: processes on this machine (None: all cores; 1: this process). `dask`: a scheduler
+    address or a `distributed.Client` to run batches on a cluster instead (see textlens.distributed).
+    """
+    from textlens.parallel import AnalyzerSpec, replay_writes
+
     summary = summary or RunSummary(0)
     ok, missing = available_analyses(names)
     summary.unavailable = missing
     analyzer_options = analyzer_options or {}
     analyzers = [load_analyzer(n, **analyzer_options.get(n, {})) for n in ok]
     keys = _effective_keys(analyzers)
-    for analyzer in analyzers:
-        key = keys[analyzer.name]
-        todo = pending_documents(corpus, analyzer.name, key)
-        summary.analysed[analyzer.name] = 0
-        if not todo:
-            continue
-        analyzer.setup()
-        done = 0
-        for chunk in _batches(todo, batch_size):
-            batch = analysis_inputs(corpus, chunk)
-            rows = analyzer.analyze(batch, corpus)
-            with corpus.transaction():
-                corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch}, rows)
-            done += len(batch)
-            summary.analysed[analyzer.name] = done
-            if progress:
-                progress(analyzer.name, done, len(todo))
+    runners = _Runners(corpus, workers, dask, dask_dir)
+    try:
+        for analyzer in analyzers:
+            start = time.perf_counter()
+            key = keys[analyzer.name]
+            total = count_pending(corpus, analyzer.name, key)
+            summary.analysed[analyzer.name] = 0
+            if not total:
+                continue
+            runner = runners.get(total, batch_size)
+            summary.workers = max(summary.workers, runner.workers)
+            spec = AnalyzerSpec.of(analyzer, analyzer_options.get(analyzer.name))
+            inputs = (analysis_inputs(corpus, ids) for ids in iter_pending(corpus, analyzer.name, key, batch_size))
+            done = 0
+            for batch, result in runner.map(spec, analyzer, inputs):
+                with corpus.transaction():
+                    replay_writes(corpus.conn, result.writes)
+                    corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch},
+                                          result.rows)
+                    _mark_steps_due(corpus)
+                done += len(batch)
+                summary.analysed[analyzer.name] = done
+                if progress:
+                    progress(analyzer.name, done, total)
+            summary.timings[analyzer.name] = time.perf_counter() - start
+    finally:
+        runners.close()
     return summary
 
 
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Corpus-level analyses that need every document first (entity spellings, topic discovery)."""
+    """Corpus-level analyses that need every document first (entity spellings, topic discovery).
+
+    Skipped when no document or analysis changed since they last completed (topic discovery also
+    checks its own fingerprint); a run killed before they complete leaves them due.
+    """
     out: dict[str, Any] = {}
-    if _module_exists("textlens.entities.canon"):
+    due = corpus.stat(STEPS_DUE) is not None
+    if due and _module_exists("textlens.entities.canon"):
         from textlens.entities.canon import merge_variants
 
         # Names unknown to the knowledge base get one spelling across the corpus.
@@ -203,28 +349,40 @@ def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str
         out["topics"] = fit_corpus_topics(corpus)
         if progress:
             progress("topics", 1, 1)
+    if due:
+        with corpus.transaction() as c:
+            c.execute("DELETE FROM corpus_stats WHERE name = ?", (STEPS_DUE,))
     return out
 
 
 def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: Any = None,
         analyses: Sequence[str] | None = None, batch_size: int = 64, progress: ProgressFn | None = None,
-        wait: bool = True, topics: bool = True, analyzer_options: dict[str, dict[str, Any]] | None = None
-        ) -> RunSummary:
-    """Ingest `paths` into the store at `db` and run every available analysis (the `textlens run` command)."""
+        wait: bool = True, topics: bool = True, analyzer_options: dict[str, dict[str, Any]] | None = None,
+        workers: int | None = None, dask: Any = None, dask_dir: str | Path | None = None,
+        reread: bool = False) -> RunSummary:
+    """Ingest `paths` into the store at `db` and run every available analysis (the `textlens run` command).
+
+    `workers`: analysis processes on this machine (None: all cores, fewer for small jobs; 1: none).
+    `dask`: a Dask scheduler address ("tcp://host:8786") or `distributed.Client`; `dask_dir`: a folder
+    every worker and this process can reach, for the result partitions (default: next to the store).
+    """
     start = time.perf_counter()
     with RunLock(db, wait=wait), Corpus.open(db) as corpus:
         run_id = corpus.start_run({"paths": [str(p) for p in paths], "pid": os.getpid(),
-                                   "options": getattr(options, "__dict__", None)})
+                                   "options": getattr(options, "__dict__", None), "workers": workers,
+                                   "dask": None if dask is None else str(dask)})
         summary = RunSummary(run_id)
         try:
-            ingest(corpus, paths, options, run_id, progress=progress, summary=summary)
-            analyse(corpus, analyses, batch_size, progress, analyzer_options, summary)
+            ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread)
+            analyse(corpus, analyses, batch_size, progress, analyzer_options, summary, workers=workers,
+                    dask=dask, dask_dir=dask_dir)
             if topics:
+                t = time.perf_counter()
                 summary.corpus_steps = corpus_steps(corpus, progress)
+                summary.timings["corpus_steps"] = time.perf_counter() - t
         except BaseException:
             corpus.finish_run(run_id, "failed")
             raise
         corpus.finish_run(run_id, "done")
     summary.seconds = time.perf_counter() - start
     return summary
-

@@ -119,6 +119,11 @@ CREATE TABLE IF NOT EXISTS topics (
     theme_id TEXT, theme_score REAL, representatives TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS corpus_stats (name TEXT PRIMARY KEY, value TEXT NOT NULL, at REAL NOT NULL);
+-- Near-duplicate signatures of stored documents (pipeline): re-runs prime the Deduplicator from these
+-- instead of re-hashing every stored text. `params` names the Deduplicator settings they were made with.
+CREATE TABLE IF NOT EXISTS dedup_signatures (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, params TEXT NOT NULL, digest BLOB NOT NULL, minhash BLOB
+);
 """ + "\n".join(
     f"CREATE TABLE IF NOT EXISTS {name} ({cols});\nCREATE INDEX IF NOT EXISTS {name}_doc ON {name}(doc_id);"
     for name, cols in ANALYSIS_TABLES.items()

@@ -1,0 +1,311 @@
+"""Analysis batches run in the parent or in worker processes; the parent stays the only writer.
+
+A *runner* takes an analyzer and a stream of input batches and yields, in submission order, each
+batch with its result rows and the writes the analyzer asked for (e.g. embedding-cache inserts).
+The pipeline then writes every batch in its own transaction, so results do not depend on the runner:
+`--workers 4` stores exactly what `--workers 1` stores, and a killed run loses at most the batches
+in flight.
+
+Workers load models once: analyzers are built from an `AnalyzerSpec` (registry target + options)
+the first time a worker sees them and kept for the life of the process. In a worker, analyzers see
+a `WorkerStore`: reads go to a read-only connection to the store (SQLite WAL allows readers next to
+the writer) and writes are recorded and shipped back to the parent with the rows.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textlens.store import Corpus, StoreError, connect
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from textlens.analysis.base import AnalysisInput, Analyzer, Rows
+
+# (sql, [params, ...]) recorded in a worker and replayed by the parent in the batch's transaction
+Writes = list[tuple[str, list[tuple[Any, ...]]]]
+_WRITE_VERBS = ("INSERT", "REPLACE", "UPDATE", "DELETE")
+
+
+class WorkerError(RuntimeError):
+    """A worker could not analyse a batch; the message names the analyzer, the documents and the cause."""
+
+
+# ---- what a worker needs to rebuild an analyzer -------------------------------------------------
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """An analyzer by registry target and options, plus the key the parent computed for it.
+
+    Workers rebuild the analyzer from this and refuse to run when their key differs (another
+    textlens version or taxonomy file on a cluster node): results must not depend on where they ran.
+    """
+
+    name: str
+    target: str  # "module:Class"
+    options_json: str
+    key: str  # Analyzer.key() in the parent
+    requires: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, analyzer: "Analyzer", options: dict[str, Any] | None = None) -> "AnalyzerSpec":
+        from textlens.analysis.base import registered
+
+        target = registered().get(analyzer.name) or f"{type(analyzer).__module__}:{type(analyzer).__qualname__}"
+        return cls(analyzer.name, target, json.dumps(options or {}, sort_keys=True, default=str), analyzer.key(),
+                   tuple(analyzer.requires), tuple(analyzer.tables))
+
+    def build(self) -> "Analyzer":
+        import importlib
+
+        module, cls = self.target.split(":")
+        analyzer = getattr(importlib.import_module(module), cls)(**json.loads(self.options_json))
+        if analyzer.key() != self.key:
+            raise WorkerError(
+                f"analysis {self.name}: this worker computes key {analyzer.key()} but the run expects {self.key} "
+                "(different textlens version, taxonomy or model files on this machine)"
+            )
+        return analyzer
+
+
+_ANALYZERS: dict[AnalyzerSpec, "Analyzer"] = {}
+_ANALYZERS_LOCK = threading.Lock()
+_RUN_LOCK = threading.Lock()  # one analysis at a time per process: models are not all thread-safe
+
+
+def cached_analyzer(spec: AnalyzerSpec) -> "Analyzer":
+    """The analyzer for `spec`, built and set up once per process."""
+    with _ANALYZERS_LOCK:
+        analyzer = _ANALYZERS.get(spec)
+        if analyzer is None:
+            analyzer = spec.build()
+            analyzer.setup()
+            _ANALYZERS[spec] = analyzer
+        return analyzer
+
+
+# ---- the store as a worker sees it -----------------------------------------------------------------
+class _Recorder:
+    """Stands in for the connection inside a worker transaction: reads pass through, writes are kept."""
+
+    def __init__(self, conn: sqlite3.Connection, writes: Writes):
+        self._conn = conn
+        self._writes = writes
+
+    @staticmethod
+    def _is_write(sql: str) -> bool:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        return head in _WRITE_VERBS
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        if not self._is_write(sql):
+            return self._conn.execute(sql, tuple(params))
+        self._writes.append((sql, [tuple(params)]))
+        return None
+
+    def executemany(self, sql: str, seq: Iterable[Iterable[Any]]) -> None:
+        if not self._is_write(sql):
+            raise WorkerError(f"executemany of a non-write statement in a worker: {sql[:60]}")
+        self._writes.append((sql, [tuple(p) for p in seq]))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class WorkerStore(Corpus):
+    """A read-only view of the store whose `transaction()` records writes instead of applying them.
+
+    Analyzers use the store for lookups (embedding cache, rows of the analyses they require); what
+    they write inside `transaction()` is returned to the parent by `take_writes()`. Writing through
+    `conn` directly fails (read-only connection): in a worker, the parent is the only writer.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        super().__init__(conn, path, readonly=False)
+        self._writes: Writes = []
+
+    @classmethod
+    def attach(cls, path: str | Path) -> "WorkerStore":
+        path = Path(path)
+        conn = connect(path, readonly=True)
+        return cls(conn, path)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        recorded: Writes = []
+        yield _Recorder(self.conn, recorded)
+        self._writes.extend(recorded)  # only when the block ended without an exception
+
+    def take_writes(self) -> Writes:
+        out, self._writes = self._writes, []
+        return out
+
+
+def replay_writes(conn: sqlite3.Connection, writes: Writes) -> None:
+    """Apply writes recorded in a worker; call inside the batch's transaction."""
+    for sql, params in writes:
+        if not _Recorder._is_write(sql):
+            raise WorkerError(f"refusing to replay a non-write statement: {sql[:60]}")
+        conn.executemany(sql, params)
+
+
+@dataclass
+class BatchResult:
+    rows: "Rows"
+    writes: Writes = field(default_factory=list)
+    seconds: float = 0.0
+    worker: str = ""  # host:pid that analysed the batch
+    location: str = ""  # where the result was staged (Dask partitions), removed once written
+
+
+def analyse_batch(spec: AnalyzerSpec, store: Corpus | None, batch: list["AnalysisInput"]) -> BatchResult:
+    """Run one analyzer on one batch with the process's cached models (the task every worker runs)."""
+    start = time.perf_counter()
+    with _RUN_LOCK:
+        analyzer = cached_analyzer(spec)
+        try:
+            rows = analyzer.analyze(batch, store)
+        except Exception as exc:
+            if isinstance(store, WorkerStore):
+                store.take_writes()
+            ids = ", ".join(b.doc_id for b in batch[:5]) + (" ..." if len(batch) > 5 else "")
+            raise WorkerError(f"analysis {spec.name} failed on documents {ids}: {type(exc).__name__}: {exc}") from exc
+        writes = store.take_writes() if isinstance(store, WorkerStore) else []
+    unknown = set(rows) - set(spec.tables)
+    if unknown:
+        raise WorkerError(f"analyzer {spec.name} wrote to tables it does not own: {sorted(unknown)}")
+    return BatchResult(rows, writes, time.perf_counter() - start, f"{os.uname().nodename}:{os.getpid()}")
+
+
+# ---- runners ---------------------------------------------------------------------------------------
+Batch = list["AnalysisInput"]
+
+
+class Runner:
+    """Runs an analyzer over batches; yields (batch, result) in submission order."""
+
+    workers = 1
+
+    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
+            ) -> Iterator[tuple[Batch, BatchResult]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers; safe to call twice."""
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessRunner(Runner):
+    """Analyses in the calling process with the analyzer the pipeline built (no pickling, no workers)."""
+
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self._ready: set[int] = set()
+
+    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
+            ) -> Iterator[tuple[Batch, BatchResult]]:
+        if id(analyzer) not in self._ready:
+            analyzer.setup()
+            self._ready.add(id(analyzer))
+        for batch in batches:
+            start = time.perf_counter()
+            rows = analyzer.analyze(batch, self.corpus)
+            yield batch, BatchResult(rows, [], time.perf_counter() - start, "parent")
+
+
+def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int,
+            result: Callable[["Future[Any]"], BatchResult]) -> Iterator[tuple[Batch, BatchResult]]:
+    """Keep up to `window` batches in flight; yield results in submission order (deterministic writes)."""
+    pending: deque[tuple[Batch, Future[Any]]] = deque()
+    for batch in batches:
+        pending.append((batch, submit(batch)))
+        while len(pending) >= window:
+            b, fut = pending.popleft()
+            yield b, result(fut)
+    while pending:
+        b, fut = pending.popleft()
+        yield b, result(fut)
+
+
+_WORKER_STORE: WorkerStore | None = None
+
+
+def _init_worker(db: str, threads: int) -> None:
+    """Process-pool initializer: thread budget before any numeric library loads, then the store view."""
+    global _WORKER_STORE
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    _WORKER_STORE = WorkerStore.attach(db)
+
+
+def _pool_task(spec: AnalyzerSpec, batch: Batch) -> BatchResult:
+    return analyse_batch(spec, _WORKER_STORE, batch)
+
+
+class PoolRunner(Runner):
+    """`workers` processes on this machine (spawned: no inherited locks, threads or model state).
+
+    Each worker gets cores // workers threads for its numeric libraries, so N workers never
+    oversubscribe the machine.
+    """
+
+    def __init__(self, db: str | Path, workers: int, threads: int | None = None):
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        if workers < 2:
+            raise ValueError("PoolRunner needs at least 2 workers; use InProcessRunner")
+        self.workers = workers
+        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self.db = str(db)
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                         initializer=_init_worker, initargs=(self.db, self.threads))
+
+    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
+            ) -> Iterator[tuple[Batch, BatchResult]]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        def result(fut: "Future[Any]") -> BatchResult:
+            try:
+                return fut.result()
+            except BrokenProcessPool as exc:
+                raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
+                                  "results committed so far are kept, run again to resume") from exc
+
+        yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), 2 * self.workers, result)
+
+    def close(self) -> None:
+        pool, self._pool = getattr(self, "_pool", None), None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_store_path(db: str | Path) -> None:
+    if str(db) in ("", ":memory:"):
+        raise StoreError("workers need a store file they can open (not an in-memory database)")
