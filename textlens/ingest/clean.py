@@ -69,9 +69,14 @@ def sniff_binary(data: bytes) -> str | None:
         # UTF-16/32 without BOM has NULs in every other byte; anything else with NULs is binary.
         even, odd = head[0::2].count(0), head[1::2].count(0)
         half = len(head) / 2
-        if not (odd > 0.4 * half and even < 0.05 * half) and not (even > 0.4 * half and odd < 0.05 * half):
+        utf16 = (odd > 0.4 * half and even < 0.05 * half) or (even > 0.4 * half and odd < 0.05 * half)
+        # A few NULs in text (a CRM export with a stray \0 in one cell) are dropped by normalize_text;
+        # only many of them mean binary, else one bad cell would cost a whole table.
+        if not utf16 and head.count(0) > max(2, 0.01 * len(head)):
             return "binary content (NUL bytes), not text"
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13)) if b"\x00" not in head else 0
+        if utf16:
+            return None
+    controls = sum(1 for b in head if 0 < b < 32 and b not in (9, 10, 12, 13))
     if controls > 0.05 * len(head):
         return "binary content (control bytes), not text"
     return None
@@ -82,7 +87,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
     if b"\x00" not in head:
         return None
     even, odd = head[0::2].count(0), head[1::2].count(0)
-    return "utf-16-le" if odd > even else "utf-16-be"
+    half = len(head) / 2
+    if odd > 0.4 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.4 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None  # a few stray NULs in 8-bit text
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -135,6 +145,8 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         if bad > max(10, len(text) // 100):
             raise DecodeError(f"undecodable bytes: {bad} invalid {encoding} sequences ({exc.reason})") from exc
         warnings.append(f"{bad} undecodable byte sequence(s) replaced by U+FFFD")
+    if not text.strip("\ufeff \t\r\n\x00"):
+        raise DecodeError("empty file (nothing but a byte-order mark or blanks once decoded)")
     if encoding not in ("utf-8", "utf-8-sig", "ascii", "utf-16", "utf-32"):
         warnings.append(f"decoded as {encoding}")
     if _CONTROL.search(text) and len(_CONTROL.findall(text)) > 0.05 * len(text):
@@ -149,6 +161,7 @@ def normalize_text(text: str) -> str:
     typographic apostrophes to ' (French elision then tokenizes correctly), keep « », turn
     non-breaking and exotic spaces into plain spaces and drop zero-width characters.
     """
+    text = _CONTROL.sub("", text)  # first: a control character between two bytes of mojibake hides it from ftfy
     if _NEEDS_FTFY.search(text):
         import ftfy
 
