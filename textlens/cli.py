@@ -39,7 +39,9 @@ class ExportFormat(str, Enum):
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    # Piped output (scripts, CI logs) must not be hard-wrapped in the middle of file names and reasons.
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, soft_wrap=not stream.isatty())
 
 
 def _fail(message: str, code: int = 1) -> None:
