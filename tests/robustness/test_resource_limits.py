@@ -1,0 +1,63 @@
+"""Resource limits: a single 50 MB text cell is refused with a clear message, and table reading streams
+(memory bounded whatever the file size). The 1 GB run is scripts/stress_large_input.py (prints its figures)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from conftest import ENV, ROOT, info_json, textlens
+
+MEASURE = textwrap.dedent("""
+    import resource, subprocess, sys
+    p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, p.returncode)
+    sys.stderr.write(p.stderr)
+""")
+
+
+def _peak_mb(cmd: list[str]) -> tuple[int, int, str]:
+    """Peak RSS (MB) and exit code of `cmd`, measured from a fresh parent process."""
+    p = subprocess.run([sys.executable, "-c", MEASURE, *map(str, cmd)], capture_output=True, text=True, env=ENV,
+                       cwd=ROOT, timeout=900)
+    mb, code = map(int, p.stdout.split())
+    return mb, code, p.stderr
+
+
+def test_a_50_mb_cell_is_refused_with_a_clear_message_in_bounded_memory(tmp_path):
+    path = tmp_path / "huge_cell.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('id,texte\nok1,"Le conseiller a été aimable et rapide."\nhuge,"')
+        chunk = "Attente interminable au service client. " * 1000
+        for _ in range(50_000_000 // len(chunk) + 1):
+            fh.write(chunk)
+        fh.write('"\nok2,"Remboursement reçu en deux jours, merci."\n')
+    db = tmp_path / "h.db"
+    mb, code, err = _peak_mb([sys.executable, "-m", "textlens.cli", "ingest", path, "--db", db, "--quiet"])
+    assert code == 0 and "Traceback" not in err, err[-2000:]
+    info = info_json(db)
+    assert info["documents"] == 2
+    [skip] = info["skipped_inputs"]
+    assert skip["row"] == 2 and "M characters (limit 5 M)" in skip["reason"] and "texte" in skip["reason"]
+    assert mb < 900, f"peak RSS {mb} MB for a 50 MB cell"
+    print(f"50 MB cell: refused, peak RSS {mb} MB")
+
+
+def test_table_reading_streams_in_bounded_memory(tmp_path):
+    """A 200 MB CSV read row by row: peak memory does not grow with the file."""
+    path = tmp_path / "big.csv"
+    row = '"{i}","2020-01-01","' + "Le service client a répondu après une longue attente. " * 30 + '"\n'
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,date,texte\n")
+        size, i = 0, 0
+        while size < 200_000_000:
+            line = row.replace("{i}", str(i))
+            fh.write(line)
+            size += len(line.encode())
+            i += 1
+    script = ("import sys; from pathlib import Path; from textlens.ingest.tables import iter_csv\n"
+              "h, w, rows = iter_csv(Path(sys.argv[1])); print(sum(1 for r in rows if r.record))")
+    mb, code, err = _peak_mb([sys.executable, "-c", script, path])
+    assert code == 0, err
+    assert mb < 250, f"peak RSS {mb} MB reading a 200 MB CSV"
+    print(f"200 MB CSV ({i} rows) streamed, peak RSS {mb} MB")
