@@ -165,7 +165,7 @@ def calibrate(scorer: ThemeScorer, feats: list[Features]) -> ThemeScorer:
     sc = scorer.taxonomy.scoring
     best, best_val = sc, -1.0
     emb_grid = [0.0, 0.5, 1.0, 1.5, 2.0] if scorer.encoder is not None else [0.0]
-    support_grid = [0.0, 0.3] if max(len(ps) for fe in feats for ps in fe.passages) > 3 else [0.0]
+    support_grid = [0.0, 0.3, 0.6, 1.0] if max(len(ps) for fe in feats for ps in fe.passages) > 3 else [0.0]
     for lw, ew, b, th, ww, sup, cap in itertools.product(
         [2.5, 3.5, 5.0, 7.0], emb_grid, [-5.0, -4.0, -3.0, -2.0, -1.0], [0.4, 0.5, 0.6, 0.7], [0.3, 0.5], support_grid,
         [1.0, 3.0],

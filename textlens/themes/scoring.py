@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,6 +35,8 @@ class ThemeScorer:
     """Scores texts against one taxonomy. `encoder=None` gives lexical-only scores (fast tier)."""
 
     def __init__(self, taxonomy: Taxonomy, encoder: "Encoder | None" = None):
+        if encoder is None and taxonomy.scoring.lexical_only is not None:
+            taxonomy = replace(taxonomy, scoring=taxonomy.scoring.lexical_only)
         self.taxonomy = taxonomy
         self.matcher = LexicalMatcher(taxonomy)
         self.encoder = encoder
@@ -130,15 +133,16 @@ class ThemeScorer:
 
 def doc_scores(passage_scores: np.ndarray, support: float = 0.0) -> np.ndarray:
     """A document is about a theme as much as its most on-theme passage (one sentence of substance
-    suffices), optionally moved towards its second-best passage: with `support` > 0 a theme needs some
-    backing beyond one incidental sentence. Result stays in [0, 1]."""
+    suffices), raised by the next three passages when `support` > 0: a theme developed over several
+    sentences beats one incidental mention. Computed on the logit scale, result in [0, 1]."""
     if len(passage_scores) == 0:
         return np.zeros(passage_scores.shape[1:], dtype=np.float32)
     best = passage_scores.max(axis=0)
     if support <= 0 or len(passage_scores) < 2:
         return best
-    second = np.sort(passage_scores, axis=0)[-2]
-    return (1 - support) * best + support * np.maximum(second, best * 0.5)
+    top = np.sort(passage_scores, axis=0)[::-1][1:4].sum(axis=0)
+    b = np.clip(best, 1e-6, 1 - 1e-6)
+    return sigmoid(np.log(b / (1 - b)) + support * top).astype(np.float32)
 
 
 def logit(p: float) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,9 @@ class Scoring:
     doc_threshold: float = 0.5
     min_words: int = 1
     weak_weight: float = 0.5
-    doc_support: float = 0.0  # weight of the second-best passage in the document score (0: best passage only)
+    doc_support: float = 0.0  # how much the next best passages raise the document score (0: best passage only)
     weak_cap: float = 1.0  # most weak-term evidence counted in a passage without any strong term
+    lexical_only: "Scoring | None" = None  # weights for the fast tier without embeddings ([scoring.lexical_only])
 
 
 @dataclass(frozen=True)
@@ -177,25 +178,12 @@ def parse_taxonomy(data: dict[str, Any], source: str = "<dict>", sha1: str | Non
                 seen.setdefault(k, key)
         themes.append(Theme(id=tid, **values))
     ids = [t.id for t in themes]
-    scoring = Scoring()
     sc = data.get("scoring", {})
-    if not isinstance(sc, dict):
-        problems.append("[scoring] must be a table")
-    else:
-        bad = set(sc) - _SCORING_KEYS
-        if bad:
-            problems.append(f"[scoring]: unknown key(s) {sorted(bad)}; allowed: {', '.join(sorted(_SCORING_KEYS))}")
-        good = {}
-        for k, v in sc.items():
-            if k in _SCORING_KEYS:
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    problems.append(f"[scoring]: {k} must be a number")
-                else:
-                    good[k] = int(v) if k == "min_words" else float(v)
-        for k in ("threshold", "doc_threshold", "doc_support"):
-            if k in good and not 0.0 <= good[k] < 1.0:
-                problems.append(f"[scoring]: {k} must be between 0 and 1")
-        scoring = Scoring(**good)
+    scoring = _parse_scoring(sc, "[scoring]", problems)
+    if isinstance(sc, dict) and isinstance(sc.get("lexical_only"), dict):
+        fast = _parse_scoring({**{k: v for k, v in sc.items() if k != "lexical_only"}, **sc["lexical_only"]},
+                              "[scoring.lexical_only]", problems)
+        scoring = replace(scoring, lexical_only=fast)
     if problems:
         raise TaxonomyError(f"{source}: invalid taxonomy:\n  - " + "\n  - ".join(problems))
     if sha1 is None:
@@ -203,6 +191,29 @@ def parse_taxonomy(data: dict[str, Any], source: str = "<dict>", sha1: str | Non
     assert len(set(ids)) == len(ids)  # TOML tables cannot repeat a key
     return Taxonomy(name=name, themes=tuple(themes), source=source, sha1=sha1, scoring=scoring,
                     description=str(meta.get("description", "")), kinds=tuple(kinds))
+
+
+def _parse_scoring(sc: Any, where: str, problems: list[str]) -> Scoring:
+    if not isinstance(sc, dict):
+        problems.append(f"{where} must be a table")
+        return Scoring()
+    bad = set(sc) - _SCORING_KEYS - ({"lexical_only"} if where == "[scoring]" else set())
+    if bad:
+        problems.append(f"{where}: unknown key(s) {sorted(bad)}; allowed: {', '.join(sorted(_SCORING_KEYS))}")
+    good: dict[str, Any] = {}
+    for k, v in sc.items():
+        if k in _SCORING_KEYS:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                problems.append(f"{where}: {k} must be a number")
+            else:
+                good[k] = int(v) if k == "min_words" else float(v)
+    for k in ("threshold", "doc_threshold"):
+        if k in good and not 0.0 < good[k] < 1.0:
+            problems.append(f"{where}: {k} must be between 0 and 1")
+    for k in ("doc_support", "weak_weight", "weak_cap", "min_words"):
+        if k in good and good[k] < 0:
+            problems.append(f"{where}: {k} must not be negative")
+    return Scoring(**good)
 
 
 def check_term(term: str) -> str | None:
