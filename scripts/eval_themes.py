@@ -3,6 +3,8 @@
     .venv/bin/python scripts/eval_themes.py                  # figures with the shipped taxonomies
     .venv/bin/python scripts/eval_themes.py --calibrate      # grid-search the [scoring] weights
     .venv/bin/python scripts/eval_themes.py --encoder none   # lexical-only fast tier
+    .venv/bin/python scripts/eval_themes.py --export out.jsonl   # score a `textlens export` (JSONL) instead
+    .venv/bin/python scripts/eval_themes.py --pipeline       # run textlens (themes only) on the gold inputs, score the export
 
 Document themes: ../shared/gold/seeds_gold.jsonl (5 real seeds) and corpora/demo/gold_articles_{a,b}.jsonl.
 Aspects: scripts/data/dev_aspects_gold.jsonl (300 real reviews of dev.csv, annotated by us; the first
@@ -189,6 +191,108 @@ def calibrate(scorer: ThemeScorer, feats: list[Features]) -> ThemeScorer:
     return s
 
 
+def score_export(path: Path) -> None:
+    """Score the `themes` / `aspects` fields of an export against every gold file whose ids it contains.
+
+    Export ids are file stems for articles (seeds: "000_b2be...", demo: "01_crm_multicanal") and the
+    id column for tables (dev.csv ids, demo "V0001")."""
+    records = {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if r}
+    gold_sets = {
+        "seeds": (SHARED / "gold" / "seeds_gold.jsonl", "themes", "editorial"),
+        "demo_articles_a": (DEMO / "gold_articles_a.jsonl", "themes", "editorial"),
+        "demo_articles_b": (DEMO / "gold_articles_b.jsonl", "themes", "editorial"),
+        "dev_aspects": (ROOT / "scripts" / "data" / "dev_aspects_gold.jsonl", "aspects", "aspects"),
+        "demo_verbatims": (DEMO / "gold_verbatims.jsonl", "aspects", "aspects"),
+    }
+    print(f"export {path}: {len(records)} records")
+    for name, (gpath, field, tax) in gold_sets.items():
+        if not gpath.exists():
+            continue
+        ids, pred, gold = [], [], []
+        for g in load_jsonl(gpath):
+            gid = g.get("id") or Path(g["file"]).stem
+            if gid not in records:
+                continue
+            labels = g[field]
+            gold.append({x["id"] if isinstance(x, dict) else x for x in labels})
+            pred.append({x["id"] for x in records[gid].get(field) or []})
+            ids.append(gid)
+        if not ids:
+            continue
+        res = evaluate(pred, gold, load_taxonomy(tax).ids)
+        p, r, f = res["micro"]
+        print(f"{name:<16} n={len(ids):<4} micro P={p:.3f} R={r:.3f} F1={f:.3f}   macro-F1={res['macro_f1']:.3f}")
+        for t, (tp, fp, fn) in res["per"].items():
+            if tp + fp + fn:
+                pp, rr, ff = prf(tp, fp, fn)
+                print(f"    {t:<22} P={pp:.2f} R={rr:.2f} F1={ff:.2f}  (tp={tp} fp={fp} fn={fn})")
+
+
+def run_pipeline(db: Path, out: Path) -> None:
+    """Ingest the gold inputs with textlens itself (themes only) and export, as a user would."""
+    import tempfile
+
+    import pandas as pd
+
+    from textlens.export import export_records
+    from textlens.ingest import IngestOptions
+    from textlens.pipeline import run
+
+    inputs = [p for p in (SHARED / "seeds", DEMO / "articles") if p.exists()]
+    run(inputs, db, analyses=["themes"], topics=False)
+    with tempfile.TemporaryDirectory() as tmp:  # the annotated reviews only, outside the repository
+        gp = ROOT / "scripts" / "data" / "dev_aspects_gold.jsonl"
+        dev = SHARED / "data" / "verbatims_assurance" / "dev.csv"
+        tables = []
+        if gp.exists() and dev.exists():
+            ids = {g["id"] for g in load_jsonl(gp)}
+            df = pd.read_csv(dev)
+            tables.append(Path(tmp) / "dev_annotated.csv")
+            df[df.id.isin(ids)].to_csv(tables[-1], index=False)
+        if (DEMO / "verbatims.csv").exists():
+            tables.append(DEMO / "verbatims.csv")
+        if tables:
+            run(tables, db, IngestOptions(kind="verbatim", id_col="id", text_col="text"), analyses=["themes"],
+                topics=False)
+    with out.open("w", encoding="utf-8") as f:
+        for rec in export_records(db):
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def speed(n: int, encoder_name: str | None) -> None:
+    """Throughput of aspect scoring on `n` unlabelled real reviews: lexical only, then with embeddings
+    (fresh, not from the cache). Medians of 3 runs for the lexical tier."""
+    import statistics
+
+    import pandas as pd
+
+    path = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+    if not path.exists():
+        print("speed: unlabeled.csv not available")
+        return
+    texts = pd.read_csv(path)["text"].astype(str).head(n).tolist()
+    words = sum(len(re.findall(r"\w+", t)) for t in texts)
+    tax = load_taxonomy("aspects")
+    times = []
+    for _ in range(3):
+        scorer = ThemeScorer(tax)  # fresh matcher: its word cache starts empty
+        t0 = time.perf_counter()
+        scorer.score(texts)
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    print(f"lexical only     : {len(texts)} reviews in {t:.2f} s = {len(texts) / t:,.0f} reviews/s, {words / t:,.0f} words/s")
+    if encoder_name != "none":
+        from textlens.embeddings import get_encoder
+
+        enc = get_encoder(encoder_name)
+        scorer = ThemeScorer(tax, enc)
+        scorer.prototypes()
+        t0 = time.perf_counter()
+        scorer.score(texts)
+        t = time.perf_counter() - t0
+        print(f"with {enc.model_id}: {len(texts)} reviews in {t:.2f} s = {len(texts) / t:,.1f} reviews/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--encoder", default=None, help="embedding model name (default: textlens default); 'none' = lexical only")
@@ -197,7 +301,24 @@ def main() -> None:
     ap.add_argument("--editorial", default="editorial")
     ap.add_argument("--aspects", default="aspects")
     ap.add_argument("--only", choices=("themes", "aspects"), help="evaluate one of the two only")
+    ap.add_argument("--export", type=Path, help="score this `textlens export` JSONL file and stop")
+    ap.add_argument("--pipeline", action="store_true",
+                    help="run textlens (themes only) on the gold inputs into --pipeline-db, export, score the export")
+    ap.add_argument("--pipeline-db", type=Path, default=Path("/tmp/textlens_eval_themes_pipeline.db"))
+    ap.add_argument("--speed", type=int, metavar="N", help="time aspect scoring on N unlabelled reviews and stop")
     args = ap.parse_args()
+    if args.speed:
+        speed(args.speed, args.encoder)
+        return
+    if args.pipeline:
+        out = args.pipeline_db.with_suffix(".jsonl")
+        t0 = time.perf_counter()
+        run_pipeline(args.pipeline_db, out)
+        print(f"pipeline + export: {time.perf_counter() - t0:.1f} s -> {out}")
+        args.export = out
+    if args.export:
+        score_export(args.export)
+        return
 
     encoder = None
     store = None
