@@ -1,0 +1,186 @@
+"""Benchmark: our TopicModel vs BERTopic on the same texts and the same (cached) embeddings.
+
+    .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 2000
+    .venv/bin/python scripts/bench_topics.py --corpus demo
+
+Prints, per model: topics found, outlier share, NPMI coherence (top-10 terms, document co-occurrence,
+one implementation for both: textlens.topics.quality, reference = each text's words and their lemmas),
+diversity (unique share of top-25 terms), fit time (median of --repeats; embeddings excluded, computed
+once and cached in a store under the user cache directory) and, with --agreement, ARI between seeds.
+
+Corpora: `reviews` = ../shared/data/verbatims_assurance/unlabeled.csv (real reviews, never copied into
+the repository), `demo` = passages (>= 6 words) of the demo corpus's articles and editorials.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+
+def cache_db() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("textlens")) / "bench_topics.db"
+
+
+def load_texts(corpus: str, limit: int | None) -> tuple[list[str], list[str]]:
+    """Texts and the document each belongs to (NPMI counts co-occurrence per document)."""
+    if corpus == "reviews":
+        import pandas as pd
+
+        path = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+        if not path.exists():
+            sys.exit(f"{path}: not found (the reviews corpus lives in ../shared); try --corpus demo")
+        df = pd.read_csv(path)
+        texts = [t.strip() for t in df["text"].astype(str) if len(t.split()) >= 3]
+        texts = texts[:limit] if limit else texts
+        return texts, [str(i) for i in range(len(texts))]
+    from textlens.pipeline import ingest
+    from textlens.store import Corpus
+
+    with tempfile.TemporaryDirectory() as tmp, Corpus.open(Path(tmp) / "demo.db") as store:
+        ingest(store, [ROOT / "corpora" / "demo"])
+        rows = store.conn.execute(
+            "SELECT p.text, p.doc_id FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE d.kind IN ('article', 'editorial') AND d.duplicate_of IS NULL ORDER BY p.doc_id, p.idx"
+        ).fetchall()
+    rows = [(t, d) for t, d in rows if len(t.split()) >= 6]
+    rows = rows[:limit] if limit else rows
+    return [t for t, _ in rows], [d for _, d in rows]
+
+
+def embed(texts: list[str]):
+    from textlens.embeddings import encode_cached, get_encoder
+    from textlens.store import Corpus
+
+    path = cache_db()
+    with Corpus.open(path) as store:
+        t0 = time.perf_counter()
+        X = encode_cached(store, texts, get_encoder(), prompt="query")
+        print(f"embeddings: {len(texts)} texts, {X.shape[1]} d, {time.perf_counter() - t0:.1f} s "
+              f"(cached in {path})", flush=True)
+    return X
+
+
+def warm_up() -> None:
+    """Compile UMAP's numba code once so neither model pays it inside its timing."""
+    import numpy as np
+    from umap import UMAP
+
+    Z = np.random.default_rng(0).normal(size=(60, 8))
+    for metric in ("cosine", "euclidean"):
+        UMAP(n_components=5, n_neighbors=5, metric=metric, min_dist=0.0, random_state=0).fit_transform(Z)
+
+
+def run_ours(texts, X, docs, seed, **params):
+    from textlens.topics import TopicModel
+
+    t0 = time.perf_counter()
+    model = TopicModel(random_state=seed, agreement_seeds=0, **params).fit(texts, X, documents=docs)
+    seconds = time.perf_counter() - t0
+    return model.labels_, model.topic_words_, seconds
+
+
+def run_bertopic(texts, X, seed, min_topic_size=10):
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import CountVectorizer
+    from umap import UMAP
+
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    t0 = time.perf_counter()
+    model = BERTopic(
+        embedding_model=None,
+        umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed),
+        hdbscan_model=HDBSCAN(min_cluster_size=min_topic_size, metric="euclidean", cluster_selection_method="eom",
+                              prediction_data=True),
+        vectorizer_model=CountVectorizer(stop_words=sorted(set(STOP_WORDS)), min_df=2),
+        top_n_words=25, calculate_probabilities=False, verbose=False,
+    )
+    labels, _ = model.fit_transform(texts, embeddings=X)
+    seconds = time.perf_counter() - t0
+    topics = [[w for w, _ in model.get_topic(t)] for t in sorted(set(labels) - {-1})]
+    return labels, topics, seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", choices=("reviews", "demo"), default="reviews")
+    ap.add_argument("--limit", type=int, default=2000, help="first N texts (0 = all)")
+    ap.add_argument("--repeats", type=int, default=1, help="timed fits per model (median reported)")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--agreement", action="store_true", help="also fit 2 more seeds per model and report ARI")
+    ap.add_argument("--no-bertopic", action="store_true")
+    args = ap.parse_args()
+
+    import numpy as np
+
+    from textlens.topics.quality import npmi_coherence, outlier_share, partition_agreement, topic_diversity
+    from textlens.topics.terms import TermExtractor
+
+    texts, docs = load_texts(args.corpus, args.limit or None)
+    print(f"corpus: {args.corpus}, {len(texts)} texts, {len(set(docs))} documents", flush=True)
+    X = embed(texts)
+    reference = TermExtractor().surface_sets(texts)
+    grouped: dict[str, set[str]] = {}
+    for d, s in zip(docs, reference):
+        grouped.setdefault(d, set()).update(s)
+    reference = list(grouped.values())
+    warm_up()
+
+    from textlens.topics.model import TopicModel
+
+    default_mcs = TopicModel()._resolved_min_cluster_size(len(texts))
+    contenders = {
+        "textlens (PCA50+UMAP, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed),
+        "textlens (PCA only, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed, reduction="pca"),
+    }
+    if not args.no_bertopic:
+        contenders["BERTopic 0.17 defaults (min_topic_size=10)"] = lambda seed: run_bertopic(texts, X, seed)
+        contenders[f"BERTopic, same min_cluster_size ({default_mcs})"] = (
+            lambda seed: run_bertopic(texts, X, seed, default_mcs))
+    rows = []
+    for name, fit in contenders.items():
+        times = []
+        for _ in range(max(1, args.repeats)):
+            labels, topics, seconds = fit(args.seed)
+            times.append(seconds)
+        labels = np.asarray(labels)
+        npmi, _ = npmi_coherence(topics, reference, 10)
+        row = {"model": name, "topics": len(topics), "outliers": outlier_share(labels), "npmi": npmi,
+               "diversity": topic_diversity(topics, 25), "seconds": statistics.median(times)}
+        if args.agreement:
+            runs = [labels] + [np.asarray(fit(args.seed + i)[0]) for i in (1, 2)]
+            row["ari"] = partition_agreement(runs)["ari"]
+        rows.append(row)
+        print(f"  done: {name} ({row['seconds']:.1f} s)", flush=True)
+
+    print()
+    head = f"{'model':46} {'topics':>6} {'outliers':>8} {'NPMI':>7} {'divers.':>7} {'fit s':>7}"
+    head += f" {'ARI':>6}" if args.agreement else ""
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        line = (f"{r['model']:46} {r['topics']:6d} {r['outliers']:8.3f} {r['npmi']:7.3f} {r['diversity']:7.3f}"
+                f" {r['seconds']:7.1f}")
+        line += f" {r['ari']:6.3f}" if args.agreement else ""
+        print(line)
+    print(f"\n{len(texts)} texts; embeddings {X.shape[1]} d excluded from fit times; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
