@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("TEXTLENS_SHARED", ROOT.parent / "shared"))
 REVIEWS = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
 DEMO = ROOT / "corpora" / "demo"
 

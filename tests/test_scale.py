@@ -191,17 +191,18 @@ def test_workerstore_records_writes_and_parquet_round_trip_is_exact(tmp_path):
 
 def test_dask_local_cluster_gives_the_local_results(tmp_path):
     distributed = pytest.importorskip("distributed")
-    src = _verbatims(tmp_path / "v.csv", limit=160)
+    src = _verbatims(tmp_path / "v.csv", limit=100)
     local, remote = tmp_path / "local.db", tmp_path / "dask.db"
     names = LIGHT + ["readsthemes", "countwords"]
     run([src], local, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=False, workers=1, batch_size=20)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=60)
         shared = tmp_path / "parts"
         s = run([src], remote, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=False, dask=client,
                 dask_dir=shared, batch_size=20)
         used = client.run(lambda: sorted(k for k in sys.modules if k.startswith("textlens.")))
-    assert s.workers == 2 and s.analysed["readsthemes"] == 160
+    assert s.workers == 2 and s.analysed["readsthemes"] == 100
     assert all("textlens.entities.analyzer" in mods for mods in used.values())  # both workers analysed
     tables = RESULT_TABLES + ("doc_aspects",)
     a, b = _dump(local, tables), _dump(remote, tables)

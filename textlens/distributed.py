@@ -19,7 +19,6 @@ import json
 import os
 import pickle
 import shutil
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -30,7 +29,7 @@ from textlens.parallel import AnalyzerSpec, Batch, BatchResult, Runner, WorkerEr
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from textlens.analysis.base import Analyzer, Rows
+    from textlens.analysis.base import Analyzer
     from textlens.store import Corpus
 
 SUCCESS = "_SUCCESS.json"
@@ -187,9 +186,12 @@ class DaskRunner(Runner):
             except OSError as exc:
                 raise WorkerError(f"cannot reach the Dask scheduler at {dask}: {exc}") from exc
         self.corpus = corpus
+        try:
+            self.client.wait_for_workers(1, timeout=60)
+        except TimeoutError as exc:
+            raise WorkerError(f"the Dask cluster at {self.client.scheduler.address} has no workers (waited 60 s)"
+                              ) from exc
         nthreads = self.client.nthreads()
-        if not nthreads:
-            raise WorkerError(f"the Dask cluster at {self.client.scheduler.address} has no workers")
         self.workers = len(nthreads)
         self.window = window or 2 * sum(nthreads.values())
         store_id = hashlib.sha1(str(Path(corpus.path).resolve()).encode()).hexdigest()[:12]
@@ -240,11 +242,3 @@ class DaskRunner(Runner):
             self.client.close()
             self._own = False
 
-
-def wait_for_workers(client: Any, n: int, timeout: float = 60.0) -> None:
-    """Block until `n` workers joined (a freshly started cluster may still be starting them)."""
-    start = time.monotonic()
-    while len(client.nthreads()) < n:
-        if time.monotonic() - start > timeout:
-            raise WorkerError(f"only {len(client.nthreads())} of {n} Dask workers joined within {timeout:.0f}s")
-        time.sleep(0.2)
