@@ -29,6 +29,9 @@ MAX_FACETS = 12
 MAX_HEATMAP_ROWS = 20
 LEADERBOARD_TOP = 10
 MAX_SKIPPED_SHOWN = 200
+# topic quality figures shown next to the topics (the method section lists every stored figure)
+TOPIC_QUALITY_KEYS = ("n_topics", "units", "npmi", "coherence", "diversity", "outlier_share", "agreement_ari",
+                      "agreement_nmi", "encoder", "method")
 
 
 @dataclass
@@ -382,11 +385,11 @@ def _topics(ctx: _Context) -> Section:
     from textlens.query import theme_labels
 
     topics = trends.topic_table(ctx.corpus, filters=ctx.filters)
-    theme_names = theme_labels(ctx.corpus, "theme")
+    theme_names = {**theme_labels(ctx.corpus, "aspect"), **theme_labels(ctx.corpus, "theme")}
     labels = {str(r.id): str(r.label) for r in topics.itertuples()}
     rows, cards = [], []
     for r in topics.itertuples():
-        terms = [str(t) for t in (r.terms if isinstance(r.terms, list) else [r.terms])]
+        terms = [_term_name(t) for t in (r.terms if isinstance(r.terms, list) else [r.terms])]
         reps = _representatives(ctx, r.representatives)
         ev = ctx.add_evidence(("topic_rep", r.id), f"Topic {r.id}: {r.label}", reps)
         rows.append({"topic": int(r.id), "label": r.label, "size": int(r.size), "docs": int(r.docs),
@@ -407,7 +410,8 @@ def _topics(ctx: _Context) -> Section:
         sec.tables.append(_prevalence_table("topic_prevalence", "Topic prevalence per period", prev))
     quality = topics.attrs.get("quality")
     if isinstance(quality, dict) and quality:
-        sec.extra["quality"] = _flat_scalars(quality)
+        flat = _flat_scalars(quality)
+        sec.extra["quality"] = {k: v for k, v in flat.items() if k.rsplit(".", 1)[-1] in TOPIC_QUALITY_KEYS}
     return sec
 
 
@@ -438,6 +442,15 @@ def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd
                  hover2d=hover2d, x_title=_period_name(ctx.period(dimension)), percent=not counts,
                  note="Click a cell for the passages behind it.",
                  height=max(260, 60 + 26 * len(order)))
+
+
+def _term_name(term: Any) -> str:
+    """A topic term as stored: "word", ["word", weight] or {"term": "word", ...}."""
+    if isinstance(term, (list, tuple)) and term:
+        return str(term[0])
+    if isinstance(term, dict):
+        return str(term.get("term") or term.get("word") or term.get("text") or "")
+    return str(term)
 
 
 def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
@@ -909,7 +922,8 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
                                 "Topic coherence (NPMI), diversity, outlier share and other figures stored by the "
                                 "last run.", max_rows_html=200))
         for s in stats:
-            if s["statistic"] == "topics" and "outlier" in s["key"] and isinstance(s["value"], (int, float)):
+            if s["statistic"] == "topics" and s["key"].endswith("outlier_share") and isinstance(s["value"],
+                                                                                                (int, float)):
                 if 0.2 < float(s["value"]) <= 1:
                     ctx.warnings.append(f"Topic discovery left {float(s['value']):.0%} of passages as outliers.")
     for s in sections:
