@@ -62,7 +62,13 @@ def available_analyses(names: Sequence[str] | None = None) -> tuple[list[str], l
         if name not in reg:
             raise KeyError(f"unknown analysis {name!r}; known: {', '.join(sorted(reg))}")
         module = reg[name].split(":")[0]
-        (ok if _module_exists(module) else missing).append(name)
+        if not _module_exists(module):
+            missing.append(name)
+            continue
+        from textlens.analysis.base import analyzer_class
+
+        reason = analyzer_class(name).unavailable_reason()
+        (missing.append(f"{name} ({reason})") if reason else ok.append(name))
     return ok, missing
 
 

@@ -48,6 +48,11 @@ class Analyzer(ABC):
     tables: ClassVar[tuple[str, ...]] = ()
     requires: ClassVar[tuple[str, ...]] = ()  # analyzers whose rows must be in the store first
 
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this analysis cannot run in this install (e.g. its trained model file is missing), or None."""
+        return None
+
     def setup(self) -> None:  # noqa: B027 - optional hook
         """Load models; called once before the first batch."""
 
@@ -77,10 +82,14 @@ def registered() -> dict[str, str]:
     return dict(_REGISTRY)
 
 
-def load_analyzer(name: str, **options: Any) -> Analyzer:
+def analyzer_class(name: str) -> type[Analyzer]:
     import importlib
 
     if name not in _REGISTRY:
         raise KeyError(f"unknown analysis {name!r}; known: {', '.join(sorted(_REGISTRY))}")
     module, cls = _REGISTRY[name].split(":")
-    return getattr(importlib.import_module(module), cls)(**options)
+    return getattr(importlib.import_module(module), cls)
+
+
+def load_analyzer(name: str, **options: Any) -> Analyzer:
+    return analyzer_class(name)(**options)
