@@ -172,7 +172,13 @@ def analyse_batch(spec: AnalyzerSpec, store: Corpus | None, batch: list["Analysi
     """Run one analyzer on one batch with the process's cached models (the task every worker runs)."""
     start = time.perf_counter()
     with _RUN_LOCK:
-        analyzer = cached_analyzer(spec)
+        try:
+            analyzer = cached_analyzer(spec)
+        except WorkerError:
+            raise
+        except Exception as exc:
+            raise WorkerError(f"analysis {spec.name} could not start in worker {os.getpid()}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         try:
             rows = analyzer.analyze(batch, store)
         except Exception as exc:
