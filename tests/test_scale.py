@@ -312,3 +312,18 @@ def test_a_second_run_on_the_same_store_waits_or_refuses_clearly(tmp_path):
     assert waiting.returncode == 0, err
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 20
+
+
+def test_corpus_steps_run_again_only_after_a_change(tmp_path):
+    src = _verbatims(tmp_path / "v.csv", limit=20)
+    db = tmp_path / "s.db"
+    first = run([src], db, analyses=["entities"], topics=True)
+    assert "entity_variants_merged" in first.corpus_steps
+    assert first.corpus_steps["topics"]["status"] == "too_small"
+    again = run([src], db, analyses=["entities"], topics=True)
+    assert "entity_variants_merged" not in again.corpus_steps  # nothing changed: not redone
+    assert again.corpus_steps["topics"]["status"] == "unchanged"
+    with Corpus.open(db) as corpus, corpus.transaction():
+        corpus.conn.execute("DELETE FROM analysis_state WHERE doc_id = (SELECT MIN(id) FROM documents)")
+    resumed = run([src], db, analyses=["entities"], topics=True)
+    assert resumed.analysed == {"entities": 1} and "entity_variants_merged" in resumed.corpus_steps
