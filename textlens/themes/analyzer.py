@@ -118,14 +118,15 @@ class ThemeAnalyzer(Analyzer):
             for d in docs:
                 ps = scores[at : at + len(d.passages)]
                 at += len(d.passages)
-                for p, row in zip(d.passages, ps):
-                    for j in np.flatnonzero(row >= sc.threshold):
-                        passage_rows.append({"passage_id": p.id, "doc_id": d.doc_id, "theme_id": tax.ids[j],
-                                             "taxonomy": tax.name, "score": round(float(row[j]), 4)})
-                best = doc_scores(ps, sc.doc_support)
-                for j in np.flatnonzero(best >= sc.doc_threshold):
+                doc = doc_scores(ps, sc.doc_support)
+                keep = ps >= sc.threshold
+                for j in np.flatnonzero(doc >= sc.doc_threshold):
                     doc_rows.append({"doc_id": d.doc_id, "theme_id": tax.ids[j], "taxonomy": tax.name,
-                                     "score": round(float(best[j]), 4)})
+                                     "score": round(float(doc[j]), 4)})
+                    keep[int(np.argmax(ps[:, j])), j] = True  # a document theme always shows its best passage
+                for i, j in zip(*np.nonzero(keep)):
+                    passage_rows.append({"passage_id": d.passages[i].id, "doc_id": d.doc_id, "theme_id": tax.ids[j],
+                                         "taxonomy": tax.name, "score": round(float(ps[i, j]), 4)})
         return {"doc_themes": doc_rows, "passage_themes": passage_rows}
 
     def _classify(self, docs: list[AnalysisInput], doc_rows: list[dict[str, Any]],
