@@ -344,13 +344,13 @@ def main() -> None:
         feats = {name: Features(scorer, docs, store) for name, docs in sets.items()}
         if args.calibrate:
             scorer = calibrate(scorer, [feats[n] for n in calib_names if n in feats])
-        allres = {name: report(name, fe, scorer) for name, fe in feats.items()}
+        for name, fe in feats.items():
+            report(name, fe, scorer)
         pooled = [g for fe in feats.values() for *_, g in fe.docs]
         preds = [p for fe in feats.values() for p in predict(fe, scorer)]
         res = evaluate(preds, pooled, scorer.taxonomy.ids)
         print(f"{'ALL':<16} n={len(pooled):<4} micro P={res['micro'][0]:.3f} R={res['micro'][1]:.3f} "
               f"F1={res['micro'][2]:.3f}   macro-F1={res['macro_f1']:.3f}")
-        del allres
     print(f"\n({time.perf_counter() - t0:.1f} s)")
 
 

@@ -7,7 +7,6 @@ name so the export puts editorial themes under `themes` and verbatim aspects und
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.themes.scoring import ThemeScorer
 
-_WORDS = re.compile(r"\w+")
 KIND_TAXONOMY = {"article": "editorial", "editorial": "editorial", "verbatim": "aspects"}
 
 

@@ -9,7 +9,6 @@ use none of the listed words and demotes incidental words. Weights live in the t
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -143,8 +142,3 @@ def doc_scores(passage_scores: np.ndarray, support: float = 0.0) -> np.ndarray:
     top = np.sort(passage_scores, axis=0)[::-1][1:4].sum(axis=0)
     b = np.clip(best, 1e-6, 1 - 1e-6)
     return sigmoid(np.log(b / (1 - b)) + support * top).astype(np.float32)
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
