@@ -33,7 +33,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from textlens.pipeline import run
 
-    base = tmp_path_factory.getbasetemp().parent  # common to every xdist worker of this session
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # common to every xdist worker of this session (and to this session only)
     db = base / "demo.db"
     with FileLock(str(base / "demo.db.build-lock")):
         done = base / "demo.db.done"
