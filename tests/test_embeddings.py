@@ -151,3 +151,25 @@ def test_get_encoder_works_offline(tmp_path):
 def test_unknown_sentence_transformers_model_is_not_downloaded():
     with pytest.raises(EmbeddingError, match="never downloads"):
         get_encoder("someone/not-a-local-model")
+
+
+# ---- fast tier: static word vectors distilled from e5 ---------------------------------------------
+def test_fast_tier_ranks_paraphrases_and_reuses_its_vocabulary():
+    from textlens.embeddings.static import StaticEncoder
+
+    fast = get_encoder("fast")
+    assert_paraphrases_rank_first(fast)
+    texts = [a for a, _ in PARAPHRASES]
+    first = fast.encode(texts)
+    assert all(w in fast.words for t in texts for w in fast.tokenize(t))
+
+    class NoTeacher:
+        def encode(self, *a, **k):
+            raise AssertionError("a known word was embedded again")
+
+    again = StaticEncoder(folder=fast.folder)  # a later process: vocabulary and vectors read from disk
+    again._teacher = NoTeacher()
+    assert np.allclose(again.encode(texts), first, atol=1e-6)
+    assert again.model_id == fast.model_id
+    empty = fast.encode(["", "?!"])
+    assert not empty.any()  # no word: zero vector, cosine 0 to everything

