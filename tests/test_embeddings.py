@@ -173,3 +173,26 @@ def test_fast_tier_ranks_paraphrases_and_reuses_its_vocabulary():
     assert again.model_id == fast.model_id
     empty = fast.encode(["", "?!"])
     assert not empty.any()  # no word: zero vector, cosine 0 to everything
+
+
+def test_embed_passages_fills_the_cache_once(native, tmp_path):
+    from textlens.analysis.segment import split_passages, stems
+    from textlens.document import Document
+    from textlens.embeddings import embed_passages
+
+    docs = [Document("v1", "Attente interminable au téléphone. Conseiller aimable.", "", kind="verbatim"),
+            Document("a1", "Les centres d'appels recrutent. Le télétravail progresse.", "", kind="article"),
+            Document("v2", "Attente interminable au téléphone.", "", kind="verbatim")]
+    enc = CountingEncoder(native)
+    with Corpus.open(tmp_path / "p.db") as corpus:
+        with corpus.transaction():
+            for d in docs:
+                corpus.upsert_document(d)
+                ps = split_passages(d.id, d.text)
+                corpus.replace_passages(d.id, ps, [stems(p.text) for p in ps])
+        first = embed_passages(corpus, enc, kinds=["verbatim"])
+        assert first == {"passages": 3, "distinct": 2, "encoded": 2}
+        assert sorted(enc.calls[0]) == ["Attente interminable au téléphone.", "Conseiller aimable."]
+        assert embed_passages(corpus, enc, kinds=["verbatim"])["encoded"] == 0
+        assert embed_passages(corpus, enc)["encoded"] == 2  # the article's two sentences
+        assert len(enc.calls) == 2

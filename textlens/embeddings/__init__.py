@@ -19,7 +19,7 @@ import threading
 from typing import Any
 
 from textlens.embeddings.base import EmbeddingError, Encoder, Prompt, l2_normalise
-from textlens.embeddings.cache import cache_key, cached_count, encode_cached
+from textlens.embeddings.cache import cache_key, cached_count, embed_passages, encode_cached
 
 DEFAULT = "e5-small-int8"
 BACKENDS: dict[str, str] = {
@@ -75,5 +75,5 @@ def get_encoder(name: str | None = None, **options: Any) -> Encoder:
 
 __all__ = [
     "BACKENDS", "DEFAULT", "EmbeddingError", "Encoder", "Prompt", "cache_key", "cached_count",
-    "encode_cached", "get_encoder", "l2_normalise", "resolve",
+    "embed_passages", "encode_cached", "get_encoder", "l2_normalise", "resolve",
 ]

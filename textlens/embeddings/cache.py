@@ -84,3 +84,25 @@ def cached_count(corpus: "Corpus", encoder: Encoder, prompt: Prompt = "query") -
     """How many vectors the store holds for this encoder and prompt."""
     row = corpus.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (cache_key(encoder, prompt),))
     return int(row.fetchone()[0])
+
+
+def embed_passages(corpus: "Corpus", encoder: Encoder | None = None, prompt: Prompt = "query",
+                   kinds: Sequence[str] | None = None, chunk: int = 5000) -> dict[str, int]:
+    """Embed every passage of the store into the cache (what `textlens embed` runs before themes/topics).
+
+    Returns counts: passages seen, distinct texts, and how many were newly encoded (0 on a re-run).
+    """
+    from textlens.embeddings import get_encoder
+
+    enc = encoder if encoder is not None else get_encoder()
+    sql = "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_id"
+    params: list[str] = []
+    if kinds:
+        sql += f" WHERE d.kind IN ({','.join('?' * len(kinds))})"
+        params = list(kinds)
+    texts = [r[0] for r in corpus.conn.execute(sql + " ORDER BY p.id", params)]
+    before = cached_count(corpus, enc, prompt)
+    for i in range(0, len(texts), chunk):
+        encode_cached(corpus, texts[i : i + chunk], encoder=enc, prompt=prompt)
+    return {"passages": len(texts), "distinct": len(set(texts)),
+            "encoded": cached_count(corpus, enc, prompt) - before}
