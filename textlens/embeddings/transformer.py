@@ -27,6 +27,7 @@ Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 BACKENDS = ("f32", "int8")
 DEFAULT_MAX_TOKENS = 128
 TOKENS_PER_BATCH = 4096  # padded tokens per forward pass: bounds memory, keeps matmuls large
+TEXTS_PER_CHUNK = 20_000
 
 
 def thread_count(threads: int | None = None) -> int:
@@ -87,6 +88,12 @@ class E5Encoder(Encoder):
         return wins, np.asarray(owner, dtype=np.int64)
 
     def _encode(self, texts: list[str], prompt: Prompt, batch_size: int) -> np.ndarray:
+        # chunks bound the memory of token lists on millions of texts; each chunk is still length-sorted
+        parts = [self._encode_chunk(texts[i : i + TEXTS_PER_CHUNK], prompt, batch_size)
+                 for i in range(0, len(texts), TEXTS_PER_CHUNK)]
+        return np.concatenate(parts, axis=0)
+
+    def _encode_chunk(self, texts: list[str], prompt: Prompt, batch_size: int) -> np.ndarray:
         wins, owner = self.windows(texts, prompt)
         lengths = np.fromiter((len(w) for w in wins), dtype=np.int64, count=len(wins))
         order = np.argsort(-lengths, kind="stable")  # similar lengths together: almost no padding
