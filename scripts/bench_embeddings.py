@@ -10,6 +10,9 @@ each backend's vectors to e5 float32 on the first --sample reviews (mean and 1st
 overlap of their 10 nearest neighbours. Downstream: micro/macro-F1 of document themes and verbatim
 aspects with the shipped taxonomies (scripts/eval_themes.py data), per backend, no recalibration.
 The fast tier reports two passes: the first embeds words it has never seen (cold), the second is warm.
+On a shared machine wall-clock rates vary with the load; `cpu ms/rev` (process CPU time per review while
+encoding) is steadier: for the int8 backend (no spinning threads) 2 idle cores give about 2000 / cpu_ms
+reviews/s. torch's threads spin while waiting, so its CPU time overstates its work.
 """
 from __future__ import annotations
 
@@ -92,11 +95,12 @@ def worker(name: str, limit: int, sample: int, outdir: Path, with_downstream: bo
     passes = 2 if name == "fast" else 1
     for k in range(passes):
         known = len(getattr(enc, "words", ()))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         vecs = enc.encode(texts)
         dt = time.perf_counter() - t
         key = "" if k == 0 else "_warm"
         result[f"reviews_per_s{key}"] = len(texts) / dt
+        result[f"cpu_ms_per_review{key}"] = 1000 * (time.process_time() - cpu) / len(texts)
         if hasattr(enc, "words"):
             result[f"new_words{key}"] = len(enc.words) - known
         t = time.perf_counter()
@@ -156,7 +160,8 @@ def main() -> None:
     ref = results[REFERENCE]["vectors"]
     print(f"\nload average {os.getloadavg()[0]:.1f} at end (the machine is shared: compare backends within a run)\n")
     head = (f"{'backend':<15} {'model id':<20} {'load s':>6} {'rev/s':>7} {'sent/s':>7} {'peak MB':>7} "
-            f"{'cos mean':>8} {'cos p1':>7} {'nn@10':>6} {'themes µ/M':>11} {'aspects µ/M':>11} {'held-out':>8}")
+            f"{'cpu ms/rev':>10} {'cos mean':>8} {'cos p1':>7} {'nn@10':>6} {'themes µ/M':>11} {'aspects µ/M':>11} "
+            f"{'held-out':>8}")
     print(head)
     print("-" * len(head))
     for name, r in results.items():
@@ -168,7 +173,7 @@ def main() -> None:
         asp = f"{r['aspects_micro']:.3f}/{r['aspects_macro']:.3f}" if "aspects_micro" in r else "-"
         held = f"{r['aspects_heldout_micro']:.3f}" if "aspects_heldout_micro" in r else "-"
         print(f"{name:<15} {r['model_id']:<20} {r['load_s']:>6.1f} {r['reviews_per_s']:>7.1f} "
-              f"{r['sentences_per_s']:>7.1f} {r['peak_mb']:>7.0f} {cos.mean():>8.4f} {np.percentile(cos, 1):>7.4f} "
+              f"{r['sentences_per_s']:>7.1f} {r['peak_mb']:>7.0f} {r.get('cpu_ms_per_review', 0):>10.2f} {cos.mean():>8.4f} {np.percentile(cos, 1):>7.4f} "
               f"{nn:>6.3f} {th:>11} {asp:>11} {held:>8}")
         if "reviews_per_s_warm" in r:
             print(f"{'  (warm)':<15} {'':<20} {'':>6} {r['reviews_per_s_warm']:>7.1f} {r['sentences_per_s_warm']:>7.1f}"

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,7 @@ def session(path: Path):
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+@lru_cache(maxsize=4)  # encoders differing only in window size share one session
 def onnx_forward(folder: Path):
     sess = session(int8_model(folder))
 

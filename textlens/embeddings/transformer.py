@@ -8,6 +8,7 @@ Short windows make batches dense, so most of the speed comes from sorting and pa
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -131,6 +132,7 @@ class E5Encoder(Encoder):
         return out
 
 
+@lru_cache(maxsize=4)  # encoders differing only in window size share one model
 def torch_forward(folder: Path, threads: int) -> Forward:
     """BertModel in float32 (the reference every faster backend is measured against)."""
     import torch
