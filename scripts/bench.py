@@ -208,7 +208,7 @@ def main() -> None:
         results = {name: bench_dataset(name.split()[0], paths, tmp, args) for name, paths in datasets.items()}
         memory = None
         if not args.no_100k:
-            n = sum(1 for _ in open(reviews, encoding="utf-8")) - 1
+            n = results["reviews"]["runs"][0]["docs"]
             big = limited_csv(REVIEWS, tmp / "reviews-x10.csv", args.limit, copies=10)
             mem_db = str(tmp / "x10.db")
             memory = {"rows": (n, 10 * n),

@@ -237,17 +237,19 @@ def analysis_inputs(corpus: Corpus, doc_ids: Sequence[str]) -> list[AnalysisInpu
     return out
 
 
-AUTO_MIN_BATCHES_PER_WORKER = 4  # below this, starting workers (and their models) costs more than it saves
+# Starting a worker and loading its models took 10-40 s here (2 busy cores): below this many pending
+# documents, the default (all cores) analyses in the calling process instead.
+AUTO_MIN_DOCUMENTS = 2000
 
 
 def plan_workers(requested: int | None, pending: int, batch_size: int) -> int:
     """Processes to use: `requested`, never more than there are batches; None (all cores) only
-    for jobs big enough to pay for starting a worker and loading its models."""
+    for jobs big enough to pay for starting workers and loading their models."""
     from textlens.parallel import default_workers
 
     batches = -(-pending // max(batch_size, 1))
     if requested is None or requested <= 0:
-        return max(1, min(default_workers(), batches // AUTO_MIN_BATCHES_PER_WORKER))
+        return 1 if pending < AUTO_MIN_DOCUMENTS else max(1, min(default_workers(), batches))
     return max(1, min(requested, batches))
 
 
