@@ -186,6 +186,10 @@ def table(draw):
        encoding=st.sampled_from(["utf-8", "utf-16"]))
 def test_csv_rows_are_each_stored_or_reported(tmp_path_factory, rows, delimiter, quoting, lineterminator, bom,
                                               encoding):
+    # csv.writer leaves a bare CR unquoted when the line terminator is "\n" (QUOTE_MINIMAL): that file has
+    # more physical rows than written ones for any reader, so it is not a one-row-per-row table.
+    assume(not (quoting == csv.QUOTE_MINIMAL and lineterminator == "\n"
+                and any("\r" in cell for row in rows for cell in row)))
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=lineterminator)
     w.writerow(["id", "texte", "note"])

@@ -155,7 +155,24 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
 
 
 def normalize_text(text: str) -> str:
-    """Readable, NFC-normalised text that spaCy's French tokenizer handles well.
+    """Readable, NFC-normalised text that spaCy's French tokenizer handles well (idempotent).
+
+    Removing a character (soft hyphen, control) can uncover mojibake that ftfy then repairs, so
+    texts that still look suspicious are normalised again until nothing changes.
+    """
+    out = _normalize_once(text)
+    for _ in range(3):
+        if not _NEEDS_FTFY.search(out):
+            break
+        again = _normalize_once(out)
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def _normalize_once(text: str) -> str:
+    """One pass of `normalize_text`.
 
     ftfy fixes mojibake, HTML entities, curly double quotes and line breaks (CRLF -> LF); we map
     typographic apostrophes to ' (French elision then tokenizes correctly), keep « », turn
