@@ -370,3 +370,32 @@ def test_too_small_corpus_gives_reason_and_no_topics(tmp_path, encoder):
         assert fit_corpus_topics(corpus, encoder=encoder)["status"] == "empty"
     with Corpus.open(tmp_path / "e.db") as corpus, pytest.raises(TypeError):
         fit_corpus_topics(corpus, no_such_param=1)
+
+
+def test_exact_knn_matches_scikit_learn():
+    from sklearn.neighbors import NearestNeighbors
+
+    from textlens.topics.model import exact_knn
+
+    Z = np.random.default_rng(1).normal(size=(700, 12)).astype(np.float32)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    idx, dist = exact_knn(Z, 10, block=128)
+    ref_dist, ref_idx = NearestNeighbors(n_neighbors=11).fit(Z).kneighbors(Z)
+    assert (idx[:, 0] == np.arange(700)).all()
+    assert (idx == ref_idx).mean() > 0.99 and np.abs(dist - ref_dist).max() < 1e-4
+
+
+def test_large_corpus_is_clustered_on_a_sample_then_assigned():
+    rng = np.random.default_rng(5)
+    centers = rng.normal(size=(3, 32))
+    truth = np.repeat(np.arange(3), 200)
+    X = centers[truth] + rng.normal(scale=0.3, size=(600, 32))
+    vocab = [["tarif", "prix"], ["attente", "joindre"], ["sinistre", "expert"]]
+    texts = [" ".join(rng.choice(vocab[c], size=3)) for c in truth]
+    model = TopicModel(reduction="pca", small_corpus=100, max_fit_units=300, agreement_seeds=0).fit(texts, X)
+    assert "fitted on 300 of 600" in model.quality_["method"]
+    from sklearn.metrics import adjusted_rand_score
+
+    assigned = model.labels_ >= 0
+    assert assigned.mean() >= 0.9
+    assert adjusted_rand_score(truth[assigned], model.labels_[assigned]) >= 0.95

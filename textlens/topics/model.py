@@ -61,12 +61,18 @@ class TopicModel:
     small_corpus: below this many units, k-means + silhouette replaces UMAP/HDBSCAN.
     cluster_selection: HDBSCAN's "eom", "leaf" or "auto" (eom, or leaf when eom puts more than
         `max_topic_share` of the clustered units in one topic or finds fewer than 3).
-    distinctive: weight c-TF-IDF by the share of topics where the term is *not* over-represented, so
+    distinctive: weight c-TF-IDF by the share of topics where the term is *not* over-represented (to this
+        power; 0 = plain c-TF-IDF), so
         labels name what sets a topic apart rather than words over-used everywhere (see bench_topics.py).
     center: subtract the corpus' mean embedding before clustering; e5 vectors share a large common
         direction (cosines squeezed into 0.8-0.95) and removing it separates subjects better.
     agreement_seeds: how many extra seeds are fitted (on at most `agreement_sample` units) to report
         partition agreement; 0 skips it.
+    max_topics_per_term: a term describes at most this many topics (those where it weighs most); on
+        10k real reviews (36 topics) top-25 diversity 0.32 -> 0.46 for NPMI 0.12 -> 0.09. None: no cap.
+    max_fit_units: larger corpora are clustered on a seeded sample of this size and every other unit
+        joins its nearest topic under the same threshold as outliers (bounds time: exact neighbours are
+        quadratic; memory: the PCA/UMAP/HDBSCAN steps).
     random_state: seed of every random step; same inputs + same seed = same topics, same ids.
     """
 
@@ -78,6 +84,7 @@ class TopicModel:
                  small_corpus: int = 300, max_k: int = 12, agreement_seeds: int = 2,
                  agreement_sample: int = 1000, center: bool = True, cluster_selection: str = "auto",
                  max_topic_share: float = 0.4, distinctive: bool = True, n_epochs: int | None = 200,
+                 max_fit_units: int | None = 30000, max_topics_per_term: int | None = 5,
                  random_state: int = 42):
         self.reduction = reduction
         self.n_components = n_components
@@ -101,6 +108,8 @@ class TopicModel:
         self.max_topic_share = max_topic_share
         self.distinctive = distinctive
         self.n_epochs = n_epochs
+        self.max_fit_units = max_fit_units
+        self.max_topics_per_term = max_topics_per_term
         self.random_state = random_state
 
     # ---- clustering ------------------------------------------------------------------------------
@@ -229,22 +238,34 @@ class TopicModel:
         from threadpoolctl import threadpool_limits
 
         # small dense algebra only: BLAS threads just fight other processes (a 384x384 eigh took 10 s)
+        n = X.shape[0]
+        fit_idx = np.arange(n)
+        if self.max_fit_units and n > self.max_fit_units:  # cluster a sample, assign the rest by centroid
+            fit_idx = np.sort(np.random.default_rng(seed).choice(n, self.max_fit_units, replace=False))
         with threadpool_limits(limits=1, user_api="blas"):
-            raw, method = self._cluster(X, seed)
+            raw_fit, method = self._cluster(X[fit_idx], seed)
+        raw = np.full(n, -1, dtype=int)
+        raw[fit_idx] = raw_fit
         ids = sorted(set(raw.tolist()) - {-1})
         remap = {old: new for new, old in enumerate(ids)}
         labels = np.array([remap.get(v, -1) for v in raw.tolist()], dtype=int)
         k = len(ids)
         C = self._centroids(X, labels, k)
         thr = self._thresholds(X, labels, C)
-        raw_outliers = float((labels < 0).mean())
+        raw_outliers = float((raw_fit < 0).mean())
         out_idx = np.flatnonzero(labels < 0)
-        if out_idx.size and k and self.reassign_quantile is not None:
+        unseen = np.ones(n, dtype=bool)
+        unseen[fit_idx] = False
+        if out_idx.size and k and (self.reassign_quantile is not None or unseen.any()):
             sims = X[out_idx] @ C.T
             best = sims.argmax(axis=1)
             ok = sims[np.arange(out_idx.size), best] >= thr[best]
+            if self.reassign_quantile is None:  # keep HDBSCAN's outliers; still place the unsampled units
+                ok &= unseen[out_idx]
             labels[out_idx[ok]] = best[ok]
             C = self._centroids(X, labels, k)
+        if fit_idx.size < n:
+            method += f", fitted on {fit_idx.size} of {n} units"
         return labels, C, thr, {"method": method, "raw_outlier_share": raw_outliers}
 
     # ---- terms -----------------------------------------------------------------------------------
@@ -286,7 +307,11 @@ class TopicModel:
             # ("satisfait", "rapide" in reviews) would label them all
             rel_global = df / max(df.sum(), 1.0)
             over = (tf > rel_global) & (counts > 0)
-            W = W * (1.0 - over.sum(axis=0) / k)
+            W = W * (1.0 - over.sum(axis=0) / k) ** float(self.distinctive)
+        m = self.max_topics_per_term
+        if m and k > m:  # a term describes at most the m topics where it weighs most
+            kth = -np.partition(-W, m - 1, axis=0)[m - 1]
+            W = np.where(W >= kth[None, :], W, 0.0)
         return vocab, ubiquitous, W, dict(zip(vocab.tolist(), idf.tolist()))
 
     def _top_terms(self, W: np.ndarray, vocab: Sequence[str], n: int, display: Any = str
