@@ -37,7 +37,13 @@ monsieur madame m. mme cas part niveau point sorte exemple
 _EXTRA_STOP = frozenset(fold(w) for w in """
 aujourd hui cela ça ca cet ces etc svp oui non ok okay car donc alors puis ainsi aussi encore déjà
 quelqu quelque chose chez vraiment super top bref peu beaucoup lors afin ailleurs surtout
+pourtant tandis aucun aucune cependant toutefois néanmoins davantage voire plutôt lorsque puisque
+au-delà auprès désormais certes parfois souvent tellement assez plein
 """.split())
+
+# Context-free lookup errors that would show in labels ("minutes" -> the verb "minuter").
+_LEMMA_FIX = {"minutes": "minute", "minute": "minute", "heures": "heure", "mois": "mois", "fois": "fois",
+              "appels": "appel", "frais": "frais", "prix": "prix", "services": "service"}
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
 _ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
@@ -118,7 +124,7 @@ class TermExtractor:
         for text in texts:
             pairs = []
             for w in _words(text):
-                lemma = cache.get(w)
+                lemma = cache.get(w) or _LEMMA_FIX.get(w)
                 if lemma is None:
                     hit = table.get(w)
                     lemma = cache[w] = (hit[0] if isinstance(hit, list) else hit) or w
