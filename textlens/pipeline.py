@@ -370,7 +370,9 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         reread: bool = False) -> RunSummary:
     """Ingest `paths` into the store at `db` and run every available analysis (the `textlens run` command).
 
-    `workers`: analysis processes on this machine (None: all cores, fewer for small jobs; 1: none).
+    `workers`: analysis processes on this machine (None: all cores for 2,000+ pending documents;
+    1: none). Workers are spawned, so a script calling `run` with workers must guard its entry point
+    with `if __name__ == "__main__":`, as with any multiprocessing code.
     `dask`: a Dask scheduler address ("tcp://host:8786") or `distributed.Client`; `dask_dir`: a folder
     every worker and this process can reach, for the result partitions (default: next to the store).
     """
