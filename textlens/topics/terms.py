@@ -134,16 +134,23 @@ class TermExtractor:
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
         """Content-term keys of each text, in order (repeats kept: they are counts)."""
         stop = self._stop()
+        decided: dict[tuple[str, str], str | None] = {}  # (surface, lemma) -> key or None (folding is slow)
+        seen: Counter[tuple[str, str]] = Counter()
         out = []
         for pairs in self._lemmas(texts):
             keys = []
-            for surface, lemma in pairs:
-                key = fold(lemma)
-                if len(key) < self.min_chars or key in stop or fold(surface) in stop:
-                    continue
-                self._forms.setdefault(key, Counter())[lemma] += 1
-                keys.append(key)
+            for pair in pairs:
+                if pair not in decided:
+                    key = fold(pair[1])
+                    bad = len(key) < self.min_chars or key in stop or fold(pair[0]) in stop
+                    decided[pair] = None if bad else key
+                key = decided[pair]
+                if key is not None:
+                    seen[pair] += 1
+                    keys.append(key)
             out.append(keys)
+        for (_, lemma), count in seen.items():
+            self._forms.setdefault(decided[_, lemma], Counter())[lemma] += count
         return out
 
     def display(self, key: str) -> str:
