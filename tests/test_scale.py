@@ -87,7 +87,15 @@ def _dump(db: Path, tables=RESULT_TABLES) -> dict[str, list[tuple]]:
 
 
 def test_two_workers_store_exactly_what_one_process_stores(tmp_path):
-    src = _verbatims(tmp_path / "v.csv", limit=150)
+    src = _verbatims(tmp_path / "v.csv", limit=147)
+    with open(src, "a", newline="", encoding="utf-8") as fh:  # verbatims naming real actors, so entities have rows
+        w = csv.writer(fh)
+        w.writerow(["X1", "2021-03-02", "telephone", "Orange", "telecom", "2",
+                    "Passé de SFR à Orange, le service client basé à Lille ne rappelle jamais."])
+        w.writerow(["X2", "2022-05-10", "chat", "EDF", "energie", "4",
+                    "Le conseiller EDF de Poitiers a été clair et rapide, merci."])
+        w.writerow(["X3", "2023-01-15", "email", "La Poste", "transport", "1",
+                    "Colis perdu, La Poste et Chronopost se renvoient la balle depuis Paris."])
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     s1 = run([src], one, analyses=LIGHT + ["countwords"], analyzer_options=LIGHT_OPTIONS, topics=False,
              workers=1, batch_size=20)
