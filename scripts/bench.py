@@ -156,11 +156,13 @@ def bench_dataset(name: str, paths: list[str], tmp: Path, args: argparse.Namespa
         db = str(tmp / f"{name}-{i}.db")
         for f in Path(tmp).glob(f"{name}-{i}.db*"):
             f.unlink()
-        runs.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses}))
-        reruns.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses}))
+        runs.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses,
+                                      "no_topics": args.no_topics}))
+        reruns.append(measure("run", {"paths": paths, "db": db, "workers": args.workers, "analyses": args.analyses,
+                                      "no_topics": args.no_topics}))
         print(f"  {name} #{i + 1}: first {runs[-1]['seconds']:.1f} s, re-run {reruns[-1]['seconds']:.2f} s, "
               f"load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
-    for _ in range(args.repeat):
+    for _ in range(0 if args.no_spacy else args.repeat):
         spacy_runs.append(measure("spacy", {"db": db}))
     if not args.no_bertopic:
         for _ in range(args.repeat):
@@ -190,8 +192,10 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N reviews only (development)")
     ap.add_argument("--workers", type=int, default=None, help="textlens run --workers (default: all cores)")
     ap.add_argument("--analyses", default=None, help="comma-separated subset (default: every default analysis)")
+    ap.add_argument("--no-topics", action="store_true", help="textlens run --no-topics")
     ap.add_argument("--no-100k", action="store_true", help="skip the 10x-rows memory run")
     ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--no-spacy", action="store_true")
     ap.add_argument("--no-demo", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary stores")
     args = ap.parse_args()
@@ -214,7 +218,7 @@ def main() -> None:
             memory = {"rows": (n, 10 * n),
                       "1x": med([r["peak_rss_mb"] for r in results["reviews"]["runs"]]),
                       "10x": measure("run", {"paths": [str(big)], "db": mem_db, "workers": args.workers,
-                                             "analyses": args.analyses})}
+                                             "analyses": args.analyses, "no_topics": args.no_topics})}
         load1 = os.getloadavg()
     finally:
         if not args.keep:
@@ -231,15 +235,17 @@ def main() -> None:
                 row("BERTopic fit (cached embeddings)", r["bertopic"])]
         print_table(rows)
         ours = first["words"] / med([x["seconds"] for x in r["runs"]])
-        spacy_wps = first["words"] / med([x["seconds"] for x in r["spacy"]])
         rerun = med([x["seconds"] for x in r["reruns"]]) / med([x["seconds"] for x in r["runs"]])
-        print(f"ratios: textlens / spaCy words/s = {ours / spacy_wps:.2f}x (goal >= 2); "
-              f"unchanged re-run / first run = {100 * rerun:.1f}% (goal <= 5%)")
+        if r["spacy"]:
+            spacy_wps = first["words"] / med([x["seconds"] for x in r["spacy"]])
+            print(f"ratio: textlens / spaCy words/s = {ours / spacy_wps:.2f}x (goal >= 2)")
+        print(f"ratio: unchanged re-run / first run = {100 * rerun:.2f}% (goal <= 5%)")
         if r["bertopic"]:
             bt = med([x["seconds"] for x in r["bertopic"]])
             print(f"         BERTopic fit alone {bt:.1f} s = {100 * bt / med([x['seconds'] for x in r['runs']]):.0f}% "
-                  f"of our whole run; spaCy model load {med([x['load_seconds'] for x in r['spacy']]):.1f} s (not "
-                  "counted above)")
+                  "of our whole run")
+        if r["spacy"]:
+            print(f"spaCy model load {med([x['load_seconds'] for x in r['spacy']]):.1f} s (not counted above)")
         stages = {k: round(v, 1) for k, v in first["timings"].items()}
         print(f"first-run stages (s): {stages}")
     if memory:
