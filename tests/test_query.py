@@ -107,6 +107,13 @@ def test_filters_doc_sql_and_resolution(corpus):
         with pytest.raises(QueryError, match=message):
             resolve_filters(corpus, bad)
     assert resolve_items(corpus, "entity", ["arcep", "TP"]) == ["Arcep", "Teleperformance"]
+    # names no text of the store used, known to the knowledge base: an expansion, a former entity
+    assert resolve_items(corpus, "entity", ["Autorité de régulation des communications électroniques et des postes"]
+                         ) == ["Arcep"]
+    with pytest.raises(QueryError, match="ART.*not mentioned.*renamed Arcep"):
+        resolve_items(corpus, "entity", ["Autorité de régulation des télécommunications"])
+    with pytest.raises(QueryError, match="AFRC.*not mentioned"):
+        resolve_filters(corpus, Filters(entity="Association française de la relation client"))
     assert suggest("teleperf", ["Teleperformance", "Webhelp"]) == ["Teleperformance"]
 
 
@@ -206,7 +213,7 @@ def test_cli_messages_for_unknown_names_and_empty_results(db):
     r = runner.invoke(app, ["trends", "recrutment", "--db", str(db)])
     assert r.exit_code == 1 and "recruitment_skills" in r.output
     r = runner.invoke(app, ["search", "maroc", "--entity", "Webhelp", "--db", str(db)])
-    assert r.exit_code == 1 and "unknown entity" in r.output
+    assert r.exit_code == 1 and "'Webhelp' (Webhelp, VENDOR) is not mentioned" in r.output
     r = runner.invoke(app, ["search", "zzzzz", "--db", str(db)])
     assert r.exit_code == 0 and "no passage matches 'zzzzz'" in r.output
     r = runner.invoke(app, ["search", "maroc", "--db", str(db.parent / "missing.db")])

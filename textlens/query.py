@@ -209,6 +209,15 @@ def resolve_entity(corpus: "Corpus", name: str) -> str:
             counts[ent] = counts.get(ent, 0) + 1
     if counts:
         return max(counts, key=lambda e: counts[e])
+    # a name the knowledge base knows under another form (an expansion, a former name, an alias no text used)
+    from textlens.entities.kb import load_kb
+
+    known = load_kb().lookup(name)
+    if known is not None:
+        if known.name in names:
+            return known.name
+        later = f"; it was renamed {known.renamed_to}" if known.renamed_to else ""
+        raise QueryError(f"entity {name!r} ({known.name}, {known.type}) is not mentioned in the selected store{later}")
     raise _unknown("entity", name, names)
 
 

@@ -1,0 +1,206 @@
+"""Sentiment: the committed model on sentences we wrote (negation, contrast, irony, press prose),
+aspect polarity, the analyzer on a real store, and dev-set floors when ../shared is present."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textlens.sentiment import load_model
+from textlens.sentiment.predict import ModelError, SentimentModel, default_model_path
+from textlens.sentiment.text import clauses, mark_negation, preprocess, tokens
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEV = SHARED / "data" / "verbatims_assurance" / "dev.csv"
+
+
+@pytest.fixture(scope="module")
+def model() -> SentimentModel:
+    return load_model()
+
+
+def labels(model: SentimentModel, texts: list[str], domain: str = "review") -> list[str]:
+    return [p.label for p in model.predict(texts, domain)]
+
+
+# ---- text handling ----------------------------------------------------------------------------
+def test_negation_scope_marks_words_between_ne_and_after_pas():
+    assert mark_negation(tokens("Je ne suis pas satisfait, merci")) == [
+        "je", "ne", "neg_suis", "pas", "neg_satisfait", ",", "merci"]
+    # "plus" negates only after "ne"; a comma ends the scope
+    assert mark_negation(tokens("plus de 25 ans, il n'est plus joignable")) == [
+        "plus", "de", "25", "ans", ",", "il", "n", "neg_est", "plus", "neg_joignable"]
+
+
+def test_preprocess_folds_accents_and_repeats_the_clause_after_mais():
+    out = preprocess("Prix très correct mais IMPOSSIBLE de les joindre")
+    assert out.startswith("prix tres correct mais impossible")
+    assert out.endswith("| fin_impossible fin_de fin_les fin_joindre")
+
+
+def test_clauses_split_on_contrast_and_leading_concession():
+    text = "Malgré un bon prix, service nul. Accueil correct mais dossier perdu"
+    assert [text[a:b] for a, b in clauses(text)] == [
+        "Malgré un bon prix", "service nul.", "Accueil correct", "mais dossier perdu"]
+
+
+# ---- the committed model ----------------------------------------------------------------------
+def test_committed_model_loads_without_shared_data(model, monkeypatch):
+    monkeypatch.delenv("TEXTLENS_SENTIMENT_MODEL", raising=False)
+    assert default_model_path().is_file()
+    assert default_model_path().stat().st_size < 30_000_000
+    m = SentimentModel.load()
+    assert set(m.settings) >= {"clause_min", "mixed_max", "article_band"}
+    assert m.meta["dev_metrics"]["binary_accuracy"] > 0.9  # what the card says was measured
+
+
+def test_clear_reviews(model):
+    pos = ["Très satisfait, conseillère à l'écoute et remboursement rapide, je recommande",
+           "rien a redire tres bon service", "Tarifs intéressants et personnel sympathique."]
+    neg = ["Service client nul, personne ne répond, je résilie",
+           "Très déçu, deux mois que j'attends mon remboursement",
+           "arnaque totale, fuyez"]
+    assert labels(model, pos) == ["positive"] * 3
+    assert labels(model, neg) == ["negative"] * 3
+    scores = [p.score for p in model.predict(pos + neg)]
+    assert all(-1 <= s <= 1 for s in scores)
+    assert min(scores[:3]) > 0.5 and max(scores[3:]) < -0.5
+
+
+def test_negation(model):
+    preds = model.predict(["Je ne suis pas satisfait du tout", "Aucun problème, rien à redire",
+                           "Pas cher et efficace", "je n'ai jamais été remboursé"])
+    assert [p.score > 0 for p in preds] == [False, True, True, False]
+
+
+def test_contrast_makes_a_review_mixed_or_follows_the_verdict(model):
+    mixed, verdict = model.predict(["Accueil très agréable et conseiller compétent mais remboursement "
+                                    "interminable, j'attends encore",
+                                    "Quelques lenteurs au début mais au final tout a été réglé, très satisfait"])
+    assert mixed.label in ("mixed", "neutral") and mixed.score < 0.5
+    assert verdict.score > 0
+
+
+def test_irony_is_not_taken_at_face_value(model):
+    preds = model.predict(["Bravo pour les 45 minutes d'attente au téléphone, vraiment génial",
+                           "Super, encore une augmentation de 20% cette année, merci pour la fidélité"])
+    assert all(p.score < 0 for p in preds)
+
+
+def test_press_sentences_are_mostly_neutral(model):
+    facts = ["Le groupe a ouvert un centre de contacts à Amiens en 2004.",
+             "Le secteur emploie environ 270 000 personnes en France.",
+             "L'étude a été menée auprès de 1 000 consommateurs en septembre.",
+             "La société réalise 40 % de son chiffre d'affaires à l'international.",
+             "Le ministre a présenté le projet de loi mardi devant les députés."]
+    opinion = ["Les clients sont furieux : attente interminable, conseillers débordés, promesses non tenues.",
+               "Une réussite remarquable, saluée par des clients ravis de la qualité du service."]
+    got = labels(model, facts + opinion, "article")
+    assert got[:5].count("neutral") >= 4
+    assert got[5:] == ["negative", "positive"]
+
+
+def test_article_tone_aggregates_sentences(model):
+    sents = ["Le centre a ouvert en 2010.", "Les salariés dénoncent des conditions de travail déplorables.",
+             "La direction annonce de nouvelles suppressions de postes, un coup dur pour la région.",
+             "Le site compte 300 postes."]
+    tone = model.tone(model.predict(sents, "article"))
+    assert tone.label == "negative" and tone.score < 0
+
+
+def test_aspect_polarity_follows_its_own_clause(model):
+    text = "Prix correct mais impossible de les joindre, une heure d'attente au téléphone"
+    res = model.aspects(text, {"price": [(0, 4)], "reachability_wait": [(text.index("joindre"), len(text))]})
+    assert res["price"].polarity == "positive"
+    assert res["reachability_wait"].polarity == "negative"
+    assert "Prix correct" in res["price"].evidence[0]
+
+
+def test_aspect_mixed_when_its_clauses_disagree(model):
+    text = ("Le site internet est très pratique pour déclarer un sinistre. "
+            "Par contre le site internet plante sans arrêt, impossible de télécharger mes attestations.")
+    spans = [(text.index("site"), text.index("site") + 4), (text.rindex("site"), text.rindex("site") + 4)]
+    assert model.aspects(text, {"digital_channels": spans})["digital_channels"].polarity == "mixed"
+
+
+def test_bad_inputs_get_clear_errors(model, tmp_path):
+    with pytest.raises(ModelError, match="not found at"):
+        SentimentModel.load(tmp_path / "missing.joblib")
+    broken = tmp_path / "broken.joblib"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="broken.joblib"):
+        SentimentModel.load(broken)
+    with pytest.raises(ValueError, match="domain"):
+        model.predict(["ok"], domain="tweets")
+    with pytest.raises(TypeError, match="text 1 is int"):
+        model.predict(["ok", 3])  # type: ignore[list-item]
+    assert model.predict([]) == []
+    empty = model.predict([""])[0]  # an empty text is judged, not dropped
+    assert empty.label in ("positive", "negative", "neutral", "mixed")
+
+
+# ---- evaluation helpers ---------------------------------------------------------------------------
+def test_review_metrics_counts_binary_on_polar_stars_only():
+    from textlens.sentiment.evaluation import review_metrics
+
+    m = review_metrics([0.9, -0.2, 0.1, -0.8, 0.3], ["positive", "mixed", "neutral", "negative", "negative"],
+                       [5, 2, 3, 1, 4])
+    assert m["n_binary"] == 4 and m["binary_accuracy"] == 0.75  # 5+, 2-, 1-, 4+ -> one wrong (2 stars)
+    # classes 2,0,1,0,2 vs predicted 2,1,1,0,0 -> F1: neg 0.5, neu 0.667, pos 0.667
+    assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 2 / 3) / 3)
+
+
+# ---- dev set (../shared) ---------------------------------------------------------------------------
+@pytest.mark.shared
+def test_dev_metrics_floor(model):
+    if not DEV.is_file():
+        pytest.skip("../shared is absent")
+    import pandas as pd
+
+    from textlens.sentiment.evaluation import model_metrics
+
+    dev = pd.read_csv(DEV)
+    m = model_metrics(model, dev["text"].fillna("").tolist(), dev["rating"].to_numpy(int))
+    assert m["binary_accuracy"] >= 0.94
+    assert m["macro_f1"] >= 0.66
+
+
+@pytest.mark.shared
+def test_dev_aspect_polarity_floor(model):
+    gold_path = Path(__file__).resolve().parents[1] / "scripts" / "data" / "dev_aspects_gold.jsonl"
+    if not DEV.is_file() or not gold_path.is_file():
+        pytest.skip("../shared or the aspect gold is absent")
+    import pandas as pd
+
+    from textlens.sentiment.evaluation import aspect_polarity_accuracy, read_gold
+
+    dev = pd.read_csv(DEV)
+    r = aspect_polarity_accuracy(model, dict(zip(dev["id"].astype(str), dev["text"].fillna(""))), read_gold(gold_path))
+    assert r["n"] > 500
+    assert r["accuracy"] >= 0.85
+
+
+# ---- spaCy component ----------------------------------------------------------------------------
+def test_spacy_component_sets_doc_and_sentence_sentiment():
+    import spacy
+
+    import textlens.sentiment.components  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("textlens_sentiment", config={"domain": "article"})
+    doc = nlp("Le centre a ouvert en 2010. Les salariés dénoncent des conditions de travail déplorables.")
+    sents = list(doc.sents)
+    assert len(sents) == 2
+    assert sents[1]._.sentiment.label == "negative"
+    assert doc._.sentiment.score < 0
+    assert json.dumps(doc._.sentiment.to_dict())
+
+
+def test_scores_are_consistent_with_probabilities(model):
+    preds = model.predict(["très bien", "nul", "bof"])
+    for p in preds:
+        assert np.isclose(sum(p.proba), 1.0)
+        assert np.isclose(p.score, p.proba[2] - p.proba[0])

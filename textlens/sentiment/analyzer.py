@@ -1,0 +1,201 @@
+"""The "sentiment" analysis: passage sentiment, document sentiment/tone, aspect polarity, per-theme tone.
+
+Runs after "themes" (it reads the batch's `passage_themes`/`doc_themes` rows from the store):
+- verbatims: each passage and the whole review are classified as reviews; each aspect the themes
+  analysis found for the review gets a polarity from the clauses that mention it (`doc_aspects`);
+- articles/editorials: sentences are classified with the neutral band of press prose, the document
+  tone aggregates them, and `doc_sentiment.detail` holds the tone of the sentences carrying each
+  editorial theme.
+Non-French documents get no rows (the model is French-only); every text of a batch is vectorised in
+a few calls, which is what keeps this fast.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textlens.analysis.base import AnalysisInput, Analyzer, Rows
+from textlens.sentiment.predict import ARTICLE, REVIEW, Prediction, SentimentModel
+
+if TYPE_CHECKING:
+    from textlens.store import Corpus
+    from textlens.themes.lexicon import LexicalMatcher
+
+EVIDENCE_CHARS = 300
+
+
+class SentimentAnalyzer(Analyzer):
+    """Sentiment per passage, per document, per aspect (verbatims) and per theme (articles).
+
+    Option: `model` (path of a model file; default: the committed models/sentiment/sentiment.joblib).
+    """
+
+    name: ClassVar[str] = "sentiment"
+    version: ClassVar[str] = "1"
+    tables: ClassVar[tuple[str, ...]] = ("passage_sentiment", "doc_sentiment", "doc_aspects")
+    requires: ClassVar[tuple[str, ...]] = ("themes",)
+
+    def __init__(self, model: str | None = None):
+        self.model_path = model
+        self.model: SentimentModel | None = None
+        self._matchers: dict[str, LexicalMatcher | None] = {}
+
+    def config_fingerprint(self) -> str:
+        import hashlib
+        import os
+
+        from textlens.sentiment.predict import MODEL_ENV, default_model_path
+
+        path = self.model_path or os.environ.get(MODEL_ENV) or default_model_path()
+        try:
+            with open(path, "rb") as fh:
+                return hashlib.sha1(fh.read()).hexdigest()[:16]
+        except OSError:
+            return "missing"
+
+    def setup(self) -> None:
+        if self.model is None:
+            self.model = SentimentModel.load(self.model_path)
+
+    def matcher(self, taxonomy: str) -> "LexicalMatcher | None":
+        """The term matcher of a built-in taxonomy, to locate aspect mentions inside passages."""
+        if taxonomy not in self._matchers:
+            try:
+                from textlens.themes.lexicon import LexicalMatcher
+                from textlens.themes.taxonomy import load_taxonomy
+
+                self._matchers[taxonomy] = LexicalMatcher(load_taxonomy(taxonomy))
+            except Exception:  # a user taxonomy not loadable by name: judge aspects on whole passages
+                self._matchers[taxonomy] = None
+        return self._matchers[taxonomy]
+
+    def analyze(self, batch: list[AnalysisInput], store: "Corpus | None") -> Rows:
+        self.setup()
+        model = self.model
+        assert model is not None
+        docs = [d for d in batch if d.is_french and d.text.strip()]
+        passage_rows: list[dict[str, Any]] = []
+        doc_rows: list[dict[str, Any]] = []
+        aspect_rows: list[dict[str, Any]] = []
+        if not docs:
+            return {"passage_sentiment": [], "doc_sentiment": [], "doc_aspects": []}
+        themes = _passage_themes(store, [p.id for d in docs for p in d.passages if p.id is not None])
+        doc_aspect_ids = _doc_aspects(store, [d.doc_id for d in docs if d.kind == "verbatim"])
+
+        reviews = [d for d in docs if d.kind == "verbatim"]
+        articles = [d for d in docs if d.kind != "verbatim"]
+        # One prediction call per domain: whole reviews, review passages, article sentences.
+        review_texts = [d.text for d in reviews]
+        review_passages = [p.text for d in reviews for p in d.passages]
+        review_preds = model.predict(review_texts + review_passages, REVIEW)
+        doc_preds = dict(zip([d.doc_id for d in reviews], review_preds[: len(reviews)]))
+        passage_preds = review_preds[len(reviews):]
+        article_preds = model.predict([p.text for d in articles for p in d.passages], ARTICLE)
+
+        at = 0
+        for d in reviews:
+            preds = passage_preds[at : at + len(d.passages)]
+            at += len(d.passages)
+            passage_rows += _passage_rows(d, preds)
+            doc_rows.append(_doc_row(d.doc_id, doc_preds[d.doc_id], {"proba": _proba(doc_preds[d.doc_id])}))
+        at = 0
+        for d in articles:
+            preds = article_preds[at : at + len(d.passages)]
+            at += len(d.passages)
+            passage_rows += _passage_rows(d, preds)
+            tone = model.tone(preds)
+            by_theme: dict[str, list[Prediction]] = defaultdict(list)
+            for p, pred in zip(d.passages, preds):
+                for theme_id, _taxonomy in themes.get(p.id, []):
+                    by_theme[theme_id].append(pred)
+            detail = {
+                "sentences": _counts(preds),
+                "themes": {t: {**model.tone(ps).to_dict(), "sentences": len(ps)} for t, ps in sorted(by_theme.items())},
+            }
+            doc_rows.append(_doc_row(d.doc_id, tone, detail))
+        aspect_rows = self._aspects(reviews, themes, doc_aspect_ids, doc_preds)
+        return {"passage_sentiment": passage_rows, "doc_sentiment": doc_rows, "doc_aspects": aspect_rows}
+
+    def _mentions(self, text: str, aspect: str, taxonomy: str, offset: int) -> list[tuple[int, int]]:
+        """Where the taxonomy's terms for `aspect` occur in `text` (shifted by `offset`)."""
+        matcher = self.matcher(taxonomy)
+        hits = matcher.find(text).get(aspect, []) if matcher is not None else []
+        return [(offset + h.start, offset + h.end) for h in hits]
+
+    def _aspects(self, reviews: list[AnalysisInput], themes: dict[int, list[tuple[str, str]]],
+                 doc_aspect_ids: dict[str, dict[str, str]], doc_preds: dict[str, Prediction]) -> list[dict[str, Any]]:
+        """doc_aspects rows: each aspect of each review with the polarity of the clauses that mention it."""
+        from textlens.sentiment.aspects import score_aspects
+
+        jobs: list[tuple[str, str, dict[str, list[tuple[int, int]]], float]] = []
+        for d in reviews:
+            aspects = doc_aspect_ids.get(d.doc_id, {})
+            spans: dict[str, list[tuple[int, int]]] = {a: [] for a in aspects}
+            for p in d.passages:
+                for aspect, taxonomy in themes.get(p.id, []):
+                    if aspect in aspects:
+                        spans[aspect] += self._mentions(p.text, aspect, taxonomy, p.start) or [(p.start, p.end)]
+            for aspect, taxonomy in aspects.items():
+                if not spans[aspect]:  # kept at document level without a passage of its own
+                    spans[aspect] = self._mentions(d.text, aspect, taxonomy, 0)
+            if spans:
+                jobs.append((d.doc_id, d.text, spans, doc_preds[d.doc_id].score))
+        results = score_aspects(self.model, [(text, spans, score) for _, text, spans, score in jobs])  # type: ignore[arg-type]
+        rows = []
+        for (doc_id, *_), res in zip(jobs, results):
+            for aspect, ap in sorted(res.items()):
+                evidence = " | ".join(ap.evidence)
+                rows.append({"doc_id": doc_id, "aspect_id": aspect, "polarity": ap.polarity,
+                             "score": round(ap.score, 4), "evidence": evidence[:EVIDENCE_CHARS]})
+        return rows
+
+
+def _passage_rows(d: AnalysisInput, preds: list[Prediction]) -> list[dict[str, Any]]:
+    return [{"passage_id": p.id, "doc_id": d.doc_id, "label": pr.label, "score": round(pr.score, 4)}
+            for p, pr in zip(d.passages, preds) if p.id is not None]
+
+
+def _doc_row(doc_id: str, pred: Prediction, detail: dict[str, Any]) -> dict[str, Any]:
+    return {"doc_id": doc_id, "label": pred.label, "score": round(pred.score, 4),
+            "detail": json.dumps(detail, ensure_ascii=False)}
+
+
+def _proba(pred: Prediction) -> dict[str, float]:
+    return dict(zip(("negative", "neutral", "positive"), (round(x, 4) for x in pred.proba)))
+
+
+def _counts(preds: list[Prediction]) -> dict[str, int]:
+    out = {k: 0 for k in ("positive", "negative", "neutral", "mixed")}
+    for p in preds:
+        out[p.label] += 1
+    return out
+
+
+def _passage_themes(store: "Corpus | None", passage_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """{passage_id: [(theme_id, taxonomy)]} for the batch's passages, as written by the themes analysis."""
+    out: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if store is None:
+        return out
+    for i in range(0, len(passage_ids), 500):
+        chunk = passage_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for pid, theme, taxonomy in store.conn.execute(
+            f"SELECT passage_id, theme_id, taxonomy FROM passage_themes WHERE passage_id IN ({marks})"
+            " ORDER BY passage_id, score DESC", chunk):
+            out[pid].append((theme, taxonomy))
+    return out
+
+
+def _doc_aspects(store: "Corpus | None", doc_ids: list[str]) -> dict[str, dict[str, str]]:
+    """{doc_id: {aspect id: taxonomy}} the themes analysis kept at document level (verbatims)."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    if store is None:
+        return out
+    for i in range(0, len(doc_ids), 500):
+        chunk = doc_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for doc_id, theme, taxonomy in store.conn.execute(
+            f"SELECT doc_id, theme_id, taxonomy FROM doc_themes WHERE doc_id IN ({marks})", chunk):
+            out[doc_id][theme] = taxonomy
+    return out

@@ -1,0 +1,148 @@
+"""Measures shared by the training and evaluation scripts and the tests.
+
+- review metrics on star-rated reviews: binary accuracy on 1-2 vs 4-5 stars (sign of the score) and
+  3-class macro-F1 (negative / neutral-or-mixed / positive against 1-2 / 3 / 4-5 stars);
+- the French lexicon baselines textblob-fr and vaderSentiment-fr, scored the same way;
+- aspect polarity accuracy against gold files of `{"id", "aspects": [{"id", "polarity"}]}`.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from textlens.sentiment.model import star_classes
+
+if TYPE_CHECKING:
+    from textlens.sentiment.predict import SentimentModel
+
+LABEL_CLASS = {"negative": 0, "neutral": 1, "mixed": 1, "positive": 2}
+
+
+def review_metrics(scores: Sequence[float], labels: Sequence[str] | None, stars: Sequence[int]) -> dict[str, float]:
+    """binary_accuracy (score > 0 means positive) and, when labels are given, macro_f1 over 3 classes."""
+    from sklearn.metrics import f1_score
+
+    scores, stars = np.asarray(scores, dtype=float), np.asarray(stars, dtype=int)
+    polar = stars != 3
+    out = {"n": int(len(stars)), "n_binary": int(polar.sum()),
+           "binary_accuracy": float(np.mean((scores[polar] > 0) == (stars[polar] >= 4)))}
+    if labels is not None:
+        unknown = set(labels) - set(LABEL_CLASS)
+        if unknown:
+            raise ValueError(f"unknown sentiment labels {sorted(unknown)}")
+        pred = np.array([LABEL_CLASS[x] for x in labels])
+        out["macro_f1"] = float(f1_score(star_classes(stars), pred, average="macro"))
+    return out
+
+
+def model_metrics(model: "SentimentModel", texts: Sequence[str], stars: Sequence[int]) -> dict[str, float]:
+    preds = model.predict(texts)
+    return review_metrics([p.score for p in preds], [p.label for p in preds], stars)
+
+
+def label_from_score(score: float, neutral: float) -> str:
+    return "neutral" if abs(score) <= neutral else ("positive" if score > 0 else "negative")
+
+
+def textblob_scores(texts: Iterable[str]) -> list[float]:
+    """textblob-fr polarity in [-1, 1] (PatternAnalyzer)."""
+    from textblob import Blobber
+    from textblob_fr import PatternAnalyzer, PatternTagger
+
+    blob = Blobber(pos_tagger=PatternTagger(), analyzer=PatternAnalyzer())
+    return [float(blob(t).sentiment[0]) for t in texts]
+
+
+def vader_scores(texts: Iterable[str]) -> list[float]:
+    """vaderSentiment-fr compound score in [-1, 1]."""
+    from vaderSentiment_fr.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    return [float(sia.polarity_scores(t)["compound"]) for t in texts]
+
+
+BASELINES: dict[str, tuple[Callable[[Iterable[str]], list[float]], float]] = {
+    # name -> (scorer, neutral band used by the library's own convention)
+    "textblob-fr": (textblob_scores, 0.0),
+    "vaderSentiment-fr": (vader_scores, 0.05),
+}
+
+
+def baseline_metrics(name: str, texts: Sequence[str], stars: Sequence[int]) -> dict[str, float]:
+    """Metrics of a lexicon baseline, plus the correlation of its score with the stars (its direction)."""
+    scorer, band = BASELINES[name]
+    scores = scorer(texts)
+    out = review_metrics(scores, [label_from_score(s, band) for s in scores], stars)
+    out["spearman_with_stars"] = float(_spearman(scores, stars))
+    return out
+
+
+def _spearman(a: Sequence[float], b: Sequence[int]) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)
+
+
+def read_gold(path: str | Path) -> dict[str, dict[str, Any]]:
+    """{id: record} of a JSONL gold file; a clear error names the bad line."""
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                out[str(rec["id"])] = rec
+            except (json.JSONDecodeError, KeyError) as exc:
+                raise ValueError(f"{path}:{i}: not a gold record ({exc})") from exc
+    return out
+
+
+def aspect_polarity_accuracy(model: "SentimentModel", texts: dict[str, str], gold: dict[str, dict[str, Any]],
+                             taxonomy: str = "aspects") -> dict[str, Any]:
+    """Accuracy of the polarity given to each gold aspect (aspects taken as given, located by the taxonomy's
+    terms, whole text when none is found). Returns accuracy, n, per-polarity accuracy and a confusion dict."""
+    from textlens.sentiment.aspects import score_aspects
+    from textlens.themes.lexicon import LexicalMatcher
+    from textlens.themes.taxonomy import load_taxonomy
+
+    matcher = LexicalMatcher(load_taxonomy(taxonomy))
+    ids = [i for i in gold if i in texts and gold[i].get("aspects")]
+    doc_scores = {p: pr.score for p, pr in zip(ids, model.predict([texts[i] for i in ids]))}
+    jobs = []
+    for i in ids:
+        hits = matcher.find(texts[i])
+        spans = {a["id"]: [(h.start, h.end) for h in hits.get(a["id"], [])] for a in gold[i]["aspects"]}
+        jobs.append((texts[i], spans, doc_scores[i]))
+    results = score_aspects(model, jobs)
+    confusion: dict[str, dict[str, int]] = {}
+    right = total = 0
+    for i, res in zip(ids, results):
+        for a in gold[i]["aspects"]:
+            pred = res[a["id"]].polarity
+            confusion.setdefault(a["polarity"], {}).setdefault(pred, 0)
+            confusion[a["polarity"]][pred] += 1
+            right += pred == a["polarity"]
+            total += 1
+    per = {g: round(c.get(g, 0) / sum(c.values()), 4) for g, c in confusion.items()}
+    return {"accuracy": right / total if total else float("nan"), "n": total, "docs": len(ids),
+            "per_polarity": per, "confusion": confusion}
+
+
+def demo_articles(demo: str | Path) -> list[tuple[str, str]]:
+    """(text, gold tone) of the articles of a demo corpus folder with gold_articles_*.jsonl files."""
+    demo = Path(demo)
+    out = []
+    for gold in sorted(demo.glob("gold_articles_*.jsonl")):
+        for line in gold.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            path = demo / "articles" / rec["file"]
+            if path.is_file() and rec.get("tone"):
+                out.append((path.read_text(encoding="utf-8"), rec["tone"]))
+    return out
