@@ -74,6 +74,16 @@ def test_tail_block_is_cut_only_after_the_body():
     assert cleaned.text == f"Titre\n\n{body}"
 
 
+@pytest.mark.parametrize("head, title", [
+    ("TÉLÉCONSEIL\n\n2009 : l'année des grands plateaux", "2009 : l'année des grands plateaux"),  # site name, year title
+    ("Tribune\n\nLes centres d'appels face à la crise", "Les centres d'appels face à la crise"),
+    ("Délocalisation\n\nMardi 3 mars 2009", "Délocalisation"),  # a lone word stays when nothing better follows
+    ("12 mars 2009\n\nLe marché en 2009\n\nPar Jean Dupont", "Le marché en 2009"),
+])
+def test_title_prefers_a_heading_of_several_words_to_a_lone_word(head, title):
+    assert remove_furniture(f"{head}\n\n" + "\n\n".join(SENTENCES)).title == title
+
+
 def test_lines_repeated_across_a_folder_are_furniture():
     header = "Le Mag de la Relation Client\nPar Antoine Lefranc\nNewsletter hebdomadaire gratuite"
     docs = [f"{header}\nTitre numéro {i}\n\n{SENTENCES[i]}\n\n{SENTENCES[0] if i else SENTENCES[1]}" for i in range(4)]

@@ -231,19 +231,28 @@ def remove_furniture(text: str, repeated: RepeatedLines | None = None) -> Cleane
     return CleanedText(kept, guess_title(kept), removed)
 
 
-_NOT_TITLE = re.compile(r"^(par|by|publie|posted|mis a jour|this article|edito|editorial|le \d|\d)")
+# a line starting with a digit is a date or a figure, except "2002 : l'année de tous les dangers"
+_NOT_TITLE = re.compile(r"^(par|by|publie|posted|mis a jour|this article|edito|editorial|le \d|\d(?!\d{3} ?:))")
 
 
 def guess_title(text: str, max_lines: int = 5) -> str | None:
-    """The first heading-like line among the first lines (not a date line or a byline)."""
+    """The first heading-like line among the first lines (not a date line or a byline).
+
+    A lone word ("AMBUSH", a blog's name above every post) yields to a later heading of several words
+    (not a sentence of the body: no final full stop).
+    """
     from textlens.ingest.dating import find_dates
 
     lines = [line.strip() for line in text.split("\n") if line.strip()][:max_lines]
+    headings = []
     for line in lines:
         if not _is_heading(line) or _NOT_TITLE.match(line_key(line)):
             continue
         dates = find_dates(line)
         if dates and sum(d.end - d.start for d in dates) > len(line) / 2:
             continue
-        return line
-    return None
+        headings.append(line)
+    several_words = [h for h in headings if 3 <= len(_WORD.findall(h)) <= 20 and not h.endswith(".")]
+    if headings and len(_WORD.findall(headings[0])) == 1 and several_words:
+        return several_words[0]
+    return headings[0] if headings else None
