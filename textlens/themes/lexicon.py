@@ -24,14 +24,24 @@ FUZZY_PREFIX_MIN = 8  # shorter prefixes ("impoli*") would catch common words ("
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
 
 
+class _FoldTable(dict):
+    """str.translate table filled on first sight of each character: accents off, one character kept
+    as one character (characters whose accent-free form is not a single character stay as they are)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out = self[code] = base if len(base) == 1 else ch
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold_keep_length(text: str) -> str:
-    """Lower-case, accent-free copy of `text` with the same length, so offsets carry over."""
-    out = []
-    for ch in text.lower():
-        d = unicodedata.normalize("NFKD", ch)
-        base = "".join(c for c in d if not unicodedata.combining(c))
-        out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    """Lower-case, accent-free copy of `text` with the same length (per character of the lower-cased
+    text), so offsets carry over. One table lookup per character: this runs on every passage."""
+    return text.lower().translate(_FOLD)
 
 
 @lru_cache(maxsize=200_000)
@@ -152,6 +162,7 @@ class LexicalMatcher:
             if ids:
                 self._by_first.setdefault(ids[0], []).append(ti)
         self._cache: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        self._regexes = [(ti, t.regex) for ti, t in enumerate(self._all) if t.regex is not None]
 
     def _word_matches(self, word: str) -> tuple[frozenset[int], frozenset[int]]:
         """(term-word ids matched exactly/by stem/prefix, ids matched only through a typo)."""
@@ -190,14 +201,17 @@ class LexicalMatcher:
 
     def _raw_hits(self, text: str, folded: str, terms: range) -> list[tuple[int, int, int, bool]]:
         """(term index, start, end, fuzzy) for every occurrence of the terms with index in `terms`."""
-        toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(folded)]
-        toks = [t for t in toks if t[2] not in ELIDED]
-        matches = [self._word_matches(t[2]) for t in toks]
+        toks = [(m.start(), m.end(), w) for m in _WORD.finditer(folded) if (w := m.group()) not in ELIDED]
+        word_matches = self._word_matches
+        matches = [word_matches(t[2]) for t in toks]
         out = []
         lo, hi = terms.start, terms.stop
+        by_first = self._by_first
         for pos, (exact, fuzzy) in enumerate(matches):
-            for wid in exact | fuzzy:
-                for ti in self._by_first.get(wid, ()):
+            if not exact and not fuzzy:  # most words belong to no term
+                continue
+            for wid in (exact | fuzzy if fuzzy else exact):
+                for ti in by_first.get(wid, ()):
                     if not lo <= ti < hi:
                         continue
                     ids = self._term_word_ids[ti]
@@ -218,9 +232,8 @@ class LexicalMatcher:
                         end_pos = found
                     if ok:
                         out.append((ti, toks[pos][0], toks[end_pos][1], is_fuzzy))
-        for ti in range(lo, hi):
-            rx = self._all[ti].regex
-            if rx is not None:
+        for ti, rx in self._regexes:
+            if lo <= ti < hi:
                 out += [(ti, m.start(), m.end(), False) for m in rx.finditer(folded) if m.end() > m.start()]
         return out
 
