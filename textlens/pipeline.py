@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, registered
-from textlens.analysis.segment import split_passages, stems
+from textlens.analysis.segment import split_many, stems
 from textlens.document import Document, Passage, Skipped
 from textlens.locking import RunLock
 from textlens.store import Corpus
@@ -118,7 +118,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
         signatures = duplicates.assign(docs)
         with corpus.transaction():
             with_passages = _with_passages(corpus, [d.id for d in docs])
-            changed = False
+            to_split: list[Document] = []
             for item in batch:
                 if isinstance(item, Skipped):
                     corpus.log_skipped(run_id, item)
@@ -132,11 +132,11 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
                     corpus.log(run_id, item.source, item.row, "warning", warning, item.id)
                     summary.warnings += 1
                 if status != "unchanged" or item.id not in with_passages:
-                    passages = split_passages(item.id, item.text)
-                    corpus.replace_passages(item.id, passages, (stems(p.text) for p in passages))
-                    changed = True
+                    to_split.append(item)
+            if to_split:
+                replace_passages_many(corpus, to_split)
             duplicates.write(signatures)
-            if changed:
+            if to_split:
                 _mark_steps_due(corpus)
         batch = []
 
@@ -154,6 +154,24 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
         progress("ingest", seen, seen)
     summary.timings["ingest"] = time.perf_counter() - start
     return summary
+
+
+def replace_passages_many(corpus: Corpus, docs: Sequence[Document]) -> None:
+    """`Corpus.replace_passages` for a batch of documents, in a few statements: their analysis rows,
+    states and passages are deleted by id lists, the new passages (split in one `split_many` call)
+    inserted with one `executemany`. Call inside the batch's transaction."""
+    from textlens.store import ANALYSIS_TABLES
+
+    ids = [d.id for d in docs]
+    c = corpus.conn
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for table in (*ANALYSIS_TABLES, "analysis_state", "passages"):
+            c.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", chunk)
+    rows = [(p.doc_id, p.idx, p.start, p.end, p.text, stems(p.text))
+            for passages in split_many([(d.id, d.text) for d in docs]) for p in passages]
+    c.executemany("INSERT INTO passages(doc_id, idx, start, end, text, stems) VALUES (?,?,?,?,?,?)", rows)
 
 
 def _with_passages(corpus: Corpus, doc_ids: list[str]) -> set[str]:

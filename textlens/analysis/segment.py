@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -54,16 +55,60 @@ def _cut_long(start: int, end: int, text: str) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _sentence_punct() -> tuple[str, "re.Pattern[str]"]:
+    """The characters the sentencizer ends sentences on (its own list, so the two never disagree)."""
+    chars = "".join(sorted(sentencizer().get_pipe("sentencizer").punct_chars))
+    return chars, re.compile("[" + re.escape(chars) + "]")
+
+
+def _one_sentence(paragraph: str) -> bool:
+    """True when the sentencizer returns `paragraph` as one sentence and no cut applies: no sentence
+    punctuation except in its trailing run (most verbatims: a sentence boundary needs a word after
+    the punctuation), and short enough not to be cut. Such paragraphs skip tokenization; the
+    passages are the same either way."""
+    if len(paragraph) > MAX_PASSAGE_CHARS:
+        return False
+    chars, punct = _sentence_punct()
+    return not punct.search(paragraph.rstrip().rstrip(chars))
+
+
 def split_passages(doc_id: str, text: str) -> list[Passage]:
     """Sentences of `text` with character offsets; whitespace-only pieces are dropped."""
-    spans = _paragraph_spans(text)
-    nlp = sentencizer()
-    pieces: list[tuple[int, int]] = []
-    paragraphs = [text[a:b] for a, b in spans]
-    for (p_start, _), sdoc in zip(spans, nlp.pipe(paragraphs, batch_size=256)):
-        for sent in sdoc.sents:
-            a, b = p_start + sent.start_char, p_start + sent.end_char
-            pieces.extend(_cut_long(a, b, text))
+    return split_many([(doc_id, text)])[0]
+
+
+def split_many(docs: Iterable[tuple[str, str]], batch_size: int = 1000) -> list[list[Passage]]:
+    """`split_passages` of many (doc_id, text) at once: the paragraphs that need the tokenizer go
+    through one `nlp.pipe` call; one-sentence paragraphs (most of a verbatim) skip it."""
+    docs = list(docs)
+    spans = [_paragraph_spans(text) for _, text in docs]
+    todo: list[tuple[int, int, int]] = []  # (doc index, paragraph start, paragraph end) needing spaCy
+    sentences: list[list[tuple[int, int]]] = [[] for _ in docs]
+    for k, ((_, text), doc_spans) in enumerate(zip(docs, spans)):
+        for a, b in doc_spans:
+            if _one_sentence(text[a:b]):
+                sentences[k].append((a, b))
+            else:
+                sentences[k].append((-1, len(todo)))  # placeholder, filled below in order
+                todo.append((k, a, b))
+    split: list[list[tuple[int, int]]] = []
+    if todo:
+        nlp = sentencizer()
+        texts = (docs[k][1][a:b] for k, a, b in todo)
+        for (k, a, _), sdoc in zip(todo, nlp.pipe(texts, batch_size=batch_size)):
+            split.append([(a + sent.start_char, a + sent.end_char) for sent in sdoc.sents])
+    out = []
+    for (doc_id, text), sents in zip(docs, sentences):
+        pieces: list[tuple[int, int]] = []
+        for a, b in sents:
+            for sa, sb in (split[b] if a < 0 else [(a, b)]):
+                pieces.extend(_cut_long(sa, sb, text))
+        out.append(_passages(doc_id, text, pieces))
+    return out
+
+
+def _passages(doc_id: str, text: str, pieces: list[tuple[int, int]]) -> list[Passage]:
     passages = []
     for a, b in pieces:
         chunk = text[a:b]
@@ -89,7 +134,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=200_000)
+def _folded_stem(word: str) -> str:
+    return fold(_stemmer().stemWord(word))
+
+
 def stems(text: str) -> str:
     """Space-separated French Snowball stems (accent-folded) indexed by FTS5 next to the raw text."""
-    words = _WORD.findall(text.lower())
-    return " ".join(fold(w) for w in _stemmer().stemWords(words))
+    return " ".join(map(_folded_stem, _WORD.findall(text.lower())))
