@@ -3,9 +3,9 @@
     .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 2000
     .venv/bin/python scripts/bench_topics.py --corpus demo
 
-Prints, per model: topics found, outlier share, NPMI coherence (top-10 terms, document co-occurrence,
+Prints, per model: topics found, outlier share, largest topic's share, NPMI coherence (top-10 terms, document co-occurrence,
 one implementation for both: textlens.topics.quality, reference = each text's words and their lemmas),
-diversity (unique share of top-25 terms), fit time (median of --repeats; embeddings excluded, computed
+diversity (unique share of top-10 and top-25 terms), fit time (median of --repeats; embeddings excluded, computed
 once and cached in a store under the user cache directory) and, with --agreement, ARI between seeds.
 
 Corpora: `reviews` = ../shared/data/verbatims_assurance/unlabeled.csv (real reviews, never copied into
@@ -98,7 +98,7 @@ def run_ours(texts, X, docs, seed, **params):
     return model.labels_, model.topic_words_, seconds
 
 
-def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection="eom"):
+def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection="eom", reduce_outliers=False):
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
@@ -116,6 +116,9 @@ def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection=
         top_n_words=25, calculate_probabilities=False, verbose=False,
     )
     labels, _ = model.fit_transform(texts, embeddings=X)
+    if reduce_outliers and -1 in labels:  # its documented recipe: reassign every outlier, then refresh terms
+        labels = model.reduce_outliers(texts, labels, strategy="embeddings", embeddings=X)
+        model.update_topics(texts, topics=labels, vectorizer_model=model.vectorizer_model, top_n_words=25)
     seconds = time.perf_counter() - t0
     topics = [[w for w, _ in model.get_topic(t)] for t in sorted(set(labels) - {-1})]
     return labels, topics, seconds
@@ -162,6 +165,8 @@ def main() -> None:
             lambda seed: run_bertopic(texts, X, seed, default_mcs))
         contenders[f"BERTopic, same HDBSCAN as textlens ({selection})"] = (
             lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection))
+        contenders["  + reduce_outliers(embeddings), update_topics"] = (
+            lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection, True))
     rows = []
     for name, fit in contenders.items():
         times = []
@@ -170,7 +175,9 @@ def main() -> None:
             times.append(seconds)
         labels = np.asarray(labels)
         npmi, _ = npmi_coherence(topics, reference, 10)
-        row = {"model": name, "topics": len(topics), "outliers": outlier_share(labels), "npmi": npmi,
+        sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
+        row = {"model": name, "topics": len(topics), "outliers": outlier_share(labels),
+               "largest": sizes.max() / labels.size, "npmi": npmi, "div10": topic_diversity(topics, 10),
                "diversity": topic_diversity(topics, 25), "seconds": statistics.median(times)}
         if args.agreement:
             runs = [labels] + [np.asarray(fit(args.seed + i)[0]) for i in (1, 2)]
@@ -179,16 +186,20 @@ def main() -> None:
         print(f"  done: {name} ({row['seconds']:.1f} s)", flush=True)
 
     print()
-    head = f"{'model':46} {'topics':>6} {'outliers':>8} {'NPMI':>7} {'divers.':>7} {'fit s':>7}"
+    head = (f"{'model':46} {'topics':>6} {'outliers':>8} {'largest':>7} {'NPMI':>7} {'div@10':>6} {'div@25':>6}"
+            f" {'fit s':>7}")
     head += f" {'ARI':>6}" if args.agreement else ""
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = (f"{r['model']:46} {r['topics']:6d} {r['outliers']:8.3f} {r['npmi']:7.3f} {r['diversity']:7.3f}"
-                f" {r['seconds']:7.1f}")
+        line = (f"{r['model']:46} {r['topics']:6d} {r['outliers']:8.3f} {r['largest']:7.3f} {r['npmi']:7.3f}"
+                f" {r['div10']:6.3f} {r['diversity']:6.3f} {r['seconds']:7.1f}")
         line += f" {r['ari']:6.3f}" if args.agreement else ""
         print(line)
-    print(f"\n{len(texts)} texts; embeddings {X.shape[1]} d excluded from fit times; {os.cpu_count()} cores; "
+    print("\noutliers: share of units labelled -1 in the final labels (the same count for every model); largest: "
+          "share of all units in the biggest topic; ARI: mean pairwise adjusted Rand index of 3 seeds, outliers "
+          "as one class")
+    print(f"{len(texts)} texts; embeddings {X.shape[1]} d excluded from fit times; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}")
 
 

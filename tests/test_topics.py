@@ -235,6 +235,46 @@ def test_density_path_on_clustered_vectors():
     assert model.quality_["diversity"] == 1.0
 
 
+def test_near_duplicate_topics_are_merged():
+    """Two clusters around one centre (a subject HDBSCAN split in two) become one topic; a distinct one stays."""
+    rng = np.random.default_rng(7)
+    centers = rng.normal(size=(2, 48))
+    X = np.vstack([centers[0] + rng.normal(scale=0.3, size=(60, 48)), centers[1] + rng.normal(scale=0.3, size=(30, 48)),
+                   rng.normal(size=(5, 48))])
+    labels = np.array([0] * 30 + [1] * 30 + [2] * 30 + [-1] * 5)  # topics 0 and 1: twins
+    model = TopicModel(merge_threshold=0.75)
+    model.mean_ = np.zeros(48, dtype=np.float32)
+    merged, n = model._merge(model._space(X), labels)
+    assert n == 1 and merged.max() == 1
+    assert len(set(merged[:60].tolist())) == 1 and set(merged[60:90].tolist()) == {1} and (merged[90:] == -1).all()
+    assert TopicModel(merge_threshold=None)._merge(model._space(X), labels)[1] == 0
+
+
+def test_topics_with_the_same_words_are_merged():
+    texts = (["tarif prix cotisation hausse"] * 20 + ["prix tarif hausse cotisation"] * 20
+             + ["attente téléphone joindre standard"] * 20 + ["sinistre expert indemnisation garage"] * 20)
+    labels = np.repeat([0, 1, 2, 3], 20)
+    model = TopicModel(merge_terms=0.5)
+    terms = model._doc_terms(TermExtractor()(texts))
+    merged, thr, n = model._merge_by_terms(terms, labels, np.array([0.1, 0.2, 0.3, 0.4]), 4)
+    assert n == 1 and merged.tolist() == [0] * 40 + [1] * 20 + [2] * 20
+    assert thr.tolist() == pytest.approx([0.1, 0.3, 0.4])
+
+
+def test_shared_terms_give_way_to_distinctive_ones():
+    """A word weighing most in every topic labels only the largest one when shared terms are penalised."""
+    vocab = np.array(["service", "tarif", "prix", "attente", "joindre", "sinistre", "expert"])
+    W = np.array([[1.0, 0.7, 0.4, 0, 0, 0, 0], [0.9, 0, 0, 0.6, 0.4, 0, 0], [0.9, 0, 0, 0, 0, 0.5, 0.3]])
+    plain = TopicModel(shared_term_penalty=0.0)._top_terms(W, vocab, 2, sizes=[10, 30, 20])
+    assert [[t for t, _ in ts] for ts in plain] == [["service", "tarif"], ["service", "attente"],
+                                                    ["service", "sinistre"]]
+    diverse = TopicModel(shared_term_penalty=0.5)._top_terms(W, vocab, 2, sizes=[10, 30, 20])
+    # the largest topic (1) chooses first and keeps "service"; the others take it only if nothing better remains
+    assert [[t for t, _ in ts] for ts in diverse] == [["tarif", "prix"], ["service", "attente"],
+                                                      ["sinistre", "service"]]
+    assert topic_diversity([[t for t, _ in ts] for ts in diverse]) > topic_diversity([[t for t, _ in ts] for ts in plain])
+
+
 def test_bad_input_is_refused_clearly(embeddings):
     with pytest.raises(ValueError, match="texts but"):
         TopicModel().fit(TEXTS[:-1], embeddings)
@@ -399,3 +439,34 @@ def test_large_corpus_is_clustered_on_a_sample_then_assigned():
     assigned = model.labels_ >= 0
     assert assigned.mean() >= 0.9
     assert adjusted_rand_score(truth[assigned], model.labels_[assigned]) >= 0.95
+
+
+def test_demo_articles_topics_readable_and_stable_across_reruns(demo_db, tmp_path):
+    """The demo corpus's article passages (written for the project): topics labelled by content words, few
+    outliers, and a forced re-run on the same store gives the same ids, labels, sizes and assignments."""
+    import shutil
+
+    from textlens.topics.terms import stop_words
+
+    from textlens.analysis.segment import fold
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    with Corpus.open(db) as corpus:
+        stats = corpus.stat("topics")
+        press = stats["groups"]["press"]
+        assert press["status"] == "fitted" and press["n_topics"] >= 3
+        assert press["outlier_share"] <= 0.15 <= press["outlier_share_before_reassignment"] + 0.15
+        first, first_pt = topics_table(corpus), corpus.table("passage_topics")
+        refit = fit_corpus_topics(corpus, force=True)
+        second, second_pt = topics_table(corpus), corpus.table("passage_topics")
+    assert refit["status"] == "fitted" and refit["fingerprint"] == stats["fingerprint"]
+    cols = ["id", "label", "size", "theme_id", "terms"]
+    assert first[cols].to_dict("records") == second[cols].to_dict("records")
+    key = ["passage_id", "topic_id"]
+    assert first_pt[key].sort_values(key).values.tolist() == second_pt[key].sort_values(key).values.tolist()
+    stop = stop_words()
+    for label in first.loc[first["id"].isin(press["topic_ids"]), "label"]:
+        words = label.split(" · ")
+        assert 2 <= len(words) <= 3 and len(set(words)) == len(words), label
+        assert not {fold(w) for w in words} & stop, label

@@ -1,8 +1,9 @@
 """`TopicModel`: BERTopic-style topic discovery on precomputed sentence embeddings, deterministic.
 
-embeddings -> PCA (50 d) -> UMAP (5 d, cosine) -> HDBSCAN -> outliers reassigned to the nearest topic
-centroid when they are as close to it as the topic's own members -> class-based TF-IDF on French lemmas
--> labels, representative units, quality. Small corpora (or a clustering that finds < 2 topics) use
+embeddings -> PCA (50 d) -> UMAP (5 d, cosine) -> HDBSCAN -> near-twin topics merged (centroid cosine,
+then shared top terms) -> outliers reassigned to the nearest topic centroid when they are as close to it
+as 98% of the topic's own members -> class-based TF-IDF on French lemmas, terms chosen with a penalty on
+terms other topics already list -> labels, representative units, quality. Small corpora (or a clustering that finds < 2 topics) use
 k-means with k chosen by silhouette instead, because density clustering needs hundreds of points.
 
 Embeddings are computed outside (textlens.embeddings, cached in the store), so fitting never embeds.
@@ -54,8 +55,13 @@ class TopicModel:
         optimisation epochs (None: UMAP's default, 500 below 10k units).
     min_cluster_size: smallest topic; None = max(8, round(sqrt(n) / 2)) (10k units -> 50).
     min_samples: HDBSCAN's density smoothing; None = min(min_cluster_size, 5).
+    merge_threshold: topics whose centroids have at least this cosine (centred space) are merged
+        (near-twins from HDBSCAN's leaf selection); None keeps every cluster.
+    merge_terms: then topics whose top-10 c-TF-IDF terms overlap this much (Jaccard) are merged too;
+        None: no term-based merging.
     reassign_quantile: an outlier joins its nearest topic when its cosine to the topic centroid is at
-        least this quantile of the members' cosines (0.05: as close as 95% of the members); None keeps outliers.
+        least this quantile of the members' cosines (0.02: as close as 98% of the members); `predict`
+        uses the same rule; None keeps HDBSCAN's outliers.
     lemmatizer: "lookup" (fast, default) or "spacy" (contextual); see textlens.topics.terms.
     stop_words: extra words never used as topic terms.
     small_corpus: below this many units, k-means + silhouette replaces UMAP/HDBSCAN.
@@ -70,6 +76,8 @@ class TopicModel:
         partition agreement; 0 skips it.
     max_topics_per_term: a term describes at most this many topics (those where it weighs most); on
         10k real reviews (36 topics) top-25 diversity 0.32 -> 0.46 for NPMI 0.12 -> 0.09. None: no cap.
+    shared_term_penalty: a topic's term loses this share of its weight for each other topic that already
+        lists it (0: each topic's terms chosen alone); see `_top_terms`.
     max_fit_units: larger corpora are clustered on a seeded sample of this size and every other unit
         joins its nearest topic under the same threshold as outliers (bounds time: exact neighbours are
         quadratic; memory: the PCA/UMAP/HDBSCAN steps).
@@ -78,13 +86,15 @@ class TopicModel:
 
     def __init__(self, reduction: str = "umap", n_components: int = 5, n_neighbors: int = 15,
                  pca_components: int | None = 50, min_cluster_size: int | None = None,
-                 min_samples: int | None = None, reassign_quantile: float | None = 0.05,
+                 min_samples: int | None = None, reassign_quantile: float | None = 0.02,
+                 merge_threshold: float | None = 0.75, merge_terms: float | None = 0.4,
                  lemmatizer: str = "lookup", stop_words: Sequence[str] = (), min_df: int = 2,
                  top_n_terms: int = 10, label_terms: int = 3, n_representatives: int = 5,
                  small_corpus: int = 300, max_k: int = 12, agreement_seeds: int = 2,
                  agreement_sample: int = 1000, center: bool = True, cluster_selection: str = "auto",
                  max_topic_share: float = 0.4, distinctive: bool = True, n_epochs: int | None = 200,
                  max_fit_units: int | None = 30000, max_topics_per_term: int | None = 5,
+                 shared_term_penalty: float = 0.5,
                  random_state: int = 42):
         self.reduction = reduction
         self.n_components = n_components
@@ -93,6 +103,8 @@ class TopicModel:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.reassign_quantile = reassign_quantile
+        self.merge_threshold = merge_threshold
+        self.merge_terms = merge_terms
         self.lemmatizer = lemmatizer
         self.stop_words = stop_words
         self.min_df = min_df
@@ -110,6 +122,7 @@ class TopicModel:
         self.n_epochs = n_epochs
         self.max_fit_units = max_fit_units
         self.max_topics_per_term = max_topics_per_term
+        self.shared_term_penalty = shared_term_penalty
         self.random_state = random_state
 
     # ---- clustering ------------------------------------------------------------------------------
@@ -226,15 +239,47 @@ class TopicModel:
         return C / np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-12)
 
     def _thresholds(self, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> np.ndarray:
-        """Per topic, the cosine an outlier needs to join it: a low quantile of its members' cosines."""
+        """Per topic, the cosine a new unit needs to join it (`predict`): a low quantile of its members' cosines."""
         q = 0.0 if self.reassign_quantile is None else self.reassign_quantile
         out = np.full(C.shape[0], np.inf, dtype=np.float32)
         for t in range(C.shape[0]):
             out[t] = np.quantile(X[labels == t] @ C[t], q)
         return out
 
-    def _partition(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Final labels (compact ids, outliers reassigned), centroids, thresholds and clustering facts."""
+    def _merge(self, X: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, int]:
+        """Merge topics whose centroids have cosine >= `merge_threshold` (closest pair first, centroids
+        recomputed after each merge). Returns compact labels (0..k-1 in order of first appearance of the
+        surviving topics' smallest old id) and the number of merges.
+
+        HDBSCAN's leaf selection splits one subject into near-twins ("rapide · satisfait · simple" and
+        "rapide · prix · facile", cosine 0.84 on 10k reviews); members of twins sit between them, so their
+        outliers cannot be placed with confidence and seeds disagree on the split."""
+        k = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+        if self.merge_threshold is None or k < 3:
+            return labels, 0
+        sums = np.stack([X[labels == t].sum(axis=0) for t in range(k)]).astype(np.float64)
+        alive = list(range(k))
+        parent = np.arange(k)
+        merges = 0
+        while len(alive) > 2:
+            S = sums[alive] / np.maximum(np.linalg.norm(sums[alive], axis=1, keepdims=True), 1e-12)
+            CC = S @ S.T
+            np.fill_diagonal(CC, -np.inf)
+            i, j = np.unravel_index(int(np.argmax(CC)), CC.shape)
+            if CC[i, j] < self.merge_threshold:
+                break
+            a, b = sorted((alive[i], alive[j]))
+            sums[a] += sums[b]
+            parent[parent == b] = a
+            alive.remove(b)
+            merges += 1
+        remap = {old: new for new, old in enumerate(alive)}
+        out = np.where(labels >= 0, np.array([remap[parent[t]] for t in range(k)] + [-1])[labels], -1)
+        return out, merges
+
+    def _partition(self, X: np.ndarray, seed: int, terms: Any = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Final labels (compact ids, twins merged, outliers reassigned), centroids, thresholds, facts."""
         from threadpoolctl import threadpool_limits
 
         # small dense algebra only: BLAS threads just fight other processes (a 384x384 eigh took 10 s)
@@ -249,10 +294,11 @@ class TopicModel:
         ids = sorted(set(raw.tolist()) - {-1})
         remap = {old: new for new, old in enumerate(ids)}
         labels = np.array([remap.get(v, -1) for v in raw.tolist()], dtype=int)
-        k = len(ids)
+        n_raw = len(ids)
+        labels, merges = self._merge(X, labels)
+        k = n_raw - merges
         C = self._centroids(X, labels, k)
         thr = self._thresholds(X, labels, C)
-        raw_outliers = float((raw_fit < 0).mean())
         out_idx = np.flatnonzero(labels < 0)
         unseen = np.ones(n, dtype=bool)
         unseen[fit_idx] = False
@@ -264,23 +310,70 @@ class TopicModel:
                 ok &= unseen[out_idx]
             labels[out_idx[ok]] = best[ok]
             C = self._centroids(X, labels, k)
+        term_merges = 0
+        if terms is not None and self.merge_terms is not None and k >= 3:
+            labels, thr, term_merges = self._merge_by_terms(terms, labels, thr, k)
+            k -= term_merges
+            C = self._centroids(X, labels, k)
+        facts = {"raw_topics": n_raw, "merged_topics": merges + term_merges,
+                 "raw_outlier_share": float((raw_fit < 0).mean())}
         if fit_idx.size < n:
             method += f", fitted on {fit_idx.size} of {n} units"
-        return labels, C, thr, {"method": method, "raw_outlier_share": raw_outliers}
+        return labels, C, thr, {"method": method, **facts}
 
     # ---- terms -----------------------------------------------------------------------------------
-    def _class_tfidf(self, tokens: list[list[str]], labels: np.ndarray, k: int):
+    def _merge_by_terms(self, terms, labels: np.ndarray, thr: np.ndarray, k: int
+                        ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Merge topics whose top-10 c-TF-IDF terms overlap (Jaccard >= `merge_terms`), most similar pair
+        first, c-TF-IDF recomputed after each merge. Embedding twins are merged before; this catches
+        twins that embeddings keep apart but readers cannot tell apart ("bonus · augmentation · euro" and
+        "augmenter · euro · bonus": 10k reviews)."""
+        thr = thr.copy()
+        merges = 0
+        while k - merges >= 3:
+            kk = k - merges
+            _, _, W, _ = self._class_tfidf(terms, labels, kk, cap=False)
+            if W.shape[1] == 0:
+                break
+            top = np.argsort(-W, axis=1, kind="stable")[:, :10]
+            sets = [set(row[W[t, row] > 0].tolist()) for t, row in enumerate(top)]
+            best, pair = -1.0, None
+            for a in range(kk):
+                for b in range(a + 1, kk):
+                    union = len(sets[a] | sets[b])
+                    j = len(sets[a] & sets[b]) / union if union else 0.0
+                    if j > best:
+                        best, pair = j, (a, b)
+            if pair is None or best < self.merge_terms:
+                break
+            a, b = pair
+            labels = np.where(labels == b, a, labels)
+            labels = np.where(labels > b, labels - 1, labels)
+            thr[a] = min(thr[a], thr[b])
+            thr = np.delete(thr, b)
+            merges += 1
+        return labels, thr, merges
+
+    def _doc_terms(self, tokens: list[list[str]]):
+        """Vocabulary (terms in at least `min_df` units) and the unit x term count matrix, built once per fit."""
         from scipy import sparse
         from sklearn.feature_extraction.text import CountVectorizer
 
         n_docs = len(tokens)
-        min_df = self.min_df if n_docs >= 50 else 1
-        cv = CountVectorizer(analyzer=lambda x: x, min_df=min_df)
+        cv = CountVectorizer(analyzer=lambda x: x, min_df=self.min_df if n_docs >= 50 else 1)
         try:
             D = cv.fit_transform(tokens)
         except ValueError:  # empty vocabulary: texts with no content words at all
+            return np.array([], dtype=str), sparse.csr_matrix((n_docs, 0))
+        return cv.get_feature_names_out(), D.tocsr()
+
+    def _class_tfidf(self, terms, labels: np.ndarray, k: int, cap: bool = True):
+        from scipy import sparse
+
+        vocab, D = terms
+        n_docs = D.shape[0]
+        if not len(vocab):
             return [], [], np.zeros((k, 0)), {}
-        vocab = cv.get_feature_names_out()
         member = labels >= 0
         onehot = sparse.csr_matrix(
             (np.ones(int(member.sum())), (labels[member], np.flatnonzero(member))), shape=(k, n_docs)
@@ -309,35 +402,62 @@ class TopicModel:
             over = (tf > rel_global) & (counts > 0)
             W = W * (1.0 - over.sum(axis=0) / k) ** float(self.distinctive)
         m = self.max_topics_per_term
-        if m and k > m:  # a term describes at most the m topics where it weighs most
+        if cap and m and k > m:  # a term describes at most the m topics where it weighs most
             kth = -np.partition(-W, m - 1, axis=0)[m - 1]
             W = np.where(W >= kth[None, :], W, 0.0)
         return vocab, ubiquitous, W, dict(zip(vocab.tolist(), idf.tolist()))
 
-    def _top_terms(self, W: np.ndarray, vocab: Sequence[str], n: int, display: Any = str
-                   ) -> list[list[tuple[str, float]]]:
+    def _top_terms(self, W: np.ndarray, vocab: Sequence[str], n: int, display: Any = str,
+                   sizes: Sequence[int] | None = None) -> list[list[tuple[str, float]]]:
         """Best terms per topic, one per Snowball stem ("rapide", "rapidité", "rapidement" are one idea:
-        listing all three wastes the label and lowers coherence, since a writer uses one of them)."""
+        listing all three wastes the label and lowers coherence, since a writer uses one of them).
+
+        Chosen in rounds, as maximal marginal relevance across topics: each round every topic (largest
+        first) takes its best remaining term, whose weight is multiplied by (1 - shared_term_penalty) for
+        every other topic that already took it. A topic keeps the words that define it, and the places
+        further down go to words that set it apart instead of the generic ones every topic shares."""
         from textlens.analysis.segment import _stemmer, fold
 
         stemmer = _stemmer()
+        stem_of: dict[int, str] = {}
 
-        def stem(key: str) -> str:  # on the written (accented) form: Snowball needs the accents
-            return fold(stemmer.stemWord(display(key)))
+        def stem(j: int) -> str:  # on the written (accented) form: Snowball needs the accents
+            if j not in stem_of:
+                stem_of[j] = fold(stemmer.stemWord(display(vocab[j])))
+            return stem_of[j]
 
-        out = []
         names = np.asarray(vocab, dtype=str)
+        k = W.shape[0]
+        pool = max(200, 8 * n)
+        cands = []
         for row in W:
-            order = np.lexsort((names, -row))  # weight desc, then term: ties never depend on memory order
-            terms, seen = [], set()
-            for j in order:
-                if row[j] <= 0 or len(terms) >= n:
-                    break
-                s = stem(vocab[j])
-                if s not in seen:
-                    seen.add(s)
-                    terms.append((vocab[j], float(row[j])))
-            out.append(terms)
+            order = np.lexsort((names, -row))[:pool]  # weight desc, then term: ties never depend on memory order
+            order = order[row[order] > 0]
+            cands.append((order, row[order]))
+        keep = 1.0 - float(self.shared_term_penalty)
+        uses: dict[str, int] = {}
+        taken: list[set[str]] = [set() for _ in range(k)]
+        out: list[list[tuple[str, float]]] = [[] for _ in range(k)]
+        turn = sorted(range(k), key=lambda t: -int(sizes[t])) if sizes is not None else list(range(k))
+        for _ in range(n):
+            for t in turn:
+                idx, base = cands[t]
+                best, best_score = None, 0.0
+                for j, w in zip(idx.tolist(), base.tolist()):
+                    if w <= best_score:
+                        break  # candidates are sorted: no later one can beat the best penalised weight
+                    st = stem(j)
+                    if st in taken[t]:
+                        continue
+                    score = w * keep ** uses.get(st, 0)
+                    if score > best_score:
+                        best, best_score = j, score
+                if best is None:
+                    continue
+                st = stem(best)
+                taken[t].add(st)
+                uses[st] = uses.get(st, 0) + 1
+                out[t].append((vocab[best], float(best_score)))
         return out
 
     # ---- public API ------------------------------------------------------------------------------
@@ -346,7 +466,8 @@ class TopicModel:
         text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units."""
         start = time.perf_counter()
         X = self._check(texts, embeddings)
-        self.mean_ = X.mean(axis=0) if self.center else np.zeros(X.shape[1], dtype=np.float32)
+        unit = X / np.linalg.norm(X, axis=1, keepdims=True)  # centre unit vectors: the space cosines live in
+        self.mean_ = unit.mean(axis=0) if self.center else np.zeros(X.shape[1], dtype=np.float32)
         X = self._space(X)
         texts = list(texts)
         if documents is not None and len(documents) != len(texts):
@@ -356,15 +477,17 @@ class TopicModel:
         tokens = extractor(texts)
         t_terms = time.perf_counter() - t0
         t0 = time.perf_counter()
-        labels, C, thr, facts = self._partition(X, self.random_state)
+        terms = self._doc_terms(tokens)
+        labels, C, thr, facts = self._partition(X, self.random_state, terms)
         t_cluster = time.perf_counter() - t0
         k = C.shape[0]
-        vocab, ubiquitous, W, self._idf = self._class_tfidf(tokens, labels, k)
+        vocab, ubiquitous, W, self._idf = self._class_tfidf(terms, labels, k)
         keep = max(25, self.top_n_terms)
-        top_keys = self._top_terms(W, vocab, keep, extractor.display) if len(vocab) else [[] for _ in range(k)]
+        sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
+        top_keys = (self._top_terms(W, vocab, keep, extractor.display, sizes) if len(vocab)
+                    else [[] for _ in range(k)])
         top = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
         raw_labels = [" · ".join(t for t, _ in ts[: self.label_terms]) or f"topic {i}" for i, ts in enumerate(top)]
-        sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
         order = sorted(range(k), key=lambda t: (-int(sizes[t]), raw_labels[t]))
         remap = np.full(k + 1, -1, dtype=int)  # index k maps the outlier label -1
         for new, old in enumerate(order):
@@ -402,12 +525,14 @@ class TopicModel:
         npmi, per_topic = npmi_coherence([[t for t, _ in ts] for ts in top], ref_units, 10) if k else (float("nan"), [])
         for t, v in enumerate(per_topic):
             self.topics_[t]["npmi"] = round(v, 4)
-        agreement = self._agreement(X, labels)
+        agreement = self._agreement(X, labels, terms)
         self.quality_ = {
             "n_units": len(texts), "n_topics": k, "method": facts["method"],
             "min_cluster_size": self._resolved_min_cluster_size(len(texts)) if "hdbscan" in facts["method"] else None,
             "outlier_share": outlier_share(labels), "outlier_share_before_reassignment": facts["raw_outlier_share"],
+            "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"],
             "npmi": npmi, "diversity": topic_diversity([[t for t, _ in ts] for ts in top], 25) if k else float("nan"),
+            "diversity_top10": topic_diversity([[t for t, _ in ts] for ts in top], 10) if k else float("nan"),
             "agreement_ari": agreement["ari"], "agreement_nmi": agreement["nmi"], "agreement_runs": agreement["runs"],
             "field_stop_words": self.field_stop_words_,
             "seconds": {"terms": round(t_terms, 3), "clustering": round(t_cluster, 3),
@@ -415,7 +540,7 @@ class TopicModel:
         }
         return self
 
-    def _agreement(self, X: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    def _agreement(self, X: np.ndarray, labels: np.ndarray, terms) -> dict[str, Any]:
         t0 = time.perf_counter()
         if not self.agreement_seeds:
             return {"ari": float("nan"), "nmi": float("nan"), "runs": 0, "seconds": 0.0}
@@ -428,7 +553,7 @@ class TopicModel:
             runs = []
             seeds = [self.random_state + i for i in range(self.agreement_seeds + 1)]
         for seed in seeds:
-            runs.append(self._partition(X[idx], seed)[0])
+            runs.append(self._partition(X[idx], seed, (terms[0], terms[1][idx]))[0])
         out = partition_agreement(runs)
         out["seconds"] = round(time.perf_counter() - t0, 3)
         return out
