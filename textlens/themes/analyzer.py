@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from textlens.themes.scoring import ThemeScorer
 
 KIND_TAXONOMY = {"article": "editorial", "editorial": "editorial", "verbatim": "aspects"}
+# Encoder per kind when none is chosen: verbatims come by the hundred thousand, and the static fast
+# tier scores aspects as well as e5 on the dev gold (micro-F1 0.777 vs 0.782 held out, 0.735 vs 0.733
+# demo; lexical only: 0.771 / 0.721) at a small fraction of the cost (scripts/eval_themes.py).
+# Articles keep e5: the fast tier lost 0.044 theme micro-F1 there.
+KIND_ENCODER = {"verbatim": "fast"}
 
 
 class ThemeAnalyzer(Analyzer):
@@ -27,7 +32,8 @@ class ThemeAnalyzer(Analyzer):
 
     Options: `taxonomy` (a user TOML file replacing the default of the kinds listed in its
     `meta.kinds`, all kinds when absent), `editorial` / `aspects` (replace one default),
-    `encoder` (embedding model name, "none" for the lexical-only fast tier).
+    `encoder` (embedding model name for every kind, "none" for lexical only), `encoders` (kind ->
+    encoder name, over `encoder`; default: `KIND_ENCODER`, the textlens default for other kinds).
     Verbatims get aspects only: editorial themes on customer comments were mostly false positives
     (a customer's "site" or "prix" is not the outsourcing market).
     """
@@ -38,7 +44,7 @@ class ThemeAnalyzer(Analyzer):
 
     def __init__(self, taxonomy: str | None = None, editorial: str = "editorial", aspects: str = "aspects",
                  encoder: str | None = None, classifier: str | None = None,
-                 classifier_kinds: tuple[str, ...] | None = None):
+                 classifier_kinds: tuple[str, ...] | None = None, encoders: dict[str, str] | None = None):
         self.by_kind: dict[str, Taxonomy] = {}
         defaults = {"editorial": load_taxonomy(editorial), "aspects": load_taxonomy(aspects)}
         for kind, tax in KIND_TAXONOMY.items():
@@ -49,8 +55,8 @@ class ThemeAnalyzer(Analyzer):
             for kind in kinds:
                 self.by_kind[kind] = user
         self.encoder_name = encoder
-        self._scorers: dict[str, ThemeScorer] = {}
-        self._encoder = None
+        self.encoders = {**(KIND_ENCODER if encoder is None else {}), **(encoders or {})}
+        self._scorers: dict[tuple[str, str], ThemeScorer] = {}
         self.classifier_path = classifier
         self.classifier = None
         self.classifier_kinds: tuple[str, ...] = ()
@@ -65,36 +71,50 @@ class ThemeAnalyzer(Analyzer):
     def taxonomies(self) -> list[Taxonomy]:
         return list({t.sha1 + t.name: t for t in self.by_kind.values()}.values())
 
-    def _encoder_id(self) -> str:
-        if self.encoder_name == "none":
+    def encoder_for(self, kind: str) -> str:
+        """Canonical encoder name used for `kind` ("none": lexical only). No model is loaded here."""
+        name = self.encoders.get(kind, self.encoder_name)
+        if name == "none":
             return "none"
-        from textlens.embeddings import _ALIASES, DEFAULT  # name only: no model is loaded here
+        from textlens.embeddings import resolve
 
-        return _ALIASES.get(self.encoder_name or DEFAULT, self.encoder_name or DEFAULT)
+        return resolve(name)
 
     def config_fingerprint(self) -> str:
         parts = [f"{k}={t.name}:{t.sha1}" for k, t in sorted(self.by_kind.items())]
-        parts.append(f"encoder={self._encoder_id()}")
+        encoders = {k: self.encoder_for(k) for k in sorted(self.by_kind)}
+        if len(set(encoders.values())) == 1:  # one encoder for all: the key of earlier versions
+            parts.append(f"encoder={next(iter(encoders.values()))}")
+        else:
+            parts.append("encoders=" + ",".join(f"{k}:{e}" for k, e in encoders.items()))
         if self.classifier_path:
             digest = hashlib.sha1(open(self.classifier_path, "rb").read()).hexdigest()
             parts.append(f"classifier={digest}:{','.join(self.classifier_kinds)}")
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
     def setup(self) -> None:
+        """One scorer per (taxonomy, encoder) in use; each encoder is loaded once per process."""
         from textlens.themes.scoring import ThemeScorer
 
-        if self.encoder_name != "none" and self._encoder is None:
-            from textlens.embeddings import get_encoder
+        for kind, tax in self.by_kind.items():
+            if self.classifier is not None and kind in self.classifier_kinds:
+                continue
+            name = self.encoder_for(kind)
+            key = (tax.name + tax.sha1, name)
+            if key not in self._scorers:
+                encoder = None
+                if name != "none":
+                    from textlens.embeddings import get_encoder
 
-            self._encoder = get_encoder(self.encoder_name)
-        for tax in self.taxonomies:
-            self._scorers[tax.name + tax.sha1] = ThemeScorer(tax, self._encoder)
+                    encoder = get_encoder(name)
+                self._scorers[key] = ThemeScorer(tax, encoder)
 
     def scorer(self, kind: str) -> "ThemeScorer":
         if not self._scorers:
             self.setup()
-        tax = self.by_kind.get(kind, self.by_kind["article"])
-        return self._scorers[tax.name + tax.sha1]
+        kind = kind if kind in self.by_kind else "article"
+        tax = self.by_kind[kind]
+        return self._scorers[(tax.name + tax.sha1, self.encoder_for(kind))]
 
     def analyze(self, batch: list[AnalysisInput], store: "Corpus | None") -> Rows:
         doc_rows: list[dict[str, Any]] = []

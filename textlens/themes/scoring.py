@@ -91,7 +91,7 @@ class ThemeScorer:
     def similarity(self, vectors: np.ndarray) -> np.ndarray:
         """(n, themes) z-score across themes of each passage's best cosine to a theme prototype."""
         protos, owner = self.prototypes()
-        cos = vectors @ protos.T
+        cos = vectors.astype(np.float64) @ protos.T.astype(np.float64)  # float32 BLAS sums vary with the row count
         k = len(self.taxonomy)
         best = np.full((len(vectors), k), -1.0, dtype=np.float32)
         for j in range(k):
@@ -103,9 +103,12 @@ class ThemeScorer:
         return (best - mu) / sd
 
     def embed(self, texts: Sequence[str], store: "Corpus | None" = None) -> np.ndarray:
-        """All texts in one call; through the store's cache when a store is given."""
+        """All texts in one call; through the store's cache when a store is given and the encoder is a
+        model (static word vectors are computed faster than their cached copies are read and written)."""
         assert self.encoder is not None
-        if store is not None:
+        from textlens.embeddings.static import StaticEncoder
+
+        if store is not None and not isinstance(self.encoder, StaticEncoder):
             from textlens.embeddings import encode_cached
 
             return encode_cached(store, list(texts), encoder=self.encoder, prompt="query")
