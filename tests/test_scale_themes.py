@@ -39,3 +39,23 @@ def test_verbatims_scored_with_the_fast_tier_find_their_aspects():
     scorer = analyzer.scorer("verbatim")
     assert type(scorer.encoder).__name__ == "StaticEncoder"
     assert analyzer.scorer("article").encoder is None
+
+
+def test_topics_embed_with_the_encoder_of_the_main_kind(tmp_path):
+    from textlens.document import Document
+    from textlens.pipeline import TOPICS_ENCODER, topics_encoder
+    from textlens.store import Corpus
+
+    with Corpus.open(tmp_path / "t.db") as corpus:
+        assert topics_encoder(corpus) is None  # empty store: the default
+        with corpus.transaction():
+            for i in range(3):
+                corpus.upsert_document(Document(f"a{i}", "Un article.", "Un article.", kind="article", language="fr"))
+            for i in range(2):
+                corpus.upsert_document(Document(f"v{i}", "Trop cher.", "Trop cher.", kind="verbatim", language="fr"))
+        assert topics_encoder(corpus) is None  # mostly articles: e5
+        with corpus.transaction():
+            for i in range(2, 6):
+                corpus.upsert_document(Document(f"v{i}", "Trop cher.", "Trop cher.", kind="verbatim", language="fr"))
+            corpus.upsert_document(Document("v9", "Too dear.", "Too dear.", kind="verbatim", language="en"))
+        assert topics_encoder(corpus) == TOPICS_ENCODER["verbatim"] == "fast"
