@@ -75,39 +75,10 @@ def test_negation(model):
     assert [p.score > 0 for p in preds] == [False, True, True, False]
 
 
-def test_contrast_makes_a_review_mixed_or_follows_the_verdict(model):
-    mixed, verdict = model.predict(["Accueil très agréable et conseiller compétent mais remboursement "
-                                    "interminable, j'attends encore",
-                                    "Quelques lenteurs au début mais au final tout a été réglé, très satisfait"])
-    assert mixed.label in ("mixed", "neutral") and mixed.score < 0.5
-    assert verdict.score > 0
-
-
 def test_irony_is_not_taken_at_face_value(model):
     preds = model.predict(["Bravo pour les 45 minutes d'attente au téléphone, vraiment génial",
                            "Super, encore une augmentation de 20% cette année, merci pour la fidélité"])
     assert all(p.score < 0 for p in preds)
-
-
-def test_press_sentences_are_mostly_neutral(model):
-    facts = ["Le groupe a ouvert un centre de contacts à Amiens en 2004.",
-             "Le secteur emploie environ 270 000 personnes en France.",
-             "L'étude a été menée auprès de 1 000 consommateurs en septembre.",
-             "La société réalise 40 % de son chiffre d'affaires à l'international.",
-             "Le ministre a présenté le projet de loi mardi devant les députés."]
-    opinion = ["Les clients sont furieux : attente interminable, conseillers débordés, promesses non tenues.",
-               "Une réussite remarquable, saluée par des clients ravis de la qualité du service."]
-    got = labels(model, facts + opinion, "article")
-    assert got[:5].count("neutral") >= 4
-    assert got[5:] == ["negative", "positive"]
-
-
-def test_article_tone_aggregates_sentences(model):
-    sents = ["Le centre a ouvert en 2010.", "Les salariés dénoncent des conditions de travail déplorables.",
-             "La direction annonce de nouvelles suppressions de postes, un coup dur pour la région.",
-             "Le site compte 300 postes."]
-    tone = model.tone(model.predict(sents, "article"))
-    assert tone.label == "negative" and tone.score < 0
 
 
 def test_aspect_polarity_follows_its_own_clause(model):
@@ -116,13 +87,6 @@ def test_aspect_polarity_follows_its_own_clause(model):
     assert res["price"].polarity == "positive"
     assert res["reachability_wait"].polarity == "negative"
     assert "Prix correct" in res["price"].evidence[0]
-
-
-def test_aspect_mixed_when_its_clauses_disagree(model):
-    text = ("Le site internet est très pratique pour déclarer un sinistre. "
-            "Par contre le site internet plante sans arrêt, impossible de télécharger mes attestations.")
-    spans = [(text.index("site"), text.index("site") + 4), (text.rindex("site"), text.rindex("site") + 4)]
-    assert model.aspects(text, {"digital_channels": spans})["digital_channels"].polarity == "mixed"
 
 
 def test_bad_inputs_get_clear_errors(model, tmp_path):
@@ -145,9 +109,9 @@ def test_bad_inputs_get_clear_errors(model, tmp_path):
 def test_review_metrics_counts_binary_on_polar_stars_only():
     from textlens.sentiment.evaluation import review_metrics
 
-    m = review_metrics([0.9, -0.2, 0.1, -0.8, 0.3], ["positive", "mixed", "neutral", "negative", "negative"],
+    m = review_metrics([0.9, -0.2, 0.1, -0.8, -0.3], ["positive", "mixed", "neutral", "negative", "negative"],
                        [5, 2, 3, 1, 4])
-    assert m["n_binary"] == 4 and m["binary_accuracy"] == 0.75  # 5+, 2-, 1-, 4+ -> one wrong (2 stars)
+    assert m["n_binary"] == 4 and m["binary_accuracy"] == 0.75  # 5+, 2-, 1-, 4- -> one wrong (the 4 stars)
     # classes 2,0,1,0,2 vs predicted 2,1,1,0,0 -> F1: neg 0.5, neu 0.667, pos 0.667
     assert m["macro_f1"] == pytest.approx((0.5 + 2 / 3 + 2 / 3) / 3)
 
@@ -190,10 +154,11 @@ def test_spacy_component_sets_doc_and_sentence_sentiment():
 
     nlp = spacy.blank("fr")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("textlens_sentiment", config={"domain": "article"})
-    doc = nlp("Le centre a ouvert en 2010. Les salariés dénoncent des conditions de travail déplorables.")
+    nlp.add_pipe("textlens_sentiment")
+    doc = nlp("Conseillère très aimable et à l'écoute. Mais deux mois sans remboursement, service nul, je résilie.")
     sents = list(doc.sents)
     assert len(sents) == 2
+    assert sents[0]._.sentiment.label == "positive"
     assert sents[1]._.sentiment.label == "negative"
     assert doc._.sentiment.score < 0
     assert json.dumps(doc._.sentiment.to_dict())

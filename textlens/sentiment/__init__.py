@@ -1,7 +1,7 @@
 """French sentiment for customer verbatims and press sentences: labels, scores, aspect polarity.
 
     from textlens.sentiment import load_model
-    model = load_model()                                   # models/sentiment/sentiment.joblib
+    model = load_model()                                   # models/sentiment/sentiment.pkl.gz
     model.predict(["Prix correct mais impossible de les joindre"])       # review domain
     model.predict(["Le marché a progressé de 4 %."], domain="article")   # press sentences
     model.aspects("Prix correct mais impossible de les joindre", {"price": [(0, 4)]})

@@ -28,7 +28,7 @@ EVIDENCE_CHARS = 300
 class SentimentAnalyzer(Analyzer):
     """Sentiment per passage, per document, per aspect (verbatims) and per theme (articles).
 
-    Option: `model` (path of a model file; default: the committed models/sentiment/sentiment.joblib).
+    Option: `model` (path of a model file; default: the committed models/sentiment/sentiment.pkl.gz).
     """
 
     name: ClassVar[str] = "sentiment"
@@ -40,6 +40,18 @@ class SentimentAnalyzer(Analyzer):
         self.model_path = model
         self.model: SentimentModel | None = None
         self._matchers: dict[str, LexicalMatcher | None] = {}
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """A missing model file makes the run skip sentiment with this reason instead of failing."""
+        import os
+
+        from textlens.sentiment.predict import MODEL_ENV, default_model_path
+
+        path = os.environ.get(MODEL_ENV) or default_model_path()
+        if not os.path.isfile(path):
+            return f"no sentiment model at {path}: train it with scripts/train_sentiment.py or set {MODEL_ENV}"
+        return None
 
     def config_fingerprint(self) -> str:
         import hashlib

@@ -27,13 +27,14 @@ if TYPE_CHECKING:
     from textlens.sentiment.aspects import AspectPolarity
 
 MODEL_ENV = "TEXTLENS_SENTIMENT_MODEL"
-MODEL_FILE = "sentiment.joblib"
+MODEL_FILE = "sentiment.pkl.gz"
 REVIEW, ARTICLE = "review", "article"
 
 DEFAULT_SETTINGS: dict[str, float] = {
     "clause_min": 0.4,  # |clause score| for a clause to count as clearly positive/negative
     "mixed_max": 0.5,  # a review with disagreeing clauses is mixed unless |score| >= this
-    "article_band": 0.6,  # article sentences with |score| below this are neutral
+    "article_center": 0.0,  # the review model's score of a plain factual sentence (press prose is not neutral at 0)
+    "article_band": 0.6,  # article sentences with |score - article_center| below this are neutral
     "tone_polar_share": 0.2,  # an article is neutral in tone when fewer of its sentences are polar
     "tone_mixed_ratio": 0.5,  # ...and mixed when the minority polarity reaches this ratio of the majority
     "aspect_min": 0.15,  # |aspect score| below this falls back to the passage, then the review score
@@ -66,20 +67,26 @@ class SentimentModel:
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        import joblib
+        """Write the artifact as a gzipped pickle: the C unpickler loads its n-gram vocabularies ~3x faster
+        than joblib's Python one."""
+        import gzip
+        import pickle
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"estimator": self.estimator, "settings": self.settings, "meta": self.meta}, path,
-                    compress=("xz", 6))
+        for _, vec in self.estimator.base_.features_.transformer_list:
+            if hasattr(vec, "stop_words_"):  # scikit-learn keeps the cut n-grams for introspection only: can be huge
+                vec.stop_words_ = None
+        with gzip.open(path, "wb", compresslevel=6) as fh:
+            pickle.dump({"estimator": self.estimator, "settings": self.settings, "meta": self.meta}, fh, protocol=5)
         return path
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "SentimentModel":
         """Load `path`, else $TEXTLENS_SENTIMENT_MODEL, else the model committed under models/sentiment/."""
+        import gzip
+        import pickle
         import warnings
-
-        import joblib
 
         path = Path(path or os.environ.get(MODEL_ENV) or default_model_path())
         if not path.is_file():
@@ -88,7 +95,15 @@ class SentimentModel:
         try:
             with warnings.catch_warnings():  # a newer scikit-learn warns on unpickling; the check below decides
                 warnings.simplefilter("ignore")
-                data = joblib.load(path)
+                with open(path, "rb") as raw:
+                    gzipped = raw.read(2) == b"\x1f\x8b"
+                if gzipped:
+                    with gzip.open(path, "rb") as fh:
+                        data = pickle.load(fh)
+                else:  # a joblib file (models saved before the switch)
+                    import joblib
+
+                    data = joblib.load(path)
             model = cls(data["estimator"], {**DEFAULT_SETTINGS, **data.get("settings", {})}, data.get("meta", {}))
             model.estimator.predict_proba(["test"])
         except Exception as exc:  # corrupted file, incompatible library versions...
@@ -127,7 +142,7 @@ class SentimentModel:
         score = float(p[2] - p[0])
         split = is_split(clause_scores, s["clause_min"])
         if domain == ARTICLE:
-            label = article_label(score, split, s["mixed_max"], s["article_band"])
+            label = article_label(score - s["article_center"], split, s["mixed_max"], s["article_band"])
         else:
             label = review_label(int(decide(p[None, :], self.estimator.bias_)[0]), score, split, s["mixed_max"])
         return Prediction(label, score, (float(p[0]), float(p[1]), float(p[2])))
@@ -173,7 +188,7 @@ def review_label(k: int, score: float, split: bool, mixed_max: float) -> str:
 
 
 def article_label(score: float, split: bool, mixed_max: float, band: float) -> str:
-    """Label of a press sentence: neutral inside the band, mixed when its clauses disagree."""
+    """Label of a press sentence from its centred score: neutral inside the band, mixed when its clauses disagree."""
     if split and abs(score) < mixed_max:
         return "mixed"
     if abs(score) < band:

@@ -8,6 +8,7 @@ of a negation get a `neg_` prefix, and the clause after the last contrast marker
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -23,12 +24,21 @@ _TOKEN = re.compile(r"[a-z0-9]+|[!?]+|[.,;:()\[\]\n]|[:;]-?[)(dp]", re.IGNORECAS
 _REPEAT = re.compile(r"(\w)\1{2,}")
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case, accent-free text with typographic apostrophes unified and letter floods shortened."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("œ", "oe").replace("æ", "ae")
+    """Lower-case, accent-free text with typographic apostrophes unified and letter floods shortened.
+
+    Cached: the word, character and negation featurisers all fold the same text."""
+    text = text.lower().replace("’", "'").translate(_ACCENTS)
+    if not text.isascii():  # rarer characters: the general (slower) Unicode decomposition
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = text.replace("œ", "oe").replace("æ", "ae")
     return _REPEAT.sub(r"\1\1", text)
+
+
+# The accented letters of French, folded as NFKD + dropping combining marks would (fast path of `fold`).
+_ACCENTS = str.maketrans({ch: unicodedata.normalize("NFKD", ch)[0] for ch in "àâäáãåéèêëíìîïóòôöõúùûüçñÿý"})
 
 
 def tokens(text: str) -> list[str]:
