@@ -1,24 +1,40 @@
-"""Stress: a 1 GB CSV through `textlens ingest`, and the 50 MB cell, with peak memory and time printed.
+"""Stress: 1 GB CSVs through `textlens ingest`, with time, CPU and peak memory printed.
 
-Usage: .venv/bin/python scripts/stress_large_input.py [--gb 1.0] [--tmp DIR]
-The CSV is written lazily (rows of ~4 MB verbatims-like text, under the 5 M-character cell limit, plus one
-50 MB cell that must be refused), then ingested in a child process whose peak RSS is measured.
+Usage: .venv/bin/python scripts/stress_large_input.py [--gb 1.0] [--shape cells|reviews|both] [--tmp DIR]
+  cells    rows of ~4 M characters each (under the 5 M-character cell limit) plus one 50 MB cell that
+           must be refused: the worst case for one batch's memory.
+  reviews  millions of short synthetic customer reviews (~250 bytes a row): the ordinary large export.
+Files are written lazily into a temporary folder that is deleted at the end. Each ingest runs in its own
+measuring child process, so its peak RSS is not mixed with anything else. The text is our own writing.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
-import resource
+import random
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "robustness"))
+from synth import verbatim  # noqa: E402  (the same synthetic reviews as the robustness tests)
+
+MEASURE = textwrap.dedent("""
+    import json, resource, subprocess, sys, time
+    t = time.perf_counter()
+    p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"code": p.returncode, "wall": time.perf_counter() - t, "cpu": ru.ru_utime + ru.ru_stime,
+                      "peak_mb": ru.ru_maxrss / 1024, "stderr": p.stderr[-3000:]}))
+""")
 
 
-def write_csv(path: Path, gb: float) -> int:
+def write_cells_csv(path: Path, gb: float) -> int:
     para = "Le service client a répondu après une longue attente, le conseiller était aimable. "
     rows = 0
     with path.open("w", encoding="utf-8") as fh:
@@ -34,27 +50,63 @@ def write_csv(path: Path, gb: float) -> int:
     return rows + 1
 
 
+def write_reviews_csv(path: Path, gb: float, seed: int = 1) -> int:
+    rng = random.Random(seed)
+    rows = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "date", "texte", "canal"])
+        while fh.tell() < gb * 1e9:
+            for _ in range(10_000):
+                day = f"20{rng.randint(10, 23)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                w.writerow([f"a{rows}", day, f"{verbatim(rng)} (client {rows})", rng.choice(["tel", "web", "agence"])])
+                rows += 1
+    return rows
+
+
+def measured_ingest(csv_path: Path, db: Path) -> dict:
+    cmd = [sys.executable, "-m", "textlens.cli", "ingest", str(csv_path), "--db", str(db), "-q"]
+    p = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, cwd=ROOT)
+    return json.loads(p.stdout)
+
+
+def info(db: Path) -> dict:
+    p = subprocess.run([sys.executable, "-m", "textlens.cli", "info", "--db", str(db), "--format", "json"],
+                       capture_output=True, text=True, cwd=ROOT)
+    return json.loads(p.stdout)
+
+
+def stress(shape: str, gb: float, tmp: Path) -> None:
+    csv_path, db = tmp / f"{shape}.csv", tmp / f"{shape}.db"
+    t = time.perf_counter()
+    rows = (write_cells_csv if shape == "cells" else write_reviews_csv)(csv_path, gb)
+    size = csv_path.stat().st_size
+    print(f"[{shape}] wrote {size / 1e9:.2f} GB, {rows:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+    m = measured_ingest(csv_path, db)
+    print(f"[{shape}] ingest exit {m['code']}: {m['wall']:.0f} s wall, {m['cpu']:.0f} s CPU, "
+          f"{rows / m['wall']:,.1f} rows/s ({size / 1e6 / m['wall']:.2f} MB/s) wall, "
+          f"{rows / max(m['cpu'], 1e-9):,.1f} rows/s CPU, peak RSS {m['peak_mb']:.0f} MB", flush=True)
+    if m["stderr"].strip():
+        print(m["stderr"].strip()[-1500:])
+    data = info(db)
+    total = data["documents"] + data["skipped"]
+    print(f"[{shape}] documents {data['documents']:,} + skipped {data['skipped']:,} = {total:,} of {rows:,} rows"
+          f" ({'all accounted for' if total == rows else 'MISMATCH'}); store {db.stat().st_size / 1e9:.2f} GB",
+          flush=True)
+    csv_path.unlink()
+    for f in tmp.glob(f"{shape}.db*"):
+        f.unlink()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--shape", choices=["cells", "reviews", "both"], default="cells")
     ap.add_argument("--tmp", type=Path, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        csv_path, db = Path(tmp) / "big.csv", Path(tmp) / "big.db"
-        t = time.perf_counter()
-        rows = write_csv(csv_path, args.gb)
-        print(f"wrote {csv_path.stat().st_size / 1e9:.2f} GB, {rows} rows in {time.perf_counter() - t:.0f} s")
-        t = time.perf_counter()
-        p = subprocess.run([sys.executable, "-m", "textlens.cli", "ingest", str(csv_path), "--db", str(db), "-q"],
-                           capture_output=True, text=True, cwd=ROOT)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"ingest exit {p.returncode} in {time.perf_counter() - t:.0f} s, peak RSS {peak:.0f} MB")
-        print(p.stderr.strip()[-1500:])
-        info = subprocess.run([sys.executable, "-m", "textlens.cli", "info", "--db", str(db), "--format", "json"],
-                              capture_output=True, text=True, cwd=ROOT)
-        data = json.loads(info.stdout)
-        print(f"documents {data['documents']} + skipped {data['skipped']} = {data['documents'] + data['skipped']}"
-              f" of {rows} rows")
+        for shape in (["cells", "reviews"] if args.shape == "both" else [args.shape]):
+            stress(shape, args.gb, Path(tmp))
 
 
 if __name__ == "__main__":

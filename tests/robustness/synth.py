@@ -38,3 +38,39 @@ def write_verbatims_csv(path: Path, n: int, seed: int = 0) -> list[str]:
             # the row number makes every text unique, so no row is a near-duplicate of another by chance
             w.writerow([doc_id, day, f"{verbatim(rng)} (réf. dossier {i})", rng.choice(["tel", "web", "agence"])])
     return ids
+
+
+_ACTORS = ["Orange", "SFR", "Bouygues Telecom", "Teleperformance", "Webhelp", "Concentrix", "la Macif", "Axa",
+           "l'Arcep", "la CNIL", "EDF", "la SNCF"]
+_PEOPLE = ["Marie Lefèvre", "Thomas Girard", "Sophie Martin", "Julien Moreau", "Claire Bernard"]
+_PLACES = ["Paris", "Lyon", "Lille", "Marseille", "Casablanca", "Tunis", "Bordeaux"]
+_FACTS = ["{a} a ouvert un centre de contacts à {p} avec 300 conseillers.",
+          "Selon {who}, directrice de la relation client chez {a}, le taux de décroché atteint 92 %.",
+          "{a} confie désormais une partie de ses appels à {b}, installé à {p}.",
+          "Le baromètre publié par {a} montre que l'attente au téléphone reste la première source d'irritation.",
+          "{who} rappelle que la satisfaction client progresse quand le conseiller règle la demande au premier appel.",
+          "Les clients de {a} jugent le chat plus rapide que le courriel, d'après une étude menée à {p}.",
+          "{b} et {a} misent sur l'intelligence artificielle pour trier les réclamations.",
+          "La médiation de {a} a traité 4 000 litiges l'an dernier, contre 3 200 un an plus tôt."]
+
+
+def article(rng: random.Random, i: int) -> str:
+    """A short trade-press article (title line, a few paragraphs) naming companies, people and places."""
+    def fact() -> str:
+        a, b = rng.sample(_ACTORS, 2)
+        s = rng.choice(_FACTS).format(a=a, b=b, who=rng.choice(_PEOPLE), p=rng.choice(_PLACES))
+        return s[0].upper() + s[1:]
+    title = f"Relation client : {rng.choice(_ACTORS)} revoit son organisation ({i})"
+    paragraphs = [" ".join(fact() for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(2, 4))]
+    return title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def write_articles(folder: Path, n: int, seed: int = 0) -> list[Path]:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"article_{i:03d}.txt"
+        path.write_text(article(rng, i), encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -72,11 +72,10 @@ def verbatims(tmp_path_factory) -> tuple[Path, list[str]]:
     return path, write_verbatims_csv(path, N_ROWS, seed=7)
 
 
-@pytest.mark.xfail(strict=False, reason="first run: after 5 SIGKILLs and a re-run one document's themes differed from an "
-                   "uninterrupted run (doc_themes 4538 vs 4539 rows); under investigation, see the robustness report")
 def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(verbatims, tmp_path):
     csv_path, ids = verbatims
-    rng = random.Random(int(os.environ.get("TEXTLENS_CRASH_SEED", "0")) or None)
+    seed = int(os.environ.get("TEXTLENS_CRASH_SEED", "0")) or random.randrange(1, 10**6)  # printed: replayable
+    rng = random.Random(seed)
     ref_db = tmp_path / "ref.db"
     proc = textlens("run", csv_path, "--db", ref_db, "--quiet", *ANALYSES)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -117,15 +116,17 @@ def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(verbat
             ref = sqlite3.connect(ref_db)
             try:
                 assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == \
-                    ref.execute(f"SELECT COUNT(*) FROM {table}").fetchone(), table
+                    ref.execute(f"SELECT COUNT(*) FROM {table}").fetchone(), f"{table}, TEXTLENS_CRASH_SEED={seed}"
             finally:
                 ref.close()
         assert con.execute("SELECT COUNT(*) FROM (SELECT doc_id, theme_id FROM doc_themes GROUP BY 1, 2"
                            " HAVING COUNT(*) > 1)").fetchone()[0] == 0
     finally:
         con.close()
-    assert _export(db, tmp_path / "a.jsonl") == _export(ref_db, tmp_path / "b.jsonl")
-    print(f"kill points survived: {survived}")
+    got, want = _export(db, tmp_path / "a.jsonl"), _export(ref_db, tmp_path / "b.jsonl")
+    differing = sorted(set(got) ^ set(want))
+    assert got == want, f"TEXTLENS_CRASH_SEED={seed}: {len(differing)} export lines differ, e.g. {differing[:2]}"
+    print(f"TEXTLENS_CRASH_SEED={seed}: kill points survived: {survived}")
 
 
 def test_two_runs_on_one_store_and_queries_while_writing(verbatims, tmp_path):

@@ -61,3 +61,29 @@ def test_table_reading_streams_in_bounded_memory(tmp_path):
     assert code == 0, err
     assert mb < 250, f"peak RSS {mb} MB reading a 200 MB CSV"
     print(f"200 MB CSV ({i} rows) streamed, peak RSS {mb} MB")
+
+
+def test_an_ingest_batch_also_ends_at_a_text_budget(tmp_path, monkeypatch):
+    """500 cells near the 5 M-character limit would be ~10 GB in one batch (the 1 GB stress run reached
+    3.6 GB of RSS and a 3 GB uncommitted transaction before this): batches are cut by text size too."""
+    import textlens.pipeline as pipeline
+    from synth import verbatim
+
+    from textlens.store import Corpus
+
+    monkeypatch.setattr(pipeline, "BATCH_CHARS", 10_000)
+    rng = __import__("random").Random(5)
+    path = tmp_path / "long.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,texte\n")
+        for i in range(30):
+            text = f"Dossier {i}. " + " ".join(verbatim(rng) for _ in range(40))[:3000]
+            fh.write(f'r{i},"{text}"\n')
+    flushed: list[int] = []
+    corpus = Corpus.open(tmp_path / "l.db")
+    try:
+        pipeline.ingest(corpus, [path], progress=lambda stage, done, total: total is None and flushed.append(done))
+        assert corpus.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 30
+    finally:
+        corpus.close()
+    assert flushed and all(b - a <= 4 for a, b in zip([0, *flushed], flushed)), flushed  # 4 x ~3,000 > 10,000
