@@ -32,16 +32,30 @@ def test_int8_vector_of_a_text_is_the_same_alone_and_amid_others():
     assert np.array_equal(enc.encode(TEXTS, prompt="passage")[2], enc.encode([TEXTS[2]], prompt="passage")[0])
 
 
+def test_per_token_int8_rows_never_interact_and_stay_close_to_float32():
+    enc = get_encoder("e5-small-int8tok")
+    alone = np.stack([enc.encode([t])[0] for t in TEXTS])
+    assert np.array_equal(enc.encode(TEXTS, batch_size=64), alone)  # padded batches of mixed lengths
+    assert np.array_equal(enc.encode(TEXTS[::-1], batch_size=2)[::-1], alone)
+    ref = get_encoder("e5-small-f32").encode(TEXTS)
+    assert (alone * ref).sum(axis=1).min() > 0.998
+
+
+def fresh_static(folder):
+    """A fast-tier encoder with an empty vocabulary in `folder` (common direction copied: it takes seconds)."""
+    from textlens.embeddings.static import StaticEncoder
+
+    folder.mkdir(exist_ok=True)
+    shutil.copy(get_encoder("fast").folder / "center.npy", folder / "center.npy")
+    return StaticEncoder(folder=folder, base_words=0)
+
+
 def test_fast_tier_vectors_do_not_depend_on_the_words_learnt_before(tmp_path):
     from textlens.embeddings.static import StaticEncoder
 
-    shared = get_encoder("fast")  # its fixed common direction is reused: computing it again takes seconds
     encoders = []
     for name, warm_up in (("a", []), ("b", ["assurance", "zèbre", "délai", "agence", "xyz123"])):
-        folder = tmp_path / name
-        folder.mkdir()
-        shutil.copy(shared.folder / "center.npy", folder / "center.npy")
-        enc = StaticEncoder(folder=folder)
+        enc = fresh_static(tmp_path / name)
         assert not enc.words  # a fresh vocabulary: every word below is learnt now
         enc.add_words(warm_up)
         encoders.append(enc)
@@ -53,5 +67,18 @@ def test_fast_tier_vectors_do_not_depend_on_the_words_learnt_before(tmp_path):
     assert np.array_equal(va[3], va[4])  # a bag of words: order within a text does not matter
     for w in ("agence", "tarif", "conseiller"):
         assert np.array_equal(a._vectors[a.words[w]], b._vectors[b.words[w]])
-    reloaded = StaticEncoder(folder=tmp_path / "b")  # a later process reading the saved vocabulary
+    reloaded = StaticEncoder(folder=tmp_path / "b", base_words=0)  # a later process reading the saved vocabulary
     assert np.array_equal(reloaded.encode(texts), va)
+
+
+def test_fast_tier_words_learnt_in_many_runs_are_merged_and_kept(tmp_path):
+    from textlens.embeddings.static import ADDED_GLOB, MAX_ADDED_FILES, StaticEncoder
+
+    enc = fresh_static(tmp_path / "v")
+    texts = [f"dossier numéro {i} traité" for i in range(MAX_ADDED_FILES + 3)]
+    first = np.stack([enc.encode([t])[0] for t in texts])  # one new word per call: one small file each
+    files = list(enc.folder.glob(ADDED_GLOB))
+    assert 1 <= len(files) <= MAX_ADDED_FILES  # merged when there were too many
+    later = StaticEncoder(folder=enc.folder, base_words=0)
+    assert set(later.words) == set(enc.words)
+    assert np.array_equal(later.encode(texts), first)

@@ -1,9 +1,17 @@
-"""ONNX Runtime int8 backend of multilingual-e5-small: the default, ~1.6x the work per core of torch float32.
+"""ONNX Runtime int8 backends of multilingual-e5-small: the default, ~1.6x the work per core of torch float32.
 
 Built once next to the sentence-transformers folder: torch export -> ORT transformer fusions (fused
 attention, skip-layernorm, bias-gelu) -> dynamic int8 quantisation (per-channel weights; activations
 quantised per input tensor at run time, which is why the encoder feeds it one window per call: batched,
 a text's vector would vary with its neighbours at the 1e-3 level).
+
+A second graph, `model_int8tok.onnx`, is rewritten from it with activations quantised per token (each
+row of each activation matrix gets its own scale; attention over the real tokens only), so rows never
+interact: batched or alone, padded or not, a text gets the same bits. It is closer to float32 (mean
+cosine 0.9993 vs 0.997) and 2.5x faster than one-per-call on very short inputs (single words, batched),
+but ~15% slower on reviews (more, smaller kernels than ORT's fused per-tensor ones): it teaches the
+fast tier its word vectors; the per-tensor graph stays the default for texts.
+
 One session, single-threaded kernels, called from one Python thread per core: for a model this small,
 running batches side by side scales better than splitting each matrix product across cores.
 """
@@ -22,6 +30,8 @@ from textlens.embeddings.base import EmbeddingError
 
 ONNX_DIR = "onnx"
 INT8_FILE = "model_int8.onnx"
+INT8TOK_FILE = "model_int8tok.onnx"
+VARIANTS = ("int8", "int8tok")
 OPSET = 17
 
 
@@ -50,6 +60,91 @@ def int8_model(folder: Path, build: bool = True) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def int8tok_model(folder: Path) -> Path:
+    """Path of the per-token int8 model, rewritten from the int8 one on first use (seconds)."""
+    target = folder / ONNX_DIR / INT8TOK_FILE
+    if target.exists():
+        return target
+    import onnx
+
+    model = per_token_activations(onnx.load(str(int8_model(folder))))
+    fd, tmp = tempfile.mkstemp(prefix=".building-", suffix=".onnx", dir=target.parent)
+    os.close(fd)
+    try:
+        onnx.save(model, tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def per_token_activations(model):
+    """Rewrite ORT's dynamic int8 graph so every activation row (token) is quantised on its own.
+
+    - DynamicQuantizeLinear(x) (one scale for the whole tensor) becomes symmetric per-row quantisation:
+      scale = max|x_row| / 127, q = QuantizeLinear(x_row, scale, 128) as uint8; the MatMulInteger nodes
+      keep their scalar zero point (128) and their scale products broadcast the [B, L, 1] scales.
+    - QAttention (scalar input scale only) becomes MatMulInteger for Q|K|V + MultiHeadAttention, which
+      reads the same per-sequence lengths (mask index) and attends to real tokens only.
+    """
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    g = model.graph
+    hidden = None
+    consts = {
+        "tok_eps": np.array(1e-12, np.float32), "tok_127": np.array(127.0, np.float32),
+        "tok_zp": np.array(128, np.uint8), "tok_zp1": np.array([128], np.uint8), "tok_flat": np.array([-1], np.int64),
+    }
+    nodes, zero_points = [], {}
+    for n in g.node:
+        if n.op_type == "DynamicQuantizeLinear":
+            x, (y, scale, zp) = n.input[0], n.output
+            p = y + "_tok"
+            nodes += [
+                helper.make_node("Abs", [x], [p + "_abs"]),
+                helper.make_node("ReduceMax", [p + "_abs"], [p + "_max"], axes=[-1], keepdims=1),
+                helper.make_node("Max", [p + "_max", "tok_eps"], [p + "_maxe"]),
+                helper.make_node("Div", [p + "_maxe", "tok_127"], [scale]),  # [B, L, 1]
+                helper.make_node("Reshape", [scale, "tok_flat"], [p + "_s1"]),  # [B*L]
+                helper.make_node("Shape", [p + "_s1"], [p + "_m"]),
+                helper.make_node("Expand", ["tok_zp1", p + "_m"], [p + "_zp"]),
+                helper.make_node("Shape", [x], [p + "_shape"]),
+                helper.make_node("Flatten", [x], [p + "_x2"], axis=2),  # [B*L, K]
+                helper.make_node("QuantizeLinear", [p + "_x2", p + "_s1", p + "_zp"], [p + "_q2"], axis=0),
+                helper.make_node("Reshape", [p + "_q2", p + "_shape"], [y]),
+            ]
+            zero_points[zp] = "tok_zp"
+        elif n.op_type == "QAttention":
+            xq, w, bias, xs, ws, mask, _xz, wz = list(n.input)[:8]
+            heads = next(a.i for a in n.attribute if a.name == "num_heads")
+            hidden = next(i for i in g.initializer if i.name == w).dims[1] // 3
+            p = n.output[0] + "_tok"
+            nodes += [
+                helper.make_node("MatMulInteger", [xq, w, "tok_zp", wz], [p + "_int"]),
+                helper.make_node("Cast", [p + "_int"], [p + "_f"], to=TensorProto.FLOAT),
+                helper.make_node("Mul", [xs, ws], [p + "_scale"]),
+                helper.make_node("Mul", [p + "_f", p + "_scale"], [p + "_qkv"]),
+                helper.make_node("Split", [p + "_qkv", "tok_split"], [p + "_q", p + "_k", p + "_v"], axis=-1),
+                helper.make_node("MultiHeadAttention", [p + "_q", p + "_k", p + "_v", bias, mask], [n.output[0]],
+                                 domain="com.microsoft", num_heads=heads),
+            ]
+        else:
+            nodes.append(n)
+    if not zero_points or hidden is None:
+        raise EmbeddingError("per-token rewrite: the int8 graph has no DynamicQuantizeLinear/QAttention nodes")
+    consts["tok_split"] = np.array([hidden] * 3, np.int64)
+    for n in nodes:
+        for i, name in enumerate(n.input):
+            if name in zero_points:
+                n.input[i] = zero_points[name]
+    g.initializer.extend(numpy_helper.from_array(v, k) for k, v in consts.items())
+    del g.node[:]
+    g.node.extend(nodes)
+    return model
 
 
 def export_onnx(folder: Path, out: Path) -> None:
@@ -121,8 +216,10 @@ def session(path: Path):
 
 
 @lru_cache(maxsize=4)  # encoders differing only in window size share one session
-def onnx_forward(folder: Path):
-    sess = session(int8_model(folder))
+def onnx_forward(folder: Path, variant: str = "int8"):
+    if variant not in VARIANTS:
+        raise EmbeddingError(f"unknown ONNX variant {variant!r}; choose one of {VARIANTS}")
+    sess = session(int8_model(folder) if variant == "int8" else int8tok_model(folder))
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return sess.run(None, {"input_ids": ids, "attention_mask": mask})[0]
