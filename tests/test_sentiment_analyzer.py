@@ -130,3 +130,16 @@ def test_key_changes_with_the_model_file(tmp_path, monkeypatch):
     other = tmp_path / "m.joblib"
     other.write_bytes(b"another model")
     assert SentimentAnalyzer(model=str(other)).key() != a
+
+
+def test_unavailable_reason_names_a_missing_model(tmp_path, monkeypatch):
+    from textlens.pipeline import available_analyses
+    from textlens.sentiment.analyzer import SentimentAnalyzer
+
+    monkeypatch.delenv("TEXTLENS_SENTIMENT_MODEL", raising=False)
+    assert SentimentAnalyzer.unavailable_reason() is None  # the committed model
+    monkeypatch.setenv("TEXTLENS_SENTIMENT_MODEL", str(tmp_path / "gone.pkl.gz"))
+    reason = SentimentAnalyzer.unavailable_reason()
+    assert reason is not None and "gone.pkl.gz" in reason
+    ok, missing = available_analyses(["sentiment"])
+    assert ok == [] and "gone.pkl.gz" in missing[0]  # the run skips it with the reason instead of crashing
