@@ -87,7 +87,7 @@ class TopicModel:
     def __init__(self, reduction: str = "umap", n_components: int = 5, n_neighbors: int = 15,
                  pca_components: int | None = 50, min_cluster_size: int | None = None,
                  min_samples: int | None = None, reassign_quantile: float | None = 0.02,
-                 merge_threshold: float | None = 0.75, merge_terms: float | None = 0.4,
+                 merge_threshold: float | None = 0.75, merge_terms: float | None = 0.5,
                  lemmatizer: str = "lookup", stop_words: Sequence[str] = (), min_df: int = 2,
                  top_n_terms: int = 10, label_terms: int = 3, n_representatives: int = 5,
                  small_corpus: int = 300, max_k: int = 12, agreement_seeds: int = 2,
