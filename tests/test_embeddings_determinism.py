@@ -41,16 +41,28 @@ def test_per_token_int8_rows_never_interact_and_stay_close_to_float32():
     assert (alone * ref).sum(axis=1).min() > 0.998
 
 
-def fresh_static(folder):
-    """A fast-tier encoder with an empty vocabulary in `folder` (common direction copied: it takes seconds)."""
+@pytest.fixture(scope="module")
+def center(tmp_path_factory):
+    """The fast tier's common direction, computed once without its base vocabulary (seconds, not minutes)."""
     from textlens.embeddings.static import StaticEncoder
 
-    folder.mkdir(exist_ok=True)
-    shutil.copy(get_encoder("fast").folder / "center.npy", folder / "center.npy")
-    return StaticEncoder(folder=folder, base_words=0)
+    return StaticEncoder(folder=tmp_path_factory.mktemp("seed"), base_words=0).folder / "center.npy"
 
 
-def test_fast_tier_vectors_do_not_depend_on_the_words_learnt_before(tmp_path):
+@pytest.fixture
+def fresh_static(center):
+    """Makes fast-tier encoders with an empty vocabulary (and the shared common direction) in a folder."""
+    from textlens.embeddings.static import StaticEncoder
+
+    def make(folder):
+        folder.mkdir(exist_ok=True)
+        shutil.copy(center, folder / "center.npy")
+        return StaticEncoder(folder=folder, base_words=0)
+
+    return make
+
+
+def test_fast_tier_vectors_do_not_depend_on_the_words_learnt_before(tmp_path, fresh_static):
     from textlens.embeddings.static import StaticEncoder
 
     encoders = []
@@ -71,7 +83,7 @@ def test_fast_tier_vectors_do_not_depend_on_the_words_learnt_before(tmp_path):
     assert np.array_equal(reloaded.encode(texts), va)
 
 
-def test_fast_tier_words_learnt_in_many_runs_are_merged_and_kept(tmp_path):
+def test_fast_tier_words_learnt_in_many_runs_are_merged_and_kept(tmp_path, fresh_static):
     from textlens.embeddings.static import ADDED_GLOB, MAX_ADDED_FILES, StaticEncoder
 
     enc = fresh_static(tmp_path / "v")
