@@ -33,6 +33,15 @@ def test_decode_utf16_without_bom_and_partial_garbage():
     assert text == "Un conseiller très aimable, réponse rapide." and enc == "cp1252"
 
 
+def test_decode_a_last_byte_that_could_start_a_utf8_character():
+    # a whole cp1252 file whose only accented letter ends it ("... à" = 0xE0, a UTF-8 lead byte)
+    assert decode_bytes("le client a été rappelé à".replace("é", "e").encode("cp1252"))[:2] == (
+        "le client a ete rappele à", "cp1252")
+    # a UTF-8 file cut in the middle of its last character: still UTF-8, the cut reported
+    text, enc, warnings = decode_bytes("Déjà vu, très bien ".encode("utf-8") + "à".encode("utf-8")[:1])
+    assert (text, enc) == ("Déjà vu, très bien \ufffd", "utf-8") and "replaced by U+FFFD" in warnings[0]
+
+
 def test_normalize_text():
     raw = "L\u2019accueil\u00a0: \u201cparfait\u201d\r\n\r\n\r\n\r\nÃ©tÃ© «\u202fok\u202f» \u200bfin  \n"
     assert normalize_text(raw) == "L'accueil : \"parfait\"\n\nété « ok » fin"

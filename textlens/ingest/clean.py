@@ -95,10 +95,11 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None  # a few stray NULs in 8-bit text
 
 
-def detect_encoding(sample: bytes) -> str:
-    """Name of the encoding of `sample` (a whole file or its first megabytes); DecodeError if none fits.
+def detect_encoding(sample: bytes, complete: bool = False) -> str:
+    """Name of the encoding of `sample` (a whole file, `complete`, or its first megabytes); DecodeError if none fits.
 
-    A truncated multi-byte character at the end of a sample is tolerated for UTF-8/16.
+    A truncated multi-byte character at the end of a partial sample is tolerated for UTF-8/16; at the
+    end of a whole file it is a cp1252 letter ("... à").
     """
     for bom, name in _BOMS:
         if sample.startswith(bom):
@@ -111,7 +112,10 @@ def detect_encoding(sample: bytes) -> str:
         return utf16
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
+        # valid but for a cut multi-byte character at the end: UTF-8 when other UTF-8 letters show it
+        # (a truncated copy); a whole file whose only non-ASCII byte ends it is a cp1252 letter ("... à")
+        if not complete or sample.isascii() or _decodes_utf8(sample) or not sample[:-3].isascii():
+            return "utf-8"
     except UnicodeDecodeError:
         pass
     # UTF-8 with a few stray bytes (a truncated copy, one pasted cp1252 character): still UTF-8.
@@ -121,6 +125,8 @@ def detect_encoding(sample: bytes) -> str:
     accented = sum(1 for ch in lenient if ord(ch) > 127) - bad
     if accented >= 10 * bad:
         return "utf-8"
+    if _is_french_cp1252(sample):
+        return "cp1252"
     import charset_normalizer
 
     best = charset_normalizer.from_bytes(sample, cp_isolation=WESTERN_ENCODINGS).best()
@@ -131,11 +137,33 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding
 
 
+# what a French text written in cp1252 contains beyond ASCII: letters, quotes, dashes, euro, degree, nbsp
+_FRENCH_CP1252 = frozenset("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»‘’“”–—…€°\xa0")
+
+
+def _is_french_cp1252(sample: bytes) -> bool:
+    """Every non-ASCII byte is a French letter or sign in cp1252 (the usual legacy Windows export):
+    charset detection on a short text with two accents may otherwise pick cp850 ("dÚþu" for "déçu")."""
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(ch in _FRENCH_CP1252 for ch in text if ord(ch) > 127)
+
+
+def _decodes_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
     """Decode a whole file: (text, encoding, warnings). Raises DecodeError for empty/binary/undecodable input."""
     if not data.strip():
         raise DecodeError("empty file" if not data else "empty file (whitespace only)")
-    encoding = detect_encoding(data)
+    encoding = detect_encoding(data, complete=True)
     warnings: list[str] = []
     try:
         text = data.decode(encoding)
@@ -145,7 +173,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, list[str]]:
         if bad > max(10, len(text) // 100):
             raise DecodeError(f"undecodable bytes: {bad} invalid {encoding} sequences ({exc.reason})") from exc
         warnings.append(f"{bad} undecodable byte sequence(s) replaced by U+FFFD")
-    if not text.strip("\ufeff \t\r\n\x00"):
+    if not text.replace("\ufeff", "").replace("\x00", "").strip():
         raise DecodeError("empty file (nothing but a byte-order mark or blanks once decoded)")
     if encoding not in ("utf-8", "utf-8-sig", "ascii", "utf-16", "utf-32"):
         warnings.append(f"decoded as {encoding}")
