@@ -33,7 +33,7 @@ def report(tmp_path_factory):
             for k in range(3):
                 w.writerow([f"x{name}{k}", f"20{15 + k}-0{k + 1}-1{i}", f"Titre {p}", SENTENCE.format(p=p), p])
     db = base / "x.db"
-    proc = textlens("run", path, "--db", db, "--quiet", "--no-topics", "--only", "entities", "--only", "themes")
+    proc = textlens("run", path, "--db", db, "--quiet", "--no-topics")  # every default analysis: more report sections
     assert proc.returncode == 0, proc.stderr[-2000:]
     con = sqlite3.connect(db)
     try:  # an entity whose very name is hostile (extractors may not produce one from the text)
