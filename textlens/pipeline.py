@@ -26,10 +26,10 @@ from textlens.store import Corpus
 
 DEFAULT_ANALYSES = ("entities", "themes", "sentiment")
 STEPS_DUE = "corpus_steps_due"  # corpus stat: documents or analyses changed since the corpus steps last ran
-# Embeddings of topic discovery, by what the store mostly holds (fit_corpus_topics takes one encoder).
-# On 10,286 real reviews the static fast tier gave NPMI 0.129 / diversity 0.827 / outliers 0.081 /
-# seed ARI 0.43 vs e5 int8 0.088 / 0.826 / 0.085 / 0.49, without e5's ~100 reviews/s embedding pass.
-# Articles keep e5 (None: the textlens default), as for themes.
+# Embeddings of topic discovery (fit_corpus_topics takes one encoder for all kinds): the static fast
+# tier for stores of verbatims only. On 10,286 real reviews it gave NPMI 0.129 / diversity 0.827 /
+# outliers 0.081 / seed ARI 0.43 vs e5 int8 0.088 / 0.826 / 0.085 / 0.49, without e5's ~100 reviews/s
+# embedding pass. As soon as articles are present, e5 (None: the default) for all, as themes use for articles.
 TOPICS_ENCODER = {"verbatim": "fast"}
 
 # progress(stage, done, total) — total may be None when unknown (streamed ingest)
@@ -366,12 +366,12 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
 
 
 def topics_encoder(corpus: Corpus) -> str | None:
-    """Encoder name for topic discovery: `TOPICS_ENCODER` of the kind most French, non-duplicate
-    documents have (None: the default)."""
-    row = corpus.conn.execute(
-        "SELECT kind, COUNT(*) AS n FROM documents WHERE duplicate_of IS NULL AND (language = 'fr' OR language IS NULL)"
-        " GROUP BY kind ORDER BY n DESC, kind LIMIT 1").fetchone()
-    return TOPICS_ENCODER.get(row[0]) if row else None
+    """Encoder name for topic discovery: `TOPICS_ENCODER` when every kind of French, non-duplicate
+    document in the store maps to the same one, else None (the default)."""
+    kinds = {r[0] for r in corpus.conn.execute(
+        "SELECT DISTINCT kind FROM documents WHERE duplicate_of IS NULL AND (language = 'fr' OR language IS NULL)")}
+    names = {TOPICS_ENCODER.get(k) for k in kinds}
+    return names.pop() if len(names) == 1 else None
 
 
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
