@@ -1,9 +1,10 @@
 """Crash safety and concurrency of `textlens run`, on a CSV of synthetic verbatims written by synth.py.
 
-Crash: a run of every default analysis is killed with SIGKILL at six moments (start-up, twice during ingestion,
-then during entities, themes and sentiment, chosen at random from the store's own progress), then re-run to
-completion; the store must then hold every row once, every analysis once, pass `PRAGMA integrity_check` and export
-exactly what an uninterrupted run exports. `TEXTLENS_CRASH_SEED=N` replays the kill points of a failed run.
+Crash: a full `textlens run` (every default analysis and topic discovery) is killed with SIGKILL at seven moments:
+start-up, twice during ingestion, during entities, themes and sentiment, and in the corpus steps (entity spellings,
+topics), chosen at random from the store's own progress. Re-run to completion, the store must hold every row once,
+every analysis once, pass `PRAGMA integrity_check` and export exactly what an uninterrupted run exports.
+`TEXTLENS_CRASH_SEED=N` replays the kill points of a failed run.
 Concurrency: two runs on one store at once (the second waits and says so, or refuses with --no-wait), and
 queries while a run writes.
 """
@@ -28,7 +29,7 @@ from textlens.pipeline import available_analyses
 
 N_ROWS = 1500
 # every default analysis (entities, themes, sentiment): measured 20 s CPU for 1,500 verbatims against 16 s for
-# themes alone; topic discovery (a corpus step, refitted whole) is left to tests/test_topics.py
+# themes alone; topic discovery (a corpus step, ~13 s more) only in the crash test, which kills it too
 ANALYSES = ["--no-topics"]
 STAGES = tuple(available_analyses()[0])  # those this install can run (sentiment needs its model file)
 TABLES = ("passages", *(t for stage in STAGES for t in load_analyzer(stage).tables))
@@ -47,8 +48,8 @@ def _count(db: Path, sql: str) -> int:
         return 0
 
 
-def _start(csv_path: Path, db: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(textlens_cmd("run", csv_path, "--db", db, "--quiet", *ANALYSES, *extra), cwd=ROOT,
+def _start(csv_path: Path, db: Path, *extra: str, analyses: list[str] = ANALYSES) -> subprocess.Popen:
+    return subprocess.Popen(textlens_cmd("run", csv_path, "--db", db, "--quiet", *analyses, *extra), cwd=ROOT,
                             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
@@ -69,6 +70,17 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 600) -> bool:
     raise AssertionError("kill point not reached in time")
 
 
+def _after(cond, wait: float):
+    """A kill point `wait` seconds after `cond()` first holds (start-up and the corpus steps show no progress)."""
+    since: list[float] = []
+
+    def ready() -> bool:
+        if not since and cond():
+            since.append(time.monotonic())
+        return bool(since) and time.monotonic() - since[0] >= wait
+    return ready
+
+
 def _export(db: Path, out: Path) -> list[str]:
     textlens("export", "--db", db, "--format", "jsonl", "--out", out, check=True)
     return sorted(out.read_text(encoding="utf-8").splitlines())
@@ -85,33 +97,30 @@ def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(verbat
     seed = int(os.environ.get("TEXTLENS_CRASH_SEED", "0")) or random.randrange(1, 10**6)  # printed: replayable
     rng = random.Random(seed)
     ref_db = tmp_path / "ref.db"
-    proc = textlens("run", csv_path, "--db", ref_db, "--quiet", *ANALYSES)
+    proc = textlens("run", csv_path, "--db", ref_db, "--quiet")  # everything `textlens run` does, topics included
     assert proc.returncode == 0, proc.stderr[-2000:]
 
     db = tmp_path / "crashed.db"
     docs = "SELECT COUNT(*) FROM documents"
-    t0 = rng.uniform(0.2, 1.5)
     kill_points = [
-        ("start-up", lambda start=time.monotonic: None),  # replaced below by a timer
+        ("start-up", _after(lambda: True, rng.uniform(0.2, 1.5))),
         ("ingestion", lambda k=rng.randint(50, N_ROWS // 2): _count(db, docs) >= k),
         ("late ingestion", lambda k=rng.randint(N_ROWS // 2, N_ROWS - 1): _count(db, docs) >= k),
     ]
     for stage in STAGES:  # during each analysis, after a random number of its documents
         done = f"SELECT COUNT(*) FROM analysis_state WHERE analyzer='{stage}'"
         kill_points.append((stage, lambda k=rng.randint(1, N_ROWS - 1), q=done: _count(db, q) >= k))
+    analysed = f"SELECT COUNT(*) FROM analysis_state WHERE analyzer='{STAGES[-1]}'"
+    kill_points.append(("corpus steps", _after(lambda: _count(db, analysed) >= N_ROWS, rng.uniform(0.1, 3.0))))
     survived = []
     for name, ready in kill_points:
-        p = _start(csv_path, db)
-        if name == "start-up":
-            began = time.monotonic()
-            ready = lambda: time.monotonic() - began >= t0  # noqa: E731
-        if _kill_when(p, ready):
+        if _kill_when(_start(csv_path, db, analyses=[]), ready):
             survived.append(name)
             if db.exists():
                 assert integrity(db) == "ok", name
     assert len(survived) >= 4, survived  # a point may be passed by the time the store shows it (fast stages)
 
-    proc = textlens("run", csv_path, "--db", db, "--quiet", *ANALYSES)
+    proc = textlens("run", csv_path, "--db", db, "--quiet")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert integrity(db) == "ok"
     con = sqlite3.connect(db)
@@ -123,7 +132,8 @@ def test_sigkill_at_random_moments_then_rerun_equals_an_uninterrupted_run(verbat
                            " HAVING COUNT(*) > 1)").fetchone()[0] == 0  # ... once
         ref = sqlite3.connect(ref_db)
         try:
-            for table in TABLES:
+            assert ref.execute("SELECT COUNT(*) FROM doc_topics").fetchone()[0] > N_ROWS // 2  # topics compared
+            for table in (*TABLES, "doc_topics"):
                 assert con.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == \
                     ref.execute(f"SELECT COUNT(*) FROM {table}").fetchone(), f"{table}, TEXTLENS_CRASH_SEED={seed}"
         finally:
