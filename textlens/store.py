@@ -354,17 +354,17 @@ class Corpus:
         ).fetchall()
         return [Passage(r["doc_id"], r["idx"], r["start"], r["end"], r["text"], r["id"]) for r in rows]
 
+    def select_in(self, sql: str, values: Sequence[Any], params: Sequence[Any] = (),
+                  size: int = 500) -> Iterator[sqlite3.Row]:
+        """Rows of `sql` whose `{marks}` placeholder takes `values` a chunk at a time (`params` bind
+        before them): SQLite caps the number of bound variables of one statement."""
+        for chunk in _chunks(list(values), size):
+            yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), (*params, *chunk))
+
     # ---- analysis results ----------------------------------------------------------------
     def analysis_keys(self, analyzer: str, doc_ids: Sequence[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for chunk in _chunks(list(doc_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(
-                f"SELECT doc_id, key FROM analysis_state WHERE analyzer=? AND doc_id IN ({marks})",
-                (analyzer, *chunk),
-            ):
-                out[r["doc_id"]] = r["key"]
-        return out
+        sql = "SELECT doc_id, key FROM analysis_state WHERE analyzer=? AND doc_id IN ({marks})"
+        return {r["doc_id"]: r["key"] for r in self.select_in(sql, doc_ids, (analyzer,))}
 
     def write_analysis(self, analyzer: str, tables: Sequence[str], keys: dict[str, str],
                        rows: dict[str, list[dict[str, Any]]]) -> None:

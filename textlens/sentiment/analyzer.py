@@ -189,13 +189,10 @@ def _passage_themes(store: "Corpus | None", passage_ids: list[int]) -> dict[int,
     out: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if store is None:
         return out
-    for i in range(0, len(passage_ids), 500):
-        chunk = passage_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for pid, theme, taxonomy in store.conn.execute(
-            f"SELECT passage_id, theme_id, taxonomy FROM passage_themes WHERE passage_id IN ({marks})"
-            " ORDER BY passage_id, score DESC", chunk):
-            out[pid].append((theme, taxonomy))
+    for pid, theme, taxonomy in store.select_in(
+            "SELECT passage_id, theme_id, taxonomy FROM passage_themes WHERE passage_id IN ({marks})"
+            " ORDER BY passage_id, score DESC", passage_ids):
+        out[pid].append((theme, taxonomy))
     return out
 
 
@@ -204,10 +201,7 @@ def _doc_aspects(store: "Corpus | None", doc_ids: list[str]) -> dict[str, dict[s
     out: dict[str, dict[str, str]] = defaultdict(dict)
     if store is None:
         return out
-    for i in range(0, len(doc_ids), 500):
-        chunk = doc_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for doc_id, theme, taxonomy in store.conn.execute(
-            f"SELECT doc_id, theme_id, taxonomy FROM doc_themes WHERE doc_id IN ({marks})", chunk):
-            out[doc_id][theme] = taxonomy
+    for doc_id, theme, taxonomy in store.select_in(
+            "SELECT doc_id, theme_id, taxonomy FROM doc_themes WHERE doc_id IN ({marks})", doc_ids):
+        out[doc_id][theme] = taxonomy
     return out
