@@ -66,7 +66,7 @@ def test_published_date_wins_over_updated_date():
 
 @pytest.mark.parametrize("text", [
     "L'association a été créée en 2004 et compte depuis 1996 des adhérents dans toute la France.",
-    "Mais constatons que sur 10.000 nouveaux emplois créés en 2007 en France, la majorité l'ont été en offshore.",
+    "Sur les 10.000 postes de conseiller ouverts en 2007, plus de la moitié se trouvaient hors de France.",
     "Titre\n\nSelon Les Echos du 21 janvier 2002, le secteur a recruté 20 000 personnes dans la région lyonnaise.",
     "Titre\n\nLe 21 janvier 2002, le prestataire a annoncé l'ouverture d'un site de 300 positions à Amiens.",
     "Titre\n\n" + "\n".join([BODY] * 14) + "\nPublié le 3 mars 2013 dans un rapport que la Cour des comptes a "
