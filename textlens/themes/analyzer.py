@@ -82,7 +82,8 @@ class ThemeAnalyzer(Analyzer):
 
     def config_fingerprint(self) -> str:
         parts = [f"{k}={t.name}:{t.sha1}" for k, t in sorted(self.by_kind.items())]
-        encoders = {k: self.encoder_for(k) for k in sorted(self.by_kind)}
+        # model versions, not just names: a new e5 export or static vocabulary must recompute themes
+        encoders = {k: encoder_model_id(self.encoder_for(k)) for k in sorted(self.by_kind)}
         if len(set(encoders.values())) == 1:  # one encoder for all: the key of earlier versions
             parts.append(f"encoder={next(iter(encoders.values()))}")
         else:
@@ -173,3 +174,27 @@ def user_kinds(tax: Taxonomy) -> list[str]:
     from textlens.document import KINDS
 
     return list(tax.kinds or KINDS)
+
+
+def encoder_model_id(name: str) -> str:
+    """The `model_id` (cache key, versioned) that encoder `name` will have, without loading a model.
+
+    Mirrors the ids set by textlens.embeddings (checked against the built encoders in tests/test_themes.py);
+    a sentence-transformers name or folder keeps its name."""
+    import re
+
+    if name == "none":
+        return name
+    if name == "fast":
+        from textlens.embeddings.static import VERSION
+
+        return f"e5-static-v{VERSION}"
+    if name == "native":
+        return "e5-small-q4-native"
+    m = re.match(r"^e5-small-(int8|int8tok|f32)(?:-w(\d+))?$", name)
+    if m:
+        from textlens.embeddings.transformer import DEFAULT_MAX_TOKENS
+
+        window = "" if not m.group(2) or int(m.group(2)) == DEFAULT_MAX_TOKENS else f"-w{int(m.group(2))}"
+        return f"e5-small-{m.group(1)}{'-v2' if m.group(1) == 'int8' else ''}{window}"
+    return name
