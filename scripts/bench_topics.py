@@ -74,8 +74,8 @@ def embed(texts: list[str]):
     return X
 
 
-def warm_up() -> None:
-    """Compile UMAP's numba code once so neither model pays it inside its timing."""
+def warm_up(texts, X) -> None:
+    """Compile UMAP's numba code and import both models' libraries once, so neither pays it in its timing."""
     import numpy as np
     from umap import UMAP
 
@@ -86,16 +86,33 @@ def warm_up() -> None:
     for metric in ("cosine", "euclidean"):
         UMAP(n_components=5, n_neighbors=5, metric=metric, min_dist=0.0, random_state=0).fit_transform(Z)
         NNDescent(Z, n_neighbors=5, metric=metric, random_state=0)  # UMAP's search from 4,096 points on
-    print(f"warm-up (numba compilation, not counted): {time.perf_counter() - t0:.1f} s", flush=True)
+    n = min(len(texts), 400)
+    run_ours(texts[:n], X[:n], None, 0)  # spaCy's lemma table, scikit-learn, scipy
+    if n >= 100:
+        run_bertopic(texts[:n], X[:n], 0)
+    print(f"warm-up (numba compilation, imports; not counted): {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def cpu_now() -> float:
+    """CPU seconds of this process (all threads) and of its finished children."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_ours(texts, X, docs, seed, **params):
+    """Labels, top-25 words, wall and CPU seconds of the fit less its quality report (NPMI, which
+    BERTopic does not compute: compared like with like)."""
     from textlens.topics import TopicModel
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_now()
     model = TopicModel(random_state=seed, agreement_seeds=0, **params).fit(texts, X, documents=docs)
-    seconds = time.perf_counter() - t0
-    return model.labels_, model.topic_words_, seconds
+    seconds, cpu = time.perf_counter() - t0, cpu_now() - c0
+    seconds -= model.quality_["seconds"]["quality"]
+    cpu -= model.quality_["cpu_seconds"]["quality"]
+    return model.labels_, model.topic_words_, seconds, cpu
 
 
 def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection="eom", reduce_outliers=False):
@@ -106,7 +123,7 @@ def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection=
 
     from spacy.lang.fr.stop_words import STOP_WORDS
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_now()
     model = BERTopic(
         embedding_model=None,
         umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed),
@@ -119,19 +136,21 @@ def run_bertopic(texts, X, seed, min_topic_size=10, min_samples=None, selection=
     if reduce_outliers and -1 in labels:  # its documented recipe: reassign every outlier, then refresh terms
         labels = model.reduce_outliers(texts, labels, strategy="embeddings", embeddings=X)
         model.update_topics(texts, topics=labels, vectorizer_model=model.vectorizer_model, top_n_words=25)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, cpu_now() - c0
     topics = [[w for w, _ in model.get_topic(t)] for t in sorted(set(labels) - {-1})]
-    return labels, topics, seconds
+    return labels, topics, seconds, cpu
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", choices=("reviews", "demo"), default="reviews")
     ap.add_argument("--limit", type=int, default=2000, help="first N texts (0 = all)")
-    ap.add_argument("--repeats", type=int, default=1, help="timed fits per model (median reported)")
+    ap.add_argument("--repeats", type=int, default=1, help="timed fits per model, interleaved (median reported)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--agreement", action="store_true", help="also fit 2 more seeds per model and report ARI")
     ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--variants", action="store_true",
+                    help="also PCA-only textlens and BERTopic with textlens' HDBSCAN settings (+ reduce_outliers)")
     args = ap.parse_args()
 
     import numpy as np
@@ -147,59 +166,74 @@ def main() -> None:
     for d, s in zip(docs, reference):
         grouped.setdefault(d, set()).update(s)
     reference = list(grouped.values())
-    warm_up()
+    warm_up(texts, X)
 
     from textlens.topics.model import TopicModel
 
-    default_mcs = TopicModel()._resolved_min_cluster_size(len(texts))
-    ours = TopicModel(agreement_seeds=0, random_state=args.seed).fit(texts, X)
-    selection = "leaf" if "leaf" in ours.quality_["method"] else "eom"
-    print(f"textlens chose {ours.quality_['method']} with min_cluster_size {default_mcs}", flush=True)
-    contenders = {
-        "textlens (PCA50+UMAP, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed),
-        "textlens (PCA only, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed, reduction="pca"),
-    }
+    contenders = {"textlens (PCA50+UMAP, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed)}
     if not args.no_bertopic:
         contenders["BERTopic 0.17 defaults (min_topic_size=10)"] = lambda seed: run_bertopic(texts, X, seed)
-        contenders[f"BERTopic, same min_cluster_size ({default_mcs})"] = (
-            lambda seed: run_bertopic(texts, X, seed, default_mcs))
-        contenders[f"BERTopic, same HDBSCAN as textlens ({selection})"] = (
-            lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection))
-        contenders["  + reduce_outliers(embeddings), update_topics"] = (
-            lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection, True))
+    if args.variants:
+        default_mcs = TopicModel()._resolved_min_cluster_size(len(texts))
+        ours = TopicModel(agreement_seeds=0, random_state=args.seed).fit(texts, X)
+        selection = "leaf" if "leaf" in ours.quality_["method"] else "eom"
+        print(f"textlens chose {ours.quality_['method']} with min_cluster_size {default_mcs}", flush=True)
+        contenders["textlens (PCA only, HDBSCAN)"] = lambda seed: run_ours(texts, X, docs, seed, reduction="pca")
+        if not args.no_bertopic:
+            contenders[f"BERTopic, same min_cluster_size ({default_mcs})"] = (
+                lambda seed: run_bertopic(texts, X, seed, default_mcs))
+            contenders[f"BERTopic, same HDBSCAN as textlens ({selection})"] = (
+                lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection))
+            contenders["  + reduce_outliers(embeddings), update_topics"] = (
+                lambda seed: run_bertopic(texts, X, seed, default_mcs, min(default_mcs, 5), selection, True))
+    results: dict[str, dict] = {name: {"times": [], "cpu": [], "loads": []} for name in contenders}
+    for rep in range(max(1, args.repeats)):  # interleaved: every model sees the same machine load
+        for name, fit in contenders.items():
+            labels, topics, seconds, cpu = fit(args.seed)
+            r = results[name]
+            r["times"].append(seconds)
+            r["cpu"].append(cpu)
+            r["loads"].append(os.getloadavg()[0])
+            r["labels"], r["topics"] = np.asarray(labels), topics
+            print(f"  done: {name} ({seconds:.1f} s, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f})", flush=True)
+    if args.agreement:
+        for i in (1, 2):
+            for name, fit in contenders.items():
+                results[name].setdefault("runs", [results[name]["labels"]]).append(np.asarray(fit(args.seed + i)[0]))
     rows = []
-    for name, fit in contenders.items():
-        times = []
-        for _ in range(max(1, args.repeats)):
-            labels, topics, seconds = fit(args.seed)
-            times.append(seconds)
-        labels = np.asarray(labels)
+    for name, r in results.items():
+        labels, topics = r["labels"], r["topics"]
         npmi, _ = npmi_coherence(topics, reference, 10)
         sizes = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
         row = {"model": name, "topics": len(topics), "outliers": outlier_share(labels),
                "largest": sizes.max() / labels.size, "npmi": npmi, "div10": topic_diversity(topics, 10),
-               "diversity": topic_diversity(topics, 25), "seconds": statistics.median(times)}
+               "diversity": topic_diversity(topics, 25), "seconds": statistics.median(r["times"]),
+               "cpu": statistics.median(r["cpu"]), "load": statistics.mean(r["loads"])}
         if args.agreement:
-            runs = [labels] + [np.asarray(fit(args.seed + i)[0]) for i in (1, 2)]
-            row["ari"] = partition_agreement(runs)["ari"]
+            row["ari"] = partition_agreement(r["runs"])["ari"]
         rows.append(row)
-        print(f"  done: {name} ({row['seconds']:.1f} s)", flush=True)
 
     print()
     head = (f"{'model':46} {'topics':>6} {'outliers':>8} {'largest':>7} {'NPMI':>7} {'div@10':>6} {'div@25':>6}"
-            f" {'fit s':>7}")
+            f" {'fit s':>7} {'CPU s':>7} {'load':>5}")
     head += f" {'ARI':>6}" if args.agreement else ""
     print(head)
     print("-" * len(head))
     for r in rows:
         line = (f"{r['model']:46} {r['topics']:6d} {r['outliers']:8.3f} {r['largest']:7.3f} {r['npmi']:7.3f}"
-                f" {r['div10']:6.3f} {r['diversity']:6.3f} {r['seconds']:7.1f}")
+                f" {r['div10']:6.3f} {r['diversity']:6.3f} {r['seconds']:7.1f} {r['cpu']:7.1f} {r['load']:5.1f}")
         line += f" {r['ari']:6.3f}" if args.agreement else ""
         print(line)
     print("\noutliers: share of units labelled -1 in the final labels (the same count for every model); largest: "
           "share of all units in the biggest topic; ARI: mean pairwise adjusted Rand index of 3 seeds, outliers "
-          "as one class")
-    print(f"{len(texts)} texts; embeddings {X.shape[1]} d excluded from fit times; {os.cpu_count()} cores; "
+          "as one class; NPMI and diversity computed here by one implementation for every model.\n"
+          "fit s / CPU s (median of --repeats; CPU = this process's threads + children, load = 1-min load average "
+          "after the fit): from raw texts + precomputed embeddings to labels and top-25 words. Both include "
+          "reduction (UMAP 200 epochs; ours also PCA and exact neighbours), HDBSCAN, tokenisation and c-TF-IDF; "
+          "ours also lemmatisation, topic merging, the two outlier passes and representative units. Neither "
+          "includes embeddings, imports, numba compilation, NPMI (our fit computes it for its report: subtracted) "
+          "or seed agreement.")
+    print(f"{len(texts)} texts; embeddings {X.shape[1]} d; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}")
 
 

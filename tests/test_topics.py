@@ -235,6 +235,25 @@ def test_density_path_on_clustered_vectors():
     assert model.quality_["diversity"] == 1.0
 
 
+def test_second_outlier_pass_places_only_clear_neighbourhoods():
+    """Reduced-space vote: outliers inside a topic's blob join it; one midway between two topics (split
+    neighbours) and one far from everything (outlier neighbours) stay outliers; decisions do not depend on order."""
+    rng = np.random.default_rng(11)
+    Z = np.vstack([rng.normal(loc=(0, 0), scale=0.3, size=(40, 2)), rng.normal(loc=(6, 0), scale=0.3, size=(40, 2)),
+                   [[3.0, 0.0]], rng.normal(loc=(3, 40), scale=0.3, size=(6, 2))])
+    labels = np.array([0] * 40 + [1] * 40 + [-1] * 7)
+    labels[[3, 7, 45]] = -1  # HDBSCAN-style outliers inside the blobs
+    model = TopicModel(vote_neighbors=10, vote_share=0.4)
+    got = labels.copy()
+    assert model._vote(Z, got) == 3
+    assert got[3] == 0 and got[7] == 0 and got[45] == 1
+    assert (got[80:] == -1).all()  # the midway unit and the far-away group stay outliers
+    perm = rng.permutation(len(Z))
+    again = labels[perm].copy()
+    model._vote(Z[perm], again)
+    assert (again == got[perm]).all()
+
+
 def test_near_duplicate_topics_are_merged():
     """Two clusters around one centre (a subject HDBSCAN split in two) become one topic; a distinct one stays."""
     rng = np.random.default_rng(7)

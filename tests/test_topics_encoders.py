@@ -11,9 +11,9 @@ def test_themes_key_names_the_encoder_model_version(monkeypatch):
     import textlens.embeddings.static as static
 
     assert encoder_model_id("fast") == f"e5-static-v{static.VERSION}"
-    assert encoder_model_id("e5-small-int8") == "e5-small-int8-v2"
+    assert encoder_model_id("e5-small-int8").startswith("e5-small-int8-v")
     assert encoder_model_id("e5-small-f32-w512") == "e5-small-f32-w512"
-    assert encoder_model_id("e5-small-int8-w128") == "e5-small-int8-v2"  # the default window
+    assert encoder_model_id("e5-small-int8-w128") == encoder_model_id("e5-small-int8")  # the default window
     assert encoder_model_id("none") == "none"
     before = ThemeAnalyzer().key()
     lexical = ThemeAnalyzer(encoder="none").key()
@@ -31,3 +31,83 @@ def test_model_id_without_loading_matches_the_built_encoder(name):
     except Exception as exc:  # noqa: BLE001 - no e5 weights in this install
         pytest.skip(f"{name} unavailable: {exc}")
     assert encoder_model_id(name) == enc.model_id
+
+
+# ---- topic discovery with an encoder per document kind ---------------------------------------------
+class _Hashed:
+    """A tiny deterministic encoder (hashed word counts) that records what it was asked to embed."""
+
+    def __new__(cls, model_id: str):
+        import zlib
+
+        import numpy as np
+
+        from textlens.embeddings import Encoder
+
+        class Hashed(Encoder):
+            dim = 64
+
+            def __init__(self):
+                self.model_id, self.seen = model_id, []
+
+            def _encode(self, texts, prompt, batch_size):
+                self.seen.extend(texts)
+                out = np.zeros((len(texts), self.dim), dtype=np.float32)
+                for i, t in enumerate(texts):
+                    for w in t.lower().split():
+                        out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+                    out[i, zlib.crc32(t.encode()) % self.dim] += 0.1  # no all-zero row
+                return out
+
+        return Hashed()
+
+
+def test_fit_groups_split_a_group_only_when_its_kinds_use_different_encoders():
+    from textlens.topics.corpus import fit_groups
+
+    one = fit_groups({"article", "editorial", "verbatim"}, None, {})
+    assert [(g[0], g[2]) for g in one] == [("press", ("article", "editorial")), ("verbatim", ("verbatim",))]
+    same = fit_groups({"article", "editorial", "verbatim"}, None, {"verbatim": "fast", "editorial": "default"})
+    assert [g[0] for g in same] == ["press", "verbatim"] and same[1][5] == "fast"
+    split = fit_groups({"article", "editorial"}, None, {"editorial": "fast"})
+    assert [(g[0], g[2], g[5]) for g in split] == [("press:article", ("article",), None),
+                                                    ("press:editorial", ("editorial",), "fast")]
+
+
+def test_fit_corpus_topics_embeds_each_kind_with_its_encoder(tmp_path):
+    from test_topics import TEXTS, _add, _articles
+    from textlens.document import Document
+    from textlens.store import Corpus
+    from textlens.topics import fit_corpus_topics, topics_table
+
+    press, reviews = _Hashed("hash-press-v1"), _Hashed("hash-reviews-v1")
+    verbatims = [f"Avis numéro {i} : {t}" for i, t in enumerate(TEXTS)]
+    with Corpus.open(tmp_path / "mixed.db") as corpus:
+        for doc in _articles():
+            _add(corpus, doc)
+        for i, text in enumerate(verbatims):
+            _add(corpus, Document(id=f"v{i}", text=text, raw_text=text, kind="verbatim", source="v.csv", row=i + 1,
+                                  year=2020, language="fr"))
+        stats = fit_corpus_topics(corpus, encoder=press, encoders={"verbatim": reviews}, random_state=0,
+                                  agreement_seeds=0)
+        assert stats["status"] == "fitted"
+        groups = stats["groups"]
+        assert groups["press"]["encoder"] == "hash-press-v1" and groups["verbatim"]["encoder"] == "hash-reviews-v1"
+        assert not set(verbatims) & set(press.seen)  # each kind embedded by its own encoder only
+        assert set(verbatims) <= set(reviews.seen) and not set(TEXTS) & set(reviews.seen)
+        ids = groups["press"]["topic_ids"] + groups["verbatim"]["topic_ids"]
+        assert ids == list(range(len(ids)))  # press first, then verbatims, no gap
+        assert "outlier_share" in groups["verbatim"] and 0.0 <= stats["outlier_share"] <= 1.0
+        first = topics_table(corpus)[["id", "label", "size"]].to_dict("records")
+
+        again = fit_corpus_topics(corpus, encoder=press, encoders={"verbatim": reviews}, random_state=0,
+                                  agreement_seeds=0)
+        assert again["status"] == "unchanged"
+        forced = fit_corpus_topics(corpus, encoder=press, encoders={"verbatim": reviews}, random_state=0,
+                                   agreement_seeds=0, force=True)
+        assert forced["fingerprint"] == stats["fingerprint"]
+        assert topics_table(corpus)[["id", "label", "size"]].to_dict("records") == first  # ids stable
+
+        reviews.model_id = "hash-reviews-v2"  # a new model version refits
+        assert fit_corpus_topics(corpus, encoder=press, encoders={"verbatim": reviews}, random_state=0,
+                                 agreement_seeds=0)["status"] == "fitted"

@@ -185,6 +185,12 @@ def encoder_model_id(name: str) -> str:
 
     if name == "none":
         return name
+    try:  # the embeddings package's own answer, where it has one
+        from textlens.embeddings import model_id
+    except ImportError:
+        model_id = None
+    if model_id is not None:
+        return model_id(name)
     if name == "fast":
         from textlens.embeddings.static import VERSION
 

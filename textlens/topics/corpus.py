@@ -2,9 +2,9 @@
 
 Units: passages of articles/editorials (sentences of at least `min_words` words) and whole verbatims.
 Press and verbatims are fitted separately (they never share a subject vocabulary: a joint fit only
-rediscovers the kind); topic ids are global, press topics first. Non-French and duplicate documents are
+rediscovers the kind), each with its own encoder if asked (`encoders`); topic ids are global, press topics first. Non-French and duplicate documents are
 skipped and counted. Re-runs are cheap: the fit is skipped when the fingerprint (content hashes of the
-used documents + parameters + encoder) equals the stored one.
+used documents + parameters + each group's encoder model id) equals the stored one.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "2"  # bump when TopicModel defaults change: stored fits are then redone
+VERSION = "3"  # bump when TopicModel defaults change: stored fits are then redone
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -40,6 +40,36 @@ def _documents(corpus: "Corpus") -> list[dict[str, Any]]:
         "SELECT id, kind, language, duplicate_of, content_hash, year, date FROM documents ORDER BY id"
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+def encoder_id(encoder: "str | Encoder | None") -> str:
+    """Versioned model id of an encoder (name or object) without loading it: a new model refits topics."""
+    if encoder is not None and not isinstance(encoder, str):
+        return encoder.model_id
+    from textlens.embeddings import resolve
+    from textlens.themes.analyzer import encoder_model_id
+
+    return encoder_model_id(resolve(encoder))
+
+
+def fit_groups(kinds: set[str], encoder: "str | Encoder | None", encoders: "dict[str, str | Encoder | None]"
+               ) -> list[tuple[str, str, tuple[str, ...], str, str, "str | Encoder | None"]]:
+    """(name, group, kinds, unit, taxonomy, encoder) of each topic model to fit, in a fixed order (ids are
+    given in this order: press first). A group whose kinds use different encoders is split by kind
+    ("press:article", "press:editorial"): vectors of two models do not share a space."""
+    out = []
+    for group, (group_kinds, unit, taxonomy) in GROUPS.items():
+        present = [k for k in group_kinds if k in kinds]
+        by_encoder: dict[str, list[str]] = {}
+        chosen: dict[str, "str | Encoder | None"] = {}
+        for k in present:
+            e = encoders.get(k, encoder)
+            by_encoder.setdefault(encoder_id(e), []).append(k)
+            chosen.setdefault(encoder_id(e), e)
+        for eid, ks in by_encoder.items():
+            name = group if len(by_encoder) == 1 else f"{group}:{'+'.join(ks)}"
+            out.append((name, group, tuple(ks), unit, taxonomy, chosen[eid]))
+    return out
 
 
 def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
@@ -104,10 +134,13 @@ def theme_vectors(corpus: "Corpus", taxonomy: str, encoder: "Encoder") -> tuple[
 
 def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = None, min_units: int = MIN_UNITS,
                       min_words: dict[str, int] | None = None, force: bool = False,
+                      encoders: "dict[str, str | Encoder | None] | None" = None,
                       **params: Any) -> dict[str, Any]:
     """Fit topics on the store and replace the `topics`, `doc_topics` and `passage_topics` tables.
 
-    `encoder`: a name for `get_encoder` (None: the default) or an `Encoder`.
+    `encoder`: a name for `get_encoder` (None: the default) or an `Encoder`, for every kind;
+    `encoders`: document kind -> encoder, over `encoder` (e.g. {"verbatim": "fast"}: verbatims on the
+    static fast tier, articles on e5). Kinds of one group with different encoders get one model each.
     `params` go to `TopicModel` (random_state, reduction, min_cluster_size...). Returns the quality
     figures also stored under `corpus.stat("topics")`; `status` is "fitted", "unchanged" (nothing
     changed since the last fit, nothing done) or "too_small" / "empty" with a `reason`.
@@ -133,36 +166,41 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
             skipped["other_kind"] += 1
         else:
             used.append(d)
-    encoder_name = encoder if isinstance(encoder, str) else getattr(encoder, "model_id", None) or "default"
-    fp = fingerprint(used, {**params, "min_units": min_units, "min_words": min_words}, encoder_name)
+    plan = fit_groups({d["kind"] for d in used}, encoder, dict(encoders or {}))
+    ids = {name: encoder_id(e) for name, *_, e in plan}
+    fp = fingerprint(used, {**params, "min_units": min_units, "min_words": min_words},
+                     ",".join(f"{name}={eid}" for name, eid in ids.items()) if plan else encoder_id(encoder))
     previous = corpus.stat(STAT) or {}
     if not force and previous.get("fingerprint") == fp:
         return {**previous, "status": "unchanged", "previous_status": previous.get("status")}
 
     from textlens.embeddings import encode_cached, get_encoder
 
-    enc = encoder if encoder is not None and not isinstance(encoder, str) else get_encoder(encoder)
-    stats: dict[str, Any] = {"version": VERSION, "fingerprint": fp, "encoder": enc.model_id, "params": params,
-                             "documents": len(docs), "skipped_documents": skipped, "groups": {}}
+    shown = set(ids.values())
+    stats: dict[str, Any] = {"version": VERSION, "fingerprint": fp,
+                             "encoder": shown.pop() if len(shown) == 1 else
+                             ", ".join(f"{name}: {eid}" for name, eid in ids.items()) or encoder_id(encoder),
+                             "params": params, "documents": len(docs), "skipped_documents": skipped, "groups": {}}
     topic_rows: list[dict[str, Any]] = []
     doc_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
     over_time: list[dict[str, Any]] = []
     next_id = 0
     totals = {"units": 0, "outliers": 0}
-    for group, (group_kinds, unit, taxonomy) in GROUPS.items():
+    for name, group, group_kinds, unit, taxonomy, encoder_choice in plan:
         gdocs = [d for d in used if d["kind"] in group_kinds]
-        if not gdocs:
-            continue
         units, too_short = _units(corpus, gdocs, unit, min_words[group])
         gstats: dict[str, Any] = {"documents": len(gdocs), "unit": unit, "units": len(units),
-                                  "too_short_units": too_short, "min_words": min_words[group]}
-        stats["groups"][group] = gstats
+                                  "too_short_units": too_short, "min_words": min_words[group],
+                                  "kinds": list(group_kinds), "encoder": ids[name]}
+        stats["groups"][name] = gstats
         if len(units) < min_units:
             gstats.update(status="too_small", reason=f"{len(units)} {unit}s of at least {min_words[group]} words;"
                                                      f" topic discovery needs at least {min_units}")
             continue
         texts = [u["text"] for u in units]
+        enc = encoder_choice if encoder_choice is not None and not isinstance(encoder_choice, str) \
+            else get_encoder(encoder_choice)
         X = encode_cached(corpus, texts, enc, prompt="query")
         model = TopicModel(**params).fit(texts, X, documents=[u["doc_id"] for u in units])
         q = model.quality_
