@@ -87,3 +87,34 @@ def test_an_ingest_batch_also_ends_at_a_text_budget(tmp_path, monkeypatch):
     finally:
         corpus.close()
     assert flushed and all(b - a <= 4 for a, b in zip([0, *flushed], flushed)), flushed  # 4 x ~3,000 > 10,000
+
+
+def _large_cells_csv(path, rows: int, chars: int = 1_000_000) -> None:
+    """`rows` cells of ~`chars` characters; the typographic apostrophe makes each a 2-byte-per-character str."""
+    para = "L’attente au service client a été longue, mais l’agence a fini par répondre. "
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,texte\n")
+        for i in range(rows):
+            fh.write(f'r{i},"Dossier {i}. {para * (chars // len(para))}"\n')
+
+
+def test_reading_large_cells_does_not_creep(tmp_path):
+    """Peak memory of reading N vs 3N cells of 1 M characters: flat. The table-kind sample used to keep its
+    first 200 rows for the whole file (a 1 GB CSV of 4 M-character cells peaked at 2.5 GB, 150 MB of them at 1.1 GB)."""
+    script = ("import sys; from textlens.ingest import read_inputs\n"
+              "n = sum(1 for d in read_inputs([sys.argv[1]]) if d.text)\n"
+              "print(n, next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+    peaks = {}
+    for rows in (8, 24):
+        path = tmp_path / f"cells{rows}.csv"
+        _large_cells_csv(path, rows)
+        p = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, env=ENV, cwd=ROOT,
+                           timeout=300)
+        assert p.returncode == 0, p.stderr[-2000:]
+        docs, kb = map(int, p.stdout.split())
+        assert docs == rows
+        peaks[rows] = kb // 1024
+        path.unlink()
+    # one cell is ~2 MB as a str: keeping every cell read would add ~32 MB from 8 to 24 cells
+    assert peaks[24] - peaks[8] < 12, f"peak RSS {peaks} MB: memory grows with the number of cells read"
+    print(f"reading 8 vs 24 cells of 1 M characters: peak RSS {peaks[8]} vs {peaks[24]} MB")
