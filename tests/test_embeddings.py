@@ -112,6 +112,35 @@ def test_converted_model_reproduces_native_engine(native, f32, int8):
     assert f32.model_id != int8.model_id != native.model_id
 
 
+def test_default_int8_graph_runs_unfused_layer_norms_and_agrees_with_the_fused_one(f32, int8):
+    """The v3 graph (SkipLayerNormalization unfused, the fusion kept off at load) computes what ORT's
+    fused graph computes, up to int8 rounding, and stays as close to float32."""
+    import onnx
+
+    from textlens.embeddings.onnx import UNFUSED, int8_model, int8_v3_model, session
+
+    ops = {n.op_type for n in onnx.load(str(int8_v3_model(int8.folder)), load_external_data=False).graph.node}
+    assert "SkipLayerNormalization" not in ops and {"LayerNormalization", "DynamicQuantizeMatMul"} <= ops
+    texts = [s for pair in PARAPHRASES for s in pair] + ["Bonjour", "Résiliation du contrat après 3 relances !"]
+    wins, _ = int8.windows(texts, "query")
+    fused, unfused = session(int8_model(int8.folder)), session(int8_v3_model(int8.folder), UNFUSED)
+    for w in wins:
+        ids = np.array([w], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        a, b = fused.run(None, feed)[0][0].mean(axis=0), unfused.run(None, feed)[0][0].mean(axis=0)
+        assert a @ b / np.linalg.norm(a) / np.linalg.norm(b) > 0.99
+    assert (int8.encode(texts) * f32.encode(texts)).sum(axis=1).mean() > 0.99
+
+
+def test_model_id_without_loading_matches_the_built_encoders(f32, int8, native):
+    from textlens.embeddings import model_id
+
+    for name, enc in (("e5-small-int8", int8), ("default", int8), ("e5-small-f32", f32), ("native", native),
+                      ("e5-small-f32-w512", get_encoder("e5-small-f32-w512"))):
+        assert model_id(name) == enc.model_id
+    assert model_id("e5-small-int8") == "e5-small-int8-v3" and model_id("e5-small-int8-w512") == "e5-small-int8-v3-w512"
+
+
 def test_tokenizer_matches_native_engine_on_real_reviews(native, f32):
     if not REVIEWS.exists():
         pytest.skip(f"{REVIEWS} absent")
@@ -145,7 +174,7 @@ def test_get_encoder_works_offline(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "e5-small-int8-v2 (1, 384)" in out.stdout
+    assert "e5-small-int8-v3 (1, 384)" in out.stdout
 
 
 def test_unknown_sentence_transformers_model_is_not_downloaded():

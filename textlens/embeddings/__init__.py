@@ -7,7 +7,8 @@
 
 Encoders by name (`get_encoder(name)`; `textlens ... --encoder NAME`):
   default / e5-small-int8  multilingual-e5-small, ONNX Runtime int8 (fast, cosine ~0.997 to f32,
-                           one window per call: a text's vector never depends on its batch)
+                           one window per call: a text's vector never depends on its batch; model id
+                           e5-small-int8-v3, `model_id(name)` gives any encoder's without loading it)
   e5-small-int8tok         per-token int8 (cosine ~0.9993 to f32), batched; ~15% slower on reviews, faster
                            on words: the fast tier's teacher
   e5-small-f32             the same weights in torch float32: the reference
@@ -73,6 +74,24 @@ def _build(name: str, options: dict[str, Any]) -> Encoder:
     return SentenceTransformerEncoder(name, **options)
 
 
+def model_id(name: str | None = None) -> str:
+    """The `model_id` (cache key) the encoder called `name` has, without loading it: analyses that key their
+    results on it call this instead of mirroring the version suffixes."""
+    name = resolve(name)
+    m = _WINDOWED.match(name)
+    if m:
+        from textlens.embeddings.transformer import DEFAULT_MAX_TOKENS, e5_model_id
+
+        return e5_model_id(m.group(1), int(m.group(2) or DEFAULT_MAX_TOKENS))
+    if name == "native":
+        return "e5-small-q4-native"
+    if name == "fast":
+        from textlens.embeddings.static import VERSION
+
+        return f"e5-static-v{VERSION}"
+    return get_encoder(name).model_id  # a sentence-transformers model: its id depends on the resolved folder
+
+
 def get_encoder(name: str | None = None, **options: Any) -> Encoder:
     """The encoder called `name` (None: the default), built once per process for the same options.
 
@@ -87,5 +106,5 @@ def get_encoder(name: str | None = None, **options: Any) -> Encoder:
 
 __all__ = [
     "BACKENDS", "DEFAULT", "EmbeddingError", "Encoder", "Prompt", "cache_key", "cached_count",
-    "embed_passages", "encode_cached", "get_encoder", "l2_normalise", "resolve",
+    "embed_passages", "encode_cached", "get_encoder", "l2_normalise", "model_id", "resolve",
 ]

@@ -40,6 +40,16 @@ TEXTS_PER_CHUNK = 20_000
 WINDOWS_PER_TASK = 32  # int8: windows handed to a worker thread at a time (each still run alone)
 
 
+# int8 -v2: one window per call (v1 vectors depended on the batch); -v3: SkipLayerNormalization unfused (onnx.py)
+VERSIONS = {"int8": "-v3"}
+
+
+def e5_model_id(backend: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
+    """The cache key of an e5 backend's vectors (changes whenever its vectors would)."""
+    window = "" if max_tokens == DEFAULT_MAX_TOKENS else f"-w{max_tokens}"
+    return f"e5-small-{backend}{VERSIONS.get(backend, '')}{window}"
+
+
 def thread_count(threads: int | None = None) -> int:
     """Every core, unless `threads` or $TEXTLENS_THREADS says otherwise."""
     return max(1, threads or int(os.environ.get("TEXTLENS_THREADS", "0") or 0) or os.cpu_count() or 1)
@@ -69,9 +79,7 @@ class E5Encoder(Encoder):
         self._eos = self.tokenizer.token_to_id("</s>")
         self._pad = self.tokenizer.token_to_id("<pad>")
         self.dim = 384
-        # "-v2": int8 vectors are computed one window per call since v2 (earlier ones depended on the batch)
-        version = "-v2" if backend == "int8" else ""
-        self.model_id = f"e5-small-{backend}{version}" + ("" if max_tokens == DEFAULT_MAX_TOKENS else f"-w{max_tokens}")
+        self.model_id = e5_model_id(backend, max_tokens)
         self._forward = self._load_forward()
 
     # ---- backends -------------------------------------------------------------------------
