@@ -21,33 +21,27 @@ EXPORT_KEYS = (
 FORMATS = ("jsonl", "csv", "parquet")
 
 
-def _in(conn, sql: str, ids: Sequence[str]) -> list[Any]:
-    marks = ",".join("?" * len(ids))
-    return conn.execute(sql.format(ids=marks), list(ids)).fetchall()
-
-
 def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    conn = corpus.conn
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "themes": [], "aspects": [], "sentiment": None, "entities": [], "figures": [], "studies": [],
         "quotes": [], "topics": [],
     })
     aspects_seen: dict[str, set[str]] = defaultdict(set)
-    for r in _in(conn, "SELECT doc_id, aspect_id, polarity, score FROM doc_aspects WHERE doc_id IN ({ids})"
+    for r in corpus.select_in("SELECT doc_id, aspect_id, polarity, score FROM doc_aspects WHERE doc_id IN ({marks})"
                  " ORDER BY doc_id, score DESC", ids):
         out[r[0]]["aspects"].append({"id": r[1], "polarity": r[2], "score": round(float(r[3]), 4)})
         aspects_seen[r[0]].add(r[1])
-    for r in _in(conn, "SELECT doc_id, theme_id, taxonomy, score FROM doc_themes WHERE doc_id IN ({ids})"
+    for r in corpus.select_in("SELECT doc_id, theme_id, taxonomy, score FROM doc_themes WHERE doc_id IN ({marks})"
                  " ORDER BY doc_id, score DESC", ids):
         if r[2] == "aspects":
             if r[1] not in aspects_seen[r[0]]:
                 out[r[0]]["aspects"].append({"id": r[1], "polarity": None, "score": round(float(r[3]), 4)})
         else:
             out[r[0]]["themes"].append({"id": r[1], "score": round(float(r[3]), 4)})
-    for r in _in(conn, "SELECT doc_id, label, score FROM doc_sentiment WHERE doc_id IN ({ids})", ids):
+    for r in corpus.select_in("SELECT doc_id, label, score FROM doc_sentiment WHERE doc_id IN ({marks})", ids):
         out[r[0]]["sentiment"] = {"label": r[1], "score": round(float(r[2]), 4)}
     mentions: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(lambda: defaultdict(list))
-    for r in _in(conn, "SELECT doc_id, entity, type, text FROM mentions WHERE doc_id IN ({ids}) ORDER BY doc_id, start",
+    for r in corpus.select_in("SELECT doc_id, entity, type, text FROM mentions WHERE doc_id IN ({marks}) ORDER BY doc_id, start",
                  ids):
         mentions[r[0]][(r[1], r[2])].append(r[3])
     for doc_id, ents in mentions.items():
@@ -57,17 +51,17 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
                          "mentions": [s for s, _ in Counter(surfaces).most_common()]})
         rows.sort(key=lambda e: (-e["count"], e["type"], e["name"]))
         out[doc_id]["entities"] = rows
-    for r in _in(conn, "SELECT doc_id, value, about, source, sentence FROM figures WHERE doc_id IN ({ids}) ORDER BY id",
+    for r in corpus.select_in("SELECT doc_id, value, about, source, sentence FROM figures WHERE doc_id IN ({marks}) ORDER BY id",
                  ids):
         out[r[0]]["figures"].append({"value": r[1], "about": r[2], "source": r[3], "sentence": r[4]})
-    for r in _in(conn, "SELECT doc_id, name, conducted_by, commissioned_by, year, scope FROM studies"
-                 " WHERE doc_id IN ({ids}) ORDER BY id", ids):
+    for r in corpus.select_in("SELECT doc_id, name, conducted_by, commissioned_by, year, scope FROM studies"
+                 " WHERE doc_id IN ({marks}) ORDER BY id", ids):
         out[r[0]]["studies"].append({"name": r[1], "conducted_by": r[2], "commissioned_by": r[3], "year": r[4],
                                      "scope": r[5]})
-    for r in _in(conn, "SELECT doc_id, text, speaker FROM quotes WHERE doc_id IN ({ids}) ORDER BY id", ids):
+    for r in corpus.select_in("SELECT doc_id, text, speaker FROM quotes WHERE doc_id IN ({marks}) ORDER BY id", ids):
         out[r[0]]["quotes"].append({"text": r[1], "speaker": r[2]})
-    for r in _in(conn, "SELECT dt.doc_id, dt.topic_id, t.label, dt.score FROM doc_topics dt JOIN topics t"
-                 " ON t.id = dt.topic_id WHERE dt.doc_id IN ({ids}) ORDER BY dt.doc_id, dt.score DESC", ids):
+    for r in corpus.select_in("SELECT dt.doc_id, dt.topic_id, t.label, dt.score FROM doc_topics dt JOIN topics t"
+                 " ON t.id = dt.topic_id WHERE dt.doc_id IN ({marks}) ORDER BY dt.doc_id, dt.score DESC", ids):
         out[r[0]]["topics"].append({"id": r[1], "label": r[2], "score": round(float(r[3]), 4)})
     return out
 

@@ -427,23 +427,12 @@ def evidence(corpus: "Corpus", dimension: str, item: str, period: Any = None, fi
 
 
 def _titles(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for i in range(0, len(doc_ids), 500):
-        part = list(doc_ids[i : i + 500])
-        marks = ",".join("?" * len(part))
-        out.update(dict(corpus.conn.execute(f"SELECT id, title FROM documents WHERE id IN ({marks})", part)))
-    return out
+    return {r[0]: r[1] for r in corpus.select_in("SELECT id, title FROM documents WHERE id IN ({marks})", doc_ids)}
 
 
 def _passage_texts(corpus: "Corpus", ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    ids = [int(i) for i in ids]
-    for i in range(0, len(ids), 500):
-        part = ids[i : i + 500]
-        marks = ",".join("?" * len(part))
-        out.update({r[0]: r[1] for r in corpus.conn.execute(
-            f"SELECT id, text FROM passages WHERE id IN ({marks})", part)})
-    return out
+    sql = "SELECT id, text FROM passages WHERE id IN ({marks})"
+    return {r[0]: r[1] for r in corpus.select_in(sql, [int(i) for i in ids])}
 
 
 # ---- specific vocabulary per period ---------------------------------------------------------------

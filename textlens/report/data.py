@@ -459,10 +459,9 @@ def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
     ids = [int(i) for i in items if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
     out: list[dict[str, Any]] = []
     if ids:
-        marks = ",".join("?" * len(ids))
-        found = {r["id"]: r for r in ctx.corpus.conn.execute(
-            f"SELECT p.id, p.doc_id, p.text, d.date, d.year FROM passages p JOIN documents d ON d.id = p.doc_id"
-            f" WHERE p.id IN ({marks})", ids)}
+        found = {r["id"]: r for r in ctx.corpus.select_in(
+            "SELECT p.id, p.doc_id, p.text, d.date, d.year FROM passages p JOIN documents d ON d.id = p.doc_id"
+            " WHERE p.id IN ({marks})", ids)}
         for i in ids:
             r = found.get(i)
             if r is not None:
@@ -549,8 +548,8 @@ def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str])
     by = ctx.period("theme")
     names = sorted(set(assoc["other"]))
     docs_of: dict[str, set[str]] = {n: set() for n in names}
-    for entity, doc_id in ctx.corpus.conn.execute(
-            f"SELECT DISTINCT entity, doc_id FROM mentions WHERE entity IN ({','.join('?' * len(names))})", names):
+    for entity, doc_id in ctx.corpus.select_in(
+            "SELECT DISTINCT entity, doc_id FROM mentions WHERE entity IN ({marks})", names):
         docs_of[entity].add(doc_id)
     out: dict[tuple[str, str], int | None] = {}
     for theme, pairs in assoc.groupby("item", sort=False):
@@ -984,12 +983,8 @@ def _fill_passage_context(ctx: _Context) -> None:
     """Add each evidence passage's document title and source (evidence queries return ids only)."""
     ids = sorted({p["doc_id"] for e in ctx.evidence for p in e.passages if p.get("doc_id")})
     info: dict[str, Any] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in ctx.corpus.conn.execute(
-                f"SELECT id, title, source, date, year, kind FROM documents WHERE id IN ({marks})", chunk):
-            info[r["id"]] = r
+    for r in ctx.corpus.select_in("SELECT id, title, source, date, year, kind FROM documents WHERE id IN ({marks})", ids):
+        info[r["id"]] = r
     for e in ctx.evidence:
         for p in e.passages:
             r = info.get(p.get("doc_id"))
