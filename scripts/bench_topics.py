@@ -1,12 +1,14 @@
 """Benchmark: our TopicModel vs BERTopic on the same texts and the same (cached) embeddings.
 
     .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 2000
+    nice -n 10 .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 0 --agreement   # all 10,286
     .venv/bin/python scripts/bench_topics.py --corpus demo
 
 Prints, per model: topics found, outlier share, largest topic's share, NPMI coherence (top-10 terms, document co-occurrence,
 one implementation for both: textlens.topics.quality, reference = each text's words and their lemmas),
-diversity (unique share of top-10 and top-25 terms), fit time (median of --repeats; embeddings excluded, computed
-once and cached in a store under the user cache directory) and, with --agreement, ARI between seeds.
+diversity (unique share of top-10 and top-25 terms), fit time in wall and CPU seconds with the load average
+(median of --repeats, models interleaved; embeddings excluded, computed once and cached in a store under the
+user cache directory; what each time includes is printed under the table) and, with --agreement, ARI between seeds.
 
 Corpora: `reviews` = ../shared/data/verbatims_assurance/unlabeled.csv (real reviews, never copied into
 the repository), `demo` = passages (>= 6 words) of the demo corpus's articles and editorials.
@@ -229,7 +231,8 @@ def main() -> None:
           "as one class; NPMI and diversity computed here by one implementation for every model.\n"
           "fit s / CPU s (median of --repeats; CPU = this process's threads + children, load = 1-min load average "
           "after the fit): from raw texts + precomputed embeddings to labels and top-25 words. Both include "
-          "reduction (UMAP 200 epochs; ours also PCA and exact neighbours), HDBSCAN, tokenisation and c-TF-IDF; "
+          "reduction (UMAP: BERTopic 200 epochs, ours 100 from 5,000 units, 200 below; ours also PCA and exact "
+          "neighbours), HDBSCAN, tokenisation and c-TF-IDF; "
           "ours also lemmatisation, topic merging, the two outlier passes and representative units. Neither "
           "includes embeddings, imports, numba compilation, NPMI (our fit computes it for its report: subtracted) "
           "or seed agreement.")

@@ -1,8 +1,12 @@
 """Encoders per document kind: the themes analysis key names model versions, not just encoder names."""
 from __future__ import annotations
 
+import zlib
+
+import numpy as np
 import pytest
 
+from textlens.embeddings import Encoder
 from textlens.themes.analyzer import ThemeAnalyzer, encoder_model_id
 
 
@@ -34,32 +38,22 @@ def test_model_id_without_loading_matches_the_built_encoder(name):
 
 
 # ---- topic discovery with an encoder per document kind ---------------------------------------------
-class _Hashed:
+class _Hashed(Encoder):
     """A tiny deterministic encoder (hashed word counts) that records what it was asked to embed."""
 
-    def __new__(cls, model_id: str):
-        import zlib
+    dim = 64
 
-        import numpy as np
+    def __init__(self, model_id: str):
+        self.model_id, self.seen = model_id, []
 
-        from textlens.embeddings import Encoder
-
-        class Hashed(Encoder):
-            dim = 64
-
-            def __init__(self):
-                self.model_id, self.seen = model_id, []
-
-            def _encode(self, texts, prompt, batch_size):
-                self.seen.extend(texts)
-                out = np.zeros((len(texts), self.dim), dtype=np.float32)
-                for i, t in enumerate(texts):
-                    for w in t.lower().split():
-                        out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
-                    out[i, zlib.crc32(t.encode()) % self.dim] += 0.1  # no all-zero row
-                return out
-
-        return Hashed()
+    def _encode(self, texts, prompt, batch_size):
+        self.seen.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, zlib.crc32(w.encode()) % self.dim] += 1.0
+            out[i, zlib.crc32(t.encode()) % self.dim] += 0.1  # no all-zero row
+        return out
 
 
 def test_fit_groups_split_a_group_only_when_its_kinds_use_different_encoders():

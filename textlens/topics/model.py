@@ -2,7 +2,8 @@
 
 embeddings -> PCA (50 d) -> UMAP (5 d, cosine) -> HDBSCAN -> near-twin topics merged (centroid cosine,
 then shared top terms) -> outliers reassigned to the nearest topic centroid when they are as close to it
-as 98% of the topic's own members -> class-based TF-IDF on French lemmas, terms chosen with a penalty on
+as 98% of the topic's own members, then to the topic that clearly dominates their neighbourhood in the
+UMAP space (`_vote`) -> class-based TF-IDF on French lemmas, terms chosen with a penalty on
 terms other topics already list -> labels, representative units, quality. Small corpora (or a clustering that finds < 2 topics) use
 k-means with k chosen by silhouette instead, because density clustering needs hundreds of points.
 
@@ -56,7 +57,8 @@ class TopicModel:
     ----------
     reduction: "umap" (default; PCA to `pca_components` first, for speed) or "pca" (fastest).
     n_components, n_neighbors, n_epochs: size of the reduced space, UMAP's neighbourhood and its
-        optimisation epochs (None: UMAP's default, 500 below 10k units).
+        optimisation epochs (None: 200 below 5,000 units, 100 from there; see `_resolved_n_epochs`).
+    umap_init: UMAP's initial layout ("spectral"; "pca" gave a lower seed ARI on 10k reviews, 0.43 vs 0.50).
     min_cluster_size: smallest topic; None = max(8, round(sqrt(n) / 2)) (10k units -> 50).
     min_samples: HDBSCAN's density smoothing; None = min(min_cluster_size, 5).
     merge_threshold: topics whose centroids have at least this cosine (centred space) are merged
@@ -100,7 +102,7 @@ class TopicModel:
                  top_n_terms: int = 10, label_terms: int = 3, n_representatives: int = 5,
                  small_corpus: int = 300, max_k: int = 12, agreement_seeds: int = 2,
                  agreement_sample: int = 1000, center: bool = True, cluster_selection: str = "auto",
-                 max_topic_share: float = 0.4, distinctive: bool = True, n_epochs: int | None = 200,
+                 max_topic_share: float = 0.4, distinctive: bool = True, n_epochs: int | None = None,
                  max_fit_units: int | None = 30000, max_topics_per_term: int | None = 5,
                  shared_term_penalty: float = 0.5, vote_neighbors: int | None = 15,
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
@@ -160,6 +162,12 @@ class TopicModel:
             raise ValueError("embeddings contain all-zero rows")
         return X
 
+    def _resolved_n_epochs(self, n: int) -> int:
+        """UMAP epochs: 200 below 5,000 units, 100 from there. On 10,286 reviews (3 seeds) 100 epochs gave
+        seed ARI 0.59 vs 0.50 (150: 0.50), NPMI 0.10 vs 0.10, outliers 1.8% vs 1.9%, 30% less UMAP CPU; the
+        largest topic grows (0.22 vs 0.16 of units). UMAP's own default also falls with size (500 -> 200)."""
+        return self.n_epochs or (200 if n < 5000 else 100)
+
     def _resolved_min_cluster_size(self, n: int) -> int:
         return self.min_cluster_size or max(8, int(round(np.sqrt(n) / 2)))
 
@@ -198,7 +206,8 @@ class TopicModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "n_jobs overridden by setting random_state", "no search index"
             return UMAP(n_components=self.n_components, n_neighbors=k, min_dist=0.0, metric="euclidean",
-                        n_epochs=self.n_epochs, init=self.umap_init, random_state=seed, low_memory=False,
+                        n_epochs=self._resolved_n_epochs(n), init=self.umap_init, random_state=seed,
+                        low_memory=False,
                         precomputed_knn=(*knn, None)).fit_transform(Z)
 
     def _density_clusters(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, str, np.ndarray]:
