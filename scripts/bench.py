@@ -75,7 +75,7 @@ def child_run(args: dict[str, Any]) -> dict[str, Any]:
     topics = steps.get("topics", {})
     return {"seconds": wall, "cpu": cpu, "docs": len(texts), "words": sum(len(t.split()) for t in texts),
             "analysed": s.analysed, "unavailable": s.unavailable, "workers": s.workers,
-            "inputs_reread": s.inputs_reread, "timings": s.timings, "topics": topics.get("status"),
+            "inputs_reread": s.inputs_reread, "timings": s.timings, "cpu_stages": s.cpu, "topics": topics.get("status"),
             "topics_encoder": topics.get("encoder"), "topics_encoder_name": encoder_name,
             "steps_seconds": steps_wall, "steps_cpu": steps_cpu,
             "load": os.getloadavg()[0]}
@@ -287,7 +287,12 @@ def main() -> None:
         if r["spacy"]:
             print(f"spaCy model load {med([x['load_seconds'] for x in r['spacy']]):.1f} s (not counted above)")
         stages = {k: round(v, 1) for k, v in first["timings"].items()}
-        print(f"first-run stages (s): {stages}")
+        print(f"first-run stages, wall s: {stages}")
+        cpu_stages = {k: round(med([x.get("cpu_stages", {}).get(k, 0.0) for x in r["runs"]]), 1)
+                      for k in first.get("cpu_stages", {})}
+        rest = med([x["cpu"] - sum(x.get("cpu_stages", {}).values()) for x in r["runs"]])
+        print(f"first-run stages, CPU s (medians; analyses summed over workers, model loading included): "
+              f"{cpu_stages}, start-up/imports/other {rest:.1f}")
     if memory:
         one, big = memory["1x"], memory["10x"]
         print(f"\n## memory (analyses {one['analysed']}, no corpus steps): {memory['rows'][0]:,} rows -> "

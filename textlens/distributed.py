@@ -96,7 +96,8 @@ def write_partition(folder: Path, result: BatchResult, doc_ids: list[str]) -> No
     writes = pa.table({"sql": pa.array([w[0] for w in result.writes], type=pa.string()),
                        "params": pa.array([pickle.dumps(w[1]) for w in result.writes], type=pa.binary())})
     _write_parquet(writes, folder / WRITES)
-    marker = {"doc_ids": doc_ids, "tables": sorted(result.rows), "seconds": result.seconds, "worker": result.worker}
+    marker = {"doc_ids": doc_ids, "tables": sorted(result.rows), "seconds": result.seconds, "cpu": result.cpu,
+              "worker": result.worker}
     tmp = folder / (SUCCESS + ".tmp")
     tmp.write_text(json.dumps(marker))
     os.replace(tmp, folder / SUCCESS)
@@ -113,7 +114,7 @@ def read_partition(folder: Path) -> BatchResult:
                                               for t in marker["tables"]}
     w = pq.read_table(folder / WRITES).to_pydict()
     writes = [(sql, pickle.loads(p)) for sql, p in zip(w["sql"], w["params"])]
-    return BatchResult(rows, writes, marker["seconds"], marker["worker"], str(folder))
+    return BatchResult(rows, writes, marker["seconds"], marker.get("cpu", 0.0), marker["worker"], str(folder))
 
 
 # ---- worker side ----------------------------------------------------------------------------------

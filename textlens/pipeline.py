@@ -52,6 +52,9 @@ class RunSummary:
     inputs_reread: bool = True  # False when the inputs were unchanged and not read again
     workers: int = 1  # processes that analysed (1: the calling process)
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    # CPU seconds per stage: "ingest" (this process), each analysis (in whichever process ran its
+    # batches), "inputs" and "writes" (this process reading batches and writing results)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def ingested(self) -> int:
@@ -96,16 +99,17 @@ BATCH_CHARS = 20_000_000  # text per ingest batch (500 cells near the 5 M limit 
 
 def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run_id: int | None = None,
            batch_size: int = 500, progress: ProgressFn | None = None, summary: RunSummary | None = None,
-           reread: bool = False) -> RunSummary:
+           reread: bool = False, on_batch: Callable[[RunSummary], None] | None = None) -> RunSummary:
     """Read inputs and store documents with their passages; every input ends up stored or logged as skipped.
 
     Inputs unchanged since their last complete ingest (same files, options and ingestion code) are
-    not read again unless `reread`: their log lines are carried over to this run.
+    not read again unless `reread`: their log lines are carried over to this run. `on_batch(summary)`
+    is called after each committed batch (`run` starts the analysis workers from it).
     """
     from textlens.incremental import InputManifest, StoredDuplicates
     from textlens.ingest import IngestOptions, read_inputs
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     options = options or IngestOptions()
     summary = summary or RunSummary(run_id or 0)
     manifest = InputManifest(paths, options)
@@ -114,6 +118,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
         if progress:
             progress("ingest", summary.ingested + summary.skipped, summary.ingested + summary.skipped)
         summary.timings["ingest"] = time.perf_counter() - start
+        summary.cpu["ingest"] = time.process_time() - cpu
         return summary
     log_first = InputManifest.last_log_id(corpus) + 1
     duplicates = StoredDuplicates(corpus)
@@ -147,6 +152,8 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
             if to_split:
                 _mark_steps_due(corpus)
         batch = []
+        if on_batch:
+            on_batch(summary)
 
     chars = 0  # a batch also ends at BATCH_CHARS of text: memory and transaction size stay bounded
     for item in read_inputs(paths, options):
@@ -164,6 +171,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
     if progress:
         progress("ingest", seen, seen)
     summary.timings["ingest"] = time.perf_counter() - start
+    summary.cpu["ingest"] = time.process_time() - cpu
     return summary
 
 
@@ -282,6 +290,12 @@ def plan_workers(requested: int | None, pending: int, batch_size: int) -> int:
     return max(1, min(requested, batches))
 
 
+def default_workers_for(requested: int | None) -> int:
+    from textlens.parallel import default_workers
+
+    return default_workers() if requested is None or requested <= 0 else requested
+
+
 class _Runners:
     """The runner of a run: created at the first analysis that has work, reused by the next ones."""
 
@@ -293,7 +307,18 @@ class _Runners:
         self.pool: Any = None
         self.local: Any = None
 
-    def get(self, pending: int, batch_size: int) -> Any:
+    def prestart(self, new_documents: int, specs: "Sequence[Any]") -> None:
+        """Start the worker pool (models loading in it) while ingestion goes on, once enough new
+        documents are stored that `get` will want workers anyway."""
+        from textlens.parallel import PoolRunner
+
+        if self.dask is not None or self.pool is not None or not specs:
+            return
+        n = default_workers_for(self.workers)
+        if n > 1 and new_documents >= (AUTO_MIN_DOCUMENTS if self.workers is None or self.workers <= 0 else 1):
+            self.pool = PoolRunner(self.corpus.path, n, warm=tuple(specs))
+
+    def get(self, pending: int, batch_size: int, warm: "Sequence[Any]" = ()) -> Any:
         from textlens.parallel import InProcessRunner, PoolRunner
 
         if self.dask is not None:
@@ -306,7 +331,7 @@ class _Runners:
             return self.pool
         n = plan_workers(self.workers, pending, batch_size)
         if n > 1:
-            self.pool = PoolRunner(self.corpus.path, n)
+            self.pool = PoolRunner(self.corpus.path, n, warm=tuple(warm))
             return self.pool
         if self.local is None:
             self.local = InProcessRunner(self.corpus)
@@ -318,43 +343,83 @@ class _Runners:
                 r.close()
 
 
+@dataclass
+class _Plan:
+    """The analyzers of a run, their effective keys and what workers need to rebuild them."""
+
+    analyzers: list[Analyzer]
+    keys: dict[str, str]
+    specs: list[Any]
+    missing: list[str]
+
+    @classmethod
+    def of(cls, names: Sequence[str] | None, analyzer_options: dict[str, dict[str, Any]]) -> "_Plan":
+        from textlens.parallel import AnalyzerSpec
+
+        ok, missing = available_analyses(names)
+        analyzers = [load_analyzer(n, **analyzer_options.get(n, {})) for n in ok]
+        specs = [AnalyzerSpec.of(a, analyzer_options.get(a.name)) for a in analyzers]
+        return cls(analyzers, _effective_keys(analyzers), specs, missing)
+
+
+def _add(into: dict[str, float], name: str, value: float) -> None:
+    into[name] = into.get(name, 0.0) + value
+
+
+def _timed(into: dict[str, float], name: str, items: Iterator[Any]) -> Iterator[Any]:
+    """`items`, adding this process's CPU time spent producing them to `into[name]`."""
+    while True:
+        cpu = time.process_time()
+        item = next(items, None)
+        _add(into, name, time.process_time() - cpu)
+        if item is None:
+            return
+        yield item
+
+
 def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int = 64,
             progress: ProgressFn | None = None, analyzer_options: dict[str, dict[str, Any]] | None = None,
             summary: RunSummary | None = None, workers: int | None = 1, dask: Any = None,
-            dask_dir: str | Path | None = None) -> RunSummary:
+            dask_dir: str | Path | None = None, _planned: "_Plan | None" = None,
+            _runners: _Runners | None = None) -> RunSummary:
     """Run every requested analysis on the documents whose result is missing or stale.
 
     `workers`: processes on this machine (None: all cores; 1: this process). `dask`: a scheduler
     address or a `distributed.Client` to run batches on a cluster instead (see textlens.distributed).
     """
-    from textlens.parallel import AnalyzerSpec, replay_writes
+    from textlens.parallel import replay_writes
 
     summary = summary or RunSummary(0)
-    ok, missing = available_analyses(names)
-    summary.unavailable = missing
     analyzer_options = analyzer_options or {}
-    analyzers = [load_analyzer(n, **analyzer_options.get(n, {})) for n in ok]
-    keys = _effective_keys(analyzers)
-    runners = _Runners(corpus, workers, dask, dask_dir)
+    plan = _planned or _Plan.of(names, analyzer_options)
+    summary.unavailable = plan.missing
+    analyzers, keys = plan.analyzers, plan.keys
+    runners = _runners or _Runners(corpus, workers, dask, dask_dir)
+    warm: list[Any] | None = None
     try:
-        for analyzer in analyzers:
+        for analyzer, spec in zip(analyzers, plan.specs):
             start = time.perf_counter()
             key = keys[analyzer.name]
             total = count_pending(corpus, analyzer.name, key)
             summary.analysed[analyzer.name] = 0
             if not total:
                 continue
-            runner = runners.get(total, batch_size)
+            if warm is None:  # the analyzers with work, for workers to load up front
+                warm = [sp for a, sp in zip(analyzers, plan.specs) if count_pending(corpus, a.name, keys[a.name])]
+            runner = runners.get(total, batch_size, warm)
             summary.workers = max(summary.workers, runner.workers)
-            spec = AnalyzerSpec.of(analyzer, analyzer_options.get(analyzer.name))
-            inputs = (analysis_inputs(corpus, ids) for ids in iter_pending(corpus, analyzer.name, key, batch_size))
+            inputs = _timed(summary.cpu, "inputs", (analysis_inputs(corpus, ids)
+                                                     for ids in iter_pending(corpus, analyzer.name, key, batch_size)))
             done = 0
             for batch, result in runner.map(spec, analyzer, inputs):
+                cpu = time.process_time()
                 with corpus.transaction():
                     replay_writes(corpus.conn, result.writes)
                     corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch},
                                           result.rows)
                     _mark_steps_due(corpus)
+                _add(summary.cpu, "writes", time.process_time() - cpu)
+                _add(summary.cpu, analyzer.name, result.cpu)
                 done += len(batch)
                 summary.analysed[analyzer.name] = done
                 if progress:
@@ -420,15 +485,19 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
                                    "options": getattr(options, "__dict__", None), "workers": workers,
                                    "dask": None if dask is None else str(dask)})
         summary = RunSummary(run_id)
+        runners = _Runners(corpus, workers, dask, dask_dir)
         try:
-            ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread)
+            plan = _Plan.of(analyses, analyzer_options or {})
+            ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
+                   on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs))
             analyse(corpus, analyses, batch_size, progress, analyzer_options, summary, workers=workers,
-                    dask=dask, dask_dir=dask_dir)
+                    dask=dask, dask_dir=dask_dir, _planned=plan, _runners=runners)
             if topics:
                 t = time.perf_counter()
                 summary.corpus_steps = corpus_steps(corpus, progress)
                 summary.timings["corpus_steps"] = time.perf_counter() - t
         except BaseException:
+            runners.close()
             corpus.finish_run(run_id, "failed")
             raise
         corpus.finish_run(run_id, "done")

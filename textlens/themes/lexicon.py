@@ -112,6 +112,9 @@ def _compile_term(theme_id: str, term: str, weight: float) -> _Term:
     return _Term(theme_id, term, weight, words=tuple(words))
 
 
+_WORD_CACHES: dict[str, dict[str, tuple[frozenset[int], frozenset[int]]]] = {}
+
+
 class LexicalMatcher:
     """All terms of a taxonomy compiled once; `find(text)` returns the hits per theme.
 
@@ -161,7 +164,9 @@ class LexicalMatcher:
         for ti, ids in enumerate(self._term_word_ids):
             if ids:
                 self._by_first.setdefault(ids[0], []).append(ti)
-        self._cache: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        # shared by the matchers of one taxonomy in a process (themes and sentiment's aspect spans):
+        # word ids follow from the taxonomy's content alone, and a typo lookup costs a fuzzy search
+        self._cache = _WORD_CACHES.setdefault(f"{taxonomy.sha1}:{len(self._word_ids)}:{len(self._all)}", {})
         self._regexes = [(ti, t.regex) for ti, t in enumerate(self._all) if t.regex is not None]
 
     def _word_matches(self, word: str) -> tuple[frozenset[int], frozenset[int]]:
