@@ -1,0 +1,91 @@
+"""The fine-tuned e5 sentiment tier (opt-in): availability message, truncation, ensembling, real predictions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textlens.sentiment import finetuned
+from textlens.sentiment.finetuned import collapse, combine, decide, unavailable_reason
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "verbatims_assurance" / "dev.csv"
+
+
+def test_missing_artifact_gives_a_clear_reason(tmp_path):
+    reason = unavailable_reason(tmp_path / "nowhere")
+    assert reason is not None and "not found" in reason and "finetune_sentiment.py" in reason
+    with pytest.raises(RuntimeError, match="not found"):
+        finetuned.FineTunedSentiment(tmp_path / "nowhere")
+
+
+def test_combine_weights_and_decision_offsets():
+    ft = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+    ng = np.array([[0.2, 0.2, 0.6], [0.5, 0.4, 0.1]])
+    assert np.allclose(combine(ft, ng, 1.0), ft)
+    assert np.allclose(combine(ft, ng, 0.0), ng)
+    mid = combine(ft, ng, 0.5)
+    assert np.allclose(mid.sum(axis=1), 1.0)
+    assert list(decide(ft, [0, 0, 0])) == [0, 2]
+    assert list(decide(ft, [0, 2.0, 0])) == [1, 1]  # a large neutral offset turns both rows neutral
+    P5 = np.array([[0.1, 0.2, 0.3, 0.25, 0.15]])
+    assert np.allclose(collapse(P5), [[0.3, 0.3, 0.4]])
+
+
+def _model():
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    return finetuned.load_finetuned()
+
+
+def test_long_texts_keep_their_head_and_their_end():
+    ft = _model()
+    tok, bos, eos = ft.tokenizer, ft._bos, ft._eos
+    long_text = "Le dossier a traîné pendant des semaines. " * 40 + "Au final je suis très satisfait."
+    short_text = "Très bon accueil."
+    wins = finetuned.token_windows(tok, [long_text, short_text], 32, 10, bos, eos)
+    assert len(wins[0]) == 32 and wins[0][0] == bos and wins[0][-1] == eos
+    full = tok.encode("query: " + long_text, add_special_tokens=False).ids
+    assert wins[0][1:11] == full[:10] and wins[0][11:-1] == full[-20:]
+    assert wins[1][1:-1] == tok.encode("query: " + short_text, add_special_tokens=False).ids
+
+
+def test_sentences_get_their_polarity():
+    ft = _model()
+    texts = [
+        "Service client excellent, conseillère très aimable, je recommande vivement cette assurance.",
+        "Scandaleux : six mois sans remboursement, personne ne répond au téléphone, je résilie.",
+        "Tarif correct, rien à redire sur la gestion du sinistre, très rapide.",
+        "Je ne recommande pas du tout, contrat résilié sans prévenir et aucune explication.",
+    ]
+    P5 = ft.predict_star_proba(texts)
+    assert P5.shape == (4, 5) and np.allclose(P5.sum(axis=1), 1.0, atol=1e-5)
+    score = finetuned.polarity_score(ft.proba(texts))
+    assert score[0] > 0.5 and score[2] > 0.3
+    assert score[1] < -0.5 and score[3] < -0.3
+    assert ft.predict(texts)[:2] == ["positive", "negative"]
+    assert ft.proba([]).shape == (0, 3)
+    with pytest.raises(TypeError, match="list of texts"):
+        ft.proba("une seule chaîne")
+    with pytest.raises(ValueError, match="shape"):
+        ft.ensemble_proba(texts, np.ones((3, 3)) / 3)
+
+
+def test_dev_floor():
+    """On the first 200 dev reviews (never trained on) the tier keeps a floor well above the lexicon baselines."""
+    if not DEV.is_file():
+        pytest.skip(f"{DEV} not available (third-party data lives in ../shared)")
+    ft = _model()
+    import pandas as pd
+    from sklearn.metrics import f1_score
+
+    df = pd.read_csv(DEV).head(200)
+    stars = df["rating"].to_numpy()
+    P = ft.proba(df["text"].astype(str).tolist())
+    polar = stars != 3
+    binary = ((P[polar, 2] > P[polar, 0]) == (stars[polar] >= 4)).mean()
+    y = np.where(stars <= 2, 0, np.where(stars == 3, 1, 2))
+    macro = f1_score(y, decide(P, ft.config["bias"]), average="macro")
+    assert binary >= 0.93, binary
+    assert macro >= 0.60, macro
