@@ -1,9 +1,10 @@
 """Stress: 1 GB CSVs through `textlens ingest`, with time, CPU and peak memory printed.
 
-Usage: .venv/bin/python scripts/stress_large_input.py [--gb 1.0] [--shape cells|reviews|both] [--tmp DIR]
+Usage: .venv/bin/python scripts/stress_large_input.py [--gb 1.0] [--shape cells|reviews|both|sweep] [--tmp DIR]
   cells    rows of ~4 M characters each (under the 5 M-character cell limit) plus one 50 MB cell that
            must be refused: the worst case for one batch's memory.
   reviews  millions of short synthetic customer reviews (~250 bytes a row): the ordinary large export.
+  sweep    40, 80, 160 cells of 1 M characters (--sweep to change): the peak must not grow with the cells.
 Files are written lazily into a temporary folder that is deleted at the end. Each ingest runs in its own
 measuring child process, so its peak RSS is not mixed with anything else. The text is our own writing.
 """
@@ -48,6 +49,27 @@ def write_cells_csv(path: Path, gb: float) -> int:
             rows += 1
         fh.write('huge,"' + para * (50_000_000 // len(para) + 1) + '"\n')
     return rows + 1
+
+
+def write_n_cells_csv(path: Path, rows: int, chars: int = 1_000_000) -> None:
+    para = "Le service client a répondu après une longue attente, le conseiller était aimable. "
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("id,texte\n")
+        for i in range(rows):
+            fh.write(f'r{i},"' + (para + f"Dossier {i}. ") * (chars // (len(para) + 20)) + '"\n')
+
+
+def sweep(counts: list[int], tmp: Path) -> None:
+    """Peak RSS of `textlens ingest` against the number of large cells: flat when memory is bounded."""
+    for n in counts:
+        csv_path, db = tmp / f"sweep{n}.csv", tmp / f"sweep{n}.db"
+        write_n_cells_csv(csv_path, n)
+        m = measured_ingest(csv_path, db)
+        print(f"[sweep] {n} cells of 1 M characters: exit {m['code']}, {m['wall']:.0f} s wall, {m['cpu']:.0f} s CPU,"
+              f" peak RSS {m['peak_mb']:.0f} MB, documents {info(db)['documents']}", flush=True)
+        csv_path.unlink()
+        for f in tmp.glob(f"sweep{n}.db*"):
+            f.unlink()
 
 
 def write_reviews_csv(path: Path, gb: float, seed: int = 1) -> int:
@@ -101,10 +123,13 @@ def stress(shape: str, gb: float, tmp: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=1.0)
-    ap.add_argument("--shape", choices=["cells", "reviews", "both"], default="cells")
+    ap.add_argument("--shape", choices=["cells", "reviews", "both", "sweep"], default="cells")
+    ap.add_argument("--sweep", type=int, nargs="+", default=[40, 80, 160], help="cell counts of --shape sweep")
     ap.add_argument("--tmp", type=Path, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        if args.shape == "sweep":
+            return sweep(args.sweep, Path(tmp))
         for shape in (["cells", "reviews"] if args.shape == "both" else [args.shape]):
             stress(shape, args.gb, Path(tmp))
 
