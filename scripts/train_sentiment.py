@@ -3,8 +3,8 @@
     nice -n 10 .venv/bin/python scripts/train_sentiment.py            # the chosen configuration
     nice -n 10 .venv/bin/python scripts/train_sentiment.py --search   # compare base configurations on dev first
 
-Steps: (1) optionally compare base configurations on dev.csv; (2) fit the base n-gram model in k folds
-of train.csv, the clause stacker and its class offsets on the out-of-fold predictions, then the base
+Steps: (1) optionally compare base configurations on dev.csv; (2) hash train.csv's texts and clauses once
+(`features.HashedNgrams.raw`), fit the base n-gram model on those counts in k folds of train.csv, the clause stacker and its class offsets on the out-of-fold predictions, then the base
 model on all of train.csv; (3) the mixed-review settings on the same out-of-fold predictions (dev.csv
 stays unseen by everything but the --search choice); (4) the neutral band and tone thresholds of press
 sentences on the demo articles' gold tones (our own corpus); (5) save the artifact and metrics.json;

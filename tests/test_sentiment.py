@@ -105,6 +105,46 @@ def test_bad_inputs_get_clear_errors(model, tmp_path):
     assert empty.label in ("positive", "negative", "neutral", "mixed")
 
 
+# ---- hashed features ------------------------------------------------------------------------------
+def test_char_ngrams_match_scikit_learn_char_wb():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from textlens.sentiment.features import char_wb_grams
+
+    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    for word in ("a", "ab", "abc", "joindre", "tout,"):
+        assert sorted(char_wb_grams(word, 2, 5)) == sorted(analyzer(word))
+
+
+def test_fast_transform_equals_the_training_path(model):
+    """Prediction maps hashes to kept columns directly; training goes through raw hashed counts."""
+    feats = model.estimator.base_.features_
+    texts = ["Je ne suis pas satisfait, mais le prix est correct", "rien a redire !!", "",
+             "Très très bien... sauf que personne ne répond jamais"]
+    fast = feats.transform(texts)
+    slow = feats.transform_raw(feats.raw(texts))
+    assert fast.shape == slow.shape == (4, feats.n_features_)
+    assert fast.nnz > 50 and abs(fast - slow).max() < 1e-6
+    assert np.allclose(np.sqrt(fast.multiply(fast).sum(axis=1)).A.ravel()[[0, 1, 3]], np.sqrt(3), atol=1e-4)
+
+
+def test_negation_flips_the_sign_of_the_flip_block(model):
+    feats = model.estimator.base_.features_
+    flip = feats.block_slices()[2]
+    plain, negated = feats.transform(["satisfait", "pas satisfait"])[:, flip].toarray()
+    common = (plain != 0) & (negated != 0)
+    assert common.any() and (np.sign(plain[common]) == -np.sign(negated[common])).all()
+
+
+def test_batch_and_single_predictions_agree(model):
+    texts = ["Accueil agréable mais remboursement interminable", "Pas cher et efficace", "nul", "Bon service."]
+    batch = model.predict(texts)
+    model.memo.clear()
+    for t, b in zip(texts, batch):
+        single = model.predict([t])[0]
+        assert single.label == b.label and single.score == pytest.approx(b.score, abs=1e-5)
+
+
 # ---- evaluation helpers ---------------------------------------------------------------------------
 def test_review_metrics_counts_binary_on_polar_stars_only():
     from textlens.sentiment.evaluation import review_metrics
@@ -127,8 +167,8 @@ def test_dev_metrics_floor(model):
 
     dev = pd.read_csv(DEV)
     m = model_metrics(model, dev["text"].fillna("").tolist(), dev["rating"].to_numpy(int))
-    assert m["binary_accuracy"] >= 0.94
-    assert m["macro_f1"] >= 0.66
+    assert m["binary_accuracy"] >= 0.962
+    assert m["macro_f1"] >= 0.69
 
 
 @pytest.mark.shared
@@ -143,7 +183,7 @@ def test_dev_aspect_polarity_floor(model):
     dev = pd.read_csv(DEV)
     r = aspect_polarity_accuracy(model, dict(zip(dev["id"].astype(str), dev["text"].fillna(""))), read_gold(gold_path))
     assert r["n"] > 500
-    assert r["accuracy"] >= 0.85
+    assert r["accuracy"] >= 0.87
 
 
 # ---- spaCy component ----------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class SentimentAnalyzer(Analyzer):
     """
 
     name: ClassVar[str] = "sentiment"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: hashed-feature model, memoised clause scores
     tables: ClassVar[tuple[str, ...]] = ("passage_sentiment", "doc_sentiment", "doc_aspects")
     requires: ClassVar[tuple[str, ...]] = ("themes",)
 
@@ -129,11 +129,15 @@ class SentimentAnalyzer(Analyzer):
         aspect_rows = self._aspects(reviews, themes, doc_aspect_ids, doc_preds)
         return {"passage_sentiment": passage_rows, "doc_sentiment": doc_rows, "doc_aspects": aspect_rows}
 
-    def _mentions(self, text: str, aspect: str, taxonomy: str, offset: int) -> list[tuple[int, int]]:
-        """Where the taxonomy's terms for `aspect` occur in `text` (shifted by `offset`)."""
-        matcher = self.matcher(taxonomy)
-        hits = matcher.find(text).get(aspect, []) if matcher is not None else []
-        return [(offset + h.start, offset + h.end) for h in hits]
+    def _mentions(self, text: str, aspect: str, taxonomy: str, offset: int,
+                  found: dict[tuple[str, str], dict[str, list[Any]]]) -> list[tuple[int, int]]:
+        """Where the taxonomy's terms for `aspect` occur in `text` (shifted by `offset`); `found` keeps
+        each text's matches for the batch, so a passage with several aspects is matched once."""
+        key = (taxonomy, text)
+        if key not in found:
+            matcher = self.matcher(taxonomy)
+            found[key] = matcher.find(text) if matcher is not None else {}
+        return [(offset + h.start, offset + h.end) for h in found[key].get(aspect, [])]
 
     def _aspects(self, reviews: list[AnalysisInput], themes: dict[int, list[tuple[str, str]]],
                  doc_aspect_ids: dict[str, dict[str, str]], doc_preds: dict[str, Prediction]) -> list[dict[str, Any]]:
@@ -141,16 +145,17 @@ class SentimentAnalyzer(Analyzer):
         from textlens.sentiment.aspects import score_aspects
 
         jobs: list[tuple[str, str, dict[str, list[tuple[int, int]]], float]] = []
+        found: dict[tuple[str, str], dict[str, list[Any]]] = {}
         for d in reviews:
             aspects = doc_aspect_ids.get(d.doc_id, {})
             spans: dict[str, list[tuple[int, int]]] = {a: [] for a in aspects}
             for p in d.passages:
                 for aspect, taxonomy in themes.get(p.id, []):
                     if aspect in aspects:
-                        spans[aspect] += self._mentions(p.text, aspect, taxonomy, p.start) or [(p.start, p.end)]
+                        spans[aspect] += self._mentions(p.text, aspect, taxonomy, p.start, found) or [(p.start, p.end)]
             for aspect, taxonomy in aspects.items():
                 if not spans[aspect]:  # kept at document level without a passage of its own
-                    spans[aspect] = self._mentions(d.text, aspect, taxonomy, 0)
+                    spans[aspect] = self._mentions(d.text, aspect, taxonomy, 0, found)
             if spans:
                 jobs.append((d.doc_id, d.text, spans, doc_preds[d.doc_id].score))
         results = score_aspects(self.model, [(text, spans, score) for _, text, spans, score in jobs])  # type: ignore[arg-type]

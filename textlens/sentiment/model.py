@@ -25,104 +25,15 @@ def star_classes(stars: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.where(s <= 2, 0, np.where(s == 3, 1, 2))
 
 
-def _word_vectorizer(ngrams: tuple[int, int], min_df: int) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from textlens.sentiment.text import preprocess
-
-    return TfidfVectorizer(preprocessor=preprocess, token_pattern=r"\S+", ngram_range=ngrams, min_df=min_df,
-                           max_df=0.9, sublinear_tf=True, lowercase=False, dtype=np.float32)
-
-
-def _char_vectorizer(ngrams: tuple[int, int], min_df: int) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from textlens.sentiment.text import char_preprocess
-
-    return TfidfVectorizer(preprocessor=char_preprocess, analyzer="char_wb", ngram_range=ngrams, min_df=min_df,
-                           max_df=0.9, sublinear_tf=True, lowercase=False, dtype=np.float32)
-
-
-class NegationFlipVectorizer:
-    """Word uni/bigrams counted +1 outside a negation scope and -1 inside it, IDF-weighted, rows L2-normalised.
-
-    With `neg_` tokens alone, "pas chers" or "aucun problème" are rare features the model barely learns;
-    flipping the sign lets the weight learnt for "cher" or "problème" in plain use count in reverse
-    under negation, so short negated clauses get the right polarity.
-    """
-
-    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int = 2):
-        self.ngram_range = ngram_range
-        self.min_df = min_df
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"ngram_range": self.ngram_range, "min_df": self.min_df}
-
-    def set_params(self, **params: Any) -> "NegationFlipVectorizer":
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
-
-    def _grams(self, text: str) -> list[tuple[str, int]]:
-        from textlens.sentiment.text import mark_negation, tokens
-
-        words = [t for t in mark_negation(tokens(text)) if t[0].isalnum()]
-        base = [w[4:] if w.startswith("neg_") else w for w in words]
-        sign = [-1 if w.startswith("neg_") else 1 for w in words]
-        out = []
-        lo, hi = self.ngram_range
-        for n in range(lo, hi + 1):
-            for i in range(len(base) - n + 1):
-                out.append((" ".join(base[i : i + n]), min(sign[i : i + n])))
-        return out
-
-    def fit(self, texts: Sequence[str], y: Any = None) -> "NegationFlipVectorizer":
-        from collections import Counter
-
-        df: Counter[str] = Counter()
-        for t in texts:
-            df.update({g for g, _ in self._grams(t)})
-        kept = sorted(g for g, c in df.items() if c >= self.min_df)
-        self.vocabulary_ = {g: i for i, g in enumerate(kept)}
-        n = len(texts)
-        self.idf_ = np.array([np.log((1 + n) / (1 + df[g])) + 1 for g in kept], dtype=np.float32)
-        return self
-
-    def transform(self, texts: Sequence[str]) -> Any:
-        import scipy.sparse as sp
-
-        vocab = self.vocabulary_
-        rows, cols, vals = [], [], []
-        for r, t in enumerate(texts):
-            acc: dict[int, int] = {}
-            for g, s in self._grams(t):
-                j = vocab.get(g)
-                if j is not None:
-                    acc[j] = acc.get(j, 0) + s
-            for j, v in acc.items():
-                if v:
-                    rows.append(r)
-                    cols.append(j)
-                    vals.append(v)
-        v = np.asarray(vals, dtype=np.float32)
-        c = np.asarray(cols, dtype=np.int64)
-        data = np.sign(v) * (1 + np.log(np.abs(v))) * self.idf_[c] if len(v) else v
-        X = sp.csr_matrix((data, (np.asarray(rows, dtype=np.int64), c)), shape=(len(texts), len(vocab)),
-                          dtype=np.float32)
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.diags(1 / norms).astype(np.float32) @ X
-
-    def fit_transform(self, texts: Sequence[str], y: Any = None) -> Any:
-        return self.fit(texts).transform(texts)
-
-
 class NgramStars:
-    """TF-IDF word n-grams (negation/contrast-marked) + char n-grams + negation-flipped uni/bigrams ->
-    multinomial logistic regression over the five star levels (the ordinal detail separates 2/3/4 stars)."""
+    """TF-IDF word n-grams (negation/contrast-marked) + char n-grams + negation-flipped uni/bigrams
+    (`features.HashedNgrams`) -> multinomial logistic regression over the five star levels (the ordinal
+    detail separates 2/3/4 stars). `raw`/`fit_raw`/`predict_star_proba_raw` let a caller hash texts once
+    and reuse the counts across folds."""
 
     def __init__(self, C: float = 10.0, word_ngrams: tuple[int, int] = (1, 3), char_ngrams: tuple[int, int] = (2, 5),
-                 word_min_df: int = 2, char_min_df: int = 3, flip: bool = True, max_iter: int = 3000):
+                 word_min_df: int = 2, char_min_df: int = 3, flip: bool = True, max_iter: int = 3000,
+                 n_bits: int = 22, class_weight: str | None = None):
         self.C = C
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
@@ -130,10 +41,14 @@ class NgramStars:
         self.char_min_df = char_min_df
         self.flip = flip
         self.max_iter = max_iter
+        self.n_bits = n_bits
+        self.class_weight = class_weight
+
+    _PARAMS = ("C", "word_ngrams", "char_ngrams", "word_min_df", "char_min_df", "flip", "max_iter", "n_bits",
+               "class_weight")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("C", "word_ngrams", "char_ngrams", "word_min_df", "char_min_df",
-                                              "flip", "max_iter")}
+        return {k: getattr(self, k) for k in self._PARAMS}
 
     def set_params(self, **params: Any) -> "NgramStars":
         for k, v in params.items():
@@ -141,28 +56,35 @@ class NgramStars:
         return self
 
     def _make_features(self) -> Any:
-        from sklearn.pipeline import FeatureUnion
+        from textlens.sentiment.features import HashedNgrams
 
-        parts = [("word", _word_vectorizer(self.word_ngrams, self.word_min_df)),
-                 ("char", _char_vectorizer(self.char_ngrams, self.char_min_df))]
-        if self.flip:
-            parts.append(("flip", NegationFlipVectorizer((1, 2), self.word_min_df)))
-        return FeatureUnion(parts)
+        return HashedNgrams(self.word_ngrams, self.char_ngrams, (1, 2), self.word_min_df, self.char_min_df,
+                            n_bits=self.n_bits, flip=self.flip)
+
+    def raw(self, texts: Sequence[str]) -> list[Any]:
+        """Hashed raw counts of `texts` (needs no fitting)."""
+        return self._make_features().raw(_check_texts(texts))
 
     def fit(self, texts: Sequence[str], stars: Sequence[int]) -> "NgramStars":
-        from sklearn.linear_model import LogisticRegression
-
         texts = _check_texts(texts)
-        stars = np.asarray(stars, dtype=int)
         if len(texts) != len(stars):
             raise ValueError(f"{len(texts)} texts but {len(stars)} ratings")
+        return self.fit_raw(self.raw(texts), stars)
+
+    def fit_raw(self, raw: list[Any], stars: Sequence[int]) -> "NgramStars":
+        from sklearn.linear_model import LogisticRegression
+
+        stars = np.asarray(stars, dtype=int)
+        if raw[0].shape[0] != len(stars):
+            raise ValueError(f"{raw[0].shape[0]} texts but {len(stars)} ratings")
         star_classes(stars)  # validates the range
-        self.features_ = self._make_features()
-        X = self.features_.fit_transform(texts)
-        self.clf_ = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        self.features_ = self._make_features().fit_raw(raw)
+        X = self.features_.transform_raw(raw)
+        self.clf_ = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight)
         self.clf_.fit(X, stars)
         if list(self.clf_.classes_) != [1, 2, 3, 4, 5]:
             raise ValueError(f"training data must have all five star levels, got {list(self.clf_.classes_)}")
+        self.clf_.coef_ = self.clf_.coef_.astype(np.float32)
         return self
 
     def predict_star_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -170,7 +92,15 @@ class NgramStars:
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, 5))
-        return self.clf_.predict_proba(self.features_.transform(texts))
+        blocks = self.features_.transform_blocks(texts)
+        coef = self.clf_.coef_
+        z = self.clf_.intercept_ + sum(X @ coef[:, sl].T for X, sl in zip(blocks, self.features_.block_slices()))
+        z = z - z.max(axis=1, keepdims=True)  # the multinomial model's softmax, block by block
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict_star_proba_raw(self, raw: list[Any]) -> np.ndarray:
+        return self.clf_.predict_proba(self.features_.transform_raw(raw))
 
 
 def collapse(P5: np.ndarray) -> np.ndarray:
@@ -189,16 +119,20 @@ CLAUSE_STRONG = 0.4  # |clause score| counted as a clearly polar clause in the s
 def meta_features(P5: np.ndarray, clause_P5: np.ndarray, groups: Sequence[int], n_words: Sequence[int]) -> np.ndarray:
     """What the stacker sees of each text: its star probabilities and expected stars, how its clauses
     disagree (max/min/mean/spread of clause scores, shares of clearly polar clauses, first and last
-    clause) and its length. `groups[i]` = number of clauses of text i, in order, rows of clause_P5."""
+    clause) and its length. `groups[i]` = number of clauses of text i (>= 1), in order, rows of clause_P5."""
     cs = polarity(clause_P5)
     ce = clause_P5 @ np.arange(1, 6)
-    rows, at = [], 0
-    for n in groups:
-        s, e = cs[at : at + n], ce[at : at + n]
-        at += n
-        rows.append([s.max(), s.min(), s.mean(), s.std(), np.log(n), (s > CLAUSE_STRONG).mean(),
-                     (s < -CLAUSE_STRONG).mean(), s[-1], s[0], e.max() - e.min()])
-    return np.c_[P5, P5 @ np.arange(1, 6), np.asarray(rows).reshape(len(P5), 10), np.log1p(np.asarray(n_words))]
+    g = np.asarray(groups, dtype=np.int64).reshape(-1)
+    if len(g) == 0:
+        return np.zeros((0, 17))
+    starts = np.r_[0, np.cumsum(g)[:-1]]
+    mean = np.add.reduceat(cs, starts) / g
+    var = np.maximum(np.add.reduceat(cs * cs, starts) / g - mean * mean, 0.0)
+    rows = np.c_[np.maximum.reduceat(cs, starts), np.minimum.reduceat(cs, starts), mean, np.sqrt(var), np.log(g),
+                 np.add.reduceat((cs > CLAUSE_STRONG).astype(float), starts) / g,
+                 np.add.reduceat((cs < -CLAUSE_STRONG).astype(float), starts) / g, cs[starts + g - 1], cs[starts],
+                 np.maximum.reduceat(ce, starts) - np.minimum.reduceat(ce, starts)]
+    return np.c_[P5, P5 @ np.arange(1, 6), rows, np.log1p(np.asarray(n_words))]
 
 
 def clause_texts(texts: Sequence[str]) -> tuple[list[str], list[int]]:
@@ -232,14 +166,27 @@ class SentimentClassifier:
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"base": self.base, "folds": self.folds, "stack_C": self.stack_C, "random_state": self.random_state}
 
-    def _meta(self, base: NgramStars, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    def _meta(self, base: NgramStars, texts: list[str], raw: list[Any] | None = None,
+              row: dict[str, int] | None = None, memo: dict[str, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """Stacker features of `texts`. With `raw`/`row` (hashed counts of known texts and their row
+        numbers) no text is hashed again; `memo` ({text: star probabilities}, filled here) lets a caller
+        that scores overlapping texts in several calls (reviews, then their aspects' clauses) skip repeats."""
+        from textlens.sentiment.features import take_rows
+
         flat, groups = clause_texts(texts)
         every = texts + flat
-        uniq = list(dict.fromkeys(every))  # a one-clause text is its own clause: vectorise it once
-        P = base.predict_star_proba(uniq)
-        if len(uniq) < len(every):
-            row = {t: i for i, t in enumerate(uniq)}
+        if raw is not None and row is not None:
+            need = np.unique([row[t] for t in every])
+            P = np.zeros((max(row.values()) + 1, 5))
+            P[need] = base.predict_star_proba_raw(take_rows(raw, need))
             P = P[[row[t] for t in every]]
+        else:
+            memo = {} if memo is None else memo
+            todo = [t for t in dict.fromkeys(every) if t not in memo]  # a one-clause text is its own clause
+            if todo:
+                memo.update(zip(todo, base.predict_star_proba(todo)))
+            P = np.array([memo[t] for t in every]).reshape(len(every), 5)
         n = len(texts)
         words = [len(t.split()) for t in texts]
         return meta_features(P[:n], P[n:], groups, words), P[n:], groups
@@ -253,20 +200,31 @@ class SentimentClassifier:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        from textlens.sentiment.features import take_rows
+
         texts = _check_texts(texts)
         stars = np.asarray(stars, dtype=int)
+        if len(texts) != len(stars):
+            raise ValueError(f"{len(texts)} texts but {len(stars)} ratings")
         y = star_classes(stars)
         base = self.base if self.base is not None else NgramStars()
+        t = time.time()
+        every = list(dict.fromkeys(texts + clause_texts(texts)[0]))  # hashed once, reused by every fold
+        row = {x: i for i, x in enumerate(every)}
+        raw = base.raw(every)
+        text_rows = np.array([row[x] for x in texts])
+        if log:
+            log(f"  hashed {len(every)} texts and clauses: {time.time() - t:.0f} s")
         M = np.zeros((len(texts), 17))
         split = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state).split(texts, stars)
         for k, (a, b) in enumerate(split):
             t = time.time()
-            fold = copy.deepcopy(base).fit([texts[i] for i in a], stars[a])
-            M[b] = self._meta(fold, [texts[i] for i in b])[0]
+            fold = copy.deepcopy(base).fit_raw(take_rows(raw, text_rows[a]), stars[a])
+            M[b] = self._meta(fold, [texts[i] for i in b], raw, row)[0]
             if log:
                 log(f"  base model, fold {k + 1}/{self.folds}: {time.time() - t:.0f} s")
         t = time.time()
-        self.base_ = copy.deepcopy(base).fit(texts, stars)
+        self.base_ = copy.deepcopy(base).fit_raw(take_rows(raw, text_rows), stars)
         if log:
             log(f"  base model on all {len(texts)} texts: {time.time() - t:.0f} s")
 
@@ -280,12 +238,14 @@ class SentimentClassifier:
         self.oof_proba_, self.oof_meta_ = oof, M  # for tuning decision settings; dropped before saving
         return self
 
-    def predict_detail(self, texts: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """(n, 3) probabilities and, per text, the scores of its clauses (for mixed detection)."""
+    def predict_detail(self, texts: Sequence[str], memo: dict[str, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """(n, 3) probabilities and, per text, the scores of its clauses (for mixed detection).
+        `memo`: see `_meta` (results do not depend on it)."""
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, 3)), []
-        M, clause_P5, groups = self._meta(self.base_, texts)
+        M, clause_P5, groups = self._meta(self.base_, texts, memo=memo)
         cs = polarity(clause_P5)
         bounds = np.cumsum([0] + groups)
         return self.stacker_.predict_proba(M), [cs[bounds[i] : bounds[i + 1]] for i in range(len(texts))]

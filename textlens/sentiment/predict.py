@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MODEL_ENV = "TEXTLENS_SENTIMENT_MODEL"
 MODEL_FILE = "sentiment.pkl.gz"
 REVIEW, ARTICLE = "review", "article"
+MEMO_MAX = 100_000  # texts whose star probabilities `SentimentModel.memo` keeps (~25 MB at most)
 
 DEFAULT_SETTINGS: dict[str, float] = {
     "clause_min": 0.4,  # |clause score| for a clause to count as clearly positive/negative
@@ -64,19 +65,18 @@ class SentimentModel:
     estimator: SentimentClassifier
     settings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     meta: dict[str, Any] = field(default_factory=dict)
+    # Star probabilities of recently scored texts/clauses: the analyzer scores a review, its passages,
+    # then its aspects' clauses, which overlap. A cache only (results do not depend on it); not saved.
+    memo: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     # ---- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the artifact as a gzipped pickle: the C unpickler loads its n-gram vocabularies ~3x faster
-        than joblib's Python one."""
+        """Write the artifact as a gzipped pickle (hashed features: only numpy arrays, no vocabulary)."""
         import gzip
         import pickle
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        for _, vec in self.estimator.base_.features_.transformer_list:
-            if hasattr(vec, "stop_words_"):  # scikit-learn keeps the cut n-grams for introspection only: can be huge
-                vec.stop_words_ = None
         with gzip.open(path, "wb", compresslevel=6) as fh:
             pickle.dump({"estimator": self.estimator, "settings": self.settings, "meta": self.meta}, fh, protocol=5)
         return path
@@ -120,7 +120,9 @@ class SentimentModel:
         if not texts:
             return np.zeros((0, 3)), []
         uniq = list(dict.fromkeys(texts))
-        P, cs = self.estimator.predict_detail(uniq)
+        if len(self.memo) > MEMO_MAX:
+            self.memo.clear()
+        P, cs = self.estimator.predict_detail(uniq, memo=self.memo)
         pos = {t: i for i, t in enumerate(uniq)}
         idx = [pos[t] for t in texts]
         return P[idx], [cs[i] for i in idx]
@@ -135,16 +137,21 @@ class SentimentModel:
         if domain not in (REVIEW, ARTICLE):
             raise ValueError(f"domain must be {REVIEW!r} or {ARTICLE!r}, not {domain!r}")
         P, clause_scores = self.detail(texts)
-        return [self._label(p, cs if len(cs) > 1 else cs[:0], domain) for p, cs in zip(P, clause_scores)]
+        ks = decide(P, self.estimator.bias_).tolist() if len(P) else []
+        return [self._label(p, cs if len(cs) > 1 else cs[:0], domain, k)
+                for p, cs, k in zip(P.tolist(), clause_scores, ks)]
 
-    def _label(self, p: np.ndarray, clause_scores: np.ndarray, domain: str) -> Prediction:
+    def _label(self, p: Sequence[float], clause_scores: np.ndarray, domain: str, k: int | None = None) -> Prediction:
+        """`k`: the class index after offsets, when the caller computed it for a whole batch."""
         s = self.settings
         score = float(p[2] - p[0])
         split = is_split(clause_scores, s["clause_min"])
         if domain == ARTICLE:
             label = article_label(score - s["article_center"], split, s["mixed_max"], s["article_band"])
         else:
-            label = review_label(int(decide(p[None, :], self.estimator.bias_)[0]), score, split, s["mixed_max"])
+            if k is None:
+                k = int(decide(np.asarray(p)[None, :], self.estimator.bias_)[0])
+            label = review_label(k, score, split, s["mixed_max"])
         return Prediction(label, score, (float(p[0]), float(p[1]), float(p[2])))
 
     def aspects(self, text: str, mentions: dict[str, list[tuple[int, int]]],

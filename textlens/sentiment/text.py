@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 NEGATORS = frozenset("pas jamais rien aucun aucune aucunement nullement guere ni sans personne".split())
+_SCOPE_OPENERS = NEGATORS | {"ne", "n"}
 NEGATION_WINDOW = 3  # words after the negator that it usually governs ("pas du tout satisfait")
 # Contrast markers: what follows usually carries the writer's verdict.
 CONTRAST = re.compile(
@@ -52,6 +53,8 @@ def mark_negation(toks: list[str]) -> list[str]:
     Scope: from "ne"/"n'" up to the negator, and up to NEGATION_WINDOW words after a negator,
     stopping at punctuation or a contrast word. "plus" negates only after "ne" ("n'est plus").
     """
+    if _SCOPE_OPENERS.isdisjoint(toks):  # most clauses: nothing to mark
+        return list(toks)
     out: list[str] = []
     pending = False  # seen "ne", waiting for pas/plus/jamais...
     left = 0
@@ -67,7 +70,7 @@ def mark_negation(toks: list[str]) -> list[str]:
             pending, left = True, 0
         elif pending or left > 0:
             out.append("neg_" + tok)
-            left = max(0, left - 1)
+            left = left - 1 if left > 0 else 0
         else:
             out.append(tok)
     return out
@@ -114,6 +117,12 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
     A contrast connective starts a new clause and belongs to it ("mais impossible de les joindre").
     """
+    return list(_clauses(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _clauses(text: str) -> tuple[tuple[int, int], ...]:
+    """Cached: a review, its passages and its aspects' clauses are split more than once per batch."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _CLAUSE_SPLIT.finditer(text):
@@ -129,12 +138,16 @@ def clauses(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in spans:  # "Malgré un bon prix, service nul": a leading concession ends at its comma
         comma = text.find(",", a, b)
-        opens_sentence = not text[:a].strip() or text[:a].rstrip()[-1] in ".!?;\n"
-        if comma > 0 and opens_sentence and _CONCESSIVE.match(text, a) and text[comma + 1 : b].strip():
+        if comma > 0 and _CONCESSIVE.match(text, a) and text[comma + 1 : b].strip() and _opens_sentence(text, a):
             out += [(a, comma), _strip(text, comma + 1, b)]
         else:
             out.append((a, b))
-    return out
+    return tuple(out)
+
+
+def _opens_sentence(text: str, a: int) -> bool:
+    before = text[:a].rstrip()
+    return not before or before[-1] in ".!?;\n"
 
 
 def _strip(text: str, a: int, b: int) -> tuple[int, int]:
