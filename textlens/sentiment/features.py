@@ -261,6 +261,9 @@ class HashedNgrams:
         from sklearn.preprocessing import normalize
 
         for X, idf in zip(blocks, self.idf_):
+            # a canonical entry order: norms and dot products then sum in the same order whatever the batch
+            # (the char block comes from a product whose order follows the batch's distinct words)
+            X.sort_indices()
             X.eliminate_zeros()
             v = X.data
             X.data = (np.sign(v) * (1 + np.log(np.abs(v))) * idf[X.indices]).astype(np.float32)
