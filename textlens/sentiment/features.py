@@ -20,6 +20,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 BLOCKS = ("word", "char", "flip")
 Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, hashed columns, values of one block
@@ -103,7 +104,7 @@ def analyse(text: str) -> tuple[list[str], list[str], list[str], list[int]]:
     return words, folded.split(), flip, signs
 
 
-class HashedNgrams:
+class HashedNgrams(BaseEstimator):
     """Word n-grams + char_wb n-grams + negation-flipped word n-grams -> TF-IDF, hashed columns.
 
     `raw(texts)` gives the hashed count matrices (stateless, reusable across folds); `fit_raw` keeps
@@ -121,16 +122,6 @@ class HashedNgrams:
         self.max_df = max_df
         self.n_bits = n_bits
         self.flip = flip
-
-    _PARAMS = ("word_ngrams", "char_ngrams", "flip_ngrams", "word_min_df", "char_min_df", "max_df", "n_bits", "flip")
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> "HashedNgrams":
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
 
     # ---- hashing (stateless) ------------------------------------------------------------------
     def _hashed(self, texts: Sequence[str]) -> tuple[list[Entries], Any, list[np.ndarray]]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 CLASSES = ("negative", "neutral", "positive")
 
@@ -25,7 +26,7 @@ def star_classes(stars: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.where(s <= 2, 0, np.where(s == 3, 1, 2))
 
 
-class NgramStars:
+class NgramStars(BaseEstimator):
     """TF-IDF word n-grams (negation/contrast-marked) + char n-grams + negation-flipped uni/bigrams
     (`features.HashedNgrams`) -> multinomial logistic regression over the five star levels (the ordinal
     detail separates 2/3/4 stars). `raw`/`fit_raw`/`predict_star_proba_raw` let a caller hash texts once
@@ -43,17 +44,6 @@ class NgramStars:
         self.max_iter = max_iter
         self.n_bits = n_bits
         self.class_weight = class_weight
-
-    _PARAMS = ("C", "word_ngrams", "char_ngrams", "word_min_df", "char_min_df", "flip", "max_iter", "n_bits",
-               "class_weight")
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._PARAMS}
-
-    def set_params(self, **params: Any) -> "NgramStars":
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
 
     def _make_features(self) -> Any:
         from textlens.sentiment.features import HashedNgrams
@@ -147,7 +137,7 @@ def clause_texts(texts: Sequence[str]) -> tuple[list[str], list[int]]:
     return flat, groups
 
 
-class SentimentClassifier:
+class SentimentClassifier(BaseEstimator):
     """`NgramStars` on the text and on each of its clauses, stacked by a small logistic regression.
 
     The stacker learns what a 3-star review looks like beyond its words: clauses that disagree
@@ -162,9 +152,6 @@ class SentimentClassifier:
         self.folds = folds
         self.stack_C = stack_C
         self.random_state = random_state
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"base": self.base, "folds": self.folds, "stack_C": self.stack_C, "random_state": self.random_state}
 
     def _meta(self, base: NgramStars, texts: list[str], raw: list[Any] | None = None,
               row: dict[str, int] | None = None, memo: dict[str, np.ndarray] | None = None
