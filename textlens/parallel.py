@@ -251,22 +251,29 @@ def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], 
 
 
 _WORKER_STORE: WorkerStore | None = None
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS")
 
 
 def _init_worker(db: str, threads: int, warm: tuple[AnalyzerSpec, ...] = ()) -> None:
     """Process-pool initializer: thread budget before any numeric library loads, then the store view,
     then the models of `warm` (so they load while the parent is still ingesting)."""
     global _WORKER_STORE
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS"):
+    for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     _WORKER_STORE = WorkerStore.attach(db)
-    for spec in warm:
+    _warm(warm)
+
+
+def _warm(specs: Iterable[AnalyzerSpec]) -> None:
+    """Set up the analyzers of `specs` in this process's cache; a failure is reported with its context
+    by the first batch that needs that analyzer."""
+    for spec in specs:
         try:
             cached_analyzer(spec)
-        except Exception:  # reported with its context by the first batch that needs this analyzer
+        except Exception:  # noqa: BLE001 - see docstring
             pass
 
 
@@ -279,7 +286,6 @@ def _pool_task(spec: AnalyzerSpec, batch: Batch) -> BatchResult:
 
 
 _WARM_ENV = "TEXTLENS_FORKSERVER_WARM"  # set only while the fork server starts: the analyzers it sets up
-_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS")
 
 
 def _warm_fork_server() -> None:
@@ -289,11 +295,8 @@ def _warm_fork_server() -> None:
     raw = os.environ.pop(_WARM_ENV, None)
     if not raw:
         return
-    for d in json.loads(raw):
-        try:
-            cached_analyzer(AnalyzerSpec(**{**d, "requires": tuple(d["requires"]), "tables": tuple(d["tables"])}))
-        except Exception:  # reported with its context by the first batch that needs this analyzer
-            pass
+    _warm(AnalyzerSpec(**{**d, "requires": tuple(d["requires"]), "tables": tuple(d["tables"])})
+          for d in json.loads(raw))
 
 
 def _pool_context(threads: int, warm: tuple[AnalyzerSpec, ...]) -> tuple[Any, bool]:
