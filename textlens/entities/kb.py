@@ -28,7 +28,17 @@ class KBError(ValueError):
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, apostrophe-normalised form (for matching, not for display)."""
+    """Lower-case, accent-free, apostrophe-normalised form (for matching, not for display).
+
+    Called for every token by several entity rules (~1.6M calls per 10k reviews): ASCII text takes a
+    short path and the rest is memoised (tokens repeat)."""
+    if text.isascii():
+        return text.lower().replace("`", "'")
+    return _fold_unicode(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
