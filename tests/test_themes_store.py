@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from textlens.query import QueryError
 from textlens.store import Corpus
-from textlens.themes.queries import theme_evidence, theme_table
+from textlens.trends import evidence, prevalence, theme_table
 
 
 @pytest.mark.slow
@@ -24,15 +25,15 @@ def test_demo_corpus_themes_are_stored_exported_and_queryable(demo_db):
         backed = set(zip(pt.doc_id, pt.theme_id))
         assert set(zip(themes.doc_id, themes.theme_id)) <= backed
 
-        table = theme_table(corpus, taxonomy="editorial", by="year")
-        off = table[table.theme_id == "offshoring"]
-        assert len(off) >= 3 and off.share.between(0, 1).all()
-        ev = theme_evidence(corpus, "offshoring", limit=5, taxonomy="editorial")
-        assert len(ev) == 5 and ev.score.is_monotonic_decreasing
-        aspects = theme_table(corpus, taxonomy="aspects")
-        assert set(aspects.theme_id) >= {"price", "reachability_wait", "digital_channels"}
-        with pytest.raises(ValueError, match="by must be one of"):
-            theme_table(corpus, by="colour")
+        table = prevalence(corpus, "theme", by="year")
+        off = table[(table["item"] == "offshoring") & (table["n"] > 0)]
+        assert len(off) >= 3 and off.share.between(0, 1).all() and (off.ci_low <= off.share).all()
+        ev = evidence(corpus, "theme", "offshoring", limit=5)
+        assert len(ev) == 5 and set(ev.doc_id) <= set(themes.doc_id[themes.theme_id == "offshoring"])
+        aspects = theme_table(corpus, "aspect")
+        assert set(aspects.theme[aspects.docs > 0]) >= {"price", "reachability_wait", "digital_channels"}
+        with pytest.raises(QueryError, match="unknown dimension"):
+            prevalence(corpus, "colour")
 
     records = {r["id"]: r for r in export_records(demo_db)}
     verb = [r for r in records.values() if r["kind"] == "verbatim"]
