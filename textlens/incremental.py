@@ -255,13 +255,8 @@ class StoredDuplicates:
         """Set `duplicate_of` on `docs` (in input order); returns signature rows to `write` with them."""
         stored: dict[str, tuple[str, str | None]] = {}
         ids = [d.id for d in docs]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.corpus.conn.execute(
-                f"SELECT id, content_hash, duplicate_of FROM documents WHERE id IN ({marks})", chunk
-            ):
-                stored[r[0]] = (r[1], r[2])
+        for r in self.corpus.select_in("SELECT id, content_hash, duplicate_of FROM documents WHERE id IN ({marks})", ids):
+            stored[r[0]] = (r[1], r[2])
         out = []
         for d in docs:
             before = stored.get(d.id)

@@ -16,8 +16,6 @@ from textlens.embeddings.base import PROMPTS, Encoder, Prompt
 if TYPE_CHECKING:
     from textlens.store import Corpus
 
-_CHUNK = 500  # SQLite host parameters per query stay well under the limit
-
 
 def cache_key(encoder: Encoder, prompt: Prompt) -> str:
     return f"{encoder.model_id}:{prompt}"
@@ -25,16 +23,10 @@ def cache_key(encoder: Encoder, prompt: Prompt) -> str:
 
 def _lookup(corpus: "Corpus", model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
     found: dict[str, np.ndarray] = {}
-    for i in range(0, len(hashes), _CHUNK):
-        part = hashes[i : i + _CHUNK]
-        marks = ",".join("?" * len(part))
-        rows = corpus.conn.execute(
-            f"SELECT text_hash, dim, vector FROM embeddings WHERE model=? AND text_hash IN ({marks})",
-            [model, *part],
-        )
-        for h, d, blob in rows:
-            if d == dim and len(blob) == 4 * dim:
-                found[h] = np.frombuffer(blob, dtype=np.float32)
+    sql = "SELECT text_hash, dim, vector FROM embeddings WHERE model=? AND text_hash IN ({marks})"
+    for h, d, blob in corpus.select_in(sql, hashes, (model,)):
+        if d == dim and len(blob) == 4 * dim:
+            found[h] = np.frombuffer(blob, dtype=np.float32)
     return found
 
 
