@@ -104,6 +104,9 @@ def cpu_now() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+EVIDENCE: dict = {}  # (seed, params) -> quality_ of our fits: how each unit was assigned, and how well
+
+
 def run_ours(texts, X, docs, seed, **params):
     """Labels, top-25 words, wall and CPU seconds of the fit less its quality report (NPMI, which
     BERTopic does not compute: compared like with like)."""
@@ -114,6 +117,7 @@ def run_ours(texts, X, docs, seed, **params):
     seconds, cpu = time.perf_counter() - t0, cpu_now() - c0
     seconds -= model.quality_["seconds"]["quality"]
     cpu -= model.quality_["cpu_seconds"]["quality"]
+    EVIDENCE[seed, tuple(sorted(params.items()))] = model.quality_
     return model.labels_, model.topic_words_, seconds, cpu
 
 
@@ -151,6 +155,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--agreement", action="store_true", help="also fit 2 more seeds per model and report ARI")
     ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--outlier-options", action="store_true",
+                    help="also textlens without its last outlier pass, without both reduced-space passes, "
+                         "with HDBSCAN min_samples=3, and with evidence_quantile=0.01")
     ap.add_argument("--variants", action="store_true",
                     help="also PCA-only textlens and BERTopic with textlens' HDBSCAN settings (+ reduce_outliers)")
     args = ap.parse_args()
@@ -175,6 +182,13 @@ def main() -> None:
     contenders = {"textlens (PCA50+UMAP, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed)}
     if not args.no_bertopic:
         contenders["BERTopic 0.17 defaults (min_topic_size=10)"] = lambda seed: run_bertopic(texts, X, seed)
+    if args.outlier_options:
+        for label, params in {"  no last pass (evidence_quantile=None)": {"evidence_quantile": None},
+                              "  centroid pass only (no vote, no last)": {"evidence_quantile": None,
+                                                                          "vote_neighbors": None},
+                              "  HDBSCAN min_samples=3 (default 5)": {"min_samples": 3},
+                              "  evidence_quantile=0.01 (default 0.02)": {"evidence_quantile": 0.01}}.items():
+            contenders[label] = lambda seed, params=params: run_ours(texts, X, docs, seed, **params)
     if args.variants:
         default_mcs = TopicModel()._resolved_min_cluster_size(len(texts))
         ours = TopicModel(agreement_seeds=0, random_state=args.seed).fit(texts, X)
@@ -197,11 +211,13 @@ def main() -> None:
             r["cpu"].append(cpu)
             r["loads"].append(os.getloadavg()[0])
             r["labels"], r["topics"] = np.asarray(labels), topics
+            r.setdefault("seeds", {})[args.seed] = (np.asarray(labels), topics)
             print(f"  done: {name} ({seconds:.1f} s, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f})", flush=True)
     if args.agreement:
         for i in (1, 2):
             for name, fit in contenders.items():
-                results[name].setdefault("runs", [results[name]["labels"]]).append(np.asarray(fit(args.seed + i)[0]))
+                labels, topics = fit(args.seed + i)[:2]
+                results[name]["seeds"][args.seed + i] = (np.asarray(labels), topics)
     rows = []
     for name, r in results.items():
         labels, topics = r["labels"], r["topics"]
@@ -211,33 +227,50 @@ def main() -> None:
                "largest": sizes.max() / labels.size, "npmi": npmi, "div10": topic_diversity(topics, 10),
                "diversity": topic_diversity(topics, 25), "seconds": statistics.median(r["times"]),
                "cpu": statistics.median(r["cpu"]), "load": statistics.mean(r["loads"])}
-        if args.agreement:
-            row["ari"] = partition_agreement(r["runs"])["ari"]
+        if args.agreement:  # single fits vary a lot with the seed: the 3-seed means are the fairer comparison
+            runs = list(r["seeds"].values())
+            row["ari"] = partition_agreement([lab for lab, _ in runs])["ari"]
+            row["out3"] = float(np.mean([outlier_share(lab) for lab, _ in runs]))
+            row["npmi3"] = float(np.mean([npmi_coherence(ts, reference, 10)[0] for _, ts in runs]))
+            row["div3"] = float(np.mean([topic_diversity(ts, 25) for _, ts in runs]))
         rows.append(row)
 
     print()
     head = (f"{'model':46} {'topics':>6} {'outliers':>8} {'largest':>7} {'NPMI':>7} {'div@10':>6} {'div@25':>6}"
             f" {'fit s':>7} {'CPU s':>7} {'load':>5}")
-    head += f" {'ARI':>6}" if args.agreement else ""
+    head += f" {'ARI':>6} {'out/3':>6} {'NPMI/3':>6} {'div/3':>6}" if args.agreement else ""
     print(head)
     print("-" * len(head))
     for r in rows:
         line = (f"{r['model']:46} {r['topics']:6d} {r['outliers']:8.3f} {r['largest']:7.3f} {r['npmi']:7.3f}"
                 f" {r['div10']:6.3f} {r['diversity']:6.3f} {r['seconds']:7.1f} {r['cpu']:7.1f} {r['load']:5.1f}")
-        line += f" {r['ari']:6.3f}" if args.agreement else ""
+        line += f" {r['ari']:6.3f} {r['out3']:6.3f} {r['npmi3']:6.3f} {r['div3']:6.3f}" if args.agreement else ""
         print(line)
     print("\noutliers: share of units labelled -1 in the final labels (the same count for every model); largest: "
           "share of all units in the biggest topic; ARI: mean pairwise adjusted Rand index of 3 seeds, outliers "
-          "as one class; NPMI and diversity computed here by one implementation for every model.\n"
+          "as one class; out/3, NPMI/3, div/3: means over the same 3 seeds (one seed's figures vary a lot); NPMI "
+          "and diversity computed here by one implementation for every model.\n"
           "fit s / CPU s (median of --repeats; CPU = this process's threads + children, load = 1-min load average "
           "after the fit): from raw texts + precomputed embeddings to labels and top-25 words. Both include "
           "reduction (UMAP: BERTopic 200 epochs, ours 100 from 5,000 units, 200 below; ours also PCA and exact "
           "neighbours), HDBSCAN, tokenisation and c-TF-IDF; "
-          "ours also lemmatisation, topic merging, the two outlier passes and representative units. Neither "
+          "ours also lemmatisation, topic merging, the three outlier passes and representative units. Neither "
           "includes embeddings, imports, numba compilation, NPMI (our fit computes it for its report: subtracted) "
           "or seed agreement.")
     print(f"{len(texts)} texts; embeddings {X.shape[1]} d; {os.cpu_count()} cores; "
           f"load average {os.getloadavg()[0]:.1f}")
+    from textlens.topics.model import ASSIGNED_BY
+
+    print("\nhow textlens' units got their topic (seed %d): units, and their median percentile among the topic's "
+          "members by centroid cosine / by c-TF-IDF word similarity (0.5 = a typical member; measured when the "
+          "last pass runs, before it adds any unit)" % args.seed)
+    for (seed, params), q in EVIDENCE.items():
+        if seed != args.seed:
+            continue
+        name = ", ".join(f"{k}={v}" for k, v in params) or "defaults"
+        shown = [f"{h} {q['assigned_by'][h]}" + (" (%.2f / %.2f)" % tuple(q["member_percentiles"][h])
+                                                 if h in q["member_percentiles"] else "") for h in ASSIGNED_BY]
+        print(f"  {name}: " + ", ".join(shown) + f", outliers {int(round(q['outlier_share'] * q['n_units']))}")
 
 
 if __name__ == "__main__":

@@ -233,6 +233,43 @@ def test_density_path_on_clustered_vectors():
         assert model.topic_terms_[t][0][0] in vocab[c]
     assert model.quality_["agreement_ari"] >= 0.9
     assert model.quality_["diversity"] == 1.0
+    # every unit is accounted for once: by HDBSCAN, one of the outlier passes, or left an outlier
+    assigned = model.quality_["assigned_by"]
+    assert sum(assigned.values()) == int((model.labels_ >= 0).sum()) and assigned["cluster"] > 0
+    assert (model.assigned_by_ >= 0).tolist() == (model.labels_ >= 0).tolist()
+
+
+def test_last_pass_needs_both_meaning_and_words():
+    """An outlier joins a topic only when it is as close to it as the members by embedding AND by words: the
+    unit near topic 0 with topic 0's words joins it; one near topic 0 that speaks of topic 1's subject, one with
+    topic 0's words but a far-away meaning, and one sharing no word stay outliers."""
+    from textlens.topics.model import ASSIGNED_BY
+
+    rng = np.random.default_rng(2)
+    dim = 16
+    basis = np.eye(dim, dtype=np.float32)
+    words = [["tarif", "prix", "cotisation", "hausse", "cher"], ["attente", "téléphone", "joindre", "standard", "appel"]]
+    X, texts = [], []
+    for t in (0, 1):
+        for _ in range(60):
+            X.append(basis[t] + rng.normal(scale=0.25, size=dim))
+            texts.append(" ".join(rng.choice(words[t], size=3, replace=False)))
+    X += [basis[0], basis[0], basis[5], (basis[0] + basis[1]) / 2]
+    texts += ["tarif prix cotisation hausse", "attente téléphone joindre standard", "tarif prix cotisation hausse",
+              "rien de particulier"]
+    labels = np.array([0] * 60 + [1] * 60 + [-1] * 4)
+    model = TopicModel(evidence_quantile=0.02)
+    model.mean_ = np.zeros(dim, dtype=np.float32)
+    Xs = model._space(np.array(X))
+    C = model._centroids(Xs, labels, 2)
+    terms = model._doc_terms(TermExtractor()(texts))
+    how = np.where(labels >= 0, 0, -1)
+    placed, evidence = model._place_by_evidence(Xs, labels, C, terms, how)
+    assert placed == 1 and labels[120:].tolist() == [0, -1, -1, -1]
+    assert how[120] == ASSIGNED_BY.index("terms") and (how[121:] == -1).all()
+    # the placed unit ranks among the members, whose median percentiles are about one half
+    assert evidence["terms"][0] > 0.5 and evidence["terms"][1] > 0.5
+    assert 0.4 <= evidence["cluster"][0] <= 0.6
 
 
 def test_second_outlier_pass_places_only_clear_neighbourhoods():
@@ -465,9 +502,9 @@ def test_demo_articles_topics_readable_and_stable_across_reruns(demo_db, tmp_pat
     outliers, and a forced re-run on the same store gives the same ids, labels, sizes and assignments."""
     import shutil
 
-    from textlens.topics.terms import stop_words
-
     from textlens.analysis.segment import fold
+    from textlens.pipeline import TOPICS_ENCODER
+    from textlens.topics.terms import stop_words
 
     db = tmp_path / "demo.db"
     shutil.copy(demo_db, db)
@@ -477,7 +514,7 @@ def test_demo_articles_topics_readable_and_stable_across_reruns(demo_db, tmp_pat
         assert press["status"] == "fitted" and press["n_topics"] >= 3
         assert press["outlier_share"] <= 0.15 <= press["outlier_share_before_reassignment"] + 0.15
         first, first_pt = topics_table(corpus), corpus.table("passage_topics")
-        refit = fit_corpus_topics(corpus, force=True)
+        refit = fit_corpus_topics(corpus, force=True, encoders=TOPICS_ENCODER)
         second, second_pt = topics_table(corpus), corpus.table("passage_topics")
     assert refit["status"] == "fitted" and refit["fingerprint"] == stats["fingerprint"]
     cols = ["id", "label", "size", "theme_id", "terms"]

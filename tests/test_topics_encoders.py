@@ -105,3 +105,27 @@ def test_fit_corpus_topics_embeds_each_kind_with_its_encoder(tmp_path):
         reviews.model_id = "hash-reviews-v2"  # a new model version refits
         assert fit_corpus_topics(corpus, encoder=press, encoders={"verbatim": reviews}, random_state=0,
                                  agreement_seeds=0)["status"] == "fitted"
+
+
+def test_pipeline_fits_a_mixed_store_with_an_encoder_per_kind_once(demo_db, tmp_path):
+    """The demo store (articles + verbatims) through `textlens run`: press topics on e5, verbatim topics on the
+    fast tier, both recorded in the fingerprint, so the next corpus step finds nothing to refit."""
+    import shutil
+
+    from textlens.pipeline import TOPICS_ENCODER, corpus_steps
+    from textlens.store import Corpus
+    from textlens.topics.corpus import encoder_id
+
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_db, db)
+    with Corpus.open(db) as corpus:
+        stats = corpus.stat("topics")
+        groups = stats["groups"]
+        assert set(groups) == {"press", "verbatim"}
+        assert groups["press"]["encoder"] == encoder_id(None) != groups["verbatim"]["encoder"]
+        assert groups["verbatim"]["encoder"] == encoder_id(TOPICS_ENCODER["verbatim"])
+        assert groups["press"]["status"] == groups["verbatim"]["status"] == "fitted"
+        assert groups["verbatim"]["units"] >= 500 and groups["verbatim"]["outlier_share"] <= 0.1
+        assert all(enc in stats["encoder"] for enc in (groups["press"]["encoder"], groups["verbatim"]["encoder"]))
+        again = corpus_steps(corpus)["topics"]
+        assert again["status"] == "unchanged" and again["fingerprint"] == stats["fingerprint"]

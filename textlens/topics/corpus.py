@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "3"  # bump when TopicModel defaults change: stored fits are then redone
+VERSION = "4"  # bump when TopicModel defaults change: stored fits are then redone
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30

@@ -3,8 +3,10 @@
 embeddings -> PCA (50 d) -> UMAP (5 d, cosine) -> HDBSCAN -> near-twin topics merged (centroid cosine,
 then shared top terms) -> outliers reassigned to the nearest topic centroid when they are as close to it
 as 98% of the topic's own members, then to the topic that clearly dominates their neighbourhood in the
-UMAP space (`_vote`) -> class-based TF-IDF on French lemmas, terms chosen with a penalty on
-terms other topics already list -> labels, representative units, quality. Small corpora (or a clustering that finds < 2 topics) use
+UMAP space (`_vote`), then, once topics are final, to a topic they fit as well as 98% of its members both
+by centroid cosine and by c-TF-IDF word similarity (`_place_by_evidence`) -> class-based TF-IDF on French
+lemmas, terms chosen with a penalty on terms other topics already list -> labels, representative units,
+quality. Small corpora (or a clustering that finds < 2 topics) use
 k-means with k chosen by silhouette instead, because density clustering needs hundreds of points.
 
 Embeddings are computed outside (textlens.embeddings, cached in the store), so fitting never embeds.
@@ -21,6 +23,8 @@ from textlens.topics.quality import npmi_coherence, outlier_share, partition_agr
 from textlens.topics.terms import TermExtractor
 
 REDUCTIONS = ("umap", "pca")
+# how a unit got its topic (`assigned_by_`): HDBSCAN itself, then the outlier passes in their order
+ASSIGNED_BY = ("cluster", "centroid", "vote", "terms")
 
 
 def exact_knn(Z: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +92,10 @@ class TopicModel:
         its `vote_neighbors` nearest units in the reduced space (twice any other topic's count, more than the
         outliers among them), for up to
         `vote_rounds` rounds (`_vote`); None: no second pass. Not used by `predict` (no reduced space there).
+    evidence_quantile: last pass, once the topics are final: a remaining outlier joins a topic when both
+        its centroid cosine and the cosine of its words (idf-weighted) to the topic's c-TF-IDF are at least
+        this quantile of the topic's members' (0.02: as close as 98% of the members by meaning and by
+        words; `_place_by_evidence`); None: no last pass.
     max_fit_units: larger corpora are clustered on a seeded sample of this size and every other unit
         joins its nearest topic under the same threshold as outliers (bounds time: exact neighbours are
         quadratic; memory: the PCA/UMAP/HDBSCAN steps).
@@ -106,6 +114,7 @@ class TopicModel:
                  max_fit_units: int | None = 30000, max_topics_per_term: int | None = 5,
                  shared_term_penalty: float = 0.5, vote_neighbors: int | None = 15,
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
+                 evidence_quantile: float | None = 0.02,
                  random_state: int = 42):
         self.reduction = reduction
         self.n_components = n_components
@@ -137,6 +146,7 @@ class TopicModel:
         self.vote_neighbors = vote_neighbors
         self.vote_share = vote_share
         self.vote_rounds = vote_rounds
+        self.evidence_quantile = evidence_quantile
         self.umap_init = umap_init
         self.random_state = random_state
 
@@ -318,6 +328,7 @@ class TopicModel:
         labels = np.array([remap.get(v, -1) for v in raw.tolist()], dtype=int)
         n_raw = len(ids)
         labels, merges = self._merge(X, labels)
+        how = np.where(labels >= 0, ASSIGNED_BY.index("cluster"), -1)
         k = n_raw - merges
         C = self._centroids(X, labels, k)
         thr = self._thresholds(X, labels, C)
@@ -331,11 +342,14 @@ class TopicModel:
             if self.reassign_quantile is None:  # keep HDBSCAN's outliers; still place the unsampled units
                 ok &= unseen[out_idx]
             labels[out_idx[ok]] = best[ok]
+            how[out_idx[ok]] = ASSIGNED_BY.index("centroid")
         voted = 0
         if Z is not None and self.vote_neighbors and self.reassign_quantile is not None:
             sub = labels[fit_idx]
             voted = self._vote(Z, sub)
+            newly = fit_idx[(sub >= 0) & (labels[fit_idx] < 0)]
             labels[fit_idx] = sub
+            how[newly] = ASSIGNED_BY.index("vote")
         if out_idx.size and k:
             C = self._centroids(X, labels, k)
         term_merges = 0
@@ -343,8 +357,14 @@ class TopicModel:
             labels, thr, term_merges = self._merge_by_terms(terms, labels, thr, k)
             k -= term_merges
             C = self._centroids(X, labels, k)
+        by_evidence, evidence = 0, {}
+        if terms is not None and k and (labels < 0).any() and self.evidence_quantile is not None \
+                and self.reassign_quantile is not None:
+            by_evidence, evidence = self._place_by_evidence(X, labels, C, terms, how)
+            C = self._centroids(X, labels, k)
         facts = {"raw_topics": n_raw, "merged_topics": merges + term_merges,
-                 "raw_outlier_share": float((raw_fit < 0).mean()), "voted": voted}
+                 "raw_outlier_share": float((raw_fit < 0).mean()), "voted": voted, "by_evidence": by_evidence,
+                 "evidence": evidence, "how": how}
         if fit_idx.size < n:
             method += f", fitted on {fit_idx.size} of {n} units"
         return labels, C, thr, {"method": method, **facts}
@@ -390,6 +410,56 @@ class TopicModel:
             labels[out] = new  # a round's decisions use the previous round's labels only (order-free)
             placed += int((new >= 0).sum())
         return placed
+
+    def _place_by_evidence(self, X: np.ndarray, labels: np.ndarray, C: np.ndarray, terms, how: np.ndarray
+                           ) -> tuple[int, dict[str, list[float]]]:
+        """Last outlier pass, on the final topics (in place); returns units placed and, per way of being
+        assigned (`ASSIGNED_BY`), the median member-percentile of its units' embedding and term evidence.
+
+        Two independent kinds of evidence per unit and topic: the cosine to the topic centroid (meaning)
+        and the cosine of the unit's idf-weighted words to the topic's c-TF-IDF row (words, as BERTopic's
+        reduce_outliers(strategy="c-tf-idf")). An outlier joins a topic only when *both* are at least the
+        `evidence_quantile` quantile of the topic's members' own values (as good a member as 98% of them
+        by each kind); among the topics that pass, the one where it ranks highest (sum of both percentiles).
+        Neither alone: the centroid alone places reviews whose words belong elsewhere, and words alone
+        follow a shared vocabulary. Units left have neither: off-topic or split between subjects.
+        On 10,286 reviews (seed 42): 241 of 298 outliers placed; their median percentiles (6.7% by
+        embedding, 20% by words) match those of the units placed by the neighbour vote (5%, 21%).
+        """
+        vocab, D = terms
+        k = C.shape[0]
+        E = X @ C.T
+        T = np.zeros_like(E)
+        if len(vocab):
+            _, _, W, idf = self._class_tfidf(terms, labels, k, cap=False)
+            U = D.multiply(np.fromiter(idf.values(), dtype=np.float64, count=len(idf))[None, :]).tocsr()
+            norms = np.sqrt(np.asarray(U.multiply(U).sum(axis=1))).ravel()
+            Wn = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-12)
+            T = np.asarray(U @ Wn.T) / np.maximum(norms, 1e-12)[:, None]
+        out = np.flatnonzero(labels < 0)
+        q = float(self.evidence_quantile)
+        PE = np.zeros((out.size, k))
+        PT = np.zeros((out.size, k))
+        passes = np.zeros((out.size, k), dtype=bool)
+        own_e = np.full(labels.size, np.nan)
+        own_t = np.full(labels.size, np.nan)
+        for t in range(k):
+            members = np.flatnonzero(labels == t)
+            e, w = np.sort(E[members, t]), np.sort(T[members, t])
+            PE[:, t] = np.searchsorted(e, E[out, t], side="right") / e.size
+            PT[:, t] = np.searchsorted(w, T[out, t], side="right") / w.size
+            passes[:, t] = (E[out, t] >= np.quantile(e, q)) & (T[out, t] >= np.quantile(w, q)) & (T[out, t] > 0)
+            own_e[members] = np.searchsorted(e, E[members, t], side="right") / e.size
+            own_t[members] = np.searchsorted(w, T[members, t], side="right") / w.size
+        best = np.where(passes, PE + PT, -1.0).argmax(axis=1)  # ties: the smaller id
+        ok = passes.any(axis=1)
+        labels[out[ok]] = best[ok]
+        how[out[ok]] = ASSIGNED_BY.index("terms")
+        own_e[out[ok]] = PE[ok, best[ok]]
+        own_t[out[ok]] = PT[ok, best[ok]]
+        evidence = {name: [round(float(np.median(own_e[how == i])), 4), round(float(np.median(own_t[how == i])), 4)]
+                    for i, name in enumerate(ASSIGNED_BY) if (how == i).any()}
+        return int(ok.sum()), evidence
 
     # ---- terms -----------------------------------------------------------------------------------
     def _merge_by_terms(self, terms, labels: np.ndarray, thr: np.ndarray, k: int
@@ -568,6 +638,7 @@ class TopicModel:
         sims = X @ C.T if k else np.zeros((len(texts), 0), dtype=np.float32)
         scores = np.where(labels >= 0, sims[np.arange(len(texts)), np.maximum(labels, 0)] if k else 0.0, 0.0)
         self.labels_ = labels
+        self.assigned_by_ = facts["how"]  # index into ASSIGNED_BY, -1 for the outliers left
         self.scores_ = scores.astype(np.float32)
         self.centroids_ = C
         self.thresholds_ = thr
@@ -598,7 +669,10 @@ class TopicModel:
             "n_units": len(texts), "n_topics": k, "method": facts["method"],
             "min_cluster_size": self._resolved_min_cluster_size(len(texts)) if "hdbscan" in facts["method"] else None,
             "outlier_share": outlier_share(labels), "outlier_share_before_reassignment": facts["raw_outlier_share"],
-            "outliers_placed_by_neighbours": facts["voted"],
+            "outliers_placed_by_neighbours": facts["voted"], "outliers_placed_by_evidence": facts["by_evidence"],
+            "assigned_by": {name: int((facts["how"] == i).sum()) for i, name in enumerate(ASSIGNED_BY)},
+            # median percentile of each group's units among their topic's members, (embedding, words)
+            "member_percentiles": facts["evidence"],
             "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"],
             "npmi": npmi, "diversity": topic_diversity([[t for t, _ in ts] for ts in top], 25) if k else float("nan"),
             "diversity_top10": topic_diversity([[t for t, _ in ts] for ts in top], 10) if k else float("nan"),
