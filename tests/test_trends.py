@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from query_fixtures import (ARCEP_SENT, ARTICLES_PER_YEAR, OFFSHORING, TECH, YEARS, build)
@@ -236,6 +237,25 @@ def test_demo_trends_are_consistent(demo):
     item = summary.iloc[0]["item"]
     ev = tr.evidence(demo, "theme", item, period=summary.iloc[0]["peak_period"])
     assert len(ev) >= 1 and ev["passage"].str.len().gt(0).all()
+
+
+def test_evidence_index_cuts_per_period_like_head(demo):
+    """The report asks an EvidenceIndex for the first rows of each period only: they must be exactly
+    the rows `evidence` gives for the whole series and for each period."""
+    for dimension in ("theme", "aspect", "entity"):
+        index = tr.EvidenceIndex(demo, dimension)
+        items = tr.doc_items(demo, dimension)["item"].value_counts().index[:3]
+        assert len(items)
+        for item in items:
+            full = tr.evidence(demo, dimension, item, limit=None)
+            capped = index.evidence(item, limit=None, per_period=2)
+            assert len(capped) < len(full) or full.groupby("period").size().max() <= 2
+            pd.testing.assert_frame_equal(capped.head(2), full.head(2))
+            for period, rows in full.groupby(full["period"].astype(str), sort=False):
+                pd.testing.assert_frame_equal(capped[capped["period"].astype(str) == period].reset_index(drop=True),
+                                              rows.head(2).reset_index(drop=True))
+                one = index.evidence(item, period=rows["period"].iloc[0], limit=2)
+                pd.testing.assert_frame_equal(one, rows.head(2).reset_index(drop=True))
 
 
 def test_demo_sentiment_over_time(demo):

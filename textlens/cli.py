@@ -576,8 +576,9 @@ def trends(
         import pandas as pd
 
         parts = []
-        for item in summary["item"]:  # one evidence query per item, then the best passages of each period
-            e = tr.evidence(corpus, dim, item, filters=filters, limit=None, by=by.value)
+        index = tr.EvidenceIndex(corpus, dim, filters, by.value)  # tables read once for all items
+        for item in summary["item"]:  # the evidence of each item, then the best passages of each period
+            e = index.evidence(item, limit=None)
             e = e.sort_values(["period", "score"], ascending=[True, False], kind="stable")
             parts.append(e.groupby("period", sort=True).head(filters.limit or 3).assign(item=item))
         ev = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -53,6 +53,7 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
     _ev_index: dict[tuple, int] = field(default_factory=dict)
     _item_cache: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    _indexes: dict[tuple, Any] = field(default_factory=dict)
     periods: dict[str, str] = field(default_factory=dict)
 
     def period(self, dimension: str | None, kind: str | None = None) -> str:
@@ -108,16 +109,23 @@ class _Context:
         title = label + (f" — {period}" if period is not None else "") + (f" ({extra})" if extra else "")
         return self.add_evidence(key, title, [] if df is None else df)
 
-    def _item_evidence(self, dimension: str, item: str, filters: "Filters", by: str) -> dict[str, Any]:
-        """One `trends.evidence` call per item (all periods), cut to the best passages of each period:
-        a report needs evidence for every point of a series, and one call per point would rescan the
-        store each time."""
+    def evidence_index(self, dimension: str, filters: "Filters", by: str) -> Any:
+        """One `trends.EvidenceIndex` per dimension, filters and period: the tables it reads are
+        loaded once for all the items of a report."""
         from textlens import trends
 
+        key = (dimension, repr(filters), by)
+        if key not in self._indexes:
+            self._indexes[key] = trends.EvidenceIndex(self.corpus, dimension, filters, by)
+        return self._indexes[key]
+
+    def _item_evidence(self, dimension: str, item: str, filters: "Filters", by: str) -> dict[str, Any]:
+        """Evidence of one item for the whole series and each of its periods: each cut to the best
+        passages (`per_period`), so no text is fetched for rows the report would not show."""
         key = (dimension, item, repr(filters), by)
         if key not in self._item_cache:
-            full = trends.evidence(self.corpus, dimension, item, period=None, filters=filters, limit=None, by=by)
             limit = self.options.evidence_limit
+            full = self.evidence_index(dimension, filters, by).evidence(item, limit=None, per_period=limit)
             self._item_cache[key] = {
                 "all": full.head(limit),
                 "periods": {str(p): g.head(limit) for p, g in full.groupby(full["period"].astype(str), sort=False)},
@@ -543,9 +551,8 @@ def _entities(ctx: _Context) -> Section:
 def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str]) -> list[int | None]:
     """Passages of each (theme, entity) pair: the theme's passages in documents that name the entity
     (one evidence query per theme rather than per pair)."""
-    from textlens import trends
-
     by = ctx.period("theme")
+    index = ctx.evidence_index("theme", ctx.filters, by)
     names = sorted(set(assoc["other"]))
     docs_of: dict[str, set[str]] = {n: set() for n in names}
     for entity, doc_id in ctx.corpus.select_in(
@@ -553,7 +560,7 @@ def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str])
         docs_of[entity].add(doc_id)
     out: dict[tuple[str, str], int | None] = {}
     for theme, pairs in assoc.groupby("item", sort=False):
-        full = trends.evidence(ctx.corpus, "theme", theme, filters=ctx.filters, limit=None, by=by)
+        full = index.evidence(theme, limit=None)
         for other in pairs["other"]:
             rows = full[full["doc_id"].isin(docs_of[other])].head(ctx.options.evidence_limit)
             out[(theme, other)] = ctx.add_evidence(("pair", theme, other), f"{labels.get(theme, theme)} × {other}",
