@@ -2,13 +2,16 @@
 
     .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 2000
     nice -n 10 .venv/bin/python scripts/bench_topics.py --corpus reviews --limit 0 --agreement   # all 10,286
+    ... --agreement --repeats 2 --outlier-options   # + textlens without each outlier pass, other settings
     .venv/bin/python scripts/bench_topics.py --corpus demo
 
 Prints, per model: topics found, outlier share, largest topic's share, NPMI coherence (top-10 terms, document co-occurrence,
 one implementation for both: textlens.topics.quality, reference = each text's words and their lemmas),
 diversity (unique share of top-10 and top-25 terms), fit time in wall and CPU seconds with the load average
 (median of --repeats, models interleaved; embeddings excluded, computed once and cached in a store under the
-user cache directory; what each time includes is printed under the table) and, with --agreement, ARI between seeds.
+user cache directory; what each time includes is printed under the table) and, with --agreement, ARI between seeds
+and 3-seed means. Then how textlens' units got their topic (HDBSCAN, or which outlier pass) and how typical
+members they are: their median percentile among their topic's members by centroid cosine and by word similarity.
 
 Corpora: `reviews` = ../shared/data/verbatims_assurance/unlabeled.csv (real reviews, never copied into
 the repository), `demo` = passages (>= 6 words) of the demo corpus's articles and editorials.
