@@ -10,8 +10,8 @@ user pays it:
     spellings, topic discovery with the embeddings pipeline.py chooses); then an unchanged re-run of
     the whole `textlens run` on that store;
   - spaCy: `fr_core_news_md` `nlp.pipe` over the same cleaned texts (one process; model load apart);
-  - BERTopic: `fit_transform` on the same texts with our encoder's embeddings read from the store's
-    cache (nothing downloaded);
+  - BERTopic: `fit_transform` on the same texts, one fit per document kind with the embeddings our
+    topic discovery uses for that kind, read from the store's cache (nothing downloaded);
   - memory: peak RSS of the run's whole process tree for the reviews replicated to 10x rows with
     distinct ids (a temporary CSV), next to the peak at 1x.
 Prints medians over `--repeat` runs and the ratios the scale issue sets as goals. Peak RSS is
@@ -51,7 +51,7 @@ def _cpu() -> float:
 
 def child_run(args: dict[str, Any]) -> dict[str, Any]:
     """`textlens run`; with `split`, the analyses first and the corpus steps timed apart."""
-    from textlens.pipeline import corpus_steps, run, topics_encoder
+    from textlens.pipeline import corpus_steps, run
     from textlens.store import Corpus
 
     t = time.perf_counter()
@@ -70,13 +70,11 @@ def child_run(args: dict[str, Any]) -> dict[str, Any]:
 
     with sqlite3.connect(args["db"]) as conn:
         texts = [r[0] for r in conn.execute("SELECT text FROM documents")]
-    with Corpus.open(args["db"]) as corpus:
-        encoder_name = topics_encoder(corpus)
     topics = steps.get("topics", {})
     return {"seconds": wall, "cpu": cpu, "docs": len(texts), "words": sum(len(t.split()) for t in texts),
             "analysed": s.analysed, "unavailable": s.unavailable, "workers": s.workers,
             "inputs_reread": s.inputs_reread, "timings": s.timings, "cpu_stages": s.cpu, "topics": topics.get("status"),
-            "topics_encoder": topics.get("encoder"), "topics_encoder_name": encoder_name,
+            "topics_encoder": topics.get("encoder"),
             "steps_seconds": steps_wall, "steps_cpu": steps_cpu,
             "load": os.getloadavg()[0]}
 
@@ -86,6 +84,13 @@ def _texts(db: str) -> list[str]:
 
     with sqlite3.connect(db) as conn:
         return [r[0] for r in conn.execute("SELECT text FROM documents ORDER BY id")]
+
+
+def _kinds(db: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT kind FROM documents ORDER BY id")]
 
 
 def child_spacy(args: dict[str, Any]) -> dict[str, Any]:
@@ -103,29 +108,48 @@ def child_spacy(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_bertopic(args: dict[str, Any]) -> dict[str, Any]:
+    """BERTopic with its defaults on whole documents, one fit per document kind, each embedded with the
+    encoder our topic discovery uses for that kind (`pipeline.TOPICS_ENCODER`). For the like-for-like
+    comparison on the same units and vectors, see scripts/bench_topics.py."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
     from textlens.embeddings import encode_cached, get_encoder
+    from textlens.pipeline import TOPICS_ENCODER
     from textlens.store import Corpus
+    from textlens.topics.corpus import MIN_UNITS
 
-    texts = _texts(args["db"])
+    texts, kinds = _texts(args["db"]), _kinds(args["db"])
+    groups = {kind: [t for t, k in zip(texts, kinds) if k == kind] for kind in sorted(set(kinds))}
     t = time.perf_counter()
     with Corpus.open(args["db"]) as corpus:  # cache hits for what the run embedded; the rest is embedded now
-        X = encode_cached(corpus, texts, get_encoder(args.get("encoder")), prompt="query")
+        vectors = {kind: encode_cached(corpus, group, get_encoder(TOPICS_ENCODER.get(kind)), prompt="query")
+                   for kind, group in groups.items()}
     embed = time.perf_counter() - t
-    model = BERTopic(embedding_model=None, min_topic_size=10,
-                     umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
-                     hdbscan_model=HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom",
-                                           prediction_data=True),
-                     vectorizer_model=CountVectorizer(min_df=2))
-    t, c = time.perf_counter(), _cpu()
-    topics, _ = model.fit_transform(texts, X)
-    fit, cpu = time.perf_counter() - t, _cpu() - c
+    fit = cpu = 0.0
+    n_topics, failed = 0, []
+    for kind, group in groups.items():
+        if len(group) < MIN_UNITS:  # our fit skips such groups too
+            continue
+        model = BERTopic(embedding_model=None, min_topic_size=10,
+                         umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                                         random_state=42),
+                         hdbscan_model=HDBSCAN(min_cluster_size=10, metric="euclidean", cluster_selection_method="eom",
+                                               prediction_data=True),
+                         vectorizer_model=CountVectorizer(min_df=2))
+        t, c = time.perf_counter(), _cpu()
+        try:
+            topics, _ = model.fit_transform(group, vectors[kind])
+        except ValueError as exc:  # e.g. one topic only: its c-TF-IDF vectorizer's min_df=2 cannot hold
+            failed.append(f"{kind} ({len(group)} documents): {exc}")
+            continue
+        finally:
+            fit, cpu = fit + time.perf_counter() - t, cpu + _cpu() - c
+        n_topics += len(set(topics)) - (1 if -1 in topics else 0)
     return {"seconds": fit, "cpu": cpu, "embed_seconds": embed, "docs": len(texts),
-            "words": sum(len(x.split()) for x in texts), "topics": len(set(topics)) - (1 if -1 in topics else 0),
+            "words": sum(len(x.split()) for x in texts), "topics": n_topics, "failed": failed,
             "load": os.getloadavg()[0]}
 
 
@@ -191,7 +215,7 @@ def bench_dataset(name: str, paths: list[str], tmp: Path, args: argparse.Namespa
         if not args.no_spacy:
             spacy_runs.append(measure("spacy", {"db": db}))
         if not args.no_bertopic:
-            bt_runs.append(measure("bertopic", {"db": db, "encoder": runs[-1]["topics_encoder_name"]}))
+            bt_runs.append(measure("bertopic", {"db": db}))
         print(f"  {name} #{i + 1}: analyses {runs[-1]['seconds']:.1f} s"
               f" + corpus steps {runs[-1]['steps_seconds']:.1f} s,"
               f" re-run {reruns[-1]['seconds']:.2f} s"
@@ -284,6 +308,8 @@ def main() -> None:
             print(f"topics: our corpus steps {steps:.1f} s (embeddings included) vs BERTopic fit {bt:.1f} s "
                   f"+ its embeddings {med([x['embed_seconds'] for x in r['bertopic']]):.1f} s (cache hits when ours "
                   "embedded the same texts)")
+            for note in r["bertopic"][0].get("failed", []):
+                print(f"  BERTopic could not fit {note}")
         if r["spacy"]:
             print(f"spaCy model load {med([x['load_seconds'] for x in r['spacy']]):.1f} s (not counted above)")
         stages = {k: round(v, 1) for k, v in first["timings"].items()}

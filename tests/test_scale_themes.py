@@ -39,23 +39,3 @@ def test_verbatims_scored_with_the_fast_tier_find_their_aspects():
     scorer = analyzer.scorer("verbatim")
     assert type(scorer.encoder).__name__ == "StaticEncoder"
     assert analyzer.scorer("article").encoder is None
-
-
-def test_topics_embed_with_the_fast_tier_for_verbatim_stores_only(tmp_path):
-    from textlens.document import Document
-    from textlens.pipeline import TOPICS_ENCODER, topics_encoder
-    from textlens.store import Corpus
-
-    def add(corpus, doc_id, kind, language="fr"):
-        corpus.upsert_document(Document(doc_id, "Trop cher.", "Trop cher.", kind=kind, language=language))
-
-    with Corpus.open(tmp_path / "t.db") as corpus:
-        assert topics_encoder(corpus) is None  # empty store: the default
-        with corpus.transaction():
-            for i in range(5):
-                add(corpus, f"v{i}", "verbatim")
-            add(corpus, "a-en", "article", "en")  # not French: no topics, no say
-        assert topics_encoder(corpus) == TOPICS_ENCODER["verbatim"] == "fast"
-        with corpus.transaction():
-            add(corpus, "a1", "article")  # one article: e5 for all (articles need it)
-        assert topics_encoder(corpus) is None

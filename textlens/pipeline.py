@@ -430,16 +430,6 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
     return summary
 
 
-def topics_encoder(corpus: Corpus) -> str | None:
-    """One encoder name for a whole store: `TOPICS_ENCODER` when every kind of French, non-duplicate
-    document in the store maps to the same one, else None (the default). Topic discovery itself uses
-    `TOPICS_ENCODER` per kind; scripts/bench.py still embeds BERTopic's input with this single name."""
-    kinds = {r[0] for r in corpus.conn.execute(
-        "SELECT DISTINCT kind FROM documents WHERE duplicate_of IS NULL AND (language = 'fr' OR language IS NULL)")}
-    names = {TOPICS_ENCODER.get(k) for k in kinds}
-    return names.pop() if len(names) == 1 else None
-
-
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
     """Corpus-level analyses that need every document first (entity spellings, topic discovery).
 
