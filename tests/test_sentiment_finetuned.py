@@ -1,6 +1,8 @@
-"""The fine-tuned e5 sentiment tier (opt-in): availability message, truncation, ensembling, real predictions."""
+"""The fine-tuned e5 sentiment tier (opt-in): availability message, truncation, ensembling, real predictions,
+the analysis option that selects it (key, rows, clear failure) and `textlens run --sentiment-model`."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +91,76 @@ def test_dev_floor():
     macro = f1_score(y, decide(P, ft.config["bias"]), average="macro")
     assert binary >= 0.93, binary
     assert macro >= 0.60, macro
+
+
+def test_probabilities_do_not_depend_on_the_batch():
+    """A review gets the same probabilities alone or among longer/shorter ones (length batches, padding)."""
+    ft = _model()
+    texts = ["Très déçu, aucune réponse à mes mails depuis un mois.",
+             "Bon contact avec l'agence, devis clair et rapide, je suis content du prix. " * 6,
+             "Correct sans plus.", "Sinistre réglé en deux semaines, merci à mon gestionnaire."]
+    together = ft.proba(texts)
+    alone = np.vstack([ft.proba([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(ft.proba(texts[::-1])[::-1], together, atol=1e-5)
+
+
+def test_review_predictions_ensemble_with_the_ngram_model():
+    ft = _model()
+    from textlens.sentiment import load_model
+
+    ngram = load_model()
+    texts = ["Conseiller au top, dossier réglé en une semaine, merci beaucoup !",
+             "Honteux, trois relances sans réponse et un remboursement toujours bloqué."]
+    preds = ft.predict_reviews(texts, ngram)
+    assert [p.label for p in preds] == ["positive", "negative"]
+    P = ft.ensemble_proba(texts, ngram.proba(texts))
+    assert np.allclose([p.proba for p in preds], P, atol=1e-6)
+    assert np.allclose([p.score for p in preds], P[:, 2] - P[:, 0])
+    assert ft.predict_reviews([], ngram) == []
+
+
+def test_analyzer_tier_changes_the_key_and_only_the_review_rows(tmp_path):
+    _model()
+    from textlens.analysis.segment import split_passages, stems
+    from textlens.document import Document
+    from textlens.pipeline import analysis_inputs
+    from textlens.sentiment.analyzer import SentimentAnalyzer
+    from textlens.store import Corpus
+
+    fast, accurate = SentimentAnalyzer(), SentimentAnalyzer(model="accurate")
+    assert SentimentAnalyzer(model="fast").key() == fast.key() != accurate.key()
+    assert finetuned.model_id() in accurate.config_fingerprint()
+    texts = {"v1": "Accueil désagréable et dossier perdu deux fois, je change d'assureur.",
+             "v2": "Rapide, efficace et souriant : rien à redire sur ce service."}
+    with Corpus.open(tmp_path / "t.db") as corpus:
+        with corpus.transaction():
+            for doc_id, text in texts.items():
+                corpus.upsert_document(Document(doc_id, text, text, kind="verbatim", language="fr"))
+                ps = split_passages(doc_id, text)
+                corpus.replace_passages(doc_id, ps, [stems(p.text) for p in ps])
+        batch = analysis_inputs(corpus, list(texts))
+        rows_fast, rows_acc = fast.analyze(batch, corpus), accurate.analyze(batch, corpus)
+    assert rows_acc["passage_sentiment"] == rows_fast["passage_sentiment"]
+    docs = {r["doc_id"]: r for r in rows_acc["doc_sentiment"]}
+    assert docs["v1"]["label"] == "negative" and docs["v2"]["label"] == "positive"
+    assert all(json.loads(r["detail"])["model"] == "accurate" for r in docs.values())
+    assert all("model" not in json.loads(r["detail"]) for r in rows_fast["doc_sentiment"])
+
+
+def test_accurate_tier_asked_for_but_unavailable_fails_with_the_reason(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from textlens.cli import app
+    from textlens.sentiment.analyzer import SentimentAnalyzer
+    from textlens.sentiment.predict import ModelError
+
+    monkeypatch.setenv(finetuned.MODEL_ENV, str(tmp_path / "no_model"))
+    with pytest.raises(ModelError, match="'accurate' unavailable: .*not found"):
+        SentimentAnalyzer(model="accurate")
+    data = tmp_path / "v.csv"
+    data.write_text("id,text\na,Service correct.\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["run", str(data), "--db", str(tmp_path / "t.db"), "--sentiment-model", "accurate",
+                                 "--no-topics", "-q"])
+    assert r.exit_code == 1 and "not found" in r.output and "no_model" in r.output
+    assert not (tmp_path / "t.db").exists()  # failed before reading anything

@@ -36,6 +36,11 @@ class ExportFormat(str, Enum):
     parquet = "parquet"
 
 
+class SentimentTier(str, Enum):
+    fast = "fast"
+    accurate = "accurate"
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -127,6 +132,9 @@ def run(
         "--dask", metavar="ADDRESS", help="Analyse on a Dask cluster, e.g. tcp://scheduler:8786.")] = None,
     dask_dir: Annotated[Optional[Path], typer.Option(
         "--dask-dir", help="Folder shared by the Dask workers and this machine for result partitions.")] = None,
+    sentiment_model: Annotated[SentimentTier, typer.Option(
+        "--sentiment-model", help="Whole-review sentiment: fast n-gram model, or accurate (fine-tuned e5, "
+        "much slower; needs models/sentiment_ft and torch).")] = SentimentTier.fast,
 ) -> None:
     """Ingest PATHS and run every analysis (entities, themes, sentiment, topics) into the store."""
     from textlens.locking import StoreBusy
@@ -136,11 +144,18 @@ def run(
 
     _check_paths(paths)
     options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
-    analyzer_options = {"themes": {"taxonomy": str(taxonomy)}} if taxonomy else None
+    analyzer_options: dict[str, dict[str, str]] = {"themes": {"taxonomy": str(taxonomy)}} if taxonomy else {}
+    if sentiment_model is SentimentTier.accurate and (not only or "sentiment" in only):
+        from textlens.sentiment.finetuned import unavailable_reason
+
+        reason = unavailable_reason()
+        if reason:
+            _fail(f"--sentiment-model accurate: {reason}")
+        analyzer_options["sentiment"] = {"model": sentiment_model.value}
     try:
         with _Progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             summary = run_pipeline(paths, db, options, analyses=only, progress=progress, wait=not no_wait,
-                                   topics=not no_topics, analyzer_options=analyzer_options, workers=workers,
+                                   topics=not no_topics, analyzer_options=analyzer_options or None, workers=workers,
                                    dask=dask, dask_dir=dask_dir)
     except (StoreBusy, StoreError, WorkerError) as exc:
         _fail(str(exc))

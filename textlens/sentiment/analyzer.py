@@ -8,6 +8,11 @@ Runs after "themes" (it reads the batch's `passage_themes`/`doc_themes` rows fro
   editorial theme.
 Non-French documents get no rows (the model is French-only); every text of a batch is vectorised in
 a few calls, which is what keeps this fast.
+
+Two tiers (option `model`): "fast" (default) is the n-gram model everywhere; "accurate" replaces only
+the whole-review rows of verbatims (`doc_sentiment`) with the fine-tuned e5 model ensembled with the
+n-gram model (textlens.sentiment.finetuned): ~25x the CPU per review, so it is opt-in. Passages, clauses,
+aspects and articles keep the n-gram model in both tiers.
 """
 from __future__ import annotations
 
@@ -19,16 +24,20 @@ from textlens.analysis.base import AnalysisInput, Analyzer, Rows
 from textlens.sentiment.predict import ARTICLE, REVIEW, Prediction, SentimentModel
 
 if TYPE_CHECKING:
+    from textlens.sentiment.finetuned import FineTunedSentiment
     from textlens.store import Corpus
     from textlens.themes.lexicon import LexicalMatcher
 
 EVIDENCE_CHARS = 300
+FAST, ACCURATE = "fast", "accurate"  # the tiers of option `model`
 
 
 class SentimentAnalyzer(Analyzer):
     """Sentiment per passage, per document, per aspect (verbatims) and per theme (articles).
 
-    Option: `model` (path of a model file; default: the committed models/sentiment/sentiment.pkl.gz).
+    Option `model`: "fast" (default: the committed models/sentiment/sentiment.pkl.gz), "accurate" (the
+    fine-tuned tier for whole reviews; fails with the reason when it cannot run here), or the path of
+    another n-gram model file.
     """
 
     name: ClassVar[str] = "sentiment"
@@ -37,9 +46,18 @@ class SentimentAnalyzer(Analyzer):
     requires: ClassVar[tuple[str, ...]] = ("themes",)
 
     def __init__(self, model: str | None = None):
-        self.model_path = model
+        self.tier = ACCURATE if model == ACCURATE else FAST
+        self.model_path = None if model in (None, FAST, ACCURATE) else model
         self.model: SentimentModel | None = None
+        self.finetuned: FineTunedSentiment | None = None
         self._matchers: dict[str, LexicalMatcher | None] = {}
+        if self.tier == ACCURATE:  # asked for explicitly: never fall back to the fast tier silently
+            from textlens.sentiment.finetuned import unavailable_reason
+            from textlens.sentiment.predict import ModelError
+
+            reason = unavailable_reason()
+            if reason:
+                raise ModelError(f"sentiment model {ACCURATE!r} unavailable: {reason}")
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -62,13 +80,22 @@ class SentimentAnalyzer(Analyzer):
         path = self.model_path or os.environ.get(MODEL_ENV) or default_model_path()
         try:
             with open(path, "rb") as fh:
-                return hashlib.sha1(fh.read()).hexdigest()[:16]
+                ngram = hashlib.sha1(fh.read()).hexdigest()[:16]
         except OSError:
-            return "missing"
+            ngram = "missing"
+        if self.tier == FAST:
+            return ngram
+        from textlens.sentiment.finetuned import model_id
+
+        return f"{ngram}+{ACCURATE}:{model_id()}"
 
     def setup(self) -> None:
         if self.model is None:
             self.model = SentimentModel.load(self.model_path)
+        if self.tier == ACCURATE and self.finetuned is None:
+            from textlens.sentiment.finetuned import load_finetuned
+
+            self.finetuned = load_finetuned()
 
     def matcher(self, taxonomy: str) -> "LexicalMatcher | None":
         """The term matcher of a built-in taxonomy, to locate aspect mentions inside passages."""
@@ -103,6 +130,9 @@ class SentimentAnalyzer(Analyzer):
         review_preds = model.predict(review_texts + review_passages, REVIEW)
         doc_preds = dict(zip([d.doc_id for d in reviews], review_preds[: len(reviews)]))
         passage_preds = review_preds[len(reviews):]
+        review_rows = doc_preds  # the whole-review rows: the n-gram model's, or the accurate tier's
+        if self.finetuned is not None and reviews:
+            review_rows = dict(zip([d.doc_id for d in reviews], self.finetuned.predict_reviews(review_texts, model)))
         article_preds = model.predict([p.text for d in articles for p in d.passages], ARTICLE)
 
         at = 0
@@ -110,7 +140,9 @@ class SentimentAnalyzer(Analyzer):
             preds = passage_preds[at : at + len(d.passages)]
             at += len(d.passages)
             passage_rows += _passage_rows(d, preds)
-            doc_rows.append(_doc_row(d.doc_id, doc_preds[d.doc_id], {"proba": _proba(doc_preds[d.doc_id])}))
+            pred = review_rows[d.doc_id]
+            detail = {"proba": _proba(pred), **({"model": ACCURATE} if self.finetuned is not None else {})}
+            doc_rows.append(_doc_row(d.doc_id, pred, detail))
         at = 0
         for d in articles:
             preds = article_preds[at : at + len(d.passages)]
