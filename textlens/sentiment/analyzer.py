@@ -11,7 +11,7 @@ a few calls, which is what keeps this fast.
 
 Two tiers (option `model`): "fast" (default) is the n-gram model everywhere; "accurate" replaces only
 the whole-review rows of verbatims (`doc_sentiment`) with the fine-tuned e5 model ensembled with the
-n-gram model (textlens.sentiment.finetuned): ~25x the CPU per review, so it is opt-in. Passages, clauses,
+n-gram model (textlens.sentiment.finetuned): 25-35x the CPU per review, so it is opt-in. Passages, clauses,
 aspects and articles keep the n-gram model in both tiers.
 """
 from __future__ import annotations
