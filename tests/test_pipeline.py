@@ -148,3 +148,14 @@ def test_cli_import_does_not_load_heavy_libraries(module):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_planning_a_run_does_not_load_heavy_libraries():
+    """An unchanged re-run only plans the analyses and compares keys: importing every analyzer module
+    and computing its key must not import the estimators or models (that once cost ~1.5 s per run)."""
+    code = ("import sys; from textlens.pipeline import _Plan; plan = _Plan.of(None, {}); "
+            "print(len(plan.keys), sorted(m for m in ('torch','spacy','sklearn','sentence_transformers','onnxruntime') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "3 []"  # entities, themes, sentiment keyed, nothing heavy imported

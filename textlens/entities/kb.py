@@ -220,7 +220,8 @@ def read_kb_file(path: str | Path) -> list[KBEntity]:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: ~10x faster on the 1,000-entry default file (every run reads it)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise KBError(f"{path}: cannot read knowledge base ({exc})") from exc
     if not isinstance(data, dict):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from textlens.sentiment.model import star_classes
+from textlens.sentiment.labels import star_classes
 
 if TYPE_CHECKING:
     from textlens.sentiment.predict import SentimentModel

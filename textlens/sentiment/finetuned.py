@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from textlens.sentiment.model import collapse, decide, tune_bias  # as the n-gram model: star collapse, offsets
+from textlens.sentiment.labels import collapse, decide, tune_bias  # as the n-gram model: star collapse, offsets
 
 if TYPE_CHECKING:
     import torch

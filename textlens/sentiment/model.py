@@ -15,15 +15,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-CLASSES = ("negative", "neutral", "positive")
-
-
-def star_classes(stars: Sequence[int] | np.ndarray) -> np.ndarray:
-    """Star ratings to class indices: 1-2 negative (0), 3 neutral/mixed (1), 4-5 positive (2)."""
-    s = np.asarray(stars, dtype=int)
-    if s.size and (s.min() < 1 or s.max() > 5):
-        raise ValueError(f"star ratings must be 1..5, got values in [{s.min()}, {s.max()}]")
-    return np.where(s <= 2, 0, np.where(s == 3, 1, 2))
+# re-exported: scripts and pickled models name them here
+from textlens.sentiment.labels import CLASSES, collapse, decide, polarity, star_classes, tune_bias  # noqa: F401
 
 
 class NgramStars(BaseEstimator):
@@ -91,16 +84,6 @@ class NgramStars(BaseEstimator):
 
     def predict_star_proba_raw(self, raw: list[Any]) -> np.ndarray:
         return self.clf_.predict_proba(self.features_.transform_raw(raw))
-
-
-def collapse(P5: np.ndarray) -> np.ndarray:
-    """Star probabilities (n, 5) -> (negative, neutral, positive)."""
-    return np.stack([P5[:, 0] + P5[:, 1], P5[:, 2], P5[:, 3] + P5[:, 4]], axis=1)
-
-
-def polarity(P5: np.ndarray) -> np.ndarray:
-    """Score in [-1, 1] from star probabilities: P(4-5 stars) - P(1-2 stars)."""
-    return P5[:, 3] + P5[:, 4] - P5[:, 0] - P5[:, 1]
 
 
 CLAUSE_STRONG = 0.4  # |clause score| counted as a clearly polar clause in the stacker's features
@@ -243,29 +226,6 @@ class SentimentClassifier(BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(CLASSES)[decide(self.predict_proba(texts), self.bias_)]
-
-
-def decide(P: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """Class index per row: argmax of log-probabilities plus per-class offsets."""
-    return np.argmax(np.log(np.clip(P, 1e-9, 1.0)) + bias, axis=1)
-
-
-def tune_bias(P: np.ndarray, y: np.ndarray, grid: np.ndarray | None = None) -> np.ndarray:
-    """Offsets for the neutral and positive classes (negative fixed at 0) maximising macro-F1 on (P, y).
-
-    The 3-star class is rare and sits between the others, so a plain argmax under-predicts it.
-    """
-    from sklearn.metrics import f1_score
-
-    grid = np.arange(-1.0, 2.01, 0.1) if grid is None else grid
-    best, best_f1 = np.zeros(3), -1.0
-    for b1 in grid:
-        for b2 in np.arange(-1.0, 1.01, 0.1):
-            bias = np.array([0.0, b1, b2])
-            f1 = f1_score(y, decide(P, bias), average="macro")
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = bias, f1
-    return best
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

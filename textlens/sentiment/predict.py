@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from textlens.sentiment.model import CLASSES, SentimentClassifier, decide
+from textlens.sentiment.labels import CLASSES, decide
 
 if TYPE_CHECKING:
     from textlens.sentiment.aspects import AspectPolarity
+    from textlens.sentiment.model import SentimentClassifier
 
 MODEL_ENV = "TEXTLENS_SENTIMENT_MODEL"
 MODEL_FILE = "sentiment.pkl.gz"
