@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
 
@@ -100,6 +100,16 @@ def _words(text: str) -> list[str]:
     return out
 
 
+def _lookup_lemma(table: dict[str, Any], word: str) -> str:
+    """Lemma of a lower-case word from spaCy's French lookup table (our fixes first; the word itself
+    when unknown)."""
+    lemma = _LEMMA_FIX.get(word)
+    if lemma is None:
+        hit = table.get(word)
+        lemma = (hit[0] if isinstance(hit, list) else hit) or word
+    return lemma
+
+
 class TermExtractor:
     """Turns texts into lists of content-term keys (accent-free lemmas) and remembers how each key is written.
 
@@ -130,12 +140,16 @@ class TermExtractor:
         for text in texts:
             pairs = []
             for w in _words(text):
-                lemma = cache.get(w) or _LEMMA_FIX.get(w)
+                lemma = cache.get(w)
                 if lemma is None:
-                    hit = table.get(w)
-                    lemma = cache[w] = (hit[0] if isinstance(hit, list) else hit) or w
+                    lemma = cache[w] = _lookup_lemma(table, w)
                 pairs.append((w, lemma))
             yield pairs
+
+    def _key(self, surface: str, lemma: str, stop: frozenset[str]) -> str | None:
+        """The term key of a word, None when it is too short or a stop word (by lemma or written form)."""
+        key = fold(lemma)
+        return None if len(key) < self.min_chars or key in stop or fold(surface) in stop else key
 
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
         """Content-term keys of each text, in order (repeats kept: they are counts)."""
@@ -149,9 +163,7 @@ class TermExtractor:
             keys = []
             for pair in pairs:
                 if pair not in decided:
-                    key = fold(pair[1])
-                    bad = len(key) < self.min_chars or key in stop or fold(pair[0]) in stop
-                    decided[pair] = None if bad else key
+                    decided[pair] = self._key(pair[0], pair[1], stop)
                 key = decided[pair]
                 if key is not None:
                     seen[pair] += 1
@@ -175,13 +187,8 @@ class TermExtractor:
             for w in words:
                 if w in key_of:
                     continue
-                lemma = _LEMMA_FIX.get(w)
-                if lemma is None:
-                    hit = table.get(w)
-                    lemma = (hit[0] if isinstance(hit, list) else hit) or w
-                key = fold(lemma)
-                key_of[w] = None if len(key) < self.min_chars or key in stop or fold(w) in stop else key
-                lemma_of[w] = lemma
+                lemma = lemma_of[w] = _lookup_lemma(table, w)
+                key_of[w] = self._key(w, lemma, stop)
             counts.update(words)
             out.append([k for k in map(key_of.__getitem__, words) if k is not None])
         for w, count in counts.items():
