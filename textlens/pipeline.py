@@ -290,12 +290,6 @@ def plan_workers(requested: int | None, pending: int, batch_size: int) -> int:
     return max(1, min(requested, batches))
 
 
-def default_workers_for(requested: int | None) -> int:
-    from textlens.parallel import default_workers
-
-    return default_workers() if requested is None or requested <= 0 else requested
-
-
 class _Runners:
     """The runner of a run: created at the first analysis that has work, reused by the next ones."""
 
@@ -307,15 +301,15 @@ class _Runners:
         self.pool: Any = None
         self.local: Any = None
 
-    def prestart(self, new_documents: int, specs: "Sequence[Any]") -> None:
+    def prestart(self, new_documents: int, specs: "Sequence[Any]", batch_size: int) -> None:
         """Start the worker pool (models loading in it) while ingestion goes on, once enough new
-        documents are stored that `get` will want workers anyway."""
+        documents are stored that `get` will want workers anyway (the same `plan_workers` rule)."""
         from textlens.parallel import PoolRunner
 
         if self.dask is not None or self.pool is not None or not specs:
             return
-        n = default_workers_for(self.workers)
-        if n > 1 and new_documents >= (AUTO_MIN_DOCUMENTS if self.workers is None or self.workers <= 0 else 1):
+        n = plan_workers(self.workers, new_documents, batch_size)
+        if n > 1:
             self.pool = PoolRunner(self.corpus.path, n, warm=tuple(specs))
 
     def get(self, pending: int, batch_size: int, warm: "Sequence[Any]" = ()) -> Any:
@@ -395,17 +389,16 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
     summary.unavailable = plan.missing
     analyzers, keys = plan.analyzers, plan.keys
     runners = _runners or _Runners(corpus, workers, dask, dask_dir)
-    warm: list[Any] | None = None
+    pending = {a.name: count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
+    warm = [spec for a, spec in zip(analyzers, plan.specs) if pending[a.name]]  # for workers to load up front
     try:
         for analyzer, spec in zip(analyzers, plan.specs):
             start = time.perf_counter()
             key = keys[analyzer.name]
-            total = count_pending(corpus, analyzer.name, key)
+            total = pending[analyzer.name]
             summary.analysed[analyzer.name] = 0
             if not total:
                 continue
-            if warm is None:  # the analyzers with work, for workers to load up front
-                warm = [sp for a, sp in zip(analyzers, plan.specs) if count_pending(corpus, a.name, keys[a.name])]
             runner = runners.get(total, batch_size, warm)
             summary.workers = max(summary.workers, runner.workers)
             inputs = _timed(summary.cpu, "inputs", (analysis_inputs(corpus, ids)
@@ -480,7 +473,7 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         try:
             plan = _Plan.of(analyses, analyzer_options or {})
             ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
-                   on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs))
+                   on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs, batch_size))
             analyse(corpus, analyses, batch_size, progress, analyzer_options, summary, workers=workers,
                     dask=dask, dask_dir=dask_dir, _planned=plan, _runners=runners)
             if topics:
