@@ -108,7 +108,7 @@ def tune_articles(model: SentimentModel) -> dict[str, float]:
     grid = []
     for band in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
         model.settings["article_band"] = band
-        preds = [model._label(p, cs if len(cs) > 1 else cs[:0], ARTICLE) for p, cs in zip(P, clause_scores)]
+        preds = [model.label(p, cs, ARTICLE) for p, cs in zip(P, clause_scores)]
         neutral = float(np.mean([p.label == "neutral" for p in preds]))
         for polar_share, mixed_ratio in itertools.product((0.05, 0.1, 0.2, 0.3), (0.2, 0.3, 0.4, 0.5, 0.6)):
             model.settings.update(tone_polar_share=polar_share, tone_mixed_ratio=mixed_ratio)

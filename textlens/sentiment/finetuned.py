@@ -286,7 +286,7 @@ class FineTunedSentiment:
         """Whole-review predictions of the accurate tier: the ensemble's probabilities, class (ensemble
         offsets) and score; `mixed` from the n-gram model's clause scores, as `SentimentModel.predict` does.
         `P_ft3`: this model's `proba(texts)` when the caller already has it."""
-        from textlens.sentiment.predict import Prediction, is_split, review_label
+        from textlens.sentiment.predict import REVIEW
 
         texts = _check_texts(texts)
         P_ng, clause_scores = ngram.detail(texts)
@@ -295,13 +295,7 @@ class FineTunedSentiment:
         P_ft3 = self.proba(texts) if P_ft3 is None else P_ft3
         P = combine(P_ft3, P_ng, float(self.config["ensemble"]["weight"]))
         ks = decide(P, np.asarray(self.config["ensemble"]["bias"], dtype=float)).tolist()
-        s = ngram.settings
-        out = []
-        for p, cs, k in zip(P.tolist(), clause_scores, ks):
-            score = float(p[2] - p[0])
-            label = review_label(k, score, is_split(cs, s["clause_min"]), s["mixed_max"])
-            out.append(Prediction(label, score, (float(p[0]), float(p[1]), float(p[2]))))
-        return out
+        return [ngram.label(p, cs, REVIEW, k) for p, cs, k in zip(P.tolist(), clause_scores, ks)]
 
     def predict(self, texts: Sequence[str], ngram_P3: np.ndarray | None = None) -> list[str]:
         """negative / neutral / positive per text (alone, or ensembled when `ngram_P3` is given)."""

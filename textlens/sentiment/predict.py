@@ -139,11 +139,12 @@ class SentimentModel:
             raise ValueError(f"domain must be {REVIEW!r} or {ARTICLE!r}, not {domain!r}")
         P, clause_scores = self.detail(texts)
         ks = decide(P, self.estimator.bias_).tolist() if len(P) else []
-        return [self._label(p, cs if len(cs) > 1 else cs[:0], domain, k)
-                for p, cs, k in zip(P.tolist(), clause_scores, ks)]
+        return [self.label(p, cs, domain, k) for p, cs, k in zip(P.tolist(), clause_scores, ks)]
 
-    def _label(self, p: Sequence[float], clause_scores: np.ndarray, domain: str, k: int | None = None) -> Prediction:
-        """`k`: the class index after offsets, when the caller computed it for a whole batch."""
+    def label(self, p: Sequence[float], clause_scores: np.ndarray, domain: str, k: int | None = None) -> Prediction:
+        """The prediction for (negative, neutral, positive) probabilities `p` and the text's clause
+        scores (mixed when they clearly disagree). `k`: the class index after offsets, when the caller
+        decided it (a whole batch at once, or another model's offsets); by default this model's."""
         s = self.settings
         score = float(p[2] - p[0])
         split = is_split(clause_scores, s["clause_min"])
