@@ -3,7 +3,7 @@
 Why not scikit-learn's TfidfVectorizer: its char n-gram analyzer runs in Python for every n-gram of
 every text, each n-gram then goes through a vocabulary dict, and the vocabularies (400k strings) take
 seconds to unpickle in every worker. Here:
-- one tokenisation per text feeds the word n-grams (negation/contrast-marked, as `text.preprocess`),
+- one tokenisation per text feeds the word n-grams (negation/contrast-marked, `text.word_tokens`),
   the negation-flipped uni/bigrams and the character n-grams;
 - character n-grams are `char_wb` n-grams, i.e. local to a word: each distinct word is expanded and
   hashed once (cached), and a text's counts are (text x word counts) @ (word x n-gram counts), one
@@ -79,17 +79,10 @@ def char_wb_grams(word: str, lo: int, hi: int) -> list[str]:
 def analyse(text: str) -> tuple[list[str], list[str], list[str], list[int]]:
     """One pass over a text: marked word tokens (+ `fin_` contrast tail), char-n-gram words, and the
     negation-flip words with their signs."""
-    from textlens.sentiment.text import _CLAUSE_END, _SCOPE_OPENERS, _TOKEN, fold, last_contrast_clause, mark_negation
+    from textlens.sentiment.text import fold, word_tokens
 
     folded = fold(text)
-    toks = _TOKEN.findall(folded)
-    negated = not _SCOPE_OPENERS.isdisjoint(toks)
-    marked = mark_negation(toks) if negated else toks
-    words = list(marked)
-    tail = last_contrast_clause(folded)
-    if tail:
-        words.append("|")
-        words.extend("fin_" + t for t in mark_negation(_TOKEN.findall(tail)) if t not in _CLAUSE_END)
+    marked, words, negated = word_tokens(folded)
     if not negated:  # the common case: every word counts +1
         flip = [t for t in marked if t[0].isalnum()]
         return words, folded.split(), flip, [1] * len(flip)

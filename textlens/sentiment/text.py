@@ -84,20 +84,24 @@ def last_contrast_clause(folded: str) -> str:
     return folded[last.end():] if last is not None else ""
 
 
-def preprocess(text: str) -> str:
-    """The string the word n-gram vectoriser sees: folded, negation-marked, contrast clause repeated."""
-    folded = fold(text)
-    toks = mark_negation(_TOKEN.findall(folded))
+def word_tokens(folded: str) -> tuple[list[str], list[str], bool]:
+    """What the word n-grams see in a folded text: its negation-marked tokens; the same followed by "|"
+    and the `fin_`-marked tokens of the clause after the last contrast marker; and whether a negation
+    opener occurs (when not, the tokens are unmarked)."""
+    toks = _TOKEN.findall(folded)
+    negated = not _SCOPE_OPENERS.isdisjoint(toks)
+    marked = mark_negation(toks) if negated else toks
     tail = last_contrast_clause(folded)
-    if tail:
-        toks.append("|")
-        toks.extend("fin_" + t for t in mark_negation(_TOKEN.findall(tail)) if t not in _CLAUSE_END)
-    return " ".join(toks)
+    if not tail:
+        return marked, marked, negated
+    fin = ["fin_" + t for t in mark_negation(_TOKEN.findall(tail)) if t not in _CLAUSE_END]
+    return marked, [*marked, "|", *fin], negated
 
 
-def char_preprocess(text: str) -> str:
-    """What the character n-gram vectoriser sees: folded text with whitespace collapsed."""
-    return " ".join(fold(text).split())
+def preprocess(text: str) -> str:
+    """The word tokens of `text` as one string (for reading and tests): folded, negation-marked,
+    contrast clause repeated."""
+    return " ".join(word_tokens(fold(text))[1])
 
 
 # Clause boundaries on the original text (offsets kept): sentence punctuation, semicolons, line breaks
