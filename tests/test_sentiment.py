@@ -209,3 +209,17 @@ def test_scores_are_consistent_with_probabilities(model):
     for p in preds:
         assert np.isclose(sum(p.proba), 1.0)
         assert np.isclose(p.score, p.proba[2] - p.proba[0])
+
+
+def test_macro_f1_agrees_with_scikit_learn_also_when_a_class_is_missing():
+    from sklearn.metrics import f1_score
+
+    from textlens.sentiment.labels import macro_f1
+
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 40, 300):
+        for missing in (None, 1, 2):
+            y, pred = rng.integers(0, 3, n), rng.integers(0, 3, n)
+            if missing is not None:  # a class nobody has and nobody predicts is left out, as scikit-learn does
+                y[y == missing], pred[pred == missing] = 0, 0
+            assert macro_f1(y, pred) == pytest.approx(f1_score(y, pred, average="macro", zero_division=0))

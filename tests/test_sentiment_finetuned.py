@@ -93,6 +93,50 @@ def test_dev_floor():
     assert macro >= 0.60, macro
 
 
+def test_int8_packing_keeps_each_row_within_half_a_step():
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    states = [{"layer.weight": torch.randn(6, 8, generator=g), "layer.bias": torch.randn(6, generator=g)}
+              for _ in range(2)]
+    states[1]["layer.weight"][2] *= 100  # one row of large values must not coarsen the other rows
+    packed = finetuned.pack_members(states)
+    assert packed["m1.layer.weight"].dtype == torch.int8 and packed["m0.layer.bias"].dtype == torch.float16
+    back = finetuned.unpack_members(packed, 2)
+    for before, after in zip(states, back):
+        step = before["layer.weight"].abs().amax(dim=1, keepdim=True) / 127
+        assert (after["layer.weight"] - before["layer.weight"]).abs().le(step / 2 + 1e-7).all()
+        assert torch.allclose(after["layer.bias"], before["layer.bias"], atol=1e-2)
+    assert torch.equal(finetuned.unpack_members(finetuned.pack_members(back), 2)[1]["layer.weight"],
+                       back[1]["layer.weight"])  # packing what was unpacked changes nothing
+    legacy = finetuned.unpack_members({k: v.half() for k, v in states[0].items()}, None)
+    assert len(legacy) == 1 and legacy[0]["layer.weight"].dtype == torch.float32
+
+
+def test_members_star_probabilities_are_averaged(tmp_path):
+    """An artifact of two members predicts the mean of what each member predicts alone."""
+    ft = _model()
+    from safetensors.torch import load_file, save_file
+
+    first = finetuned.unpack_members(load_file(str(finetuned.model_dir() / finetuned.WEIGHTS)),
+                                     ft.config.get("members"))[0]
+    other = {k: v.clone() for k, v in first.items()}
+    other["head.weight"] = other["head.weight"].flip(0)  # a member that reads the stars the other way round
+    texts = ["Remboursement rapide et conseillère très aimable.", "Aucune réponse depuis trois mois, honteux."]
+
+    def folder(name: str, states: list) -> Path:
+        d = tmp_path / name
+        d.mkdir()
+        save_file(finetuned.pack_members(states), str(d / finetuned.WEIGHTS))
+        (d / finetuned.CONFIG).write_text(json.dumps({**ft.config, "members": len(states)}), encoding="utf-8")
+        return d
+
+    P = [finetuned.FineTunedSentiment(folder(n, s)).predict_star_proba(texts)
+         for n, s in (("a", [first]), ("b", [other]), ("ab", [first, other]))]
+    assert not np.allclose(P[0], P[1], atol=0.05)
+    assert np.allclose(P[2], (P[0] + P[1]) / 2, atol=1e-5)
+
+
 def test_probabilities_do_not_depend_on_the_batch():
     """A review gets the same probabilities alone or among longer/shorter ones (length batches, padding)."""
     ft = _model()
