@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections import deque
@@ -254,10 +255,35 @@ _WORKER_STORE: WorkerStore | None = None
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS")
 
 
+def _die_with_parent() -> None:
+    """Have the kernel kill this process when the process that started it ends, however it ends.
+
+    A `textlens run` killed with SIGKILL (or by the OOM killer) cannot clean up: its fork server and
+    workers used to stay alive, idle, holding the models' memory (~3 GB) until killed by hand. With
+    PR_SET_PDEATHSIG on the fork server (child of the run) and on each worker (child of the fork server,
+    or of the run under "spawn") the whole chain goes down with the run. Linux only; elsewhere a no-op.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl in this libc: workers may outlive a killed run
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _init_worker(db: str, threads: int, warm: tuple[AnalyzerSpec, ...] = ()) -> None:
-    """Process-pool initializer: thread budget before any numeric library loads, then the store view,
-    then the models of `warm` (so they load while the parent is still ingesting)."""
+    """Process-pool initializer: tied to its parent's life first, then the thread budget before any
+    numeric library loads, then the store view, then the models of `warm` (so they load while the
+    parent is still ingesting)."""
     global _WORKER_STORE
+    _die_with_parent()
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -295,6 +321,7 @@ def _warm_fork_server() -> None:
     raw = os.environ.pop(_WARM_ENV, None)
     if not raw:
         return
+    _die_with_parent()  # set only while the fork server starts: this process is the fork server
     _warm(AnalyzerSpec(**{**d, "requires": tuple(d["requires"]), "tables": tuple(d["tables"])})
           for d in json.loads(raw))
 

@@ -186,3 +186,42 @@ def test_two_runs_on_one_store_and_queries_while_writing(verbatims, tmp_path):
         assert state == {stage: len(got) for stage in STAGES}, state
     finally:
         con.close()
+
+
+def _group_alive(pgid: int) -> list[int]:
+    """Pids still in process group `pgid` (from /proc: zombies already reaped by init are gone)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # fields: state, ppid, pgrp, ...
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_workers_and_fork_server_exit_when_the_run_is_killed(verbatims, tmp_path):
+    """SIGKILL of the `textlens run` process alone (as the OOM killer does): its fork server and workers,
+    which used to stay alive holding the models' memory, must go down with it."""
+    csv_path, _ids = verbatims
+    db = tmp_path / "orphans.db"
+    proc = _start(csv_path, db, "--workers", "2")
+    first_stage = f"SELECT COUNT(*) FROM analysis_state WHERE analyzer='{STAGES[0]}'"
+    deadline = time.monotonic() + 300
+    while _count(db, first_stage) < 1:  # the pool is up and analysing
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "analysis never started"
+        time.sleep(0.05)
+    helpers = [pid for pid in _group_alive(proc.pid) if pid != proc.pid]
+    assert len(helpers) >= 2, helpers  # fork server + workers (or spawned workers) exist before the kill
+    os.kill(proc.pid, signal.SIGKILL)  # the run only, not its process group
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group_alive(proc.pid)
+    if left:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, f"processes outlived the killed run: {left}"
