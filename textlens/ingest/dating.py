@@ -11,6 +11,7 @@ dateparser is used only for odd metadata values that the explicit patterns do no
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,17 +43,17 @@ NO_DATE = DateInfo()
 
 _MONTH_NAMES = {
     1: ("janvier", "january", "janv", "jan"),
-    2: ("février", "fevrier", "february", "févr", "fevr", "fév", "fev", "feb"),
+    2: ("février", "fevrier", "fvrier", "february", "févr", "fevr", "fév", "fev", "feb"),
     3: ("mars", "march", "mar"),
     4: ("avril", "april", "avr", "apr"),
     5: ("mai", "may"),
     6: ("juin", "june", "jun"),
     7: ("juillet", "july", "juil", "jul"),
-    8: ("août", "aout", "august", "aug"),
+    8: ("août", "aout", "aot", "august", "aug"),
     9: ("septembre", "september", "sept", "sep"),
     10: ("octobre", "october", "oct"),
     11: ("novembre", "november", "nov"),
-    12: ("décembre", "decembre", "december", "déc", "dec"),
+    12: ("décembre", "decembre", "dcembre", "december", "déc", "dec"),
 }
 _MONTH_OF = {name: num for num, names in _MONTH_NAMES.items() for name in names}
 _MONTH_RE = "|".join(sorted(_MONTH_OF, key=len, reverse=True))
@@ -68,7 +69,7 @@ _TIME = r"(?:\s*(?:à|a|at|-|,|–)?\s*\d{1,2}\s*[:h]\s*\d{2}(?:\s*:\s*\d{2})?(?
 
 # Each pattern: (regex, granularity); groups d/m/y, m may be a name or a number.
 _DATE_PATTERNS = [
-    (re.compile(rf"(?<![\w/.-]){_WD}(?P<d>1er|[0-3]?\d)(?:er)?\s+{_M},?\s+{_Y}", re.I), "day"),
+    (re.compile(rf"(?<![\w/.-]){_WD}(?P<d>1er|[0-3]?\d)(?:er|st|nd|rd|th)?\s+{_M},?\s+{_Y}", re.I), "day"),
     (re.compile(rf"(?<![\w/.-]){_WD}{_M}\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+{_Y}", re.I), "day"),
     (re.compile(rf"(?<![\w/.-])(?P<d>[0-3]?\d)\s*([/.\-])\s*(?P<m>[01]?\d)\s*\2\s*{_Y}"), "day"),
     (re.compile(rf"(?<![\w/.-]){_Y}([/\-.])(?P<m>[01]\d)\2(?P<d>[0-3]\d)(?![\d])"), "day"),
@@ -186,75 +187,189 @@ def _line_is_just_date(rest: str) -> bool:
     return rest in ("", "le", "à", "a", "at", "on", "the", "du", "le à", "updated", "publié", "publié le")
 
 
-def _candidates(text: str, title: str | None) -> list[tuple[float, int, DateMatch, str]]:
-    """(confidence, position, date, evidence) for every dateline-like date of the document."""
+# Numeric dates with a two-digit year ("06/07/15", "08/02/20"): read only in the header area, where they
+# are datelines; in running text they are as often references or scores.
+_SHORT_YEAR_DATE = re.compile(r"(?<![\w/.:-])(?P<d>[0-3]?\d)([/.])(?P<m>[01]?\d)\2(?P<y>\d\d)(?![\d/.:-]?\d)")
+SCAN_LINES = 40  # non-empty lines at the top where the learned scorer also looks (site menus push datelines down)
+_CITING_WORD = re.compile(
+    r"(?:\b(?:en|depuis|dès|des|jusqu'?au?|avant|après|apres|entre|et|au|in|since|from|until|before|after|"
+    r"of|du|le|la|les|au|aux|pour|sur)\s*)$", re.I)
+_TIME_AFTER = re.compile(r"^\s*(?:à|a|at|-|,|–)?\s*\d{1,2}\s*[:h]\s*\d{2}", re.I)
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A date near the top or bottom of a text that may be its publication date, with what the scorer reads."""
+
+    date: DateMatch
+    offset: int  # of its line in the text (-1: the title)
+    evidence: str
+    rule_confidence: float  # the explicit rules' verdict (0: no rule accepts it)
+    features: dict[str, float]
+
+
+# "prospère13/12/20072007Journal": a dateline glued to its neighbours by a scraper that dropped the spaces.
+_GLUED_DATE = re.compile(r"(?P<d>[0-3]\d)/(?P<m>[01]\d)/(?P<y>(?:19|20)\d\d)")
+
+
+def _short_year_dates(line: str) -> list[DateMatch]:
+    """Header dates the strict patterns leave out: two-digit years and dates glued to other words."""
+    out = []
+    for m in _GLUED_DATE.finditer(line):
+        year, month, day = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        if _valid(year, month, day):
+            out.append(DateMatch(m.start(), m.end(), year, month, day))
+    for m in _SHORT_YEAR_DATE.finditer(line):
+        yy, month, day = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        year = 2000 + yy if 2000 + yy <= max_year() else 1900 + yy
+        if _valid(year, month, day):
+            out.append(DateMatch(m.start(), m.end(), year, month, day))
+    return out
+
+
+def _rule_confidence(line: str, d: DateMatch, words: int, in_edge: bool, cue_at_start: bool) -> float:
+    """The explicit rules: a dateline after a publication/update cue, a standalone date line, a date before a
+    rubric or byline, a place dateline. 0 when none applies."""
+    before, after = line[: d.start], line[d.end:]
+    window = before[-70:]
+    pub = list(_PUBLISHED_CUE.finditer(window))
+    upd = list(_UPDATED_CUE.finditer(window))
+    short = words <= 25
+    conf = 0.0
+    if upd and (not pub or upd[-1].start() > pub[-1].start()):
+        if in_edge and short or cue_at_start and words <= 15:
+            conf = 0.8
+    elif pub:
+        if in_edge and short or cue_at_start and words <= 15:
+            conf = 0.95
+    if not conf and in_edge:
+        head = _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before)))
+        if _line_is_just_date(head + " " + after):
+            conf = 0.9  # a standalone date line, possibly "Par X | date"
+        elif _line_is_just_date(head) and words <= 12 and _RUBRIC_AFTER.match(after):
+            conf = 0.85  # "9 déc. 2021 | Services publics", "Le 3 octobre 2024 — Rubrique Études"
+        elif d.day and _PLACE_DATELINE.match(head.strip()):
+            conf = 0.9  # "Montreuil, le 14 décembre 2011 – ..."
+    if conf and d.day is None:
+        conf -= 0.1
+    return conf
+
+
+def date_candidates(text: str, title: str | None = None, every: bool = False) -> list[DateCandidate]:
+    """Dateline-like dates of a document with the rules' confidence; with `every`, also every other date of
+    the header area (first SCAN_LINES lines, two-digit years included) for the learned scorer to weigh."""
     lines = [(m.start(), m.group()) for m in _LINE_RE.finditer(text) if m.group().strip()]
     if title:
         lines.insert(0, (-1, title))
     n = len(lines)
-    out: list[tuple[float, int, DateMatch, str]] = []
+    out: list[DateCandidate] = []
     for idx, (offset, line) in enumerate(lines):
         in_head = idx < HEAD_LINES
         in_tail = idx >= n - TAIL_LINES
-        if not _HAS_YEAR.search(line):
+        scan = every and idx < SCAN_LINES
+        has_year = bool(_HAS_YEAR.search(line))
+        if not has_year and not (scan and _SHORT_YEAR_DATE.search(line)):
             continue
         stripped = _BULLET.sub("", line).strip()
         words = len(stripped.split())
-        if not (in_head or in_tail) and (words > 15 or not _CUE_AT_START.match(line)):
+        cue_at_start = bool(_CUE_AT_START.match(line))
+        if not (in_head or in_tail or scan) and (words > 15 or not cue_at_start):
             continue  # mid-text lines count only as short cue-led datelines
-        dates = find_dates(line)
+        dates = find_dates(line) if has_year else []
+        if scan:
+            taken = [(d.start, d.end) for d in dates]
+            dates += [d for d in _short_year_dates(line) if not any(d.start < b and a < d.end for a, b in taken)]
         for d in dates:
+            conf = _rule_confidence(line, d, words, in_head or in_tail, cue_at_start) if has_year else 0.0
+            if not (conf or every):
+                continue
             before, after = line[: d.start], line[d.end:]
-            evidence = line[d.start: d.end].strip()
-            window = before[-70:]
-            pub = list(_PUBLISHED_CUE.finditer(window))
-            upd = list(_UPDATED_CUE.finditer(window))
-            cue_at_start = bool(_CUE_AT_START.match(line))
-            short = words <= 25
-            conf = 0.0
-            if upd and (not pub or upd[-1].start() > pub[-1].start()):
-                if (in_head or in_tail) and short or cue_at_start and words <= 15:
-                    conf = 0.8
-            elif pub:
-                if (in_head or in_tail) and short or cue_at_start and words <= 15:
-                    conf = 0.95
-            if not conf and (in_head or in_tail):
-                head = _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before)))
-                if _line_is_just_date(head + " " + after):
-                    conf = 0.9  # a standalone date line, possibly "Par X | date"
-                elif _line_is_just_date(head) and words <= 12 and _RUBRIC_AFTER.match(after):
-                    conf = 0.85  # "9 déc. 2021 | Services publics", "Le 3 octobre 2024 — Rubrique Études"
-                elif d.day and _PLACE_DATELINE.match(head.strip()):
-                    conf = 0.9  # "Montreuil, le 14 décembre 2011 – ..."
-            if conf:
-                if d.day is None:
-                    conf -= 0.1
-                out.append((conf, offset, d, evidence))
+            out.append(DateCandidate(d, offset, line[d.start: d.end].strip(), conf, {
+                "rule": conf,
+                "pub_cue_near": float(bool(_PUBLISHED_CUE.search(before[-25:]))),
+                "pub_cue": float(bool(_PUBLISHED_CUE.search(before[-70:]))),
+                "upd_cue": float(bool(_UPDATED_CUE.search(before[-70:]))),
+                "line": min(idx, SCAN_LINES) / SCAN_LINES,
+                "in_head": float(in_head),
+                "in_tail": float(in_tail and not in_head),
+                "offset": math.log1p(max(offset, 0)) / 8,
+                "words": min(words, 60) / 60,
+                "just_date": float(_line_is_just_date(
+                    _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before))) + " " + after)),
+                "place": float(bool(d.day and _PLACE_DATELINE.match(before.strip()))),
+                "rubric_after": float(bool(_RUBRIC_AFTER.match(after))),
+                "day": float(d.day is not None),
+                "two_digit_year": float(not has_year or str(d.year) not in line[d.start: d.end]),
+                "time_after": float(bool(_TIME_AFTER.match(after))),
+                "bracketed": float(before.rstrip()[-1:] in "([" and after.lstrip()[:1] in ")]"
+                                   if before.strip() and after.strip() else False),
+                "citing_word_before": float(bool(_CITING_WORD.search(before[-12:]))),
+                "sentence_after": float(bool(re.match(r"^\s*[.,;]?\s+\w+\s+\w+", after))),
+                "cue_at_start": float(cue_at_start),
+            }))
+    if every and out:
+        years = [int(y) for y in _CITED_YEAR.findall(text) if MIN_YEAR <= int(y) <= max_year()]
+        latest = max(years, default=None)
+        for rank, cand in enumerate(sorted(out, key=lambda c: (c.offset, c.date.start))):
+            cand.features["first"] = float(rank == 0)
+            cand.features["rank"] = 1 / (1 + rank)
+            cand.features["candidates"] = math.log1p(len(out)) / 3
+            cand.features["latest_year"] = float(latest is not None and cand.date.year >= latest)
+            cand.features["years_before_latest"] = min(max((latest or cand.date.year) - cand.date.year, 0), 10) / 10
+            cand.features["year_mentions"] = math.log1p(years.count(cand.date.year)) / 3
     return out
 
 
 _CITED_YEAR = re.compile(r"(?<![\d.,/\-])((?:19|20)\d\d)(?![\d%]|\s*%|[.,]\d)")
 
 
-def infer_year(text: str) -> DateInfo:
-    """The most recent plausible year cited in the text: a weak hint, marked `inferred`."""
-    best: tuple[int, str] | None = None
-    for m in _CITED_YEAR.finditer(text):
-        year = int(m.group(1))
-        if MIN_YEAR <= year <= max_year() and (best is None or year > best[0]):
-            a, b = max(0, m.start() - 30), min(len(text), m.end() + 10)
-            best = (year, " ".join(text[a:b].split()))
-    if best is None:
+INFER_STRATEGIES = ("latest", "first", "mode", "latest_date")
+
+
+def infer_year(text: str, strategy: str | None = None) -> DateInfo:
+    """A year guessed from the years the text cites: a weak hint, marked `inferred`.
+
+    `strategy` (default: the learned date model's choice, else "latest"): the most recent plausible cited year,
+    the first one, the most cited one, or the most recent among full dates (day or month) when there are any.
+    """
+    if strategy is None:
+        from textlens.ingest.date_model import date_model
+
+        model = date_model()
+        strategy = model.meta.get("infer", "latest") if model is not None else "latest"
+    cited = [(int(m.group(1)), m.start(), m.end()) for m in _CITED_YEAR.finditer(text)]
+    cited = [c for c in cited if MIN_YEAR <= c[0] <= max_year()]
+    if not cited:
         return NO_DATE
-    return DateInfo(str(best[0]), best[0], "inferred", best[1], 0.3)
+    if strategy == "first":
+        best = cited[0]
+    elif strategy == "mode":
+        counts = {y: sum(1 for c in cited if c[0] == y) for y, _, _ in cited}
+        best = max(cited, key=lambda c: (counts[c[0]], c[0]))
+    elif strategy == "latest_date" and (full := find_dates(text)):
+        d = max(full, key=lambda d: (d.year, -d.start))
+        best = (d.year, d.start, d.end)
+    else:
+        best = max(cited, key=lambda c: (c[0], -c[1]))
+    year, start, end = best
+    a, b = max(0, start - 30), min(len(text), end + 10)
+    return DateInfo(str(year), year, "inferred", " ".join(text[a:b].split()), 0.3)
 
 
 def parse_publication_date(text: str, title: str | None = None, infer: bool = True) -> DateInfo:
     """Publication date stated in the text (source "text"), else an inferred year, else NO_DATE."""
-    candidates = _candidates(text, title)
-    if candidates:
-        conf, _, d, evidence = max(candidates, key=lambda c: (c[0], -c[1]))
-        return DateInfo(d.iso, d.year, "text", evidence, round(conf, 2))
+    from textlens.ingest.date_model import date_model
+
+    model = date_model()
+    candidates = date_candidates(text, title, every=model is not None)
+    ruled = [c for c in candidates if c.rule_confidence]
+    if ruled:
+        best = max(ruled, key=lambda c: (c.rule_confidence, -c.offset))
+        return DateInfo(best.date.iso, best.date.year, "text", best.evidence, round(best.rule_confidence, 2))
+    picked = model.best(candidates) if model is not None else None
+    if picked is not None:  # a dateline in a form no rule knows, accepted by the learned scorer
+        cand, prob = picked
+        return DateInfo(cand.date.iso, cand.date.year, "text", cand.evidence, round(prob, 2))
     return infer_year(text) if infer else NO_DATE
 
 
