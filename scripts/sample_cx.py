@@ -1,0 +1,168 @@
+"""Draw and show the review sample annotated for emotions, effort and intents (issue #18).
+
+Why a script: the sample must be reproducible (seeded, stratified by rating so 1- and 3-star reviews are as
+well represented as 5-star ones) and the annotator must read reviews in a fixed order without ever copying
+their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`); text is shown on stdout.
+
+    python scripts/sample_cx.py draw            # writes the id list (idempotent for a given seed)
+    python scripts/sample_cx.py show --n 50     # prints the next 50 ids not yet in cx_labels.jsonl
+    python scripts/sample_cx.py add < chunk.txt  # appends compact lines "id | joy2 anger3 | -1 | complaint churn"
+    python scripts/sample_cx.py check           # validates cx_labels.jsonl against the scheme
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "verbatims_assurance"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SAMPLE_PATH = DATA_DIR / "cx_sample_ids.txt"
+LABELS_PATH = DATA_DIR / "cx_labels.jsonl"
+
+EMOTIONS = ("joy", "gratitude", "anger", "frustration", "fear", "sadness", "surprise")
+INTENTS = ("complaint", "question", "churn", "praise", "suggestion", "escalation")
+READING_CAP = 1500
+
+
+def held_out_part(review_id: str) -> str:
+    """Fixed split by id hash: a quarter of the ids are held out for evaluation, whatever the sample order."""
+    return "test" if int(hashlib.sha1(review_id.encode()).hexdigest(), 16) % 4 == 0 else "train"
+
+
+def read_rows(file_name: str) -> dict[str, dict[str, str]]:
+    csv.field_size_limit(sys.maxsize)
+    with open(SHARED_DIR / f"{file_name}.csv", newline="", encoding="utf-8") as handle:
+        return {row["id"]: row for row in csv.DictReader(handle)}
+
+
+def draw(per_star: int, n_unlabeled: int, seed: int) -> list[tuple[str, str]]:
+    """Stratified sample, interleaved star by star so any prefix of the list stays balanced across ratings."""
+    rng = random.Random(seed)
+    by_star: dict[str, list[str]] = defaultdict(list)
+    for review_id, row in sorted(read_rows("train").items()):
+        if row["text"].strip():
+            by_star[row["rating"]].append(review_id)
+    picks = {star: rng.sample(ids, per_star) for star, ids in sorted(by_star.items())}
+    sample = [("train", picks[star][i]) for i in range(per_star) for star in sorted(picks)]
+    if n_unlabeled:
+        unlabeled_ids = sorted(i for i, row in read_rows("unlabeled").items() if row["text"].strip())
+        sample += [("unlabeled", i) for i in rng.sample(unlabeled_ids, n_unlabeled)]
+    return sample
+
+
+def load_sample() -> list[tuple[str, str]]:
+    return [tuple(line.split("\t")) for line in SAMPLE_PATH.read_text().splitlines() if line]  # type: ignore[misc]
+
+
+def labelled_ids() -> set[str]:
+    if not LABELS_PATH.exists():
+        return set()
+    return {json.loads(line)["id"] for line in LABELS_PATH.read_text().splitlines() if line.strip()}
+
+
+def show(n: int) -> None:
+    done = labelled_ids()
+    rows = {"train": read_rows("train"), "unlabeled": read_rows("unlabeled")}
+    pending = [(f, i) for f, i in load_sample() if i not in done][:n]
+    for file_name, review_id in pending:
+        row = rows[file_name][review_id]
+        text = " ".join(row["text"].split())
+        cut = f" [...{len(text)} chars]" if len(text) > READING_CAP else ""
+        print(f"### {file_name} {review_id} {held_out_part(review_id)} *{row.get('rating', '?')}\n"
+              f"{text[:READING_CAP]}{cut}\n")
+
+
+def parse_compact(line: str, sample: dict[str, str]) -> dict:
+    """One compact annotation line -> the scheme's JSON object (typing JSON by hand invites key typos)."""
+    review_id, emotions, effort, intents = (field.strip() for field in line.split("|"))
+    return {
+        "id": review_id,
+        "file": sample[review_id],
+        "part": held_out_part(review_id),
+        "emotions": [{"label": token[:-1], "intensity": int(token[-1])} for token in emotions.split()],
+        "effort": int(effort),
+        "intents": intents.split(),
+    }
+
+
+def add(lines: list[str]) -> None:
+    """Append compact lines to the label file, refusing the whole chunk if any line is malformed or repeated."""
+    sample = dict((i, f) for f, i in load_sample())
+    done = labelled_ids()
+    records = []
+    for line in filter(str.strip, lines):
+        try:
+            rec = parse_compact(line, sample)
+        except (ValueError, KeyError) as error:
+            sys.exit(f"bad line {line!r}: {error!r}")
+        if rec["id"] in done:
+            sys.exit(f"already labelled: {rec['id']}")
+        done.add(rec["id"])
+        records.append(rec)
+    with open(LABELS_PATH, "a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
+    print(f"added {len(records)}")
+    check()
+
+
+def check() -> None:
+    """Fail loudly on any line that breaks the scheme (wrong part, unknown label, duplicate id)."""
+    sample = dict((i, f) for f, i in load_sample())
+    seen: set[str] = set()
+    errors = []
+    for n, line in enumerate(LABELS_PATH.read_text().splitlines(), 1):
+        rec = json.loads(line)
+        where = f"{LABELS_PATH.name} line {n} ({rec.get('id')})"
+        if rec["id"] in seen:
+            errors.append(f"{where}: duplicate id")
+        seen.add(rec["id"])
+        if sample.get(rec["id"]) != rec["file"]:
+            errors.append(f"{where}: not in the sample as file {rec['file']}")
+        if rec["part"] != held_out_part(rec["id"]):
+            errors.append(f"{where}: part should be {held_out_part(rec['id'])}")
+        labels = [e["label"] for e in rec["emotions"]]
+        if len(set(labels)) != len(labels) or not set(labels) <= set(EMOTIONS):
+            errors.append(f"{where}: bad emotions {labels}")
+        if any(e["intensity"] not in (1, 2, 3) for e in rec["emotions"]):
+            errors.append(f"{where}: intensity must be 1, 2 or 3")
+        if rec["effort"] not in (-2, -1, 0, 1, 2):
+            errors.append(f"{where}: effort must be -2..2")
+        if len(set(rec["intents"])) != len(rec["intents"]) or not set(rec["intents"]) <= set(INTENTS):
+            errors.append(f"{where}: bad intents {rec['intents']}")
+    print("\n".join(errors) or f"ok: {len(seen)} reviews")
+    if errors:
+        sys.exit(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    draw_cmd = sub.add_parser("draw")
+    draw_cmd.add_argument("--per-star", type=int, default=200)
+    draw_cmd.add_argument("--unlabeled", type=int, default=100)
+    draw_cmd.add_argument("--seed", type=int, default=18)
+    show_cmd = sub.add_parser("show")
+    show_cmd.add_argument("--n", type=int, default=50)
+    sub.add_parser("check")
+    sub.add_parser("add")
+    args = parser.parse_args()
+    if args.command == "draw":
+        sample = draw(args.per_star, args.unlabeled, args.seed)
+        SAMPLE_PATH.write_text("".join(f"{f}\t{i}\n" for f, i in sample))
+        print(f"{len(sample)} ids -> {SAMPLE_PATH}")
+    elif args.command == "show":
+        show(args.n)
+    elif args.command == "add":
+        add(sys.stdin.read().splitlines())
+    else:
+        check()
+
+
+if __name__ == "__main__":
+    main()
