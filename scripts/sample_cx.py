@@ -7,6 +7,8 @@ their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`
     python scripts/sample_cx.py draw            # writes the id list (idempotent for a given seed)
     python scripts/sample_cx.py show --n 50     # prints the next 50 ids not yet in cx_labels.jsonl
     python scripts/sample_cx.py add < chunk.txt  # appends compact lines "id | joy2 anger3 | -1 | complaint churn"
+    python scripts/sample_cx.py recheck --seed 1 --among-first 200   # 20 earlier train-part reviews, blind
+    python scripts/sample_cx.py compare < relabels.txt   # change rates against the stored labels
     python scripts/sample_cx.py check           # validates cx_labels.jsonl against the scheme
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hashlib
 import json
 import random
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "verbatims_assurance"
@@ -68,8 +70,11 @@ def labelled_ids() -> set[str]:
 
 def show(n: int) -> None:
     done = labelled_ids()
+    print_reviews([(f, i) for f, i in load_sample() if i not in done][:n])
+
+
+def print_reviews(pending: list[tuple[str, str]]) -> None:
     rows = {"train": read_rows("train"), "unlabeled": read_rows("unlabeled")}
-    pending = [(f, i) for f, i in load_sample() if i not in done][:n]
     for file_name, review_id in pending:
         row = rows[file_name][review_id]
         text = " ".join(row["text"].split())
@@ -109,6 +114,44 @@ def add(lines: list[str]) -> None:
         handle.writelines(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records)
     print(f"added {len(records)}")
     check()
+
+
+def load_labels() -> dict[str, dict]:
+    return {rec["id"]: rec for rec in map(json.loads, LABELS_PATH.read_text().splitlines())}
+
+
+def recheck_sample(n: int, seed: int, among_first: int) -> list[tuple[str, str]]:
+    """Train-part reviews labelled earlier, drawn for a blind re-annotation (test part stays untouched)."""
+    earlier = [rec for rec in list(load_labels().values())[:among_first] if rec["part"] == "train"]
+    return [(rec["file"], rec["id"]) for rec in random.Random(seed).sample(earlier, n)]
+
+
+def compare(lines: list[str]) -> None:
+    """Self-agreement: how often a blind second reading changes each field of a stored label."""
+    sample = dict((i, f) for f, i in load_sample())
+    stored = load_labels()
+    again = [parse_compact(line, sample) for line in lines if line.strip()]
+    changed = Counter()
+    for rec in again:
+        first = stored[rec["id"]]
+        emotion_sets = ({e["label"] for e in first["emotions"]}, {e["label"] for e in rec["emotions"]})
+        intensities = ({e["label"]: e["intensity"] for e in first["emotions"]},
+                       {e["label"]: e["intensity"] for e in rec["emotions"]})
+        three_level = [(e > 0) - (e < 0) for e in (first["effort"], rec["effort"])]
+        changed["emotion set"] += emotion_sets[0] != emotion_sets[1]
+        changed["intensity (shared emotions)"] += any(
+            abs(intensities[0][k] - intensities[1][k]) > 0 for k in emotion_sets[0] & emotion_sets[1])
+        changed["effort 5-level"] += first["effort"] != rec["effort"]
+        changed["effort 3-level"] += three_level[0] != three_level[1]
+        changed["intent set"] += set(first["intents"]) != set(rec["intents"])
+        changed["any field"] += (emotion_sets[0] != emotion_sets[1] or first["effort"] != rec["effort"]
+                                 or set(first["intents"]) != set(rec["intents"]) or intensities[0] != intensities[1])
+        if first != rec:
+            print(f"{rec['id']}: first {first['emotions']} {first['effort']} {first['intents']}"
+                  f" | again {rec['emotions']} {rec['effort']} {rec['intents']}")
+    for field in ("emotion set", "intensity (shared emotions)", "effort 5-level", "effort 3-level",
+                  "intent set", "any field"):
+        print(f"{field}: {changed[field]}/{len(again)} changed")
 
 
 def check() -> None:
@@ -151,6 +194,11 @@ def main() -> None:
     show_cmd.add_argument("--n", type=int, default=50)
     sub.add_parser("check")
     sub.add_parser("add")
+    recheck_cmd = sub.add_parser("recheck")
+    recheck_cmd.add_argument("--n", type=int, default=20)
+    recheck_cmd.add_argument("--seed", type=int, default=0)
+    recheck_cmd.add_argument("--among-first", type=int, default=200)
+    sub.add_parser("compare")
     args = parser.parse_args()
     if args.command == "draw":
         sample = draw(args.per_star, args.unlabeled, args.seed)
@@ -158,6 +206,10 @@ def main() -> None:
         print(f"{len(sample)} ids -> {SAMPLE_PATH}")
     elif args.command == "show":
         show(args.n)
+    elif args.command == "recheck":
+        print_reviews(recheck_sample(args.n, args.seed, args.among_first))
+    elif args.command == "compare":
+        compare(sys.stdin.read().splitlines())
     elif args.command == "add":
         add(sys.stdin.read().splitlines())
     else:
