@@ -10,6 +10,7 @@ their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`
     python scripts/sample_cx.py recheck --seed 1 --among-first 200   # 20 earlier train-part reviews, blind
     python scripts/sample_cx.py compare < relabels.txt   # change rates against the stored labels
     python scripts/sample_cx.py check           # validates cx_labels.jsonl against the scheme
+    python scripts/sample_cx.py counts          # label counts per class and part (markdown)
 """
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import argparse
 import csv
 import hashlib
 import json
+import os
 import random
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "verbatims_assurance"
+SHARED_DIR = Path(os.environ.get("TEXTLENS_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data" / "verbatims_assurance"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PATH = DATA_DIR / "cx_sample_ids.txt"
 LABELS_PATH = DATA_DIR / "cx_labels.jsonl"
@@ -154,14 +156,19 @@ def compare(lines: list[str]) -> None:
         print(f"{field}: {changed[field]}/{len(again)} changed")
 
 
-def check() -> None:
-    """Fail loudly on any line that breaks the scheme (wrong part, unknown label, duplicate id)."""
-    sample = dict((i, f) for f, i in load_sample())
+RECORD_KEYS = {"id", "file", "part", "emotions", "effort", "intents"}
+
+
+def label_errors(lines: list[str], sample: dict[str, str]) -> list[str]:
+    """Every way a label line breaks the scheme (wrong part, unknown label, extra key such as text, duplicate)."""
     seen: set[str] = set()
     errors = []
-    for n, line in enumerate(LABELS_PATH.read_text().splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         rec = json.loads(line)
         where = f"{LABELS_PATH.name} line {n} ({rec.get('id')})"
+        if set(rec) != RECORD_KEYS:
+            errors.append(f"{where}: keys must be exactly {sorted(RECORD_KEYS)}, got {sorted(rec)}")
+            continue
         if rec["id"] in seen:
             errors.append(f"{where}: duplicate id")
         seen.add(rec["id"])
@@ -172,15 +179,60 @@ def check() -> None:
         labels = [e["label"] for e in rec["emotions"]]
         if len(set(labels)) != len(labels) or not set(labels) <= set(EMOTIONS):
             errors.append(f"{where}: bad emotions {labels}")
-        if any(e["intensity"] not in (1, 2, 3) for e in rec["emotions"]):
-            errors.append(f"{where}: intensity must be 1, 2 or 3")
+        if any(set(e) != {"label", "intensity"} or e["intensity"] not in (1, 2, 3) for e in rec["emotions"]):
+            errors.append(f"{where}: each emotion needs a label and an intensity 1, 2 or 3")
         if rec["effort"] not in (-2, -1, 0, 1, 2):
             errors.append(f"{where}: effort must be -2..2")
         if len(set(rec["intents"])) != len(rec["intents"]) or not set(rec["intents"]) <= set(INTENTS):
             errors.append(f"{where}: bad intents {rec['intents']}")
-    print("\n".join(errors) or f"ok: {len(seen)} reviews")
+    return errors
+
+
+def check() -> None:
+    """Fail loudly on any line that breaks the scheme."""
+    lines = LABELS_PATH.read_text().splitlines()
+    errors = label_errors(lines, dict((i, f) for f, i in load_sample()))
+    print("\n".join(errors) or f"ok: {len(lines)} reviews")
     if errors:
         sys.exit(1)
+
+
+def effort_level(effort: int) -> str:
+    """The 3-level effort score of the scheme: -2, -1 -> hard; 0 -> neutral; +1, +2 -> easy."""
+    return "hard" if effort < 0 else "easy" if effort > 0 else "neutral"
+
+
+def label_counts(records: list[dict]) -> dict[str, Counter]:
+    """Per part ("train", "test", "all"): reviews, each emotion, each intensity, effort values and levels, intents."""
+    counts: dict[str, Counter] = {part: Counter() for part in ("train", "test", "all")}
+    for rec in records:
+        for part in (rec["part"], "all"):
+            tally = counts[part]
+            tally["reviews"] += 1
+            tally[f"file {rec['file']}"] += 1
+            for emotion in rec["emotions"]:
+                tally[f"emotion {emotion['label']}"] += 1
+                tally[f"intensity {emotion['intensity']}"] += 1
+            tally["no emotion"] += not rec["emotions"]
+            tally[f"effort {rec['effort']:+d}"] += 1
+            tally[f"effort level {effort_level(rec['effort'])}"] += 1
+            for intent in rec["intents"]:
+                tally[f"intent {intent}"] += 1
+            tally["no intent"] += not rec["intents"]
+    return counts
+
+
+def print_counts() -> None:
+    """Markdown table of label counts per part, pasted into scripts/data/README.md."""
+    counts = label_counts(list(load_labels().values()))
+    rows = ["reviews", "file train", "file unlabeled"]
+    rows += [f"emotion {e}" for e in EMOTIONS] + ["no emotion"] + [f"intensity {i}" for i in (1, 2, 3)]
+    rows += [f"effort {e:+d}" for e in (-2, -1, 0, 1, 2)]
+    rows += [f"effort level {level}" for level in ("hard", "neutral", "easy")]
+    rows += [f"intent {i}" for i in INTENTS] + ["no intent"]
+    print("| label | train part | test part | all |\n| --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row} | {counts['train'][row]} | {counts['test'][row]} | {counts['all'][row]} |")
 
 
 def main() -> None:
@@ -199,6 +251,7 @@ def main() -> None:
     recheck_cmd.add_argument("--seed", type=int, default=0)
     recheck_cmd.add_argument("--among-first", type=int, default=200)
     sub.add_parser("compare")
+    sub.add_parser("counts")
     args = parser.parse_args()
     if args.command == "draw":
         sample = draw(args.per_star, args.unlabeled, args.seed)
@@ -210,6 +263,8 @@ def main() -> None:
         print_reviews(recheck_sample(args.n, args.seed, args.among_first))
     elif args.command == "compare":
         compare(sys.stdin.read().splitlines())
+    elif args.command == "counts":
+        print_counts()
     elif args.command == "add":
         add(sys.stdin.read().splitlines())
     else:
