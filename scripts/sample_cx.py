@@ -11,6 +11,7 @@ their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`
     python scripts/sample_cx.py compare < relabels.txt   # change rates against the stored labels
     python scripts/sample_cx.py check           # validates cx_labels.jsonl against the scheme
     python scripts/sample_cx.py counts          # label counts per class and part (markdown)
+    python scripts/sample_cx.py baselines       # constant-answer baselines on the held-out part
 """
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-SHARED_DIR = Path(os.environ.get("TEXTLENS_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data" / "verbatims_assurance"
+SHARED = Path(os.environ.get("TEXTLENS_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+SHARED_DIR = SHARED / "data" / "verbatims_assurance"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PATH = DATA_DIR / "cx_sample_ids.txt"
 LABELS_PATH = DATA_DIR / "cx_labels.jsonl"
@@ -235,6 +237,46 @@ def print_counts() -> None:
         print(f"| {row} | {counts['train'][row]} | {counts['test'][row]} | {counts['all'][row]} |")
 
 
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def plain_baselines(records: list[dict]) -> dict[str, float]:
+    """Label-free baselines on the held-out part, their only choices taken from the train part's frequencies.
+
+    Why: the issue's goals are measured on the test part; a model figure means something only beside what a
+    constant answer scores there.
+    """
+    train = [r for r in records if r["part"] == "train"]
+    test = [r for r in records if r["part"] == "test"]
+    majority_emotions = {e for e in EMOTIONS
+                         if sum(e in {x["label"] for x in r["emotions"]} for r in train) > len(train) / 2}
+    majority_intents = {i for i in INTENTS if sum(i in r["intents"] for r in train) > len(train) / 2}
+    majority_level = Counter(effort_level(r["effort"]) for r in train).most_common(1)[0][0]
+    emotion_f1 = []
+    for emotion in EMOTIONS:
+        gold = [emotion in {x["label"] for x in r["emotions"]} for r in test]
+        guess = emotion in majority_emotions
+        emotion_f1.append(f1(sum(g and guess for g in gold), sum(guess and not g for g in gold),
+                             sum(g and not guess for g in gold)))
+    tp = sum(len(majority_intents & set(r["intents"])) for r in test)
+    fp = sum(len(majority_intents - set(r["intents"])) for r in test)
+    fn = sum(len(set(r["intents"]) - majority_intents) for r in test)
+    gold_intensities = [x["intensity"] for r in test for x in r["emotions"]]
+    churn = sum("churn" in r["intents"] for r in test)
+    return {
+        "test reviews": len(test),
+        f"emotions macro-F1, always {sorted(majority_emotions)}": sum(emotion_f1) / len(EMOTIONS),
+        "intensity within one step, always 2 (on gold emotions)":
+            sum(abs(i - 2) <= 1 for i in gold_intensities) / len(gold_intensities),
+        f"effort 3-level accuracy, always {majority_level}":
+            sum(effort_level(r["effort"]) == majority_level for r in test) / len(test),
+        f"intents micro-F1, always {sorted(majority_intents)}": f1(tp, fp, fn),
+        "churn recall, never churn": 0.0,
+        "churn precision, always churn (recall 1.0)": churn / len(test),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +294,7 @@ def main() -> None:
     recheck_cmd.add_argument("--among-first", type=int, default=200)
     sub.add_parser("compare")
     sub.add_parser("counts")
+    sub.add_parser("baselines")
     args = parser.parse_args()
     if args.command == "draw":
         sample = draw(args.per_star, args.unlabeled, args.seed)
@@ -265,6 +308,9 @@ def main() -> None:
         compare(sys.stdin.read().splitlines())
     elif args.command == "counts":
         print_counts()
+    elif args.command == "baselines":
+        for name, value in plain_baselines(list(load_labels().values())).items():
+            print(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}")
     elif args.command == "add":
         add(sys.stdin.read().splitlines())
     else:

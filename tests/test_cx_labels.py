@@ -89,3 +89,23 @@ def test_sample_is_star_stratified_and_exists_in_the_shared_data(shared_dir, sam
     assert all(i in ratings for i in train_ids)
     assert Counter(ratings[i] for i in train_ids) == {star: 200 for star in "12345"}
     assert all(i in unlabeled for i, f in sample.items() if f == "unlabeled")
+
+
+def test_plain_baselines_take_choices_from_train_and_score_test(sample_cx):
+    def record(part, emotions, effort, intents):
+        return {"part": part, "emotions": [{"label": e, "intensity": i} for e, i in emotions],
+                "effort": effort, "intents": intents}
+    records = [
+        record("train", [("joy", 1)], 1, ["praise"]),
+        record("train", [("joy", 3)], 0, ["praise"]),
+        record("train", [("anger", 3)], 0, ["complaint", "churn"]),
+        record("test", [("joy", 2)], -2, ["praise"]),
+        record("test", [("anger", 1)], 0, ["complaint", "churn"]),
+    ]
+    scores = sample_cx.plain_baselines(records)
+    assert scores["test reviews"] == 2
+    assert scores["emotions macro-F1, always ['joy']"] == pytest.approx((2 / 3) / 7)
+    assert scores["effort 3-level accuracy, always neutral"] == 0.5
+    assert scores["intents micro-F1, always ['praise']"] == pytest.approx(2 * 1 / (2 * 1 + 1 + 2))
+    assert scores["intensity within one step, always 2 (on gold emotions)"] == 1.0
+    assert scores["churn precision, always churn (recall 1.0)"] == 0.5
