@@ -44,6 +44,10 @@ def _code_fingerprint() -> str:
         for f in files:
             h.update(f.name.encode())
             h.update(f.read_bytes())
+    from textlens.ingest.date_model import date_model
+
+    model = date_model()  # learned data of ingestion count as code: a retrained date scorer re-dates inputs
+    h.update(repr(model.to_dict() if model is not None else None).encode())
     return h.hexdigest()
 
 
