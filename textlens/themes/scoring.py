@@ -125,12 +125,18 @@ class ThemeScorer:
         out[n_words < sc.min_words] = 0.0
         return out
 
+    def parts(self, texts: Sequence[str], store: "Corpus | None" = None) -> dict[str, np.ndarray | None]:
+        """Per-passage `lex` evidence, prototype `sim`ilarity and `emb`edding (None without an encoder) and the
+        combined `score`, computed once: the learned press model reads the same parts as the scores."""
+        lex = self.lexical(texts)
+        vectors = self.embed(texts, store) if self.encoder is not None and len(texts) else None
+        sim = self.similarity(vectors) if vectors is not None else None
+        n_words = np.asarray([len(_WORDS.findall(t)) for t in texts])
+        return {"lex": lex, "sim": sim, "emb": vectors, "score": self.combine(lex, sim, n_words)}
+
     def score(self, texts: Sequence[str], store: "Corpus | None" = None) -> np.ndarray:
         """(n, themes) passage scores."""
-        lex = self.lexical(texts)
-        sim = self.similarity(self.embed(texts, store)) if self.encoder is not None and len(texts) else None
-        n_words = np.asarray([len(_WORDS.findall(t)) for t in texts])
-        return self.combine(lex, sim, n_words)
+        return self.parts(texts, store)["score"]
 
 
 def doc_scores(passage_scores: np.ndarray, support: float = 0.0) -> np.ndarray:

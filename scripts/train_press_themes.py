@@ -1,0 +1,180 @@
+"""Train the learned press theme model (textlens/themes/press_model.py) and measure it on held-out folds.
+
+    .venv/bin/python scripts/train_press_themes.py                    # 5-fold figures, then ship the all-data model
+    .venv/bin/python scripts/train_press_themes.py --no-write         # figures only
+    .venv/bin/python scripts/train_press_themes.py --fold-models DIR  # also DIR/fold{k}.json, trained without fold k
+
+Labelled data: ../shared/data/press_dev (gold.jsonl, folds 0-4: the test) and our own annotations of its
+unlabelled archive (scripts/data/press_archive_gold.jsonl: training only, never a test). Texts are read as a
+user's run reads them (`textlens ingest` of id + text: cleaning, furniture removal, passages), then the product's
+own article scorer (`ThemeAnalyzer().scorer("article")`: taxonomy + e5) gives each passage its parts.
+For each held-out fold k the model is fitted on the archive plus the four other folds (C chosen by inner CV on those
+only) and scored on fold k, beside two anchors fitted on the same data: TF-IDF word+char n-grams + one-vs-rest
+logistic regression, and the taxonomy alone (today's default).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+SHARED = Path(os.environ.get("TEXTLENS_SHARED", ROOT.parent / "shared"))
+PRESS = SHARED / "data" / "press_dev"
+ARCHIVE_LABELS = ROOT / "scripts" / "data" / "press_archive_gold.jsonl"
+CS = (0.03, 0.1, 0.3, 1.0)
+
+import train_dating  # noqa: E402  (load_press, run_user_path: the user's path)
+from eval_press import theme_scores, themes_anchor  # noqa: E402
+
+from textlens.themes.press_model import PressThemeModel, doc_features, shipped_model_path  # noqa: E402
+
+
+def load_archive(labels_path: Path) -> tuple[list[dict], dict[str, dict]]:
+    texts = {d["id"]: d for d in map(json.loads, (PRESS / "archive.jsonl").open(encoding="utf-8"))}
+    labels = {}
+    if labels_path.exists():
+        for line in labels_path.open(encoding="utf-8"):
+            if line.strip():
+                rec = json.loads(line)
+                if rec["id"] in texts and rec.get("note") not in ("broken page",):
+                    labels[rec["id"]] = rec
+    return [texts[i] for i in labels], labels
+
+
+def features_for(docs: list[dict], workdir: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Cleaned text and feature vector of every document, through `textlens ingest` and the product's scorer."""
+    from textlens.store import Corpus
+    from textlens.themes.analyzer import ThemeAnalyzer
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    records = train_dating.run_user_path(docs, workdir, env={"TEXTLENS_DATE_MODEL": "off"})
+    analyzer = ThemeAnalyzer()
+    scorer = analyzer.scorer("article")
+    support = scorer.taxonomy.scoring.doc_support
+    feats: dict[str, np.ndarray] = {}
+    with Corpus.open(workdir / "press.db") as corpus:
+        for doc in docs:
+            passages = [p.text for p in corpus.passages(doc["id"])]
+            parts = scorer.parts(passages, corpus) if passages else scorer.parts([""], None)
+            feats[doc["id"]] = doc_features(parts, support)
+    return feats, {i: r["text"] for i, r in records.items()}
+
+
+def cached_features(docs: list[dict], cache: Path | None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """`features_for`, kept in `cache` (an .npz beside a .json of texts) for the next run over the same texts."""
+    key = {d["id"]: len(d["text"]) for d in docs}
+    if cache is not None and cache.exists() and cache.with_suffix(".json").exists():
+        meta = json.loads(cache.with_suffix(".json").read_text(encoding="utf-8"))
+        if meta["key"] == key:
+            arrays = np.load(cache)
+            return {i: arrays[i] for i in key}, meta["texts"]
+    with tempfile.TemporaryDirectory() as tmp:
+        feats, texts = features_for(docs, Path(tmp))
+    if cache is not None:
+        np.savez(cache, **feats)
+        cache.with_suffix(".json").write_text(json.dumps({"key": key, "texts": texts}), encoding="utf-8")
+    return feats, texts
+
+
+def taxonomy_alone(x_rows: np.ndarray, classes: list[str], scorer_threshold: float, n_themes: int) -> list[set[str]]:
+    """Today's default decision read back from the features: document score (block 6) over the taxonomy's cut."""
+    block = x_rows[:, 5 * n_themes: 6 * n_themes]
+    return [{classes[j] for j in np.flatnonzero(row >= scorer_threshold)} for row in block]
+
+
+def choose_c(x: np.ndarray, y: np.ndarray, classes: list[str]) -> float:
+    """C with the best micro-F1 in 4-fold CV over the training rows only."""
+    from sklearn.model_selection import KFold
+
+    best = (-1.0, CS[0])
+    for c_value in CS:
+        preds = np.zeros_like(y, dtype=bool)
+        for tr, te in KFold(4, shuffle=True, random_state=1).split(x):
+            model = PressThemeModel(C=c_value).fit(x[tr], y[tr], classes)
+            preds[te] = model.predict(x[te])
+        micro = theme_scores([set(np.array(classes)[p]) for p in preds],
+                             [set(np.array(classes)[g.astype(bool)]) for g in y], classes)[0]
+        best = max(best, (micro, c_value))
+    return best[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--fold-models", type=Path)
+    parser.add_argument("--labels", type=Path, default=ARCHIVE_LABELS, help="our archive annotations")
+    parser.add_argument("--cache", type=Path, help="keep the texts' features in this .npz for later runs")
+    args = parser.parse_args()
+    from textlens.themes.analyzer import ThemeAnalyzer
+
+    docs, gold = train_dating.load_press()
+    archive_docs, archive_gold = load_archive(args.labels)
+    tax = ThemeAnalyzer().by_kind["article"]
+    classes = list(tax.ids)
+    feats, texts = cached_features(docs + archive_docs, args.cache)
+    labels = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive_gold.items()}}
+
+    def matrix(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        return (np.stack([feats[i] for i in ids]),
+                np.array([[c in labels[i] for c in classes] for i in ids], dtype=int))
+
+    arch_ids = [d["id"] for d in archive_docs]
+    print(f"{len(docs)} press_dev texts (test folds), {len(arch_ids)} annotated archive texts (training only), "
+          f"{len(classes)} themes, {feats[docs[0]['id']].size} features")
+    rows = {"learned (textlens)": [], "TF-IDF + LR anchor": [], "taxonomy alone (before)": []}
+    per_theme: dict[str, list[float]] = {c: [] for c in classes}
+    if args.fold_models:
+        args.fold_models.mkdir(parents=True, exist_ok=True)
+    for held in range(5):
+        train_ids = arch_ids + [d["id"] for d in docs if d["fold"] != held]
+        test_ids = [d["id"] for d in docs if d["fold"] == held]
+        x_tr, y_tr = matrix(train_ids)
+        x_te, y_te = matrix(test_ids)
+        c_value = choose_c(x_tr, y_tr, classes)
+        model = PressThemeModel(C=c_value).fit(x_tr, y_tr, classes)
+        if args.fold_models:
+            model.save(args.fold_models / f"fold{held}.json")
+        gold_sets = [set(labels[i]) for i in test_ids]
+        pred = [set(np.array(classes)[p]) for p in model.predict(x_te)]
+        micro, macro, per = theme_scores(pred, gold_sets, classes)
+        for c, f1 in per.items():
+            per_theme[c].append(f1)
+        anchor = themes_anchor([(texts[i], set(labels[i])) for i in train_ids], [texts[i] for i in test_ids], classes)
+        taxo = taxonomy_alone(x_te, classes, tax.scoring.doc_threshold, len(classes))
+        rows["learned (textlens)"].append((micro, macro))
+        rows["TF-IDF + LR anchor"].append(theme_scores(anchor, gold_sets, classes)[:2])
+        rows["taxonomy alone (before)"].append(theme_scores(taxo, gold_sets, classes)[:2])
+        print(f"  fold {held}: C={c_value}  learned {micro:.3f}/{macro:.3f}  anchor "
+              f"{rows['TF-IDF + LR anchor'][-1][0]:.3f}/{rows['TF-IDF + LR anchor'][-1][1]:.3f}  taxonomy "
+              f"{rows['taxonomy alone (before)'][-1][0]:.3f}/{rows['taxonomy alone (before)'][-1][1]:.3f}", flush=True)
+    print("\nthemes, mean of 5 held-out folds           micro-F1  macro-F1")
+    for name, vals in rows.items():
+        print(f"  {name:<40} {np.mean([v[0] for v in vals]):8.3f}  {np.mean([v[1] for v in vals]):8.3f}")
+    print("\nper theme F1 (learned, mean over folds)")
+    for c in classes:
+        if per_theme[c]:
+            print(f"  {c:<28} {np.mean(per_theme[c]):.3f}")
+    if not args.no_write:
+        all_ids = arch_ids + [d["id"] for d in docs]
+        x, y = matrix(all_ids)
+        c_value = choose_c(x, y, classes)
+        model = PressThemeModel(C=c_value).fit(x, y, classes)
+        model.meta_ = {"trained_on": f"{len(arch_ids)} annotated archive texts + press_dev folds 0-4",
+                       "script": "scripts/train_press_themes.py", "C": c_value,
+                       "taxonomy": f"{tax.name}:{tax.sha1}"}
+        out = shipped_model_path()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        model.save(out)
+        print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
