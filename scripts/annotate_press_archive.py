@@ -8,8 +8,10 @@ gold.jsonl's format, so a typo in a key or a type fails loudly instead of silent
     python scripts/annotate_press_archive.py show 0 20        # texts 0..19 of archive.jsonl, in file order
     python scripts/annotate_press_archive.py add < labels.jsonl  # compact lines -> gold lines, appended
     python scripts/annotate_press_archive.py counts           # per theme / entity type / tone, for the README
-    python scripts/annotate_press_archive.py recheck --seed 1 --among-first 100 -n 10   # blind re-read sample
+    python scripts/annotate_press_archive.py recheck --seed 1 --stop 100 -n 10   # blind re-read sample
     python scripts/annotate_press_archive.py compare first.jsonl second.jsonl          # self-agreement
+    python scripts/annotate_press_archive.py calibrate-show --seed 7 -n 12 --exclude A_02,...  # gold texts, folds 0-2
+    python scripts/annotate_press_archive.py calibrate-compare my_blind_labels.jsonl   # agreement with the gold
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TEXTLENS_SHARED", ROOT.parent / "shared"))
 ARCHIVE = SHARED / "data" / "press_dev" / "archive.jsonl"
 LABELS = ROOT / "scripts" / "data" / "press_archive_gold.jsonl"
+PRESS_DEV = SHARED / "data" / "press_dev"
+CALIBRATION_FOLDS = (0, 1, 2)  # folds 3 and 4 of press_dev stay unseen (held out for the product's figures)
 
 THEMES = (
     "offshoring", "outsourcing_market", "quality_labels", "recruitment_skills", "working_conditions",
@@ -173,9 +177,12 @@ def cmd_counts() -> None:
         sys.stdout.write(f"themes per document: {sum(len(r['themes']) for r in records) / len(records):.2f}\n")
 
 
-def cmd_recheck(seed: int, among_first: int, sample: int) -> None:
-    """Print a random sample of already-labelled ids with their text (never the labels) for a blind re-read."""
-    ids = [rec["id"] for rec in read_labels()][:among_first]
+def cmd_recheck(seed: int, start: int, stop: int, sample: int) -> None:
+    """Print a random sample of labelled ids (label order start..stop-1) with their text, never the labels.
+
+    Why: a blind second reading of earlier texts measures how stable the first labels are.
+    """
+    ids = [rec["id"] for rec in read_labels()][start:stop]
     chosen = set(random.Random(seed).sample(ids, sample))
     for index, row in enumerate(read_archive()):
         if row["id"] in chosen:
@@ -186,9 +193,9 @@ def _names(rec: dict) -> set[tuple[str, str]]:
     return {(t, n.casefold()) for t, names in rec["entities"].items() for n in names}
 
 
-def cmd_compare(first: Path, second: Path) -> None:
+def cmd_compare(first: Path, second: Path, texts: dict[str, str] | None = None) -> None:
     """Agreement of a blind second reading (compact or full lines) with the first labels of the same ids."""
-    texts = {row["id"]: row["text"] for row in read_archive()}
+    texts = texts if texts is not None else {row["id"]: row["text"] for row in read_archive()}
     firsts = {rec["id"]: rec for rec in read_labels(first)}
     seconds = []
     for rec in read_labels(second):
@@ -211,6 +218,27 @@ def cmd_compare(first: Path, second: Path) -> None:
         f"tone {tone_same}/{n}, year {year_same}/{n}\n")
 
 
+def calibration_docs(seed: int, sample: int, exclude: set[str]) -> list[dict]:
+    """A seeded sample of press_dev documents from the calibration folds only (never folds 3-4)."""
+    with (PRESS_DEV / "docs.jsonl").open(encoding="utf-8") as handle:
+        docs = [row for row in map(json.loads, handle) if row["fold"] in CALIBRATION_FOLDS]
+    docs = [row for row in docs if row["id"] not in exclude]
+    return random.Random(seed).sample(docs, sample)
+
+
+def cmd_calibrate_show(seed: int, sample: int, exclude: set[str]) -> None:
+    """Texts of gold documents (calibration folds) to label blind, to measure agreement with the gold annotators."""
+    for row in calibration_docs(seed, sample, exclude):
+        sys.stdout.write(f"===== {row['id']} {row['kind']} {row['url']}\n{row['text']}\n")
+
+
+def cmd_calibrate_compare(labels: Path) -> None:
+    """Agreement of my blind labels of calibration documents with press_dev's gold (the other annotators)."""
+    with (PRESS_DEV / "docs.jsonl").open(encoding="utf-8") as handle:
+        texts = {row["id"]: row["text"] for row in map(json.loads, handle)}
+    cmd_compare(PRESS_DEV / "gold.jsonl", labels, texts)
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -223,11 +251,18 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("counts")
     recheck = sub.add_parser("recheck")
     recheck.add_argument("--seed", type=int, required=True)
-    recheck.add_argument("--among-first", type=int, required=True)
+    recheck.add_argument("--start", type=int, default=0)
+    recheck.add_argument("--stop", type=int, required=True)
     recheck.add_argument("-n", type=int, default=10)
     compare = sub.add_parser("compare")
     compare.add_argument("first", type=Path)
     compare.add_argument("second", type=Path)
+    calib = sub.add_parser("calibrate-show")
+    calib.add_argument("--seed", type=int, required=True)
+    calib.add_argument("-n", type=int, default=10)
+    calib.add_argument("--exclude", default="", help="comma-separated ids already read during calibration")
+    calib_cmp = sub.add_parser("calibrate-compare")
+    calib_cmp.add_argument("labels", type=Path)
     args = parser.parse_args(argv)
     if args.command == "show":
         cmd_show(args.start, args.count)
@@ -236,7 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "counts":
         cmd_counts()
     elif args.command == "recheck":
-        cmd_recheck(args.seed, args.among_first, args.n)
+        cmd_recheck(args.seed, args.start, args.stop, args.n)
+    elif args.command == "calibrate-show":
+        cmd_calibrate_show(args.seed, args.n, set(filter(None, args.exclude.split(","))))
+    elif args.command == "calibrate-compare":
+        cmd_calibrate_compare(args.labels)
     else:
         cmd_compare(args.first, args.second)
 
