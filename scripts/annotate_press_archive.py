@@ -21,6 +21,7 @@ import logging
 import os
 import random
 import re
+import unicodedata
 import sys
 from collections import Counter
 from pathlib import Path
@@ -193,6 +194,20 @@ def _names(rec: dict) -> set[tuple[str, str]]:
     return {(t, n.casefold()) for t, names in rec["entities"].items() for n in names}
 
 
+def _loose(name: str) -> str:
+    """Casefolded, accents, apostrophe glyphs, leading article and line breaks removed (the product's comparison
+    also forgives these; aliases and acronyms it forgives too are not modelled here)."""
+    name = unicodedata.normalize("NFKD", name.casefold())
+    name = "".join(ch for ch in name if not unicodedata.combining(ch))
+    name = re.sub(rf"[{APOSTROPHES}]", "'", name)
+    name = re.sub(r"^(le|la|les|l')\s*", "", re.sub(r"\s+", " ", name).strip())
+    return name
+
+
+def _loose_names(rec: dict) -> set[tuple[str, str]]:
+    return {(t, _loose(n)) for t, names in rec["entities"].items() for n in names}
+
+
 def cmd_compare(first: Path, second: Path, texts: dict[str, str] | None = None) -> None:
     """Agreement of a blind second reading (compact or full lines) with the first labels of the same ids."""
     texts = texts if texts is not None else {row["id"]: row["text"] for row in read_archive()}
@@ -200,13 +215,15 @@ def cmd_compare(first: Path, second: Path, texts: dict[str, str] | None = None) 
     seconds = []
     for rec in read_labels(second):
         seconds.append(rec if "themes" in rec else expand(rec, texts))
-    tp = fp = fn = etp = efp = efn = tone_same = year_same = 0
+    tp = fp = fn = etp = efp = efn = ltp = lfp = lfn = tone_same = year_same = 0
     for rec in seconds:
         ref = firsts[rec["id"]]
         a, b = set(ref["themes"]), set(rec["themes"])
         tp, fp, fn = tp + len(a & b), fp + len(b - a), fn + len(a - b)
         ea, eb = _names(ref), _names(rec)
         etp, efp, efn = etp + len(ea & eb), efp + len(eb - ea), efn + len(ea - eb)
+        la, lb = _loose_names(ref), _loose_names(rec)
+        ltp, lfp, lfn = ltp + len(la & lb), lfp + len(lb - la), lfn + len(la - lb)
         tone_same += ref["tone"] == rec["tone"]
         year_same += ref["year"] == rec["year"]
         if a != b:
@@ -215,6 +232,7 @@ def cmd_compare(first: Path, second: Path, texts: dict[str, str] | None = None) 
     sys.stdout.write(
         f"{n} documents: theme micro-F1 {2 * tp / max(1, 2 * tp + fp + fn):.3f}, "
         f"typed entity F1 (exact, casefolded) {2 * etp / max(1, 2 * etp + efp + efn):.3f}, "
+        f"(accents/articles/spacing forgiven) {2 * ltp / max(1, 2 * ltp + lfp + lfn):.3f}, "
         f"tone {tone_same}/{n}, year {year_same}/{n}\n")
 
 

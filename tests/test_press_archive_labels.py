@@ -77,3 +77,39 @@ def test_no_archive_text_is_copied(labels: list[dict], archive: dict[str, str]) 
             assert len(fig["value"]) <= 80, rec["id"]
             copied = len(fig["about"]) >= 40 and fig["about"] in archive[rec["id"]]
             assert not copied, f"{rec['id']}: figure description copied from the text: {fig['about']!r}"
+
+
+SECOND_READINGS = sorted((ROOT / "scripts" / "data").glob("press_archive_recheck*.jsonl"))
+CALIBRATION = sorted((ROOT / "scripts" / "data").glob("press_dev_calibration_blind*.jsonl"))
+COMPACT_KEYS = {"id", "th", "e", "tone", "y", "ye", "yx", "f", "note"}
+SHORT_TYPES = {"PER", "VEN", "COM", "RES", "INS", "MED", "STU", "LAB", "LOC"}
+
+
+def _compact(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    for row in rows:
+        assert set(row) <= COMPACT_KEYS, f"{path.name} {row.get('id')}: keys {sorted(row)}"
+        assert set(row["th"]) <= THEMES and row["tone"] in TONES, f"{path.name} {row['id']}"
+        assert set(row["e"]) <= SHORT_TYPES, f"{path.name} {row['id']}"
+    return rows
+
+
+def test_second_readings_are_labels_of_labelled_texts(labels: list[dict]) -> None:
+    """The blind re-reads behind the self-agreement table hold labels only, of texts that are in the file."""
+    assert len(SECOND_READINGS) == 3
+    labelled = {rec["id"] for rec in labels}
+    for path in SECOND_READINGS:
+        rows = _compact(path)
+        assert len(rows) == 10 and {row["id"] for row in rows} <= labelled, path.name
+
+
+def test_calibration_used_only_folds_0_to_2(shared_dir: Path) -> None:
+    """press_dev folds 3 and 4 are held out for the product's figures: no calibration label may touch them."""
+    with (shared_dir / "data" / "press_dev" / "docs.jsonl").open(encoding="utf-8") as handle:
+        folds = {row["id"]: row["fold"] for row in map(json.loads, handle)}
+    assert CALIBRATION
+    for path in CALIBRATION:
+        rows = _compact(path)
+        outside = [row["id"] for row in rows if folds.get(row["id"]) not in (0, 1, 2)]
+        assert not outside, f"{path.name}: ids outside folds 0-2: {outside}"
