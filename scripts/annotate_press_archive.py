@@ -200,7 +200,7 @@ def _loose(name: str) -> str:
     name = unicodedata.normalize("NFKD", name.casefold())
     name = "".join(ch for ch in name if not unicodedata.combining(ch))
     name = re.sub(rf"[{APOSTROPHES}]", "'", name)
-    name = re.sub(r"^(le|la|les|l')\s*", "", re.sub(r"\s+", " ", name).strip())
+    name = re.sub(r"^(?:(?:le|la|les)\s+|l')", "", re.sub(r"\s+", " ", name).strip())
     return name
 
 
