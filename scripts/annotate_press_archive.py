@@ -267,7 +267,9 @@ def cmd_calibrate_compare(labels: Path) -> None:
     tp = fp = fn = tone_same = year_same = 0
     for rec in (r for r in golds if r["id"] in compared):
         gold_themes = set(rec["themes"])
-        tp, fp, fn = tp + len(gold_themes & top_themes), fp + len(top_themes - gold_themes), fn + len(gold_themes - top_themes)
+        tp += len(gold_themes & top_themes)
+        fp += len(top_themes - gold_themes)
+        fn += len(gold_themes - top_themes)
         tone_same += rec["tone"] == majority_tone
         year_same += rec["year"] is None
     n = len(compared)
