@@ -136,7 +136,7 @@ def test_cli_exit_status_and_messages_for_bad_inputs(tmp_path):
     data = json.loads(res.stdout)
     assert data["documents"] == 1 and data["skipped"] == 1
     assert data["skipped_inputs"][0]["source"].endswith("empty.txt")
-    res = _cli("show", "zzz", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    res = _cli("show", "zzz", "--db", str(tmp_path / "s.db"), "--lang", "en", cwd=tmp_path)
     assert res.returncode == 1 and "no document" in res.stderr
     res = _cli("info", "--db", str(tmp_path / "missing.db"), cwd=tmp_path)
     assert res.returncode == 1 and "no such store" in res.stderr

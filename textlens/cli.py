@@ -117,7 +117,7 @@ def _print_summary(summary, db: Path) -> None:
     from rich.markup import escape
 
     from textlens.cli_render import current_view, tr
-    from textlens.i18n import fmt_number
+    from textlens.i18n import catalog, fmt_number
 
     con = _console(stderr=True)
     lang = current_view().lang
@@ -132,7 +132,8 @@ def _print_summary(summary, db: Path) -> None:
                                    db=str(db))), highlight=False)
     if summary.analysed:
         con.print("  " + escape(tr("cli.summary.analysed", analyses=", ".join(
-            f"{k} {v}" for k, v in summary.analysed.items()))), highlight=False)
+            f"{tr('cli.analysis.' + k) if 'cli.analysis.' + k in catalog(lang) else k} {v}"
+            for k, v in summary.analysed.items()))), highlight=False)
     if summary.unavailable:
         con.print("  " + escape(tr("cli.summary.unavailable", analyses=", ".join(summary.unavailable))),
                   highlight=False)
@@ -294,11 +295,13 @@ def info(
     db: DbOption = Path("textlens.db"),
     skipped: Annotated[bool, typer.Option("--skipped", help="List every skipped input with its reason.")] = False,
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    lang: LangOption = None,
 ) -> None:
     """Counts per kind, year and language, analyses done, and skipped inputs."""
     from textlens.info import corpus_info
     from textlens.store import StoreError
 
+    lang_code = _use_lang(lang, db)
     try:
         data = corpus_info(db, list_skipped=skipped)
     except StoreError as exc:
@@ -308,7 +311,7 @@ def info(
         return
     from textlens.info import render_info
 
-    render_info(data, _console())
+    render_info(data, _console(), lang_code)
 
 
 @app.command()
@@ -316,10 +319,13 @@ def show(
     doc_id: Annotated[str, typer.Argument(help="Document id.")],
     db: DbOption = Path("textlens.db"),
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    lang: LangOption = None,
 ) -> None:
     """Everything known about one document."""
+    from textlens.cli_render import tr
     from textlens.store import Corpus, StoreError
 
+    lang_code = _use_lang(lang, db)
     try:
         corpus = Corpus.open(db, readonly=True)
     except StoreError as exc:
@@ -328,7 +334,8 @@ def show(
     if doc is None:
         close = [r[0] for r in corpus.conn.execute(
             "SELECT id FROM documents WHERE id LIKE ? ORDER BY id LIMIT 5", (f"%{doc_id}%",))]
-        _fail(f"no document {doc_id!r}" + (f"; did you mean: {', '.join(close)}" if close else ""))
+        _fail(tr("cli.error.no_document", id=repr(doc_id)) + (tr("cli.error.did_you_mean", names=", ".join(close))
+                                                              if close else ""))
     from textlens.export import _records
 
     rec = next(_records(corpus, [doc], include_text=True))
@@ -337,7 +344,7 @@ def show(
         return
     from textlens.info import render_document
 
-    render_document(rec, _console())
+    render_document(rec, _console(), lang_code)
 
 
 # ==== queries: search, trends, themes, topics, entities, figures, sentiment (textlens.query / .trends) ====
