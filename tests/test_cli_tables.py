@@ -40,8 +40,8 @@ COMMANDS = [
     (["sentiment", "--kind", "verbatim", "--by", "quarter"], {"period": "period", "n": "num"}),
     (["sentiment", "--drivers"], {"neg_docs": "num", "share_of_negatives": "pct"}),
     (["sentiment", "--aspect", "price"], {"period": "period", "n": "num"}),
-    (["search", "délocalisation"], {"doc_id": "text"}),
-    (["search", "attente", "--kind", "verbatim"], {"doc_id": "text"}),
+    (["search", "délocalisation"], {"doc_id": "text", "year": "year"}),  # long ids: the date shrinks to its year
+    (["search", "attente", "--kind", "verbatim"], {"doc_id": "text", "year": "year"}),
 ]
 
 

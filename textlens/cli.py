@@ -70,6 +70,7 @@ def _fail(message: str, code: int = 1) -> None:
 def _use_lang(lang: Lang | None, db: Path | None = None) -> str:
     """The language of this command: --lang/$TEXTLENS_LANG, else the store's documents' (French by default)."""
     from textlens.cli_render import View, current_view, set_view
+    from textlens.i18n import DEFAULT_LANG
 
     if lang is not None:
         chosen = lang.value
@@ -77,7 +78,7 @@ def _use_lang(lang: Lang | None, db: Path | None = None) -> str:
         from textlens.cli_data import store_language_counts
         from textlens.i18n import corpus_lang
 
-        chosen = corpus_lang(store_language_counts(db)) if db is not None else current_view().lang
+        chosen = corpus_lang(store_language_counts(db)) if db is not None else DEFAULT_LANG
     set_view(View(lang=chosen, wide=current_view().wide))
     return chosen
 
@@ -561,7 +562,8 @@ def _print_concordance(rows: list[dict]) -> None:
     """Keyword-in-context lines: matches aligned in one column; only the contexts are cut to the terminal width.
 
     Document ids, dates and scores are shown whole (an id is what `textlens show` needs); when the terminal is too
-    narrow for them and readable contexts, the date column gives way first and a note says so.
+    narrow for them and readable contexts, the score gives way first, then the date shrinks to its year, then goes,
+    and a note names what was left out.
     """
     from rich.cells import cell_len
     from rich.table import Table
@@ -587,10 +589,16 @@ def _print_concordance(rows: list[dict]) -> None:
         return (con.width - fixed - gaps) // 2
 
     dropped = []
-    for name in ("score", "date"):  # what gives way first when the contexts would be unreadable
-        if side_room() < KWIC_MIN_SIDE and not view.wide:
-            show[name] = False
-            dropped.append(headers[name])
+    for name in ("score", "year", "date"):  # what gives way first when the contexts would be unreadable
+        if side_room() >= KWIC_MIN_SIDE or view.wide:
+            break
+        if name == "year":  # the year alone still places the passage in time
+            dates = [format_value(r.get("year"), "year", view.lang) for r in rows]
+            headers["date"] = tr("cli.col.year")
+            optional_w["date"] = date_w = max([cell_len(headers["date"])] + [cell_len(d) for d in dates])
+            continue
+        show[name] = False
+        dropped.append(headers[name])
     side = max(KWIC_MIN_SIDE, side_room())
     show_source, show_date = show["source"], show["date"]
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
@@ -740,7 +748,7 @@ def _print_prevalence(prev, summary) -> None:
     The matrix puts the periods across when they fit the terminal; otherwise periods go down and items across,
     headed by their number in the summary table (and a legend), so that a dozen themes fit 80 columns.
     """
-    from textlens.cli_render import Col, current_view, format_value, note, render_table, tr
+    from textlens.cli_render import COLUMN_GAP, WORD_MAX, Col, current_view, format_value, note, render_table, tr
 
     con = _console()
     lang = current_view().lang
@@ -751,7 +759,8 @@ def _print_prevalence(prev, summary) -> None:
     periods = sorted(prev["period"].unique())
     names = {p: f"{p}{'*' if sparse[p] else ''}" for p in periods}
     period_w = max(max(len(n) for n in names.values()), 3)
-    across = 16 + len(periods) * (period_w + 3) <= con.width or current_view().wide
+    label_w = max([len(tr("cli.col.documents"))] + [min(len(w), WORD_MAX) for x in prev["label"] for w in str(x).split()])
+    across = label_w + len(periods) * (period_w + COLUMN_GAP) <= con.width or current_view().wide
     rows = [{**r, "number": i, "label": r["label"] if r["label"] != r["item"] else r["item"],
              "peak": f"{r['peak_period']}{'*' if sparse.get(r['peak_period']) else ''}"
                      if r["peak_period"] is not None else None,
@@ -783,10 +792,10 @@ def _print_prevalence(prev, summary) -> None:
         return
     spec = [Col("period", f"period.{prev.attrs.get('by', 'year')}", "period", priority=0),
             Col("docs", "docs", "num", priority=0)] + [
-        Col(item, str(i), "whole", priority=0, raw_header=True, justify="right") for i, item in enumerate(items, 1)]
+        Col(item, str(i), "whole", priority=i, raw_header=True, justify="right") for i, item in enumerate(items, 1)]
     rows = [{"period": names[p], "docs": docs[p], **{item: share(p, item) for item in items}} for p in periods]
-    render_table(rows, spec, con, title=title)
-    note(con, "; ".join(f"{i} = {labels[item]}" for i, item in enumerate(items, 1)))
+    left_out = set(render_table(rows, spec, con, title=title))
+    note(con, "; ".join(f"{i} = {labels[item]}" for i, item in enumerate(items, 1) if str(i) not in left_out))
 
 
 def _print_evidence(ev, by: str) -> None:
