@@ -59,11 +59,12 @@ def _console(stderr: bool = False):
 
 
 def _fail(message: str, code: int = 1) -> None:
-    from rich.markup import escape
+    """Print `message` as an error (plain text: names and queries in it are never read as markup) and exit."""
+    from rich.text import Text
 
     from textlens.cli_render import tr
 
-    _console(stderr=True).print(f"[bold red]{escape(tr('cli.error'))}[/] {message}", highlight=False)
+    _console(stderr=True).print(Text.assemble((tr("cli.error"), "bold red"), " ", message), highlight=False)
     raise typer.Exit(code)
 
 
@@ -242,13 +243,11 @@ def ingest(
 
 
 def _check_paths(paths: list[Path]) -> None:
-    from rich.markup import escape
-
     from textlens.cli_render import tr
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        _fail(escape(tr("cli.error.no_such_path", paths=", ".join(missing))))
+        _fail(tr("cli.error.no_such_path", paths=", ".join(missing)))
 
 
 def _exit_status(summary, strict: bool) -> None:
@@ -428,12 +427,11 @@ def _query_command(func):
 
     @functools.wraps(func)
     def wrapper(**kwargs):
-        from textlens.query import Filters, QueryError, resolve_filters
-        from textlens.store import Corpus, StoreError
-
         from textlens.cli_data import language_counts
         from textlens.cli_render import View, reset_view, set_view
         from textlens.i18n import DEFAULT_LANG, corpus_lang
+        from textlens.query import Filters, QueryError, resolve_filters
+        from textlens.store import Corpus, StoreError
 
         fmt, lang, wide = (kwargs.pop(name) for name in _VIEW_OPTIONS)
         values = {name: kwargs.pop(name) for name in list(_FILTER_OPTIONS) if name in kwargs}
@@ -534,7 +532,7 @@ def search(
     except Exception as exc:  # noqa: BLE001 - only --semantic loads a model, which may be missing or broken
         if not semantic:
             raise
-        _fail(tr("cli.error.semantic_unavailable", reason=exc))
+        _fail(tr("cli.error.semantic_unavailable", reason=str(exc)))
     if not rows:
         empty = tr("cli.search.none", query=repr(query)) + (f" ({_describe(filters)})" if filters.active() else "")
         _console(stderr=True).print(empty, style="yellow", highlight=False, markup=False)

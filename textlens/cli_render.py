@@ -218,12 +218,14 @@ def render_table(rows: Iterable[dict[str, Any]], spec: Sequence[Col], console, t
     bounds = [column_bounds(c, h, col_cells) for c, h, col_cells in zip(spec, headers, cells)]
     fit = fit_columns(bounds, [c.priority for c in spec], None if view.wide else console.width,
                       [c.group for c in spec])
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
+    # headers and titles may hold corpus words (labels, ids): Text, never read as markup
+    table = Table(title=Text(title) if title else None, title_justify="left", show_edge=False, pad_edge=False,
+                  header_style="bold")
     for i, w in zip(fit.kept, fit.widths):
         col = spec[i]
         shortened = not col.whole and not col.wrap
         # whole columns are at least as wide as their widest value, so only their header may wrap (between words)
-        table.add_column(headers[i], width=w, no_wrap=shortened, overflow="ellipsis" if shortened else "fold",
+        table.add_column(Text(headers[i]), width=w, no_wrap=shortened, overflow="ellipsis" if shortened else "fold",
                          style=col.style,
                          justify=col.justify or ("right" if col.kind in ("num", "int", "pct", "p") else "left"),
                          **col.options)
