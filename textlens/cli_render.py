@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
@@ -77,7 +77,6 @@ class Col:
     justify: str | None = None
     raw_header: bool = False
     group: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
 
     def title(self, lang: str) -> str:
         return self.header if self.raw_header else t(f"cli.col.{self.header}", lang)
@@ -91,6 +90,11 @@ def format_value(value: Any, kind: str = "text", lang: str = DEFAULT_LANG) -> st
     """One cell as the reader sees it: French or English numbers, French dates, '' for missing values."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if kind in ("pct", "num", "int", "p") and not isinstance(value, (int, float)):
+        try:  # a number that came as text (csv, json); anything else is shown as it is
+            value = float(value)
+        except (TypeError, ValueError):
+            return str(value)
     if kind == "pct":
         return fmt_pct(float(value), lang)
     if kind == "year":
@@ -227,8 +231,7 @@ def render_table(rows: Iterable[dict[str, Any]], spec: Sequence[Col], console, t
         # whole columns are at least as wide as their widest value, so only their header may wrap (between words)
         table.add_column(Text(headers[i]), width=w, no_wrap=shortened, overflow="ellipsis" if shortened else "fold",
                          style=col.style,
-                         justify=col.justify or ("right" if col.kind in ("num", "int", "pct", "p") else "left"),
-                         **col.options)
+                         justify=col.justify or ("right" if col.kind in ("num", "int", "pct", "p") else "left"))
     for r in range(len(rows)):
         table.add_row(*[Text(cells[i][r]) for i in fit.kept])
     if view.wide and fit.total() > console.width:
