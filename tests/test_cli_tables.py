@@ -20,25 +20,31 @@ from textlens.cli_render import Col, column_bounds, fit_columns, format_value
 
 WIDTH = 80
 
-# command -> csv columns whose values must be in the table, with the kind the table writes them as
+# command -> csv columns whose values must be in the table, with the kind the table writes them as and, for columns
+# that may be left out for width, their French header (then the note under the table must name it instead)
 COMMANDS = [
     (["trends"], {"period": "year", "docs": "num"}),
     (["trends", "--by", "5y"], {"period": "period", "docs": "num"}),
     (["trends", "offshoring", "technology_automation", "--by", "5y", "--evidence"], {"period": "period"}),
     (["trends", "--terms", "--by", "5y"], {"period": "period"}),
-    (["trends", "offshoring", "--associations"], {"n": "num"}),
+    (["trends", "offshoring", "--associations"], {"n": "num", "lift": ("num", "lift")}),
     (["trends", "-d", "entity", "--by", "5y", "--unit", "sentence"], {"period": "period", "docs": "num"}),
     (["trends", "-d", "aspect", "--by", "quarter", "--kind", "verbatim"], {"period": "period", "docs": "num"}),
-    (["themes"], {"docs": "num", "share": "pct"}),
-    (["themes", "--aspects"], {"docs": "num", "share": "pct"}),
-    (["topics"], {"id": "num", "docs": "num"}),
+    (["themes"], {"docs": "num", "share": "pct", "ci_low": ("pct", "bas"), "ci_high": ("pct", "haut")}),
+    (["themes", "--aspects"], {"docs": "num", "share": "pct", "ci_low": ("pct", "bas"), "ci_high": ("pct", "haut")}),
+    (["topics"], {"id": "num", "docs": "num", "size": ("num", "taille")}),
     (["entities"], {"docs": "num", "mentions": "num", "first_year": "year", "last_year": "year"}),
     (["entities", "--by", "year", "--type", "VENDOR"], {"period": "period", "docs": "num"}),
     (["figures"], {"year": "year"}),
     (["figures", "--about", "appels"], {"year": "year"}),
-    (["sentiment", "--kind", "verbatim"], {"period": "period", "n": "num", "neg_share": "pct", "pos_share": "pct"}),
+    (["sentiment", "--kind", "verbatim"], {
+        "period": "period", "n": "num", "neg_share": "pct", "pos_share": "pct", "neg_low": ("pct", "nég. bas"),
+        "neg_high": ("pct", "nég. haut"), "pos_low": ("pct", "pos. bas"), "pos_high": ("pct", "pos. haut"),
+        "mixed": ("num", "mitigés"), "neutral": ("num", "neutres")}),
     (["sentiment", "--kind", "verbatim", "--by", "quarter"], {"period": "period", "n": "num"}),
-    (["sentiment", "--drivers"], {"neg_docs": "num", "share_of_negatives": "pct"}),
+    (["sentiment", "--drivers"], {"neg_docs": "num", "share_of_negatives": "pct",
+                                  "share_of_positives": ("pct", "% des positifs"), "ratio": ("num", "ratio"),
+                                  "aspect_negative": ("num", "jugé négatif")}),
     (["sentiment", "--aspect", "price"], {"period": "period", "n": "num"}),
     (["search", "délocalisation"], {"doc_id": "text", "year": "year"}),  # long ids: the date shrinks to its year
     (["search", "attente", "--kind", "verbatim"], {"doc_id": "text", "year": "year"}),
@@ -49,6 +55,12 @@ def _invoke(args: list[str], db, **env):
     result = CliRunner().invoke(app, [*args, "--db", str(db)], env={"COLUMNS": str(WIDTH), **env})
     assert result.exit_code == 0, (args, result.output)
     return result
+
+
+def _left_out(table: str) -> set[str]:
+    """The headers named by the note under a table as left out for width."""
+    found = re.search(r"colonnes masquées faute de largeur : (.*?) \(--wide", " ".join(table.split()))
+    return set(found.group(1).split(", ")) if found else set()
 
 
 def _intact(value: str, text: str) -> bool:
@@ -67,7 +79,11 @@ def test_tables_fit_80_columns_with_every_number_whole(demo_db, args, checked):
     csv_text = _invoke([*args, "--format", "csv"], demo_db).stdout
     data = pd.read_csv(io.StringIO(csv_text), dtype=str, keep_default_na=False)
     assert len(data) > 0
-    for column, kind in checked.items():
+    left_out = _left_out(table)
+    for column, how in checked.items():
+        kind, header = how if isinstance(how, tuple) else (how, None)
+        if header in left_out:
+            continue
         for raw in data[column].unique():
             if raw == "":
                 continue
@@ -138,6 +154,7 @@ def test_french_numbers_and_dates_in_cells():
     assert format_value("2019-04", "date", "fr") == "04/2019"
     assert format_value("2019-04-15", "date", "en") == "2019-04-15"
     assert format_value(float("nan"), "num", "fr") == ""
+    assert format_value("12", "num", "fr") == "12" and format_value("n/a", "num", "fr") == "n/a"
 
 
 def test_export_to_standard_output(demo_db, tmp_path):
