@@ -175,3 +175,26 @@ def test_export_to_standard_output(demo_db, tmp_path):
     assert as_parquet.exit_code == 0  # not a terminal here: the bytes go to the pipe
     assert as_parquet.stdout_bytes[:4] == b"PAR1"
     assert pd.read_parquet(io.BytesIO(as_parquet.stdout_bytes))["id"].tolist() == df["id"].tolist()
+
+
+def test_parquet_to_a_terminal_is_refused_with_a_clear_message(tmp_path):
+    """Binary Parquet would garble a terminal: `--out -` then stops and says how to redirect it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from query_fixtures import build
+
+    db = build(tmp_path / "syn.db")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "textlens.cli", "export", "--db", str(db), "--format",
+                               "parquet", "--out", "-", "--lang", "en"], stdout=follower, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 1
+    assert "--out - writes binary Parquet: redirect the output" in " ".join(proc.stderr.split())
+    assert not (tmp_path / "-").exists()
