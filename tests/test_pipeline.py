@@ -121,10 +121,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_cli_exit_status_and_messages_for_bad_inputs(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    res = _cli("ingest", str(empty), "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    res = _cli("ingest", str(empty), "--db", str(tmp_path / "s.db"), "--lang", "en", cwd=tmp_path)
     assert res.returncode == 2
     assert "empty.txt" in res.stderr and "nothing could be ingested" in res.stderr
-    res = _cli("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    res = _cli("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "s.db"), "--lang", "en", cwd=tmp_path)
     assert res.returncode != 0 and "no such file or folder" in res.stderr
     good = tmp_path / "ok.txt"
     good.write_text("Un article\n\nLes centres de contacts recrutent à Lille.", encoding="utf-8")
@@ -136,7 +136,7 @@ def test_cli_exit_status_and_messages_for_bad_inputs(tmp_path):
     data = json.loads(res.stdout)
     assert data["documents"] == 1 and data["skipped"] == 1
     assert data["skipped_inputs"][0]["source"].endswith("empty.txt")
-    res = _cli("show", "zzz", "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    res = _cli("show", "zzz", "--db", str(tmp_path / "s.db"), "--lang", "en", cwd=tmp_path)
     assert res.returncode == 1 and "no document" in res.stderr
     res = _cli("info", "--db", str(tmp_path / "missing.db"), cwd=tmp_path)
     assert res.returncode == 1 and "no such store" in res.stderr

@@ -214,7 +214,7 @@ def test_cli_messages_for_unknown_names_and_empty_results(db):
     assert r.exit_code == 1 and "recruitment_skills" in r.output
     r = runner.invoke(app, ["search", "maroc", "--entity", "Webhelp", "--db", str(db)])
     assert r.exit_code == 1 and "'Webhelp' (Webhelp, VENDOR) is not mentioned" in r.output
-    r = runner.invoke(app, ["search", "zzzzz", "--db", str(db)])
+    r = runner.invoke(app, ["search", "zzzzz", "--db", str(db), "--lang", "en"])
     assert r.exit_code == 0 and "no passage matches 'zzzzz'" in r.output
     r = runner.invoke(app, ["search", "maroc", "--db", str(db.parent / "missing.db")])
     assert r.exit_code == 1 and "no such store" in r.output

@@ -41,6 +41,15 @@ class SentimentTier(str, Enum):
     accurate = "accurate"
 
 
+class Lang(str, Enum):
+    fr = "fr"
+    en = "en"
+
+
+LangOption = Annotated[Optional[Lang], typer.Option(
+    "--lang", envvar="TEXTLENS_LANG", help="Language of messages and table headers (default: the corpus's).")]
+
+
 def _console(stderr: bool = False):
     from rich.console import Console
 
@@ -50,8 +59,29 @@ def _console(stderr: bool = False):
 
 
 def _fail(message: str, code: int = 1) -> None:
-    _console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print `message` as an error (plain text: names and queries in it are never read as markup) and exit."""
+    from rich.text import Text
+
+    from textlens.cli_render import tr
+
+    _console(stderr=True).print(Text.assemble((tr("cli.error"), "bold red"), " ", message), highlight=False)
     raise typer.Exit(code)
+
+
+def _use_lang(lang: Lang | None, db: Path | None = None) -> str:
+    """The language of this command: --lang/$TEXTLENS_LANG, else the store's documents' (French by default)."""
+    from textlens.cli_render import View, current_view, set_view
+    from textlens.i18n import DEFAULT_LANG
+
+    if lang is not None:
+        chosen = lang.value
+    else:
+        from textlens.cli_data import store_language_counts
+        from textlens.i18n import corpus_lang
+
+        chosen = corpus_lang(store_language_counts(db)) if db is not None else DEFAULT_LANG
+    set_view(View(lang=chosen, wide=current_view().wide))
+    return chosen
 
 
 def _ingest_options(kind: Kind, text_col, id_col, date_col, title_col, strict: bool):
@@ -88,19 +118,27 @@ class _Progress:
 def _print_summary(summary, db: Path) -> None:
     from rich.markup import escape
 
+    from textlens.cli_render import current_view, tr
+    from textlens.i18n import catalog, fmt_number
+
     con = _console(stderr=True)
-    con.print(
-        f"[bold]{db}[/]: {summary.stored} new, {summary.updated} updated, {summary.unchanged} unchanged, "
-        f"{summary.skipped} skipped, {summary.warnings} warnings ({summary.seconds:.1f} s)", highlight=False)
+    lang = current_view().lang
+    con.print(f"[bold]{escape(str(db))}[/]" + escape(tr(
+        "cli.summary.counts", new=summary.stored, updated=summary.updated, unchanged=summary.unchanged,
+        skipped=summary.skipped, warnings=summary.warnings, seconds=fmt_number(summary.seconds, lang, 1))),
+        highlight=False)
     for line in summary.skipped_examples:
-        con.print("  [yellow]skipped[/] " + escape(line), highlight=False)
+        con.print(f"  [yellow]{escape(tr('cli.summary.skipped'))}[/] " + escape(line), highlight=False)
     if summary.skipped > len(summary.skipped_examples):
-        con.print(f"  ... and {summary.skipped - len(summary.skipped_examples)} more: `textlens info --db {db}`",
-                  highlight=False)
+        con.print("  " + escape(tr("cli.summary.more_skipped", n=summary.skipped - len(summary.skipped_examples),
+                                   db=str(db))), highlight=False)
     if summary.analysed:
-        con.print("  analysed: " + ", ".join(f"{k} {v}" for k, v in summary.analysed.items()), highlight=False)
+        con.print("  " + escape(tr("cli.summary.analysed", analyses=", ".join(
+            f"{tr('cli.analysis.' + k) if 'cli.analysis.' + k in catalog(lang) else k} {v}"
+            for k, v in summary.analysed.items()))), highlight=False)
     if summary.unavailable:
-        con.print("  not available in this install: " + ", ".join(summary.unavailable), highlight=False)
+        con.print("  " + escape(tr("cli.summary.unavailable", analyses=", ".join(summary.unavailable))),
+                  highlight=False)
 
 
 TextCol = Annotated[Optional[str], typer.Option("--text-col", help="Column holding the text (tables).")]
@@ -135,6 +173,7 @@ def run(
     sentiment_model: Annotated[SentimentTier, typer.Option(
         "--sentiment-model", help="Whole-review sentiment: fast n-gram model, or accurate (fine-tuned e5, "
         "much slower; needs models/sentiment_ft and torch).")] = SentimentTier.fast,
+    lang: LangOption = None,
 ) -> None:
     """Ingest PATHS and run every analysis (entities, themes, sentiment, topics) into the store."""
     from textlens.locking import StoreBusy
@@ -142,6 +181,7 @@ def run(
     from textlens.pipeline import run as run_pipeline
     from textlens.store import StoreError
 
+    _use_lang(lang)
     _check_paths(paths)
     options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
     analyzer_options: dict[str, dict[str, str]] = {"themes": {"taxonomy": str(taxonomy)}} if taxonomy else {}
@@ -159,6 +199,7 @@ def run(
                                    dask=dask, dask_dir=dask_dir)
     except (StoreBusy, StoreError, WorkerError) as exc:
         _fail(str(exc))
+    _use_lang(lang, db)
     _print_summary(summary, db)
     _exit_status(summary, strict)
 
@@ -174,6 +215,7 @@ def ingest(
     title_col: TitleCol = None,
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Read, clean, date and store documents without analysing them."""
     import time
@@ -183,6 +225,7 @@ def ingest(
     from textlens.pipeline import ingest as ingest_docs
     from textlens.store import Corpus, StoreError
 
+    _use_lang(lang)
     _check_paths(paths)
     options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
     start = time.perf_counter()
@@ -194,39 +237,57 @@ def ingest(
     except (StoreBusy, StoreError) as exc:
         _fail(str(exc))
     summary.seconds = time.perf_counter() - start
+    _use_lang(lang, db)
     _print_summary(summary, db)
     _exit_status(summary, strict)
 
 
 def _check_paths(paths: list[Path]) -> None:
+    from textlens.cli_render import tr
+
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}")
+        _fail(tr("cli.error.no_such_path", paths=", ".join(missing)))
 
 
 def _exit_status(summary, strict: bool) -> None:
+    from textlens.cli_render import tr
+
     if summary.ingested == 0:
-        _fail("nothing could be ingested" + (f" ({summary.skipped} inputs skipped)" if summary.skipped else ""), 2)
+        _fail(tr("cli.error.nothing_ingested") + (" " + tr("cli.error.inputs_skipped", n=summary.skipped)
+                                                  if summary.skipped else ""), 2)
     if strict and summary.skipped:
-        _fail(f"{summary.skipped} inputs skipped (--strict)", 3)
+        _fail(tr("cli.error.strict_skipped", n=summary.skipped), 3)
 
 
 @app.command()
 def export(
     db: DbOption = Path("textlens.db"),
     format: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.jsonl,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("textlens_export.jsonl"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file; - for standard output.")] = Path(
+        "textlens_export.jsonl"),
     with_text: Annotated[bool, typer.Option("--with-text", help="Include the cleaned text.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Export one record per document (the documented export contract)."""
+    from textlens.cli_render import tr
     from textlens.export import export as do_export
     from textlens.store import StoreError
 
+    _use_lang(lang, db)
+    target = out
+    if str(out) == "-":
+        if format is ExportFormat.parquet and sys.stdout.isatty():
+            _fail(tr("cli.error.parquet_tty"))
+        target = sys.stdout.buffer if format is ExportFormat.parquet else sys.stdout
     try:
-        n = do_export(db, format.value, out, include_text=with_text)
+        n = do_export(db, format.value, target, include_text=with_text)
     except StoreError as exc:
         _fail(str(exc))
-    _console(stderr=True).print(f"wrote {n} documents to {out}", highlight=False)
+    if target is not out:
+        sys.stdout.flush()
+    where = tr("cli.stdout") if target is not out else str(out)
+    _console(stderr=True).print(tr("cli.export.wrote", n=n, out=where), highlight=False, markup=False)
 
 
 @app.command()
@@ -234,11 +295,13 @@ def info(
     db: DbOption = Path("textlens.db"),
     skipped: Annotated[bool, typer.Option("--skipped", help="List every skipped input with its reason.")] = False,
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    lang: LangOption = None,
 ) -> None:
     """Counts per kind, year and language, analyses done, and skipped inputs."""
     from textlens.info import corpus_info
     from textlens.store import StoreError
 
+    lang_code = _use_lang(lang, db)
     try:
         data = corpus_info(db, list_skipped=skipped)
     except StoreError as exc:
@@ -248,7 +311,7 @@ def info(
         return
     from textlens.info import render_info
 
-    render_info(data, _console())
+    render_info(data, _console(), lang_code)
 
 
 @app.command()
@@ -256,10 +319,13 @@ def show(
     doc_id: Annotated[str, typer.Argument(help="Document id.")],
     db: DbOption = Path("textlens.db"),
     format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    lang: LangOption = None,
 ) -> None:
     """Everything known about one document."""
+    from textlens.cli_render import tr
     from textlens.store import Corpus, StoreError
 
+    lang_code = _use_lang(lang, db)
     try:
         corpus = Corpus.open(db, readonly=True)
     except StoreError as exc:
@@ -268,7 +334,8 @@ def show(
     if doc is None:
         close = [r[0] for r in corpus.conn.execute(
             "SELECT id FROM documents WHERE id LIKE ? ORDER BY id LIMIT 5", (f"%{doc_id}%",))]
-        _fail(f"no document {doc_id!r}" + (f"; did you mean: {', '.join(close)}" if close else ""))
+        _fail(tr("cli.error.no_document", id=repr(doc_id)) + (tr("cli.error.did_you_mean", names=", ".join(close))
+                                                              if close else ""))
     from textlens.export import _records
 
     rec = next(_records(corpus, [doc], include_text=True))
@@ -277,7 +344,7 @@ def show(
         return
     from textlens.info import render_document
 
-    render_document(rec, _console())
+    render_document(rec, _console(), lang_code)
 
 
 # ==== queries: search, trends, themes, topics, entities, figures, sentiment (textlens.query / .trends) ====
@@ -338,7 +405,10 @@ _FILTER_OPTIONS = {
                                                    rich_help_panel="Filters")], None),
     "output_format": (Annotated[OutFormat, typer.Option("--format", help="table, csv or json (on stdout).")],
                       OutFormat.table),
+    "lang": (LangOption, None),
+    "wide": (Annotated[bool, typer.Option("--wide", help="Every column, however wide the terminal.")], False),
 }
+_VIEW_OPTIONS = ("output_format", "lang", "wide")  # how to show the answer, not which documents: not filters
 
 
 def _query_command(func):
@@ -357,24 +427,33 @@ def _query_command(func):
 
     @functools.wraps(func)
     def wrapper(**kwargs):
+        from textlens.cli_data import language_counts
+        from textlens.cli_render import View, reset_view, set_view
+        from textlens.i18n import DEFAULT_LANG, corpus_lang
         from textlens.query import Filters, QueryError, resolve_filters
         from textlens.store import Corpus, StoreError
 
-        fmt = kwargs.pop("output_format")
+        fmt, lang, wide = (kwargs.pop(name) for name in _VIEW_OPTIONS)
         values = {name: kwargs.pop(name) for name in list(_FILTER_OPTIONS) if name in kwargs}
         db = kwargs.get("db", Path("textlens.db"))
+        token = set_view(View(lang=lang.value if lang else DEFAULT_LANG, wide=wide))
         try:
-            corpus = Corpus.open(db, readonly=True)
-        except StoreError as exc:
-            _fail(str(exc))
-        try:
-            filters = resolve_filters(corpus, Filters(**values))
-            kwargs.pop("db", None)
-            return func(corpus=corpus, filters=filters, fmt=fmt.value, **kwargs)
-        except (QueryError, StoreError) as exc:
-            _fail(str(exc))
+            try:
+                corpus = Corpus.open(db, readonly=True)
+            except StoreError as exc:
+                _fail(str(exc))
+            if lang is None:
+                set_view(View(lang=corpus_lang(language_counts(corpus.conn)), wide=wide))
+            try:
+                filters = resolve_filters(corpus, Filters(**values))
+                kwargs.pop("db", None)
+                return func(corpus=corpus, filters=filters, fmt=fmt.value, **kwargs)
+            except (QueryError, StoreError) as exc:
+                _fail(str(exc))
+            finally:
+                corpus.close()
         finally:
-            corpus.close()
+            reset_view(token)
 
     params = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=p.annotation, default=p.default)
               for p in own] + extra
@@ -384,33 +463,14 @@ def _query_command(func):
     return app.command(name=func.__name__.rstrip("_"))(wrapper)
 
 
-def _cell(value, kind: str = "text"):
-    """One table cell; corpus text is passed as rich Text so "[...]" in it is never read as markup."""
-    import math
-
-    from rich.text import Text
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return Text("")
-    if kind == "pct":
-        return Text(f"{100 * value:.0f}%")
-    if kind == "num":
-        if isinstance(value, float) and not value.is_integer():
-            return Text(f"{value:.3g}")
-        return Text(str(int(value)) if isinstance(value, float) else str(value))
-    if kind == "p":
-        return Text("<0.001" if value < 0.001 else f"{value:.3f}")
-    if isinstance(value, (list, tuple)):
-        value = ", ".join(map(str, value))
-    return Text(str(value))
-
-
-def _emit(df, fmt: str, spec: list[tuple], title: str | None = None, empty: str = "no results",
+def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None = None,
           notes: list[str] | None = None) -> None:
-    """Print `df`: rich table of the `spec` columns (column, header, kind, column options), CSV or JSON."""
+    """Print `df`: a table of the `spec` columns (cli_render.Col) fitted to the terminal, or all of it as CSV/JSON."""
+    from textlens.cli_render import note, render_table, tr
+
     notes = [n for n in (notes or []) if n]
     if df.empty:
-        _console(stderr=True).print(f"[yellow]{empty}[/]", highlight=False)
+        _console(stderr=True).print(empty or tr("cli.no_results"), style="yellow", highlight=False, markup=False)
     if fmt == "json":
         print(df.to_json(orient="records", force_ascii=False, indent=2) if not df.empty else "[]")
         return
@@ -423,17 +483,17 @@ def _emit(df, fmt: str, spec: list[tuple], title: str | None = None, empty: str 
         return
     if df.empty:
         return
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
-    for col, header, _kind, opts in spec:
-        table.add_column(header, **opts)
-    for row in df.to_dict("records"):
-        table.add_row(*[_cell(row.get(col), kind) for col, _h, kind, _o in spec])
     con = _console()
-    con.print(table)
-    for note in notes:
-        con.print(note, style="dim", highlight=False, markup=False)
+    render_table(df.to_dict("records"), spec, con, title=title)
+    for text in notes:
+        note(con, text)
+
+
+def _describe(filters) -> str:
+    """The active filters in words, for notes and empty-state messages."""
+    from textlens.cli_render import tr
+
+    return ", ".join(f"{k}={v}" for k, v in filters.active().items()) or tr("cli.all_documents")
 
 
 def _csv_list(value):
@@ -462,8 +522,7 @@ def search(
     Examples: `textlens search délocalisation --from 2004 --to 2013`, `textlens search '"service client" attente'`,
     `textlens search 'rembours* -sinistre' --kind verbatim`, `textlens search "attente au téléphone" --semantic`.
     """
-    from rich.text import Text
-
+    from textlens.cli_render import tr
     from textlens.query import QueryError, search_records
 
     try:
@@ -473,10 +532,10 @@ def search(
     except Exception as exc:  # noqa: BLE001 - only --semantic loads a model, which may be missing or broken
         if not semantic:
             raise
-        _fail(f"semantic search unavailable: {exc}")
+        _fail(tr("cli.error.semantic_unavailable", reason=str(exc)))
     if not rows:
-        empty = f"no passage matches {query!r}" + (f" ({filters.describe()})" if filters.active() else "")
-        _console(stderr=True).print(f"[yellow]{empty}[/]", highlight=False)
+        empty = tr("cli.search.none", query=repr(query)) + (f" ({_describe(filters)})" if filters.active() else "")
+        _console(stderr=True).print(empty, style="yellow", highlight=False, markup=False)
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -489,46 +548,100 @@ def search(
         writer.writerows(rows)
     elif rows:
         _print_concordance(rows)
-        _console(stderr=True).print(f"{len(rows)} passages" + (" (ranked by meaning)" if semantic else ""),
-                                    style="dim", highlight=False)
+        _console(stderr=True).print(tr("cli.search.count_semantic" if semantic else "cli.search.count",
+                                       n=len(rows)), style="dim", highlight=False, markup=False)
+
+
+#: narrowest context on each side of a match before the date column gives way
+KWIC_MIN_SIDE = 10
 
 
 def _print_concordance(rows: list[dict]) -> None:
-    """Keyword-in-context lines: matches aligned in one column, contexts cut to the terminal width."""
+    """Keyword-in-context lines: matches aligned in one column; only the contexts are cut to the terminal width.
+
+    Document ids, dates and scores are shown whole (an id is what `textlens show` needs); when the terminal is too
+    narrow for them and readable contexts, the score gives way first, then the date shrinks to its year, then goes,
+    and a note names what was left out.
+    """
+    from rich.cells import cell_len
     from rich.table import Table
     from rich.text import Text
 
+    from textlens.cli_render import current_view, format_value, note, tr, wider_console
+
+    view = current_view()
     con = _console()
-    doc_w = min(22, max(len(str(r["doc_id"])) for r in rows))
-    match_w = min(24, max(len(r["match"]) for r in rows))
-    show_source = con.width >= 140
-    fixed = doc_w + 10 + match_w + 6 + (26 if show_source else 0) + 12
-    side = max(12, (con.width - fixed) // 2)
+    dates = [format_value(r["date"], "date", view.lang) for r in rows]
+    scores = [format_value(round(float(r["score"]), 2), "num", view.lang) for r in rows]
+    headers = {k: tr(f"cli.col.{k}") for k in ("doc", "date", "match", "source", "score")}
+    doc_w = max([cell_len(headers["doc"])] + [cell_len(str(r["doc_id"])) for r in rows])
+    date_w = max([cell_len(headers["date"])] + [cell_len(d) for d in dates])
+    match_w = max(cell_len(headers["match"]), min(24, max(cell_len(r["match"]) for r in rows)))
+    score_w = max([cell_len(headers["score"])] + [cell_len(x) for x in scores])
+    show = {"source": view.wide or con.width >= 140, "date": True, "score": True}
+    optional_w = {"source": 24, "date": date_w, "score": score_w}
+
+    def side_room() -> int:
+        fixed = doc_w + match_w + sum(optional_w[k] for k, shown in show.items() if shown)
+        gaps = 2 * (3 + sum(show.values()))
+        return (con.width - fixed - gaps) // 2
+
+    dropped = []
+    for name in ("score", "year", "date"):  # what gives way first when the contexts would be unreadable
+        if side_room() >= KWIC_MIN_SIDE or view.wide:
+            break
+        if name == "year":  # the year alone still places the passage in time
+            dates = [format_value(r.get("year"), "year", view.lang) for r in rows]
+            headers["date"] = tr("cli.col.year")
+            optional_w["date"] = date_w = max([cell_len(headers["date"])] + [cell_len(d) for d in dates])
+            continue
+        show[name] = False
+        dropped.append(headers[name])
+    side = max(KWIC_MIN_SIDE, side_room())
+    show_source, show_date = show["source"], show["date"]
     table = Table(show_edge=False, pad_edge=False, header_style="bold", box=None)
-    table.add_column("doc", no_wrap=True, max_width=doc_w, overflow="ellipsis")
-    table.add_column("date", no_wrap=True, width=10, overflow="crop")
+    table.add_column(headers["doc"], no_wrap=True, width=doc_w)
+    if show_date:
+        table.add_column(headers["date"], no_wrap=True, width=date_w)
     table.add_column("", justify="right", no_wrap=True, width=side, overflow="crop")
-    table.add_column("match", style="bold yellow", no_wrap=True, max_width=match_w, overflow="ellipsis")
+    table.add_column(headers["match"], style="bold yellow", no_wrap=True, width=match_w, overflow="ellipsis")
     table.add_column("", no_wrap=True, width=side, overflow="crop")
     if show_source:
-        table.add_column("source", style="dim", no_wrap=True, max_width=24, overflow="ellipsis")
-    table.add_column("score", justify="right", style="dim")
-    for r in rows:
+        table.add_column(headers["source"], style="dim", no_wrap=True, max_width=24, overflow="ellipsis")
+    if show["score"]:
+        table.add_column(headers["score"], justify="right", style="dim", no_wrap=True, width=score_w)
+    for r, date, score in zip(rows, dates, scores):
         left, right = r["left"], r["right"]
         left = ("…" + left[-(side - 1):]) if len(left) > side else left
         right = (right[: side - 1] + "…") if len(right) > side else right
-        cells = [_cell(r["doc_id"]), _cell(r["date"]), Text(left), Text(r["match"]), Text(right)]
+        cells = [Text(str(r["doc_id"]))] + ([Text(date)] if show_date else []) + [Text(left), Text(r["match"]),
+                                                                                   Text(right)]
         if show_source:
-            cells.append(_cell(_short_source(r["source"])))
-        table.add_row(*cells, Text(f"{r['score']:.2f}"))
+            cells.append(Text(_short_source(r["source"])))
+        table.add_row(*cells, *([Text(score)] if show["score"] else []))
+    total = con.width - 2 * side_room() + 2 * side
+    if view.wide and total > con.width:  # the reader asked for every column
+        con = wider_console(con, total)
     con.print(table)
+    if dropped:
+        note(con, tr("cli.note.dropped_columns", columns=", ".join(dropped)))
 
 
-def _trend_notes(attrs: dict) -> list[str]:
-    notes = [f"share of {attrs.get('denominator', 'documents')}; 95% Wilson intervals; "
-             f"* = sparse period (< {attrs.get('min_docs')} documents: shown, not over-interpreted)"]
+def _trend_notes(attrs: dict, lang: str | None = None) -> list[str]:
+    """The notes under a trend table; JSON keeps them in English (`lang="en"`), tables in the reader's language."""
+    from textlens.cli_render import current_view
+    from textlens.i18n import t
+
+    lang = lang or current_view().lang
+    if lang == "en":
+        notes = [f"share of {attrs.get('denominator', 'documents')}; 95% Wilson intervals; "
+                 f"* = sparse period (< {attrs.get('min_docs')} documents: shown, not over-interpreted)"]
+    else:  # the library words its denominator in English: say what it counts in the reader's words
+        notes = [t("cli.trends.note_sentences" if attrs.get("unit") == "sentence" else "cli.trends.note", lang,
+                   min_docs=attrs.get("min_docs"))]
     if attrs.get("undated"):
-        notes.append(f"{attrs['undated']} documents without a {attrs.get('by', 'period')} are not counted")
+        notes.append(t("cli.note.undated", lang, n=attrs["undated"],
+                       period=t(f"cli.period.{attrs.get('by', 'year')}", lang)))
     return notes
 
 
@@ -556,6 +669,8 @@ def trends(
     `textlens trends offshoring --associations --type VENDOR`.
     """
     from textlens import trends as tr
+    from textlens.cli_render import Col
+    from textlens.cli_render import tr as _t
     from textlens.query import resolve_items
 
     dim = dimension.value
@@ -563,23 +678,25 @@ def trends(
     if terms:
         df = tr.specific_terms(corpus, by=by.value, top=top, filters=filters, min_docs=min_docs)
         if fmt == "table" and not df.empty:
-            df = (df.assign(term=df["term"] + " (" + df["llr"].round(1).astype(str) + ")")
+            from textlens.cli_render import current_view
+            from textlens.i18n import fmt_number
+
+            llr = df["llr"].map(lambda g: fmt_number(g, current_view().lang, 1))
+            df = (df.assign(term=df["term"] + " (" + llr + ")")
                   .groupby(["period", "sparse"], sort=True)["term"].agg(list).reset_index())
             df["period"] = df["period"].astype(str) + df["sparse"].map({True: "*", False: ""})
-        _emit(df, fmt, [("period", by.value, "text", {"no_wrap": True}),
-                        ("term", "over-represented terms (log-likelihood)", "text", {})],
-              empty="no over-represented terms (too few documents or words?)",
-              notes=["* = sparse period; terms of the period vs the rest of the corpus, G2 > 3.84 is p < 0.05"])
+        _emit(df, fmt, [Col("period", f"period.{by.value}", "period", priority=0),
+                        Col("term", "terms_llr", priority=0)],
+              empty=_t("cli.trends.no_terms"), notes=[_t("cli.trends.terms_note")])
         return
     if associations:
         df = tr.associations(corpus, dim, "entity", by=None, filters=filters, top=top * 3, items=chosen,
                              min_n=2, with_years=True)
-        _emit(df, fmt, [("item", dim, "text", {}), ("other", "entity", "text", {}),
-                        ("other_type", "type", "text", {"style": "dim"}), ("n", "docs", "num", {"justify": "right"}),
-                        ("lift", "lift", "num", {"justify": "right"}), ("years", "years", "text", {})],
-              title=f"{dim} x entity (documents carrying both)",
-              empty="no pair seen in at least 2 documents",
-              notes=["lift > 1: the entity is cited more often with this item than in general"])
+        _emit(df, fmt, [Col("item", f"dim.{dim}", priority=0), Col("other", "entity", priority=0),
+                        Col("other_type", "type", priority=3, style="dim"), Col("n", "docs", "num", priority=0),
+                        Col("lift", "lift", "num", priority=1), Col("years", "years", priority=2)],
+              title=_t("cli.trends.associations_title", dimension=_t(f"cli.col.dim.{dim}")),
+              empty=_t("cli.trends.no_pairs"), notes=[_t("cli.trends.lift_note")])
         return
     if chosen is None and dim in ("entity", "topic"):
         base = tr.doc_items(corpus, dim, filters.type if dim == "entity" else None)
@@ -602,7 +719,7 @@ def trends(
 
         payload = {"prevalence": _json.loads(prev.to_json(orient="records", force_ascii=False)),
                    "summary": _json.loads(summary.to_json(orient="records", force_ascii=False)),
-                   "notes": _trend_notes(prev.attrs)}
+                   "notes": _trend_notes(prev.attrs, "en")}
         if ev is not None:
             payload["evidence"] = _json.loads(ev.to_json(orient="records", force_ascii=False))
         print(_json.dumps(payload, ensure_ascii=False, indent=2))
@@ -611,82 +728,84 @@ def trends(
         _emit(ev if ev is not None else prev, "csv", [])
         return
     if prev.empty:
-        _emit(prev, fmt, [], empty=f"no {dim} found in the selected documents ({filters.describe()})")
+        _emit(prev, fmt, [], empty=_t("cli.trends.none", dimension=_t(f"cli.col.dim.{dim}"),
+                                      filters=_describe(filters)))
         return
     _print_prevalence(prev, summary)
     if ev is not None:
         _print_evidence(ev, by.value)
-    for note in _trend_notes(prev.attrs):
-        _console().print(note, style="dim", highlight=False, markup=False)
+    from textlens.cli_render import note
+
+    for text in _trend_notes(prev.attrs):
+        note(_console(), text)
 
 
 def _print_prevalence(prev, summary) -> None:
-    """Summary (first/peak period, trend test, flag) and a period x item matrix of shares."""
-    from rich.table import Table
-    from rich.text import Text
+    """Summary (first/peak period, trend test, flag) and a period x item matrix of shares.
+
+    The matrix puts the periods across when they fit the terminal; otherwise periods go down and items across,
+    headed by their number in the summary table (and a legend), so that a dozen themes fit 80 columns.
+    """
+    from textlens.cli_render import COLUMN_GAP, WORD_MAX, Col, current_view, format_value, note, render_table, tr
 
     con = _console()
+    lang = current_view().lang
+    if prev.attrs.get("dimension") == "entity":  # an entity's "label" is its type: show the name with it
+        prev = prev.assign(label=prev["item"] + " (" + prev["label"].fillna("?") + ")")
+        summary = summary.assign(label=summary["item"].map(dict(zip(prev["item"], prev["label"]))))
     sparse = dict(zip(prev["period"], prev["sparse"]))
-    t = Table(title="trend per item", title_justify="left", show_edge=False, pad_edge=False, header_style="bold")
-    for h, opts in (("item", {"max_width": 30, "no_wrap": True, "overflow": "ellipsis"}), ("docs", {"justify": "right"}),
-                    ("first", {}), ("peak", {}),
-                    ("peak share", {"justify": "right"}), ("trend", {}), ("MK p", {"justify": "right"}),
-                    ("flag", {"style": "bold"})):
-        t.add_column(h, **opts)
-    arrows = {"rising": "↗ rising", "falling": "↘ falling", "flat": "→ flat"}
-    for r in summary.to_dict("records"):
-        t.add_row(_cell(r["label"] if r["label"] != r["item"] else r["item"]), _cell(r["n"], "num"),
-                  _cell(r["first_period"]),
-                  _cell(f"{r['peak_period']}{'*' if sparse.get(r['peak_period']) else ''}"
-                        if r["peak_period"] is not None else None),
-                  _cell(r["peak_share"], "pct"),
-                  _cell(arrows.get(r["direction"], r["direction"])), _cell(r["mk_p"], "p"), _cell(r["flag"]))
-    con.print(t)
     periods = sorted(prev["period"].unique())
-    sparse = dict(zip(prev["period"], prev["sparse"]))
+    names = {p: f"{p}{'*' if sparse[p] else ''}" for p in periods}
+    period_w = max(max(len(n) for n in names.values()), 3)
+    label_w = max([len(tr("cli.col.documents"))] + [min(len(w), WORD_MAX) for x in prev["label"] for w in str(x).split()])
+    across = label_w + len(periods) * (period_w + COLUMN_GAP) <= con.width or current_view().wide
+    rows = [{**r, "number": i, "label": r["label"] if r["label"] != r["item"] else r["item"],
+             "peak": f"{r['peak_period']}{'*' if sparse.get(r['peak_period']) else ''}"
+                     if r["peak_period"] is not None else None,
+             "trend": tr(f"cli.trend.{r['direction']}") if r["direction"] else "",
+             "flag": tr(f"cli.flag.{r['flag']}") if r["flag"] else ""}
+            for i, r in enumerate(summary.to_dict("records"), start=1)]
+    render_table(rows, ([] if across else [Col("number", "#", "int", priority=0, raw_header=True)]) + [
+        Col("label", "item", priority=0), Col("n", "docs", "num", priority=0),
+        Col("first_period", "first", "period", priority=2), Col("peak", "peak", "period", priority=0),
+        Col("peak_share", "peak_share", "pct", priority=0), Col("trend", "trend", priority=3),
+        Col("mk_p", "mk_p", "p", priority=1), Col("flag", "flag", priority=1, style="bold")],
+        con, title=tr("cli.trends.summary_title"))
     docs = dict(zip(prev["period"], prev["docs"]))
     items = list(summary["item"])
+    labels = dict(zip(prev["item"], prev["label"]))
     shares = prev.set_index(["period", "item"])
 
-    def cell(p, item) -> Text:
-        n, share = shares.at[(p, item), "n"], shares.at[(p, item), "share"]
-        return Text("·" if n == 0 else f"{100 * share:.0f}", style="dim" if sparse[p] else "")
+    def share(p, item) -> str:
+        n, value = shares.at[(p, item), "n"], shares.at[(p, item), "share"]
+        return "·" if n == 0 else format_value(round(100 * value), "num", lang)
 
-    m = Table(title="share per period (%)", title_justify="left", show_edge=False, pad_edge=False,
-              header_style="bold", box=None, padding=(0, 1))
-    label_w = min(28, max(len(str(x)) for x in prev["label"]))
-    if label_w + 1 + len(periods) * (len(str(periods[-1])) + 2) <= con.width:  # periods across
-        m.add_column("", max_width=label_w, overflow="ellipsis", no_wrap=True)
-        for p in periods:
-            m.add_column(f"{p}{'*' if sparse[p] else ''}", justify="right")
-        m.add_row(Text("documents", style="italic"), *[Text(str(docs[p]), style="italic") for p in periods])
-        labels = dict(zip(prev["item"], prev["label"]))
-        for item in items:
-            m.add_row(Text(str(labels[item])), *[cell(p, item) for p in periods])
-    else:  # periods down, items across (headed by their ids)
-        m.add_column("", no_wrap=True, min_width=len(str(periods[-1])) + 1)
-        m.add_column("docs", justify="right", style="italic", min_width=4)
-        for item in items:
-            m.add_column(str(item)[:10], justify="right", no_wrap=True, overflow="crop")
-        for p in periods:
-            m.add_row(Text(f"{p}{'*' if sparse[p] else ''}"), Text(str(docs[p])), *[cell(p, item) for item in items])
-    con.print(m)
+    title = tr("cli.trends.matrix_title")
+    if across:
+        spec = [Col("label", "", raw_header=True, priority=0)] + [
+            Col(names[p], names[p], "whole", priority=0, raw_header=True, justify="right") for p in periods]
+        rows = [{"label": tr("cli.col.documents"), **{names[p]: format_value(docs[p], "num", lang) for p in periods}}]
+        rows += [{"label": str(labels[item]), **{names[p]: share(p, item) for p in periods}} for item in items]
+        render_table(rows, spec, con, title=title)
+        return
+    spec = [Col("period", f"period.{prev.attrs.get('by', 'year')}", "period", priority=0),
+            Col("docs", "docs", "num", priority=0)] + [
+        Col(item, str(i), "whole", priority=i, raw_header=True, justify="right") for i, item in enumerate(items, 1)]
+    rows = [{"period": names[p], "docs": docs[p], **{item: share(p, item) for item in items}} for p in periods]
+    left_out = set(render_table(rows, spec, con, title=title))
+    note(con, "; ".join(f"{i} = {labels[item]}" for i, item in enumerate(items, 1) if str(i) not in left_out))
 
 
 def _print_evidence(ev, by: str) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from textlens.cli_render import Col, render_table, tr
 
     if ev.empty:
         return
-    t = Table(title="evidence (passages behind each number)", title_justify="left", show_edge=False,
-              pad_edge=False, header_style="bold", show_lines=False)
-    for h, opts in (("item", {"no_wrap": True}), (by, {"no_wrap": True}), ("doc", {"no_wrap": True}),
-                    ("passage", {"ratio": 1})):
-        t.add_column(h, **opts)
-    for r in ev.to_dict("records"):
-        t.add_row(_cell(r["item"]), _cell(r["period"]), _cell(r["doc_id"]), _cell(r["passage"]))
-    _console().print(t)
+    render_table(ev.to_dict("records"), [Col("item", "item", priority=0), Col("period", f"period.{by}", "period",
+                                                                             priority=0),
+                                         Col("doc_id", "doc", "id", priority=0), Col("passage", "passage", priority=0,
+                                                                                     min_width=20)],
+                 _console(), title=tr("cli.trends.evidence_title"))
 
 
 @_query_command
@@ -696,20 +815,20 @@ def themes(
     aspects: Annotated[bool, typer.Option("--aspects", help="Verbatim aspects instead of editorial themes.")] = False,
 ) -> None:
     """Each theme: documents carrying it, share (95% interval) and its most typical passage."""
+    from textlens.cli_render import Col, tr
     from textlens.trends import theme_table
 
     df = theme_table(corpus, "aspect" if aspects else "theme", filters)
     if filters.limit:
         df = df.head(filters.limit)
-    wide = _console().width >= 140
-    _emit(df, fmt, [("theme", "id", "text", {"no_wrap": True}),
-                    *([("label", "label", "text", {"max_width": 34, "no_wrap": True})] if wide else []),
-                    ("docs", "docs", "num", {"justify": "right"}), ("share", "share", "pct", {"justify": "right"}),
-                    ("ci_low", "low", "pct", {"justify": "right", "style": "dim"}),
-                    ("ci_high", "high", "pct", {"justify": "right", "style": "dim"}),
-                    ("top_passage", "top passage", "text", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})],
-          empty="no themes in the store yet (run `textlens run`)",
-          notes=[f"out of {df.attrs.get('total', 0)} documents ({filters.describe()})"])
+    _emit(df, fmt, [Col("theme", "aspect" if aspects else "theme", priority=0),
+                    Col("label", "label", priority=2, max_width=34),
+                    Col("docs", "docs", "num", priority=0), Col("share", "share", "pct", priority=0),
+                    Col("ci_low", "low", "pct", priority=3, style="dim", group="ci"),
+                    Col("ci_high", "high", "pct", priority=3, style="dim", group="ci"),
+                    Col("top_passage", "top_passage", priority=4, wrap=False, min_width=20)],
+          empty=tr("cli.themes.none"),
+          notes=[tr("cli.themes.note", total=df.attrs.get("total", 0), filters=_describe(filters))])
 
 
 @_query_command
@@ -718,6 +837,7 @@ def topics(
     db: DbOption = Path("textlens.db"),
 ) -> None:
     """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
+    from textlens.cli_render import Col, tr
     from textlens.trends import topic_table
 
     df = topic_table(corpus, filters)
@@ -737,15 +857,11 @@ def topics(
     summary = ", ".join(f"{k} {quality[k]:.3g}" if isinstance(quality[k], float) else f"{k} {quality[k]}"
                         for k in shown_keys if quality.get(k) is not None)
     _emit(shown if fmt == "table" else df, fmt,
-          [("id", "id", "num", {"justify": "right", "min_width": 3}),
-           ("label", "label", "text", {"max_width": 30, "min_width": 12}),
-           ("terms", "terms", "text", {"min_width": 20, "max_width": 40}), ("size", "size", "num", {"justify": "right"}),
-           ("docs", "docs", "num", {"justify": "right"}), ("theme_id", "theme", "text", {}),
-           *([("example", "representative passage", "text",
-                {"max_width": max(30, _console().width - 110), "no_wrap": True, "overflow": "ellipsis"})]
-             if _console().width >= 140 else [])],
-          empty="no topics in the store (topic discovery runs at the end of `textlens run`)",
-          notes=[f"quality: {summary}" if summary else ""])
+          [Col("id", "id", "num", priority=0), Col("label", "label", priority=0, max_width=30),
+           Col("terms", "terms", priority=2, min_width=20, max_width=40), Col("size", "size", "num", priority=1),
+           Col("docs", "docs", "num", priority=0), Col("theme_id", "theme", priority=3),
+           Col("example", "example", priority=4, wrap=False, min_width=24, max_width=60)],
+          empty=tr("cli.topics.none"), notes=[tr("cli.topics.quality", summary=summary) if summary else ""])
 
 
 @_query_command
@@ -756,17 +872,18 @@ def entities(
     top: Annotated[int, typer.Option("--top", help="Entities shown (per period with --by).")] = 20,
 ) -> None:
     """Most cited entities (vendors, institutions, studies...): documents and mentions."""
+    from textlens.cli_render import Col, tr
     from textlens.trends import entity_table
 
     df = entity_table(corpus, type=filters.type, by=by.value if by else None, top=filters.limit or top,
                       filters=filters)
-    spec = [("entity", "entity", "text", {}), ("type", "type", "text", {"style": "dim"}),
-            ("docs", "docs", "num", {"justify": "right"}), ("mentions", "mentions", "num", {"justify": "right"})]
+    spec = [Col("entity", "entity", priority=0), Col("type", "type", priority=2, style="dim"),
+            Col("docs", "docs", "num", priority=0), Col("mentions", "mentions", "num", priority=1)]
     if by:
-        spec.insert(0, ("period", by.value, "text", {"no_wrap": True}))
+        spec.insert(0, Col("period", f"period.{by.value}", "period", priority=0))
     else:
-        spec += [("first_year", "first", "num", {}), ("last_year", "last", "num", {})]
-    _emit(df, fmt, spec, empty=f"no entities found ({filters.describe()})")
+        spec += [Col("first_year", "first", "year", priority=1), Col("last_year", "last", "year", priority=1)]
+    _emit(df, fmt, spec, empty=tr("cli.entities.none", filters=_describe(filters)))
 
 
 @_query_command
@@ -776,13 +893,14 @@ def figures(
     about: Annotated[Optional[str], typer.Option("--about", help="Words the figure's subject must contain.")] = None,
 ) -> None:
     """Figures stated in the texts (statistics with what they measure and their source)."""
+    from textlens.cli_render import Col, tr
     from textlens.trends import figures_table
 
     df = figures_table(corpus, about=about, filters=filters)
-    _emit(df, fmt, [("year", "year", "num", {}), ("value", "value", "text", {"no_wrap": True, "style": "bold"}),
-                    ("about", "about", "text", {"max_width": 40}), ("source", "source", "text", {"max_width": 24}),
-                    ("doc_id", "doc", "text", {"style": "dim", "max_width": 22})],
-          empty="no figures found" + (f" about {about!r}" if about else ""))
+    _emit(df, fmt, [Col("year", "year", "year", priority=0), Col("value", "value", priority=0, style="bold"),
+                    Col("about", "about", priority=0, max_width=40), Col("source", "source", priority=2, max_width=24),
+                    Col("doc_id", "doc", "id", priority=1, style="dim")],
+          empty=tr("cli.figures.none_about", about=repr(about)) if about else tr("cli.figures.none"))
 
 
 @_query_command
@@ -794,37 +912,41 @@ def sentiment(
     min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer documents are marked sparse.")] = 5,
 ) -> None:
     """Share of negative/positive documents per period (95% intervals), overall or about --theme/--aspect."""
+    from textlens.cli_render import Col, tr
     from textlens.trends import negative_drivers, sentiment_over_time
 
     if drivers:
         df = negative_drivers(corpus, filters)
-        _emit(df, fmt, [("label", "aspect", "text", {}), ("neg_docs", "neg docs", "num", {"justify": "right"}),
-                        ("share_of_negatives", "% of negatives", "pct", {"justify": "right"}),
-                        ("share_of_positives", "% of positives", "pct", {"justify": "right"}),
-                        ("ratio", "ratio", "num", {"justify": "right"}),
-                        ("aspect_negative", "judged negative", "num", {"justify": "right"})],
-              empty="no aspects with document sentiment in the selected documents",
-              notes=[f"{df.attrs.get('n_negative', 0)} negative and {df.attrs.get('n_positive', 0)} positive documents"])
+        _emit(df, fmt, [Col("label", "aspect", priority=0), Col("neg_docs", "neg_docs", "num", priority=0),
+                        Col("share_of_negatives", "share_of_negatives", "pct", priority=0),
+                        Col("share_of_positives", "share_of_positives", "pct", priority=1),
+                        Col("ratio", "ratio", "num", priority=1),
+                        Col("aspect_negative", "aspect_negative", "num", priority=2)],
+              empty=tr("cli.sentiment.no_drivers"),
+              notes=[tr("cli.sentiment.drivers_note", negative=df.attrs.get("n_negative", 0),
+                        positive=df.attrs.get("n_positive", 0))])
         return
     if filters.theme and filters.aspect:
-        _fail("give either --theme or --aspect, not both")
+        _fail(tr("cli.error.theme_and_aspect"))
     df = sentiment_over_time(corpus, by=by.value, theme=filters.theme, aspect=filters.aspect, filters=filters,
                              min_docs=min_docs)
     if fmt == "table" and not df.empty:
         df = df.assign(period=df["period"].astype(str) + df["sparse"].map({True: "*", False: ""}))
-    about = f" about {filters.theme or filters.aspect}" if (filters.theme or filters.aspect) else ""
-    _emit(df, fmt, [("period", by.value, "text", {"no_wrap": True}), ("n", "docs", "num", {"justify": "right"}),
-                    ("neg_share", "negative", "pct", {"justify": "right", "style": "red"}),
-                    ("neg_low", "low", "pct", {"justify": "right", "style": "dim"}),
-                    ("neg_high", "high", "pct", {"justify": "right", "style": "dim"}),
-                    ("pos_share", "positive", "pct", {"justify": "right", "style": "green"}),
-                    ("pos_low", "low", "pct", {"justify": "right", "style": "dim"}),
-                    ("pos_high", "high", "pct", {"justify": "right", "style": "dim"}),
-                    ("mixed", "mixed", "num", {"justify": "right"}), ("neutral", "neutral", "num", {"justify": "right"})],
-          title=f"sentiment{about} per {by.value}", empty=f"no sentiment{about} in the selected documents",
-          notes=[f"* = fewer than {min_docs} documents; 95% Wilson intervals",
-                 f"{df.attrs.get('undated')} documents without a {by.value} are not counted"
-                 if df.attrs.get("undated") else ""])
+    about = tr("cli.sentiment.about", subject=filters.theme or filters.aspect) if (filters.theme or filters.aspect) \
+        else ""
+    period = tr(f"cli.period.{by.value}")
+    _emit(df, fmt, [Col("period", f"period.{by.value}", "period", priority=0), Col("n", "docs", "num", priority=0),
+                    Col("neg_share", "negative", "pct", priority=0, style="red"),
+                    Col("neg_low", "neg_low", "pct", priority=3, style="dim", group="neg"),
+                    Col("neg_high", "neg_high", "pct", priority=3, style="dim", group="neg"),
+                    Col("pos_share", "positive", "pct", priority=0, style="green"),
+                    Col("pos_low", "pos_low", "pct", priority=4, style="dim", group="pos"),
+                    Col("pos_high", "pos_high", "pct", priority=4, style="dim", group="pos"),
+                    Col("mixed", "mixed", "num", priority=2), Col("neutral", "neutral", "num", priority=2)],
+          title=tr("cli.sentiment.title", about=about, period=period),
+          empty=tr("cli.sentiment.none", about=about),
+          notes=[tr("cli.sentiment.note", min_docs=min_docs),
+                 tr("cli.note.undated", n=df.attrs.get("undated"), period=period) if df.attrs.get("undated") else ""])
 
 
 # ==== end of queries ====

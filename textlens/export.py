@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from textlens.store import Corpus
 
@@ -101,15 +102,17 @@ def _records(corpus: Corpus, docs: list[dict[str, Any]], include_text: bool) -> 
         yield rec
 
 
-def export(db: str | Path, fmt: str, out: str | Path, include_text: bool = False) -> int:
-    """Write the export file; returns the number of documents written."""
+def export(db: str | Path, fmt: str, out: str | Path | IO, include_text: bool = False) -> int:
+    """Write the export file, or to an open stream (text for jsonl/csv, binary for parquet: `--out -` is stdout);
+    returns the number of documents written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not hasattr(out, "write"):
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
     n = 0
     if fmt == "jsonl":
-        with open(out, "w", encoding="utf-8") as fh:
+        with (open(out, "w", encoding="utf-8") if isinstance(out, Path) else nullcontext(out)) as fh:
             for rec in export_records(db, include_text):
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1

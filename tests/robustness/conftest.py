@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # synth.py, damage.py
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
-       "COLUMNS": "200", "TEXTLENS_DB": ""}
+       "COLUMNS": "200", "TEXTLENS_DB": "", "TEXTLENS_LANG": "en"}  # these tests read the English messages
 
 
 def textlens_cmd(*args: str) -> list[str]:

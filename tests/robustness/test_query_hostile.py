@@ -60,7 +60,7 @@ def test_hostile_strings_through_the_cli(store):
     runner = CliRunner()
     for q in HOSTILE:
         for fmt in (("table", "json") if len(q) < 50 else ("table",)):
-            res = runner.invoke(app, ["search", "--db", str(store), "--format", fmt, "--", q])
+            res = runner.invoke(app, ["search", "--db", str(store), "--format", fmt, "--lang", "en", "--", q])
             assert res.exception is None or isinstance(res.exception, SystemExit), (q, repr(res.exception))
             assert res.exit_code in (0, 1), (q, res.output[-500:])
             if res.exit_code == 1:
