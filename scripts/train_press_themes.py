@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 SHARED = Path(os.environ.get("TEXTLENS_SHARED", ROOT.parent / "shared"))
 PRESS = SHARED / "data" / "press_dev"
 ARCHIVE_LABELS = ROOT / "scripts" / "data" / "press_archive_gold.jsonl"
-CS = (0.03, 0.1, 0.3, 1.0)
+CS = (0.05, 0.2, 1.0)
 
 import train_dating  # noqa: E402  (load_press, run_user_path: the user's path)
 from eval_press import theme_scores, themes_anchor  # noqa: E402
@@ -91,14 +91,14 @@ def taxonomy_alone(x_rows: np.ndarray, classes: list[str], scorer_threshold: flo
 
 
 def choose_c(x: np.ndarray, y: np.ndarray, classes: list[str]) -> float:
-    """C with the best micro-F1 in 4-fold CV over the training rows only."""
+    """C with the best micro-F1 in 3-fold CV over the training rows only (thresholds from 3 inner folds)."""
     from sklearn.model_selection import KFold
 
     best = (-1.0, CS[0])
     for c_value in CS:
         preds = np.zeros_like(y, dtype=bool)
-        for tr, te in KFold(4, shuffle=True, random_state=1).split(x):
-            model = PressThemeModel(C=c_value).fit(x[tr], y[tr], classes)
+        for tr, te in KFold(3, shuffle=True, random_state=1).split(x):
+            model = PressThemeModel(C=c_value, cv=3).fit(x[tr], y[tr], classes)
             preds[te] = model.predict(x[te])
         micro = theme_scores([set(np.array(classes)[p]) for p in preds],
                              [set(np.array(classes)[g.astype(bool)]) for g in y], classes)[0]

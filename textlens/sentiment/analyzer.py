@@ -83,6 +83,11 @@ class SentimentAnalyzer(Analyzer):
                 ngram = hashlib.sha1(fh.read()).hexdigest()[:16]
         except OSError:
             ngram = "missing"
+        from textlens.sentiment.stance import model_path as stance_path
+
+        stance = stance_path()
+        if stance is not None:  # the articles' stance model is part of the configuration
+            ngram += "+stance:" + hashlib.sha1(stance.read_bytes()).hexdigest()[:12]
         if self.tier == FAST:
             return ngram
         from textlens.sentiment.finetuned import model_id
@@ -143,12 +148,13 @@ class SentimentAnalyzer(Analyzer):
             pred = review_rows[d.doc_id]
             detail = {"proba": _proba(pred), **({"model": ACCURATE} if self.finetuned is not None else {})}
             doc_rows.append(_doc_row(d.doc_id, pred, detail))
+        stances = _stances(articles, store)
         at = 0
         for d in articles:
             preds = article_preds[at : at + len(d.passages)]
             at += len(d.passages)
             passage_rows += _passage_rows(d, preds)
-            tone = model.tone(preds)
+            tone = stances.get(d.doc_id) or model.tone(preds)
             by_theme: dict[str, list[Prediction]] = defaultdict(list)
             for p, pred in zip(d.passages, preds):
                 for theme_id, _taxonomy in themes.get(p.id, []):
@@ -198,6 +204,37 @@ class SentimentAnalyzer(Analyzer):
                 rows.append({"doc_id": doc_id, "aspect_id": aspect, "polarity": ap.polarity,
                              "score": round(ap.score, 4), "evidence": evidence[:EVIDENCE_CHARS]})
         return rows
+
+
+def _stances(articles: list[AnalysisInput], store: "Corpus | None") -> dict[str, Prediction]:
+    """The learned stance of each article with passages (`sentiment.stance`), none when no model is in force.
+    Passage embeddings come from the store's cache, where the theme analysis left them."""
+    from textlens.sentiment.stance import load_stance, mean_embedding, model_path
+
+    path = model_path()
+    docs = [d for d in articles if d.passages]
+    if path is None or not docs:
+        return {}
+    import numpy as np
+
+    from textlens.embeddings import encode_cached, get_encoder
+
+    stance = load_stance(str(path))
+    encoder = get_encoder(stance.meta_.get("encoder"))
+    texts = [p.text for d in docs for p in d.passages]
+    vectors = (encode_cached(store, texts, encoder=encoder, prompt="query") if store is not None
+               else encoder.encode(texts, prompt="query"))
+    x, at = [], 0
+    for d in docs:
+        x.append(mean_embedding(vectors[at : at + len(d.passages)]))
+        at += len(d.passages)
+    out = {}
+    for d, row in zip(docs, stance.predict_proba(np.stack(x))):
+        proba = dict(zip(stance.classes_, map(float, row)))
+        neg, pos = proba.get("negative", 0.0), proba.get("positive", 0.0)
+        label = stance.classes_[int(row.argmax())]
+        out[d.doc_id] = Prediction(label, pos - neg, (neg, 1.0 - neg - pos, pos))
+    return out
 
 
 def _passage_rows(d: AnalysisInput, preds: list[Prediction]) -> list[dict[str, Any]]:

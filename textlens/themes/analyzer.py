@@ -16,7 +16,10 @@ from textlens.themes.scoring import doc_scores
 from textlens.themes.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textlens.store import Corpus
+    from textlens.themes.press_model import PressThemeModel
     from textlens.themes.scoring import ThemeScorer
 
 KIND_TAXONOMY = {"article": "editorial", "editorial": "editorial", "verbatim": "aspects"}
@@ -44,7 +47,8 @@ class ThemeAnalyzer(Analyzer):
 
     def __init__(self, taxonomy: str | None = None, editorial: str = "editorial", aspects: str = "aspects",
                  encoder: str | None = None, classifier: str | None = None,
-                 classifier_kinds: tuple[str, ...] | None = None, encoders: dict[str, str] | None = None):
+                 classifier_kinds: tuple[str, ...] | None = None, encoders: dict[str, str] | None = None,
+                 press_model: str | None = None):
         self.by_kind: dict[str, Taxonomy] = {}
         defaults = {"editorial": load_taxonomy(editorial), "aspects": load_taxonomy(aspects)}
         for kind, tax in KIND_TAXONOMY.items():
@@ -66,6 +70,8 @@ class ThemeAnalyzer(Analyzer):
 
             self.classifier = ThemeClassifier.load(classifier)
             self.classifier_kinds = tuple(classifier_kinds or KINDS)
+        self.press_model_path = resolve_press_model(press_model)
+        self.press_model: "PressThemeModel | None" = None
 
     @property
     def taxonomies(self) -> list[Taxonomy]:
@@ -91,7 +97,23 @@ class ThemeAnalyzer(Analyzer):
         if self.classifier_path:
             digest = hashlib.sha1(open(self.classifier_path, "rb").read()).hexdigest()
             parts.append(f"classifier={digest}:{','.join(self.classifier_kinds)}")
+        if self.press_model_path is not None:
+            parts.append(f"press_model={hashlib.sha1(self.press_model_path.read_bytes()).hexdigest()}")
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+    def press_model_for(self, kind: str) -> "PressThemeModel | None":
+        """The learned press model when it applies to `kind`: articles and editorials scored with a taxonomy whose
+        theme list is the one it was trained on (a user's edited list falls back to the taxonomy alone)."""
+        if self.press_model_path is None or kind not in PRESS_KINDS:
+            return None
+        if self.press_model is None:
+            from textlens.themes.press_model import PressThemeModel
+
+            self.press_model = PressThemeModel.load(self.press_model_path)
+        tax = self.by_kind.get(kind)
+        if tax is None or list(tax.ids) != self.press_model.classes_:
+            return None
+        return self.press_model
 
     def setup(self) -> None:
         """One scorer per (taxonomy, encoder) in use; each encoder is loaded once per process."""
@@ -130,16 +152,27 @@ class ThemeAnalyzer(Analyzer):
                 continue
             scorer = self.scorer(kind)
             tax = scorer.taxonomy
+            model = self.press_model_for(kind)
             texts = [p.text for d in docs for p in d.passages]
-            scores = scorer.score(texts, store)  # one embedding call for the whole batch
+            parts = scorer.parts(texts, store)  # one embedding call for the whole batch
+            scores = parts["score"]
             sc = tax.scoring
             at = 0
             for d in docs:
                 ps = scores[at : at + len(d.passages)]
-                at += len(d.passages)
                 doc = doc_scores(ps, sc.doc_support)
+                chosen = np.flatnonzero(doc >= sc.doc_threshold)
+                if model is not None:  # learned decision over the same parts; passages only for its themes
+                    from textlens.themes.press_model import doc_features
+
+                    own = {k: (v[at : at + len(d.passages)] if v is not None else None) for k, v in parts.items()}
+                    doc = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
+                    chosen = np.flatnonzero(doc >= model.thresholds_)
+                at += len(d.passages)
                 keep = ps >= sc.threshold
-                for j in np.flatnonzero(doc >= sc.doc_threshold):
+                if model is not None:
+                    keep[:, np.setdiff1d(np.arange(len(tax)), chosen)] = False
+                for j in chosen:
                     doc_rows.append({"doc_id": d.doc_id, "theme_id": tax.ids[j], "taxonomy": tax.name,
                                      "score": round(float(doc[j]), 4)})
                     keep[int(np.argmax(ps[:, j])), j] = True  # a document theme always shows its best passage
@@ -167,6 +200,29 @@ class ThemeAnalyzer(Analyzer):
                     passage_rows.append({"passage_id": p.id, "doc_id": d.doc_id, "theme_id": clf.classes_[j],
                                          "taxonomy": clf.name, "score": round(float(prow[j]), 4)})
             at += len(d.passages)
+
+
+PRESS_KINDS = ("article", "editorial")
+PRESS_MODEL_ENV = "TEXTLENS_PRESS_THEMES"
+
+
+def resolve_press_model(option: str | None) -> "Path | None":
+    """The learned press theme model file in force: the option, else $TEXTLENS_PRESS_THEMES, else the shipped
+    one; "off" (either way) keeps the taxonomy alone."""
+    import os
+    from pathlib import Path
+
+    from textlens.themes.press_model import shipped_model_path
+
+    chosen = option or os.environ.get(PRESS_MODEL_ENV) or ""
+    if chosen == "off":
+        return None
+    path = Path(chosen) if chosen else shipped_model_path()
+    if chosen and not path.is_file():
+        from textlens.themes.taxonomy import TaxonomyError
+
+        raise TaxonomyError(f"press theme model {path}: no such file")
+    return path if path.is_file() else None
 
 
 def user_kinds(tax: Taxonomy) -> list[str]:
