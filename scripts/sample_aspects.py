@@ -10,6 +10,7 @@ Only ids go to `scripts/data/train_aspects_ids.txt`; labels to `scripts/data/tra
     python scripts/sample_aspects.py add < chunk.txt  # appends compact lines "id PRI+ CLM- CMP~" ("id" alone: none)
     python scripts/sample_aspects.py recheck --seed 1 --among-first 300  # 20 earlier train-part reviews, blind
     python scripts/sample_aspects.py compare < relabels.txt  # self-agreement against the stored labels
+    python scripts/sample_aspects.py fix < fixes.txt  # replaces stored labels by compact lines (audit decisions)
     python scripts/sample_aspects.py check            # validates the label file
     python scripts/sample_aspects.py counts           # counts per aspect, polarity and part (markdown)
 """
@@ -101,6 +102,18 @@ def add(lines: list[str]) -> None:
     with open(LABELS_PATH, "a", encoding="utf-8") as handle:
         handle.writelines(json.dumps(rec) + "\n" for rec in records)
     print(f"added {len(records)}")
+    check()
+
+
+def fix(lines: list[str]) -> None:
+    """Replace the labels of already-labelled reviews in place, keeping file order (audit corrections)."""
+    stored = load_labels()
+    fixes = {rec["id"]: rec for rec in map(parse_compact, filter(str.strip, lines))}
+    if unknown := set(fixes) - set(stored):
+        sys.exit(f"not labelled yet: {sorted(unknown)}")
+    stored.update(fixes)
+    LABELS_PATH.write_text("".join(json.dumps(rec) + "\n" for rec in stored.values()))
+    print(f"fixed {len(fixes)}")
     check()
 
 
@@ -201,7 +214,7 @@ def main() -> None:
     recheck_cmd.add_argument("--n", type=int, default=20)
     recheck_cmd.add_argument("--seed", type=int, required=True)
     recheck_cmd.add_argument("--among-first", type=int, required=True)
-    for name in ("add", "compare", "check", "counts"):
+    for name in ("add", "fix", "compare", "check", "counts"):
         sub.add_parser(name)
     args = parser.parse_args()
     if args.command == "draw":
@@ -214,6 +227,8 @@ def main() -> None:
         print_reviews(recheck_sample(args.n, args.seed, args.among_first))
     elif args.command == "add":
         add(sys.stdin.read().splitlines())
+    elif args.command == "fix":
+        fix(sys.stdin.read().splitlines())
     elif args.command == "compare":
         compare(sys.stdin.read().splitlines())
     elif args.command == "check":
