@@ -11,6 +11,8 @@ Only ids go to `scripts/data/train_aspects_ids.txt`; labels to `scripts/data/tra
     python scripts/sample_aspects.py recheck --seed 1 --among-first 300  # 20 earlier train-part reviews, blind
     python scripts/sample_aspects.py compare < relabels.txt  # self-agreement against the stored labels
     python scripts/sample_aspects.py fix < fixes.txt  # replaces stored labels by compact lines (audit decisions)
+    python scripts/sample_aspects.py audit --code RCH # train-part reviews whose words suggest a missing aspect
+    python scripts/sample_aspects.py baselines        # constant-answer baselines on the held-out part
     python scripts/sample_aspects.py check            # validates the label file
     python scripts/sample_aspects.py counts           # counts per aspect, polarity and part (markdown)
 """
@@ -20,6 +22,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -180,6 +183,31 @@ def compare(lines: list[str]) -> None:
           f"labels added {changed['labels added']}, dropped {changed['labels dropped']}")
 
 
+# Words that usually come with an aspect; a train-part review using them without the aspect is re-read (audit).
+AUDIT_CUES = {
+    "PRI": r"\b(cher|chère|prix|tarif|cotisation|augment)",
+    "DIG": r"\b(site|internet|en ligne|appli|espace (client|perso))",
+    "RCH": r"\b(joindre|injoignable|attente t[ée]l|rappel)",
+    "CLM": r"\b(sinistre|rembours|indemni|expert)",
+}
+
+
+def compact(rec: dict) -> str:
+    """The label object back to its compact line (for audit listings)."""
+    signs = {name: sign for sign, name in POLARITY_SIGNS.items()}
+    codes = {name: code for code, name in ASPECT_CODES.items()}
+    return " ".join(codes[a["id"]] + signs[a["polarity"]] for a in rec["aspects"])
+
+
+def audit_candidates(code: str) -> list[str]:
+    """Train-part reviews whose text has the cue words of an aspect they were not given (held-out part untouched)."""
+    rows = read_rows("train")
+    aspect = ASPECT_CODES[code]
+    return [review_id for review_id, rec in load_labels().items()
+            if rec["part"] == "train" and re.search(AUDIT_CUES[code], rows[review_id]["text"], re.IGNORECASE)
+            and aspect not in {a["id"] for a in rec["aspects"]}]
+
+
 def label_counts(records: list[dict]) -> dict[str, Counter]:
     counts: dict[str, Counter] = defaultdict(Counter)
     for rec in records:
@@ -202,6 +230,39 @@ def print_counts() -> None:
         print(f"| {key} | {counts[key]['train']} | {counts[key]['test']} | {counts[key]['all']} |")
 
 
+def micro_f1(gold: list[set], predicted: list[set]) -> float:
+    true_pos = sum(len(g & p) for g, p in zip(gold, predicted))
+    false_pos = sum(len(p - g) for g, p in zip(gold, predicted))
+    false_neg = sum(len(g - p) for g, p in zip(gold, predicted))
+    return 2 * true_pos / (2 * true_pos + false_pos + false_neg) if true_pos else 0.0
+
+
+def plain_baselines(records: list[dict]) -> dict[str, float]:
+    """Constant answers chosen on the train part, scored on the held-out part: the floor any model must clear.
+
+    Detection: the aspect set (among the most frequent aspects, added one by one) with the best train micro-F1.
+    Polarity: each aspect's majority train polarity, scored on the held-out gold aspects.
+    """
+    train = [rec for rec in records if rec["part"] == "train"]
+    test = [rec for rec in records if rec["part"] == "test"]
+    aspect_sets = {part: [{a["id"] for a in rec["aspects"]} for rec in recs] for part, recs in (("train", train), ("test", test))}
+    by_frequency = [aspect for aspect, _ in Counter(a for s in aspect_sets["train"] for a in s).most_common()]
+    candidates = [set(by_frequency[:k]) for k in range(1, len(by_frequency) + 1)]
+    best = max(candidates, key=lambda c: micro_f1(aspect_sets["train"], [c] * len(train)))
+    majority = {aspect: Counter(a["polarity"] for rec in train for a in rec["aspects"] if a["id"] == aspect).most_common(1)[0][0]
+                for aspect in ASPECTS}
+    test_pairs = [(a["id"], a["polarity"]) for rec in test for a in rec["aspects"]]
+    overall = Counter(p for _, p in ((a["id"], a["polarity"]) for rec in train for a in rec["aspects"])).most_common(1)[0][0]
+    return {
+        "constant aspect set": sorted(best),
+        "detection micro-F1, constant set": micro_f1(aspect_sets["test"], [best] * len(test)),
+        "polarity accuracy, majority per aspect": sum(majority[a] == p for a, p in test_pairs) / len(test_pairs),
+        f"polarity accuracy, always {overall}": sum(overall == p for _, p in test_pairs) / len(test_pairs),
+        "test reviews": len(test),
+        "test aspect labels": len(test_pairs),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,7 +275,9 @@ def main() -> None:
     recheck_cmd.add_argument("--n", type=int, default=20)
     recheck_cmd.add_argument("--seed", type=int, required=True)
     recheck_cmd.add_argument("--among-first", type=int, required=True)
-    for name in ("add", "fix", "compare", "check", "counts"):
+    audit_cmd = sub.add_parser("audit")
+    audit_cmd.add_argument("--code", choices=sorted(AUDIT_CUES), required=True)
+    for name in ("add", "fix", "compare", "check", "counts", "baselines"):
         sub.add_parser(name)
     args = parser.parse_args()
     if args.command == "draw":
@@ -235,6 +298,14 @@ def main() -> None:
         check()
     elif args.command == "counts":
         print_counts()
+    elif args.command == "audit":
+        labels = load_labels()
+        for review_id in audit_candidates(args.code):
+            print(f"=> {review_id} {compact(labels[review_id])}")
+            print_reviews([review_id])
+    elif args.command == "baselines":
+        for name, value in plain_baselines(list(load_labels().values())).items():
+            print(f"{name}: {value if not isinstance(value, float) else round(value, 3)}")
 
 
 if __name__ == "__main__":
