@@ -112,7 +112,8 @@ def test_constant_answers_stay_far_below_the_issue_goals(sample_aspects):
     assert figures["test reviews"] >= 250
     assert 0.2 < figures["detection micro-F1, constant set"] < 0.6
     assert 0.5 < figures["polarity accuracy, majority per aspect"] < 0.8
-    assert figures["polarity accuracy, majority per aspect"] > figures["polarity accuracy, always negative"] - 1e-9
+    per_aspect = figures["polarity accuracy, majority per aspect"]
+    assert per_aspect >= figures["polarity accuracy, most frequent train polarity"]
 
 
 def test_audit_lists_only_train_part_reviews_missing_the_cued_aspect(sample_aspects, shared_dir):
@@ -122,5 +123,5 @@ def test_audit_lists_only_train_part_reviews_missing_the_cued_aspect(sample_aspe
     for review_id in candidates:
         assert labels[review_id]["part"] == "train"
         assert "digital_channels" not in {a["id"] for a in labels[review_id]["aspects"]}
-    assert sample_aspects.compact(labels[candidates[0]]).split() == \
-        sample_aspects.compact(sample_aspects.parse_compact(f"{candidates[0]} {sample_aspects.compact(labels[candidates[0]])}")).split()
+    first = labels[candidates[0]]
+    assert sample_aspects.parse_compact(f"{first['id']} {sample_aspects.compact(first)}") == first
