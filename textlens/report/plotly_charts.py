@@ -36,8 +36,15 @@ def labels(values: list[Any]) -> list[str]:
     return [esc(v) for v in short]
 
 
-def _color(name: str, i: int) -> str:
-    return SENTIMENT_COLORS.get(name, PALETTE[i % len(PALETTE)])
+def _color(series: Series, i: int) -> str:
+    """Sentiment series keep their colour whatever language names them (`color_key`)."""
+    return SENTIMENT_COLORS.get(series.color_key or series.name, PALETTE[i % len(PALETTE)])
+
+
+def bar_color(series: Series) -> str:
+    """Drivers chart: red for the negative series, green for the positive one."""
+    key = series.color_key or series.name
+    return "#c0392b" if "negative" in key else "#2e8b57" if "positive" in key else PALETTE[0]
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -102,16 +109,22 @@ def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any
     return {k: v for k, v in ax.items() if v is not None}
 
 
-def figure(chart: Chart) -> dict[str, Any]:
-    """The plotly {data, layout} of a chart spec."""
-    return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
+# plotly's decimal mark and thousands separator per report language (French: 12,5 and 12 345)
+SEPARATORS = {"fr": ",\u202f", "en": ".,"}
+
+
+def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
+    """The plotly {data, layout} of a chart spec, numbers on axes written the way `lang` writes them."""
+    fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
         chart)
+    fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])
+    return fig
 
 
 def _lines(chart: Chart) -> dict[str, Any]:
     data = []
     for i, s in enumerate(chart.series):
-        data += _band_and_line(s, _color(s.name, i))
+        data += _band_and_line(s, _color(s, i))
     layout = _base_layout(chart, chart.height or 380)
     layout["xaxis"] = _axis(chart.x_title, type="category")
     layout["yaxis"] = _axis(chart.y_title, chart.percent, rangemode="tozero")
@@ -165,7 +178,7 @@ def _bar(s: Series, color: str, horizontal: bool = False) -> dict[str, Any]:
 
 
 def _stacked(chart: Chart) -> dict[str, Any]:
-    data = [_bar(s, _color(s.name, i)) for i, s in enumerate(chart.series)]
+    data = [_bar(s, _color(s, i)) for i, s in enumerate(chart.series)]
     layout = _base_layout(chart, chart.height or 340)
     layout["barmode"] = "stack"
     layout["bargap"] = 0.25
@@ -177,8 +190,7 @@ def _stacked(chart: Chart) -> dict[str, Any]:
 
 
 def _hbar(chart: Chart) -> dict[str, Any]:
-    data = [_bar(s, "#c0392b" if "negative" in s.name else "#2e8b57" if "positive" in s.name else PALETTE[0],
-                 horizontal=True) for s in chart.series]
+    data = [_bar(s, bar_color(s), horizontal=True) for s in chart.series]
     layout = _base_layout(chart, chart.height or 320)
     layout["margin"] = {"l": 10, "r": 20, "t": 10, "b": 40}
     layout["barmode"] = "group"
