@@ -103,6 +103,29 @@ def test_demo_charts_speak_the_report_language(demo_pages):
     assert layouts and set(layouts) == {"," + NNBSP}
 
 
+def test_french_percent_axes_are_spelt_out_and_valid_plotly(demo_reports):
+    """plotly's locale has no percent sign setting: French percent axes carry their own '40 %' tick labels."""
+    import plotly.graph_objects as go
+
+    from textlens.report.html import chart_payload
+
+    charts = [c for s in demo_reports["fr"].sections for c in [*s.charts, *s.extra.get("boards", [])]]
+    percent_axes = 0
+    for chart in charts:
+        payload = chart_payload(chart, "fr")
+        go.Figure(data=payload["data"], layout=payload["layout"])  # raises on any unknown property
+        axes = [a for k, a in payload["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+        assert all(a.get("tickformat") != ".0%" for a in axes), chart.id
+        for axis in axes:
+            if "ticktext" in axis:
+                assert all(text.endswith(NNBSP + "%") for text in axis["ticktext"]), chart.id
+                assert len(axis["ticktext"]) == len(axis["tickvals"]) >= 3
+                percent_axes += 1
+        english = chart_payload(chart, "en")["layout"]
+        assert not any("ticktext" in a for k, a in english.items() if k.startswith(("xaxis", "yaxis")))
+    assert percent_axes >= 10
+
+
 def test_french_numbers_in_tables_and_kpis(demo_reports, demo_pages):
     rep = demo_reports["fr"]
     passages = dict(rep.kpis)["passages"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from textlens.report.model import Chart, ReportData, Table
-from textlens.report.words import header_text, value_text
+from textlens.report.words import header_text, plotly_locale, value_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 ASSETS = Path(__file__).with_name("assets")
@@ -143,6 +143,7 @@ def render_html(report: ReportData) -> str:
     charts = [chart_payload(c, lang) for s in report.sections for c in _section_charts(s)]
     evidence = [{"id": e.id, "title": e.title, "passages": e.passages} for e in report.evidence]
     data_json = safe_json(_clean({"charts": charts, "evidence": evidence,
+                                  "locale": {"name": lang, "format": plotly_locale(lang)},
                                   "words": {"chart_error": t("report.ui.chart_error", lang),
                                             "kind": {k: t(f"report.kind.{k}", lang) for k in KINDS}}}))
     plotly_js = get_plotlyjs()

@@ -10,6 +10,7 @@ import html
 import math
 from typing import Any
 
+from textlens.i18n import fmt_pct
 from textlens.report.model import Chart, Series
 
 PALETTE = ["#1f4e79", "#c55a11", "#2e7d32", "#7b1fa2", "#00838f", "#ad1457", "#5d4037", "#546e7a", "#9e9d24",
@@ -118,7 +119,28 @@ def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
     fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
         chart)
     fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])
+    if lang == "fr":
+        _french_percent_ticks(fig, chart)
     return fig
+
+
+def _french_percent_ticks(fig: dict[str, Any], chart: Chart) -> None:
+    """Percent axes as '40 %': plotly's number locale has no percent sign setting, so the ticks are spelt out."""
+    if chart.kind == "stacked":
+        top = 1.0
+    else:
+        values = [v for s in chart.series for v in (_num(s.high) or []) + (_num(s.y) or []) if v is not None]
+        values += [v for row in chart.z for v in row if v is not None]
+        top = min(1.0, max(values or [1.0]) * 1.08)
+    step = next((st for st in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / st <= 6), 0.25)
+    ticks = [round(i * step, 4) for i in range(int(top / step + 1e-9) + 1)]
+    spelt = {"tickvals": ticks, "ticktext": [fmt_pct(v, "fr") for v in ticks]}
+    axes = [a for k, a in fig["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+    axes += [t["colorbar"] for t in fig["data"] if isinstance(t.get("colorbar"), dict)]
+    for axis in axes:
+        if axis.get("tickformat") == ".0%":
+            del axis["tickformat"]
+            axis.update(spelt)
 
 
 def _lines(chart: Chart) -> dict[str, Any]:

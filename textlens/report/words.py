@@ -59,6 +59,22 @@ def date_text(value: str | None, lang: str = i18n.DEFAULT_LANG) -> str:
     return text
 
 
+def plotly_locale(lang: str = i18n.DEFAULT_LANG) -> dict[str, Any]:
+    """plotly.js number/date locale of the charts (config.locales[lang].format): French axes read 12,5 and 40 %."""
+    months = [i18n.t(f"report.month.{m}", lang) for m in range(1, 13)]
+    days = i18n.t("report.days", lang).split(",")
+    french = lang == "fr"
+    return {
+        "decimal": "," if french else ".", "thousands": "\u202f" if french else ",", "grouping": [3],
+        "currency": ["", "\u00a0€"] if french else ["$", ""], "percent": "\u202f%" if french else "%",
+        "days": days, "shortDays": [d[:3] for d in days], "months": months,
+        "shortMonths": [m[:4].rstrip(".") if french else m[:3] for m in months], "periods": ["AM", "PM"],
+        "dateTime": "%A %e %B %Y, %X", "date": "%d/%m/%Y" if french else "%m/%d/%Y", "time": "%H:%M:%S",
+        "year": "%Y", "month": "%b %Y", "dayMonth": "%-d %b" if french else "%b %-d",
+        "dayMonthYear": "%-d %b %Y" if french else "%b %-d, %Y",
+    }
+
+
 def header_text(column: Any, lang: str = i18n.DEFAULT_LANG) -> str:
     """A column's header: its catalog words, else the column name itself (new columns stay readable)."""
     name = str(column)

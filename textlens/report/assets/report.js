@@ -52,6 +52,11 @@
   });
 
   var config = { displaylogo: false, displayModeBar: false, responsive: true, typesetMath: false };
+  if (data.locale) {  // the report's language: 12,5 and 40 % on French axes
+    config.locale = data.locale.name;
+    config.locales = {};
+    config.locales[data.locale.name] = { format: data.locale.format };
+  }
   (data.charts || []).forEach(function (chart) {
     var node = document.getElementById(chart.id);
     if (!node) return;
