@@ -323,7 +323,7 @@ def test_cli_report(store, tmp_path):
 
 
 def test_build_report_html_with_filters(store, tmp_path):
-    path = build_report(store, tmp_path / "r.html", filters=Filters(year=2021))
+    path = build_report(store, tmp_path / "r.html", filters=Filters(year=2021), lang="en")
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "year=2021" in html
     head = html.split("<script>")[0]

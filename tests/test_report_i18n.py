@@ -11,7 +11,7 @@ import pytest
 from textlens import i18n
 from textlens.report import report_data
 from textlens.report.html import render_html
-from textlens.report.words import date_text, period_name, period_text
+from textlens.report.words import date_text, filters_text, period_name, period_text
 
 NNBSP = "\u202f"
 # English words of the report's prose that must not be left in a French report (and the French ones in English)
@@ -218,3 +218,6 @@ def test_periods_dates_and_names_the_french_way():
     assert date_text("2026-12-07 10:56", "en") == "December 7, 2026, 10:56"
     assert date_text("2026", "fr") == "2026"
     assert period_name("5y", "fr") == "période de 5 ans" and period_name("year", "en") == "year"
+    assert filters_text({"year_from": 2008, "kind": "article"}, "fr") == "depuis : 2008, type de document : article"
+    assert filters_text({"year_from": 2008, "kind": "article"}, "en") == "year_from=2008, kind=article"
+    assert filters_text({}, "fr") == "tous les documents"

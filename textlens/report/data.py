@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from textlens import i18n
 from textlens.report.model import Chart, Evidence, ReportData, Section, Series, Table
-from textlens.report.words import date_text, period_name, period_text, type_name
+from textlens.report.words import date_text, filters_text, period_name, period_text, type_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,7 +205,8 @@ def _overview(ctx: _Context) -> Section:
         f"SELECT d.year AS year, d.kind AS kind, COUNT(*) AS n FROM documents d WHERE {where}"
         " GROUP BY d.year, d.kind ORDER BY d.year, d.kind", conn, params=params)
     if by_year_kind.empty:
-        sec.empty = (ctx.t("report.overview.no_match", filters=ctx.filters.describe()) if ctx.filters.active()
+        sec.empty = (ctx.t("report.overview.no_match", filters=filters_text(ctx.filters.active(), ctx.lang))
+                     if ctx.filters.active()
                      else ctx.t("report.overview.no_documents"))
         return sec
     by_year_kind["year"] = by_year_kind["year"].map(lambda y: "undated" if pd.isna(y) else str(int(y)))
@@ -887,7 +888,7 @@ def _highlights(ctx: _Context, report_sections: list[Section]) -> list[str]:
                 parts.append(ctx.t("report.highlight.cited_one", entity=sub.iloc[0]["entity"],
                                    type=type_name(etype, ctx.lang), n=ctx.num(sub.iloc[0]["docs"])))
         if parts:
-            out.append(ctx.t("report.highlight.cited", items="; ".join(parts)))
+            out.append(ctx.t("report.highlight.cited", items=ctx.t("report.list_sep").join(parts)))
     drivers = tables.get("negative_drivers")
     if drivers is not None and not drivers.empty:
         d = drivers.iloc[0]
@@ -1005,7 +1006,7 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     meta = {"title": options.title or ctx.t("report.title"), "store": str(corpus.path), "generated": generated,
             "generated_text": date_text(generated, ctx.lang),
             "filters": filters.describe(), "filters_active": filters.active(),
-            "filters_text": filters.describe() if filters.active() else ctx.t("report.meta.all_documents"),
+            "filters_text": filters_text(filters.active(), ctx.lang),
             "by": by_text, "periods": dict(ctx.periods), "lang": ctx.lang,
             "textlens_version": __version__}
     return ReportData(meta, kpis, sections, ctx.evidence, list(dict.fromkeys(ctx.warnings)))

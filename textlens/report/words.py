@@ -75,6 +75,20 @@ def plotly_locale(lang: str = i18n.DEFAULT_LANG) -> dict[str, Any]:
     }
 
 
+def filters_text(active: dict[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
+    """The report's filters in words ('depuis : 2008, type : article'), or 'all documents' when none is set."""
+    if not active:
+        return i18n.t("report.meta.all_documents", lang)
+    parts = []
+    for name, value in active.items():
+        label = i18n.catalog(lang).get(f"report.filter.{name}") or name
+        shown = value_text("type" if name == "type" else "kind" if name == "kind" else name, value, lang)
+        if name == "sentiment":
+            shown = i18n.t(f"report.sentiment.label.{value}", lang)
+        parts.append(i18n.t("report.filter.item", lang, name=label, value=shown))
+    return ", ".join(parts)
+
+
 def header_text(column: Any, lang: str = i18n.DEFAULT_LANG) -> str:
     """A column's header: its catalog words, else the column name itself (new columns stay readable)."""
     name = str(column)
