@@ -100,8 +100,8 @@ def test_both_languages_render_and_read_in_their_language(pages, tmp_path):
             if " " in title:  # one word ("Sentiment") may well occur in quoted model cards
                 assert title not in page.text, (lang, title)
         assert page.evidence_opened and page.evidence_items >= 1
-        assert re.search(r"(articles|verbatims) — 20\d\d" if lang == "fr" else r"(article|verbatim) documents — 20\d\d",
-                         page.evidence_text), page.evidence_text[:300]
+        bar_title = r"(articles|verbatims) — 20\d\d" if lang == "fr" else r"(article|verbatim) documents — 20\d\d"
+        assert re.search(bar_title, page.evidence_text), page.evidence_text[:300]
         assert ("Passages derrière la valeur cliquée" in page.evidence_text) == (lang == "fr")
         assert ("Points clés" in page.text, "Highlights" in page.text) == (lang == "fr", lang == "en")
         shots[lang] = Path(page.screenshots[0])

@@ -156,7 +156,7 @@ def test_markdown_and_xlsx_in_french(demo_reports, tmp_path):
 
     rep = demo_reports["fr"]
     md = write_markdown(rep, tmp_path / "r.md").read_text(encoding="utf-8")
-    assert "## Vue d’ensemble du corpus" in md and "**Points clés :**" in md
+    assert "## Vue d’ensemble du corpus" in md and "**Points clés\u00a0:**" in md
     assert "| année |" in md and "Corpus overview" not in md and "Highlights" not in md
     assert re.search(r"!\[[^\]]+\]\(r_files/chart_documents\.png\)", md)
     wb = load_workbook(write_xlsx(rep, tmp_path / "r.xlsx"))
@@ -180,7 +180,7 @@ def test_english_corpus_gets_an_english_report(tmp_path):
     rep = report_data(db)
     assert rep.meta["lang"] == "en" and rep.sections[0].title == "Corpus overview"
     assert report_data(db, lang="fr").sections[0].title == "Vue d’ensemble du corpus"
-    with pytest.raises(ValueError, match="« de ».*fr, en"):
+    with pytest.raises(ValueError, match="«\u00a0de\u00a0».*fr, en"):
         report_data(db, lang="de")
 
 
@@ -218,6 +218,7 @@ def test_periods_dates_and_names_the_french_way():
     assert date_text("2026-12-07 10:56", "en") == "December 7, 2026, 10:56"
     assert date_text("2026", "fr") == "2026"
     assert period_name("5y", "fr") == "période de 5 ans" and period_name("year", "en") == "year"
-    assert filters_text({"year_from": 2008, "kind": "article"}, "fr") == "depuis : 2008, type de document : article"
+    assert (filters_text({"year_from": 2008, "kind": "article"}, "fr")
+            == "depuis\u00a0: 2008, type de document\u00a0: article")
     assert filters_text({"year_from": 2008, "kind": "article"}, "en") == "year_from=2008, kind=article"
     assert filters_text({}, "fr") == "tous les documents"

@@ -177,11 +177,12 @@ def write_xlsx(report: ReportData, out: str | Path) -> Path:
 
 # ---- Markdown -------------------------------------------------------------------------------------
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
 def md_escape(value: Any) -> str:
     """Cell/paragraph text that Markdown renderers show literally (no links, HTML or table breaks)."""
-    text = " ".join(str(value).split())
+    text = _BREAKING_SPACE.sub(" ", str(value)).strip()  # no-break spaces stay: "12,5 %", "Points clés :"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
@@ -204,6 +205,11 @@ def md_table(table: Table, max_rows: int = MD_MAX_ROWS, lang: str = "en") -> lis
         lines.append("")
         lines.append(f"*{t('report.md.rows_shown', lang, shown=max_rows, total=len(table.df))}*")
     return lines
+
+
+def _colon(lang: str) -> str:
+    """A colon after a label: French puts a no-break space before it."""
+    return "\u00a0:" if lang == "fr" else ":"
 
 
 def write_markdown(report: ReportData, out: str | Path) -> Path:
@@ -232,11 +238,10 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
             lines += [f"> {md_escape(s.empty)}", ""]
             continue
         if s.extra.get("highlights"):
-            lines += [f"**{t('report.highlight.title', lang)} :**" if lang == "fr" else
-                      f"**{t('report.highlight.title', lang)}:**", ""]
+            lines += [f"**{t('report.highlight.title', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
         if s.id == "method" and report.warnings:
-            lines += [f"**{t('report.method.careful', lang)}{' :' if lang == 'fr' else ':'}**", ""]
+            lines += [f"**{t('report.method.careful', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(w)}" for w in report.warnings] + [""]
         for c in [*s.charts, *s.extra.get("boards", [])] if assets is not None else []:
             png = assets / f"{c.id}.png"
