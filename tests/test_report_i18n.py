@@ -11,7 +11,7 @@ import pytest
 from textlens import i18n
 from textlens.report import report_data
 from textlens.report.html import render_html
-from textlens.report.words import date_text, filters_text, period_name, period_text
+from textlens.report.words import date_text, filters_text, period_name, period_text, quality_name
 
 NNBSP = "\u202f"
 # English words of the report's prose that must not be left in a French report (and the French ones in English)
@@ -222,3 +222,5 @@ def test_periods_dates_and_names_the_french_way():
             == "depuis\u00a0: 2008, type de document\u00a0: article")
     assert filters_text({"year_from": 2008, "kind": "article"}, "en") == "year_from=2008, kind=article"
     assert filters_text({}, "fr") == "tous les documents"
+    assert quality_name("groups.press.npmi", "fr") == "presse · cohérence (NPMI)"
+    assert quality_name("groups.press.npmi", "en") == "press · npmi"

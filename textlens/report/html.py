@@ -18,7 +18,7 @@ from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from textlens.report.model import Chart, ReportData, Table
-from textlens.report.words import header_text, plotly_locale, value_text
+from textlens.report.words import header_text, plotly_locale, quality_name, value_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 ASSETS = Path(__file__).with_name("assets")
@@ -140,6 +140,7 @@ def render_html(report: ReportData) -> str:
     env.globals["fmt"] = lambda value, fmt: format_value(value, fmt, lang)
     env.globals["t"] = lambda key, **fields: t(key, lang, **fields)
     env.globals["header"] = lambda column: header_text(column, lang)
+    env.globals["quality_name"] = lambda key: quality_name(key, lang)
     charts = [chart_payload(c, lang) for s in report.sections for c in _section_charts(s)]
     evidence = [{"id": e.id, "title": e.title, "passages": e.passages} for e in report.evidence]
     data_json = safe_json(_clean({"charts": charts, "evidence": evidence,

@@ -89,6 +89,13 @@ def filters_text(active: dict[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
     return ", ".join(parts)
 
 
+def quality_name(key: str, lang: str = i18n.DEFAULT_LANG) -> str:
+    """A topic-quality key ('groups.press.npmi') in words ('presse · cohérence (NPMI)'); unknown parts as written."""
+    parts = [p for p in key.split(".") if p != "groups"]
+    words = i18n.catalog(lang)
+    return " · ".join(words.get(f"report.quality.{p}") or p for p in parts)
+
+
 def header_text(column: Any, lang: str = i18n.DEFAULT_LANG) -> str:
     """A column's header: its catalog words, else the column name itself (new columns stay readable)."""
     name = str(column)
