@@ -11,6 +11,7 @@ import report_fixtures as rf
 from textlens.query import Filters
 from textlens.report import build_report, guess_format, report_data
 from textlens.report.html import render_html, safe_json
+from textlens.report.words import type_name
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,10 @@ def test_entities_topics_figures_and_sentiment(report):
     assert ents.loc["Teleperformance", "docs"] == sum(rf.OFFSHORING.values())
     assert ents.loc["Teleperformance", "type"] == "VENDOR"
     boards = _section(report, "entities").extra["boards"]
-    assert {b.title for b in boards} == {"VENDOR", "INSTITUTION", "RESEARCH_FIRM", "STUDY"}
+    # one leaderboard per type present, titled in the report's language (French on this French corpus)
+    assert {b.title for b in boards} == {type_name(t, "fr", plural=True)
+                                         for t in ("VENDOR", "INSTITUTION", "RESEARCH_FIRM", "STUDY")}
+    assert "Éditeurs et prestataires" in {b.title for b in boards}
     topics = _table(report, "topics").df
     assert set(topics["label"]) == {"délocalisation maroc", "agents virtuels", "arcep numéros"}
     card = next(c for c in _section(report, "topics").extra["cards"] if c["label"] == "délocalisation maroc")
@@ -159,7 +163,7 @@ def test_store_without_analyses_says_what_to_run(tmp_path):
     db = tmp_path / "bare.db"
     with Corpus.open(db) as c, c.transaction():
         c.upsert_document(Document(id="d1", text="Un texte.", raw_text="Un texte.", year=2020, date="2020"))
-    rep = report_data(db)
+    rep = report_data(db, lang="en")
     assert _section(rep, "overview").empty is None
     for sid, analysis in (("themes", "themes"), ("entities", "entities"), ("sentiment", "sentiment"),
                           ("topics", "topics")):
@@ -168,7 +172,7 @@ def test_store_without_analyses_says_what_to_run(tmp_path):
     assert "No sentiment in this store" in html
     empty_db = tmp_path / "empty.db"
     Corpus.open(empty_db).close()
-    rep = report_data(empty_db)
+    rep = report_data(empty_db, lang="en")
     assert "run `textlens run" in _section(rep, "overview").empty
     assert [s.id for s in rep.sections] == ["overview", "method"]
 
@@ -195,11 +199,12 @@ def test_json_holds_every_table_row(report, tmp_path):
     assert "NaN" not in out.read_text(encoding="utf-8")
 
 
-def test_xlsx_sheets_headers_widths_and_no_formulas(hostile_report, tmp_path):
+def test_xlsx_sheets_headers_widths_and_no_formulas(hostile_store, tmp_path):
     from openpyxl import load_workbook
 
     from textlens.report.writers import write_xlsx
 
+    hostile_report = report_data(hostile_store, lang="en")  # English headers are the column names
     out = write_xlsx(hostile_report, tmp_path / "r.xlsx")
     wb = load_workbook(out)
     tables = hostile_report.tables()
@@ -318,7 +323,7 @@ def test_cli_report(store, tmp_path):
 
 
 def test_build_report_html_with_filters(store, tmp_path):
-    path = build_report(store, tmp_path / "r.html", filters=Filters(year=2021))
+    path = build_report(store, tmp_path / "r.html", filters=Filters(year=2021), lang="en")
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "year=2021" in html
     head = html.split("<script>")[0]
@@ -338,6 +343,6 @@ def test_themes_of_undated_documents_only(tmp_path):
             "doc_themes": [{"doc_id": "d1", "theme_id": "offshoring", "taxonomy": "editorial", "score": 0.9}],
             "passage_themes": [{"passage_id": p.id, "doc_id": "d1", "theme_id": "offshoring",
                                 "taxonomy": "editorial", "score": 0.9}]})
-    rep = report_data(db)
+    rep = report_data(db, lang="en")
     assert _section(rep, "themes").empty == "No dated document of the selection carries a theme."
     assert any("no year" in w for w in rep.warnings)

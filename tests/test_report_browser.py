@@ -26,7 +26,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for name, hostile in (("plain", False), ("hostile", True)):
         db = rf.build(base / f"{name}.db", hostile=hostile)
-        out[name] = build_report(db, base / f"{name}.html")
+        out[name] = build_report(db, base / f"{name}.html", lang="en")
+        if not hostile:  # the same corpus in French, the default for this French corpus
+            out["plain_fr"] = build_report(db, base / "plain_fr.html")
     return out
 
 
@@ -76,3 +78,32 @@ def test_the_check_detects_a_script_that_runs(tmp_path):
     assert page.pwned == "img"
     assert page.injected['img[src="x"]'] == 1
     assert any("undefined_function" in e for e in page.errors)
+
+
+def test_both_languages_render_and_read_in_their_language(pages, tmp_path):
+    """Screenshots of the French (default) and English pages; each reads in its own language only."""
+    from textlens import i18n
+
+    titles = {lang: [i18n.t(f"report.{sid}.title", lang) for sid in ("overview", "themes", "topics", "entities",
+                                                                         "figures", "sentiment", "method")]
+              for lang in ("fr", "en")}
+    shots = {}
+    for lang, name in (("fr", "plain_fr"), ("en", "plain")):
+        page = inspect_report(pages[name], screenshot=tmp_path / f"report_{lang}.png")
+        other = "en" if lang == "fr" else "fr"
+        assert page.errors == [], lang
+        assert page.charts and page.charts_rendered == len(page.charts), lang
+        assert page.title == i18n.t("report.title", lang)
+        for title in titles[lang]:
+            assert title in page.text, (lang, title)
+        for title in set(titles[other]) - set(titles[lang]):
+            if " " in title:  # one word ("Sentiment") may well occur in quoted model cards
+                assert title not in page.text, (lang, title)
+        assert page.evidence_opened and page.evidence_items >= 1
+        bar_title = r"(articles|verbatims) — 20\d\d" if lang == "fr" else r"(article|verbatim) documents — 20\d\d"
+        assert re.search(bar_title, page.evidence_text), page.evidence_text[:300]
+        assert ("Passages derrière la valeur cliquée" in page.evidence_text) == (lang == "fr")
+        assert ("Points clés" in page.text, "Highlights" in page.text) == (lang == "fr", lang == "en")
+        shots[lang] = Path(page.screenshots[0])
+        assert shots[lang].read_bytes()[:4] == b"\x89PNG" and shots[lang].stat().st_size > 50_000
+    assert shots["fr"].read_bytes() != shots["en"].read_bytes()

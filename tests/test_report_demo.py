@@ -11,8 +11,8 @@ from textlens.store import Corpus
 
 
 def _in_period(date: str | None, period: str) -> bool:
-    """A date in a period as the report labels it: 2008, 2008-Q2, 2008-04 or a span 2007-2009."""
-    span = re.fullmatch(r"(\d{4})-(\d{4})", period)
+    """A date in a period as the report labels it: 2008, 2008-Q2, 2008-04 or a span 2007–2009."""
+    span = re.fullmatch(r"(\d{4})[-–](\d{4})", period)
     if span:
         return bool(date) and int(span.group(1)) <= int(date[:4]) <= int(span.group(2))
     if "-Q" in period:

@@ -960,20 +960,28 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
+class ReportLang(str, Enum):
+    fr = "fr"
+    en = "en"
+
+
 _F = _FILTER_OPTIONS  # the query commands' filter options, shared as is
 
 
 @app.command()
 def report(
     db: DbOption = Path("textlens.db"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.html, .md, .xlsx or .json).")] = Path(
-        "textlens_report.html"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.html, .md, .xlsx or .json); - for standard "
+                                      "output (html, md without charts, json).")] = Path("textlens_report.html"),
     format: Annotated[Optional[ReportFormat], typer.Option(
         "--format", "-f", help="html, md, xlsx or json (default: from --out's suffix, else html).")] = None,
     by: Annotated[Optional[By], typer.Option(
         "--by", help="Period of the trends (default: years, or spans of years where documents are few).")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Report title.")] = None,
     evidence: Annotated[int, typer.Option("--evidence", min=1, max=20, help="Passages per chart value.")] = 3,
+    lang: Annotated[Optional[ReportLang], typer.Option(
+        "--lang", help="Language of the report: fr or en (default: the corpus's, French unless mostly English).")
+    ] = None,
     year: _F["year"][0] = None,
     year_from: _F["year_from"][0] = None,
     year_to: _F["year_to"][0] = None,
@@ -993,13 +1001,16 @@ def report(
 
     filters = Filters(year=year, year_from=year_from, year_to=year_to, kind=kind, theme=theme, aspect=aspect,
                       entity=entity, type=type, sentiment=sentiment, source=source, limit=limit)
-    options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title or "textlens report")
+    options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title,
+                      lang=lang.value if lang else None)
     try:
         fmt = guess_format(out, format.value if format else None)
         path = build_report(db, out, fmt, filters, options)
     except (QueryError, StoreError, ValueError, OSError) as exc:
         _fail(str(exc))
-    _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
+    from textlens.cli_report import report_written
+
+    report_written(fmt, path, options.lang, db)
 
 
 def main() -> None:  # pragma: no cover

@@ -3,11 +3,14 @@
     from textlens.report import build_report
     from textlens.query import Filters
     build_report("demo.db", "report.html", filters=Filters(year_from=2004))
+    build_report("demo.db", "-", format="json", lang="en")  # English, on standard output
 
-Every number comes from textlens.trends / textlens.query over the store; no model is loaded.
+Every number comes from textlens.trends / textlens.query over the store; no model is loaded. The words are
+French by default (English when most documents are), or the language asked for with `lang`.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +28,7 @@ __all__ = ["FORMATS", "Options", "build_report", "guess_format", "report_data"]
 
 
 def guess_format(out: str | Path, format: str | None = None) -> str:
-    """The format asked for, or the one the output's suffix names (html by default)."""
+    """The format asked for, or the one the output's suffix names (html by default, also for "-")."""
     if format:
         if format not in FORMATS:
             raise ValueError(f"unknown report format {format!r}; choose one of {', '.join(FORMATS)}")
@@ -34,12 +37,16 @@ def guess_format(out: str | Path, format: str | None = None) -> str:
 
 
 def report_data(db: "str | Path | Corpus", filters: "Filters | None" = None,
-                options: Options | None = None) -> "ReportData":
-    """Assemble the report (all formats share it). Filter values are checked against the store first."""
+                options: Options | None = None, lang: str | None = None) -> "ReportData":
+    """Assemble the report (all formats share it). Filter values are checked against the store first.
+    `lang` (fr | en) overrides `options.lang`; neither given: the corpus's language."""
     from textlens.query import resolve_filters
     from textlens.report.data import assemble
     from textlens.store import Corpus
 
+    options = options or Options()
+    if lang is not None:
+        options = replace(options, lang=lang)
     corpus = db if isinstance(db, Corpus) else Corpus.open(db, readonly=True)
     try:
         return assemble(corpus, resolve_filters(corpus, filters), options)
@@ -49,10 +56,17 @@ def report_data(db: "str | Path | Corpus", filters: "Filters | None" = None,
 
 
 def build_report(db: "str | Path | Corpus", out: str | Path, format: str | None = None,
-                 filters: "Filters | None" = None, options: Options | None = None) -> Path:
-    """Write the report for the store `db` to `out`; returns the path written."""
+                 filters: "Filters | None" = None, options: Options | None = None, lang: str | None = None) -> Path:
+    """Write the report for the store `db` to `out` ("-": standard output, for html, md and json); returns the
+    path written (Path("-") for standard output)."""
+    from textlens.report.writers import STDOUT
+
     fmt = guess_format(out, format)
-    report = report_data(db, filters, options)
+    if fmt == "xlsx" and str(out) == STDOUT:
+        from textlens.i18n import t
+
+        raise ValueError(t("report.cli.stdout_binary", lang or "fr"))
+    report = report_data(db, filters, options, lang)
     if fmt == "html":
         from textlens.report.html import write_html
 

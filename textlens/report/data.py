@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textlens import i18n
 from textlens.report.model import Chart, Evidence, ReportData, Section, Series, Table
+from textlens.report.words import date_text, filters_text, period_name, period_text, type_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +43,8 @@ class Options:
     by: str = "auto"  # year | quarter | month | Ny, or auto: per dimension, years or N-year spans
     evidence_limit: int = 3  # passages per chart point / table row
     top_entities: int = LEADERBOARD_TOP
-    title: str = "textlens report"
+    title: str | None = None  # default: "Rapport textlens" / "textlens report"
+    lang: str | None = None  # fr | en; default: the language of most analysed documents (French unless English)
 
 
 @dataclass
@@ -55,6 +58,18 @@ class _Context:
     _item_cache: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     _indexes: dict[tuple, Any] = field(default_factory=dict)
     periods: dict[str, str] = field(default_factory=dict)
+    period_labels: dict[str, str] = field(default_factory=dict)  # periods key -> its words in the report language
+    lang: str = i18n.DEFAULT_LANG
+
+    def t(self, key: str, **fields: Any) -> str:
+        """Report words in the report's language (catalog textlens/data/i18n/report.toml)."""
+        return i18n.t(key, self.lang, **fields)
+
+    def pct(self, share: float | None, digits: int = 0) -> str:
+        return i18n.fmt_pct(share, self.lang, digits)
+
+    def num(self, value: float | int | None, digits: int = 0) -> str:
+        return i18n.fmt_number(value, self.lang, digits)
 
     def period(self, dimension: str | None, kind: str | None = None) -> str:
         """The period of a dimension's trends: the one asked for, or with `auto` the shortest of year, 2y,
@@ -63,8 +78,11 @@ class _Context:
         if self.options.by != "auto":
             return self.options.by
         names = {"theme": "themes", "aspect": "aspects", "entity": "entities", "topic": "topics"}
-        key = names.get(dimension or "", "documents") + (f" ({kind}s)" if kind else "")
+        name = names.get(dimension or "", "documents")
+        key = name + (f" ({kind}s)" if kind else "")
         if key not in self.periods:
+            self.period_labels[key] = self.t(f"report.dim.{name}") + (
+                f" ({self.t(f'report.kinds.{kind}')})" if kind else "")
             from statistics import median
 
             from textlens import trends
@@ -106,7 +124,8 @@ class _Context:
             return self._ev_index[key]
         best = self._item_evidence(dimension, item, f, by)
         df = best["all"] if period is None else best["periods"].get(str(period))
-        title = label + (f" — {period}" if period is not None else "") + (f" ({extra})" if extra else "")
+        title = label + (f" — {period_text(period, self.lang)}" if period is not None else "") + (
+            f" ({extra})" if extra else "")
         return self.add_evidence(key, title, [] if df is None else df)
 
     def evidence_index(self, dimension: str, filters: "Filters", by: str) -> Any:
@@ -166,16 +185,11 @@ def _records_of(df: "pd.DataFrame", col: str) -> list[Any]:
 
 
 # ---- sections ---------------------------------------------------------------------------------------
-def _period_name(by: str) -> str:
-    m = re.fullmatch(r"(\d+)y", by)
-    return f"{m.group(1)}-year period" if m else by
-
-
-def _new_section(ctx: _Context, sid: str, title: str, intro: str, needs: str, analysis: str) -> Section:
-    """A section that says which analysis to run when the table it needs is empty."""
-    sec = Section(sid, title, intro)
+def _new_section(ctx: _Context, sid: str, needs: str, analysis: str) -> Section:
+    """A section (words report.<sid>.title/intro) that says which analysis to run when the table it needs is empty."""
+    sec = Section(sid, ctx.t(f"report.{sid}.title"), ctx.t(f"report.{sid}.intro"))
     if not ctx.has_rows(needs):
-        sec.empty = f"No {analysis} in this store: run `textlens run` with the {analysis} analysis."
+        sec.empty = ctx.t("report.empty.no_analysis", what=ctx.t(f"report.analysis.{analysis}"), analysis=analysis)
     return sec
 
 
@@ -186,15 +200,14 @@ def _overview(ctx: _Context) -> Section:
 
     conn = ctx.corpus.conn
     where, params = ctx.filters.where_sql(alias="d")
-    sec = Section("overview", "Corpus overview",
-                  "What the report covers: documents per year and kind, their sources and languages, and the "
-                  "inputs that could not be read.")
+    sec = Section("overview", ctx.t("report.overview.title"), ctx.t("report.overview.intro"))
     by_year_kind = pd.read_sql_query(
         f"SELECT d.year AS year, d.kind AS kind, COUNT(*) AS n FROM documents d WHERE {where}"
         " GROUP BY d.year, d.kind ORDER BY d.year, d.kind", conn, params=params)
     if by_year_kind.empty:
-        sec.empty = (f"No documents match the filters ({ctx.filters.describe()})." if ctx.filters.active()
-                     else "The store holds no documents: run `textlens run PATH --db DB` first.")
+        sec.empty = (ctx.t("report.overview.no_match", filters=filters_text(ctx.filters.active(), ctx.lang))
+                     if ctx.filters.active()
+                     else ctx.t("report.overview.no_documents"))
         return sec
     by_year_kind["year"] = by_year_kind["year"].map(lambda y: "undated" if pd.isna(y) else str(int(y)))
     pivot = by_year_kind.pivot_table(index="year", columns="kind", values="n", aggfunc="sum", fill_value=0)
@@ -203,35 +216,38 @@ def _overview(ctx: _Context) -> Section:
     pivot["_order"] = pivot["year"].map(lambda y: 99999 if y == "undated" else int(y))
     pivot = pivot.sort_values("_order").drop(columns="_order")
     pivot.columns.name = None
-    sec.tables.append(Table("documents_per_year", "Documents per year and kind", pivot,
-                            "Duplicates are excluded; undated documents are counted but left out of trends.",
+    sec.tables.append(Table("documents_per_year", ctx.t("report.overview.per_year"), pivot,
+                            ctx.t("report.overview.per_year_desc"),
                             formats={c: "int" for c in pivot.columns if c != "year"}))
     kinds = [c for c in pivot.columns if c not in ("year", "total")]
+    years_shown = [period_text(y, ctx.lang) for y in pivot["year"]]
     sec.charts.append(Chart(
-        "chart_documents", "Documents per year", "stacked",
-        [Series(k, pivot["year"].tolist(), pivot[k].astype(int).tolist(),
+        "chart_documents", ctx.t("report.overview.chart"), "stacked",
+        [Series(ctx.t(f"report.kinds.{k}"), years_shown, pivot[k].astype(int).tolist(),
                 ev=[_document_evidence(ctx, y, k) if n else None for y, n in zip(pivot["year"], pivot[k])],
-                hover=[f"{y}: {int(n)} {k} documents" for y, n in zip(pivot["year"], pivot[k])]) for k in kinds],
-        x_title="year", y_title="documents", note="Click a bar for examples of the documents counted."))
+                hover=[ctx.t("report.overview.hover", period=y, n=ctx.num(n), kind=ctx.t(f"report.kind.{k}"),
+                             kinds=ctx.t(f"report.kinds.{k}")) for y, n in zip(years_shown, pivot[k])],
+                color_key=k) for k in kinds],
+        x_title=ctx.t("report.by.year"), y_title=ctx.t("report.word.documents"),
+        note=ctx.t("report.overview.chart_note")))
     sources = _sources(ctx, where, params)
-    sec.tables.append(Table("sources", "Sources", sources,
-                            "Tables (CSV, XLSX...) one by one; whole files grouped by folder.",
+    sec.tables.append(Table("sources", ctx.t("report.overview.sources"), sources,
+                            ctx.t("report.overview.sources_desc"),
                             formats={"files": "int", "documents": "int"}, max_rows_html=50))
     langs = pd.read_sql_query(
         f"SELECT COALESCE(d.language, 'unknown') AS language, COUNT(*) AS documents FROM documents d"
         f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", conn, params=params)
-    sec.tables.append(Table("languages", "Languages", langs, "Non-French documents are kept but not analysed as "
-                            "French.", formats={"documents": "int"}, compact=True))
+    sec.tables.append(Table("languages", ctx.t("report.overview.languages"), langs,
+                            ctx.t("report.overview.languages_desc"), formats={"documents": "int"}, compact=True))
     dating = pd.read_sql_query(
         f"SELECT COALESCE(d.year_source, 'none') AS dated_by, COUNT(*) AS documents FROM documents d"
         f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", conn, params=params)
-    sec.tables.append(Table("dating", "How documents were dated", dating,
-                            "metadata > date stated in the text > file name/URL > inferred from cited years.",
+    sec.tables.append(Table("dating", ctx.t("report.overview.dating"), dating, ctx.t("report.overview.dating_desc"),
                             formats={"documents": "int"}, compact=True))
     info = corpus_info(ctx.corpus.path, list_skipped=True)
     skipped = pd.DataFrame(info.get("skipped_inputs", []), columns=["source", "row", "reason"])
-    sec.tables.append(Table("skipped_inputs", "Skipped inputs", skipped,
-                            "Inputs that could not become documents, with the reason (whole store, not filtered).",
+    sec.tables.append(Table("skipped_inputs", ctx.t("report.overview.skipped"), skipped,
+                            ctx.t("report.overview.skipped_desc"),
                             formats={"row": "int"}, max_rows_html=MAX_SKIPPED_SHOWN, compact=len(skipped) <= 8))
     n_docs = int(pivot["total"].sum())
     non_fr = int(langs.loc[~langs["language"].isin(["fr"]), "documents"].sum())
@@ -240,13 +256,13 @@ def _overview(ctx: _Context) -> Section:
                            "undated": undated, "skipped": int(info.get("skipped", 0)),
                            "sources": int(sources["files"].sum())}
     if info.get("skipped"):
-        ctx.warnings.append(f"{info['skipped']} inputs were skipped at ingestion (listed in the overview).")
+        ctx.warnings.append(ctx.t("report.warn.skipped", n=ctx.num(info["skipped"])))
     if undated:
-        ctx.warnings.append(f"{undated} documents have no year and are left out of the trends.")
+        ctx.warnings.append(ctx.t("report.warn.undated", n=ctx.num(undated)))
     if non_fr:
-        ctx.warnings.append(f"{non_fr} documents are not in French (or of unknown language).")
+        ctx.warnings.append(ctx.t("report.warn.non_french", n=ctx.num(non_fr)))
     if info.get("duplicates"):
-        ctx.warnings.append(f"{info['duplicates']} duplicate documents are excluded from every count.")
+        ctx.warnings.append(ctx.t("report.warn.duplicates", n=ctx.num(info["duplicates"])))
     return sec
 
 
@@ -261,7 +277,9 @@ def _document_evidence(ctx: _Context, year: str, kind: str) -> int | None:
         [*params, *year_params, ctx.options.evidence_limit])]
     for r in rows:
         r["date"] = r["date"] or _str(r["year"])
-    return ctx.add_evidence(("documents", year, kind), f"{kind} documents — {year}", rows)
+    return ctx.add_evidence(("documents", year, kind), ctx.t(
+        "report.overview.evidence", kind=ctx.t(f"report.kind.{kind}"), kinds=ctx.t(f"report.kinds.{kind}"),
+        period=period_text(year, ctx.lang)), rows)
 
 
 def _sources(ctx: _Context, where: str, params: list) -> "pd.DataFrame":
@@ -289,28 +307,26 @@ def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str,
         label = labels.get(item, item)
         ev = [ctx.trend_evidence(dimension, item, label, p) if n > 0 else None
               for p, n in zip(rows["period"], rows["n"])]
-        hover = [f"{label} — {p}: {n}/{t} documents ({s:.0%}, 95% CI {lo:.0%}–{hi:.0%})"
-                 + (" — few documents" if sp else "")
+        hover = [ctx.t("report.trend.hover", label=label, period=period_text(p, ctx.lang), n=ctx.num(n),
+                       total=ctx.num(t), share=ctx.pct(s), low=ctx.pct(lo), high=ctx.pct(hi))
+                 + (ctx.t("report.trend.hover_sparse") if sp else "")
                  for p, n, t, s, lo, hi, sp in zip(rows["period"], rows["n"], rows["total"], rows["share"],
                                                    rows["ci_low"], rows["ci_high"], rows["sparse"])]
-        series.append(Series(label, [str(p) for p in rows["period"]], _records_of(rows, "share"),
+        series.append(Series(label, [period_text(p, ctx.lang) for p in rows["period"]], _records_of(rows, "share"),
                              _records_of(rows, "ci_low"), _records_of(rows, "ci_high"), ev,
                              [bool(s) for s in rows["sparse"]], hover))
-    note = ("Share of documents per period with its 95% Wilson interval (band). Hollow points: periods with too "
-            "few documents to interpret. Click a point for the passages behind it.")
+    note = ctx.t("report.trend.note")
     if len(order) > MAX_FACETS:
-        note += f" The {MAX_FACETS} most frequent of {len(order)} are shown; the tables hold all."
-    return Chart(chart_id, title, "facets", series, x_title=_period_name(ctx.period(dimension)), y_title="share of documents",
-                 percent=True, note=note)
+        note += " " + ctx.t("report.trend.note_more", shown=MAX_FACETS, total=len(order))
+    return Chart(chart_id, title, "facets", series, x_title=period_name(ctx.period(dimension), ctx.lang),
+                 y_title=ctx.t("report.word.share_of_documents"), percent=True, note=note)
 
 
 def _summary_table(ctx: _Context, name: str, title: str, dimension: str, summary: "pd.DataFrame",
                    labels: dict[str, str]) -> Table:
     df = summary.copy()
     df["evidence_id"] = [ctx.trend_evidence(dimension, i, labels.get(i, i)) for i in df["item"]]
-    return Table(name, title, df,
-                 "Mann–Kendall trend test on the shares per period; flag: emerging (rising, or new in the last "
-                 "third of the periods) or declining.", evidence_col="evidence_id",
+    return Table(name, title, df, ctx.t("report.trend.summary_desc"), evidence_col="evidence_id",
                  html_columns=["label", "n", "first_period", "peak_period", "peak_share", "last_period", "direction",
                                "flag", "mk_p"],
                  formats={"n": "int", "peak_share": "pct", "mk_tau": "float", "mk_p": "p", "slope": "float"})
@@ -320,9 +336,7 @@ def _themes(ctx: _Context) -> Section:
     from textlens import trends
     from textlens.query import theme_labels
 
-    sec = Section("themes", "Themes over time",
-                  "Which editorial themes the documents carry, how their share rose and fell, and which terms "
-                  "are over-represented in each period.")
+    sec = Section("themes", ctx.t("report.themes.title"), ctx.t("report.themes.intro"))
     has_themes = ctx.has_rows("doc_themes", "taxonomy != 'aspects'")
     has_aspects = ctx.has_rows("doc_aspects") or ctx.has_rows("doc_themes", "taxonomy = 'aspects'")
     if has_themes:
@@ -331,12 +345,14 @@ def _themes(ctx: _Context) -> Section:
             labels = theme_labels(ctx.corpus, "theme")
             summary = trends.trend_summary(prev)
             order = summary.sort_values("n", ascending=False)["item"].tolist()
-            sec.charts.append(_prevalence_facets(ctx, "chart_theme_prevalence", "Theme prevalence", "theme", prev,
-                                                 labels, order))
-            sec.tables.append(_summary_table(ctx, "theme_trends", "Theme trends", "theme", summary, labels))
-            sec.tables.append(_prevalence_table("theme_prevalence", "Theme prevalence per period", prev))
+            sec.charts.append(_prevalence_facets(ctx, "chart_theme_prevalence", ctx.t("report.themes.chart"),
+                                                 "theme", prev, labels, order))
+            sec.tables.append(_summary_table(ctx, "theme_trends", ctx.t("report.themes.trends"), "theme", summary,
+                                             labels))
+            sec.tables.append(_prevalence_table(ctx, "theme_prevalence", ctx.t("report.themes.prevalence"), prev))
             moving = summary[summary["flag"].isin(["emerging", "declining"])]
-            sec.extra["flags"] = [{"label": labels.get(r.item, r.item), "flag": r.flag, "peak": str(r.peak_period),
+            sec.extra["flags"] = [{"label": labels.get(r.item, r.item), "flag": r.flag,
+                                   "peak": period_text(r.peak_period, ctx.lang),
                                    "p": r.mk_p} for r in moving.itertuples()]
             _note_sparse(ctx, prev)
     if has_aspects:
@@ -345,29 +361,29 @@ def _themes(ctx: _Context) -> Section:
             labels = theme_labels(ctx.corpus, "aspect")
             summary = trends.trend_summary(prev)
             order = summary.sort_values("n", ascending=False)["item"].tolist()
-            sec.charts.append(_prevalence_facets(ctx, "chart_aspect_prevalence", "Aspects of customer verbatims",
+            sec.charts.append(_prevalence_facets(ctx, "chart_aspect_prevalence", ctx.t("report.aspects.chart"),
                                                  "aspect", prev, labels, order))
-            sec.tables.append(_summary_table(ctx, "aspect_trends", "Aspect trends", "aspect", summary, labels))
-            sec.tables.append(_prevalence_table("aspect_prevalence", "Aspect prevalence per period", prev))
+            sec.tables.append(_summary_table(ctx, "aspect_trends", ctx.t("report.aspects.trends"), "aspect", summary,
+                                             labels))
+            sec.tables.append(_prevalence_table(ctx, "aspect_prevalence", ctx.t("report.aspects.prevalence"), prev))
     if ctx.has_rows("passages"):
         terms = trends.specific_terms(ctx.corpus, by=ctx.period(None), top=12, filters=ctx.filters)
         if not terms.empty:
             compact = (terms.sort_values(["period", "llr"], ascending=[True, False]).groupby("period", sort=True)
                        ["term"].apply(lambda s: ", ".join(str(t) for t in s)).reset_index(name="terms"))
+            compact["period"] = [period_text(p, ctx.lang) for p in compact["period"]]
             sec.extra["specific_terms"] = compact.to_dict("records")
-            sec.tables.append(Table("specific_terms", "Over-represented terms per period", terms,
-                                    "Log-likelihood (G²) of each term's frequency in the period vs the rest.",
+            sec.tables.append(Table("specific_terms", ctx.t("report.terms.title"), terms, ctx.t("report.terms.desc"),
                                     formats={"llr": "float", "count": "int", "expected": "float"},
                                     max_rows_html=0))
     if not sec.charts and not sec.tables:
-        sec.empty = ("No dated document of the selection carries a theme." if has_themes or has_aspects else
-                     "No themes in this store: run `textlens run` with the themes analysis.")
+        sec.empty = (ctx.t("report.themes.none_dated") if has_themes or has_aspects else
+                     ctx.t("report.empty.no_analysis", what=ctx.t("report.analysis.themes"), analysis="themes"))
     return sec
 
 
-def _prevalence_table(name: str, title: str, prev: "pd.DataFrame") -> Table:
-    df = prev
-    return Table(name, title, df, "n documents of total in the period; share with its 95% Wilson interval.",
+def _prevalence_table(ctx: _Context, name: str, title: str, prev: "pd.DataFrame") -> Table:
+    return Table(name, title, prev, ctx.t("report.prevalence.desc"),
                  formats={"n": "int", "total": "int", "share": "pct", "ci_low": "pct", "ci_high": "pct"},
                  max_rows_html=0)
 
@@ -375,8 +391,7 @@ def _prevalence_table(name: str, title: str, prev: "pd.DataFrame") -> Table:
 def _note_sparse(ctx: _Context, prev: "pd.DataFrame") -> None:
     sparse = sorted({str(p) for p in prev.loc[prev["sparse"].astype(bool), "period"]})
     if sparse:
-        ctx.warnings.append("Periods with too few documents to interpret (hollow points): " + ", ".join(sparse)
-                            + ".")
+        ctx.warnings.append(ctx.t("report.warn.sparse", periods=", ".join(period_text(p, ctx.lang) for p in sparse)))
 
 
 def _topics(ctx: _Context) -> Section:
@@ -384,11 +399,9 @@ def _topics(ctx: _Context) -> Section:
 
     from textlens import trends
 
-    sec = Section("topics", "Discovered topics",
-                  "Topics found without a taxonomy (clusters of passage embeddings labelled by their most "
-                  "specific terms), their size over time and representative passages.")
+    sec = Section("topics", ctx.t("report.topics.title"), ctx.t("report.topics.intro"))
     if not ctx.has_rows("topics"):
-        sec.empty = "No discovered topics in this store: `textlens run` fits them unless --no-topics is given."
+        sec.empty = ctx.t("report.topics.empty")
         return sec
     from textlens.query import theme_labels
 
@@ -399,23 +412,22 @@ def _topics(ctx: _Context) -> Section:
     for r in topics.itertuples():
         terms = [_term_name(t) for t in (r.terms if isinstance(r.terms, list) else [r.terms])]
         reps = _representatives(ctx, r.representatives)
-        ev = ctx.add_evidence(("topic_rep", r.id), f"Topic {r.id}: {r.label}", reps)
+        ev = ctx.add_evidence(("topic_rep", r.id), ctx.t("report.topics.evidence", id=r.id, label=r.label), reps)
         rows.append({"topic": int(r.id), "label": r.label, "size": int(r.size), "docs": int(r.docs),
                      "theme": r.theme_id, "top_terms": ", ".join(terms[:10]), "evidence_id": ev})
         theme = r.theme_id if isinstance(r.theme_id, str) and r.theme_id else None
         cards.append({"id": int(r.id), "label": r.label, "size": int(r.size), "docs": int(r.docs),
                       "theme": theme_names.get(theme, theme) if theme else None, "terms": terms[:10],
                       "evidence_id": ev})
-    sec.tables.append(Table("topics", "Topics", pd.DataFrame(rows),
-                            "size: passages in the topic; docs: selected documents with the topic.",
+    sec.tables.append(Table("topics", ctx.t("report.topics.table"), pd.DataFrame(rows), ctx.t("report.topics.desc"),
                             evidence_col="evidence_id", formats={"size": "int", "docs": "int"}))
     sec.extra["cards"] = cards
     prev = trends.prevalence(ctx.corpus, "topic", by=ctx.period("topic"), filters=ctx.filters)
     if not prev.empty:
         order = (prev.groupby("item")["n"].sum().sort_values(ascending=False).index.tolist())[:MAX_HEATMAP_ROWS]
-        sec.charts.append(_heatmap(ctx, "chart_topic_prevalence", "Topic share per period", "topic", prev, order,
-                                   {k: f"{k}: {v}" for k, v in labels.items()}))
-        sec.tables.append(_prevalence_table("topic_prevalence", "Topic prevalence per period", prev))
+        sec.charts.append(_heatmap(ctx, "chart_topic_prevalence", ctx.t("report.topics.chart"), "topic", prev,
+                                   order, {k: f"{k}: {v}" for k, v in labels.items()}))
+        sec.tables.append(_prevalence_table(ctx, "topic_prevalence", ctx.t("report.topics.prevalence"), prev))
     quality = topics.attrs.get("quality")
     if isinstance(quality, dict) and quality:
         flat = _flat_scalars(quality)
@@ -427,6 +439,7 @@ def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd
              labels: dict[str, str], counts: bool = False) -> Chart:
     """Items x periods; cells hold the share of documents (or their number with `counts`)."""
     periods = sorted({str(p) for p in prev["period"]})
+    shown = {p: period_text(p, ctx.lang) for p in periods}
     z, ev2d, hover2d = [], [], []
     for item in order:
         rows = prev[prev["item"] == item]
@@ -438,17 +451,18 @@ def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd
             if r is None or not r.n:
                 zr.append(0 if r is not None else None)
                 er.append(None)
-                hr.append(f"{label} — {p}: none")
+                hr.append(ctx.t("report.heatmap.hover_none", label=label, period=shown[p]))
                 continue
             zr.append(int(r.n) if counts else float(r.share))
             er.append(ctx.trend_evidence(dimension, item, label, r.period))
-            hr.append(f"{label} — {p}: {int(r.n)}/{int(r.total)} documents ({float(r.share):.0%})")
+            hr.append(ctx.t("report.heatmap.hover", label=label, period=shown[p], n=ctx.num(r.n),
+                            total=ctx.num(r.total), share=ctx.pct(float(r.share))))
         z.append(zr)
         ev2d.append(er)
         hover2d.append(hr)
-    return Chart(chart_id, title, "heatmap", x=periods, y=[labels.get(i, i) for i in order], z=z, ev2d=ev2d,
-                 hover2d=hover2d, x_title=_period_name(ctx.period(dimension)), percent=not counts,
-                 note="Click a cell for the passages behind it.",
+    return Chart(chart_id, title, "heatmap", x=[shown[p] for p in periods], y=[labels.get(i, i) for i in order],
+                 z=z, ev2d=ev2d, hover2d=hover2d, x_title=period_name(ctx.period(dimension), ctx.lang),
+                 percent=not counts, note=ctx.t("report.heatmap.note"),
                  height=max(260, 60 + 26 * len(order)))
 
 
@@ -488,14 +502,12 @@ def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
 def _entities(ctx: _Context) -> Section:
     from textlens import trends
 
-    sec = _new_section(ctx, "entities", "Entities",
-                       "Who the documents talk about: leaderboards per type, when each actor appears, and which "
-                       "actors go with which themes.", "mentions", "entities")
+    sec = _new_section(ctx, "entities", "mentions", "entities")
     if sec.empty:
         return sec
     overall = trends.entity_table(ctx.corpus, type=None, by=None, top=100000, filters=ctx.filters)
     if overall.empty:
-        sec.empty = "No entity mentions in the selected documents."
+        sec.empty = ctx.t("report.entities.none_selected")
         return sec
     boards = []
     present = overall.groupby("type")["docs"].sum().sort_values(ascending=False).index.tolist()
@@ -503,32 +515,34 @@ def _entities(ctx: _Context) -> Section:
     for etype in types:
         top = overall[overall["type"] == etype].sort_values(["docs", "mentions"], ascending=False)
         top = top.head(ctx.options.top_entities)
-        ev = [ctx.trend_evidence("entity", e, f"{e} ({etype})") for e in top["entity"]]
-        boards.append(Chart(f"chart_entities_{len(boards)}", etype, "hbar",
-                            [Series("documents", top["entity"].tolist(), top["docs"].astype(int).tolist(), ev=ev,
-                                    hover=[f"{e}: {d} documents, {m} mentions" for e, d, m in
-                                           zip(top["entity"], top["docs"], top["mentions"])])],
-                            x_title="documents", height=70 + 26 * len(top)))
+        ev = [ctx.trend_evidence("entity", e, f"{e} ({type_name(etype, ctx.lang)})") for e in top["entity"]]
+        boards.append(Chart(f"chart_entities_{len(boards)}", type_name(etype, ctx.lang, plural=True), "hbar",
+                            [Series(ctx.t("report.word.documents"), top["entity"].tolist(),
+                                    top["docs"].astype(int).tolist(), ev=ev,
+                                    hover=[ctx.t("report.entities.hover", entity=e, docs=ctx.num(d),
+                                                 mentions=ctx.num(m))
+                                           for e, d, m in zip(top["entity"], top["docs"], top["mentions"])])],
+                            x_title=ctx.t("report.word.documents"), height=70 + 26 * len(top)))
     sec.extra["boards"] = boards
     ranked = overall.sort_values(["docs", "mentions"], ascending=False).copy()
     top_names = ranked["entity"].head(MAX_HEATMAP_ROWS).tolist()
     # passages for the leaderboards and the timeline's entities (one store scan each); the XLSX/JSON
     # tables list every entity
     shown = set(top_names) | {e for b in boards for e in b.series[0].x}
-    ranked["evidence_id"] = [ctx.trend_evidence("entity", e, f"{e} ({t})") if e in shown else None
+    ranked["evidence_id"] = [ctx.trend_evidence("entity", e, f"{e} ({type_name(t, ctx.lang)})") if e in shown
+                             else None
                              for e, t in zip(ranked["entity"], ranked["type"])]
-    sec.tables.append(Table("entities", "Entities (all types)", ranked,
-                            "docs: documents mentioning the entity; passages for the entities charted above.",
+    sec.tables.append(Table("entities", ctx.t("report.entities.table"), ranked, ctx.t("report.entities.desc"),
                             evidence_col="evidence_id", formats={"docs": "int", "mentions": "int"},
                             max_rows_html=100))
     prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names)
     if not prev.empty:
         order = [e for e in top_names if e in set(prev["item"])]
-        sec.charts.append(_heatmap(ctx, "chart_entity_timeline", "When the main entities appear (documents)",
+        sec.charts.append(_heatmap(ctx, "chart_entity_timeline", ctx.t("report.entities.timeline"),
                                    "entity", prev, order, {}, counts=True))
         by_period = trends.entity_table(ctx.corpus, type=None, by=ctx.period("entity"), top=ctx.options.top_entities,
                                         filters=ctx.filters)
-        sec.tables.append(Table("entities_per_period", "Top entities per period", by_period,
+        sec.tables.append(Table("entities_per_period", ctx.t("report.entities.per_period"), by_period,
                                 formats={"docs": "int", "mentions": "int"}, max_rows_html=0))
     if ctx.has_rows("doc_themes", "taxonomy != 'aspects'"):
         assoc = trends.associations(ctx.corpus, dimension="theme", other="entity", filters=ctx.filters, top=30)
@@ -539,9 +553,8 @@ def _entities(ctx: _Context) -> Section:
             assoc = assoc.copy()
             assoc.insert(1, "label", [labels.get(i, i) for i in assoc["item"]])
             assoc["evidence_id"] = _pair_evidence(ctx, assoc, labels)
-            sec.charts.append(_association_heatmap(assoc))
-            sec.tables.append(Table("theme_entity", "Themes and entities that go together", assoc,
-                                    "n: documents with both; lift > 1: together more often than by chance.",
+            sec.charts.append(_association_heatmap(ctx, assoc))
+            sec.tables.append(Table("theme_entity", ctx.t("report.assoc.title"), assoc, ctx.t("report.assoc.desc"),
                                     evidence_col="evidence_id",
                                     html_columns=["label", "other", "other_type", "n", "lift"],
                                     formats={"n": "int", "lift": "float", "pmi": "float"}))
@@ -568,7 +581,7 @@ def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str])
     return [out[(i, o)] for i, o in zip(assoc["item"], assoc["other"])]
 
 
-def _association_heatmap(assoc: "pd.DataFrame") -> Chart:
+def _association_heatmap(ctx: _Context, assoc: "pd.DataFrame") -> Chart:
     """Themes x entities: documents carrying both (the strongest pairs of the association table)."""
     themes = list(dict.fromkeys(assoc["label"]))
     ents = list(dict.fromkeys(assoc["other"]))[:MAX_HEATMAP_ROWS]
@@ -578,11 +591,11 @@ def _association_heatmap(assoc: "pd.DataFrame") -> Chart:
         row = [cell.get((t, e)) for e in ents]
         z.append([None if r is None else int(r.n) for r in row])
         ev.append([None if r is None else _int(r.evidence_id) for r in row])
-        hover.append([f"{t} × {e}: no strong link" if r is None else
-                      f"{t} × {e}: {int(r.n)} documents, lift {float(r.lift):.2f}" for e, r in zip(ents, row)])
-    return Chart("chart_theme_entity", "Themes and entities that go together", "heatmap", x=ents, y=themes, z=z,
-                 ev2d=ev, hover2d=hover, note="Documents carrying both the theme and the entity (strongest pairs "
-                 "only). Click a cell for the passages.", height=max(240, 120 + 30 * len(themes)))
+        hover.append([ctx.t("report.assoc.hover_none", theme=t, entity=e) if r is None else
+                      ctx.t("report.assoc.hover", theme=t, entity=e, n=ctx.num(r.n), lift=ctx.num(r.lift, 2))
+                      for e, r in zip(ents, row)])
+    return Chart("chart_theme_entity", ctx.t("report.assoc.title"), "heatmap", x=ents, y=themes, z=z,
+                 ev2d=ev, hover2d=hover, note=ctx.t("report.assoc.note"), height=max(240, 120 + 30 * len(themes)))
 
 
 def _figures(ctx: _Context) -> Section:
@@ -590,32 +603,30 @@ def _figures(ctx: _Context) -> Section:
 
     from textlens import trends
 
-    sec = Section("figures", "Studies and figures cited",
-                  "Every statistic stated in the documents, what it measures and who produced it, and the "
-                  "studies they come from.")
+    sec = Section("figures", ctx.t("report.figures.title"), ctx.t("report.figures.intro"))
     if not ctx.has_rows("figures") and not ctx.has_rows("studies"):
-        sec.empty = "No figures or studies in this store: run `textlens run` with the entities analysis."
+        sec.empty = ctx.t("report.figures.empty")
         return sec
     if ctx.has_rows("figures"):
         figs = trends.figures_table(ctx.corpus, about=None, filters=ctx.filters)
         if not figs.empty:
-            sec.tables.append(Table("figures", "Figure registry", figs,
-                                    "value: the figure as written; about: what it measures; source: the study or "
-                                    "organisation the text gives; sentence: where it is stated.",
+            sec.tables.append(Table("figures", ctx.t("report.figures.registry"), figs,
+                                    ctx.t("report.figures.registry_desc"),
                                     html_columns=["year", "value", "about", "source", "sentence", "doc_id"],
                                     max_rows_html=500))
             per_year = figs.dropna(subset=["year"]).groupby("year")
             if len(per_year):
                 years = [int(y) for y in per_year.groups]
-                ev = [ctx.add_evidence(("figures", y), f"Figures cited in {y}", [
+                ev = [ctx.add_evidence(("figures", y), ctx.t("report.figures.evidence", year=y), [
                     {"doc_id": r.doc_id, "date": r.date, "passage": r.sentence or r.value}
                     for r in per_year.get_group(y).head(ctx.options.evidence_limit).itertuples()]) for y in years]
-                sec.charts.append(Chart("chart_figures", "Figures cited per year", "stacked",
-                                        [Series("figures", [str(y) for y in years],
+                sec.charts.append(Chart("chart_figures", ctx.t("report.figures.chart"), "stacked",
+                                        [Series(ctx.t("report.word.figures"), [str(y) for y in years],
                                                 [int(len(per_year.get_group(y))) for y in years], ev=ev,
-                                                hover=[f"{y}: {len(per_year.get_group(y))} figures" for y in years])],
-                                        x_title="year", y_title="figures", height=260,
-                                        note="Click a bar for figures cited that year."))
+                                                hover=[ctx.t("report.figures.hover", year=y,
+                                                             n=ctx.num(len(per_year.get_group(y)))) for y in years])],
+                                        x_title=ctx.t("report.by.year"), y_title=ctx.t("report.word.figures"),
+                                        height=260, note=ctx.t("report.figures.chart_note")))
     if ctx.has_rows("studies"):
         where, params = ctx.filters.where_sql(alias="d")
         mentions = pd.read_sql_query(
@@ -626,7 +637,7 @@ def _figures(ctx: _Context) -> Section:
             rows = []
             keys = ["study", "conducted_by", "commissioned_by"]
             for key, g in mentions.fillna({k: "" for k in keys}).groupby(keys, sort=False):
-                ev = ctx.add_evidence(("study",) + tuple(key), f"Study: {key[0]}", [
+                ev = ctx.add_evidence(("study",) + tuple(key), ctx.t("report.figures.study", name=key[0]), [
                     {"doc_id": r.doc_id, "date": r.date, "passage": r.sentence or r.study}
                     for r in g.head(ctx.options.evidence_limit).itertuples()])
                 study_years = sorted({int(y) for y in g["study_year"].dropna()})
@@ -636,13 +647,12 @@ def _figures(ctx: _Context) -> Section:
                              "documents": int(g["doc_id"].nunique()), "first_cited": _int(g["doc_year"].min()),
                              "last_cited": _int(g["doc_year"].max()), "evidence_id": ev})
             studies = pd.DataFrame(rows).sort_values(["documents", "study"], ascending=[False, True])
-            sec.tables.append(Table("studies", "Studies cited", studies,
-                                    "Named studies, surveys and barometers, who ran them and for whom, and how "
-                                    "often the documents cite them.", evidence_col="evidence_id",
+            sec.tables.append(Table("studies", ctx.t("report.figures.studies"), studies,
+                                    ctx.t("report.figures.studies_desc"), evidence_col="evidence_id",
                                     formats={"documents": "int", "first_cited": "year", "last_cited": "year"}))
-            sec.tables.append(Table("study_mentions", "Study mentions", mentions, max_rows_html=0))
+            sec.tables.append(Table("study_mentions", ctx.t("report.figures.mentions"), mentions, max_rows_html=0))
     if not sec.tables:
-        sec.empty = "No figures or studies in the selected documents."
+        sec.empty = ctx.t("report.figures.none_selected")
     return sec
 
 
@@ -650,9 +660,7 @@ def _sentiment(ctx: _Context) -> Section:
     from textlens import trends
     from textlens.query import theme_labels
 
-    sec = _new_section(ctx, "sentiment", "Sentiment",
-                       "Tone of the documents over time, per theme and per aspect, and which aspects drive negative "
-                       "customer reviews.", "doc_sentiment", "sentiment")
+    sec = _new_section(ctx, "sentiment", "doc_sentiment", "sentiment")
     if sec.empty:
         return sec
     kinds = [ctx.filters.kind] if ctx.filters.kind else [
@@ -676,22 +684,27 @@ def _sentiment(ctx: _Context) -> Section:
             shares = [(v / n if n else None) for v, n in zip(sot[label], sot["n"])]
             ev = [_sentiment_evidence(ctx, f, label, p, by) if v else None
                   for p, v in zip(sot["period"], sot[label])]
-            hover = [f"{kind} {p}: {int(v)}/{int(n)} {label}" for p, v, n in zip(sot["period"], sot[label],
-                                                                                    sot["n"])]
-            series.append(Series(label, [str(p) for p in sot["period"]], shares, ev=ev, hover=hover))
-        sec.charts.append(Chart(f"chart_sentiment_{kind}", f"Sentiment of {kind}s per {_period_name(by)}", "stacked",
-                                series, x_title=_period_name(by), y_title="share of documents", percent=True,
-                                note="Click a bar for example passages of that tone.", height=300))
+            word = ctx.t(f"report.sentiment.label.{label}")
+            hover = [ctx.t("report.sentiment.hover", kinds=ctx.t(f"report.kinds.{kind}"),
+                           period=period_text(p, ctx.lang), n=ctx.num(v), total=ctx.num(n), label=word)
+                     for p, v, n in zip(sot["period"], sot[label], sot["n"])]
+            series.append(Series(word, [period_text(p, ctx.lang) for p in sot["period"]], shares, ev=ev,
+                                 hover=hover, color_key=label))
+        sec.charts.append(Chart(f"chart_sentiment_{kind}", ctx.t("report.sentiment.chart", kinds=ctx.t(
+            f"report.kinds.{kind}"), period=period_name(by, ctx.lang)), "stacked", series,
+            x_title=period_name(by, ctx.lang), y_title=ctx.t("report.word.share_of_documents"), percent=True,
+            note=ctx.t("report.sentiment.chart_note"), height=300))
     if frames:
         import pandas as pd
 
-        sec.tables.append(Table("sentiment_over_time", "Sentiment per period", pd.concat(frames, ignore_index=True),
-                                "Counts per label; negative/positive shares with 95% Wilson intervals.",
+        sec.tables.append(Table("sentiment_over_time", ctx.t("report.sentiment.per_period"),
+                                pd.concat(frames, ignore_index=True), ctx.t("report.sentiment.per_period_desc"),
                                 formats={c: "pct" for c in ("neg_share", "neg_low", "neg_high", "pos_share",
                                                              "pos_low", "pos_high")} | {
                                     c: "int" for c in ("n", "negative", "positive", "neutral", "mixed")},
                                 max_rows_html=0))
-    for dimension, title in (("theme", "Negative share per theme"), ("aspect", "Negative share per aspect")):
+    for dimension in ("theme", "aspect"):
+        title = ctx.t(f"report.sentiment.negative_per_{dimension}")
         labels = theme_labels(ctx.corpus, dimension)
         ids = _present_items(ctx, dimension)
         series, frames = [], []
@@ -705,22 +718,24 @@ def _sentiment(ctx: _Context) -> Section:
             frames.append(sot)
             label = labels.get(item, item)
             neg_f = replace(ctx.filters, sentiment="negative")
-            ev = [ctx.trend_evidence(dimension, item, label, p, filters=neg_f, extra="negative") if v else None
+            ev = [ctx.trend_evidence(dimension, item, label, p, filters=neg_f,
+                                     extra=ctx.t("report.sentiment.label.negative")) if v else None
                   for p, v in zip(sot["period"], sot["negative"])]
-            hover = [f"{label} — {p}: {int(v)}/{int(n)} negative" for p, v, n in
+            hover = [ctx.t("report.sentiment.hover_negative", label=label, period=period_text(p, ctx.lang),
+                           n=ctx.num(v), total=ctx.num(n)) for p, v, n in
                      zip(sot["period"], sot["negative"], sot["n"])]
-            series.append(Series(label, [str(p) for p in sot["period"]], _records_of(sot, "neg_share"),
+            series.append(Series(label, [period_text(p, ctx.lang) for p in sot["period"]],
+                                 _records_of(sot, "neg_share"),
                                  _records_of(sot, "neg_low"), _records_of(sot, "neg_high"), ev,
                                  [bool(x) for x in sot["sparse"]], hover))
         if series:
             import pandas as pd
 
             sec.charts.append(Chart(f"chart_sentiment_{dimension}", title, "facets", series,
-                                    x_title=_period_name(ctx.period(dimension)), y_title="negative share",
-                                    percent=True,
-                                    note="Share of negative documents among those carrying the "
-                                         f"{dimension}, with its 95% interval. Click a point for negative passages."))
-            sec.tables.append(Table(f"sentiment_per_{dimension}", f"Sentiment per {dimension} and period",
+                                    x_title=period_name(ctx.period(dimension), ctx.lang),
+                                    y_title=ctx.t("report.sentiment.negative_share"), percent=True,
+                                    note=ctx.t(f"report.sentiment.negative_note_{dimension}")))
+            sec.tables.append(Table(f"sentiment_per_{dimension}", ctx.t(f"report.sentiment.per_{dimension}"),
                                     pd.concat(frames, ignore_index=True),
                                     formats={c: "pct" for c in ("neg_share", "neg_low", "neg_high", "pos_share",
                                                                  "pos_low", "pos_high")},
@@ -730,22 +745,23 @@ def _sentiment(ctx: _Context) -> Section:
         labels = theme_labels(ctx.corpus, "aspect")
         drivers = drivers.copy()
         neg_f = replace(ctx.filters, sentiment="negative")
-        drivers["evidence_id"] = [ctx.trend_evidence("aspect", a, labels.get(a, a), filters=neg_f, extra="negative")
+        drivers["evidence_id"] = [ctx.trend_evidence("aspect", a, labels.get(a, a), filters=neg_f,
+                                                     extra=ctx.t("report.sentiment.label.negative"))
                                   for a in drivers["aspect"]]
-        sec.tables.append(Table("negative_drivers", "Drivers of negative reviews", drivers,
-                                "Share of negative reviews mentioning each aspect vs share of positive ones; "
-                                "ratio > 1: the aspect weighs on satisfaction.", evidence_col="evidence_id",
+        sec.tables.append(Table("negative_drivers", ctx.t("report.drivers.title"), drivers,
+                                ctx.t("report.drivers.desc"), evidence_col="evidence_id",
                                 html_columns=["label", "neg_docs", "pos_docs", "share_of_negatives",
                                               "share_of_positives", "ratio", "aspect_negative"],
                                 formats={"neg_docs": "int", "pos_docs": "int", "share_of_negatives": "pct",
                                          "share_of_positives": "pct", "ratio": "float"}))
         d = drivers.sort_values("share_of_negatives")
-        sec.charts.append(Chart("chart_drivers", "Drivers of negative reviews", "hbar", [
-            Series("share of negative reviews", d["label"].tolist(), _records_of(d, "share_of_negatives"),
-                   ev=d["evidence_id"].tolist()),
-            Series("share of positive reviews", d["label"].tolist(), _records_of(d, "share_of_positives"))],
-            x_title="share of reviews mentioning the aspect", percent=True,
-            height=max(220, 60 + 34 * len(d)), note="Click a red bar for negative passages about the aspect."))
+        sec.charts.append(Chart("chart_drivers", ctx.t("report.drivers.title"), "hbar", [
+            Series(ctx.t("report.drivers.negatives"), d["label"].tolist(), _records_of(d, "share_of_negatives"),
+                   ev=d["evidence_id"].tolist(), color_key="negative"),
+            Series(ctx.t("report.drivers.positives"), d["label"].tolist(), _records_of(d, "share_of_positives"),
+                   color_key="positive")],
+            x_title=ctx.t("report.drivers.axis"), percent=True,
+            height=max(220, 60 + 34 * len(d)), note=ctx.t("report.drivers.note")))
     return sec
 
 
@@ -783,7 +799,9 @@ def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: A
         picked.append(r)
         if len(picked) >= ctx.options.evidence_limit:
             break
-    return ctx.add_evidence(key, f"{label} — {period}" + (f" ({filters.kind})" if filters.kind else ""), picked)
+    title = ctx.t(f"report.sentiment.label.{label}") + f" — {period_text(period, ctx.lang)}"
+    return ctx.add_evidence(key, title + (f" ({ctx.t(f'report.kinds.{filters.kind}')})" if filters.kind else ""),
+                            picked)
 
 
 def _period_clause(by: str, period: Any) -> tuple[str, list]:
@@ -838,7 +856,7 @@ def _taxonomy_table(ctx: _Context) -> "pd.DataFrame":
         try:
             tax = load_taxonomy(name)
         except Exception as exc:  # noqa: BLE001 - a broken taxonomy file is a warning here, not a failed report
-            ctx.warnings.append(f"Taxonomy {name} could not be read: {exc}")
+            ctx.warnings.append(ctx.t("report.warn.taxonomy", name=name, error=exc))
             continue
         for t in tax.themes:
             known[t.id] = (name, t.label, t.description)
@@ -848,38 +866,39 @@ def _taxonomy_table(ctx: _Context) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=["taxonomy", "id", "label", "description"])
 
 
-def _highlights(report_sections: list[Section]) -> list[str]:
+def _highlights(ctx: _Context, report_sections: list[Section]) -> list[str]:
     """A few plain sentences an analyst would put on top of the report, read from the tables."""
     out: list[str] = []
     tables = {t.name: t.df for s in report_sections for t in s.tables}
     trends_df = tables.get("theme_trends")
     if trends_df is not None and not trends_df.empty:
         top = trends_df.sort_values("n", ascending=False).iloc[0]
-        out.append(f"Most frequent theme: {top['label']} ({int(top['n'])} documents, peak in {top['peak_period']}).")
-        for flag, word in (("emerging", "Emerging"), ("declining", "Declining")):
+        out.append(ctx.t("report.highlight.top_theme", label=top["label"], n=ctx.num(top["n"]),
+                         peak=period_text(top["peak_period"], ctx.lang)))
+        for flag in ("emerging", "declining"):
             items = trends_df.loc[trends_df["flag"] == flag, "label"].tolist()
             if items:
-                out.append(f"{word}: {', '.join(map(str, items[:5]))}.")
+                out.append(ctx.t(f"report.highlight.{flag}", items=", ".join(map(str, items[:5]))))
     ents = tables.get("entities")
     if ents is not None and not ents.empty:
         parts = []
         for etype in ("VENDOR", "RESEARCH_FIRM", "INSTITUTION", "STUDY"):
             sub = ents[ents["type"] == etype]
             if len(sub):
-                parts.append(f"{sub.iloc[0]['entity']} ({etype.lower().replace('_', ' ')}, {int(sub.iloc[0]['docs'])} "
-                             "documents)")
+                parts.append(ctx.t("report.highlight.cited_one", entity=sub.iloc[0]["entity"],
+                                   type=type_name(etype, ctx.lang), n=ctx.num(sub.iloc[0]["docs"])))
         if parts:
-            out.append("Most cited: " + "; ".join(parts) + ".")
+            out.append(ctx.t("report.highlight.cited", items=ctx.t("report.list_sep").join(parts)))
     drivers = tables.get("negative_drivers")
     if drivers is not None and not drivers.empty:
         d = drivers.iloc[0]
         if d["share_of_negatives"] == d["share_of_negatives"]:
             pos = d["share_of_positives"]
-            out.append(f"Negative reviews most often mention {d['label']}: {d['share_of_negatives']:.0%} of them"
-                       + (f", against {pos:.0%} of positive ones." if pos == pos else "."))
+            out.append(ctx.t("report.highlight.driver", label=d["label"], share=ctx.pct(d["share_of_negatives"]))
+                       + (ctx.t("report.highlight.driver_pos", share=ctx.pct(pos)) if pos == pos else "."))
     figs = tables.get("figures")
     if figs is not None and len(figs):
-        out.append(f"{len(figs)} figures cited in the documents are listed in the figure registry.")
+        out.append(ctx.t("report.highlight.figures", n=ctx.num(len(figs))))
     return out
 
 
@@ -887,32 +906,29 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
     import pandas as pd
 
     conn = ctx.corpus.conn
-    sec = Section("method", "Method and quality",
-                  "How the numbers were produced, how good the models are, and what to keep in mind when "
-                  "reading them.")
+    sec = Section("method", ctx.t("report.method.title"), ctx.t("report.method.intro"))
     analyses = pd.read_sql_query(
         "SELECT analyzer AS analysis, COUNT(*) AS documents, COUNT(DISTINCT key) AS versions,"
         " datetime(MAX(at), 'unixepoch') AS last_run_utc FROM analysis_state GROUP BY analyzer ORDER BY analyzer",
         conn)
-    sec.tables.append(Table("analyses", "Analyses in the store", analyses,
-                            "versions > 1: some documents were analysed by an older configuration.",
+    sec.tables.append(Table("analyses", ctx.t("report.method.analyses"), analyses,
+                            ctx.t("report.method.analyses_desc"),
                             formats={"documents": "int", "versions": "int"}))
     for r in analyses.itertuples():
         if r.versions > 1:
-            ctx.warnings.append(f"Analysis {r.analysis} ran with {r.versions} configurations; re-run `textlens run` "
-                                "to bring every document to the current one.")
+            ctx.warnings.append(ctx.t("report.warn.versions", analysis=r.analysis, n=ctx.num(r.versions)))
     embed = pd.read_sql_query("SELECT model, dim AS dimensions, COUNT(*) AS cached_vectors FROM embeddings"
                               " GROUP BY model, dim ORDER BY model", conn)
     if not embed.empty:
-        sec.tables.append(Table("embedding_models", "Embedding models used", embed,
+        sec.tables.append(Table("embedding_models", ctx.t("report.method.embeddings"), embed,
                                 formats={"dimensions": "int", "cached_vectors": "int"}))
     taxonomies = _taxonomy_table(ctx)
     if not taxonomies.empty:
-        sec.tables.append(Table("taxonomies", "Theme and aspect definitions", taxonomies,
-                                "The taxonomies the themes and aspects of this report come from.", max_rows_html=60))
+        sec.tables.append(Table("taxonomies", ctx.t("report.method.taxonomies"), taxonomies,
+                                ctx.t("report.method.taxonomies_desc"), max_rows_html=60))
     cards = model_cards()
     if cards:
-        sec.tables.append(Table("model_cards", "Models and their evaluation (model cards)", pd.DataFrame(
+        sec.tables.append(Table("model_cards", ctx.t("report.method.model_cards"), pd.DataFrame(
             [{"model": c["model"], "title": c["title"], "evaluation": " · ".join(c["metrics"])} for c in cards])))
     stats = []
     for name, value, at in conn.execute("SELECT name, value, at FROM corpus_stats ORDER BY name"):
@@ -924,21 +940,31 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
         for k, v in flat.items():
             stats.append({"statistic": name, "key": k, "value": v})
     if stats:
-        sec.tables.append(Table("corpus_stats", "Corpus-level quality figures", pd.DataFrame(stats),
-                                "Topic coherence (NPMI), diversity, outlier share and other figures stored by the "
-                                "last run.", max_rows_html=200))
+        sec.tables.append(Table("corpus_stats", ctx.t("report.method.stats"), pd.DataFrame(stats),
+                                ctx.t("report.method.stats_desc"), max_rows_html=200))
         for s in stats:
             if s["statistic"] == "topics" and s["key"].endswith("outlier_share") and isinstance(s["value"],
                                                                                                 (int, float)):
                 if 0.2 < float(s["value"]) <= 1:
-                    ctx.warnings.append(f"Topic discovery left {float(s['value']):.0%} of passages as outliers.")
+                    ctx.warnings.append(ctx.t("report.warn.outliers", share=ctx.pct(float(s["value"]))))
     for s in sections:
         if s.empty:
-            ctx.warnings.append(f"{s.title}: {s.empty}")
+            ctx.warnings.append(ctx.t("report.warn.empty_section", title=s.title, reason=s.empty))
     return sec
 
 
 # ---- entry point ------------------------------------------------------------------------------------
+def report_lang(corpus: "Corpus", asked: str | None = None) -> str:
+    """The language asked for, else the corpus's: French unless most documents are in English."""
+    if asked is not None:
+        if asked not in i18n.LANGS:
+            raise ValueError(i18n.t("report.error.lang", asked=asked, choices=", ".join(i18n.LANGS)))
+        return asked
+    from textlens.report.lang_store import document_language_counts
+
+    return i18n.corpus_lang(document_language_counts(corpus))
+
+
 def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Options | None = None) -> ReportData:
     """Build every section of the report for the documents selected by `filters`."""
     from textlens import __version__
@@ -946,7 +972,7 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
 
     filters = filters or Filters()
     options = options or Options()
-    ctx = _Context(corpus, filters, options)
+    ctx = _Context(corpus, filters, options, lang=report_lang(corpus, options.lang))
     sections = [_overview(ctx)]
     if sections[0].empty is None:
         sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
@@ -956,23 +982,32 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     years = [int(y) for (y,) in corpus.conn.execute(
         f"SELECT DISTINCT d.year FROM documents d WHERE {filters.where_sql(alias='d')[0]} AND d.year IS NOT NULL"
         " ORDER BY 1", filters.where_sql(alias="d")[1])]
-    kpis = [("documents", f"{counts.get('documents', 0):,}".replace(",", " ")),
+    # kpi keys stay machine words (JSON keys); the page shows them as report.kpi.<key>
+    kpis = [("documents", ctx.num(counts.get("documents", 0))),
             ("years", f"{years[0]}–{years[-1]}" if years else "—"),
-            ("sources", str(counts.get("sources", 0))),
-            ("passages", f"{_count_passages(ctx):,}".replace(",", " ")),
-            ("entities", str(_count(ctx, "SELECT COUNT(DISTINCT m.entity) FROM mentions m JOIN documents d ON "
-                                        "d.id = m.doc_id WHERE {where}"))),
-            ("topics", str(corpus.count("topics")))]
-    sections[0].extra["highlights"] = _highlights(sections)
-    spans = sorted({k for k, v in ctx.periods.items() if v.endswith("y") and v != "year"})
+            ("sources", ctx.num(counts.get("sources", 0))),
+            ("passages", ctx.num(_count_passages(ctx))),
+            ("entities", ctx.num(_count(ctx, "SELECT COUNT(DISTINCT m.entity) FROM mentions m JOIN documents d ON "
+                                             "d.id = m.doc_id WHERE {where}"))),
+            ("topics", ctx.num(corpus.count("topics")))]
+    sections[0].extra["highlights"] = _highlights(ctx, sections)
+    spans = [ctx.period_labels.get(k, k) for k, v in sorted(ctx.periods.items()) if v.endswith("y") and v != "year"]
     if spans:
-        ctx.warnings.append("Few documents per year for " + ", ".join(spans) + ": their trends use spans of years "
-                            "so that each period holds enough documents (`--by year` forces yearly periods).")
-    meta = {"title": options.title, "store": str(corpus.path), "generated": time.strftime("%Y-%m-%d %H:%M"),
+        ctx.warnings.append(ctx.t("report.warn.spans", items=", ".join(spans)))
+    generated = time.strftime("%Y-%m-%d %H:%M")
+    if options.by != "auto":
+        by_text = ctx.t("report.meta.by_one", period=period_name(options.by, ctx.lang))
+    elif ctx.periods:
+        by_text = ctx.t("report.meta.by_many", items=", ".join(
+            ctx.t("report.meta.by_item", what=ctx.period_labels.get(k, k), period=period_name(v, ctx.lang))
+            for k, v in ctx.periods.items()))
+    else:
+        by_text = ctx.t("report.meta.by_one", period=period_name("year", ctx.lang))
+    meta = {"title": options.title or ctx.t("report.title"), "store": str(corpus.path), "generated": generated,
+            "generated_text": date_text(generated, ctx.lang),
             "filters": filters.describe(), "filters_active": filters.active(),
-            "by": f"per {_period_name(options.by)}" if options.by != "auto" else ("periods " + ", ".join(
-                f"{k} per {_period_name(v)}" for k, v in ctx.periods.items()) if ctx.periods else "per year"),
-            "periods": dict(ctx.periods),
+            "filters_text": filters_text(filters.active(), ctx.lang),
+            "by": by_text, "periods": dict(ctx.periods), "lang": ctx.lang,
             "textlens_version": __version__}
     return ReportData(meta, kpis, sections, ctx.evidence, list(dict.fromkeys(ctx.warnings)))
 

@@ -16,11 +16,14 @@ import math
 from pathlib import Path
 from typing import Any
 
+from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from textlens.report.model import Chart, ReportData, Table
+from textlens.report.words import header_text, plotly_locale, quality_name, value_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 ASSETS = Path(__file__).with_name("assets")
 
+KINDS = ("article", "editorial", "verbatim")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -52,33 +55,44 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def format_value(value: Any, fmt: str | None) -> str:
-    """Display form of one table cell."""
+def _significant(value: float, lang: str) -> str:
+    """Three significant digits, with the language's decimal mark."""
+    text = f"{value:.3g}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def format_value(value: Any, fmt: str | None, lang: str = "en") -> str:
+    """Display form of one table cell, numbers written the way `lang` writes them."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     try:
         if fmt == "pct":
-            return f"{float(value):.1%}"
+            return fmt_pct(float(value), lang, 1)
         if fmt == "int":
-            return f"{int(value):,}".replace(",", "\u202f")
+            return fmt_number(int(value), lang).replace(",", "\u202f")
         if fmt == "float":
-            return f"{float(value):.3g}" if abs(float(value)) < 1000 else f"{float(value):,.0f}"
+            return _significant(float(value), lang) if abs(float(value)) < 1000 else fmt_number(float(value), lang)
         if fmt == "p":
-            return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+            return "<" + fmt_number(0.001, lang, 3) if float(value) < 0.001 else fmt_number(float(value), lang, 3)
         if fmt == "year":
             return str(int(value))
     except (TypeError, ValueError):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.3g}"
+        return _significant(value, lang)
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
-def table_view(table: Table, evidence: list[Any]) -> dict[str, Any]:
+def cell_text(column: Any, value: Any, fmt: str | None, lang: str) -> str:
+    """A table cell as a reader sees it: machine words translated, numbers formatted."""
+    return format_value(value_text(column, value, lang), fmt, lang)
+
+
+def table_view(table: Table, evidence: list[Any], lang: str = "en") -> dict[str, Any]:
     """Rows of display strings for the template (raw values stay in the DataFrame for XLSX/JSON)."""
     df = table.df
     cols = [c for c in (table.html_columns or df.columns) if c != table.evidence_col and c in df.columns]
@@ -87,7 +101,7 @@ def table_view(table: Table, evidence: list[Any]) -> dict[str, Any]:
     shown = df.head(limit) if limit else df.iloc[0:0]
     rows = []
     for rec in shown.to_dict("records"):
-        cells = [{"text": format_value(rec[c], fmts[c]),
+        cells = [{"text": cell_text(c, rec[c], fmts[c], lang),
                   "num": fmts[c] in ("pct", "int", "float", "p"),
                   "long": isinstance(rec[c], str) and len(rec[c]) > 80} for c in cols]
         ev = None
@@ -96,15 +110,16 @@ def table_view(table: Table, evidence: list[Any]) -> dict[str, Any]:
             if eid is not None and not (isinstance(eid, float) and math.isnan(eid)):
                 ev = evidence[int(eid)]
         rows.append({"cells": cells, "evidence": ev})
-    return {"name": table.name, "title": table.title, "description": table.description, "columns": cols,
+    return {"name": table.name, "title": table.title, "description": table.description,
+            "columns": [header_text(c, lang) for c in cols],
             "rows": rows, "total": len(df), "shown": len(shown), "has_evidence": bool(table.evidence_col),
             "hidden": limit == 0, "compact": table.compact}
 
 
-def chart_payload(chart: Chart) -> dict[str, Any]:
+def chart_payload(chart: Chart, lang: str = "en") -> dict[str, Any]:
     from textlens.report.plotly_charts import figure
 
-    fig = figure(chart)
+    fig = figure(chart, lang)
     return {"id": chart.id, "data": _clean(fig["data"]), "layout": _clean(fig["layout"])}
 
 
@@ -120,11 +135,18 @@ def render_html(report: ReportData) -> str:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals["table_view"] = lambda t: table_view(t, report.evidence)
-    env.globals["fmt"] = format_value
-    charts = [chart_payload(c) for s in report.sections for c in _section_charts(s)]
+    lang = report.meta.get("lang", DEFAULT_LANG)
+    env.globals["table_view"] = lambda t: table_view(t, report.evidence, lang)
+    env.globals["fmt"] = lambda value, fmt: format_value(value, fmt, lang)
+    env.globals["t"] = lambda key, **fields: t(key, lang, **fields)
+    env.globals["header"] = lambda column: header_text(column, lang)
+    env.globals["quality_name"] = lambda key: quality_name(key, lang)
+    charts = [chart_payload(c, lang) for s in report.sections for c in _section_charts(s)]
     evidence = [{"id": e.id, "title": e.title, "passages": e.passages} for e in report.evidence]
-    data_json = safe_json(_clean({"charts": charts, "evidence": evidence}))
+    data_json = safe_json(_clean({"charts": charts, "evidence": evidence,
+                                  "locale": {"name": lang, "format": plotly_locale(lang)},
+                                  "words": {"chart_error": t("report.ui.chart_error", lang),
+                                            "kind": {k: t(f"report.kind.{k}", lang) for k in KINDS}}}))
     plotly_js = get_plotlyjs()
     app_js = (ASSETS / "report.js").read_text(encoding="utf-8")
     css = (ASSETS / "report.css").read_text(encoding="utf-8")
@@ -132,7 +154,8 @@ def render_html(report: ReportData) -> str:
            f"script-src {_script_hash(plotly_js)} {_script_hash(app_js)}; base-uri 'none'; form-action 'none'")
     # The scripts are our own files, inserted verbatim (Markup) so their hashes match the CSP.
     return env.get_template("report.html.j2").render(
-        report=report, meta=report.meta, sections=report.sections, kpis=report.kpis, warnings=report.warnings,
+        report=report, meta=report.meta, lang=lang, sections=report.sections, kpis=report.kpis,
+        warnings=report.warnings,
         data_json=Markup(data_json), plotly_js=Markup(plotly_js),
         app_js=Markup(app_js), css=Markup(css), csp=csp)
 
@@ -142,7 +165,7 @@ def _section_charts(section: Any) -> list[Chart]:
 
 
 def write_html(report: ReportData, out: str | Path) -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report), encoding="utf-8")
-    return out
+    """The page in the file `out`, or on standard output when `out` is "-"."""
+    from textlens.report.writers import write_text
+
+    return write_text(render_html(report), out)

@@ -25,6 +25,7 @@ class Series:
     ev: list[int | None] | None = None
     sparse: list[bool] | None = None
     hover: list[str] | None = None  # plain text per point; escaped by the renderer
+    color_key: str | None = None  # machine name that picks the colour (negative, article...) when `name` is translated
 
 
 @dataclass
@@ -99,9 +100,12 @@ class ReportData:
 
     def tables(self) -> list[Table]:
         """Every table of every section, in order, plus the evidence table."""
+        from textlens import i18n
+
+        lang = self.meta.get("lang", i18n.DEFAULT_LANG)
         out = [t for s in self.sections for t in s.tables]
-        out.append(Table("evidence", "Evidence passages", self.evidence_frame(),
-                         "Passages behind chart values and table rows (evidence_id links them)."))
+        out.append(Table("evidence", i18n.t("report.evidence.table", lang), self.evidence_frame(),
+                         i18n.t("report.evidence.table_desc", lang)))
         return out
 
     def evidence_frame(self) -> "pd.DataFrame":

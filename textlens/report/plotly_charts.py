@@ -10,6 +10,7 @@ import html
 import math
 from typing import Any
 
+from textlens.i18n import fmt_pct
 from textlens.report.model import Chart, Series
 
 PALETTE = ["#1f4e79", "#c55a11", "#2e7d32", "#7b1fa2", "#00838f", "#ad1457", "#5d4037", "#546e7a", "#9e9d24",
@@ -36,8 +37,15 @@ def labels(values: list[Any]) -> list[str]:
     return [esc(v) for v in short]
 
 
-def _color(name: str, i: int) -> str:
-    return SENTIMENT_COLORS.get(name, PALETTE[i % len(PALETTE)])
+def _color(series: Series, i: int) -> str:
+    """Sentiment series keep their colour whatever language names them (`color_key`)."""
+    return SENTIMENT_COLORS.get(series.color_key or series.name, PALETTE[i % len(PALETTE)])
+
+
+def bar_color(series: Series) -> str:
+    """Drivers chart: red for the negative series, green for the positive one."""
+    key = series.color_key or series.name
+    return "#c0392b" if "negative" in key else "#2e8b57" if "positive" in key else PALETTE[0]
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -102,16 +110,43 @@ def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any
     return {k: v for k, v in ax.items() if v is not None}
 
 
-def figure(chart: Chart) -> dict[str, Any]:
-    """The plotly {data, layout} of a chart spec."""
-    return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
+# plotly's decimal mark and thousands separator per report language (French: 12,5 and 12 345)
+SEPARATORS = {"fr": ",\u202f", "en": ".,"}
+
+
+def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
+    """The plotly {data, layout} of a chart spec, numbers on axes written the way `lang` writes them."""
+    fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
         chart)
+    fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])
+    if lang == "fr":
+        _french_percent_ticks(fig, chart)
+    return fig
+
+
+def _french_percent_ticks(fig: dict[str, Any], chart: Chart) -> None:
+    """Percent axes as '40 %': plotly's number locale has no percent sign setting, so the ticks are spelt out."""
+    if chart.kind == "stacked":
+        top = 1.0
+    else:
+        values = [v for s in chart.series for v in (_num(s.high) or []) + (_num(s.y) or []) if v is not None]
+        values += [v for row in chart.z for v in row if v is not None]
+        top = min(1.0, max(values or [1.0]) * 1.08)
+    step = next((st for st in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / st <= 6), 0.25)
+    ticks = [round(i * step, 4) for i in range(int(top / step + 1e-9) + 1)]
+    spelt = {"tickvals": ticks, "ticktext": [fmt_pct(v, "fr") for v in ticks]}
+    axes = [a for k, a in fig["layout"].items() if k.startswith(("xaxis", "yaxis"))]
+    axes += [t["colorbar"] for t in fig["data"] if isinstance(t.get("colorbar"), dict)]
+    for axis in axes:
+        if axis.get("tickformat") == ".0%":
+            del axis["tickformat"]
+            axis.update(spelt)
 
 
 def _lines(chart: Chart) -> dict[str, Any]:
     data = []
     for i, s in enumerate(chart.series):
-        data += _band_and_line(s, _color(s.name, i))
+        data += _band_and_line(s, _color(s, i))
     layout = _base_layout(chart, chart.height or 380)
     layout["xaxis"] = _axis(chart.x_title, type="category")
     layout["yaxis"] = _axis(chart.y_title, chart.percent, rangemode="tozero")
@@ -165,7 +200,7 @@ def _bar(s: Series, color: str, horizontal: bool = False) -> dict[str, Any]:
 
 
 def _stacked(chart: Chart) -> dict[str, Any]:
-    data = [_bar(s, _color(s.name, i)) for i, s in enumerate(chart.series)]
+    data = [_bar(s, _color(s, i)) for i, s in enumerate(chart.series)]
     layout = _base_layout(chart, chart.height or 340)
     layout["barmode"] = "stack"
     layout["bargap"] = 0.25
@@ -177,8 +212,7 @@ def _stacked(chart: Chart) -> dict[str, Any]:
 
 
 def _hbar(chart: Chart) -> dict[str, Any]:
-    data = [_bar(s, "#c0392b" if "negative" in s.name else "#2e8b57" if "positive" in s.name else PALETTE[0],
-                 horizontal=True) for s in chart.series]
+    data = [_bar(s, bar_color(s), horizontal=True) for s in chart.series]
     layout = _base_layout(chart, chart.height or 320)
     layout["margin"] = {"l": 10, "r": 20, "t": 10, "b": 40}
     layout["barmode"] = "group"

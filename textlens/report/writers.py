@@ -1,15 +1,24 @@
-"""Markdown (+ PNG charts), XLSX and JSON forms of a report: the same tables as the HTML page."""
+"""Markdown (+ PNG charts), XLSX and JSON forms of a report: the same tables as the HTML page.
+
+JSON and Markdown can go to standard output (`out="-"`): JSON as is, Markdown without its PNG charts
+(they need a folder next to a file), which the Markdown then says.
+"""
 from __future__ import annotations
 
 import json
 import math
 import re
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from textlens.report.html import _clean, _json_default, format_value
+from textlens.i18n import DEFAULT_LANG, t
+from textlens.report.html import _clean, _json_default, cell_text
 from textlens.report.model import Chart, ReportData, Table
+from textlens.report.words import header_text
+
+STDOUT = "-"  # the output name that means standard output
 
 MD_MAX_ROWS = 60
 XLSX_MAX_CELL = 32767  # Excel's limit per cell
@@ -37,11 +46,25 @@ def report_json(report: ReportData) -> dict[str, Any]:
 
 
 def write_json(report: ReportData, out: str | Path) -> Path:
+    """The report as JSON in `out` (or on standard output when `out` is "-")."""
+    return write_text(json.dumps(report_json(report), ensure_ascii=False, indent=1, default=_json_default,
+                                 allow_nan=False), out)
+
+
+def write_text(text: str, out: str | Path) -> Path:
+    """Write a text report to the file `out`, or to standard output when `out` is "-"."""
+    if str(out) == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return Path(STDOUT)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report_json(report), ensure_ascii=False, indent=1, default=_json_default,
-                              allow_nan=False), encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     return out
+
+
+def _lang(report: ReportData) -> str:
+    return report.meta.get("lang", DEFAULT_LANG)
 
 
 # ---- XLSX -----------------------------------------------------------------------------------------
@@ -115,31 +138,38 @@ def _write_sheet(ws: Any, header: list[str], rows: list[list[Any]], wrap_cols: s
 
 
 def write_xlsx(report: ReportData, out: str | Path) -> Path:
-    """One sheet per table, with an 'about' sheet first (filters, figures, warnings, list of sheets)."""
+    """One sheet per table (named by the table's id, stable for scripts; headers in the report's language),
+    with an 'about' sheet first (filters, figures, warnings, list of sheets)."""
     from openpyxl import Workbook
 
+    if str(out) == STDOUT:
+        raise ValueError(t("report.cli.stdout_binary", _lang(report)))
+    lang = _lang(report)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     about = wb.active
-    about.title = "about"
-    used = {"about"}
+    about.title = t("report.xlsx.about", lang)
+    used = {about.title.lower()}
     tables = report.tables()
-    names = [_sheet_name(t.name, used) for t in tables]
-    rows: list[list[Any]] = [["report", report.meta["title"]], ["generated", report.meta["generated"]],
-                             ["store", report.meta["store"]], ["filters", report.meta["filters"]],
-                             ["periods", report.meta["by"]]]
-    rows += [[k, v] for k, v in report.kpis]
-    rows += [["warning", w] for w in report.warnings]
-    rows += [[f"sheet {n}", f"{t.title}: {t.description}".rstrip(": ")] for n, t in zip(names, tables)]
-    _write_sheet(about, ["item", "value"], rows, wrap_cols={1})
+    names = [_sheet_name(tb.name, used) for tb in tables]
+    rows: list[list[Any]] = [[t(f"report.xlsx.{key}", lang), value] for key, value in (
+        ("report", report.meta["title"]), ("generated", report.meta.get("generated_text", report.meta["generated"])),
+        ("store", report.meta["store"]), ("filters", report.meta.get("filters_text", report.meta["filters"])),
+        ("periods", report.meta["by"]))]
+    rows += [[t(f"report.kpi.{k}", lang), v] for k, v in report.kpis]
+    rows += [[t("report.xlsx.warning", lang), w] for w in report.warnings]
+    rows += [[t("report.xlsx.sheet", lang, name=n), f"{tb.title}: {tb.description}".rstrip(": ")]
+             for n, tb in zip(names, tables)]
+    _write_sheet(about, [t("report.xlsx.item", lang), t("report.xlsx.value", lang)], rows, wrap_cols={1})
     about.column_dimensions["B"].width = 100
-    for name, t in zip(names, tables):
+    for name, table in zip(names, tables):
         ws = wb.create_sheet(name)
-        header = [str(c) for c in t.df.columns]
-        body = t.df.astype(object).where(t.df.notna(), None).values.tolist()
-        wrap = {i for i, c in enumerate(t.df.columns) if t.df[c].map(lambda v: isinstance(v, str) and len(v) > 60).any()}
-        formats = {i: t.formats[c] for i, c in enumerate(t.df.columns) if c in t.formats}
+        df = table.df
+        header = [header_text(c, lang) for c in df.columns]
+        body = df.astype(object).where(df.notna(), None).values.tolist()
+        wrap = {i for i, c in enumerate(df.columns) if df[c].map(lambda v: isinstance(v, str) and len(v) > 60).any()}
+        formats = {i: table.formats[c] for i, c in enumerate(df.columns) if c in table.formats}
         _write_sheet(ws, header, body, wrap, formats)
     wb.save(out)
     return out
@@ -147,18 +177,19 @@ def write_xlsx(report: ReportData, out: str | Path) -> Path:
 
 # ---- Markdown -------------------------------------------------------------------------------------
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
 def md_escape(value: Any) -> str:
     """Cell/paragraph text that Markdown renderers show literally (no links, HTML or table breaks)."""
-    text = " ".join(str(value).split())
+    text = _BREAKING_SPACE.sub(" ", str(value)).strip()  # no-break spaces stay: "12,5 %", "Points clés :"
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def md_table(table: Table, max_rows: int = MD_MAX_ROWS) -> list[str]:
+def md_table(table: Table, max_rows: int = MD_MAX_ROWS, lang: str = "en") -> list[str]:
     cols = list(table.df.columns)
-    lines = ["| " + " | ".join(md_escape(c) for c in cols) + " |",
+    lines = ["| " + " | ".join(md_escape(header_text(c, lang)) for c in cols) + " |",
              "| " + " | ".join("---:" if table.format_of(c) in ("int", "pct", "float", "p") else "---"
                                for c in cols) + " |"]
     for rec in table.df.head(max_rows).to_dict("records"):
@@ -168,24 +199,38 @@ def md_table(table: Table, max_rows: int = MD_MAX_ROWS) -> list[str]:
             if c == table.evidence_col and v is not None and not (isinstance(v, float) and math.isnan(v)):
                 cells.append(f"E{int(v)}")
             else:
-                cells.append(md_escape(format_value(v, table.format_of(c))))
+                cells.append(md_escape(cell_text(c, v, table.format_of(c), lang)))
         lines.append("| " + " | ".join(cells) + " |")
     if len(table.df) > max_rows:
         lines.append("")
-        lines.append(f"*First {max_rows} of {len(table.df)} rows; the XLSX/JSON formats hold all of them.*")
+        lines.append(f"*{t('report.md.rows_shown', lang, shown=max_rows, total=len(table.df))}*")
     return lines
 
 
+def _colon(lang: str) -> str:
+    """A colon after a label: French puts a no-break space before it."""
+    return "\u00a0:" if lang == "fr" else ":"
+
+
 def write_markdown(report: ReportData, out: str | Path) -> Path:
-    """report.md plus one PNG per chart in `<stem>_files/` next to it."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    assets = out.with_name(out.stem + "_files")
-    assets.mkdir(exist_ok=True)
-    lines = [f"# {md_escape(report.meta['title'])}", "",
-             f"Generated {report.meta['generated']} from `{md_escape(report.meta['store'])}` — "
-             f"{md_escape(report.meta['filters'])} — {md_escape(report.meta['by'])}.", "",
-             " · ".join(f"**{md_escape(v)}** {k}" for k, v in report.kpis), ""]
+    """report.md plus one PNG per chart in `<stem>_files/` next to it; on standard output ("-") no charts
+    (a note says so where they would be)."""
+    lang = _lang(report)
+    to_stdout = str(out) == STDOUT
+    assets = None
+    if not to_stdout:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        assets = out.with_name(out.stem + "_files")
+        assets.mkdir(exist_ok=True)
+    meta = report.meta
+    lines = [f"# {md_escape(meta['title'])}", "",
+             md_escape(t("report.md.generated", lang, date=meta.get("generated_text", meta["generated"]),
+                         store=meta["store"], filters=meta.get("filters_text", meta["filters"]), by=meta["by"])),
+             "", " · ".join(f"**{md_escape(v)}** {t(f'report.kpi.{k}', lang)}" for k, v in report.kpis), ""]
+    if to_stdout:
+        lines += [f"> {md_escape(t('report.md.no_charts', lang))}", ""]
+    click = t("report.md.click_word", lang)
     cited: list[int] = []
     for s in report.sections:
         lines += [f"## {md_escape(s.title)}", "", md_escape(s.intro), ""]
@@ -193,53 +238,56 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
             lines += [f"> {md_escape(s.empty)}", ""]
             continue
         if s.extra.get("highlights"):
-            lines += ["**Highlights:**", ""] + [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
+            lines += [f"**{t('report.highlight.title', lang)}{_colon(lang)}**", ""]
+            lines += [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
         if s.id == "method" and report.warnings:
-            lines += ["**Read with care:**", ""] + [f"- {md_escape(w)}" for w in report.warnings] + [""]
-        for c in [*s.charts, *s.extra.get("boards", [])]:
+            lines += [f"**{t('report.method.careful', lang)}{_colon(lang)}**", ""]
+            lines += [f"- {md_escape(w)}" for w in report.warnings] + [""]
+        for c in [*s.charts, *s.extra.get("boards", [])] if assets is not None else []:
             png = assets / f"{c.id}.png"
-            render_png(c, png)
+            render_png(c, png, lang)
             lines += [f"![{md_escape(c.title)}]({assets.name}/{png.name})", ""]
-            note = " ".join(x for x in re.split(r"(?<=\.)\s+", c.note) if x and not x.startswith("Click"))
+            note = " ".join(x for x in re.split(r"(?<=\.)\s+", c.note) if x and not x.startswith(click))
             if note:
                 lines += [f"*{md_escape(note)}*", ""]
-        for t in s.tables:
-            if t.max_rows_html == 0:
+        for table in s.tables:
+            if table.max_rows_html == 0:
                 continue
-            lines += [f"### {md_escape(t.title)}", ""]
-            if t.description:
-                lines += [md_escape(t.description), ""]
-            lines += (md_table(t) if len(t.df) else ["None."]) + [""]
-            if t.evidence_col:
-                cited += [int(v) for v in t.df[t.evidence_col].head(MD_MAX_ROWS) if v is not None and v == v]
+            lines += [f"### {md_escape(table.title)}", ""]
+            if table.description:
+                lines += [md_escape(table.description), ""]
+            lines += (md_table(table, lang=lang) if len(table.df) else [t("report.ui.none", lang)]) + [""]
+            if table.evidence_col:
+                cited += [int(v) for v in table.df[table.evidence_col].head(MD_MAX_ROWS) if v is not None and v == v]
     if cited:
-        lines += ["## Evidence", "", "Passages behind the table rows marked E*n* (all evidence is in the JSON "
-                  "format).", ""]
+        lines += [f"## {t('report.evidence.heading', lang)}", "", t("report.evidence.md_intro", lang), ""]
         for eid in dict.fromkeys(cited):
             e = report.evidence[eid]
             lines += [f"**E{eid}** — {md_escape(e.title)}", ""]
             for p in e.passages:
-                meta = " · ".join(md_escape(x) for x in (p.get("doc_id"), p.get("date"), p.get("title")) if x)
-                lines.append(f"- {md_escape(p.get('passage', ''))} ({meta})")
+                where = " · ".join(md_escape(x) for x in (p.get("doc_id"), p.get("date"), p.get("title")) if x)
+                lines.append(f"- {md_escape(p.get('passage', ''))} ({where})")
             lines.append("")
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return out
+    return write_text("\n".join(lines) + "\n", out)
 
 
-def render_png(chart: Chart, path: Path) -> Path:
-    """The chart drawn with matplotlib (same data as the plotly version)."""
+def render_png(chart: Chart, path: Path, lang: str = "en") -> Path:
+    """The chart drawn with matplotlib (same data as the plotly version; French: 12 % and 12,5 on axes)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from textlens.report.plotly_charts import PALETTE, SENTIMENT_COLORS
+    from textlens.report.plotly_charts import PALETTE, SENTIMENT_COLORS, bar_color
 
-    def color(name: str, i: int) -> str:
-        return SENTIMENT_COLORS.get(name, PALETTE[i % len(PALETTE)])
+    def color(series: Any, i: int) -> str:
+        return SENTIMENT_COLORS.get(series.color_key or series.name, PALETTE[i % len(PALETTE)])
 
     def t(value: Any) -> str:  # corpus text is not mathtext: "$" stays a dollar sign
         return str(value).replace("$", r"\$")
+
+    def percent() -> Any:  # 12 % in French (narrow no-break space), 12% in English
+        return matplotlib.ticker.PercentFormatter(1.0, decimals=0, symbol="\u202f%" if lang == "fr" else "%")
 
     plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
     if chart.kind == "facets":
@@ -259,7 +307,7 @@ def render_png(chart: Chart, path: Path) -> Path:
             step = max(1, len(x) // 6)
             ax.set_xticks(x[::step], [t(v) for v in s.x][::step], rotation=45, fontsize=7)
             if chart.percent:
-                ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+                ax.yaxis.set_major_formatter(percent())
         for j in range(n, rows * cols):
             axes[j // cols][j % cols].axis("off")
     elif chart.kind == "heatmap":
@@ -272,14 +320,14 @@ def render_png(chart: Chart, path: Path) -> Path:
         ax.set_xticks(range(len(chart.x)), [t(v) for v in chart.x], rotation=90, fontsize=7)
         bar = fig.colorbar(im, ax=ax, fraction=0.03)
         if chart.percent:
-            bar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+            bar.ax.yaxis.set_major_formatter(percent())
     elif chart.kind == "hbar":
         labels = [t(v) for v in chart.series[0].x]
         fig, ax = plt.subplots(figsize=(7, max(1.8, 0.32 * len(labels) * len(chart.series) + 0.8)))
         h = 0.8 / len(chart.series)
         for i, s in enumerate(chart.series):
             pos = [k + i * h for k in range(len(labels))]
-            c = "#c0392b" if "negative" in s.name else "#2e8b57" if "positive" in s.name else PALETTE[0]
+            c = bar_color(s)
             ax.barh(pos, [0 if v is None else v for v in s.y], height=h, color=c, label=t(s.name))
         ax.set_yticks([k + h * (len(chart.series) - 1) / 2 for k in range(len(labels))], labels, fontsize=8)
         if len(chart.series) == 1:
@@ -287,7 +335,7 @@ def render_png(chart: Chart, path: Path) -> Path:
         else:
             ax.legend(fontsize=7)
         if chart.percent:
-            ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+            ax.xaxis.set_major_formatter(percent())
     else:  # lines, stacked
         fig, ax = plt.subplots(figsize=(8, 3.2))
         xs = list(dict.fromkeys(str(v) for s in chart.series for v in s.x))
@@ -297,17 +345,17 @@ def render_png(chart: Chart, path: Path) -> Path:
             y = [vals.get(x) for x in xs]
             if chart.kind == "stacked":
                 yy = [0.0 if v is None else float(v) for v in y]
-                ax.bar(range(len(xs)), yy, bottom=bottom, color=color(s.name, i), label=t(s.name))
+                ax.bar(range(len(xs)), yy, bottom=bottom, color=color(s, i), label=t(s.name))
                 bottom = [b + v for b, v in zip(bottom, yy)]
             else:
                 ax.plot(range(len(xs)), [math.nan if v is None else v for v in y], marker="o", ms=3,
-                        color=color(s.name, i), label=t(s.name))
+                        color=color(s, i), label=t(s.name))
         step = max(1, len(xs) // 12)
         ax.set_xticks(list(range(len(xs)))[::step], xs[::step], rotation=45, fontsize=7)
         if len(chart.series) > 1:
             ax.legend(fontsize=7, ncol=min(4, len(chart.series)), frameon=False)
         if chart.percent:
-            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+            ax.yaxis.set_major_formatter(percent())
         ax.set_ylabel(t(chart.y_title))
     fig.suptitle(t(chart.title), fontsize=10)
     fig.tight_layout()

@@ -4,6 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var evidence = data.evidence || [];
+  var words = data.words || { chart_error: "This chart could not be drawn: " };
   var panel = document.getElementById("evidence-panel");
   var list = document.getElementById("evidence-list");
   var heading = document.getElementById("evidence-title");
@@ -26,7 +27,7 @@
       var meta = el("div", "passage-meta");
       meta.appendChild(el("span", "doc-id", p.doc_id));
       if (p.date) meta.appendChild(el("span", "doc-date", p.date));
-      if (p.kind) meta.appendChild(el("span", "doc-kind", p.kind));
+      if (p.kind) meta.appendChild(el("span", "doc-kind", (words.kind && words.kind[p.kind]) || p.kind));
       item.appendChild(meta);
       if (p.title) item.appendChild(el("div", "passage-title", p.title));
       item.appendChild(el("blockquote", "passage-text", p.passage));
@@ -51,6 +52,11 @@
   });
 
   var config = { displaylogo: false, displayModeBar: false, responsive: true, typesetMath: false };
+  if (data.locale) {  // the report's language: 12,5 and 40 % on French axes
+    config.locale = data.locale.name;
+    config.locales = {};
+    config.locales[data.locale.name] = { format: data.locale.format };
+  }
   (data.charts || []).forEach(function (chart) {
     var node = document.getElementById(chart.id);
     if (!node) return;
@@ -65,7 +71,7 @@
       });
     } catch (err) {
       window.textlensReport.failed.push(chart.id + ": " + err);
-      node.appendChild(el("p", "chart-error", "This chart could not be drawn: " + err));
+      node.appendChild(el("p", "chart-error", words.chart_error + err));
     }
   });
   window.textlensReport.showEvidence = showEvidence;
