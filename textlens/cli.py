@@ -880,6 +880,9 @@ def report(
     _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
 
 
+from textlens import cli_dynamics  # noqa: E402,F401  (registers signals, divergence)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
