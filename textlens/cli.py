@@ -716,8 +716,15 @@ def themes(
 def topics(
     corpus, filters, fmt,
     db: DbOption = Path("textlens.db"),
+    lineage: Annotated[bool, typer.Option("--lineage", help="Topics fitted per period and how they continue, split, "
+                                                            "merge, are born and die (press; --kind verbatim).")] = False,
+    by: Annotated[Optional[By], typer.Option("--by", help="Period of --lineage (default 5y).")] = None,
 ) -> None:
     """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
+    if lineage:
+        from textlens.cli_dynamics import print_lineage
+
+        return print_lineage(corpus, filters, fmt, by.value if by else "5y")
     from textlens.trends import topic_table
 
     df = topic_table(corpus, filters)

@@ -133,3 +133,105 @@ def _interval(low: float, high: float) -> str:
     if low != low or high != high:
         return ""
     return f"{100 * low:.0f}–{100 * high:.0f}%"
+
+
+def print_lineage(corpus: Any, filters: Any, fmt: str, by: str, lang: str = "fr") -> None:
+    """`textlens topics --lineage`: topics per period, then the events linking them."""
+    from textlens.dynamics.lineage import DEFAULT_THRESHOLD, topic_lineage
+    from textlens.i18n import t
+
+    group = "verbatim" if filters.kind == "verbatim" else "press"
+    lin = topic_lineage(corpus, by=by, group=group, filters=filters)
+    topics, links, events = lin.topics_frame(), lin.links_frame(), lin.events_frame()
+    note = t("lineage.rule", lang, threshold=DEFAULT_THRESHOLD)
+    if fmt == "json":
+        reps = {tp.key: tp.representatives for tp in lin.topics}
+        print(json.dumps({"periods": lin.periods, "topics": [{**r, "representatives": reps[r["key"]]}
+                                                             for r in _records(topics)],
+                          "links": _records(links), "events": _records(events), "threshold": lin.threshold,
+                          "skipped_periods": lin.skipped, "rule": note}, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        _emit(links, "csv", [])
+        return
+    shown = topics.assign(terms=topics["terms"].map(lambda ts: ", ".join(ts[:6])))
+    _emit(shown, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
+                           ("topic", "id", "num", {"justify": "right"}),
+                           ("label", t("lineage.label", lang), "text", {"max_width": 34}),
+                           ("size", t("lineage.size", lang), "num", {"justify": "right"}),
+                           ("share", t("share", lang), "pct", {"justify": "right"}),
+                           ("terms", t("lineage.terms", lang), "text", {"max_width": 50})],
+          title=t("lineage.topics", lang), empty=t("lineage.none", lang),
+          notes=[f"{p}: {why}" for p, why in lin.skipped.items()])
+    view = events.assign(event=events["event"].map(lambda e: t(f"lineage.event.{e}", lang)),
+                         topics=events["topics"].map(" → ".join),
+                         labels=[" → ".join(f"{k.split('#')[0]} {label}" for k, label in zip(ks, ls))
+                                 for ks, ls in zip(events["topics"], events["labels"])],
+                         similarity=events["similarity"].map(lambda s: ", ".join(f"{x:.2f}" for x in s)))
+    _emit(view, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
+                          ("event", t("lineage.event", lang), "text", {"style": "bold"}),
+                          ("labels", t("lineage.topics_col", lang), "text", {"ratio": 1}),
+                          ("similarity", t("lineage.similarity", lang), "text", {})],
+          title=t("lineage.title", lang), empty=t("lineage.none", lang), notes=[note])
+
+
+@_query_command
+def divergence(
+    corpus, filters, fmt,
+    db: DbOption = Path("textlens.db"),
+    by: Annotated[By, typer.Option("--by", help="Period.")] = By.year,
+    evidence: Annotated[bool, typer.Option("--evidence", help="Passages from both sides behind the largest gaps.")
+                        ] = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Largest significant gaps listed with --evidence.")] = 5,
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help="Shared-subject TOML (themes <-> aspects); "
+                                                                      "default: the built-in one.")] = None,
+    lang: LangOpt = Lang.fr,
+) -> None:
+    """Press vs customers: per period, the share of articles and of verbatims on each shared subject, the gap
+    and its test.
+
+    Example: `textlens divergence --by 2y --evidence`.
+    """
+    from textlens.dynamics import divergence as dv
+    from textlens.i18n import t
+    from textlens.query import QueryError
+
+    lg = lang.value
+    try:
+        subjects = dv.load_subjects(mapping)
+    except dv.MappingError as exc:
+        raise QueryError(str(exc)) from exc
+    df = dv.divergence(corpus, by.value, filters, subjects, lg)
+    gaps = dv.largest_gaps(df, top)
+    ev = dv.gap_evidence(corpus, gaps, by.value, filters, subjects) if evidence else None
+    notes = [t("divergence.rule", lg)]
+    for key, side in (("press_only_periods", "divergence.press"), ("customer_only_periods", "divergence.customers")):
+        if df.attrs.get(key):
+            notes.append(t("divergence.only", lg, side=t(side, lg), periods=", ".join(df.attrs[key])))
+    if fmt == "json":
+        payload: dict[str, Any] = {"divergence": _records(df), "largest_gaps": _records(gaps), "test": dv.TEST_NAME,
+                                   "subjects": df.attrs.get("subjects"), "notes": notes}
+        if ev is not None:
+            payload["evidence"] = _records(ev)
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        _emit(df, "csv", [])
+        return
+    view = df.assign(press=[f"{n}/{tot} {_interval(lo, hi)}" for n, tot, lo, hi in
+                            zip(df["press_n"], df["press_total"], df["press_low"], df["press_high"])],
+                     customers=[f"{n}/{tot} {_interval(lo, hi)}" for n, tot, lo, hi in
+                                zip(df["customer_n"], df["customer_total"], df["customer_low"], df["customer_high"])],
+                     leans=df["leans"].map(lambda s: t(f"divergence.{s}", lg) if s else ""))
+    _emit(view, "table", [("period", t("period", lg), "text", {"no_wrap": True}),
+                          ("label", t("divergence.subject", lg), "text", {"max_width": 34}),
+                          ("press_share", t("divergence.press", lg), "pct", {"justify": "right"}),
+                          ("press", t("divergence.counts", lg), "text", {"style": "dim"}),
+                          ("customer_share", t("divergence.customers", lg), "pct", {"justify": "right"}),
+                          ("customers", t("divergence.counts", lg), "text", {"style": "dim"}),
+                          ("gap", t("divergence.difference", lg), "num", {"justify": "right"}),
+                          ("q_value", "q", "p", {"justify": "right"}),
+                          ("leans", "+", "text", {"style": "bold"})],
+          title=t("divergence.title", lg), empty=t("divergence.none", lg), notes=notes)
+    if ev is not None:
+        _print_passages(ev, ["subject", "period", "side"], lg)
