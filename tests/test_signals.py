@@ -53,7 +53,8 @@ def test_no_look_ahead_later_periods_never_change_a_flag(tmp_path, store):
     """Rebuild the store with the months after the jump changed (and then removed): flags up to the jump
     stay identical, row for row."""
     other = {"price": {m: (0.6 if m > JUMP else 0.2) for m in MONTHS},
-             "reachability_wait": {m: (0.0 if m > JUMP else SHARES["reachability_wait"][m]) for m in MONTHS}}
+             "reachability_wait": {m: (0.0 if m > JUMP else SHARES["reachability_wait"][m]) for m in MONTHS},
+             "staff_courtesy": {m: (0.5 if m > JUMP else 0.0) for m in MONTHS}}  # an item born after the jump
     changed = build_store(tmp_path / "changed.db", monthly_verbatims(40, MONTHS, other))
     cut = build_store(tmp_path / "cut.db", monthly_verbatims(40, [m for m in MONTHS if m <= JUMP], SHARES))
     frames = []
@@ -61,6 +62,9 @@ def test_no_look_ahead_later_periods_never_change_a_flag(tmp_path, store):
         with Corpus.open(db, readonly=True) as c:
             df = sg.signals(c, "aspect", by="month")
         frames.append(df[df["period"] <= JUMP].reset_index(drop=True))
+    born_later = frames[1][frames[1]["item"] == "staff_courtesy"]
+    assert set(born_later["status"]) == {"untested"} and (born_later["n"] == 0).all()
+    frames[1] = frames[1][frames[1]["item"] != "staff_courtesy"].reset_index(drop=True)
     pd.testing.assert_frame_equal(frames[0], frames[1])
     pd.testing.assert_frame_equal(frames[0], frames[2])
     assert _status(frames[2], "reachability_wait")[JUMP] == "weak"

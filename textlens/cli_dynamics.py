@@ -126,7 +126,7 @@ def signals(
             ("ratio", t("signals.ratio", lg), "num", {"justify": "right"}),
             ("p_value", t("signals.p", lg), "p", {"justify": "right"})],
             title=t("signals.validation", lg),
-            notes=[f"{k}: {v}" for k, v in check.description.items()] + [f"(item, t) pairs: {check.pairs}"])
+            notes=[f"{k}: {t(f'signals.outcome.{k}', lg)}" for k in check.description] + [f"(item, t): {check.pairs}"])
 
 
 def _interval(low: float, high: float) -> str:

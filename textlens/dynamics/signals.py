@@ -3,7 +3,8 @@
 The rule (BERTrend's noise / weak / strong classes, with a test instead of fixed popularity cut-offs):
 
 - *lookback*: the `lookback` periods before t that hold documents (fewer at the start; at least
-  `min_history` of them, else the item is ``untested`` at t). Nothing after t is ever read, so a flag at
+  `min_history` of them, else the item is ``untested`` at t). An item is tested from the first period it is
+  seen in; before that it is ``untested`` (so items born later change nothing earlier). Nothing after t is ever read, so a flag at
   t never changes when later periods are added or edited (no look-ahead; tests check it).
 - *growth test*: one-sided Fisher exact test (hypergeometric tail) of "the share at t is higher than
   the pooled share of the lookback", then Benjamini-Hochberg over the items tested in the same period
@@ -117,7 +118,10 @@ def detect_signals(prev: "pd.DataFrame", rule: SignalRule | None = None) -> "pd.
     df["lookback_periods"] = past["total"].transform(
         lambda s: s.shift(1).notna().cumsum().clip(upper=window)).reindex(df.index).fillna(0).astype(int)
     df["lookback_share"] = df["lookback_n"] / df["lookback_total"].where(df["lookback_total"] > 0)
-    tested = (df["lookback_periods"] >= rule.min_history) & (df["total"] > 0) & (df["lookback_total"] > 0)
+    # an item enters the tests once seen (at t or before): items that only appear later must not weigh on the
+    # multiple-testing correction or the low-prevalence cut of earlier periods
+    seen = df.groupby("item", sort=False)["n"].cumsum() > 0
+    tested = seen & (df["lookback_periods"] >= rule.min_history) & (df["total"] > 0) & (df["lookback_total"] > 0)
     df["p_value"] = np.nan
     if tested.any():
         t = df[tested]

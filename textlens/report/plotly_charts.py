@@ -104,6 +104,10 @@ def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any
 
 def figure(chart: Chart) -> dict[str, Any]:
     """The plotly {data, layout} of a chart spec."""
+    if chart.kind == "sankey":
+        from textlens.report.dynamics import sankey_figure
+
+        return sankey_figure(chart)
     return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
         chart)
 
