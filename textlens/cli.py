@@ -835,8 +835,15 @@ def themes(
 def topics(
     corpus, filters, fmt,
     db: DbOption = Path("textlens.db"),
+    lineage: Annotated[bool, typer.Option("--lineage", help="Topics fitted per period and how they continue, split, "
+                                                            "merge, are born and die (press; --kind verbatim).")] = False,
+    by: Annotated[Optional[By], typer.Option("--by", help="Period of --lineage (default 5y).")] = None,
 ) -> None:
     """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
+    if lineage:
+        from textlens.cli_dynamics import print_lineage
+
+        return print_lineage(corpus, filters, fmt, by.value if by else "5y")
     from textlens.cli_render import Col, tr
     from textlens.trends import topic_table
 
@@ -1011,6 +1018,9 @@ def report(
     from textlens.cli_report import report_written
 
     report_written(fmt, path, options.lang, db)
+
+
+from textlens import cli_dynamics  # noqa: E402,F401  (registers signals, divergence)
 
 
 def main() -> None:  # pragma: no cover

@@ -129,7 +129,7 @@ _CHECK_JS = r"""
     const svg = n.querySelector('svg.main-svg');
     const r = n.getBoundingClientRect();
     return {id: n.id, svg_children: svg ? svg.querySelectorAll('*').length : 0,
-            traces: n.querySelectorAll('.trace, .hm, .bars').length,
+            traces: n.querySelectorAll('.trace, .hm, .bars, .sankey .node-rect').length,
             width: Math.round(r.width), height: Math.round(r.height)};
   });
   const injected = {
@@ -151,10 +151,10 @@ _CHECK_JS = r"""
 
 _POINT_JS = r"""
 ((chartId) => {
-  // the biggest visible bar or marker of the chart: the easiest target for a real click
+  // the biggest visible bar, marker or Sankey node of the chart: the easiest target for a real click
   const root = chartId ? document.getElementById(chartId) : document;
   if (!root) return null;
-  const pts = Array.from(root.querySelectorAll('.scatterlayer .trace .points path.point, .bars path'));
+  const pts = Array.from(root.querySelectorAll('.scatterlayer .trace .points path.point, .bars path, .sankey .node-rect'));
   let best = null, area = 0;
   for (const p of pts) {
     const r = p.getBoundingClientRect();

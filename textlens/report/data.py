@@ -976,6 +976,9 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     sections = [_overview(ctx)]
     if sections[0].empty is None:
         sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        from textlens.report.dynamics import dynamics_sections
+
+        sections += dynamics_sections(ctx)  # signals, topic lineage, press vs customers
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})

@@ -31,7 +31,8 @@ class Series:
 @dataclass
 class Chart:
     """A chart spec. kind: lines (bands when low/high), facets (one small panel per series), stacked (bars),
-    hbar (horizontal bars, one group per series) or heatmap (x, y, z, ev2d)."""
+    hbar (horizontal bars, one group per series), heatmap (x, y, z, ev2d) or sankey (y node labels, x node columns,
+    series[0] the nodes, series[1] the links: x source, low target, y value; see report/dynamics.py)."""
 
     id: str
     title: str

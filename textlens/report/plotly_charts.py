@@ -116,6 +116,10 @@ SEPARATORS = {"fr": ",\u202f", "en": ".,"}
 
 def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
     """The plotly {data, layout} of a chart spec, numbers on axes written the way `lang` writes them."""
+    if chart.kind == "sankey":
+        from textlens.report.dynamics import sankey_figure
+
+        return sankey_figure(chart)
     fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
         chart)
     fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])

@@ -290,7 +290,11 @@ def render_png(chart: Chart, path: Path, lang: str = "en") -> Path:
         return matplotlib.ticker.PercentFormatter(1.0, decimals=0, symbol="\u202f%" if lang == "fr" else "%")
 
     plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
-    if chart.kind == "facets":
+    if chart.kind == "sankey":
+        from textlens.report.dynamics import sankey_png
+
+        fig = sankey_png(chart, plt)
+    elif chart.kind == "facets":
         n = len(chart.series)
         cols = 3 if n > 4 else max(1, min(n, 2))
         rows = math.ceil(n / cols)
