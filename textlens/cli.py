@@ -466,7 +466,7 @@ def _query_command(func):
 def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None = None,
           notes: list[str] | None = None) -> None:
     """Print `df`: a table of the `spec` columns (cli_render.Col) fitted to the terminal, or all of it as CSV/JSON."""
-    from textlens.cli_render import note, render_table, tr
+    from textlens.cli_render import as_col, note, render_table, tr
 
     notes = [n for n in (notes or []) if n]
     if df.empty:
@@ -484,7 +484,7 @@ def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None 
     if df.empty:
         return
     con = _console()
-    render_table(df.to_dict("records"), spec, con, title=title)
+    render_table(df.to_dict("records"), [as_col(c) for c in spec], con, title=title)
     for text in notes:
         note(con, text)
 

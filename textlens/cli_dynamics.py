@@ -6,25 +6,24 @@ JSON. Table headers and notes go through textlens.i18n (`--lang fr|en`, French b
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from textlens.cli import By, DbOption, Dimension, _cell, _console, _emit, _query_command
-
-
-class Lang(str, Enum):
-    fr = "fr"
-    en = "en"
-
-
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of headers and notes.")]
+from textlens.cli import By, DbOption, Dimension, _console, _emit, _query_command
+from textlens.cli_render import current_view, format_value
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
     return json.loads(df.to_json(orient="records", force_ascii=False)) if not df.empty else []
+
+
+def _cell(value: Any) -> Any:
+    """Corpus text as rich Text, so "[...]" in it is never read as markup."""
+    from rich.text import Text
+
+    return Text(format_value(value, "text", current_view().lang))
 
 
 def _print_passages(ev: Any, key_cols: list[str], lang: str) -> None:
@@ -62,7 +61,6 @@ def signals(
     evidence: Annotated[bool, typer.Option("--evidence", help="The passages behind each alert.")] = False,
     validate: Annotated[bool, typer.Option("--validate", help="Does a flag at t anticipate a rise at t+1?")
                         ] = False,
-    lang: LangOpt = Lang.fr,
 ) -> None:
     """Weak and strong signals per period (no look-ahead): which items start rising, with the test used.
 
@@ -73,7 +71,7 @@ def signals(
     from textlens.i18n import t
     from textlens.query import resolve_items
 
-    lg = lang.value
+    lg = current_view().lang
     dim = dimension.value
     chosen = resolve_items(corpus, dim, items) if items else None
     rule = sg.SignalRule(lookback=lookback, alpha=alpha, low_quantile=low_quantile, min_n=min_n,
@@ -135,8 +133,9 @@ def _interval(low: float, high: float) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
-def print_lineage(corpus: Any, filters: Any, fmt: str, by: str, lang: str = "fr") -> None:
+def print_lineage(corpus: Any, filters: Any, fmt: str, by: str, lang: str | None = None) -> None:
     """`textlens topics --lineage`: topics per period, then the events linking them."""
+    lang = lang or current_view().lang
     from textlens.dynamics.lineage import DEFAULT_THRESHOLD, topic_lineage
     from textlens.i18n import t
 
@@ -185,7 +184,6 @@ def divergence(
     top: Annotated[int, typer.Option("--top", min=1, help="Largest significant gaps listed with --evidence.")] = 5,
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help="Shared-subject TOML (themes <-> aspects); "
                                                                       "default: the built-in one.")] = None,
-    lang: LangOpt = Lang.fr,
 ) -> None:
     """Press vs customers: per period, the share of articles and of verbatims on each shared subject, the gap
     and its test.
@@ -196,7 +194,7 @@ def divergence(
     from textlens.i18n import t
     from textlens.query import QueryError
 
-    lg = lang.value
+    lg = current_view().lang
     try:
         subjects = dv.load_subjects(mapping)
     except dv.MappingError as exc:

@@ -86,6 +86,15 @@ class Col:
         return self.kind in WHOLE_KINDS
 
 
+def as_col(spec: "Col | tuple") -> "Col":
+    """A column given the older way, `(key, header already in the reader's language, kind, rich options)`."""
+    if isinstance(spec, Col):
+        return spec
+    key, header, kind, opts = spec
+    return Col(key, header, kind, raw_header=True, wrap=not opts.get("no_wrap", False),
+               max_width=opts.get("max_width"), style=opts.get("style"), justify=opts.get("justify"))
+
+
 def format_value(value: Any, kind: str = "text", lang: str = DEFAULT_LANG) -> str:
     """One cell as the reader sees it: French or English numbers, French dates, '' for missing values."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
