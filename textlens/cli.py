@@ -852,6 +852,8 @@ def report(
         "--by", help="Period of the trends (default: years, or spans of years where documents are few).")] = None,
     title: Annotated[Optional[str], typer.Option("--title", help="Report title.")] = None,
     evidence: Annotated[int, typer.Option("--evidence", min=1, max=20, help="Passages per chart value.")] = 3,
+    compare_by: Annotated[str, typer.Option("--compare-by", help="Metadata column of the segment comparison "
+                                            "(auto: the first with 2-12 values; none: no comparison).")] = "auto",
     year: _F["year"][0] = None,
     year_from: _F["year_from"][0] = None,
     year_to: _F["year_to"][0] = None,
@@ -871,13 +873,17 @@ def report(
 
     filters = Filters(year=year, year_from=year_from, year_to=year_to, kind=kind, theme=theme, aspect=aspect,
                       entity=entity, type=type, sentiment=sentiment, source=source, limit=limit)
-    options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title or "textlens report")
+    options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title or "textlens report",
+                      compare_by=None if compare_by.lower() == "none" else compare_by)
     try:
         fmt = guess_format(out, format.value if format else None)
         path = build_report(db, out, fmt, filters, options)
     except (QueryError, StoreError, ValueError, OSError) as exc:
         _fail(str(exc))
     _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
+
+
+from textlens import cli_dynamics  # noqa: E402,F401  (registers `drivers` and `compare`)
 
 
 def main() -> None:  # pragma: no cover

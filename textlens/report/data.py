@@ -42,6 +42,7 @@ class Options:
     evidence_limit: int = 3  # passages per chart point / table row
     top_entities: int = LEADERBOARD_TOP
     title: str = "textlens report"
+    compare_by: str | None = "auto"  # segment comparison column; auto: the first low-cardinality metadata column
 
 
 @dataclass
@@ -949,7 +950,9 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     ctx = _Context(corpus, filters, options)
     sections = [_overview(ctx)]
     if sections[0].empty is None:
-        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        from textlens.report import dynamics
+
+        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx), *dynamics.sections(ctx)]
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})
