@@ -248,7 +248,7 @@ def test_cli_drivers_and_compare(synth_db: Path):
     runner = CliRunner()
     out = runner.invoke(app, ["drivers", "--db", str(synth_db), "--format", "json", "--boot", "200"])
     assert out.exit_code == 0, out.output
-    payload = json.loads(out.stdout)
+    payload = json.loads(out.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON output"))
     assert payload["score"] == "rating" and payload["impacts"][0]["item"] == "claims_handling"
     assert payload["left_out"]["invalid_examples"][0]["doc_id"] == "bad_rating"
     out = runner.invoke(app, ["drivers", "--db", str(synth_db), "--boot", "200", "--evidence"],

@@ -52,13 +52,20 @@ def _table(title: str, columns: list[tuple[str, dict]]):
 
 
 def _json_out(payload: dict[str, Any]) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2, default=_plain))
+    print(json.dumps(_finite(payload), ensure_ascii=False, indent=2, allow_nan=False))
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+def _finite(value: Any) -> Any:
+    """JSON-safe: NaN/inf (an untested small item) as null, numpy scalars as numbers, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
 
 
 def _flat(df):
@@ -134,7 +141,8 @@ def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_doc
             color = "red" if i.significant and i.impact < 0 else "green" if i.significant else ""
             flag = "*" if i.significant else (t("dyn.small", lang) if i.small else "")
             out.add_row(Text(i.label), Text(num(i.docs, lang)), Text(num(i.impact, lang, 2), style=color),
-                        Text(_interval(i.ci_low, i.ci_high, lang, 2)), Text(num(i.effect_on_mean, lang, 3), style=color),
+                        Text(_interval(i.ci_low, i.ci_high, lang, 2)),
+                        Text(num(i.effect_on_mean, lang, 3), style=color),
                         Text(_interval(i.effect_low, i.effect_high, lang, 3)), Text(_p(i.q_value, lang)), Text(flag))
         con.print(out)
     con.print(t("dyn.impact_note", lang, boot=table.n_boot, seed=table.seed), style="dim", highlight=False,

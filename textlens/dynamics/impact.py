@@ -289,8 +289,8 @@ def _drivers(corpus: "Corpus", score: str | None, filters: Filters, dimensions: 
     coefficients, fit = ([], {})
     if model and columns:
         coefficients, fit = _key_drivers(corpus, loaded, y_all, min_docs, model_boot, seed)
-    return DriverTable(scores.column, len(y), float(y.mean()), boot["mean_low"], boot["mean_high"], impacts, coefficients, fit,
-                       scores.left_out, [d.name for d, _ in loaded], n_boot, seed)
+    return DriverTable(scores.column, len(y), float(y.mean()), boot["mean_low"], boot["mean_high"], impacts,
+                       coefficients, fit, scores.left_out, [d.name for d, _ in loaded], n_boot, seed)
 
 
 def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], impacts: list[Impact],
@@ -319,48 +319,74 @@ def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
             imp.evidence = found.get(imp.item, [])
 
 
-def _key_drivers(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], y_all: "pd.Series",
-                 min_docs: int, n_boot: int, seed: int) -> tuple[list[DriverCoefficient], dict[str, Any]]:
-    """Fit the key-driver model on item (x polarity) indicators seen in at least `min_docs` documents."""
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the key-driver model: an item, with the polarity expressed about it when judged."""
+
+    feature: str  # "aspect:claims_handling:negative", "topic:3"
+    dimension: str
+    item: str
+    polarity: str | None
+    label: str
+
+
+def indicator_matrix(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], doc_ids: Sequence[str],
+                     min_docs: int = MIN_DOCS, features: Sequence[str] | None = None
+                     ) -> tuple["np.ndarray", list[Indicator]]:
+    """0/1 matrix (documents x indicators) of item (x polarity) indicators seen in at least `min_docs` of `doc_ids`.
+
+    With `features` (the names of another fit), exactly those columns in that order, zeros where an indicator
+    is absent, so a model fitted on one corpus can score another (held-out evaluation).
+    """
     import numpy as np
 
-    from textlens.dynamics.keydrivers import KeyDriverRegression, cross_validated_r2
-
-    doc_index = {d: i for i, d in enumerate(y_all.index)}
-    features: list[tuple[str, str, str, str | None, str]] = []  # feature, dimension, item, polarity, label
-    cols: list[np.ndarray] = []
+    doc_index = {d: i for i, d in enumerate(doc_ids)}
+    found: dict[str, tuple[Indicator, set[str]]] = {}
     for dim, rows in loaded:
         labels = dim.labels(corpus) if dim.labels else {}
+        rows = rows[rows["doc_id"].isin(doc_index)]
         if dim.polar_rows is not None:
             polar = dim.polar_rows(corpus)
             polar = polar[polar["doc_id"].isin(doc_index)].assign(
                 item=lambda df: df["item"].astype(str), polarity=lambda df: df["polarity"].fillna("mentioned"))
-            groups = polar.groupby(["item", "polarity"], sort=True)
-            keyed = {(str(i), str(p)): g for (i, p), g in groups}
+            keyed = {(str(i), str(p)): g for (i, p), g in polar.groupby(["item", "polarity"], sort=True)}
             # items the polar table does not hold (e.g. aspects found by the theme classifier) count as mentioned
-            rest = rows[rows["doc_id"].isin(doc_index) & ~rows["item"].isin(set(polar["item"]))]
+            rest = rows[~rows["item"].isin(set(polar["item"]))]
             keyed.update({(str(i), "mentioned"): g for i, g in rest.groupby("item", sort=True)})
         else:
-            keyed = {(str(i), None): g for i, g in rows[rows["doc_id"].isin(doc_index)].groupby("item", sort=True)}
+            keyed = {(str(i), None): g for i, g in rows.groupby("item", sort=True)}
         for (item, polarity), g in sorted(keyed.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-            ids = set(g["doc_id"])
-            if len(ids) < min_docs or len(ids) == len(doc_index):
-                continue
-            col = np.zeros(len(doc_index))
-            col[[doc_index[d] for d in ids]] = 1.0
             name = f"{dim.name}:{item}" + (f":{polarity}" if polarity else "")
-            features.append((name, dim.name, item, polarity, labels.get(item, item)))
-            cols.append(col)
-    if not cols:
+            found[name] = (Indicator(name, dim.name, item, polarity, labels.get(item, item)), set(g["doc_id"]))
+    if features is None:
+        features = [name for name, (_, ids) in found.items() if min_docs <= len(ids) < len(doc_index)]
+    X = np.zeros((len(doc_index), len(features)))
+    indicators = []
+    for k, name in enumerate(features):
+        indicator, ids = found.get(name, (None, set()))
+        if indicator is None:
+            dimension, item, *polarity = name.split(":", 2)
+            indicator = Indicator(name, dimension, item, polarity[0] if polarity else None, item)
+        X[[doc_index[d] for d in ids], k] = 1.0
+        indicators.append(indicator)
+    return X, indicators
+
+
+def _key_drivers(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], y_all: "pd.Series",
+                 min_docs: int, n_boot: int, seed: int) -> tuple[list[DriverCoefficient], dict[str, Any]]:
+    """Fit the key-driver model on item (x polarity) indicators seen in at least `min_docs` documents."""
+    from textlens.dynamics.keydrivers import KeyDriverRegression, cross_validated_r2
+
+    X, indicators = indicator_matrix(corpus, loaded, list(y_all.index), min_docs)
+    if not indicators:
         return [], {}
-    X = np.column_stack(cols)
     y = y_all.to_numpy(dtype=float)
     est = KeyDriverRegression(n_boot=n_boot, random_state=seed).fit(X, y)
-    fit = {"model": "ridge", "alpha": est.alpha_, "n_docs": len(y), "n_features": X.shape[1], "n_boot": n_boot,
-           **cross_validated_r2(X, y, seed=seed)}
-    out = [DriverCoefficient(name, dim, item, pol, label, int(X[:, k].sum()), float(est.coef_[k]),
-                             float(est.coef_low_[k]), float(est.coef_high_[k]), float(est.same_sign_[k]),
-                             bool(est.coef_low_[k] > 0 or est.coef_high_[k] < 0))
-           for k, (name, dim, item, pol, label) in enumerate(features)]
+    fit = {"model": "ridge", "alpha": est.alpha_, "intercept": est.intercept_, "n_docs": len(y),
+           "n_features": X.shape[1], "n_boot": n_boot, **cross_validated_r2(X, y, seed=seed)}
+    out = [DriverCoefficient(ind.feature, ind.dimension, ind.item, ind.polarity, ind.label, int(X[:, k].sum()),
+                             float(est.coef_[k]), float(est.coef_low_[k]), float(est.coef_high_[k]),
+                             float(est.same_sign_[k]), bool(est.coef_low_[k] > 0 or est.coef_high_[k] < 0))
+           for k, ind in enumerate(indicators)]
     out.sort(key=lambda c: (not c.stable, c.coef, c.feature))
     return out, fit

@@ -952,7 +952,8 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     if sections[0].empty is None:
         from textlens.report import dynamics
 
-        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx), *dynamics.sections(ctx)]
+        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        sections += dynamics.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})
