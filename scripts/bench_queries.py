@@ -32,6 +32,7 @@ COMMANDS = [
     ["sentiment", "--kind", "verbatim"],
     ["sentiment", "--drivers"],
     ["drivers"],
+    ["drivers", "--no-model"],
     ["compare", "--by", "{compare_by}"],
 ]
 PROBE = (

@@ -8,7 +8,8 @@ tiny insurer "Gamma" (5 reviews: too small to test) and two reviews whose rating
   same share in both insurers;
 - reachability_wait (aspect, negative) in 40% of Alpha's reviews and 20% of Beta's (twice the share);
   its sentences say "attente", a word therefore over-represented in Alpha;
-- document sentiment: negative when claims, positive otherwise; channel: web or phone (alternating).
+- document sentiment: negative when claims, positive otherwise; channel: web or phone (alternating);
+- nps: twice the rating, stored as text ("10"), as tables read as text keep it (Alpha and Beta only).
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def _reviews() -> list[tuple[str, str, int, dict]]:
     out = []
     for i in range(2 * N_PER_INSURER):
         insurer, j = ("Alpha", i // 2) if i % 2 == 0 else ("Beta", i // 2)
-        out.append((f"r{i:04d}", insurer, j, {"insurer": insurer, "rating": rating(j),
+        out.append((f"r{i:04d}", insurer, j, {"insurer": insurer, "rating": rating(j), "nps": str(2 * rating(j)),
                                               "channel": "web" if i % 2 == 0 else "phone"}))
     for j in range(5):
         out.append((f"g{j}", "Gamma", 1001 + j, {"insurer": "Gamma", "rating": rating(1001 + j), "channel": "web"}))

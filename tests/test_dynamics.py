@@ -85,11 +85,25 @@ def test_documents_without_a_usable_score_are_counted_and_named(corpus):
 def test_score_column_errors_name_the_numeric_columns(corpus):
     from textlens.dynamics import drivers
 
-    with pytest.raises(QueryError, match=r"'channel' is not numeric; numeric columns: rating"):
+    with pytest.raises(QueryError, match=r"'channel' is not numeric; numeric columns: rating, nps"):
         drivers(corpus, score="channel")
-    with pytest.raises(QueryError, match=r"no metadata column 'nps'.*numeric columns: rating"):
-        drivers(corpus, score="nps")
+    with pytest.raises(QueryError, match=r"no metadata column 'csat'.*numeric columns: rating, nps"):
+        drivers(corpus, score="csat")
     assert drivers(corpus, score="RATING", n_boot=100, model=False).score == "rating"
+
+
+def test_any_numeric_column_as_the_score(corpus):
+    """An NPS column (0-10, stored as text) works like the rating: twice the rating, twice the impact."""
+    from textlens.dynamics import drivers
+
+    nps = drivers(corpus, score="nps", n_boot=300, model=False)
+    stars = drivers(corpus, score="rating", n_boot=300, model=False)
+    assert _impact(nps, "claims_handling").impact == pytest.approx(2 * _impact(stars, "claims_handling").impact,
+                                                                   abs=0.1)
+    assert nps.n_docs == 2 * N_PER_INSURER  # Gamma and the two unusable reviews have no nps
+    assert nps.left_out.missing == 7 and not nps.left_out.invalid
+    assert _impact(nps, "claims_handling").impact == pytest.approx(-8, abs=0.4)
+    assert _impact(nps, "claims_handling").ci_low < -7
 
 
 def test_no_score_column_at_all_is_a_clear_error(tmp_path):
@@ -267,7 +281,7 @@ def test_cli_drivers_and_compare(synth_db: Path):
     out = runner.invoke(app, ["compare", "--by", "nope", "--db", str(synth_db)])
     assert out.exit_code == 1 and "no metadata column 'nope'" in out.output
     out = runner.invoke(app, ["drivers", "--score", "channel", "--db", str(synth_db)])
-    assert out.exit_code == 1 and "numeric columns: rating" in out.output
+    assert out.exit_code == 1 and "numeric columns: rating, nps" in out.output
 
 
 def test_demo_corpus_drivers_and_sector_comparison(demo_db: Path):

@@ -87,6 +87,8 @@ def drivers(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 0,
     part: Annotated[str, typer.Option("--part", help="csv output: impact or model.")] = "impact",
     evidence: Annotated[bool, typer.Option("--evidence", help="List the passages behind each impact.")] = False,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Impacts only, without the key-driver model (about "
+                                           "a second faster: scikit-learn is not loaded).")] = False,
 ) -> None:
     """Impact of each aspect, theme or topic on the mean rating (or --score), and the key-driver model.
 
@@ -96,7 +98,7 @@ def drivers(
     from textlens.dynamics.impact import drivers as compute
 
     table = compute(corpus, score=score, filters=filters, dimensions=dimension, n_boot=boot, seed=seed,
-                    min_docs=min_docs)
+                    min_docs=min_docs, model=not no_model)
     if fmt == "json":
         _json_out(table.to_dict())
         return
