@@ -521,13 +521,17 @@ def over_represented_terms(corpus: "Corpus", group_of: dict[str, Any], top: int 
 
     from textlens.analysis.segment import fold
 
-    fold = functools.lru_cache(maxsize=None)(fold)  # the same few thousand words again and again
     stop = french_stop_words()
+
+    @functools.lru_cache(maxsize=None)  # the same few thousand words again and again
+    def scored_word(word: str) -> bool:
+        return len(word) >= 3 and not word.isdigit() and fold(word) not in stop
+
     scored_groups = set(groups) if groups is not None else None
-    counts: dict[Any, Counter] = defaultdict(Counter)
-    doc_sets: dict[tuple[Any, str], set[str]] = defaultdict(set)
-    seen_in: dict[tuple[Any, str], list[int]] = defaultdict(list)
-    forms: dict[str, Counter] = defaultdict(Counter)
+    # one pass collecting plain lists, counted once at the end (Counter over a list runs in C)
+    stems_of: dict[Any, list[str]] = defaultdict(list)
+    kept_forms: list[tuple[str, str]] = []  # (stem, word form)
+    passage_stems: dict[Any, list[tuple[int, str, set[str]]]] = defaultdict(list)
     tokens: Counter = Counter()
     cur = corpus.conn.execute("SELECT id, doc_id, text, stems FROM passages ORDER BY doc_id, idx")
     for passage_id, doc_id, text, stem_str in cur:
@@ -539,15 +543,15 @@ def over_represented_terms(corpus: "Corpus", group_of: dict[str, Any], top: int 
         if len(stems_) != len(words):
             stems_ = [fold(w) for w in words]
         tokens[group] += len(words)
-        for w, s in zip(words, stems_):
-            if len(w) < 3 or w.isdigit() or fold(w) in stop or s in stop:
-                continue
-            counts[group][s] += 1
-            forms[s][w] += 1
-            doc_sets[(group, s)].add(doc_id)
-            examples_of = seen_in[(group, s)]
-            if len(examples_of) < examples and passage_id not in examples_of:
-                examples_of.append(passage_id)
+        kept = [(s, w) for w, s in zip(words, stems_) if s not in stop and scored_word(w)]
+        if kept:
+            stems_of[group].extend(s for s, _ in kept)
+            kept_forms.extend(kept)
+            passage_stems[group].append((passage_id, doc_id, {s for s, _ in kept}))
+    counts = {group: Counter(stems) for group, stems in stems_of.items()}
+    forms: dict[str, Counter] = defaultdict(Counter)
+    for (s, w), n in Counter(kept_forms).items():  # first-seen order kept: ties go to the first form seen
+        forms[s][w] = n
     grand = sum(tokens.values())
     totals: Counter = Counter()
     for c in counts.values():
@@ -572,9 +576,11 @@ def over_represented_terms(corpus: "Corpus", group_of: dict[str, Any], top: int 
             scored.append((g2, s, a, expected))
         scored.sort(key=lambda t: (-t[0], t[1]))
         for g2, s, a, expected in scored[:top]:
+            using = [(pid, doc_id) for pid, doc_id, stems_in in passage_stems[group] if s in stems_in]
             rows.append({"group": group, "term": forms[s].most_common(1)[0][0], "llr": round(g2, 3),
                          "p": math.erfc(math.sqrt(g2 / 2)), "count": a, "expected": round(expected, 2),
-                         "docs": len(doc_sets[(group, s)]), "passage_ids": list(seen_in[(group, s)])})
+                         "docs": len({doc_id for _, doc_id in using}),
+                         "passage_ids": [pid for pid, _ in using[:examples]]})
     out = pd.DataFrame(rows, columns=OVER_REPRESENTED_COLUMNS)
     if not out.empty:
         out = out.sort_values(["group", "llr"], ascending=[True, False]).reset_index(drop=True)
