@@ -107,12 +107,14 @@ def drivers(
             from textlens.query import QueryError
 
             raise QueryError(f"--part must be impact or model, not {part!r}")
-        _emit(_flat(table.impacts_frame() if part == "impact" else table.coefficients_frame()), "csv", [])
+        rows = table.impacts_frame() if part == "impact" else table.coefficients_frame()
+        _emit(_flat(rows.head(filters.limit) if filters.limit else rows), "csv", [])
         return
-    _print_drivers(table, _lang(corpus), evidence, min_docs)
+    _print_drivers(table, _lang(corpus), evidence, min_docs, filters.limit)
 
 
-def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_docs: int) -> None:
+def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_docs: int, limit: int | None) -> None:
+    """One impact table per dimension (worst effect first), the model's coefficients, then the passages."""
     from rich.text import Text
 
     from textlens.i18n import fmt_number as num
@@ -130,22 +132,21 @@ def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_doc
         con.print(t("dyn.no_items", lang), style="yellow", highlight=False, markup=False)
         return
     right = {"justify": "right", "no_wrap": True}
+    wide = con.width >= 100  # an 80-column terminal keeps the item readable by leaving the counts out
     for dimension in dict.fromkeys(i.dimension for i in table.impacts):
         out = _table(t("dyn.impacts_title", lang, score=table.score, dimension=dimension), [
             (t("dyn.item", lang), {"max_width": 40, "no_wrap": True, "overflow": "ellipsis"}),
-            (t("dyn.docs", lang), {**right, "min_width": 5}), (t("dyn.impact", lang), {**right, "min_width": 5}),
-            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 14}), (t("dyn.effect", lang), right),
-            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 16}), (t("dyn.q", lang), right),
-            ("", {"no_wrap": True, "min_width": 1})])
-        for i in table.impacts:
-            if i.dimension != dimension:
-                continue
+            *([(t("dyn.docs", lang), {**right, "min_width": 5})] if wide else []),
+            (t("dyn.impact", lang), {**right, "min_width": 5}),
+            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}), (t("dyn.effect", lang), right),
+            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}), (t("dyn.q", lang), right)])
+        for i in [i for i in table.impacts if i.dimension == dimension][: limit or None]:
             color = "red" if i.significant and i.impact < 0 else "green" if i.significant else ""
-            flag = "*" if i.significant else (t("dyn.small", lang) if i.small else "")
-            out.add_row(Text(i.label), Text(num(i.docs, lang)), Text(num(i.impact, lang, 2), style=color),
-                        Text(_interval(i.ci_low, i.ci_high, lang, 2)),
-                        Text(num(i.effect_on_mean, lang, 3), style=color),
-                        Text(_interval(i.effect_low, i.effect_high, lang, 3)), Text(_p(i.q_value, lang)), Text(flag))
+            label = i.label + (f" ({t('dyn.small', lang)})" if i.small else "")
+            out.add_row(Text(label), *([Text(num(i.docs, lang))] if wide else []),
+                        Text(num(i.impact, lang, 2), style=color), Text(_interval(i.ci_low, i.ci_high, lang, 2)),
+                        Text(num(i.effect_on_mean, lang, 2), style=color),
+                        Text(_interval(i.effect_low, i.effect_high, lang, 2)), Text(_p(i.q_value, lang)))
         con.print(out)
     con.print(t("dyn.impact_note", lang, boot=table.n_boot, seed=table.seed), style="dim", highlight=False,
               markup=False)
@@ -153,9 +154,9 @@ def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_doc
         model = _table(t("dyn.model_title", lang), [
             (t("dyn.feature", lang), {"max_width": 44, "no_wrap": True, "overflow": "ellipsis"}),
             (t("dyn.docs", lang), {**right, "min_width": 5}), (t("dyn.coef", lang), {**right, "min_width": 5}),
-            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 14}),
+            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}),
             (t("dyn.same_sign", lang), {**right, "min_width": 5})])
-        for c in table.coefficients:
+        for c in table.coefficients[: limit or None]:
             color = "" if not c.stable else "red" if c.coef < 0 else "green"
             model.add_row(Text(_feature_label(c, lang)), Text(num(c.docs, lang)),
                           Text(num(c.coef, lang, 2), style=color), Text(_interval(c.ci_low, c.ci_high, lang, 2)),
@@ -188,8 +189,7 @@ def _feature_label(c: Any, lang: str) -> str:
 def _interval(low: float, high: float, lang: str, digits: int) -> str:
     from textlens.i18n import fmt_number
 
-    sep = "; " if lang == "fr" else ", "
-    return f"[{fmt_number(low, lang, digits)}{sep}{fmt_number(high, lang, digits)}]"
+    return f"{fmt_number(low, lang, digits)}…{fmt_number(high, lang, digits)}"  # narrow: tables are wide
 
 
 def _p(value: float, lang: str) -> str:
@@ -277,34 +277,36 @@ def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, wi
         title = t("dyn.differences_all_title" if show_all else "dyn.differences_title", lang, alpha=alpha,
                   segment=pair[0], versus=versus(pair[1]))
         other = t("dyn.share_other", lang) if pair[1] == "rest" else pair[1][:10]
+        wide = con.width >= 110  # an 80-column terminal keeps the item readable: the ratio goes (h stays)
         out = _table(title, [
             (t("dyn.item", lang), {"max_width": 40, "no_wrap": True, "overflow": "ellipsis"}),
             (pair[0][:10], {**right, "min_width": 5}), (other, {**right, "min_width": 5}),
-            (t("dyn.difference", lang), right),
-            (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 13}), (t("dyn.ratio", lang), right),
-            ("h", {**right, "min_width": 5}), (t("dyn.q", lang), {**right, "min_width": 6})])
+            (t("dyn.difference", lang), right), (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}),
+            *([(t("dyn.ratio", lang), right)] if wide else []), ("h", {**right, "min_width": 5}),
+            (t("dyn.q", lang), {**right, "min_width": 6})])
         for d in rows:
             if (d.segment, d.versus) != pair:
                 continue
             out.add_row(Text(f"{d.dimension} · {d.label}"), Text(pct(d.share_segment, lang)),
                         Text(pct(d.share_other, lang)),
                         Text(_points(d.difference, lang), style="bold" if d.significant else ""),
-                        Text(_interval(100 * d.diff_low, 100 * d.diff_high, lang, 1)), Text(num(d.ratio, lang, 2)),
-                        Text(num(d.cohen_h, lang, 2)), Text(_p(d.q_value, lang)))
+                        Text(_interval(100 * d.diff_low, 100 * d.diff_high, lang, 1)),
+                        *([Text(num(d.ratio, lang, 2))] if wide else []), Text(num(d.cohen_h, lang, 2)),
+                        Text(_p(d.q_value, lang)))
         con.print(out)
     if not rows:
         con.print(t("dyn.no_differences", lang, alpha=alpha), style="yellow", highlight=False, markup=False)
     con.print(t("dyn.compare_note", lang), style="dim", highlight=False, markup=False)
     if result.scores:
         sc = _table(t("dyn.scores_title", lang, score=result.scores[0].score), [
-            (t("dyn.segment", lang), {"max_width": 20, "no_wrap": True, "overflow": "ellipsis"}),
-            (t("dyn.versus", lang), {"style": "dim", "max_width": 14, "no_wrap": True, "overflow": "ellipsis"}),
+            (t("dyn.segment", lang), {"max_width": 30, "no_wrap": True, "overflow": "ellipsis"}),
             (t("dyn.docs", lang), right), (t("dyn.mean_segment", lang), right), (t("dyn.mean_other", lang), right),
-            (t("dyn.difference", lang), right), (t("dyn.ci", lang), {**right, "style": "dim"}),
+            (t("dyn.difference", lang), right), (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}),
             (t("dyn.q", lang), right)])
         for s in sorted(result.scores, key=lambda s: s.difference):
             color = "" if not s.significant else "red" if s.difference < 0 else "green"
-            sc.add_row(Text(s.segment), Text(versus(s.versus)), Text(num(s.n_segment, lang)),
+            name = s.segment if s.versus == "rest" else f"{s.segment} / {s.versus}"
+            sc.add_row(Text(name), Text(num(s.n_segment, lang)),
                        Text(num(s.mean_segment, lang, 2)), Text(num(s.mean_other, lang, 2)),
                        Text(num(s.difference, lang, 2), style=color),
                        Text(_interval(s.diff_low, s.diff_high, lang, 2)), Text(_p(s.q_value, lang)))

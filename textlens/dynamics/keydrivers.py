@@ -18,9 +18,10 @@ DEFAULT_ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 
 
 class KeyDriverRegression(RegressorMixin, BaseEstimator):
-    """Ridge regression with its penalty chosen by efficient leave-one-out CV (RidgeCV), then refitted on
-    `n_boot` Poisson-bootstrap weightings of the documents (same penalty) to give each coefficient a 95%
-    percentile interval and the share of refits agreeing on its sign.
+    """Ridge regression with its penalty chosen by efficient leave-one-out CV (RidgeCV), then refitted with the
+    same penalty on `n_boot` Bayesian-bootstrap weightings of the documents (Exp(1) weights, as
+    `impact.bootstrap_impacts`) to give each coefficient a 95% percentile interval and the share of refits
+    agreeing on its sign.
 
     Ridge rather than the lasso: indicators of related aspects are correlated, and the lasso would keep
     one of them at random where ridge shares the weight, which is steadier from one corpus cut to the next.
@@ -69,7 +70,7 @@ class KeyDriverRegression(RegressorMixin, BaseEstimator):
 
 def bootstrap_ridge(X: "np.ndarray", y: "np.ndarray", alpha: float, n_boot: int, seed: int = 0,
                     chunk: int = 200) -> "np.ndarray":
-    """Ridge coefficients (intercept unpenalised) refitted on `n_boot` Poisson-bootstrap weightings, n_boot x p.
+    """Ridge coefficients (intercept unpenalised) refitted on `n_boot` Bayesian-bootstrap weightings, n_boot x p.
 
     The same fit as `Ridge(alpha).fit(X, y, sample_weight=w)` (a test checks it), solved for a whole chunk
     of weightings at once: X is a sparse 0/1 indicator matrix, so X'WX of every replicate is one sparse
@@ -93,7 +94,7 @@ def bootstrap_ridge(X: "np.ndarray", y: "np.ndarray", alpha: float, n_boot: int,
     out = np.empty((n_boot, p))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        w = rng.poisson(1.0, size=(b, n)).astype(np.float64)
+        w = rng.standard_exponential(size=(b, n))
         system = np.zeros((b, p + 1, p + 1))
         system[:, 0, 0] = w.sum(axis=1)
         xtw = (xs.T @ w.T).T

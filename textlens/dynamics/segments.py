@@ -278,45 +278,65 @@ def _groups(members: dict[str, set[str]], segment: str, versus: str, within: set
 def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", members: dict[str, set[str]],
                            kinds: dict[str, str], pairs: list[tuple[str, str]], evidence: int
                            ) -> list[SegmentDifference]:
-    """Differences of every item of one dimension, for every pair; p-values not yet adjusted."""
+    """Differences of every item of one dimension, for every pair; p-values not yet adjusted.
+
+    Counted with matrices (items x documents, documents x segments): dozens of segments times dozens of
+    items on 10,000 reviews would be a hundred thousand set intersections otherwise.
+    """
     import numpy as np
 
     # the denominator: segmented documents of the kinds that carry this dimension (verbatims for aspects)
     carrying = {kinds[d] for d in set(rows["doc_id"].tolist()) if d in kinds}
-    base = {d for ids in members.values() for d in ids if kinds[d] in carrying}
-    rows = rows[rows["doc_id"].isin(base)]
-    rows = rows.sort_values(["score", "doc_id"], ascending=[False, True])
-    best_first: dict[str, list[str]] = {}  # plain lists: iterating pandas string arrays is slow
-    for item, doc_id in zip(rows["item"].tolist(), rows["doc_id"].tolist()):
-        best_first.setdefault(str(item), []).append(doc_id)
-    docs_of = {item: set(docs) for item, docs in sorted(best_first.items())}
-    if not docs_of:
+    names = list(members)
+    doc_ids = sorted(d for ids in members.values() for d in ids if kinds[d] in carrying)
+    if not doc_ids:
         return []
+    position = {d: i for i, d in enumerate(doc_ids)}
+    code = {d: k for k, name in enumerate(names) for d in members[name]}
+    segment_code = np.array([code[d] for d in doc_ids])
+    rows = rows[rows["doc_id"].isin(position)].sort_values(["score", "doc_id"], ascending=[False, True])
+    items = sorted(set(rows["item"].tolist()))
+    if not items:
+        return []
+    item_code = {item: j for j, item in enumerate(items)}
+    row_items = np.array([item_code[i] for i in rows["item"].tolist()])
+    row_docs = np.array([position[d] for d in rows["doc_id"].tolist()])
+    carries = np.zeros((len(items), len(doc_ids)), dtype=bool)
+    carries[row_items, row_docs] = True
+    per_segment = carries.astype(np.int64) @ (segment_code[:, None] == np.arange(len(names))[None, :])
+    sizes = np.bincount(segment_code, minlength=len(names))
+    best_first = {item: row_docs[row_items == j] for j, item in enumerate(items)}  # best-scored documents first
     labels = dim.labels(corpus) if dim.labels else {}
     out: list[SegmentDifference] = []
     picks: dict[str, list[tuple[str, Any]]] = {}  # item -> (doc, pair) whose passages are the evidence
     for segment, versus in pairs:
-        inside, other = _groups(members, segment, versus, within=base)
-        if not inside or not other:
+        s = names.index(segment)
+        k1, n1 = per_segment[:, s], np.full(len(items), sizes[s])
+        if versus == REST:
+            k2, n2 = per_segment.sum(axis=1) - k1, np.full(len(items), sizes.sum() - sizes[s])
+        else:
+            k2, n2 = per_segment[:, names.index(versus)], np.full(len(items), sizes[names.index(versus)])
+        if not n1[0] or not n2[0]:
             continue
-        items = list(docs_of)
-        k1 = np.array([len(docs_of[i] & inside) for i in items])
-        k2 = np.array([len(docs_of[i] & other) for i in items])
-        n1, n2 = np.full(len(items), len(inside)), np.full(len(items), len(other))
         p, tests = two_by_two_p(k1, n1, k2, n2)
         low, high = wilson_difference(k1, n1, k2, n2)
         s1, s2 = k1 / n1, k2 / n2
         ratio = ((k1 + 0.5) / (n1 + 1)) / ((k2 + 0.5) / (n2 + 1))
         h = 2 * np.arcsin(np.sqrt(s1)) - 2 * np.arcsin(np.sqrt(s2))
+        other_code = -1 if versus == REST else names.index(versus)
         for j, item in enumerate(items):
             out.append(SegmentDifference(segment, versus, dim.name, item, labels.get(item, item), int(k1[j]),
                                          int(n1[j]), float(s1[j]), int(k2[j]), int(n2[j]), float(s2[j]),
                                          float(s1[j] - s2[j]), float(low[j]), float(high[j]), float(ratio[j]),
                                          float(h[j]), tests[j], float(p[j]), math.nan, False))
             # the segment's own passages; the comparison group's when the segment has none (a share of 0)
-            source = inside if k1[j] else other
-            picks.setdefault(item, []).extend(
-                (d, (segment, versus)) for d in [d for d in best_first[item] if d in source][:evidence])
+            order = best_first[item]
+            codes = segment_code[order]
+            if k1[j]:
+                chosen = order[codes == s]
+            else:
+                chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
+            picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
         passage_rows = dim.passage_rows(corpus) if dim.passage_rows else None
         found = item_passages(corpus, dim, picks, passage_rows)
