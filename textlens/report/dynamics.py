@@ -154,16 +154,19 @@ def compare_section(ctx: "_Context") -> Section | None:
                                                       top["share_other"])])],
                 x_title=t("dyn.report.compare_axis", lang), percent=True, height=max(240, 60 + 30 * len(top)),
                 note=t("dyn.report.compare_note", lang)))
+        columns = ["segment", "versus", "dimension", "label", "share_segment", "share_other", "difference",
+                   "diff_low", "diff_high", "ratio", "cohen_h", "q_value"]
+        formats = {"share_segment": "pct", "share_other": "pct", "difference": "pct", "diff_low": "pct",
+                   "diff_high": "pct", "ratio": "float", "cohen_h": "float", "q_value": "p", "p_value": "p",
+                   "k_segment": "int", "n_segment": "int", "k_other": "int", "n_other": "int"}
+        sec.tables.append(Table("segment_differences_significant",
+                                t("dyn.report.significant_table", lang, alpha=fmt_number(result.alpha, lang, 2)),
+                                significant.drop(columns=["evidence"]), t("dyn.compare_note", lang),
+                                evidence_col="evidence_id", html_columns=columns, formats=formats))
+        # every item of every segment: in the data formats (XLSX/JSON) only, the page shows the significant ones
         sec.tables.append(Table("segment_differences", t("dyn.report.differences_table", lang),
                                 diffs.drop(columns=["evidence"]), t("dyn.compare_note", lang),
-                                evidence_col="evidence_id",
-                                html_columns=["segment", "versus", "dimension", "label", "share_segment",
-                                              "share_other", "difference", "diff_low", "diff_high", "ratio",
-                                              "cohen_h", "q_value"],
-                                formats={"share_segment": "pct", "share_other": "pct", "difference": "pct",
-                                         "diff_low": "pct", "diff_high": "pct", "ratio": "float",
-                                         "cohen_h": "float", "q_value": "p", "p_value": "p", "k_segment": "int",
-                                         "n_segment": "int", "k_other": "int", "n_other": "int"}))
+                                evidence_col="evidence_id", formats=formats, max_rows_html=0))
     segs = result.frame("segments")
     sec.tables.append(Table("segments", t("dyn.segments_title", lang, column=result.column), segs,
                             formats={"docs": "int"}, compact=True))
