@@ -116,6 +116,26 @@ def test_no_score_column_at_all_is_a_clear_error(tmp_path):
             drivers(c)
 
 
+def test_store_without_analyses_still_answers(tmp_path):
+    """Documents with a rating but no analysis yet: the mean score, no items, a clear message in the CLI."""
+    from textlens.cli import app
+    from textlens.document import Document
+    from textlens.dynamics import compare, drivers
+
+    db = tmp_path / "bare.db"
+    with Corpus.open(db) as c, c.transaction():
+        for i in range(40):
+            c.upsert_document(Document(id=f"d{i}", text="Un avis.", raw_text="Un avis.", kind="verbatim",
+                                       language="fr", metadata={"rating": i % 5 + 1, "insurer": "AB"[i % 2]}))
+    with Corpus.open(db, readonly=True) as c:
+        table = drivers(c)
+        assert table.n_docs == 40 and table.mean_score == 3 and not table.impacts and not table.coefficients
+        result = compare(c, "insurer", min_docs=5)
+        assert not result.differences and [s.difference for s in result.scores] == [0, 0]
+    out = CliRunner().invoke(app, ["drivers", "--db", str(db)], env={"TEXTLENS_LANG": "en"})
+    assert out.exit_code == 0 and "no theme, aspect or topic in the scored documents" in out.stdout
+
+
 def test_key_driver_model_finds_the_true_driver_and_beats_the_baseline(corpus):
     from textlens.dynamics import drivers
 
@@ -233,7 +253,10 @@ def test_segment_errors_say_what_would_work(corpus):
 
 
 def test_filters_restrict_the_documents_compared(corpus):
-    from textlens.dynamics import compare
+    from textlens.dynamics import compare, drivers
+
+    with pytest.raises(QueryError, match="no French document matches the filters \\(year=1999\\)"):
+        drivers(corpus, filters=Filters(year=1999))
 
     result = compare(corpus, "insurer", "Alpha", filters=Filters(year=2020), terms=0)
     d = next(d for d in result.differences if d.item == "price")

@@ -69,8 +69,12 @@ def _entries(corpus: "Corpus", filters: Filters | None) -> tuple["pd.DataFrame",
     """Metadata entries of the selected documents, and the ids of those documents."""
     from textlens.dynamics.access import metadata_entries, selected_documents_sql
 
-    sql, params = selected_documents_sql(filters or Filters())
+    filters = filters or Filters()
+    sql, params = selected_documents_sql(filters)
     ids = [r[0] for r in corpus.conn.execute(sql + " ORDER BY d.id", params)]
+    if not ids:
+        raise QueryError(f"no French document matches the filters ({filters.describe()})" if filters.active()
+                         else "the store holds no French document (run `textlens run PATH` first)")
     return metadata_entries(corpus, sql, params), ids
 
 

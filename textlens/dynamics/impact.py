@@ -137,10 +137,12 @@ def bootstrap_impacts(y: "np.ndarray", mentions: "np.ndarray", n_boot: int = 100
             effects.append((swy / sw)[:, None] - without)
             means.append(swy / sw)
     imp, eff = np.vstack(impacts), np.vstack(effects)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (an item in every document)
-        ci = np.nanpercentile(imp, [2.5, 97.5], axis=0)
-        eci = np.nanpercentile(eff, [2.5, 97.5], axis=0)
+    ci = eci = np.empty((2, m.shape[1]))
+    if m.shape[1]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (an item in every document)
+            ci = np.nanpercentile(imp, [2.5, 97.5], axis=0)
+            eci = np.nanpercentile(eff, [2.5, 97.5], axis=0)
     mean_low, mean_high = np.percentile(np.concatenate(means), [2.5, 97.5]) if means else (np.nan, np.nan)
     return {"ci_low": ci[0], "ci_high": ci[1], "effect_low": eci[0], "effect_high": eci[1],
             "mean_low": float(mean_low), "mean_high": float(mean_high)}
