@@ -1,5 +1,5 @@
 """Drivers (impact on a score, key-driver model) and segment comparison, on a store whose true effects are known
-(tests/dynamics_fixtures.py) and on the demo corpus."""
+(tests/drivers_fixtures.py) and on the demo corpus."""
 from __future__ import annotations
 
 import json
@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dynamics_fixtures import N_PER_INSURER, is_claims, is_wait, rating
+from drivers_fixtures import N_PER_INSURER, is_claims, is_wait, rating
 from textlens.query import Filters, QueryError
 from textlens.store import Corpus
 
 
 @pytest.fixture(scope="module")
 def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from dynamics_fixtures import build
+    from drivers_fixtures import build
 
     return build(tmp_path_factory.mktemp("dynamics") / "synth.db")
 

@@ -883,7 +883,7 @@ def report(
     _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
 
 
-from textlens import cli_dynamics  # noqa: E402,F401  (registers `drivers` and `compare`)
+from textlens import cli_drivers  # noqa: E402,F401  (registers `drivers` and `compare`)
 
 
 def main() -> None:  # pragma: no cover

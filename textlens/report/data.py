@@ -950,10 +950,10 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     ctx = _Context(corpus, filters, options)
     sections = [_overview(ctx)]
     if sections[0].empty is None:
-        from textlens.report import dynamics
+        from textlens.report import drivers
 
         sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
-        sections += dynamics.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
+        sections += drivers.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})
