@@ -989,6 +989,8 @@ def report(
     lang: Annotated[Optional[ReportLang], typer.Option(
         "--lang", help="Language of the report: fr or en (default: the corpus's, French unless mostly English).")
     ] = None,
+    compare_by: Annotated[str, typer.Option("--compare-by", help="Metadata column of the segment comparison "
+                                            "(auto: the first with 2-12 values; none: no comparison).")] = "auto",
     year: _F["year"][0] = None,
     year_from: _F["year_from"][0] = None,
     year_to: _F["year_to"][0] = None,
@@ -1009,7 +1011,8 @@ def report(
     filters = Filters(year=year, year_from=year_from, year_to=year_to, kind=kind, theme=theme, aspect=aspect,
                       entity=entity, type=type, sentiment=sentiment, source=source, limit=limit)
     options = Options(by=by.value if by else "auto", evidence_limit=evidence, title=title,
-                      lang=lang.value if lang else None)
+                      lang=lang.value if lang else None,
+                      compare_by=None if compare_by.lower() == "none" else compare_by)
     try:
         fmt = guess_format(out, format.value if format else None)
         path = build_report(db, out, fmt, filters, options)
@@ -1021,6 +1024,9 @@ def report(
 
 
 from textlens import cli_dynamics  # noqa: E402,F401  (registers signals, divergence)
+
+
+from textlens import cli_drivers  # noqa: E402,F401  (registers `drivers` and `compare`)
 
 
 def main() -> None:  # pragma: no cover

@@ -45,6 +45,7 @@ class Options:
     top_entities: int = LEADERBOARD_TOP
     title: str | None = None  # default: "Rapport textlens" / "textlens report"
     lang: str | None = None  # fr | en; default: the language of most analysed documents (French unless English)
+    compare_by: str | None = "auto"  # segment comparison column; auto: the first low-cardinality metadata column
 
 
 @dataclass
@@ -975,7 +976,10 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     ctx = _Context(corpus, filters, options, lang=report_lang(corpus, options.lang))
     sections = [_overview(ctx)]
     if sections[0].empty is None:
+        from textlens.report import drivers
+
         sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        sections += drivers.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
         from textlens.report.dynamics import dynamics_sections
 
         sections += dynamics_sections(ctx)  # signals, topic lineage, press vs customers

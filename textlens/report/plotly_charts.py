@@ -200,6 +200,12 @@ def _bar(s: Series, color: str, horizontal: bool = False) -> dict[str, Any]:
         t["text"] = [esc(h) for h in s.hover]
         t["hovertemplate"] = "%{text}<extra></extra>"
         t["textposition"] = "none"
+    if s.low is not None and s.high is not None:  # interval as error bars around each value
+        y, low, high = _num(s.y), _num(s.low), _num(s.high)
+        t["error_x" if horizontal else "error_y"] = {
+            "type": "data", "symmetric": False, "color": "#5f6b7a", "thickness": 1.2, "width": 3,
+            "array": [None if v is None or h is None else h - v for v, h in zip(y, high)],
+            "arrayminus": [None if v is None or lo is None else v - lo for v, lo in zip(y, low)]}
     return t
 
 
@@ -224,7 +230,9 @@ def _hbar(chart: Chart) -> dict[str, Any]:
     layout["showlegend"] = len(chart.series) > 1
     layout["legend"] = {"orientation": "h", "y": -0.25 if (chart.height or 320) < 300 else -0.12, "x": 0}
     top = max([v for s in chart.series for v in (_num(s.y) or []) if v is not None] or [0])
-    small = {} if chart.percent or top > 6 else {"dtick": 1, "tick0": 0}  # counts: no 0.5 ticks
+    values = [v for s in chart.series for v in (_num(s.y) or []) if v is not None]
+    counts = all(float(v).is_integer() for v in values)
+    small = {} if chart.percent or top > 6 or not counts else {"dtick": 1, "tick0": 0}  # counts: no 0.5 ticks
     layout["xaxis"] = _axis(chart.x_title, chart.percent, rangemode="tozero", **small)
     layout["yaxis"] = _axis(type="category", automargin=True, autorange="reversed" if len(chart.series) == 1
                             else True)

@@ -1,0 +1,91 @@
+"""Every SQL statement of the drivers and segment-comparison feature, in one place.
+
+Typed functions taking a `Corpus` and returning rows, dataclasses or DataFrames, so a later move of all
+SQL into a `textlens/store/` package is mechanical. Metadata keys are bound as parameters (through
+`json_each`), never spliced into a JSON path, so a column named `a"b` or `$.x` is just a name.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textlens.query import Filters
+    from textlens.store import Corpus
+
+
+def metadata_entries(corpus: "Corpus", doc_ids_sql: str, params: Sequence[Any]) -> "pd.DataFrame":
+    """(doc_id, key, type, value) of every non-null metadata value of the documents `doc_ids_sql` selects
+    (a `SELECT d.id ...` statement with its `params`); type is SQLite's JSON type (integer, real, text...)."""
+    import pandas as pd
+
+    sql = ("SELECT d.id AS doc_id, je.key AS key, je.type AS type, je.value AS value"
+           f" FROM documents d, json_each(d.metadata) je WHERE d.id IN ({doc_ids_sql}) AND je.type != 'null'")
+    return pd.read_sql_query(sql, corpus.conn, params=list(params))
+
+
+def document_origins(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+    """(source file, row) of each document, for messages about documents left out."""
+    sql = "SELECT id, source, row FROM documents WHERE id IN ({marks})"
+    return {r[0]: (r[1], r[2]) for r in corpus.select_in(sql, list(doc_ids))}
+
+
+def aspect_polarities(corpus: "Corpus") -> "pd.DataFrame":
+    """(doc_id, item, polarity) of every aspect judged in a verbatim; polarity may be null (not judged)."""
+    import pandas as pd
+
+    return pd.read_sql_query("SELECT doc_id, aspect_id AS item, polarity FROM doc_aspects", corpus.conn)
+
+
+def document_sentiments(corpus: "Corpus") -> "pd.DataFrame":
+    """(doc_id, item, score) with the document's overall sentiment label as the item."""
+    import pandas as pd
+
+    return pd.read_sql_query("SELECT doc_id, label AS item, 1.0 AS score FROM doc_sentiment", corpus.conn)
+
+
+def passage_sentiments(corpus: "Corpus") -> "pd.DataFrame":
+    """(passage_id, doc_id, item, score) with each passage's sentiment label as the item; |score| ranks them."""
+    import pandas as pd
+
+    return pd.read_sql_query("SELECT passage_id, doc_id, label AS item, ABS(score) AS score FROM passage_sentiment",
+                             corpus.conn)
+
+
+def passage_texts(corpus: "Corpus", passage_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """passage id -> (doc_id, text)."""
+    sql = "SELECT id, doc_id, text FROM passages WHERE id IN ({marks})"
+    return {int(r[0]): (r[1], r[2]) for r in corpus.select_in(sql, [int(i) for i in passage_ids])}
+
+
+def first_passages(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """doc_id -> (passage id, text) of its first passage: the stand-in when an item has no passage of its own."""
+    # SQLite takes the bare columns of a MIN() aggregate from the row holding the minimum
+    sql = "SELECT doc_id, id, text, MIN(idx) FROM passages WHERE doc_id IN ({marks}) GROUP BY doc_id"
+    return {r[0]: (int(r[1]), r[2]) for r in corpus.select_in(sql, list(doc_ids))}
+
+
+def language_counts(corpus: "Corpus") -> dict[str, int]:
+    """Documents per language (the default language of what we print)."""
+    return {str(r[0]): int(r[1]) for r in
+            corpus.conn.execute("SELECT language, COUNT(*) FROM documents WHERE language IS NOT NULL GROUP BY 1")}
+
+
+def selected_documents_sql(filters: "Filters") -> tuple[str, list[Any]]:
+    """`SELECT d.id ...` of the documents a drivers/compare query counts: the filtered, non-duplicate
+    documents in French (documents in another language are kept in the store but never analysed)."""
+    where, params = filters.where_sql()
+    return f"SELECT d.id FROM documents d WHERE {where} AND (d.language IS NULL OR d.language = 'fr')", params
+
+
+DOCUMENT_FIELDS = ("source", "kind", "year")  # document columns a segment can be cut by, besides metadata
+
+
+def document_fields(corpus: "Corpus", doc_ids_sql: str, params: Sequence[Any]) -> "pd.DataFrame":
+    """(doc_id, source, kind, year) of the documents `doc_ids_sql` selects."""
+    import pandas as pd
+
+    sql = f"SELECT d.id AS doc_id, d.source, d.kind, d.year FROM documents d WHERE d.id IN ({doc_ids_sql})"
+    return pd.read_sql_query(sql, corpus.conn, params=list(params))

@@ -1,0 +1,140 @@
+"""The item dimensions drivers and segment comparisons look at, as a registry a new analysis plugs into.
+
+A dimension says where its rows come from: which documents carry which item (`doc_rows`), which passages
+show it (`passage_rows`, the evidence), the items' readable labels, and optionally the polarity expressed
+about each item in a document (`polar_rows`, used by the key-driver model: "claims handling, negative"
+weighs differently from "claims handling, positive"). An analysis that adds items to documents (emotions,
+intents...) registers its dimension once, e.g. in its own module:
+
+    from textlens.dynamics.dimensions import ItemDimension, register_dimension
+    register_dimension(ItemDimension("emotion", doc_rows=my_doc_rows, passage_rows=my_passage_rows))
+
+and `textlens drivers` / `textlens compare` / the report show it wherever the store holds its rows.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textlens.store import Corpus
+
+log = logging.getLogger(__name__)
+
+RowSource = Callable[["Corpus"], "pd.DataFrame"]
+
+
+@dataclass(frozen=True)
+class ItemDimension:
+    """Where a dimension's items come from.
+
+    doc_rows: DataFrame (doc_id, item, score), one row per document carrying the item.
+    passage_rows: DataFrame (passage_id, doc_id, item, score), the passages showing the item (best score first).
+    polar_rows: DataFrame (doc_id, item, polarity) when the analysis judges a polarity per item.
+    labels: item id -> readable label.
+    driver: whether the item may explain a score (a document's own sentiment label is an outcome, not a driver).
+    """
+
+    name: str
+    doc_rows: RowSource
+    passage_rows: RowSource | None = None
+    polar_rows: RowSource | None = None
+    labels: Callable[["Corpus"], dict[str, str]] | None = None
+    driver: bool = True
+
+
+_REGISTRY: dict[str, ItemDimension] = {}
+
+
+def register_dimension(dimension: ItemDimension) -> None:
+    """Add (or replace, logged) a dimension; the order of registration is the order of the outputs."""
+    if dimension.name in _REGISTRY:
+        log.info("item dimension %r replaced", dimension.name)
+    _REGISTRY[dimension.name] = dimension
+
+
+def unregister_dimension(name: str) -> None:
+    """Remove a dimension (tests, or an analysis uninstalled at run time)."""
+    _REGISTRY.pop(name, None)
+
+
+def registered() -> list[ItemDimension]:
+    return list(_REGISTRY.values())
+
+
+def get_dimension(name: str) -> ItemDimension:
+    from textlens.query import QueryError
+
+    if name not in _REGISTRY:
+        raise QueryError(f"unknown dimension {name!r}; choose {', '.join(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def load_rows(corpus: "Corpus", names: list[str] | None = None, drivers_only: bool = False
+              ) -> list[tuple[ItemDimension, "pd.DataFrame"]]:
+    """The dimensions (all, or `names`) with rows in this store, each with its document rows (item as text):
+    an analysis not run gives no dimension rather than an empty table."""
+    chosen = [get_dimension(n) for n in names] if names else registered()
+    out = []
+    for dim in chosen:
+        if drivers_only and not dim.driver:
+            continue
+        try:
+            rows = dim.doc_rows(corpus)
+        except Exception as exc:  # noqa: BLE001 - a dimension whose tables this store lacks is simply absent
+            log.info("dimension %s unavailable: %s", dim.name, exc)
+            continue
+        if not rows.empty:
+            # plain Python strings: pandas' Arrow strings make the set look-ups below (isin, loops) 10x slower
+            rows = rows.assign(item=rows["item"].astype(str).astype(object), doc_id=rows["doc_id"].astype(object))
+            out.append((dim, rows))
+    return out
+
+
+# ---- the built-in dimensions ------------------------------------------------------------------------
+def _trend_rows(name: str, passages: bool = False) -> RowSource:
+    def rows(corpus: "Corpus") -> "pd.DataFrame":
+        from textlens import trends
+
+        return (trends.passage_items if passages else trends.doc_items)(corpus, name)
+
+    return rows
+
+
+def _trend_labels(name: str) -> Callable[["Corpus"], dict[str, str]]:
+    def labels(corpus: "Corpus") -> dict[str, str]:
+        from textlens.query import theme_labels
+
+        if name == "topic":
+            return {str(r[0]): str(r[1]) for r in corpus.conn.execute("SELECT id, label FROM topics")}
+        return theme_labels(corpus, name)
+
+    return labels
+
+
+def _aspect_polarities(corpus: "Corpus") -> "pd.DataFrame":
+    from textlens.dynamics.access import aspect_polarities
+
+    return aspect_polarities(corpus)
+
+
+def _sentiment_docs(corpus: "Corpus") -> "pd.DataFrame":
+    from textlens.dynamics.access import document_sentiments
+
+    return document_sentiments(corpus)
+
+
+def _sentiment_passages(corpus: "Corpus") -> "pd.DataFrame":
+    from textlens.dynamics.access import passage_sentiments
+
+    return passage_sentiments(corpus)
+
+
+for _name in ("theme", "aspect", "topic"):
+    register_dimension(ItemDimension(_name, _trend_rows(_name), _trend_rows(_name, passages=True),
+                                     _aspect_polarities if _name == "aspect" else None, _trend_labels(_name)))
+register_dimension(ItemDimension("sentiment", _sentiment_docs, _sentiment_passages, driver=False))
