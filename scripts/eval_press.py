@@ -4,10 +4,11 @@
     .venv/bin/python scripts/eval_press.py --folds 3 4  # some folds only
 
 For each fold k, the fold's texts (a JSONL of id + text, as a user's scraped corpus) go through `textlens run`
-(topic discovery left out: no figure here uses it) and `textlens export`, with every learned part that has
-per-fold models trained on the four other folds: today the publication-date scorer (`scripts/train_dating.py
---fold-models`). Themes, entities, figures and tone come from the shipped components, whose rules and lists were
-not fitted on press_dev. Printed as the mean over the held-out folds, next to plain anchors:
+(topic discovery left out: no figure here uses it) and `textlens export`, with every learned part replaced by a
+model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes
+and tone): the publication-date scorer, the press theme model and the stance model. Entities and figures come
+from the shipped rules and lists, which were not fitted on press_dev. Printed as the mean over the held-out
+folds, next to plain anchors:
 - themes: TF-IDF word+char n-grams + one-vs-rest logistic regression trained on the other folds;
 - publication year: the first four-digit year of the text;
 - tone: the majority tone of the other folds.
@@ -31,47 +32,44 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import train_dating  # noqa: E402
 from eval_entities import match_sets, norm, prf  # noqa: E402
 
+import train_press_themes  # noqa: E402
+from train_press_themes import theme_scores, themes_anchor  # noqa: E402
+import train_press_tone  # noqa: E402
+
+from textlens.embeddings import resolve  # noqa: E402
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
+from textlens.sentiment.stance import PressStanceModel  # noqa: E402
+from textlens.themes.press_model import PressThemeModel  # noqa: E402
 
 
-def theme_scores(pred: list[set[str]], gold: list[set[str]], labels: list[str]) -> tuple[float, float, dict]:
-    per = {}
-    tot = [0, 0, 0]
-    for lab in labels:
-        tp = sum(lab in p and lab in g for p, g in zip(pred, gold))
-        fp = sum(lab in p and lab not in g for p, g in zip(pred, gold))
-        fn = sum(lab not in p and lab in g for p, g in zip(pred, gold))
-        tot = [a + b for a, b in zip(tot, (tp, fp, fn))]
-        if tp + fn:
-            per[lab] = prf(tp, fp, fn)[2]
-    return prf(*tot)[2], float(np.mean(list(per.values()))) if per else 0.0, per
+def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats: dict, tmp: Path
+                      ) -> tuple[Path, Path]:
+    """The press theme and stance models trained without fold k (archive + other folds), as files."""
+    from textlens.themes.analyzer import ThemeAnalyzer
 
-
-def themes_anchor(train: list[tuple[str, set[str]]], test_texts: list[str], labels: list[str]) -> list[set[str]]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
-    out: list[set[str]] = [set() for _ in test_texts]
-    texts = [t for t, _ in train]
-    for lab in labels:
-        y = [lab in g for _, g in train]
-        if sum(y) < 2 or sum(y) == len(y):
-            continue
-        model = make_pipeline(
-            make_union(TfidfVectorizer(sublinear_tf=True, min_df=2),
-                       TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
-            LogisticRegression(C=10, class_weight="balanced", max_iter=2000))
-        model.fit(texts, y)
-        for i, p in enumerate(model.predict(test_texts)):
-            if p:
-                out[i].add(lab)
-    return out
+    labels = list(ThemeAnalyzer().by_kind["article"].ids)  # the analyzer applies a model with its taxonomy's order
+    train_ids = list(archive) + [d["id"] for d in docs if d["fold"] != k]
+    themes_of = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive.items()}}
+    x = np.stack([feats[i] for i in train_ids])
+    y = np.array([[c in themes_of[i] for c in labels] for i in train_ids], dtype=int)
+    themes = PressThemeModel(C=train_press_themes.choose_c(x, y, labels)).fit(x, y, labels)
+    themes_path = tmp / f"themes_fold{k}.json"
+    themes.save(themes_path)
+    tone_of = {**{i: g["tone"] for i, g in gold.items()}, **{i: g["tone"] for i, g in archive.items() if g.get("tone")}}
+    tone_ids = [i for i in train_ids if i in tone_of]
+    emb = np.stack([feats[i][-train_press_tone.EMB_DIM:] for i in tone_ids]).astype(np.float64)
+    y_tone = [tone_of[i] for i in tone_ids]
+    stance = PressStanceModel(C=train_press_tone.choose_c(emb, y_tone)).fit(emb, y_tone)
+    stance.meta_ = {"encoder": resolve(None)}
+    tone_path = tmp / f"tone_fold{k}.json"
+    stance.save(tone_path)
+    return themes_path, tone_path
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--cache", type=Path, help="the features cache of scripts/train_press_themes.py --cache")
     args = parser.parse_args()
     docs, gold = train_dating.load_press()
     kb = load_kb()
@@ -85,6 +83,8 @@ def main() -> None:
         (tmp / "all").mkdir()
         with_text = train_dating.run_user_path(docs, tmp / "all", env={"TEXTLENS_DATE_MODEL": "off"})
         rows = {d["id"]: train_dating.doc_rows(with_text[d["id"]]["text"], gold[d["id"]]) for d in docs}
+        archive_docs, archive = train_press_themes.load_archive(train_press_themes.ARCHIVE_LABELS)
+        feats, _ = train_press_themes.cached_features(docs + archive_docs, args.cache)
         names = train_dating.feature_names(list(rows.values()))
         for k in args.folds:
             test = [d for d in docs if d["fold"] == k]
@@ -94,9 +94,11 @@ def main() -> None:
             model.meta["infer"] = train_dating.choose_inference(train_rows)
             model_path = tmp / f"date_fold{k}.json"
             model_path.write_text(json.dumps(model.to_dict()))
+            themes_path, tone_path = fold_press_models(k, docs, gold, archive, feats, tmp)
             (tmp / f"f{k}").mkdir()
-            export = train_dating.run_user_path(test, tmp / f"f{k}", env={"TEXTLENS_DATE_MODEL": str(model_path)},
-                                                command="run")
+            export = train_dating.run_user_path(test, tmp / f"f{k}", command="run", env={
+                "TEXTLENS_DATE_MODEL": str(model_path), "TEXTLENS_PRESS_THEMES": str(themes_path),
+                "TEXTLENS_PRESS_TONE": str(tone_path)})
             # themes
             pred = [{t["id"] for t in export[d["id"]].get("themes") or []} for d in test]
             gsets = [set(gold[d["id"]]["themes"]) for d in test]
