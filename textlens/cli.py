@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from textlens.cli_pii import KeepPiiOpt, MaskArticlesOpt, MaskPiiOpt
+
 app = typer.Typer(
     name="textlens",
     help="Analyse French customer-relations texts: themes, sentiment, entities and how topics develop over the years.",
@@ -54,11 +56,11 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _ingest_options(kind: Kind, text_col, id_col, date_col, title_col, strict: bool):
+def _ingest_options(kind: Kind, text_col, id_col, date_col, title_col, strict: bool, **pii: bool):
     from textlens.ingest import IngestOptions
 
     return IngestOptions(kind=kind.value, text_col=text_col, id_col=id_col, date_col=date_col, title_col=title_col,
-                         strict=strict)
+                         strict=strict, **pii)
 
 
 class _Progress:
@@ -85,8 +87,10 @@ class _Progress:
         self.progress.__exit__(*exc)
 
 
-def _print_summary(summary, db: Path) -> None:
+def _print_summary(summary, db: Path, keep_pii: bool = False) -> None:
     from rich.markup import escape
+
+    from textlens.cli_pii import print_masking
 
     con = _console(stderr=True)
     con.print(
@@ -97,6 +101,7 @@ def _print_summary(summary, db: Path) -> None:
     if summary.skipped > len(summary.skipped_examples):
         con.print(f"  ... and {summary.skipped - len(summary.skipped_examples)} more: `textlens info --db {db}`",
                   highlight=False)
+    print_masking(summary, con, keep_pii)
     if summary.analysed:
         con.print("  analysed: " + ", ".join(f"{k} {v}" for k, v in summary.analysed.items()), highlight=False)
     if summary.unavailable:
@@ -135,6 +140,9 @@ def run(
     sentiment_model: Annotated[SentimentTier, typer.Option(
         "--sentiment-model", help="Whole-review sentiment: fast n-gram model, or accurate (fine-tuned e5, "
         "much slower; needs models/sentiment_ft and torch).")] = SentimentTier.fast,
+    mask_pii: MaskPiiOpt = True,
+    mask_articles: MaskArticlesOpt = False,
+    keep_pii: KeepPiiOpt = False,
 ) -> None:
     """Ingest PATHS and run every analysis (entities, themes, sentiment, topics) into the store."""
     from textlens.locking import StoreBusy
@@ -143,7 +151,8 @@ def run(
     from textlens.store import StoreError
 
     _check_paths(paths)
-    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
+    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict, mask_pii=mask_pii,
+                              mask_articles=mask_articles, keep_pii=keep_pii)
     analyzer_options: dict[str, dict[str, str]] = {"themes": {"taxonomy": str(taxonomy)}} if taxonomy else {}
     if sentiment_model is SentimentTier.accurate and (not only or "sentiment" in only):
         from textlens.sentiment.finetuned import unavailable_reason
@@ -159,7 +168,7 @@ def run(
                                    dask=dask, dask_dir=dask_dir)
     except (StoreBusy, StoreError, WorkerError) as exc:
         _fail(str(exc))
-    _print_summary(summary, db)
+    _print_summary(summary, db, keep_pii)
     _exit_status(summary, strict)
 
 
@@ -174,6 +183,9 @@ def ingest(
     title_col: TitleCol = None,
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    mask_pii: MaskPiiOpt = True,
+    mask_articles: MaskArticlesOpt = False,
+    keep_pii: KeepPiiOpt = False,
 ) -> None:
     """Read, clean, date and store documents without analysing them."""
     import time
@@ -184,7 +196,8 @@ def ingest(
     from textlens.store import Corpus, StoreError
 
     _check_paths(paths)
-    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
+    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict, mask_pii=mask_pii,
+                              mask_articles=mask_articles, keep_pii=keep_pii)
     start = time.perf_counter()
     try:
         with RunLock(db), Corpus.open(db) as corpus, _Progress(not quiet and sys.stderr.isatty()) as progress:
@@ -194,7 +207,7 @@ def ingest(
     except (StoreBusy, StoreError) as exc:
         _fail(str(exc))
     summary.seconds = time.perf_counter() - start
-    _print_summary(summary, db)
+    _print_summary(summary, db, keep_pii)
     _exit_status(summary, strict)
 
 

@@ -58,6 +58,11 @@ class IngestOptions:
     title_col: str | None = None
     strict: bool = False
     chunk_rows: int = 5000  # Parquet batch size; CSV/JSONL/xlsx are streamed row by row
+    # Personal data (textlens.ingest.pii), applied by the pipeline before anything is stored: masked in
+    # verbatims by default, in articles/editorials on request; keep_pii keeps the originals in raw_text.
+    mask_pii: bool = True
+    mask_articles: bool = False
+    keep_pii: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in (*KINDS, "auto"):

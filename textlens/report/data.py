@@ -890,6 +890,9 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
     sec = Section("method", "Method and quality",
                   "How the numbers were produced, how good the models are, and what to keep in mind when "
                   "reading them.")
+    from textlens.report.pii_section import privacy_lines
+
+    sec.extra["privacy"] = privacy_lines(conn)
     analyses = pd.read_sql_query(
         "SELECT analyzer AS analysis, COUNT(*) AS documents, COUNT(DISTINCT key) AS versions,"
         " datetime(MAX(at), 'unixepoch') AS last_run_utc FROM analysis_state GROUP BY analyzer ORDER BY analyzer",
