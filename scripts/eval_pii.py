@@ -7,8 +7,9 @@ tuned with, on the tune part only). A baseline is scored beside it: spaCy PER en
 e-mail regex and a 5+ digit regex.
 
 Scoring, span level, type-blind (masking a name as a number still hides it):
-- recall: a gold span counts as masked when its value no longer appears at its place (direct: every character
-  of it is inside a masked span; CLI: its text is gone from the exported review);
+- recall: a gold span counts as masked when every letter and digit of it is gone (direct: inside a masked span;
+  CLI: no longer in the exported text, matched to the original by a character diff; "Sara M." masked as
+  "[PRÉNOM] M." is a miss);
 - precision: a masked span is right when it overlaps a gold span.
 Groups: structured (EMAIL, PHONE, IBAN, CARD, CONTRACT_NO, PLATE, ADDRESS) and names (PERSON).
 
@@ -97,7 +98,7 @@ def _summary(found: Counter, total: Counter, tp: int, fp: int, reviews: int, mis
 
 
 # ---- systems --------------------------------------------------------------------------------------------
-def direct_predictions(gold: list[dict], use_ner: bool = True) -> tuple[dict, float]:
+def direct_predictions(gold: list[dict], use_ner: bool = False) -> tuple[dict, float]:
     from textlens.ingest.pii import PiiMasker
 
     masker = PiiMasker(use_ner=use_ner)
@@ -165,31 +166,53 @@ def score_exported(gold: list[dict], exported: dict[str, str]) -> dict:
     for g in gold:
         original = normalize_text(g["text"])
         masked = exported.get(g["id"], "")
-        values = []
+        ops = difflib.SequenceMatcher(None, original, masked, autojunk=False).get_opcodes()
+        holders = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(masked)]
+        survived = _surviving_chars(ops, holders)
+        gold_ranges = []
         for s in g["spans"]:
             value = normalize_text(g["text"][s["start"]:s["end"]]).strip()
             grp = group_of(s["type"])
+            ranges = [(m.start(), m.end()) for m in re.finditer(re.escape(value), original)] if value else []
+            gold_ranges += ranges
             total[grp] += 1
-            gone = not _present(value, masked)
+            gone = bool(ranges) and not any(original[i].isalnum() and survived[i] for a, b in ranges for i in range(a, b))
             found[grp] += gone
             if not gone:
                 misses.append((g["id"], s["type"], value))
-            values.append(value)
-        gold_ranges = [(m.start(), m.end()) for v in values for m in re.finditer(re.escape(v), original)]
-        ops = difflib.SequenceMatcher(None, original, masked, autojunk=False).get_opcodes()
-        for tag, i1, i2, j1, j2 in ops:
-            if tag not in ("replace", "insert"):
-                continue
-            n = len(PLACEHOLDER_RE.findall(masked[j1:j2]))
-            if not n:
-                continue
-            hit = any(i1 < b and a < max(i2, i1 + 1) for a, b in gold_ranges)
-            tp += n if hit else 0
-            fp += 0 if hit else n
+        for a, b in (_original_range(ops, ps, pe) for ps, pe in holders):
+            hit = any(a < gb and ga < max(b, a + 1) for ga, gb in gold_ranges)
+            tp += hit
+            fp += not hit
             if not hit:
-                false.append((g["id"], original[max(0, i1 - 25):i1] + "<<" + original[i1:i2] + ">>"
-                              + original[i2:i2 + 25]))
+                false.append((g["id"], original[max(0, a - 25):a] + "<<" + original[a:b] + ">>" + original[b:b + 25]))
     return _summary(found, total, tp, fp, len(gold), misses, false)
+
+
+def _surviving_chars(ops: list, holders: list[tuple[int, int]]) -> list[bool]:
+    """Per original character: still in the exported text (an equal block outside every placeholder)."""
+    n = ops[-1][2] if ops else 0
+    out = [False] * n
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal" and not any(j1 < pe and ps < j2 for ps, pe in holders):
+            out[i1:i2] = [True] * (i2 - i1)
+    return out
+
+
+def _original_range(ops: list, start: int, end: int) -> tuple[int, int]:
+    """The span of the original text that a placeholder at masked[start:end] stands for (difflib opcodes may
+    split a placeholder where some of its letters happen to match the original)."""
+    lo, hi = None, None
+    for tag, i1, i2, j1, j2 in ops:
+        if j2 <= start and not (j1 == j2 == start) or j1 >= end:
+            continue
+        if tag == "equal":
+            a, b = i1 + max(start, j1) - j1, i1 + min(end, j2) - j1
+        else:
+            a, b = i1, i2
+        lo = a if lo is None else min(lo, a)
+        hi = b if hi is None else max(hi, b)
+    return (lo or 0, hi or 0)
 
 
 def _present(value: str, text: str) -> bool:
@@ -213,23 +236,32 @@ def main() -> None:
     parser.add_argument("--part", choices=("tune", "test"), default="test")
     parser.add_argument("--direct", action="store_true", help="score the masker in this process (no CLI run)")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--no-ner", action="store_true", help="masker without spaCy PER entities")
+    parser.add_argument("--ner", action="store_true", help="--direct: masker with spaCy PER entities (off by default)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses and false positives")
     parser.add_argument("--workdir", type=Path, default=None, help="where the CSV and store go (default: a temp dir)")
+    parser.add_argument("--export", type=Path, default=None,
+                        help="score this existing `textlens export --with-text` JSONL instead of running textlens")
     args = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED}: not found (the annotated reviews are read from ../shared)")
     gold = load_gold(args.part)
     if args.direct:
-        pred, ms = direct_predictions(gold, use_ner=not args.no_ner)
+        pred, ms = direct_predictions(gold, use_ner=args.ner)
         scores = score_spans(gold, pred)
-        print_scores("masker (in process)", scores, args.part)
+        print_scores("masker (in process" + (", with spaCy PER)" if args.ner else ")"), scores, args.part)
         print(f"masker CPU: {ms:.2f} ms per review")
+    elif args.export:
+        exported = {}
+        for line in args.export.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            exported[rec["id"]] = rec.get("text") or ""
+        scores = score_exported(gold, exported)
+        print_scores(f"textlens export ({args.export.name})", scores, args.part)
     else:
         with tempfile.TemporaryDirectory(prefix="pii-eval-") as tmp:
             workdir = args.workdir or Path(tmp)
             workdir.mkdir(parents=True, exist_ok=True)
-            exported, info = cli_predictions(gold, workdir, ["--no-ner-pii"] if args.no_ner else [])
+            exported, info = cli_predictions(gold, workdir, [])
         scores = score_exported(gold, exported)
         print_scores("textlens run + export --with-text", scores, args.part)
         print(f"run: {info['run_seconds']:.1f} s wall for {len(gold)} reviews (ingest + every analysis)")
