@@ -176,7 +176,8 @@ def score_exported(gold: list[dict], exported: dict[str, str]) -> dict:
             ranges = [(m.start(), m.end()) for m in re.finditer(re.escape(value), original)] if value else []
             gold_ranges += ranges
             total[grp] += 1
-            gone = bool(ranges) and not any(original[i].isalnum() and survived[i] for a, b in ranges for i in range(a, b))
+            gone = bool(ranges) and not any(original[i].isalnum() and survived[i]
+                                            for a, b in ranges for i in range(a, b))
             found[grp] += gone
             if not gone:
                 misses.append((g["id"], s["type"], value))

@@ -19,7 +19,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,15 +75,18 @@ _PLATE = re.compile(r"\b[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}\b|\b[a-z]{2}-\d{3}-[a-z]
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # A run of digits, possibly grouped by single spaces, dots, dashes or slashes, possibly mixed with letters
 # ("B1709424", "330604000174R02", "M6A26996/SISAH"): classified below.
-_NUMBER = re.compile(r"(?<![\w@+])(?:\+33\s?|0033\s?)?(?:[A-Za-z]{1,4}-)?[A-Za-z]{0,4}\d[\dA-Za-z]*(?:[ ./-]?[\dA-Za-z]*\d[\dA-Za-z]*)*")
+_NUMBER = re.compile(r"(?<![\w@+])(?:\+33\s?|0033\s?)?(?:[A-Za-z]{1,4}-)?[A-Za-z]{0,4}\d[\dA-Za-z]*"
+                     r"(?:[ ./-]?[\dA-Za-z]*\d[\dA-Za-z]*)*")
 _DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?$|^\d{4}[./-]\d{1,2}(?:[./-]\d{1,2})?$|^\d{1,2}[./]\d{2,6}$")
-_UNIT_AFTER = re.compile(r"^\s?(?:[,.]\d+\s?)?(?:€|e\b|eur|euros?|km|kms|kilom|ch\b|cv\b|cc\b|m2|m²|%|mois|ans|jours|"
+_UNIT_AFTER = re.compile(r"^\s?(?:[,.]\d+\s?)?(?:€|e\b|eur|euros?|km|kms|kilom|ch\b|cv\b|cc\b|m2|m²|%|mois|ans|"
+                         r"jours|"
                          r"fois|personnes?|habitants|h\b|min|cts?|centimes|dollars|\$)", re.I)
 _NUMBER_CUES = re.compile(
     r"(?:n°|no|num(?:é|e)ro|num\.?|réf(?:érence)?s?|ref(?:erence)?s?|contrat|police|dossier|sinistre|client|"
     r"adh(?:é|e)rent|soci(?:é|e)taire|sociétaire|devis|affiliation|matricule|immatricul\w*|identifiant|code)"
     r"\W{0,4}(?:\w+\W{1,3}){0,2}$", re.I)
-_PHONE_CUES = re.compile(r"(?:t(?:é|e)l(?:éphone|ephone)?\.?|portable|appel\w*|joindre|au|num(?:é|e)ro)\W{0,3}$", re.I)
+_PHONE_CUES = re.compile(r"(?:t(?:é|e)l(?:éphone|ephone)?\.?|portable|appel\w*|joindre|au|num(?:é|e)ro)\W{0,3}$",
+                         re.I)
 _YEARS = re.compile(r"^(?:(?:19|20)\d\d[ ./-]?)+$")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:html?|php|aspx?)\S*", re.I)
 _NOT_REFERENCE = re.compile(  # dates, amounts and measures written without spaces, law articles, ratios
@@ -170,8 +173,8 @@ def _postal_line_context(text: str, start: int) -> bool:
     before = text[max(0, start - 60):start]
     if not before.strip() or before.rstrip(" \t").endswith("\n"):
         return True
-    return bool(re.search(_STREET + r"\b|\b(?:TSA|BP|CS)\s?\d+|[A-ZÉ]{3,}\s*$|\b[A-ZÉ][a-zé]+\s+[A-ZÉ][a-zé]+\s*$",
-                          before, re.I if False else 0))
+    return bool(re.search(r"(?i:" + _STREET + r")\b|\b(?:TSA|BP|CS)\s?\d+|[A-ZÉ]{3,}\s*$"
+                          r"|\b[A-ZÉ][a-zé]+\s+[A-ZÉ][a-zé]+\s*$", before))
 
 
 def _classify_number(text: str, m: re.Match) -> PiiSpan | None:
@@ -493,7 +496,8 @@ class NameFinder:
         """'P DESESSARD', 'D Renaudie', 'A Willems': an initial then a surname, at a line start or after a cue."""
         for i, tok in enumerate(toks[:-1]):
             nxt = toks[i + 1]
-            if len(tok.text.rstrip(".")) != 1 or not tok.text[:1].isupper() or tok.text[:1] in "AYM" or i + 1 in blocked:
+            initial = len(tok.text.rstrip(".")) == 1 and tok.text[:1].isupper() and tok.text[:1] not in "AYM"
+            if not initial or i + 1 in blocked:
                 continue
             line_start = i == 0 or "\n" in text[toks[i - 1].end:tok.start] or "|" in text[toks[i - 1].end:tok.start]
             cued = i > 0 and (toks[i - 1].key in STRONG_THANKS or self._is_title(toks[i - 1]))
@@ -691,12 +695,6 @@ class PiiMasker:
         if isinstance(value, dict):
             return {k: self.mask_value(v, counts) for k, v in value.items()}
         return value
-
-
-def mask_texts(texts: Iterable[str], masker: PiiMasker | None = None) -> list[MaskResult]:
-    """Convenience for scripts and notebooks: mask many texts with one masker."""
-    masker = masker or PiiMasker()
-    return [masker.mask(t) for t in texts]
 
 
 # ---- at ingest ---------------------------------------------------------------------------------------

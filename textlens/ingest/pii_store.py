@@ -46,8 +46,8 @@ def refresh_raw_text(conn: sqlite3.Connection, doc_id: str, raw: str) -> bool:
     cur = conn.execute("UPDATE documents SET raw_text = ? WHERE id = ? AND raw_text != ?", (raw, doc_id, raw))
     if not cur.rowcount:
         return False
-    conn.execute("UPDATE ingest_log SET status = 'updated' WHERE id = (SELECT MAX(id) FROM ingest_log WHERE doc_id = ?)",
-                 (doc_id,))
+    conn.execute("UPDATE ingest_log SET status = 'updated'"
+                 " WHERE id = (SELECT MAX(id) FROM ingest_log WHERE doc_id = ?)", (doc_id,))
     return True
 
 
