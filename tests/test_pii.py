@@ -132,3 +132,24 @@ def test_only_the_requested_types_are_masked():
     only_email = PiiMasker(types=("EMAIL",))
     out = only_email.mask("Merci Sidonie, écrivez à a.b@exemple.fr ou au 06 47 83 29 15").text
     assert out == "Merci Sidonie, écrivez à [EMAIL] ou au 06 47 83 29 15"
+
+
+def test_the_rows_own_company_column_and_handles_are_not_names():
+    from textlens.document import Document
+    from textlens.ingest.pii import DocumentMasker
+
+    doc = Document(id="d1", kind="verbatim", text="Merci Sécuris. Merci Kevin ! merci @OndixMobile, le PER expliqué.",
+                   raw_text="Merci  Kevin", metadata={"company": "Sécuris Auto", "auteur": "Kevin Lemoine", "note": 5})
+    counts = DocumentMasker(PiiPolicy()).apply(doc)
+    assert doc.text == "Merci Sécuris. Merci [PRÉNOM] ! merci @OndixMobile, le PER expliqué."
+    assert doc.raw_text == "Merci  [PRÉNOM]"  # raw_text is masked on its own when it differs from the text
+    assert doc.metadata == {"company": "Sécuris Auto", "auteur": "[NOM]", "note": 5}
+    assert counts == {"PERSON": 2}
+
+
+def test_articles_keep_their_text_under_the_default_policy():
+    from textlens.document import Document
+    from textlens.ingest.pii import DocumentMasker
+
+    doc = Document(id="a1", kind="article", text="Selon Clothilde Marzagan, joignable au 02 99 41 58 73.", raw_text="r")
+    assert DocumentMasker(PiiPolicy()).apply(doc) == {} and "Marzagan" in doc.text and doc.raw_text == "r"

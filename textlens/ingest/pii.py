@@ -440,20 +440,22 @@ class NameFinder:
     def _is_title(tok: _Token) -> bool:
         return tok.key in TITLES or tok.text in TITLES_EXACT
 
-    def find(self, text: str) -> list[PiiSpan]:
+    def find(self, text: str, keep: frozenset[str] = frozenset()) -> list[PiiSpan]:
+        """Name spans of `text`; `keep`: folded words that are no names here (the row's company column)."""
         toks = _tokens(text)
         if not toks:
             return []
         shouting = sum(t.upper for t in toks) > 0.5 * len(toks)
-        blocked = self._blocked(toks)
+        blocked = self._blocked(toks) | {i for i, t in enumerate(toks) if t.key in keep}
         marks: dict[int, str] = {}  # token index -> rule
 
         def gap(a: int, b: int) -> str:
             return text[toks[a].end:toks[b].start]
 
         for i, tok in enumerate(toks):
-            if i in blocked or tok.key in self.lex.public or _REDACTED.search(tok.text):
-                continue
+            if i in blocked or tok.key in self.lex.public or _REDACTED.search(tok.text) or \
+                    text[tok.start - 1:tok.start] in ("@", "#"):
+                continue  # "@OndixMobile" is a handle, mostly a company's
             prev = toks[i - 1] if i else None
             if prev is not None and (prev.key in NOT_BEFORE or prev.key == "l'") or _after_place_word(toks, i):
                 continue
@@ -481,6 +483,7 @@ class NameFinder:
                     (not self._word(tok) or tok.cap and not tok.upper and not tok.sent_start):
                 marks[i] = "cue"
             elif self._namey(tok) and self._given(tok) and not self._word(tok) and \
+                    not (tok.upper and len(tok.key) <= 3) and \
                     (not tok.upper or not self._caps_around(toks, i) or len(tok.key) >= 5 and shouting):
                 marks[i] = "given_name"
         self._initials(text, toks, marks, blocked)
@@ -652,15 +655,16 @@ class PiiMasker:
         self.use_ner = use_ner
         self._names: NameFinder | None = None
 
-    def find(self, text: str) -> list[PiiSpan]:
-        """Non-overlapping spans, in text order; structured values win over names."""
+    def find(self, text: str, keep: frozenset[str] = frozenset()) -> list[PiiSpan]:
+        """Non-overlapping spans, in text order; structured values win over names. `keep`: folded words that
+        are not names in this text (an organisation named in the row's metadata)."""
         if not text:
             return []
         found = [s for s in find_structured(text) if s.type in self.types]
         if "PERSON" in self.types:
             if self._names is None:
                 self._names = NameFinder(use_ner=self.use_ner)
-            found += self._names.find(text)
+            found += self._names.find(text, keep)
         found.sort(key=lambda s: (s.start, -(s.end - s.start), TYPES.index(s.type)))
         kept: list[PiiSpan] = []
         for s in found:
@@ -672,8 +676,8 @@ class PiiMasker:
             kept.append(s)
         return kept
 
-    def mask(self, text: str) -> MaskResult:
-        spans = self.find(text)
+    def mask(self, text: str, keep: frozenset[str] = frozenset()) -> MaskResult:
+        spans = self.find(text, keep)
         if not spans:
             return MaskResult(text, [])
         parts, pos = [], 0
@@ -684,16 +688,16 @@ class PiiMasker:
         parts.append(text[pos:])
         return MaskResult("".join(parts), spans)
 
-    def mask_value(self, value: Any, counts: Counter) -> Any:
+    def mask_value(self, value: Any, counts: Counter, keep: frozenset[str] = frozenset()) -> Any:
         """Strings masked, lists/dicts walked; other values kept (metadata of a table row)."""
         if isinstance(value, str):
-            result = self.mask(value)
+            result = self.mask(value, keep)
             counts.update(result.counts)
             return result.text
         if isinstance(value, list):
-            return [self.mask_value(v, counts) for v in value]
+            return [self.mask_value(v, counts, keep) for v in value]
         if isinstance(value, dict):
-            return {k: self.mask_value(v, counts) for k, v in value.items()}
+            return {k: self.mask_value(v, counts, keep) for k, v in value.items()}
         return value
 
 
@@ -739,19 +743,42 @@ class DocumentMasker:
         counts: Counter = Counter()
         if not self.policy.applies_to(doc.kind):
             return counts
+        keep = organisation_words(doc.metadata)
         original_raw, original_text = doc.raw_text, doc.text
-        result = self.masker.mask(doc.text)
+        result = self.masker.mask(doc.text, keep)
         doc.text = result.text
         counts.update(result.counts)
         if not self.policy.keep_originals:
-            doc.raw_text = doc.text if original_raw == original_text else self.masker.mask(original_raw).text
+            doc.raw_text = doc.text if original_raw == original_text else self.masker.mask(original_raw, keep).text
         if doc.title:
-            doc.title = self.masker.mask_value(doc.title, counts)
+            doc.title = self.masker.mask_value(doc.title, counts, keep)
         if doc.metadata:
-            doc.metadata = self.masker.mask_value(doc.metadata, counts)
+            doc.metadata = {k: v if k in keep_columns(doc.metadata) else self.masker.mask_value(v, counts, keep)
+                            for k, v in doc.metadata.items()}
         if doc.year_evidence:
-            doc.year_evidence = self.masker.mask(doc.year_evidence).text
+            doc.year_evidence = self.masker.mask(doc.year_evidence, keep).text
         return counts
+
+
+_ORG_COLUMN = re.compile(r"(?i)compan|insurer|assureur|assurance|brand|marque|entreprise|soci[ée]t[ée]|enseigne|"
+                         r"op[ée]rat|fournisseur|banque|bank|mutuelle|vendor|product|produit|secteur|sector|channel|canal")
+
+
+def keep_columns(metadata: dict[str, Any]) -> set[str]:
+    """Metadata columns that name an organisation, product or channel (a review's insurer): not personal data."""
+    return {k for k in metadata if _ORG_COLUMN.search(str(k))}
+
+
+def organisation_words(metadata: dict[str, Any] | None) -> frozenset[str]:
+    """Words of the row's organisation columns: "Merci Sécuris" thanks the company of the row, not a person."""
+    if not metadata:
+        return frozenset()
+    words = set()
+    for k in keep_columns(metadata):
+        value = metadata[k]
+        if isinstance(value, str):
+            words.update(fold(w) for w in re.findall(r"[^\W\d_]{3,}", value))
+    return frozenset(words)
 
 
 def status_lines(status: Any, lang: str = "fr") -> list[str]:
