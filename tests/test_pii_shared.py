@@ -1,9 +1,9 @@
 """Masking quality on the held-out part of the annotated real reviews (scripts/data/pii_gold.jsonl, ../shared).
 
-The goals of issue #18 are recall >= 0.98 on structured values and >= 0.90 on names, precision >= 0.90. They are
-NOT reached on the test part (measured 2026-12-07: structured 0.925, names 0.867, precision 0.858; baseline spaCy
-PER + regexes 0.675 / 0.673 / 0.404), so this test guards the measured level against regressions and checks the
-masker stays far above the baseline; it must be raised to the goals once the masker reaches them.
+The goals of issue #18 are recall >= 0.98 on structured values and >= 0.90 on names, precision >= 0.90. The recall
+goals are NOT reached on the test part (measured 2026-12-07: structured 0.925, names 0.867, precision 0.927;
+baseline spaCy PER + regexes 0.675 / 0.673 / 0.404): for recall this test guards the measured level against
+regressions and must be raised to the goals once the masker reaches them; precision is held to its goal.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-MEASURED = {"structured": 0.92, "names": 0.86, "precision": 0.85}
+MEASURED = {"structured": 0.92, "names": 0.86}
+PRECISION_GOAL = 0.90
 
 
 def test_recall_and_precision_on_the_held_out_reviews(shared_dir):
@@ -27,4 +28,4 @@ def test_recall_and_precision_on_the_held_out_reviews(shared_dir):
     assert scores["spans"] == {"structured": 40, "names": 98}
     assert scores["recall"]["structured"] >= MEASURED["structured"], scores["misses"]
     assert scores["recall"]["names"] >= MEASURED["names"]
-    assert scores["precision"] >= MEASURED["precision"]
+    assert scores["precision"] >= PRECISION_GOAL
