@@ -40,6 +40,18 @@ PLACEHOLDERS = {
 PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in sorted(set(PLACEHOLDERS.values()), key=len, reverse=True)))
 
 
+def rules_fingerprint() -> str:
+    """Hash of the masker's version and word lists: stored documents are re-read and re-masked when one changes
+    (the code itself is covered by the ingest code fingerprint of textlens.incremental)."""
+    import hashlib
+
+    h = hashlib.sha1(str(MASKER_VERSION).encode())
+    for path in (DATA / "first_names.txt", *sorted(PII_DATA.glob("*.txt"))):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def without_placeholders(texts: Sequence[str]) -> list[str]:
     """Texts with the placeholders of masked values blanked out: word statistics (topic terms) must not count
     "prénom" and "nom" for every thanked agent."""
