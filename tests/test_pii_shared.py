@@ -1,7 +1,7 @@
 """Masking quality on the held-out part of the annotated real reviews (scripts/data/pii_gold.jsonl, ../shared).
 
 The goals of issue #18 are recall >= 0.98 on structured values and >= 0.90 on names, precision >= 0.90. The recall
-goals are NOT reached on the test part (measured 2026-12-07: structured 0.925, names 0.867, precision 0.927;
+goals are NOT reached on the test part (measured 2026-12-07: structured 0.925, names 0.878, precision 0.928;
 baseline spaCy PER + regexes 0.675 / 0.673 / 0.404): for recall this test guards the measured level against
 regressions and must be raised to the goals once the masker reaches them; precision is held to its goal.
 """
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-MEASURED = {"structured": 0.92, "names": 0.86}
+MEASURED = {"structured": 0.92, "names": 0.87}
 PRECISION_GOAL = 0.90
 
 

@@ -491,8 +491,9 @@ class NameFinder:
             elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)) and \
                     not (tok.upper and shouting and not self._given(tok)):
                 marks[i] = "thanks"
-            elif self._cued(toks, i, WEAK_CUES) and self._given(tok) and self._namey(tok) and \
-                    (not self._word(tok) or tok.cap and not tok.upper and not tok.sent_start):
+            elif self._cued(toks, i, WEAK_CUES) and self._namey(tok) and not tok.sent_start and \
+                    (self._given(tok) and (not self._word(tok) or tok.cap and not tok.upper)
+                     or self._plausible(tok) and tok.cap and not tok.upper and len(tok.key) >= 3):
                 marks[i] = "cue"
             elif self._namey(tok) and self._given(tok) and not self._word(tok) and \
                     not (tok.upper and len(tok.key) <= 3) and \
