@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from textlens.cli_pii import KeepPiiOpt, MaskArticlesOpt, MaskPiiOpt
+
 app = typer.Typer(
     name="textlens",
     help="Analyse French customer-relations texts: themes, sentiment, entities and how topics develop over the years.",
@@ -84,11 +86,11 @@ def _use_lang(lang: Lang | None, db: Path | None = None) -> str:
     return chosen
 
 
-def _ingest_options(kind: Kind, text_col, id_col, date_col, title_col, strict: bool):
+def _ingest_options(kind: Kind, text_col, id_col, date_col, title_col, strict: bool, **pii: bool):
     from textlens.ingest import IngestOptions
 
     return IngestOptions(kind=kind.value, text_col=text_col, id_col=id_col, date_col=date_col, title_col=title_col,
-                         strict=strict)
+                         strict=strict, **pii)
 
 
 class _Progress:
@@ -115,11 +117,12 @@ class _Progress:
         self.progress.__exit__(*exc)
 
 
-def _print_summary(summary, db: Path) -> None:
+def _print_summary(summary, db: Path, keep_pii: bool = False) -> None:
     from rich.markup import escape
 
     from textlens.cli_render import current_view, tr
     from textlens.i18n import catalog, fmt_number
+    from textlens.cli_pii import print_masking
 
     con = _console(stderr=True)
     lang = current_view().lang
@@ -132,6 +135,7 @@ def _print_summary(summary, db: Path) -> None:
     if summary.skipped > len(summary.skipped_examples):
         con.print("  " + escape(tr("cli.summary.more_skipped", n=summary.skipped - len(summary.skipped_examples),
                                    db=str(db))), highlight=False)
+    print_masking(summary, con, keep_pii)
     if summary.analysed:
         con.print("  " + escape(tr("cli.summary.analysed", analyses=", ".join(
             f"{tr('cli.analysis.' + k) if 'cli.analysis.' + k in catalog(lang) else k} {v}"
@@ -174,6 +178,9 @@ def run(
         "--sentiment-model", help="Whole-review sentiment: fast n-gram model, or accurate (fine-tuned e5, "
         "much slower; needs models/sentiment_ft and torch).")] = SentimentTier.fast,
     lang: LangOption = None,
+    mask_pii: MaskPiiOpt = True,
+    mask_articles: MaskArticlesOpt = False,
+    keep_pii: KeepPiiOpt = False,
 ) -> None:
     """Ingest PATHS and run every analysis (entities, themes, sentiment, topics) into the store."""
     from textlens.locking import StoreBusy
@@ -183,7 +190,8 @@ def run(
 
     _use_lang(lang)
     _check_paths(paths)
-    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
+    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict, mask_pii=mask_pii,
+                              mask_articles=mask_articles, keep_pii=keep_pii)
     analyzer_options: dict[str, dict[str, str]] = {"themes": {"taxonomy": str(taxonomy)}} if taxonomy else {}
     if sentiment_model is SentimentTier.accurate and (not only or "sentiment" in only):
         from textlens.sentiment.finetuned import unavailable_reason
@@ -200,7 +208,7 @@ def run(
     except (StoreBusy, StoreError, WorkerError) as exc:
         _fail(str(exc))
     _use_lang(lang, db)
-    _print_summary(summary, db)
+    _print_summary(summary, db, keep_pii)
     _exit_status(summary, strict)
 
 
@@ -216,6 +224,9 @@ def ingest(
     strict: StrictOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     lang: LangOption = None,
+    mask_pii: MaskPiiOpt = True,
+    mask_articles: MaskArticlesOpt = False,
+    keep_pii: KeepPiiOpt = False,
 ) -> None:
     """Read, clean, date and store documents without analysing them."""
     import time
@@ -227,7 +238,8 @@ def ingest(
 
     _use_lang(lang)
     _check_paths(paths)
-    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict)
+    options = _ingest_options(kind, text_col, id_col, date_col, title_col, strict, mask_pii=mask_pii,
+                              mask_articles=mask_articles, keep_pii=keep_pii)
     start = time.perf_counter()
     try:
         with RunLock(db), Corpus.open(db) as corpus, _Progress(not quiet and sys.stderr.isatty()) as progress:
@@ -238,7 +250,7 @@ def ingest(
         _fail(str(exc))
     summary.seconds = time.perf_counter() - start
     _use_lang(lang, db)
-    _print_summary(summary, db)
+    _print_summary(summary, db, keep_pii)
     _exit_status(summary, strict)
 
 

@@ -52,10 +52,20 @@ def corpus_info(db: str | Path, list_skipped: bool = False) -> dict[str, Any]:
             "skipped": len(skipped_rows),
             "skipped_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
             "warnings": int(c.execute("SELECT COUNT(*) FROM ingest_log WHERE status='warning'").fetchone()[0]),
+            "pii": _pii_info(c),
         }
         if list_skipped:
             data["skipped_inputs"] = [{"source": r[0], "row": r[1], "reason": r[2]} for r in skipped_rows]
         return data
+
+
+def _pii_info(conn) -> dict[str, Any]:
+    """Personal-data masking: the setting recorded in the store and the values masked per type."""
+    from dataclasses import asdict
+
+    from textlens.ingest.pii_store import read_status
+
+    return asdict(read_status(conn))
 
 
 def _reason_kind(reason: str | None) -> str:
@@ -98,6 +108,12 @@ def render_info(data: dict[str, Any], console, lang: str = DEFAULT_LANG) -> None
     for year, counts in by_year.items():
         years.add_row("unknown" if year is None else str(year), *[str(counts.get(k, 0)) for k in kinds])
     console.print(years)
+    if "pii" in data:
+        from textlens.ingest.pii import status_lines
+        from textlens.ingest.pii_store import MaskingStatus
+
+        for line in status_lines(MaskingStatus(**data["pii"])):
+            console.print(line, highlight=False, markup=False)
     console.print(t("cli.info.skipped", lang, skipped=data["skipped"], warnings=data["warnings"]), highlight=False)
     for reason, n in data["skipped_reasons"].items():
         console.print(f"  {n:>6}  {reason}", highlight=False, markup=False)

@@ -52,6 +52,7 @@ class RunSummary:
     inputs_reread: bool = True  # False when the inputs were unchanged and not read again
     workers: int = 1  # processes that analysed (1: the calling process)
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    pii: dict[str, int] = field(default_factory=dict)  # personal data masked at ingest, per type (this run)
     # CPU seconds per stage: "ingest" (this process), each analysis (in whichever process ran its
     # batches), "inputs" and "writes" (this process reading batches and writing results)
     cpu: dict[str, float] = field(default_factory=dict)
@@ -108,6 +109,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
     """
     from textlens.incremental import InputManifest, StoredDuplicates
     from textlens.ingest import IngestOptions, read_inputs
+    from textlens.ingest.pii_ingest import IngestMasking
 
     start, cpu = time.perf_counter(), time.process_time()
     options = options or IngestOptions()
@@ -122,6 +124,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
         return summary
     log_first = InputManifest.last_log_id(corpus) + 1
     duplicates = StoredDuplicates(corpus)
+    masking = IngestMasking(options, summary)
     batch: list[Document | Skipped] = []
     seen = 0
 
@@ -140,6 +143,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
                         summary.skipped_examples.append(f"{item.location()}: {item.reason}")
                     continue
                 status = corpus.upsert_document(item, run_id)
+                masking.stored(item, status, corpus.conn)
                 setattr(summary, status, getattr(summary, status) + 1)
                 for warning in item.warnings:
                     corpus.log(run_id, item.source, item.row, "warning", warning, item.id)
@@ -149,6 +153,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
             if to_split:
                 replace_passages_many(corpus, to_split)
             duplicates.write(signatures)
+            masking.flush(corpus.conn)
             if to_split:
                 _mark_steps_due(corpus)
         batch = []
@@ -157,6 +162,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
 
     chars = 0  # a batch also ends at BATCH_CHARS of text: memory and transaction size stay bounded
     for item in read_inputs(paths, options):
+        masking.apply(item)  # personal data masked before the document is stored, indexed or analysed
         batch.append(item)
         seen += 1
         chars += len(getattr(item, "text", "") or "")

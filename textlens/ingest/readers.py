@@ -58,8 +58,18 @@ class IngestOptions:
     title_col: str | None = None
     strict: bool = False
     chunk_rows: int = 5000  # Parquet batch size; CSV/JSONL/xlsx are streamed row by row
+    # Personal data (textlens.ingest.pii), applied by the pipeline before anything is stored: masked in
+    # verbatims by default, in articles/editorials on request; keep_pii keeps the originals in raw_text.
+    mask_pii: bool = True
+    mask_articles: bool = False
+    keep_pii: bool = False
+    pii_rules: str = ""  # fingerprint of the masker's rules and word lists: a new list re-reads the inputs
 
     def __post_init__(self) -> None:
+        if not self.pii_rules and (self.mask_pii or self.mask_articles):
+            from textlens.ingest.pii import rules_fingerprint
+
+            self.pii_rules = rules_fingerprint()
         if self.kind not in (*KINDS, "auto"):
             raise ValueError(f"unknown kind {self.kind!r}: use one of {', '.join((*KINDS, 'auto'))}")
         if self.chunk_rows < 1:

@@ -908,6 +908,9 @@ def _method(ctx: _Context, sections: list[Section]) -> Section:
 
     conn = ctx.corpus.conn
     sec = Section("method", ctx.t("report.method.title"), ctx.t("report.method.intro"))
+    from textlens.report.pii_section import privacy_lines
+
+    sec.extra["privacy"] = privacy_lines(conn, ctx.lang)
     analyses = pd.read_sql_query(
         "SELECT analyzer AS analysis, COUNT(*) AS documents, COUNT(DISTINCT key) AS versions,"
         " datetime(MAX(at), 'unixepoch') AS last_run_utc FROM analysis_state GROUP BY analyzer ORDER BY analyzer",

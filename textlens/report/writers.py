@@ -35,7 +35,8 @@ def report_json(report: ReportData) -> dict[str, Any]:
         "meta": report.meta,
         "kpis": dict(report.kpis),
         "warnings": report.warnings,
-        "sections": [{"id": s.id, "title": s.title, "empty": s.empty, "tables": [t.name for t in s.tables],
+        "sections": [{"id": s.id, "title": s.title, "empty": s.empty, "privacy": s.extra.get("privacy", []),
+                      "tables": [t.name for t in s.tables],
                       "charts": [c.id for c in s.charts] + [c.id for c in s.extra.get("boards", [])]}
                      for s in report.sections],
         "tables": {t.name: {"title": t.title, "description": t.description, "columns": [str(c) for c in t.df.columns],
@@ -240,6 +241,7 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
         if s.extra.get("highlights"):
             lines += [f"**{t('report.highlight.title', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
+        lines += [f"> {md_escape(p)}" for p in s.extra.get("privacy", [])] + ([""] if s.extra.get("privacy") else [])
         if s.id == "method" and report.warnings:
             lines += [f"**{t('report.method.careful', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(w)}" for w in report.warnings] + [""]

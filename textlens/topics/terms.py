@@ -153,6 +153,9 @@ class TermExtractor:
 
     def __call__(self, texts: Sequence[str]) -> list[list[str]]:
         """Content-term keys of each text, in order (repeats kept: they are counts)."""
+        from textlens.ingest.pii import without_placeholders
+
+        texts = without_placeholders(texts)  # "[PRÉNOM]" of masked personal data is no topic term
         stop = self._stop()
         if self.lemmatizer == "lookup":
             return self._lookup_keys(texts, stop)
@@ -206,6 +209,9 @@ class TermExtractor:
 
     def surface_sets(self, texts: Sequence[str]) -> list[set[str]]:
         """Per text, every lower-case word and its lemma: the neutral reference for coherence (NPMI)."""
+        from textlens.ingest.pii import without_placeholders
+
+        texts = without_placeholders(texts)
         out = []
         for pairs in self._lemmas(texts):
             s: set[str] = set()
