@@ -306,6 +306,8 @@ class Dimension(str, Enum):
     aspect = "aspect"
     topic = "topic"
     entity = "entity"
+    emotion = "emotion"  # verbatims (textlens.cx)
+    intent = "intent"
 
 
 class Unit(str, Enum):
@@ -336,6 +338,10 @@ _FILTER_OPTIONS = {
                                                     rich_help_panel="Filters")], None),
     "limit": (Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.",
                                                    rich_help_panel="Filters")], None),
+    "emotion": (Annotated[Optional[str], typer.Option("--emotion", help="Verbatims expressing this emotion (joy, anger...).",
+                                                     rich_help_panel="Filters")], None),
+    "intent": (Annotated[Optional[str], typer.Option("--intent", help="Verbatims with this intent (churn, complaint...).",
+                                                    rich_help_panel="Filters")], None),
     "output_format": (Annotated[OutFormat, typer.Option("--format", help="table, csv or json (on stdout).")],
                       OutFormat.table),
 }
@@ -878,6 +884,9 @@ def report(
     except (QueryError, StoreError, ValueError, OSError) as exc:
         _fail(str(exc))
     _console(stderr=True).print(f"wrote {fmt} report to {path}", highlight=False)
+
+
+from textlens import cli_cx  # noqa: E402,F401 - registers `emotions` and `churn` (customer-experience analyses)
 
 
 def main() -> None:  # pragma: no cover

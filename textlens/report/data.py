@@ -950,6 +950,10 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     sections = [_overview(ctx)]
     if sections[0].empty is None:
         sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        if ctx.has_rows("doc_effort"):  # customer-experience analyses of verbatims (textlens/cx/report.py)
+            from textlens.cx.report import section as cx_section
+
+            sections.append(cx_section(ctx))
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})
