@@ -84,11 +84,12 @@ class CxClassifier(BaseEstimator):
         return HashedNgrams(self.word_ngrams, self.char_ngrams, (1, 2), self.word_min_df, self.char_min_df,
                             n_bits=self.n_bits, flip=True)
 
-    def features(self, texts: Sequence[str]) -> Any:
-        """The (n, n_features) sparse matrix the linear models read: n-gram TF-IDF, then weighted cues."""
+    def features(self, texts: Sequence[str], cues: np.ndarray | None = None) -> Any:
+        """The (n, n_features) sparse matrix the linear models read: n-gram TF-IDF, then weighted cues (`cues`:
+        the texts' cue features when already computed, as `predict` does to reuse them for intensity)."""
         import scipy.sparse as sp
 
-        dense = self._cues().features(texts) * self.cue_weight
+        dense = (self._cues().features(texts) if cues is None else cues) * self.cue_weight
         return sp.hstack([self.ngrams_.transform(texts), sp.csr_matrix(dense)], format="csr", dtype=np.float32)
 
     # ---- fitting --------------------------------------------------------------------------------
@@ -166,11 +167,13 @@ class CxClassifier(BaseEstimator):
         return out
 
     # ---- intensity ------------------------------------------------------------------------------
-    def intensity_features(self, texts: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
-        """Per (text, emotion) pair: the intensity and shape cues, the cues of that emotion, and the emotion."""
-        cues = self._cues()
-        F = cues.features(texts)
-        names = cues.names
+    def intensity_features(self, texts: Sequence[str], emotions: Sequence[str],
+                           cues: np.ndarray | None = None) -> np.ndarray:
+        """Per (text, emotion) pair: the intensity and shape cues, the cues of that emotion, and the emotion
+        (`cues`: the pairs' cue feature rows when already computed)."""
+        cue_set = self._cues()
+        F = cue_set.features(texts) if cues is None else cues
+        names = cue_set.names
         keep = [k for k, nm in enumerate(names) if nm.startswith(("intensity.", "shape."))]
         own = np.array([F[i, names.index(f"emotion.{e}")] for i, e in enumerate(emotions)], dtype=np.float32)
         onehot = np.array([[e == lab for lab in EMOTIONS] for e in emotions], dtype=np.float32)
@@ -186,21 +189,22 @@ class CxClassifier(BaseEstimator):
         return LogisticRegression(C=self.C_intensity, max_iter=2000).fit(
             self.intensity_features(texts, emotions), y)
 
-    def predict_intensity(self, texts: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
+    def predict_intensity(self, texts: Sequence[str], emotions: Sequence[str],
+                          cues: np.ndarray | None = None) -> np.ndarray:
         """Intensity 1..3 of each (text, emotion) pair."""
         if not len(texts):
             return np.zeros(0, dtype=int)
         if isinstance(self.intensity_, int):
             return np.full(len(texts), self.intensity_)
-        return self.intensity_.predict(self.intensity_features(texts, emotions)).astype(int)
+        return self.intensity_.predict(self.intensity_features(texts, emotions, cues)).astype(int)
 
     # ---- prediction -----------------------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], cues: np.ndarray | None = None) -> np.ndarray:
         """(n, 7 emotions + 6 intents + 3 effort levels) probabilities, columns named by `proba_names`."""
         texts = _check_texts(texts)
         if not texts:
             return np.zeros((0, len(self.classes_) + 3))
-        z = np.asarray(self.features(texts) @ self.coef_) + self.intercept_
+        z = np.asarray(self.features(texts, cues) @ self.coef_) + self.intercept_
         k = len(self.classes_)
         sig = 1.0 / (1.0 + np.exp(-z))
         effort = sig[:, k:] / sig[:, k:].sum(axis=1, keepdims=True)  # one-vs-rest scores normalised, as sklearn does
@@ -212,11 +216,14 @@ class CxClassifier(BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> list[CxPrediction]:
         """Labels of each text: emotions above their threshold (with intensity), effort level, intents."""
-        P = self.predict_proba(texts)
+        texts = _check_texts(texts)
+        cues = self._cues().features(texts)  # computed once: the linear models and the intensity model read them
+        P = self.predict_proba(texts, cues)
         names = self.proba_names
         pairs = [(i, nm.split(".", 1)[1], P[i, j]) for i in range(len(P)) for j, nm in enumerate(names)
                  if nm.startswith("emotion.") and P[i, j] >= self.thresholds_[nm]]
-        inten = self.predict_intensity([texts[i] for i, _, _ in pairs], [lab for _, lab, _ in pairs])
+        rows = [i for i, _, _ in pairs]
+        inten = self.predict_intensity([texts[i] for i in rows], [lab for _, lab, _ in pairs], cues[rows])
         emotions: list[list[tuple[str, int, float]]] = [[] for _ in range(len(P))]
         for (i, lab, p), level in zip(pairs, inten):
             emotions[i].append((lab, int(level), float(p)))
