@@ -175,6 +175,8 @@ def test_emotion_and_intent_filters_and_commands(cx_db):
     listed = json.loads(_cli("churn", "--db", db, "--format", "json"))
     assert listed and all("churn" in r["intents"] for r in listed)
     assert any("résilier" in r["evidence"] or "change d'assurance" in r["evidence"] for r in listed)
+    shown = _cli("show", listed[0]["doc_id"], "--db", db)
+    assert "intents" in shown and "churn" in shown and "effort" in shown
     angry = json.loads(_cli("emotions", "--db", db, "--emotion", "colère", "--list", "--format", "json"))
     assert angry and all(any(e.startswith("anger:") for e in r["emotions"]) for r in angry)
     dist = json.loads(_cli("emotions", "--db", db, "--format", "json"))

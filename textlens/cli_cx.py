@@ -59,7 +59,7 @@ def emotions(
                                min_docs=min_docs)
         if fmt == "table" and not df.empty:
             df = df.assign(group=df["group"].astype(str) + df["sparse"].map({True: "*", False: ""}))
-        head = by.value if by else segment
+        head = (t(f"cx.by.{by.value}", lg) if by.value in ("year", "quarter", "month") else by.value) if by else segment
         title = t("cx.title.by_period", lg, by=head) if by else t("cx.title.by_segment", lg, segment=head)
         _emit(df, fmt, [("group", head, "text", {"no_wrap": True}),
                         ("n", t("cx.col.reviews", lg), "num", {"justify": "right"}),

@@ -118,6 +118,10 @@ def render_document(rec: dict[str, Any], console) -> None:
             head.add_row(f"[bold]{key}[/]", escape(", ".join(
                 f"{t.get('label') or t['id']}" + (f" [{t['polarity']}]" if t.get("polarity") else "")
                 + f" {t['score']:.2f}" for t in rec[key])))
+    if rec.get("emotions") or rec.get("intents") or rec.get("effort"):  # verbatims (textlens.cx)
+        head.add_row("[bold]emotions[/]", escape(", ".join(f"{e['label']}:{e['intensity']}" for e in rec["emotions"])))
+        head.add_row("[bold]intents[/]", escape(", ".join(i["label"] for i in rec["intents"])))
+        head.add_row("[bold]effort[/]", escape(str((rec.get("effort") or {}).get("level", ""))))
     if rec.get("entities"):
         head.add_row("[bold]entities[/]", escape("; ".join(f"{e['name']} ({e['type']}, {e['count']})"
                                                          for e in rec["entities"][:30])))
