@@ -385,6 +385,8 @@ class Dimension(str, Enum):
     aspect = "aspect"
     topic = "topic"
     entity = "entity"
+    emotion = "emotion"  # verbatims (textlens.cx)
+    intent = "intent"
 
 
 class Unit(str, Enum):
@@ -415,6 +417,10 @@ _FILTER_OPTIONS = {
                                                     rich_help_panel="Filters")], None),
     "limit": (Annotated[Optional[int], typer.Option("--limit", help="At most this many rows.",
                                                    rich_help_panel="Filters")], None),
+    "emotion": (Annotated[Optional[str], typer.Option("--emotion", help="Verbatims expressing this emotion (joy, anger...).",
+                                                     rich_help_panel="Filters")], None),
+    "intent": (Annotated[Optional[str], typer.Option("--intent", help="Verbatims with this intent (churn, complaint...).",
+                                                    rich_help_panel="Filters")], None),
     "output_format": (Annotated[OutFormat, typer.Option("--format", help="table, csv or json (on stdout).")],
                       OutFormat.table),
     "lang": (LangOption, None),
@@ -1039,6 +1045,9 @@ from textlens import cli_dynamics  # noqa: E402,F401  (registers signals, diverg
 
 
 from textlens import cli_drivers  # noqa: E402,F401  (registers `drivers` and `compare`)
+
+
+from textlens import cli_cx  # noqa: E402,F401 - registers `emotions` and `churn` (customer-experience analyses)
 
 
 def main() -> None:  # pragma: no cover

@@ -18,6 +18,7 @@ EXPORT_KEYS = (
     "id", "kind", "title", "date", "year", "year_source", "year_evidence", "language", "duplicate_of", "warnings",
     "source", "row", "url", "metadata", "text", "year_inferred",
     "themes", "aspects", "sentiment", "entities", "figures", "studies", "quotes", "topics",
+    "emotions", "effort", "intents",
 )
 FORMATS = ("jsonl", "csv", "parquet")
 
@@ -25,7 +26,7 @@ FORMATS = ("jsonl", "csv", "parquet")
 def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "themes": [], "aspects": [], "sentiment": None, "entities": [], "figures": [], "studies": [],
-        "quotes": [], "topics": [],
+        "quotes": [], "topics": [], "emotions": [], "effort": {}, "intents": [],
     })
     aspects_seen: dict[str, set[str]] = defaultdict(set)
     for r in corpus.select_in("SELECT doc_id, aspect_id, polarity, score FROM doc_aspects WHERE doc_id IN ({marks})"
@@ -64,6 +65,10 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
     for r in corpus.select_in("SELECT dt.doc_id, dt.topic_id, t.label, dt.score FROM doc_topics dt JOIN topics t"
                  " ON t.id = dt.topic_id WHERE dt.doc_id IN ({marks}) ORDER BY dt.doc_id, dt.score DESC", ids):
         out[r[0]]["topics"].append({"id": r[1], "label": r[2], "score": round(float(r[3]), 4)})
+    from textlens.cx.store import export_annotations
+
+    for doc_id, cx in export_annotations(corpus, ids).items():
+        out[doc_id].update(cx)
     return out
 
 

@@ -150,6 +150,10 @@ def render_document(rec: dict[str, Any], console, lang: str = DEFAULT_LANG) -> N
             head.add_row(f"[bold]{name(key)}[/]", escape(", ".join(
                 f"{x.get('label') or x['id']}" + (f" [{x['polarity']}]" if x.get("polarity") else "")
                 + f" {x['score']:.2f}" for x in rec[key])))
+    if rec.get("emotions") or rec.get("intents") or rec.get("effort"):  # verbatims (textlens.cx)
+        head.add_row("[bold]emotions[/]", escape(", ".join(f"{e['label']}:{e['intensity']}" for e in rec["emotions"])))
+        head.add_row("[bold]intents[/]", escape(", ".join(i["label"] for i in rec["intents"])))
+        head.add_row("[bold]effort[/]", escape(str((rec.get("effort") or {}).get("level", ""))))
     if rec.get("entities"):
         head.add_row(f"[bold]{name('entities')}[/]", escape("; ".join(f"{e['name']} ({e['type']}, {e['count']})"
                                                                    for e in rec["entities"][:30])))

@@ -24,7 +24,7 @@ from textlens.document import Document, Passage, Skipped
 from textlens.locking import RunLock
 from textlens.store import Corpus
 
-DEFAULT_ANALYSES = ("entities", "themes", "sentiment")
+DEFAULT_ANALYSES = ("entities", "themes", "sentiment", "cx")
 STEPS_DUE = "corpus_steps_due"  # corpus stat: documents or analyses changed since the corpus steps last ran
 # Embeddings of topic discovery per document kind (press and verbatims are fitted apart, each with its
 # encoder): the static fast tier for verbatims, e5 (the default) for articles and editorials, as themes use.

@@ -55,6 +55,8 @@ class Filters:
     sentiment: str | None = None
     source: str | None = None
     limit: int | None = None
+    emotion: str | None = None  # verbatims whose review carries this emotion (textlens.cx)
+    intent: str | None = None  # verbatims whose review carries this intent (textlens.cx)
 
     def doc_sql(self, exclude: Iterable[str] = ()) -> tuple[str, list]:
         """`SELECT d.id FROM documents d WHERE ...` and its parameters; `exclude` names filters to ignore."""
@@ -106,6 +108,12 @@ class Filters:
             clauses.append(f"({d}.source {like} OR COALESCE(json_extract({d}.metadata, '$.source'), '') {like}"
                            f" OR COALESCE({d}.url, '') {like})")
             params += [pattern, pattern, pattern]
+        for name in ("emotion", "intent"):
+            if getattr(self, name) and name not in skip:
+                from textlens.cx import store as cx_store
+
+                clauses.append(getattr(cx_store, f"{name}_filter_sql")(d))
+                params.append(getattr(self, name))
         return " AND ".join(clauses), params
 
     def active(self) -> dict[str, Any]:
@@ -240,6 +248,13 @@ def resolve_items(corpus: "Corpus", dimension: str, names: Sequence[str]) -> lis
             out.append(resolve_entity(corpus, name))
         elif dimension == "topic":
             out.append(resolve_topic(corpus, name))
+        elif dimension in ("emotion", "intent"):
+            from textlens.cx import resolve_label
+
+            try:
+                out.append(resolve_label(dimension, name))
+            except ValueError as exc:
+                raise QueryError(str(exc)) from exc
         else:
             raise QueryError(f"unknown dimension {dimension!r}; choose theme, aspect, topic or entity")
     return list(dict.fromkeys(out))
@@ -275,6 +290,14 @@ def resolve_filters(corpus: "Corpus", filters: Filters | None) -> Filters:
         f.aspect = resolve_theme(corpus, f.aspect, "aspect")
     if f.entity:
         f.entity = resolve_entity(corpus, f.entity)
+    for name in ("emotion", "intent"):
+        if getattr(f, name):
+            from textlens.cx import resolve_label
+
+            try:
+                setattr(f, name, resolve_label(name, getattr(f, name)))
+            except ValueError as exc:
+                raise QueryError(str(exc)) from exc
     return f
 
 

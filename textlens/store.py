@@ -55,6 +55,21 @@ ANALYSIS_TABLES: dict[str, str] = {
         PRIMARY KEY (doc_id, topic_id)""",
     "passage_topics": """
         passage_id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, topic_id INTEGER NOT NULL, score REAL NOT NULL""",
+    # customer-experience analysis of verbatims (textlens.cx); passage_id on doc rows = the evidence passage
+    "doc_emotions": """
+        doc_id TEXT NOT NULL, label TEXT NOT NULL, intensity INTEGER NOT NULL, score REAL NOT NULL,
+        passage_id INTEGER, PRIMARY KEY (doc_id, label)""",
+    "passage_emotions": """
+        passage_id INTEGER NOT NULL, doc_id TEXT NOT NULL, label TEXT NOT NULL, intensity INTEGER NOT NULL,
+        score REAL NOT NULL, PRIMARY KEY (passage_id, label)""",
+    "doc_effort": """
+        doc_id TEXT PRIMARY KEY, level TEXT NOT NULL, score REAL NOT NULL, passage_id INTEGER""",
+    "doc_intents": """
+        doc_id TEXT NOT NULL, label TEXT NOT NULL, score REAL NOT NULL, passage_id INTEGER,
+        PRIMARY KEY (doc_id, label)""",
+    "passage_intents": """
+        passage_id INTEGER NOT NULL, doc_id TEXT NOT NULL, label TEXT NOT NULL, score REAL NOT NULL,
+        PRIMARY KEY (passage_id, label)""",
 }
 
 SCHEMA = f"""

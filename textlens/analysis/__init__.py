@@ -5,5 +5,6 @@ from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, regis
 register("entities", "textlens.entities.analyzer:EntityAnalyzer")
 register("themes", "textlens.themes.analyzer:ThemeAnalyzer")
 register("sentiment", "textlens.sentiment.analyzer:SentimentAnalyzer")
+register("cx", "textlens.cx.analyzer:CxAnalyzer")
 
 __all__ = ["AnalysisInput", "Analyzer", "load_analyzer", "register", "registered"]

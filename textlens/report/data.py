@@ -986,6 +986,10 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
         from textlens.report.dynamics import dynamics_sections
 
         sections += dynamics_sections(ctx)  # signals, topic lineage, press vs customers
+        if ctx.has_rows("doc_effort"):  # customer-experience analyses of verbatims (textlens/cx/report.py)
+            from textlens.cx.report import section as cx_section
+
+            sections.append(cx_section(ctx))
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})
