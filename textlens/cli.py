@@ -468,6 +468,14 @@ def _query_command(func):
                 return func(corpus=corpus, filters=filters, fmt=fmt.value, **kwargs)
             except (QueryError, StoreError) as exc:
                 _fail(str(exc))
+            except Exception as exc:  # a store written by an older textlens lacks the tables of newer analyses
+                import sqlite3
+
+                from pandas.errors import DatabaseError
+
+                if isinstance(exc, (sqlite3.OperationalError, DatabaseError)) and "no such table" in str(exc):
+                    _fail(tr_missing_table(str(exc), db))
+                raise
             finally:
                 corpus.close()
         finally:
@@ -479,6 +487,14 @@ def _query_command(func):
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     del wrapper.__wrapped__  # typer must see the new signature, not the original function's
     return app.command(name=func.__name__.rstrip("_"))(wrapper)
+
+
+def tr_missing_table(message: str, db: Path) -> str:
+    """The answer to a query on a store that predates an analysis: which table, and the command that adds it."""
+    from textlens.cli_render import tr
+
+    table = message.split("no such table:", 1)[-1].strip().split()[0] if "no such table:" in message else "?"
+    return tr("cli.error.missing_table", table=table, db=str(db))
 
 
 def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None = None,

@@ -9,20 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from textlens.cli import By, DbOption, _emit, _fail, _query_command
+from textlens.cli_render import current_view
 
 
 class CxKind(str, Enum):
     emotion = "emotion"
     intent = "intent"
     effort = "effort"
-
-
-class Lang(str, Enum):
-    fr = "fr"
-    en = "en"
-
-
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of headers and labels (fr, en).")]
 
 
 def _named(df, kind: str, lang: str):
@@ -42,14 +35,13 @@ def emotions(
     list_: Annotated[bool, typer.Option("--list", help="List the reviews (strongest first) with their evidence "
                                                        "passage; with --emotion/--intent, those carrying it.")] = False,
     min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer reviews are marked sparse.")] = 5,
-    lang: LangOption = Lang.fr,
 ) -> None:
     """Emotions (with intensity), customer effort and intents of verbatims: shares with 95% intervals, the emotional
     temperature per period (--by) or segment (--segment), or the reviews themselves (--list)."""
     from textlens.cx import stats
     from textlens.i18n import fmt_number, t
 
-    lg = lang.value
+    lg = current_view().lang
     if list_:
         return _list(corpus, filters, fmt, lg)
     if by or segment:
@@ -105,9 +97,8 @@ def _list(corpus, filters, fmt: str, lang: str) -> None:
 def churn(
     corpus, filters, fmt,
     db: DbOption = Path("textlens.db"),
-    lang: LangOption = Lang.fr,
 ) -> None:
     """Churn-risk reviews (threat or decision to leave), most certain first, with the passage that shows it."""
     from dataclasses import replace
 
-    _list(corpus, replace(filters, intent="churn"), fmt, lang.value)
+    _list(corpus, replace(filters, intent="churn"), fmt, current_view().lang)
