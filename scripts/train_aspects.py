@@ -1,7 +1,10 @@
-"""Train the learned aspect detector for verbatims and measure it on annotations it never saw.
+"""Would a learned aspect detector beat the aspect taxonomy? Measured on annotations it never saw.
 
-    .venv/bin/python scripts/train_aspects.py --no-write     # figures only
-    .venv/bin/python scripts/train_aspects.py                # figures, then ship models/aspects/aspects.json
+    .venv/bin/python scripts/train_aspects.py
+
+Not yet: on 2026-12-07 the learned model (trained on the 1,294 train-part reviews) scored 0.732 / 0.739 micro / macro
+F1 on the 306 held-out reviews against 0.727 / 0.724 for the taxonomy alone and 0.716 / 0.706 for TF-IDF + LR, and
+0.752 / 0.747 on the dev gold against 0.774 / 0.772: no model is shipped, the taxonomy stays the detector.
 
 Labelled data (ids + labels in scripts/data/, texts read from ../shared at run time):
 - train_aspects_gold.jsonl: 1,600 train.csv reviews we annotated; part "train" (1,294) fits the model (C by
@@ -37,7 +40,6 @@ from train_press_themes import choose_c, theme_scores, themes_anchor  # noqa: E4
 
 from textlens.themes.press_model import PressThemeModel, doc_features  # noqa: E402
 
-MODEL_OUT = ROOT / "models" / "aspects" / "aspects.json"
 
 
 def read_labels() -> dict[str, dict]:
@@ -85,8 +87,7 @@ def features(texts: dict[str, str], workdir: Path) -> dict[str, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
+    parser.parse_args()
     from textlens.themes.analyzer import ThemeAnalyzer
 
     tax = ThemeAnalyzer().by_kind["verbatim"]
@@ -115,12 +116,6 @@ def main() -> None:
                             ("TF-IDF + LR anchor", anchor)):
             micro, macro, _ = theme_scores(pred, gold, classes)
             print(f"  {label:<28} {micro:.3f} / {macro:.3f}")
-    if not args.no_write:
-        model.meta_ = {"trained_on": f"{len(train)} annotated train.csv reviews (part train)", "C": c_value,
-                       "script": "scripts/train_aspects.py", "taxonomy": f"{tax.name}:{tax.sha1}"}
-        MODEL_OUT.parent.mkdir(parents=True, exist_ok=True)
-        model.save(MODEL_OUT)
-        print(f"wrote {MODEL_OUT.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
