@@ -112,8 +112,8 @@ def render_info(data: dict[str, Any], console, lang: str = DEFAULT_LANG) -> None
         from textlens.ingest.pii import status_lines
         from textlens.ingest.pii_store import MaskingStatus
 
-        for line in status_lines(MaskingStatus(**data["pii"])):
-            console.print(line, highlight=False, markup=False)
+        for line in status_lines(MaskingStatus(**data["pii"]), lang):
+            console.print(line, highlight=False, markup=False, soft_wrap=False)  # prose: wrapped to the width
     console.print(t("cli.info.skipped", lang, skipped=data["skipped"], warnings=data["warnings"]), highlight=False)
     for reason, n in data["skipped_reasons"].items():
         console.print(f"  {n:>6}  {reason}", highlight=False, markup=False)

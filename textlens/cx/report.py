@@ -32,27 +32,27 @@ def section(ctx: Any) -> Section:
         return sec
     for kind in ("emotion", "intent"):
         df = dist if kind == "emotion" else stats.distribution(corpus, "intent", filters)
-        df = df.assign(name=[t(f"cx.{kind}.{x}", lang) for x in df["label"]])
-        df["evidence_id"] = [_label_evidence(ctx, kind, lab, name) if k else None
-                             for lab, name, k in zip(df["label"], df["name"], df["reviews"])]
-        shown = df.sort_values("share")
+        names = {x: t(f"cx.{kind}.{x}", lang) for x in df["label"]}  # display only: the data keep the ids
+        df["evidence_id"] = [_label_evidence(ctx, kind, lab, names[lab]) if k else None
+                             for lab, k in zip(df["label"], df["reviews"])]
+        shown = df.sort_values("share").assign(name=lambda d: d["label"].map(names))
         sec.charts.append(Chart(f"chart_cx_{kind}", t("cx.title.distribution", lang, what=t(f"cx.{kind}", lang)),
                                 "hbar", [Series(t("cx.col.share", lang), shown["name"].tolist(),
                                                 _values(shown, "share"), _values(shown, "low"), _values(shown, "high"),
                                                 shown["evidence_id"].tolist())],
                                 percent=True, height=max(220, 60 + 34 * len(shown)),
                                 note=t("cx.report.evidence", lang)))
-        cols = ["name", "reviews", "share", "low", "high"] + (["intensity"] if kind == "emotion" else [])
+        cols = ["label", "reviews", "share", "low", "high"] + (["intensity"] if kind == "emotion" else [])
         sec.tables.append(Table(f"cx_{kind}s", t("cx.title.distribution", lang, what=t(f"cx.{kind}", lang)), df,
                                 t("cx.note.wilson", lang, n=fmt_number(n, lang)), evidence_col="evidence_id",
-                                html_columns=cols, compact=True,
+                                html_columns=cols, compact=True, words={"label": names},
                                 formats={"reviews": "int", "share": "pct", "low": "pct", "high": "pct",
                                          "intensity": "float"}))
     effort = stats.distribution(corpus, "effort", filters)
-    effort = effort.assign(name=[t(f"cx.effort.{x}", lang) for x in effort["label"]])
     sec.tables.append(Table("cx_effort", t("cx.title.distribution", lang, what=t("cx.effort", lang)), effort,
                             t("cx.note.wilson", lang, n=fmt_number(n, lang)), compact=True,
-                            html_columns=["name", "reviews", "share", "low", "high"],
+                            words={"label": {x: t(f"cx.effort.{x}", lang) for x in effort["label"]}},
+                            html_columns=["label", "reviews", "share", "low", "high"],
                             formats={"reviews": "int", "share": "pct", "low": "pct", "high": "pct"}))
     by = ctx.period(None, "verbatim")
     temp = stats.temperature(corpus, by=by, filters=filters)

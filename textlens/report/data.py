@@ -981,15 +981,15 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     if sections[0].empty is None:
         from textlens.report import drivers
 
-        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
-        sections += drivers.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
         from textlens.report.dynamics import dynamics_sections
 
-        sections += dynamics_sections(ctx)  # signals, topic lineage, press vs customers
+        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
         if ctx.has_rows("doc_effort"):  # customer-experience analyses of verbatims (textlens/cx/report.py)
             from textlens.cx.report import section as cx_section
 
             sections.append(cx_section(ctx))
+        sections += drivers.sections(ctx)  # score drivers, segment comparison (when the documents allow them)
+        sections += dynamics_sections(ctx)  # signals, topic lineage, press vs customers
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})

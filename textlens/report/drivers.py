@@ -132,14 +132,12 @@ def compare_section(ctx: "_Context") -> Section | None:
     result = compare(ctx.corpus, column, filters=ctx.filters)
     sec = Section("segments", t("dyn.report.compare_title", lang, column=result.column),
                   t("dyn.report.compare_intro", lang, column=result.column))
-    rest = t("dyn.rest", lang)
     diffs = result.frame("differences")
     if not diffs.empty:
         diffs["evidence_id"] = [
             ctx.add_evidence(("segment", result.column, d.segment, d.versus, d.dimension, d.item),
                              f"{d.segment} — {d.label} ({d.dimension})", _evidence_rows(d.evidence))
             for d in result.differences]
-        diffs["versus"] = diffs["versus"].replace({"rest": rest})
         significant = diffs[diffs["significant"]].copy()
         top = significant.reindex(significant["cohen_h"].abs().sort_values(ascending=False).index).head(CHART_ITEMS)
         top = top.sort_values("difference")
@@ -175,7 +173,6 @@ def compare_section(ctx: "_Context") -> Section | None:
         scores["evidence_id"] = [ctx.add_evidence(("segment-score", result.column, s.segment, s.versus),
                                                   f"{s.segment} — {s.score}", _evidence_rows(s.evidence))
                                  for s in result.scores]
-        scores["versus"] = scores["versus"].replace({"rest": rest})
         sec.tables.append(Table("segment_scores", t("dyn.scores_title", lang, score=result.scores[0].score),
                                 scores.drop(columns=["evidence"]), evidence_col="evidence_id",
                                 html_columns=["segment", "versus", "n_segment", "mean_segment", "mean_other",
@@ -187,7 +184,6 @@ def compare_section(ctx: "_Context") -> Section | None:
     if not terms.empty:
         terms["evidence_id"] = [ctx.add_evidence(("segment-term", result.column, x.segment, x.term),
                                                  f"{x.segment} — {x.term}", x.evidence) for x in result.terms]
-        terms["versus"] = terms["versus"].replace({"rest": rest})
         sec.tables.append(Table("segment_terms", t("dyn.terms_title", lang, alpha=fmt_number(result.alpha, lang, 2)),
                                 terms.drop(columns=["evidence"]), evidence_col="evidence_id",
                                 html_columns=["segment", "versus", "term", "llr", "count", "expected", "docs"],

@@ -72,8 +72,6 @@ def _signals(ctx: "_Context") -> Section:
     import pandas as pd
 
     alerts = pd.concat(frames, ignore_index=True)
-    status = {s: t(f"signals.status.{s}", lang) for s in sg.STATUSES}
-    alerts["status"] = alerts["status"].map(status)
     sec.tables.insert(0, Table("signal_alerts", t("signals.alerts", lang), alerts,
                                t("signals.rule", lang, lookback=rule.lookback, min_history=rule.min_history,
                                  alpha=rule.alpha, min_n=rule.min_n, quantile=rule.low_quantile),
@@ -221,6 +219,10 @@ def _divergence(ctx: "_Context") -> Section:
         sec.charts.append(Chart(f"chart_divergence_{subject}", str(g["label"].iloc[0]), "lines", series,
                                 x_title=str(by), y_title=t("share", lang), percent=True, height=280,
                                 note="" if sec.charts else t("divergence.rule", lang)))  # said once
+    # tables keep the mapping's own (French) subject labels, as theme tables keep the taxonomy's: their rows are
+    # data, the same whatever the report's language; the charts above carry the reader's language
+    taxonomy_label = {s.id: s.label("fr") for s in dv.load_subjects()}
+    df = df.assign(label=df["subject"].map(taxonomy_label).fillna(df["label"]))
     gaps = dv.largest_gaps(df, 10)
     sec.tables.append(_gap_table(ctx, gaps, ev_id, lang))
     sec.tables.append(Table("divergence", t("divergence.title", lang), df, t("divergence.rule", lang),

@@ -87,8 +87,13 @@ def format_value(value: Any, fmt: str | None, lang: str = "en") -> str:
     return str(value)
 
 
-def cell_text(column: Any, value: Any, fmt: str | None, lang: str) -> str:
-    """A table cell as a reader sees it: machine words translated, numbers formatted."""
+def cell_text(column: Any, value: Any, fmt: str | None, lang: str, words: dict[str, dict[str, str]] | None = None
+              ) -> str:
+    """A table cell as a reader sees it: machine words translated (the table's own `words` first), numbers
+    formatted."""
+    own = (words or {}).get(str(column))
+    if own is not None and isinstance(value, str) and value in own:
+        return own[value]
     return format_value(value_text(column, value, lang), fmt, lang)
 
 
@@ -101,7 +106,7 @@ def table_view(table: Table, evidence: list[Any], lang: str = "en") -> dict[str,
     shown = df.head(limit) if limit else df.iloc[0:0]
     rows = []
     for rec in shown.to_dict("records"):
-        cells = [{"text": cell_text(c, rec[c], fmts[c], lang),
+        cells = [{"text": cell_text(c, rec[c], fmts[c], lang, table.words),
                   "num": fmts[c] in ("pct", "int", "float", "p"),
                   "long": isinstance(rec[c], str) and len(rec[c]) > 80} for c in cols]
         ev = None

@@ -64,6 +64,8 @@ class Table:
     formats: dict[str, str] = field(default_factory=dict)
     max_rows_html: int = 300  # 0: only in the data formats (XLSX/JSON)
     html_columns: list[str] | None = None  # the columns worth a reader's eye; data formats keep all
+    # column -> {machine value: the reader's word}: display only, the data keep the machine values
+    words: dict[str, dict[str, str]] = field(default_factory=dict)
     compact: bool = False  # small table: laid out side by side with others
 
     def format_of(self, column: str) -> str | None:

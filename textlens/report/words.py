@@ -18,7 +18,8 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _ISO_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})")
 # columns whose values are machine words with a catalog entry report.value.<column>.<value>
 _VALUE_COLUMNS = {"kind": "kind", "flag": "flag", "direction": "direction", "type": "type", "other_type": "type",
-                  "dated_by": "dated_by", "language": "language", "taxonomy": "taxonomy"}
+                  "dated_by": "dated_by", "language": "language", "taxonomy": "taxonomy", "status": "status",
+                  "versus": "versus"}
 
 
 def period_text(period: Any, lang: str = i18n.DEFAULT_LANG) -> str:

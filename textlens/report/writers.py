@@ -200,7 +200,7 @@ def md_table(table: Table, max_rows: int = MD_MAX_ROWS, lang: str = "en") -> lis
             if c == table.evidence_col and v is not None and not (isinstance(v, float) and math.isnan(v)):
                 cells.append(f"E{int(v)}")
             else:
-                cells.append(md_escape(cell_text(c, v, table.format_of(c), lang)))
+                cells.append(md_escape(cell_text(c, v, table.format_of(c), lang, table.words)))
         lines.append("| " + " | ".join(cells) + " |")
     if len(table.df) > max_rows:
         lines.append("")
