@@ -43,8 +43,8 @@ def _table(report, name):
 
 # ---- content -------------------------------------------------------------------------------------
 def test_every_section_has_content_on_a_complete_store(report):
-    assert [s.id for s in report.sections] == ["overview", "themes", "topics", "entities", "figures", "sentiment",
-                                               "method"]
+    assert [s.id for s in report.sections] == ["overview", "themes", "topics", "topic_map", "entities", "figures",
+                                               "sentiment", "method"]
     for s in report.sections:
         assert s.empty is None, (s.id, s.empty)
         assert s.tables, s.id

@@ -949,7 +949,9 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     ctx = _Context(corpus, filters, options)
     sections = [_overview(ctx)]
     if sections[0].empty is None:
-        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        from textlens.report.topic_map import topic_map_section
+
+        sections += [_themes(ctx), _topics(ctx), topic_map_section(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
     sections.append(_method(ctx, sections))
     _fill_passage_context(ctx)
     counts = sections[0].extra.get("counts", {})

@@ -30,7 +30,8 @@ class Series:
 @dataclass
 class Chart:
     """A chart spec. kind: lines (bands when low/high), facets (one small panel per series), stacked (bars),
-    hbar (horizontal bars, one group per series) or heatmap (x, y, z, ev2d)."""
+    hbar (horizontal bars, one group per series), heatmap (x, y, z, ev2d) or scatter (points of numeric x/y per
+    series; hover lines separated by newlines)."""
 
     id: str
     title: str

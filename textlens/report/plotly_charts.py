@@ -104,8 +104,8 @@ def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any
 
 def figure(chart: Chart) -> dict[str, Any]:
     """The plotly {data, layout} of a chart spec."""
-    return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
-        chart)
+    return {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap,
+            "scatter": _scatter}[chart.kind](chart)
 
 
 def _lines(chart: Chart) -> dict[str, Any]:
@@ -209,4 +209,27 @@ def _heatmap(chart: Chart) -> dict[str, Any]:
     layout["margin"] = {"l": 10, "r": 10, "t": 10, "b": 50}
     layout["xaxis"] = _axis(chart.x_title, type="category", showgrid=False, tickangle=-45)
     layout["yaxis"] = _axis(type="category", autorange="reversed", showgrid=False)
+    return {"data": data, "layout": layout}
+
+
+def _scatter(chart: Chart) -> dict[str, Any]:
+    """Points (one trace per series, e.g. per topic: the legend toggles them); hover lines are given
+    separated by newlines and escaped one by one; clicks carry the evidence id."""
+    data = []
+    for i, s in enumerate(chart.series):
+        grey = s.name.startswith("(")  # "(non classé)": the outliers, drawn faint
+        t = {"type": "scattergl" if len(s.x) > 3000 else "scatter", "mode": "markers", "name": esc(s.name),
+             "x": _num(s.x), "y": _num(s.y),
+             "marker": {"size": 5, "opacity": 0.35 if grey else 0.8, "color": "#9aa3ad" if grey else _color(s.name, i)}}
+        if s.ev:
+            t["customdata"] = list(s.ev)
+        if s.hover:
+            t["text"] = ["<br>".join(esc(line) for line in h.split("\n")) for h in s.hover]
+            t["hovertemplate"] = "%{text}<extra></extra>"
+        data.append(t)
+    layout = _base_layout(chart, chart.height or 560)
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}}
+    layout["margin"] = {"l": 20, "r": 10, "t": 10, "b": 20}
+    layout["xaxis"] = _axis(showticklabels=False, showgrid=False)
+    layout["yaxis"] = _axis(showticklabels=False, showgrid=False)
     return {"data": data, "layout": layout}
