@@ -68,9 +68,13 @@ def build_store(name: str, limit: int, offset: int, workdir: Path) -> Path:
     db = workdir / f"topic-labels-{name}{f'-{offset}-{limit}' if name == 'reviews' else ''}.db"
     if db.exists():
         return db
-    with tempfile.TemporaryDirectory() as tmp, Corpus.open(db) as store:
+    part = db.with_name(db.name + ".part")  # renamed once complete: an interrupted build is never reused
+    for leftover in part.parent.glob(part.name + "*"):
+        leftover.unlink()
+    with tempfile.TemporaryDirectory() as tmp, Corpus.open(part) as store:
         kind = "verbatim" if name == "reviews" else "auto"
         ingest(store, corpus_inputs(name, limit, offset, Path(tmp)), IngestOptions(kind=kind))
+    part.rename(db)
     return db
 
 

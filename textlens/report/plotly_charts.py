@@ -212,6 +212,11 @@ def _heatmap(chart: Chart) -> dict[str, Any]:
     return {"data": data, "layout": layout}
 
 
+# maps colour one trace per topic: more distinct colours than PALETTE (dozens of topics are common)
+MAP_PALETTE = PALETTE + ["#e377c2", "#17becf", "#bcbd22", "#8c564b", "#ff7f0e", "#1f77b4", "#9467bd", "#d62728",
+                         "#2ca02c", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5"]
+
+
 def _scatter(chart: Chart) -> dict[str, Any]:
     """Points (one trace per series, e.g. per topic: the legend toggles them); hover lines are given
     separated by newlines and escaped one by one; clicks carry the evidence id."""
@@ -220,7 +225,8 @@ def _scatter(chart: Chart) -> dict[str, Any]:
         grey = s.name.startswith("(")  # "(non classé)": the outliers, drawn faint
         t = {"type": "scattergl" if len(s.x) > 3000 else "scatter", "mode": "markers", "name": esc(s.name),
              "x": _num(s.x), "y": _num(s.y),
-             "marker": {"size": 5, "opacity": 0.35 if grey else 0.8, "color": "#9aa3ad" if grey else _color(s.name, i)}}
+             "marker": {"size": 5, "opacity": 0.35 if grey else 0.8,
+                        "color": "#9aa3ad" if grey else MAP_PALETTE[i % len(MAP_PALETTE)]}}
         if s.ev:
             t["customdata"] = list(s.ev)
         if s.hover:
