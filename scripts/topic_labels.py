@@ -1,7 +1,7 @@
 """Topic labels before/after: the same topics described by single c-TF-IDF lemmas (the old representation) and
 by noun-phrase keyphrases reranked by MMR (the new default), with NPMI coherence and diversity of each.
 
-    .venv/bin/python scripts/topic_labels.py --corpus reviews --offset 12000 --limit 4000 --workdir /tmp
+    .venv/bin/python scripts/topic_labels.py --corpus reviews --offset 6000 --limit 4000 --workdir /tmp
     .venv/bin/python scripts/topic_labels.py --corpus press --workdir /tmp
     .venv/bin/python scripts/topic_labels.py --corpus demo
 
@@ -13,7 +13,7 @@ keyphrases, so the two lists differ by the representation only. Nothing here is 
 keyphrase parameters are the defaults, written before the first run.
 
 Development vs held-out: the keyphrase rules were shaped by reading the demo corpus and the first 4,000 reviews
-(`--offset 0`); the figures that count are on reviews never read while building it (`--offset 12000`) and on
+(`--offset 0`); the figures that count are on reviews never read while building it (`--offset 6000`) and on
 press_dev.
 
 Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/unlabeled.csv,
@@ -51,7 +51,10 @@ def corpus_inputs(name: str, limit: int, offset: int, tmp: Path) -> list[Path]:
         if not src.exists():
             sys.exit(f"{src}: not found (the reviews live in ../shared)")
         df = pd.read_csv(src)
-        df = df[df["text"].astype(str).str.split().str.len() >= 3].iloc[offset : offset + limit]
+        df = df[df["text"].astype(str).str.split().str.len() >= 3]
+        if offset >= len(df):
+            sys.exit(f"{src}: --offset {offset} is past its {len(df)} reviews of >= 3 words")
+        df = df.iloc[offset : offset + limit]
         paths = [tmp / "reviews.csv"]
         df.to_csv(paths[0], index=False)
     missing = [p for p in paths if not p.exists()]

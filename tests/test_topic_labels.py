@@ -117,3 +117,10 @@ def test_demo_labels_always_carry_a_content_word(demo_db):
             words = {fold(w) for w in part.replace("'", " ").split() if len(w) >= 2}
             assert words - banned, (label, part)
             assert not words <= field or len(part.split()) >= 2, (label, part)
+
+
+def test_word_labels_skip_calendar_words_empty_nouns_and_first_names():
+    from textlens.topics.representation import _word_label
+
+    words = [("mars", 0.9), ("trentaine", 0.8), ("Emeline", 0.7), ("élection", 0.6), ("scrutin", 0.5)]
+    assert _word_label(words) == "élection · scrutin"

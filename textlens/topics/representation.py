@@ -140,6 +140,13 @@ def brand_keys() -> frozenset[str]:
     return frozenset(out)
 
 
+def _word_label(words: list[tuple[str, float]], n: int = 3) -> str:
+    """A label of single words for a topic without any phrase: the first `n` that are not calendar words, empty
+    nouns or first names."""
+    void = empty_nouns() | first_name_keys()
+    return LABEL_SEPARATOR.join([w for w, _ in words if fold(w) not in void][:n])
+
+
 def _brand_key(phrase_key: str) -> str:
     """A phrase key compared with `brand_keys` (the KB's `name_key` form)."""
     from textlens.entities.kb import name_key
@@ -166,7 +173,7 @@ def _acronym(text: str) -> bool:
     return text.isupper() and 2 <= len(text) <= 5
 
 
-def _code(token: Any, previous: Any) -> str | None:
+def _code(token: Any, opens: bool) -> str | None:
     """One-letter tag of a token inside a candidate phrase, None when it breaks a phrase.
 
     A capitalised word opening a sentence is not taken as a proper noun: the tagger calls "Simple" or
@@ -175,7 +182,6 @@ def _code(token: Any, previous: Any) -> str | None:
     if pos == "NOUN":
         return "N"
     if pos == "PROPN":
-        opens = previous is None or previous.is_punct or previous.is_space
         return None if opens and not _acronym(token.text) else "P"
     if pos == "ADJ":
         return "A"
@@ -203,7 +209,8 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = ()) -> _Ph
     lemmas: dict[str, tuple[str, ...]] = {}
     decided: dict[tuple, tuple[str, tuple[str, ...]] | None] = {}
     for doc in nlp.pipe(texts, batch_size=128):
-        toks = [(t, _code(t, doc[t.i - 1] if t.i else None)) for t in doc]
+        opens = [t.i == 0 or doc[t.i - 1].is_punct or doc[t.i - 1].is_space for t in doc]
+        toks = [(t, _code(t, opens[t.i])) for t in doc]
         keys: list[str] = []
         for i, (tok, code) in enumerate(toks):
             if code not in ("N", "P", "A"):
@@ -226,8 +233,10 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = ()) -> _Ph
                 key, content = got
                 keys.append(key)
                 lemmas.setdefault(key, content)
-                written = " ".join(t.text if (c == "P" and not t.text.isupper()) or _acronym(t.text) else t.lower_
-                                   for t, c in zip(span, tags)).replace("' ", "'")
+                # as written when capitalised mid-sentence (a name: "Teleperformance") or an acronym
+                written = " ".join(t.text if _acronym(t.text) or (t.text[:1].isupper() and not t.text.isupper()
+                                                                  and not opens[t.i]) else t.lower_
+                                   for t in span).replace("' ", "'")
                 forms.setdefault(key, Counter())[written] += 1
         per_unit.append(keys)
     return _Phrases(per_unit, forms, lemmas)
@@ -362,10 +371,16 @@ class KeyphraseRepresentation(Representation):
         if is_brand.any():
             subject = presence / size >= self.brand_subject_share
             W = np.where(is_brand[None, :] & ~subject, W * self.brand_weight, W)
-        # a keyphrase must be used by enough of the topic's units to speak for it (and to be evidence of it)
-        W = np.where(presence >= np.maximum(2.0, self.min_topic_share * size), W, 0.0)
+        # a keyphrase must be used by enough of the topic's units to speak for it (and to be evidence of it);
+        # a topic with too few such phrases (sentence units of a long, varied topic) takes those of 2+ units
+        common = np.where(presence >= np.maximum(2.0, self.min_topic_share * size), W, 0.0)
+        some = np.where(presence >= 2.0, W, 0.0)
         names = vocab.tolist()
-        cand = [self._candidates(W[t], counts[t], vocab, names) for t in range(k)]
+        cand = []
+        for t in range(k):
+            found = self._candidates(common[t], counts[t], vocab, names)
+            cand.append(found if len(found) >= self.label_phrases else self._candidates(some[t], counts[t], vocab,
+                                                                                         names))
         vectors = self._phrase_vectors(data, phrases, names, sorted({j for c in cand for j, _ in c}))
         self.terms_, self.labels_ = [[] for _ in range(k)], ["" for _ in range(k)]
         self._lemmas: list[list[tuple[str, ...]]] = [[] for _ in range(k)]
@@ -380,7 +395,7 @@ class KeyphraseRepresentation(Representation):
             self._lemmas[t] = [phrases.lemmas[names[j]] for j, _ in ranked]
             label, head = self._label(ranked, phrases, names, heads)
             heads.add(head)
-            self.labels_[t] = label or LABEL_SEPARATOR.join(w for w, _ in data.unigram_terms[t][:3]) or f"topic {t}"
+            self.labels_[t] = label or _word_label(data.unigram_terms[t]) or f"topic {t}"
         return self
 
     def coherence_words(self, topic: int, n: int = 10) -> list[str]:
