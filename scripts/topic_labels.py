@@ -113,6 +113,7 @@ def main() -> None:
     from textlens.embeddings import encode_cached, get_encoder
     from textlens.store import Corpus
     from textlens.topics import TopicModel
+    from textlens.topics.corpus import group_representation
 
     db = build_store(args.corpus, args.limit, args.offset, args.workdir)
     for group, texts, docs, enc_name in units_of(db):
@@ -127,7 +128,8 @@ def main() -> None:
             before = [(t["label"], t["size"]) for t in model.topics_]
             q_before = dict(model.quality_)
             t0 = time.process_time()
-            model.update_representation(texts, "keyphrase", documents=docs, encode=encode)
+            model.update_representation(texts, group_representation(group.split(":")[0]), documents=docs,
+                                        encode=encode)
             rep_cpu = time.process_time() - t0
             after = [t["label"] for t in model.topics_]
             q_after = model.quality_

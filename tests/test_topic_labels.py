@@ -124,3 +124,14 @@ def test_word_labels_skip_calendar_words_empty_nouns_and_first_names():
 
     words = [("mars", 0.9), ("trentaine", 0.8), ("Emeline", 0.7), ("élection", 0.6), ("scrutin", 0.5)]
     assert _word_label(words) == "élection · scrutin"
+
+
+def test_reviews_may_be_labelled_by_lone_adjectives_press_not():
+    from textlens.topics.corpus import group_representation
+
+    text = ["Je suis très satisfait, service rapide et efficace, conseillère souriante."]
+    plain = {k for unit in extract_phrases(text).per_unit for k in unit}
+    judged = {k for unit in extract_phrases(text, adjectives=True).per_unit for k in unit}
+    assert "efficace" not in plain and {"efficace", "satisfait", "service rapide"} <= judged
+    assert not {"tres", "très"} & judged
+    assert group_representation("verbatim").adjectives and not group_representation("press").adjectives

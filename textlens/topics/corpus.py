@@ -73,6 +73,14 @@ def fit_groups(kinds: set[str], encoder: "str | Encoder | None", encoders: "dict
     return out
 
 
+def group_representation(group: str) -> Any:
+    """The default topic representation of a group: keyphrases, with lone adjectives for verbatims (reviews
+    name what they judge with them: "rapide", "cher"; see KeyphraseRepresentation.adjectives)."""
+    from textlens.topics.representation import KeyphraseRepresentation
+
+    return KeyphraseRepresentation(adjectives=group == "verbatim")
+
+
 def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
     h = hashlib.sha1(f"{VERSION}|{encoder_id}|{json.dumps(params, sort_keys=True, default=str)}".encode())
     for d in docs:
@@ -204,9 +212,9 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         enc = encoder_choice if encoder_choice is not None and not isinstance(encoder_choice, str) \
             else get_encoder(encoder_choice)
         X = encode_cached(corpus, texts, enc, prompt="query")
-        model = TopicModel(**params).fit(texts, X, documents=[u["doc_id"] for u in units],
-                                         encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc,
-                                                                                       prompt="query"))
+        model = TopicModel(**{"representation": group_representation(group), **params}).fit(
+            texts, X, documents=[u["doc_id"] for u in units],
+            encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"))
         q = model.quality_
         gstats.update(status="fitted", **{k: v for k, v in q.items()})
         theme_ids, T = theme_vectors(corpus, taxonomy, enc)

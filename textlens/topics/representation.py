@@ -38,6 +38,7 @@ LABEL_SEPARATOR = " · "
 BRAND_TYPES = ("VENDOR", "COMPANY")
 # Part-of-speech codes of a candidate phrase: N noun, A adjective, P proper noun, d linking preposition.
 _PHRASE = re.compile(r"^(?:[NP]|[NP][NA]|AN|[NP]NA|[NP]AA|AN[A]|[NP]d[NP]|[NP]d[NP]A|[NP]Ad[NP])$")
+_PHRASE_OR_ADJECTIVE = re.compile(r"^(?:A|" + _PHRASE.pattern[4:])
 _LINKS = frozenset({"de", "d'", "du", "des", "à", "au", "aux", "en"})
 _MAX_TOKENS = 5
 
@@ -190,9 +191,10 @@ def _code(token: Any, opens: bool) -> str | None:
     return None
 
 
-def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = ()) -> _Phrases:
+def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adjectives: bool = False) -> _Phrases:
     """Noun phrases of 1-3 content words in each text, keyed by their accent-free lemmas ("delai de
-    remboursement"), with the written forms counted for display.
+    remboursement"), with the written forms counted for display; with `adjectives`, lone adjectives too
+    ("rapide", "cher": reviews say what they judge with them).
 
     A phrase is kept when it matches a noun-phrase pattern of `_PHRASE`, none of its words is a function
     word, a field word ("client", "service") is not alone, not all of its nouns are empty/calendar nouns or
@@ -200,6 +202,7 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = ()) -> _Ph
     from textlens.topics.terms import _spacy_lemmatizer, stop_words as base_stop_words
 
     nlp = _spacy_lemmatizer()
+    pattern = _PHRASE_OR_ADJECTIVE if adjectives else _PHRASE
     field_words = field_nouns()
     function_words = base_stop_words() - field_words
     extra = frozenset(fold(w) for w in stop_words)
@@ -222,7 +225,7 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = ()) -> _Ph
                     break
                 tags += cj
                 span.append(tj)
-                if tags[-1] == "d" or not _PHRASE.match(tags):
+                if tags[-1] == "d" or not pattern.match(tags):
                     continue
                 sig = tuple((t.lower_, t.lemma_.lower(), c) for t, c in zip(span, tags))
                 if sig not in decided:
@@ -263,7 +266,7 @@ def _phrase_key(sig: tuple, function_words: frozenset[str], field_words: frozens
         if code in ("N", "P"):
             nouns.append(key)
     void = [n in empty or n in names for n in nouns]
-    if all(void) or any(void[1:]):  # "fois", "janvier"; "service merci" (a greeting after the subject)
+    if (nouns and all(void)) or any(void[1:]):  # "fois", "janvier"; "service merci" (a greeting after the subject)
         return None
     return " ".join(parts), tuple(content)
 
@@ -290,6 +293,8 @@ class KeyphraseRepresentation(Representation):
         None: no cap.
     min_topic_share: a phrase is a candidate of a topic only when at least this share of the topic's units (and
         at least 2) use it: a rarer phrase does not speak for the topic.
+    adjectives: lone adjectives are candidates too (`extract_phrases`); what reviews are about is often a
+        judgement ("rapide", "cher") where press passages name subjects; `topics.corpus` sets it for verbatims.
     max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
         spaCy's tagger reads ~10k words per CPU second).
     min_df: a phrase must occur in at least this many units (1 below 50 units).
@@ -300,8 +305,8 @@ class KeyphraseRepresentation(Representation):
     def __init__(self, top_n_terms: int = 25, label_phrases: int = 2, n_candidates: int = 40,
                  diversity: float = 0.4, embedding_weight: float = 0.5, brand_weight: float = 0.25,
                  brand_subject_share: float = 0.5, shared_term_penalty: float = 0.5, subsume_share: float = 0.6,
-                 max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, max_units: int | None = 6000,
-                 min_df: int = 2):
+                 max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, adjectives: bool = False,
+                 max_units: int | None = 6000, min_df: int = 2):
         self.top_n_terms = top_n_terms
         self.label_phrases = label_phrases
         self.n_candidates = n_candidates
@@ -313,6 +318,7 @@ class KeyphraseRepresentation(Representation):
         self.subsume_share = subsume_share
         self.max_topics_per_phrase = max_topics_per_phrase
         self.min_topic_share = min_topic_share
+        self.adjectives = adjectives
         self.max_units = max_units
         self.min_df = min_df
 
@@ -347,7 +353,7 @@ class KeyphraseRepresentation(Representation):
         k = data.n_topics
         labels = np.asarray(data.labels)
         units = self._sample(labels, data.random_state)
-        phrases = extract_phrases([data.texts[i] for i in units], data.stop_words)
+        phrases = extract_phrases([data.texts[i] for i in units], data.stop_words, self.adjectives)
         self.n_units_ = int(units.size)
         sub = labels[units]
         cv = CountVectorizer(analyzer=lambda x: x, min_df=self.min_df if units.size >= 50 else 1)
