@@ -271,14 +271,6 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
     stats["seconds"] = round(time.perf_counter() - start, 3)
     stats = _plain(stats)
     _write(corpus, topic_rows, doc_rows, passage_rows, stats, over_time, map_points)
-    if stats["status"] == "fitted":
-        from textlens.topics.edits import replay_edits
-
-        replayed = replay_edits(corpus)
-        if replayed.applied or replayed.unmatched:
-            stats["edits"] = replayed.as_dict()
-            with corpus.transaction():
-                corpus.set_stat(STAT, stats)
     return stats
 
 
@@ -313,7 +305,8 @@ def _plain(v: Any) -> Any:
 def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, Any]],
            passages: list[dict[str, Any]], stats: dict[str, Any], over_time: list[dict[str, Any]],
            map_points: list[Any]) -> None:
-    """Replace every topic table and the stats in one transaction (readers never see half a fit)."""
+    """Replace every topic table and the stats, and replay the hand edits, in one transaction (readers never see
+    half a fit, and a fit is never stored without its edits)."""
     from textlens.topics.edits_store import replace_map
 
     dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
@@ -331,8 +324,14 @@ def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, 
                       [(r["doc_id"], r["topic_id"], r["score"]) for r in docs])
         c.executemany("INSERT INTO passage_topics(passage_id, doc_id, topic_id, score) VALUES (?,?,?,?)",
                       [(r["passage_id"], r["doc_id"], r["topic_id"], r["score"]) for r in passages])
-        corpus.set_stat(STAT, stats)
         corpus.set_stat(STAT_OVER_TIME, over_time)
+        if stats["status"] == "fitted":  # hand edits, in the same transaction: a crash never loses them
+            from textlens.topics.edits import replay_edits
+
+            replayed = replay_edits(corpus, c)
+            if replayed.applied or replayed.unmatched:
+                stats["edits"] = replayed.as_dict()
+        corpus.set_stat(STAT, stats)
 
 
 def topics_table(corpus: "Corpus", include_outliers: bool = False) -> "pd.DataFrame":

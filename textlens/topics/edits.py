@@ -148,20 +148,17 @@ def _merge(corpus: "Corpus", conn: Any, ids: list[int], label: str | None) -> No
         corpus.set_stat("topics_over_time", list(merged.values()))
 
 
-def replay_edits(corpus: "Corpus") -> ReplaySummary:
-    """Apply the stored edits, in order, to freshly fitted topics (see the module doc for the matching rule)."""
+def replay_edits(corpus: "Corpus", conn: Any) -> ReplaySummary:
+    """Apply the stored edits, in order, to freshly fitted topics (see the module doc for the matching rule),
+    inside the caller's transaction `conn` (the one that wrote the new topics)."""
     summary = ReplaySummary()
-    edits = db.list_edits(corpus.conn)
-    for edit in edits:
-        current = db.topic_members(corpus.conn)
-        found = match_topics([set(m) for m in edit.members], current)
+    for edit in db.list_edits(conn):
+        found = match_topics([set(m) for m in edit.members], db.topic_members(conn))
         if edit.action == "rename" and found:
-            with corpus.transaction() as conn:
-                db.set_label(conn, found[0], edit.label or "")
+            db.set_label(conn, found[0], edit.label or "")
             summary.applied.append(edit.id)
         elif edit.action == "merge" and len(found) >= 2:
-            with corpus.transaction() as conn:
-                _merge(corpus, conn, sorted(found.values()), edit.label)
+            _merge(corpus, conn, sorted(found.values()), edit.label)
             summary.applied.append(edit.id)
         else:
             summary.unmatched.append(edit.id)
