@@ -29,7 +29,8 @@ def demo_copy(demo_db, tmp_path):
 
 
 def _topics(corpus):
-    return {int(r[0]): (r[1], int(r[2])) for r in corpus.conn.execute("SELECT id, label, size FROM topics WHERE id >= 0")}
+    rows = corpus.conn.execute("SELECT id, label, size FROM topics WHERE id >= 0")
+    return {int(r[0]): (r[1], int(r[2])) for r in rows}
 
 
 def test_rename_and_merge_persist_and_survive_a_refit(demo_copy):

@@ -53,7 +53,8 @@ def ensure_tables(conn: sqlite3.Connection) -> None:
 
 
 def _exists(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    return found is not None
 
 
 def add_edit(conn: sqlite3.Connection, action: str, label: str | None, members: list[list[int]], at: float) -> int:

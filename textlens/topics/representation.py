@@ -20,7 +20,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,6 @@ class RepresentationInput:
     to_space: Callable[[np.ndarray], np.ndarray] | None = None
     stop_words: Sequence[str] = ()
     random_state: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Representation(BaseEstimator):
@@ -427,7 +426,8 @@ class KeyphraseRepresentation(Representation):
         padded = {j: f" {names[j]} " for j in pool}
         dropped: set[int] = set()
         for j in pool:
-            longer = [q for q in pool if q != j and padded[j] in padded[q] and counts[q] >= self.subsume_share * counts[j]]
+            longer = [q for q in pool
+                      if q != j and padded[j] in padded[q] and counts[q] >= self.subsume_share * counts[j]]
             if longer:
                 best = max(longer, key=lambda q: (counts[q], -q))
                 weight[best] = max(weight[best], weight[j])
