@@ -205,5 +205,11 @@ def build(path: Path, hostile: bool = False) -> Path:
                      ["offshoring", "technology_automation", None][t], 0.5, json.dumps(topic_passages[t][:3])))
             corpus.set_stat("topics", {"npmi": 0.142, "diversity": 0.83, "outlier_share": 0.08,
                                        "n_topics": 3, "seeds": {"ari": 0.91}})
+            # the topic map: each topic's passages around its own point of the plane
+            from textlens.topics.edits_store import MapPoint, replace_map
+
+            doc_of = dict(corpus.conn.execute("SELECT id, doc_id FROM passages").fetchall())
+            replace_map(corpus.conn, [MapPoint(pid, doc_of[pid], t, 3.0 * t + 0.01 * i, 1.0 - t + 0.02 * (i % 7),
+                                               "press") for t in range(3) for i, pid in enumerate(topic_passages[t])])
         corpus.finish_run(run_id)
     return path

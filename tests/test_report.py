@@ -44,8 +44,8 @@ def _table(report, name):
 
 # ---- content -------------------------------------------------------------------------------------
 def test_every_section_has_content_on_a_complete_store(report):
-    assert [s.id for s in report.sections] == ["overview", "themes", "topics", "entities", "figures", "sentiment",
-                                               "signals", "lineage", "divergence", "method"]
+    assert [s.id for s in report.sections] == ["overview", "themes", "topics", "topic_map", "entities", "figures",
+                                               "sentiment", "signals", "lineage", "divergence", "method"]
     for s in report.sections:
         if s.id == "divergence":  # articles 2004-2012, verbatims 2019-2021: no period holds both kinds
             assert s.empty and not s.tables

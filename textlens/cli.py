@@ -429,8 +429,9 @@ _FILTER_OPTIONS = {
 _VIEW_OPTIONS = ("output_format", "lang", "wide")  # how to show the answer, not which documents: not filters
 
 
-def _query_command(func):
+def _query_command(func=None, *, register=None):
     """Register `func` as a query command with the shared filter options; it receives `filters` and `fmt`.
+    `register`: how to register the wrapped command instead of `app.command` (e.g. as a sub-app's callback).
 
     Opening the store, checking filter values (unknown theme/entity -> close matches) and turning
     QueryError/StoreError into a clear message are done here once for every command.
@@ -438,6 +439,8 @@ def _query_command(func):
     import functools
     import inspect
 
+    if func is None:
+        return functools.partial(_query_command, register=register)
     sig = inspect.signature(func, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name not in ("corpus", "filters", "fmt")]
     extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default)
@@ -486,7 +489,7 @@ def _query_command(func):
     wrapper.__signature__ = sig.replace(parameters=params)
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     del wrapper.__wrapped__  # typer must see the new signature, not the original function's
-    return app.command(name=func.__name__.rstrip("_"))(wrapper)
+    return (register or app.command(name=func.__name__.rstrip("_")))(wrapper)
 
 
 def tr_missing_table(message: str, db: Path) -> str:
@@ -865,7 +868,12 @@ def themes(
           notes=[tr("cli.themes.note", total=df.attrs.get("total", 0), filters=_describe(filters))])
 
 
-@_query_command
+from textlens.cli_topics import as_listing, topics_app  # noqa: E402  (rename/merge sub-commands)
+
+app.add_typer(topics_app, name="topics")
+
+
+@_query_command(register=as_listing)
 def topics(
     corpus, filters, fmt,
     db: DbOption = Path("textlens.db"),

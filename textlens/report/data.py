@@ -982,8 +982,10 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
         from textlens.report import drivers
 
         from textlens.report.dynamics import dynamics_sections
+        from textlens.report.topic_map import topic_map_section
 
-        sections += [_themes(ctx), _topics(ctx), _entities(ctx), _figures(ctx), _sentiment(ctx)]
+        sections += [_themes(ctx), _topics(ctx), topic_map_section(ctx), _entities(ctx), _figures(ctx),
+                     _sentiment(ctx)]
         if ctx.has_rows("doc_effort"):  # customer-experience analyses of verbatims (textlens/cx/report.py)
             from textlens.cx.report import section as cx_section
 

@@ -31,8 +31,9 @@ class Series:
 @dataclass
 class Chart:
     """A chart spec. kind: lines (bands when low/high), facets (one small panel per series), stacked (bars),
-    hbar (horizontal bars, one group per series), heatmap (x, y, z, ev2d) or sankey (y node labels, x node columns,
-    series[0] the nodes, series[1] the links: x source, low target, y value; see report/dynamics.py)."""
+    hbar (horizontal bars, one group per series), heatmap (x, y, z, ev2d), sankey (y node labels, x node columns,
+    series[0] the nodes, series[1] the links: x source, low target, y value; see report/dynamics.py) or scatter
+    (points of numeric x/y per series; hover lines separated by newlines)."""
 
     id: str
     title: str

@@ -120,8 +120,8 @@ def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
         from textlens.report.dynamics import sankey_figure
 
         return sankey_figure(chart)
-    fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap}[chart.kind](
-        chart)
+    fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap,
+           "scatter": _scatter}[chart.kind](chart)
     fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])
     if lang == "fr":
         _french_percent_ticks(fig, chart)
@@ -255,4 +255,33 @@ def _heatmap(chart: Chart) -> dict[str, Any]:
     layout["margin"] = {"l": 10, "r": 10, "t": 10, "b": 50}
     layout["xaxis"] = _axis(chart.x_title, type="category", showgrid=False, tickangle=-45)
     layout["yaxis"] = _axis(type="category", autorange="reversed", showgrid=False)
+    return {"data": data, "layout": layout}
+
+
+# maps colour one trace per topic: more distinct colours than PALETTE (dozens of topics are common)
+MAP_PALETTE = PALETTE + ["#e377c2", "#17becf", "#bcbd22", "#8c564b", "#ff7f0e", "#1f77b4", "#9467bd", "#d62728",
+                         "#2ca02c", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5"]
+
+
+def _scatter(chart: Chart) -> dict[str, Any]:
+    """Points (one trace per series, e.g. per topic: the legend toggles them); hover lines are given
+    separated by newlines and escaped one by one; clicks carry the evidence id."""
+    data = []
+    for i, s in enumerate(chart.series):
+        grey = s.name.startswith("(")  # "(non classé)": the outliers, drawn faint
+        t = {"type": "scattergl" if len(s.x) > 3000 else "scatter", "mode": "markers", "name": esc(s.name),
+             "x": _num(s.x), "y": _num(s.y),
+             "marker": {"size": 5, "opacity": 0.35 if grey else 0.8,
+                        "color": "#9aa3ad" if grey else MAP_PALETTE[i % len(MAP_PALETTE)]}}
+        if s.ev:
+            t["customdata"] = list(s.ev)
+        if s.hover:
+            t["text"] = ["<br>".join(esc(line) for line in h.split("\n")) for h in s.hover]
+            t["hovertemplate"] = "%{text}<extra></extra>"
+        data.append(t)
+    layout = _base_layout(chart, chart.height or 560)
+    layout["legend"] = {"orientation": "v", "x": 1.02, "y": 1, "font": {"size": 10}}
+    layout["margin"] = {"l": 20, "r": 10, "t": 10, "b": 20}
+    layout["xaxis"] = _axis(showticklabels=False, showgrid=False)
+    layout["yaxis"] = _axis(showticklabels=False, showgrid=False)
     return {"data": data, "layout": layout}

@@ -327,6 +327,14 @@ def render_png(chart: Chart, path: Path, lang: str = "en") -> Path:
         bar = fig.colorbar(im, ax=ax, fraction=0.03)
         if chart.percent:
             bar.ax.yaxis.set_major_formatter(percent())
+    elif chart.kind == "scatter":
+        fig, ax = plt.subplots(figsize=(8, 5.5))
+        for i, s in enumerate(chart.series):
+            ax.scatter(s.x, s.y, s=6, alpha=0.35 if s.name.startswith("(") else 0.8,
+                       color="#9aa3ad" if s.name.startswith("(") else color(s, i), label=t(s.name))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.legend(fontsize=6, markerscale=2, frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
     elif chart.kind == "hbar":
         labels = [t(v) for v in chart.series[0].x]
         fig, ax = plt.subplots(figsize=(7, max(1.8, 0.32 * len(labels) * len(chart.series) + 0.8)))

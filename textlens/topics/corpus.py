@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "4"  # bump when TopicModel defaults change: stored fits are then redone
+VERSION = "5"  # bump when TopicModel defaults change: stored fits are then redone
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -32,6 +32,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "verbatim": (("verbatim",), "document", "aspects"),
 }
 OUTLIER_LABEL = "(non classé)"
+MAP_UNITS = 2000  # units per group on the topic map (a seeded sample beyond)
 _MAX_REP_CHARS = 400
 
 
@@ -70,6 +71,14 @@ def fit_groups(kinds: set[str], encoder: "str | Encoder | None", encoders: "dict
             name = group if len(by_encoder) == 1 else f"{group}:{'+'.join(ks)}"
             out.append((name, group, tuple(ks), unit, taxonomy, chosen[eid]))
     return out
+
+
+def group_representation(group: str) -> Any:
+    """The default topic representation of a group: keyphrases, with lone adjectives for verbatims (reviews
+    name what they judge with them: "rapide", "cher"; see KeyphraseRepresentation.adjectives)."""
+    from textlens.topics.representation import KeyphraseRepresentation
+
+    return KeyphraseRepresentation(adjectives=group == "verbatim")
 
 
 def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
@@ -185,6 +194,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
     doc_rows: list[dict[str, Any]] = []
     passage_rows: list[dict[str, Any]] = []
     over_time: list[dict[str, Any]] = []
+    map_points: list[Any] = []
     next_id = 0
     totals = {"units": 0, "outliers": 0}
     for name, group, group_kinds, unit, taxonomy, encoder_choice in plan:
@@ -202,7 +212,9 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         enc = encoder_choice if encoder_choice is not None and not isinstance(encoder_choice, str) \
             else get_encoder(encoder_choice)
         X = encode_cached(corpus, texts, enc, prompt="query")
-        model = TopicModel(**params).fit(texts, X, documents=[u["doc_id"] for u in units])
+        model = TopicModel(**{"representation": group_representation(group), **params}).fit(
+            texts, X, documents=[u["doc_id"] for u in units],
+            encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"))
         q = model.quality_
         gstats.update(status="fitted", **{k: v for k, v in q.items()})
         theme_ids, T = theme_vectors(corpus, taxonomy, enc)
@@ -216,6 +228,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
             topic_rows.append({"id": offset + t, "label": info["label"], "terms": info["terms"],
                                "size": info["size"], "theme_id": mapped[t][0], "theme_score": round(mapped[t][1], 4),
                                "representatives": reps})
+        map_points += _map_sample(model, units, offset, name)
         n_out = int((model.labels_ < 0).sum())
         totals["units"] += len(units)
         totals["outliers"] += n_out
@@ -257,8 +270,23 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
                                "theme_id": None, "theme_score": None, "representatives": []})
     stats["seconds"] = round(time.perf_counter() - start, 3)
     stats = _plain(stats)
-    _write(corpus, topic_rows, doc_rows, passage_rows, stats, over_time)
+    _write(corpus, topic_rows, doc_rows, passage_rows, stats, over_time, map_points)
     return stats
+
+
+def _map_sample(model: "TopicModel", units: list[dict[str, Any]], offset: int, group: str) -> list[Any]:
+    """The units of a group shown on the topic map (at most MAP_UNITS per group, a seeded sample: a plot of
+    more points is slow to open and no more readable), with their 2D position and topic id."""
+    from textlens.topics.edits_store import MapPoint
+
+    xy = model.map_2d_
+    idx = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    if idx.size > MAP_UNITS:
+        idx = np.sort(np.random.default_rng(model.random_state).choice(idx, MAP_UNITS, replace=False))
+    labels = model.labels_
+    return [MapPoint((units[i]["passage_ids"] or [None])[0], units[i]["doc_id"],
+                     offset + int(labels[i]) if labels[i] >= 0 else -1, round(float(xy[i, 0]), 4),
+                     round(float(xy[i, 1]), 4), group) for i in idx.tolist()]
 
 
 def _plain(v: Any) -> Any:
@@ -275,10 +303,15 @@ def _plain(v: Any) -> Any:
 
 
 def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, Any]],
-           passages: list[dict[str, Any]], stats: dict[str, Any], over_time: list[dict[str, Any]]) -> None:
-    """Replace every topic table and the stats in one transaction (readers never see half a fit)."""
+           passages: list[dict[str, Any]], stats: dict[str, Any], over_time: list[dict[str, Any]],
+           map_points: list[Any]) -> None:
+    """Replace every topic table and the stats, and replay the hand edits, in one transaction (readers never see
+    half a fit, and a fit is never stored without its edits)."""
+    from textlens.topics.edits_store import replace_map
+
     dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
     with corpus.transaction() as c:
+        replace_map(c, map_points)
         c.execute("DELETE FROM passage_topics")
         c.execute("DELETE FROM doc_topics")
         c.execute("DELETE FROM topics")
@@ -291,8 +324,14 @@ def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, 
                       [(r["doc_id"], r["topic_id"], r["score"]) for r in docs])
         c.executemany("INSERT INTO passage_topics(passage_id, doc_id, topic_id, score) VALUES (?,?,?,?)",
                       [(r["passage_id"], r["doc_id"], r["topic_id"], r["score"]) for r in passages])
-        corpus.set_stat(STAT, stats)
         corpus.set_stat(STAT_OVER_TIME, over_time)
+        if stats["status"] == "fitted":  # hand edits, in the same transaction: a crash never loses them
+            from textlens.topics.edits import replay_edits
+
+            replayed = replay_edits(corpus, c)
+            if replayed.applied or replayed.unmatched:
+                stats["edits"] = replayed.as_dict()
+        corpus.set_stat(STAT, stats)
 
 
 def topics_table(corpus: "Corpus", include_outliers: bool = False) -> "pd.DataFrame":

@@ -14,7 +14,7 @@ Embeddings are computed outside (textlens.embeddings, cached in the store), so f
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -73,6 +73,9 @@ class TopicModel:
         least this quantile of the members' cosines (0.02: as close as 98% of the members); `predict`
         uses the same rule; None keeps HDBSCAN's outliers.
     lemmatizer: "lookup" (fast, default) or "spacy" (contextual); see textlens.topics.terms.
+    representation: how topics are described: "keyphrase" (default: noun phrases, c-TF-IDF + MMR),
+        "ctfidf" (single lemmas, `label_terms` of them in the label) or a `Representation` instance
+        (textlens.topics.representation). Clustering, merging and outlier passes always use the lemmas.
     stop_words: extra words never used as topic terms.
     small_corpus: below this many units, k-means + silhouette replaces UMAP/HDBSCAN.
     cluster_selection: HDBSCAN's "eom", "leaf" or "auto" (eom, or leaf when eom puts more than
@@ -114,7 +117,7 @@ class TopicModel:
                  max_fit_units: int | None = 30000, max_topics_per_term: int | None = 5,
                  shared_term_penalty: float = 0.5, vote_neighbors: int | None = 15,
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
-                 evidence_quantile: float | None = 0.02,
+                 evidence_quantile: float | None = 0.02, representation: Any = "keyphrase",
                  random_state: int = 42):
         self.reduction = reduction
         self.n_components = n_components
@@ -148,6 +151,7 @@ class TopicModel:
         self.vote_rounds = vote_rounds
         self.evidence_quantile = evidence_quantile
         self.umap_init = umap_init
+        self.representation = representation
         self.random_state = random_state
 
     # ---- clustering ------------------------------------------------------------------------------
@@ -364,7 +368,7 @@ class TopicModel:
             C = self._centroids(X, labels, k)
         facts = {"raw_topics": n_raw, "merged_topics": merges + term_merges,
                  "raw_outlier_share": float((raw_fit < 0).mean()), "voted": voted, "by_evidence": by_evidence,
-                 "evidence": evidence, "how": how}
+                 "evidence": evidence, "how": how, "reduced": Z, "fit_idx": fit_idx}
         if fit_idx.size < n:
             method += f", fitted on {fit_idx.size} of {n} units"
         return labels, C, thr, {"method": method, **facts}
@@ -601,10 +605,16 @@ class TopicModel:
         return out
 
     # ---- public API ------------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None) -> "TopicModel":
+    def fit(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None,
+            encode: Callable[[list[str]], np.ndarray] | None = None) -> "TopicModel":
         """Fit on `texts` and their embeddings (same order). `documents`: optional document key of each
-        text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units."""
+        text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units.
+        `encode`: the encoder that made `embeddings` (texts -> vectors), so the keyphrase representation can
+        rank phrases by their closeness to each topic's centroid; None ranks them by c-TF-IDF and words."""
+        from textlens.topics.representation import make_representation
+
         start, cpu_start = time.perf_counter(), time.process_time()
+        representation = make_representation(self.representation, self.label_terms)
         X = self._check(texts, embeddings)
         unit = X / np.linalg.norm(X, axis=1, keepdims=True)  # centre unit vectors: the space cosines live in
         self.mean_ = unit.mean(axis=0) if self.center else np.zeros(X.shape[1], dtype=np.float32)
@@ -626,43 +636,38 @@ class TopicModel:
         sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
         top_keys = (self._top_terms(W, vocab, keep, extractor.display, sizes) if len(vocab)
                     else [[] for _ in range(k)])
-        top = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
-        raw_labels = [" · ".join(t for t, _ in ts[: self.label_terms]) or f"topic {i}" for i, ts in enumerate(top)]
-        order = sorted(range(k), key=lambda t: (-int(sizes[t]), raw_labels[t]))
+        unigrams = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
+        # ids: largest topic first, ties by their first words (the representation does not change the ids)
+        order = sorted(range(k), key=lambda t: (-int(sizes[t]), " · ".join(w for w, _ in unigrams[t][:3])))
         remap = np.full(k + 1, -1, dtype=int)  # index k maps the outlier label -1
         for new, old in enumerate(order):
             remap[old] = new
         labels = remap[labels]
         C, thr = C[order], thr[order]
-        top = [top[i] for i in order]
         sims = X @ C.T if k else np.zeros((len(texts), 0), dtype=np.float32)
         scores = np.where(labels >= 0, sims[np.arange(len(texts)), np.maximum(labels, 0)] if k else 0.0, 0.0)
         self.labels_ = labels
+        self.map_2d_ = self._map_2d(X, facts["reduced"], facts["fit_idx"])
         self.assigned_by_ = facts["how"]  # index into ASSIGNED_BY, -1 for the outliers left
         self.scores_ = scores.astype(np.float32)
         self.centroids_ = C
         self.thresholds_ = thr
         self.n_topics_ = k
-        self.topic_terms_ = [ts[: self.top_n_terms] for ts in top]
-        self.topic_words_ = [[t for t, _ in ts] for ts in top]  # top 25 (diversity is measured on them)
         self.topics_ = []
         for t in range(k):
             members = np.flatnonzero(labels == t)
             rep = members[np.argsort(-sims[members, t], kind="stable")[: self.n_representatives]]
-            self.topics_.append({
-                "id": t, "label": raw_labels[order[t]], "size": int(members.size),
-                "terms": [[term, round(w, 6)] for term, w in self.topic_terms_[t]],
-                "representatives": rep.tolist(),
-            })
+            self.topics_.append({"id": t, "label": "", "size": int(members.size), "terms": [],
+                                 "representatives": rep.tolist()})
         self._extractor = extractor
+        self._unigrams = [unigrams[i] for i in order]
+        self._reference_sets = None
         self.field_stop_words_ = [extractor.display(t) for t in ubiquitous]
+        t0 = time.perf_counter()
+        description = self._describe(representation, texts, documents, encode)
+        t_representation = time.perf_counter() - t0
         # quality (timed apart: a baseline that reports none does not pay for it)
         q_wall, q_cpu = time.perf_counter(), time.process_time()
-        top_keys = [top_keys[i] for i in order]
-        ref_units = self._reference(terms, [[t for t, _ in ts[:10]] for ts in top_keys], extractor.display, documents)
-        npmi, per_topic = npmi_coherence([[t for t, _ in ts] for ts in top], ref_units, 10) if k else (float("nan"), [])
-        for t, v in enumerate(per_topic):
-            self.topics_[t]["npmi"] = round(v, 4)
         agreement = self._agreement(X, labels, terms)
         q_wall, q_cpu = time.perf_counter() - q_wall, time.process_time() - q_cpu
         self.quality_ = {
@@ -674,11 +679,11 @@ class TopicModel:
             # median percentile of each group's units among their topic's members, (embedding, words)
             "member_percentiles": facts["evidence"],
             "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"],
-            "npmi": npmi, "diversity": topic_diversity([[t for t, _ in ts] for ts in top], 25) if k else float("nan"),
-            "diversity_top10": topic_diversity([[t for t, _ in ts] for ts in top], 10) if k else float("nan"),
+            **description,
             "agreement_ari": agreement["ari"], "agreement_nmi": agreement["nmi"], "agreement_runs": agreement["runs"],
             "field_stop_words": self.field_stop_words_,
             "seconds": {"terms": round(t_terms, 3), "clustering": round(t_cluster, 3),
+                        "representation": round(t_representation, 3),
                         "agreement": agreement["seconds"], "quality": round(q_wall, 3),
                         "total": round(time.perf_counter() - start, 3)},
             "cpu_seconds": {"quality": round(q_cpu, 3), "total": round(time.process_time() - cpu_start, 3)},
@@ -686,26 +691,79 @@ class TopicModel:
         return self
 
     @staticmethod
-    def _reference(terms, wanted_per_topic: list[list[str]], display: Any, documents: Sequence[Any] | None
-                   ) -> list[set[str]]:
-        """NPMI's reference: per document (or unit), which of the topics' top terms it contains, as written.
+    def _map_2d(X: np.ndarray, Z: np.ndarray | None, fit_idx: np.ndarray) -> np.ndarray:
+        """2D position of each unit for a document map, from the model's own reduction: the first two principal
+        axes of the UMAP space the topics were clustered in (of the embeddings when k-means was used). Units
+        outside the clustering sample (huge corpora) get NaN."""
+        from sklearn.decomposition import PCA
 
-        Read from the unit x term counts already built for c-TF-IDF: only the few hundred wanted terms
-        are looked at, instead of re-reading every unit's words."""
-        from scipy import sparse
+        out = np.full((X.shape[0], 2), np.nan, dtype=np.float32)
+        space, rows = (Z, fit_idx) if Z is not None else (X, np.arange(X.shape[0]))
+        if space.shape[0] >= 3 and space.shape[1] >= 2:
+            out[rows] = PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(space, dtype=np.float64))
+        return out
 
-        vocab, D = terms
-        wanted = sorted({t for ts in wanted_per_topic for t in ts})
-        pos = {v: i for i, v in enumerate(vocab.tolist())}
-        B = (D[:, [pos[t] for t in wanted]] > 0).astype(np.int32).tocsr()
-        if documents is not None:
-            keys = {key: i for i, key in enumerate(dict.fromkeys(documents))}
-            rows = np.array([keys[key] for key in documents])
-            G = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, np.arange(len(rows)))),
-                                  shape=(len(keys), len(rows)))
-            B = ((G @ B) > 0).tocsr()
-        shown = [display(t) for t in wanted]
-        return [{shown[j] for j in B.indices[B.indptr[i]:B.indptr[i + 1]]} for i in range(B.shape[0])]
+    def _describe(self, representation: Any, texts: Sequence[str], documents: Sequence[Any] | None,
+                  encode: Callable[[list[str]], np.ndarray] | None) -> dict[str, Any]:
+        """Fit `representation` on the fitted topics and set every topic's label and terms from it; returns its
+        quality figures (NPMI of its top-10 terms, diversity of its top 25 and top 10)."""
+        from textlens.topics.representation import RepresentationInput
+
+        k = self.n_topics_
+        representation.fit(RepresentationInput(
+            texts=texts, labels=self.labels_, n_topics=k, unigram_terms=self._unigrams, documents=documents,
+            centroids=self.centroids_, encode=encode, to_space=self._space,
+            stop_words=self.stop_words, random_state=self.random_state))
+        top = representation.terms_
+        self.representation_ = representation
+        self.topic_terms_ = [ts[: self.top_n_terms] for ts in top]
+        self.topic_words_ = [[t for t, _ in ts] for ts in top]  # top 25 (diversity is measured on them)
+        words = self.topic_words_
+        npmi, per_topic = (npmi_coherence([representation.coherence_words(t) for t in range(k)],
+                                          self._reference(texts, documents), 10) if k else (float("nan"), []))
+        for t, topic in enumerate(self.topics_):
+            topic["label"] = representation.labels_[t]
+            topic["terms"] = [[term, round(w, 6)] for term, w in self.topic_terms_[t]]
+            if t < len(per_topic):
+                topic["npmi"] = round(per_topic[t], 4)
+        return {"npmi": npmi, "diversity": topic_diversity(words, 25) if k else float("nan"),
+                "diversity_top10": topic_diversity(words, 10) if k else float("nan"),
+                "representation": representation.name}
+
+    def update_representation(self, texts: Sequence[str], representation: Any, documents: Sequence[Any] | None = None,
+                              encode: Callable[[list[str]], np.ndarray] | None = None) -> "TopicModel":
+        """Describe the fitted topics again with another representation (name or instance), without
+        re-clustering: same units, same ids (BERTopic's update_topics). `texts`/`documents` as given to fit."""
+        from textlens.topics.representation import make_representation
+
+        self._fitted()
+        if len(texts) != len(self.labels_):
+            raise ValueError(f"{len(texts)} texts but the model was fitted on {len(self.labels_)}")
+        self.quality_.update(self._describe(make_representation(representation, self.label_terms), list(texts),
+                                            documents, encode))
+        return self
+
+    def _reference(self, texts: Sequence[str], documents: Sequence[Any] | None) -> list[set[str]]:
+        """NPMI's reference, the same for every representation: per document (or unit), every word it contains
+        and its lemma (`TermExtractor.surface_sets`), accent-free and lower-case; computed once per fit."""
+        from textlens.analysis.segment import fold
+
+        if getattr(self, "_reference_sets", None) is None:
+            folded: dict[str, str] = {}  # words repeat: fold each once
+
+            def key(word: str) -> str:
+                if word not in folded:
+                    folded[word] = fold(word)
+                return folded[word]
+
+            sets = [{key(w) for w in s} for s in self._extractor.surface_sets(texts)]
+            if documents is not None:
+                grouped: dict[Any, set[str]] = {}
+                for key, s in zip(documents, sets):
+                    grouped.setdefault(key, set()).update(s)
+                sets = list(grouped.values())
+            self._reference_sets = sets
+        return self._reference_sets
 
     def _agreement(self, X: np.ndarray, labels: np.ndarray, terms) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -749,13 +807,13 @@ class TopicModel:
         ok = sims[np.arange(sims.shape[0]), best] >= self.thresholds_[best]
         return np.where(ok, best, -1)
 
-    def fit_predict(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None
-                    ) -> np.ndarray:
-        return self.fit(texts, embeddings, documents).labels_
+    def fit_predict(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None,
+                    encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+        return self.fit(texts, embeddings, documents, encode).labels_
 
-    def fit_transform(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None
-                      ) -> np.ndarray:
-        return self.fit(texts, embeddings, documents).transform(embeddings)
+    def fit_transform(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None,
+                      encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+        return self.fit(texts, embeddings, documents, encode).transform(embeddings)
 
     def nearest_themes(self, theme_vectors: Any, theme_ids: Sequence[str]) -> list[tuple[str | None, float]]:
         """For each topic, the taxonomy theme whose (embedded) description is closest to its centroid."""

@@ -1,0 +1,150 @@
+"""Topic labels before/after: the same topics described by single c-TF-IDF lemmas (the old representation) and
+by noun-phrase keyphrases reranked by MMR (the new default), with NPMI coherence and diversity of each.
+
+    .venv/bin/python scripts/topic_labels.py --corpus reviews --offset 6000 --limit 4000 --workdir /tmp
+    .venv/bin/python scripts/topic_labels.py --corpus press --workdir /tmp
+    .venv/bin/python scripts/topic_labels.py --corpus demo
+
+Each corpus is ingested once into `<workdir>/topic-labels-<corpus>.db` (reused afterwards; embeddings are
+cached there) and its units are chosen as `textlens run` chooses them (verbatims whole, on the static fast
+encoder; article/editorial passages of >= 6 words on e5). The model is fitted once (seed 42); the old
+representation is computed on that fit, then `update_representation` describes the very same topics with
+keyphrases, so the two lists differ by the representation only. Nothing here is tuned on these corpora: the
+keyphrase parameters are the defaults, written before the first run.
+
+Development vs held-out: the keyphrase rules were shaped by reading the demo corpus and the first 4,000 reviews
+(`--offset 0`); the figures that count are on reviews never read while building it (`--offset 6000`) and on
+press_dev.
+
+Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/unlabeled.csv,
+`press` = ../shared/data/press_dev/docs.jsonl + archive.jsonl, `demo` = corpora/demo. Third-party text is only
+read, never copied into the repository.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+
+def corpus_inputs(name: str, limit: int, offset: int, tmp: Path) -> list[Path]:
+    """Files to ingest for a corpus (a trimmed copy of the reviews table in a temporary folder)."""
+    if name == "demo":
+        return [ROOT / "corpora" / "demo"]
+    if name == "press":
+        base = SHARED / "data" / "press_dev"
+        paths = [base / "docs.jsonl", base / "archive.jsonl"]
+    else:
+        import pandas as pd
+
+        src = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+        if not src.exists():
+            sys.exit(f"{src}: not found (the reviews live in ../shared)")
+        df = pd.read_csv(src)
+        df = df[df["text"].astype(str).str.split().str.len() >= 3]
+        if offset >= len(df):
+            sys.exit(f"{src}: --offset {offset} is past its {len(df)} reviews of >= 3 words")
+        df = df.iloc[offset : offset + limit]
+        paths = [tmp / "reviews.csv"]
+        df.to_csv(paths[0], index=False)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        sys.exit(f"{missing[0]}: not found (the press corpus lives in ../shared)")
+    return paths
+
+
+def build_store(name: str, limit: int, offset: int, workdir: Path) -> Path:
+    from textlens.ingest import IngestOptions
+    from textlens.pipeline import ingest
+    from textlens.store import Corpus
+
+    db = workdir / f"topic-labels-{name}{f'-{offset}-{limit}' if name == 'reviews' else ''}.db"
+    if db.exists():
+        return db
+    part = db.with_name(db.name + ".part")  # renamed once complete: an interrupted build is never reused
+    for leftover in part.parent.glob(part.name + "*"):
+        leftover.unlink()
+    with tempfile.TemporaryDirectory() as tmp, Corpus.open(part) as store:
+        kind = "verbatim" if name == "reviews" else "auto"
+        ingest(store, corpus_inputs(name, limit, offset, Path(tmp)), IngestOptions(kind=kind))
+    part.rename(db)
+    return db
+
+
+def units_of(db: Path):
+    """(group, texts, document keys, encoder) per fitted group, as fit_corpus_topics chooses them."""
+    from textlens.pipeline import TOPICS_ENCODER
+    from textlens.store import Corpus
+    from textlens.topics.corpus import _documents, _units, fit_groups
+
+    with Corpus.open(db, readonly=True) as store:
+        docs = [d for d in _documents(store) if not d["duplicate_of"] and d["language"] in (None, "fr")]
+        out = []
+        for name, group, kinds, unit, _, enc in fit_groups({d["kind"] for d in docs}, None, TOPICS_ENCODER):
+            units, _ = _units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
+            if len(units) >= 30:
+                out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc))
+        return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", choices=("reviews", "press", "demo"), required=True)
+    ap.add_argument("--limit", type=int, default=4000, help="reviews used (reviews corpus only)")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="reviews skipped first (reviews corpus only): 0 = the development slice")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--examples", type=int, default=0,
+                    help="print the start of this many representative texts under each topic (to judge the labels;"
+                         " third-party text: keep it out of the repository)")
+    args = ap.parse_args()
+
+    from textlens.embeddings import encode_cached, get_encoder
+    from textlens.store import Corpus
+    from textlens.topics import TopicModel
+    from textlens.topics.corpus import group_representation
+
+    db = build_store(args.corpus, args.limit, args.offset, args.workdir)
+    for group, texts, docs, enc_name in units_of(db):
+        enc = get_encoder(enc_name)
+        with Corpus.open(db) as store:
+            X = encode_cached(store, texts, enc, prompt="query")
+            encode = lambda phrases: encode_cached(store, phrases, enc, prompt="query")  # noqa: E731
+            t0 = time.process_time()
+            model = TopicModel(random_state=args.seed, agreement_seeds=0, representation="ctfidf").fit(
+                texts, X, documents=docs)
+            fit_cpu = time.process_time() - t0
+            before = [(t["label"], t["size"]) for t in model.topics_]
+            q_before = dict(model.quality_)
+            t0 = time.process_time()
+            model.update_representation(texts, group_representation(group.split(":")[0]), documents=docs,
+                                        encode=encode)
+            rep_cpu = time.process_time() - t0
+            after = [t["label"] for t in model.topics_]
+            q_after = model.quality_
+        print(f"\n== {args.corpus} / {group}: {len(texts)} units of {len(set(docs))} documents, encoder {enc.model_id},"
+              f" {model.n_topics_} topics, outliers {q_before['outlier_share']:.1%}")
+        print(f"fit (clustering + c-TF-IDF words) {fit_cpu:.1f} CPU s; keyphrases {rep_cpu:.1f} CPU s "
+              f"({model.representation_.n_units_} units tagged)")
+        print(f"{'id':>3} {'size':>5}  {'before: c-TF-IDF lemmas':<44} after: keyphrases")
+        for t, ((old, size), new) in enumerate(zip(before, after)):
+            print(f"{t:>3} {size:>5}  {old:<44} {new}")
+            for i in model.topics_[t]["representatives"][: args.examples]:  # for the reader judging the labels
+                print(f"{'':>11}| {' '.join(texts[i].split())[:110]}")
+        for key in ("npmi", "diversity", "diversity_top10"):
+            print(f"{key:<16} before {q_before[key]:.3f}   after {q_after[key]:.3f}")
+
+
+if __name__ == "__main__":
+    main()

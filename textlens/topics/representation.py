@@ -1,0 +1,547 @@
+"""Topic representations: how a fitted topic is described (ranked terms and a short label), swappable as in
+BERTopic (`TopicModel(representation=...)`).
+
+- `CTfidfRepresentation`: single lemmas ranked by class-based TF-IDF (the representation textlens had first;
+  kept for comparison and for callers that want words).
+- `KeyphraseRepresentation` (default): 1-3-word noun phrases found with spaCy's part-of-speech tags on the
+  French lemmas ("délai de remboursement", "centre d'appels", "intelligence artificielle"), scored by c-TF-IDF
+  over the topics, then reranked by maximal marginal relevance (MMR, as KeyBERT) against the topic's centroid
+  embedding when an encoder is given, so the list is both typical of the topic and not ten variants of one
+  phrase. Single words told nothing ("question · inquiétude · paysage"); a noun phrase names a subject.
+
+Stop lists live in data files (`textlens/data/topic_labels/`, `first_names.txt`, the entity KB), not here: a
+phrase whose nouns are all calendar words, first names or empty nouns ("fois", "question") is never a
+candidate; a brand name (insurers, vendors: KB types in `BRAND_TYPES`) is down-weighted unless it is in at
+least `brand_subject_share` of the topic's units, i.e. unless the topic is about that brand.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from textlens.analysis.segment import fold
+
+log = logging.getLogger(__name__)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+LABEL_SEPARATOR = " · "
+# KB entity types whose names are brands (what reviews are *about* only when a topic gathers one brand)
+BRAND_TYPES = ("VENDOR", "COMPANY")
+# Part-of-speech codes of a candidate phrase: N noun, A adjective, P proper noun, d linking preposition.
+_PHRASE = re.compile(r"^(?:[NP]|[NP][NA]|AN|[NP]NA|[NP]AA|AN[A]|[NP]d[NP]|[NP]d[NP]A|[NP]Ad[NP])$")
+_PHRASE_OR_ADJECTIVE = re.compile(r"^(?:A|" + _PHRASE.pattern[4:])
+_LINKS = frozenset({"de", "d'", "du", "des", "à", "au", "aux", "en"})
+_MAX_TOKENS = 5
+
+
+@dataclass
+class RepresentationInput:
+    """What a representation may use, computed once by `TopicModel.fit` (indices are the model's topics).
+
+    `unigram_terms`: per topic the c-TF-IDF lemmas the model ranked (display form, weight), best first;
+    `encode` (texts -> vectors of the encoder the
+    units were embedded with) and `to_space` (vectors -> the model's centred unit space) are None when no
+    encoder is at hand; then MMR compares phrases by their words only."""
+
+    texts: Sequence[str]
+    labels: np.ndarray
+    n_topics: int
+    unigram_terms: list[list[tuple[str, float]]]
+    documents: Sequence[Any] | None = None
+    centroids: np.ndarray | None = None
+    encode: Callable[[list[str]], np.ndarray] | None = None
+    to_space: Callable[[np.ndarray], np.ndarray] | None = None
+    stop_words: Sequence[str] = ()
+    random_state: int = 0
+
+
+class Representation(BaseEstimator):
+    """Base of topic representations. `fit(RepresentationInput)` sets, per topic of the model:
+    `terms_` (ranked (term, weight) pairs: words or phrases as a reader sees them) and `labels_` (short label).
+    `coherence_words(t)`: the words NPMI coherence is measured on, accent-free lemmas whatever the
+    representation, so that words and phrases are judged on the same reference."""
+
+    name = "base"
+
+    def fit(self, data: RepresentationInput) -> "Representation":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def coherence_words(self, topic: int, n: int = 10) -> list[str]:
+        """The first `n` distinct content words of the topic's ranked terms, accent-free, lower-case."""
+        return coherence_words([t for t, _ in self.terms_[topic]], n)
+
+
+class CTfidfRepresentation(Representation):
+    """The model's c-TF-IDF lemmas as they are; label = the first `label_terms` of them."""
+
+    name = "ctfidf"
+
+    def __init__(self, label_terms: int = 3):
+        self.label_terms = label_terms
+
+    def fit(self, data: RepresentationInput) -> "CTfidfRepresentation":
+        if self.label_terms < 1:
+            raise ValueError(f"label_terms must be at least 1, got {self.label_terms}")
+        self.terms_ = [list(ts) for ts in data.unigram_terms]
+        self.labels_ = [LABEL_SEPARATOR.join(t for t, _ in ts[: self.label_terms]) or f"topic {i}"
+                        for i, ts in enumerate(self.terms_)]
+        return self
+
+
+# ---- stop lists (data files) -----------------------------------------------------------------------------
+def _word_file(path: Path) -> frozenset[str]:
+    """Accent-free, lower-case words of a list file (several a line, '#' comments)."""
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(fold(w) for w in line.split())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def empty_nouns() -> frozenset[str]:
+    """Nouns that never name a subject alone ("fois", "question") and calendar words ("janvier")."""
+    return _word_file(DATA / "topic_labels" / "label_stop_words.txt") | \
+        _word_file(DATA / "topic_labels" / "time_words.txt")
+
+
+@lru_cache(maxsize=1)
+def field_nouns() -> frozenset[str]:
+    """Field nouns on every page ("client", "centre"): never a label alone, fine inside a phrase."""
+    return _word_file(DATA / "topic_labels" / "field_nouns.txt")
+
+
+@lru_cache(maxsize=1)
+def first_name_keys() -> frozenset[str]:
+    """Given names: the entity recogniser's list plus the ones only topic labels need."""
+    return _word_file(DATA / "first_names.txt") | _word_file(DATA / "topic_labels" / "first_names_extra.txt")
+
+
+@lru_cache(maxsize=1)
+def brand_keys() -> frozenset[str]:
+    """Folded names, aliases and acronyms of the KB's brands (insurers, banks, vendors...)."""
+    from textlens.entities.kb import load_kb
+
+    from textlens.entities.kb import name_key
+
+    out: set[str] = set()
+    for ent in load_kb().entities.values():
+        if ent.type in BRAND_TYPES:
+            out.update(name_key(n) for n in ent.names)  # folded, no leading article ("l'olivier" -> "olivier")
+    return frozenset(out)
+
+
+def _word_label(words: list[tuple[str, float]], n: int = 3) -> str:
+    """A label of single words for a topic without any phrase: the first `n` that are not calendar words, empty
+    nouns or first names."""
+    void = empty_nouns() | first_name_keys()
+    return LABEL_SEPARATOR.join([w for w, _ in words if fold(w) not in void][:n])
+
+
+def _brand_key(phrase_key: str) -> str:
+    """A phrase key compared with `brand_keys` (the KB's `name_key` form)."""
+    from textlens.entities.kb import name_key
+
+    return name_key(phrase_key)
+
+
+# ---- candidate phrases -----------------------------------------------------------------------------------
+@dataclass
+class _Phrases:
+    """Candidate phrases of the units: keys per unit, how each key is written, its content lemmas."""
+
+    per_unit: list[list[str]]
+    forms: dict[str, Counter]
+    lemmas: dict[str, tuple[str, ...]]
+
+    def display(self, key: str) -> str:
+        forms = self.forms.get(key)
+        return max(forms.items(), key=lambda kv: (kv[1], kv[0]))[0] if forms else key
+
+
+def _acronym(text: str) -> bool:
+    """CNIL, MAIF, SAV: short and all capitals (a longer word in capitals is a reviewer shouting)."""
+    return text.isupper() and 2 <= len(text) <= 5
+
+
+def _code(token: Any, opens: bool) -> str | None:
+    """One-letter tag of a token inside a candidate phrase, None when it breaks a phrase.
+
+    A capitalised word opening a sentence is not taken as a proper noun: the tagger calls "Simple" or
+    "Satisfait" in "Simple et rapide." PROPN, and reviews open many sentences that way."""
+    pos = token.pos_
+    if pos == "NOUN":
+        return "N"
+    if pos == "PROPN":
+        return None if opens and not _acronym(token.text) else "P"
+    if pos == "ADJ":
+        return "A"
+    if pos in ("ADP", "DET") and token.lower_ in _LINKS:
+        return "d"
+    return None
+
+
+def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adjectives: bool = False) -> _Phrases:
+    """Noun phrases of 1-3 content words in each text, keyed by their accent-free lemmas ("delai de
+    remboursement"), with the written forms counted for display; with `adjectives`, lone adjectives too
+    ("rapide", "cher": reviews say what they judge with them).
+
+    A phrase is kept when it matches a noun-phrase pattern of `_PHRASE`, none of its words is a function
+    word, a field word ("client", "service") is not alone, not all of its nouns are empty/calendar nouns or
+    first names ("fois", "janvier", "Emeline"), and no noun after the first is one ("service merci")."""
+    from textlens.topics.terms import _spacy_lemmatizer, stop_words as base_stop_words
+
+    nlp = _spacy_lemmatizer()
+    pattern = _PHRASE_OR_ADJECTIVE if adjectives else _PHRASE
+    field_words = field_nouns()
+    function_words = base_stop_words() - field_words
+    extra = frozenset(fold(w) for w in stop_words)
+    empty, names = empty_nouns(), first_name_keys()
+    per_unit: list[list[str]] = []
+    forms: dict[str, Counter] = {}
+    lemmas: dict[str, tuple[str, ...]] = {}
+    decided: dict[tuple, tuple[str, tuple[str, ...]] | None] = {}
+    for doc in nlp.pipe(texts, batch_size=128):
+        opens = [t.i == 0 or doc[t.i - 1].is_punct or doc[t.i - 1].is_space for t in doc]
+        toks = [(t, _code(t, opens[t.i])) for t in doc]
+        keys: list[str] = []
+        for i, (tok, code) in enumerate(toks):
+            if code not in ("N", "P", "A"):
+                continue
+            tags, span = "", []
+            for j in range(i, min(i + _MAX_TOKENS, len(toks))):
+                tj, cj = toks[j]
+                if cj is None:
+                    break
+                tags += cj
+                span.append(tj)
+                if tags[-1] == "d" or not pattern.match(tags):
+                    continue
+                sig = tuple((t.lower_, t.lemma_.lower(), c) for t, c in zip(span, tags))
+                if sig not in decided:
+                    decided[sig] = _phrase_key(sig, function_words, field_words, extra, empty, names)
+                got = decided[sig]
+                if got is None:
+                    continue
+                key, content = got
+                keys.append(key)
+                lemmas.setdefault(key, content)
+                # as written when capitalised mid-sentence (a name: "Teleperformance") or an acronym
+                written = " ".join(t.text if _acronym(t.text) or (t.text[:1].isupper() and not t.text.isupper()
+                                                                  and not opens[t.i]) else t.lower_
+                                   for t in span).replace("' ", "'")
+                forms.setdefault(key, Counter())[written] += 1
+        per_unit.append(keys)
+    return _Phrases(per_unit, forms, lemmas)
+
+
+def _phrase_key(sig: tuple, function_words: frozenset[str], field_words: frozenset[str], extra: frozenset[str],
+                empty: frozenset[str], names: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
+    """(key, content lemmas) of a candidate, None when it is not a usable phrase (see `extract_phrases`)."""
+    parts, content, nouns = [], [], []
+    for surface, lemma, code in sig:
+        if code == "d":
+            parts.append("de" if surface in ("de", "d'", "du", "des") else fold(lemma))
+            continue
+        key, written = fold(lemma), fold(surface)
+        if len(key) < 2 or key in extra or written in extra or not key.replace("-", "").isalpha() \
+                or not surface.replace("-", "").isalpha():
+            return None
+        if key in function_words or written in function_words:
+            return None  # "très", "peu", "tout": never part of a subject
+        if (key in field_words or written in field_words) and (len(sig) == 1 or code != "N"):
+            return None  # a lone field word ("client") labels every topic; inside a phrase it is fine
+        parts.append(key)
+        content.append(key)
+        if code in ("N", "P"):
+            nouns.append(key)
+    void = [n in empty or n in names for n in nouns]
+    if (nouns and all(void)) or any(void[1:]):  # "fois", "janvier"; "service merci" (a greeting after the subject)
+        return None
+    return " ".join(parts), tuple(content)
+
+
+# ---- the representation ----------------------------------------------------------------------------------
+class KeyphraseRepresentation(Representation):
+    """Noun-phrase keyphrases per topic: c-TF-IDF over candidate phrases, reranked by MMR.
+
+    Parameters
+    ----------
+    top_n_terms: phrases kept per topic (25: topic diversity is measured on the top 25).
+    label_phrases: phrases in the label (the best ones that share no word with each other).
+    n_candidates: best c-TF-IDF phrases per topic that MMR chooses from.
+    diversity: MMR trade-off, 0 = relevance only, 1 = novelty only (KeyBERT's default range 0.2-0.7).
+    embedding_weight: share of a phrase's relevance that comes from its cosine to the topic centroid (the rest
+        from its c-TF-IDF weight); ignored without an encoder.
+    brand_weight: weight factor of a brand name that is not the topic's subject.
+    brand_subject_share: a brand is the subject when at least this share of the topic's units name it.
+    shared_term_penalty: a phrase loses this share of its relevance for each larger topic that already lists it
+        in its top 10 (as the model's word lists: the places go to what sets a topic apart).
+    subsume_share: a phrase gives way to a longer candidate holding at least this share of its uses
+        in the topic (see `_candidates`).
+    max_topics_per_phrase: a phrase is a candidate of at most this many topics (those where it weighs most);
+        None: no cap.
+    min_topic_share: a phrase is a candidate of a topic only when at least this share of the topic's units (and
+        at least 2) use it: a rarer phrase does not speak for the topic.
+    adjectives: lone adjectives are candidates too (`extract_phrases`); what reviews are about is often a
+        judgement ("rapide", "cher") where press passages name subjects; `topics.corpus` sets it for verbatims.
+    max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
+        spaCy's tagger reads ~10k words per CPU second).
+    min_df: a phrase must occur in at least this many units (1 below 50 units).
+    """
+
+    name = "keyphrase"
+
+    def __init__(self, top_n_terms: int = 25, label_phrases: int = 2, n_candidates: int = 40,
+                 diversity: float = 0.4, embedding_weight: float = 0.5, brand_weight: float = 0.25,
+                 brand_subject_share: float = 0.5, shared_term_penalty: float = 0.5, subsume_share: float = 0.6,
+                 max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, adjectives: bool = False,
+                 max_units: int | None = 6000, min_df: int = 2):
+        self.top_n_terms = top_n_terms
+        self.label_phrases = label_phrases
+        self.n_candidates = n_candidates
+        self.diversity = diversity
+        self.embedding_weight = embedding_weight
+        self.brand_weight = brand_weight
+        self.brand_subject_share = brand_subject_share
+        self.shared_term_penalty = shared_term_penalty
+        self.subsume_share = subsume_share
+        self.max_topics_per_phrase = max_topics_per_phrase
+        self.min_topic_share = min_topic_share
+        self.adjectives = adjectives
+        self.max_units = max_units
+        self.min_df = min_df
+
+    def _validate(self) -> None:
+        if not 0.0 <= self.diversity <= 1.0:
+            raise ValueError(f"diversity must be in [0, 1], got {self.diversity}")
+        if not 0.0 <= self.shared_term_penalty <= 1.0:
+            raise ValueError(f"shared_term_penalty must be in [0, 1], got {self.shared_term_penalty}")
+        if not 0.0 <= self.embedding_weight <= 1.0:
+            raise ValueError(f"embedding_weight must be in [0, 1], got {self.embedding_weight}")
+        if self.label_phrases < 1 or self.top_n_terms < 1 or self.n_candidates < 1:
+            raise ValueError("label_phrases, top_n_terms and n_candidates must be at least 1")
+
+    def _sample(self, labels: np.ndarray, seed: int) -> np.ndarray:
+        """Indices of the units to tag: every member, or a seeded proportional sample of each topic."""
+        members = np.flatnonzero(labels >= 0)
+        if not self.max_units or members.size <= self.max_units:
+            return members
+        rng = np.random.default_rng(seed)
+        keep = []
+        for t in np.unique(labels[members]):
+            idx = np.flatnonzero(labels == t)
+            n = max(min(idx.size, 20), int(round(idx.size * self.max_units / members.size)))
+            keep.append(np.sort(rng.choice(idx, min(n, idx.size), replace=False)))
+        return np.sort(np.concatenate(keep))
+
+    def fit(self, data: RepresentationInput) -> "KeyphraseRepresentation":
+        from scipy import sparse
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        self._validate()
+        k = data.n_topics
+        labels = np.asarray(data.labels)
+        units = self._sample(labels, data.random_state)
+        phrases = extract_phrases([data.texts[i] for i in units], data.stop_words, self.adjectives)
+        self.n_units_ = int(units.size)
+        sub = labels[units]
+        cv = CountVectorizer(analyzer=lambda x: x, min_df=self.min_df if units.size >= 50 else 1)
+        try:
+            D = cv.fit_transform(phrases.per_unit).tocsr()
+            vocab = cv.get_feature_names_out()
+        except ValueError:  # no phrase at all: fall back to the lemmas
+            log.warning("no noun phrase found in %d units; topics keep their c-TF-IDF words", units.size)
+            return self._fallback(data)
+        onehot = sparse.csr_matrix((np.ones(units.size), (sub, np.arange(units.size))), shape=(k, units.size))
+        counts = np.asarray((onehot @ D).todense(), dtype=np.float64)
+        presence = np.asarray((onehot @ (D > 0).astype(np.float64)).todense())
+        W = self._ctfidf(counts, k)
+        m = self.max_topics_per_phrase
+        if m and k > m:  # a phrase describes at most the m topics where it weighs most
+            kth = -np.partition(-W, m - 1, axis=0)[m - 1]
+            W = np.where(W >= kth[None, :], W, 0.0)
+        size = np.maximum(np.bincount(sub, minlength=k), 1)[:, None]
+        brands = brand_keys()
+        is_brand = np.array([_brand_key(v) in brands for v in vocab.tolist()])
+        if is_brand.any():
+            subject = presence / size >= self.brand_subject_share
+            W = np.where(is_brand[None, :] & ~subject, W * self.brand_weight, W)
+        # a keyphrase must be used by enough of the topic's units to speak for it (and to be evidence of it);
+        # a topic with too few such phrases (sentence units of a long, varied topic) takes those of 2+ units
+        common = np.where(presence >= np.maximum(2.0, self.min_topic_share * size), W, 0.0)
+        some = np.where(presence >= 2.0, W, 0.0)
+        names = vocab.tolist()
+        cand = []
+        for t in range(k):
+            found = self._candidates(common[t], counts[t], vocab, names)
+            cand.append(found if len(found) >= self.label_phrases else self._candidates(some[t], counts[t], vocab,
+                                                                                         names))
+        vectors = self._phrase_vectors(data, phrases, names, sorted({j for c in cand for j, _ in c}))
+        self.terms_, self.labels_ = [[] for _ in range(k)], ["" for _ in range(k)]
+        self._lemmas: list[list[tuple[str, ...]]] = [[] for _ in range(k)]
+        uses: Counter[int] = Counter()  # how many larger topics already list a phrase in their top 10
+        heads: set[int] = set()  # phrases that already open a label
+        keep = 1.0 - self.shared_term_penalty
+        for t in sorted(range(k), key=lambda t: (-int(size[t, 0]), t)):
+            penalty = np.array([keep ** uses[j] for j, _ in cand[t]])
+            ranked = self._mmr(t, cand[t], penalty, vectors, data.centroids, phrases, names)
+            uses.update(j for j, _ in ranked[:10])
+            self.terms_[t] = [(phrases.display(names[j]), round(float(s), 6)) for j, s in ranked]
+            self._lemmas[t] = [phrases.lemmas[names[j]] for j, _ in ranked]
+            label, head = self._label(ranked, phrases, names, heads)
+            heads.add(head)
+            self.labels_[t] = label or _word_label(data.unigram_terms[t]) or f"topic {t}"
+        return self
+
+    def coherence_words(self, topic: int, n: int = 10) -> list[str]:
+        """The content lemmas of the ranked phrases ("délais de remboursement" -> "delai", "remboursement")."""
+        lemmas = getattr(self, "_lemmas", None)
+        if not lemmas:
+            return super().coherence_words(topic, n)
+        return coherence_words([" ".join(words) for words in lemmas[topic]], n)
+
+    def _fallback(self, data: RepresentationInput) -> "KeyphraseRepresentation":
+        words = CTfidfRepresentation().fit(data)
+        self.terms_, self.labels_ = words.terms_, words.labels_
+        return self
+
+    def _candidates(self, weights: np.ndarray, counts: np.ndarray, vocab: np.ndarray, names: list[str]
+                    ) -> list[tuple[int, float]]:
+        """The topic's best `n_candidates` phrases by c-TF-IDF, a phrase giving way to a longer one that holds
+        most of its occurrences in this topic ("application" -> "application mobile" when at least
+        `subsume_share` of its uses are in the longer phrase): the longer phrase says more, and takes the
+        shorter one's weight when that is higher."""
+        pool = [j for j in np.lexsort((vocab, -weights))[: 3 * self.n_candidates] if weights[j] > 0]
+        weight = {j: float(weights[j]) for j in pool}
+        padded = {j: f" {names[j]} " for j in pool}
+        dropped: set[int] = set()
+        for j in pool:
+            longer = [q for q in pool
+                      if q != j and padded[j] in padded[q] and counts[q] >= self.subsume_share * counts[j]]
+            if longer:
+                best = max(longer, key=lambda q: (counts[q], -q))
+                weight[best] = max(weight[best], weight[j])
+                dropped.add(j)
+        kept = [j for j in pool if j not in dropped]
+        return [(j, weight[j]) for j in sorted(kept, key=lambda j: (-weight[j], names[j]))[: self.n_candidates]]
+
+    @staticmethod
+    def _ctfidf(counts: np.ndarray, k: int) -> np.ndarray:
+        """Class-based TF-IDF, weighted by the share of topics where the phrase is *not* over-represented
+        (as the model's word weights: a phrase frequent in most topics tells none apart)."""
+        tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        df = counts.sum(axis=0)
+        avg = counts.sum(axis=1).mean()
+        idf = np.where(df > 0, np.log(avg / np.maximum(df, 1e-12) + 1.0), 0.0)
+        W = tf * idf
+        if k >= 2:
+            over = (tf > df / max(df.sum(), 1.0)) & (counts > 0)
+            W = W * (1.0 - over.sum(axis=0) / k)
+        return W
+
+    @staticmethod
+    def _phrase_vectors(data: RepresentationInput, phrases: _Phrases, names: list[str], wanted: list[int]
+                        ) -> dict[int, np.ndarray]:
+        if data.encode is None or data.to_space is None or data.centroids is None or not wanted:
+            return {}
+        V = data.to_space(np.asarray(data.encode([phrases.display(names[j]) for j in wanted]), dtype=np.float32))
+        return dict(zip(wanted, V))
+
+    def _mmr(self, t: int, scored: list[tuple[int, float]], penalty: np.ndarray, vectors: dict[int, np.ndarray],
+             centroids: np.ndarray | None, phrases: _Phrases, names: list[str]) -> list[tuple[int, float]]:
+        """Candidates in MMR order with their relevance: each step takes the phrase maximising
+        (1 - diversity) x relevance - diversity x (highest similarity to a phrase already taken); similarity is
+        the larger of the embedding cosine and the share of content words in common. Relevance is multiplied
+        by `penalty` (phrases larger topics already list), so a topic keeps what sets it apart."""
+        if not scored:
+            return []
+        cand = [j for j, _ in scored]
+        w = np.array([weight for _, weight in scored])
+        rel = w / max(float(w.max()), 1e-12)
+        use_vec = bool(vectors) and centroids is not None and all(j in vectors for j in cand)
+        if use_vec:
+            V = np.stack([vectors[j] for j in cand])
+            cos = V @ centroids[t]
+            rel = (1 - self.embedding_weight) * rel + self.embedding_weight * np.clip(cos, 0, None) / \
+                max(float(cos.max()), 1e-12)
+            S = V @ V.T
+        else:
+            S = np.zeros((len(cand), len(cand)))
+        rel = rel * penalty
+        words = [set(phrases.lemmas[names[j]]) for j in cand]
+        for a in range(len(cand)):
+            for b in range(a + 1, len(cand)):
+                overlap = len(words[a] & words[b]) / min(len(words[a]), len(words[b]))
+                S[a, b] = S[b, a] = max(S[a, b], overlap)
+        chosen: list[int] = []
+        left = list(range(len(cand)))
+        while left and len(chosen) < self.top_n_terms:
+            if chosen:
+                penalty = S[np.ix_(left, chosen)].max(axis=1)
+            else:
+                penalty = np.zeros(len(left))
+            score = (1 - self.diversity) * rel[left] - self.diversity * penalty
+            best = left[int(np.argmax(score))]  # ties: the earlier (higher c-TF-IDF) candidate
+            chosen.append(best)
+            left.remove(best)
+        return [(cand[i], float(rel[i])) for i in chosen]
+
+    def _label(self, ranked: list[tuple[int, float]], phrases: _Phrases, names: list[str], heads: set[int]
+               ) -> tuple[str, int | None]:
+        """The first `label_phrases` ranked phrases that share no content word with one already in the label,
+        the first of them not opening another topic's label (two topics never read alike); (label, head)."""
+        parts: list[str] = []
+        used: set[str] = set()
+        head = None
+        for j, _ in ranked:
+            content = set(phrases.lemmas[names[j]])
+            if content & used or (not parts and j in heads and len(ranked) > 1):
+                continue
+            head = j if head is None else head
+            parts.append(phrases.display(names[j]))
+            used |= content
+            if len(parts) == self.label_phrases:
+                break
+        return LABEL_SEPARATOR.join(parts), head
+
+
+def coherence_words(terms: Sequence[str], n: int = 10, min_chars: int = 3) -> list[str]:
+    """The first `n` distinct content words of ranked terms (phrases split, linking words dropped), accent-free
+    and lower-case."""
+    out: list[str] = []
+    for term in terms:
+        for word in re.split(r"[\s']+", fold(term).replace("’", "'")):
+            if len(word) >= min_chars and word not in _LINKS and word not in out:
+                out.append(word)
+                if len(out) == n:
+                    return out
+    return out
+
+
+REPRESENTATIONS: dict[str, type[Representation]] = {
+    "keyphrase": KeyphraseRepresentation,
+    "ctfidf": CTfidfRepresentation,
+}
+
+
+def make_representation(spec: "str | Representation", label_terms: int = 3) -> Representation:
+    """A fresh (unfitted) representation from a name of `REPRESENTATIONS` or a copy of an instance."""
+    from sklearn.base import clone
+
+    if isinstance(spec, Representation):
+        return clone(spec)
+    if spec == "ctfidf":
+        return CTfidfRepresentation(label_terms=label_terms)
+    if spec in REPRESENTATIONS:
+        return REPRESENTATIONS[spec]()
+    raise ValueError(f"representation must be one of {sorted(REPRESENTATIONS)} or a Representation, got {spec!r}")
