@@ -104,19 +104,40 @@ def features_for(docs: list[dict], workdir: Path) -> tuple[dict[str, np.ndarray]
 
 
 def cached_features(docs: list[dict], cache: Path | None) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """`features_for`, kept in `cache` (an .npz beside a .json of texts) for the next run over the same texts."""
-    key = {d["id"]: len(d["text"]) for d in docs}
+    """`features_for`, kept per document in `cache` (an .npz beside a .json of texts): the next run computes only
+    the documents it does not hold yet (or whose text changed)."""
+    feats: dict[str, np.ndarray] = {}
+    texts: dict[str, str] = {}
+    key: dict[str, int] = {}
     if cache is not None and cache.exists() and cache.with_suffix(".json").exists():
         meta = json.loads(cache.with_suffix(".json").read_text(encoding="utf-8"))
-        if meta["key"] == key:
-            arrays = np.load(cache)
-            return {i: arrays[i] for i in key}, meta["texts"]
-    with tempfile.TemporaryDirectory() as tmp:
-        feats, texts = features_for(docs, Path(tmp))
-    if cache is not None:
-        np.savez(cache, **feats)
-        cache.with_suffix(".json").write_text(json.dumps({"key": key, "texts": texts}), encoding="utf-8")
+        arrays = np.load(cache)
+        for doc in docs:
+            i = doc["id"]
+            if meta["key"].get(i) == len(doc["text"]) and i in arrays.files:
+                feats[i], texts[i], key[i] = arrays[i], meta["texts"][i], len(doc["text"])
+    missing = [d for d in docs if d["id"] not in feats]
+    if missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            new_feats, new_texts = features_for(missing, Path(tmp))
+        feats.update(new_feats)
+        texts.update({d["id"]: new_texts[d["id"]] for d in missing})
+        key.update({d["id"]: len(d["text"]) for d in missing})
+        if cache is not None:
+            np.savez(cache, **feats)
+            cache.with_suffix(".json").write_text(json.dumps({"key": key, "texts": texts}), encoding="utf-8")
     return feats, texts
+
+
+def load_seeds() -> tuple[list[dict], dict[str, dict]]:
+    """The five real editorials of ../shared/seeds with their gold: labelled press texts for the shipped model."""
+    gold_path = SHARED / "gold" / "seeds_gold.jsonl"
+    if not gold_path.exists():
+        return [], {}
+    gold = {g["id"]: g for g in map(json.loads, gold_path.open(encoding="utf-8")) if g.get("themes") is not None}
+    docs = [{"id": i, "text": (SHARED / "seeds" / f"{i}.txt").read_text(encoding="utf-8")} for i in gold
+            if (SHARED / "seeds" / f"{i}.txt").exists()]
+    return docs, {d["id"]: gold[d["id"]] for d in docs}
 
 
 def taxonomy_alone(x_rows: np.ndarray, classes: list[str], scorer_threshold: float, n_themes: int) -> list[set[str]]:
@@ -156,8 +177,10 @@ def main() -> None:
     archive_docs, archive_gold = load_archive(args.labels)
     tax = ThemeAnalyzer().by_kind["article"]
     classes = list(tax.ids)
-    feats, texts = cached_features(docs + archive_docs, args.cache)
-    labels = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive_gold.items()}}
+    seed_docs, seed_gold = load_seeds() if not args.folds else ([], {})  # shipped model only
+    feats, texts = cached_features(docs + archive_docs + seed_docs, args.cache)
+    labels = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive_gold.items()},
+              **{i: g["themes"] for i, g in seed_gold.items()}}
 
     def matrix(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
         return (np.stack([feats[i] for i in ids]),
@@ -200,11 +223,12 @@ def main() -> None:
         if per_theme[c]:
             print(f"  {c:<28} {np.mean(per_theme[c]):.3f}")
     if not args.no_write:
-        all_ids = arch_ids + [d["id"] for d in docs]
+        all_ids = arch_ids + [d["id"] for d in docs] + [d["id"] for d in seed_docs]
         x, y = matrix(all_ids)
         c_value = choose_c(x, y, classes)
         model = PressThemeModel(C=c_value).fit(x, y, classes)
-        model.meta_ = {"trained_on": f"{len(arch_ids)} annotated archive texts + press_dev folds 0-4",
+        model.meta_ = {"trained_on": f"{len(arch_ids)} annotated archive texts + press_dev folds 0-4 + "
+                                     f"{len(seed_docs)} seed editorials",
                        "script": "scripts/train_press_themes.py", "C": c_value,
                        "taxonomy": f"{tax.name}:{tax.sha1}"}
         out = shipped_model_path()

@@ -20,9 +20,9 @@ CHURN_ROWS = 20  # churn-risk reviews listed in the report (the CLI lists them a
 def section(ctx: Any) -> Section:
     """The "cx" section for the report context `ctx` (textlens.report.data._Context)."""
     from textlens.cx import stats
-    from textlens.i18n import DEFAULT_LANG, fmt_number, t
+    from textlens.i18n import fmt_number, t
 
-    lang = getattr(ctx.options, "lang", None) or DEFAULT_LANG
+    lang = ctx.lang
     corpus, filters = ctx.corpus, ctx.filters
     dist = stats.distribution(corpus, "emotion", filters)
     n = dist.attrs.get("n", 0)

@@ -23,7 +23,7 @@ CHART_ITEMS = 16  # bars per chart; the tables hold every row
 
 
 def _lang(ctx: "_Context") -> str:
-    return getattr(ctx.options, "lang", None) or "fr"
+    return ctx.lang  # the report's language, as resolved once for every section
 
 
 def sections(ctx: "_Context") -> list[Section]:

@@ -22,9 +22,7 @@ MAX_LINEAGE_TOPICS = 12  # per period in the Sankey (the largest; the JSON/XLSX 
 
 
 def _lang(ctx: "_Context") -> str:
-    from textlens.i18n import DEFAULT_LANG
-
-    return getattr(ctx.options, "lang", None) or DEFAULT_LANG
+    return ctx.lang  # the report's language, as resolved once for every section
 
 
 def dynamics_sections(ctx: "_Context") -> list[Section]:

@@ -32,11 +32,11 @@ def _wrap(text: str, width: int = HOVER_LINE) -> str:
 
 def topic_map_section(ctx: "_Context") -> Section:
     """The map section (an `empty` message when the store holds no map)."""
-    from textlens.i18n import corpus_lang, t
+    from textlens.i18n import t
     from textlens.topics import edits_store as db
 
     conn = ctx.corpus.conn
-    lang = corpus_lang(db.language_counts(conn))
+    lang = ctx.lang
     sec = Section("topic_map", t("topics.map.title", lang), t("topics.map.intro", lang))
     points = db.read_map(conn)
     stored = {g: sum(1 for p in points if p.group == g) for g in {p.group for p in points}}
@@ -58,7 +58,7 @@ def topic_map_section(ctx: "_Context") -> Section:
     sec.tables.append(Table(
         "topic_map_points", t("topics.map.table", lang),
         pd.DataFrame([{"group": p.group, "doc_id": p.doc_id, "passage_id": p.passage_id, "topic": p.topic_id,
-                       "label": labels.get(p.topic_id, outliers) if p.topic_id >= 0 else outliers,
+                       "label": labels.get(p.topic_id, "") if p.topic_id >= 0 else "",  # data: no words added
                        "x": p.x, "y": p.y} for p in points]),
         t("topics.map.table_note", lang), formats={"x": "float", "y": "float"}, max_rows_html=0))
     for group in dict.fromkeys(p.group for p in points):

@@ -111,8 +111,14 @@ class ThemeAnalyzer(Analyzer):
 
             self.press_model = PressThemeModel.load(self.press_model_path)
         tax = self.by_kind.get(kind)
-        if tax is None or list(tax.ids) != self.press_model.classes_:
-            return None
+        trained_for = self.press_model.meta_.get("taxonomy")
+        if tax is None or list(tax.ids) != self.press_model.classes_ or (
+                trained_for is not None and trained_for != f"{tax.name}:{tax.sha1}"):
+            return None  # its features are the shipped taxonomy's: an edited or user taxonomy scores alone
+        from textlens.embeddings import resolve
+
+        if self.encoder_for(kind) != resolve(None):
+            return None  # ... and the default encoder's (lexical-only or another model: the taxonomy alone)
         return self.press_model
 
     def setup(self) -> None:
@@ -166,8 +172,9 @@ class ThemeAnalyzer(Analyzer):
                     from textlens.themes.press_model import doc_features
 
                     own = {k: (v[at : at + len(d.passages)] if v is not None else None) for k, v in parts.items()}
-                    doc = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
-                    chosen = np.flatnonzero(doc >= model.thresholds_)
+                    proba = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
+                    chosen = np.flatnonzero(proba >= model.thresholds_)
+                    doc = decision_scores(proba, model.thresholds_)
                 at += len(d.passages)
                 keep = ps >= sc.threshold
                 if model is not None:
@@ -203,6 +210,14 @@ class ThemeAnalyzer(Analyzer):
 
 
 PRESS_KINDS = ("article", "editorial")
+
+
+def decision_scores(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Probabilities put on the taxonomy's scale, where a kept theme scores from 0.5 (at its threshold) to 1:
+    document scores mean the same whichever decided, and their order within a theme is kept."""
+    above = 0.5 + 0.5 * (proba - thresholds) / np.maximum(1 - thresholds, 1e-9)
+    below = 0.5 * proba / np.maximum(thresholds, 1e-9)
+    return np.clip(np.where(proba >= thresholds, above, below), 0.0, 1.0)
 PRESS_MODEL_ENV = "TEXTLENS_PRESS_THEMES"
 
 
