@@ -132,12 +132,10 @@ def choose(rows: list[dict], names: list[str]) -> tuple[float, float]:
             test = [r for r in rows if r["fold"] == held]
             model = fit(train, names, c_value, 0.0)
             for row in test:
-                probs = [model.probability(c) for c in row["cands"]]
                 for t in THRESHOLDS:
                     m = DateModel(model.features, model.mean, model.scale, model.coef, model.intercept, t, {})
                     year, source = decide(row, m)
                     score[(c_value, t)] = score.get((c_value, t), 0) + decision_correct(row, year, source)
-                del probs
     best = max(score.items(), key=lambda kv: (kv[1], kv[0][1], -kv[0][0]))
     return best[0]
 

@@ -255,6 +255,35 @@ def _rule_confidence(line: str, d: DateMatch, words: int, in_edge: bool, cue_at_
     return conf
 
 
+def _features(line: str, d: DateMatch, idx: int, offset: int, words: int, in_head: bool, in_tail: bool,
+              has_year: bool, cue_at_start: bool, conf: float) -> dict[str, float]:
+    """What the learned scorer reads of one header date: cues, position, line shape, surroundings."""
+    before, after = line[: d.start], line[d.end:]
+    return {
+        "rule": conf,
+        "pub_cue_near": float(bool(_PUBLISHED_CUE.search(before[-25:]))),
+        "pub_cue": float(bool(_PUBLISHED_CUE.search(before[-70:]))),
+        "upd_cue": float(bool(_UPDATED_CUE.search(before[-70:]))),
+        "line": min(idx, SCAN_LINES) / SCAN_LINES,
+        "in_head": float(in_head),
+        "in_tail": float(in_tail and not in_head),
+        "offset": math.log1p(max(offset, 0)) / 8,
+        "words": min(words, 60) / 60,
+        "just_date": float(_line_is_just_date(
+            _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before))) + " " + after)),
+        "place": float(bool(d.day and _PLACE_DATELINE.match(before.strip()))),
+        "rubric_after": float(bool(_RUBRIC_AFTER.match(after))),
+        "day": float(d.day is not None),
+        "two_digit_year": float(not has_year or str(d.year) not in line[d.start: d.end]),
+        "time_after": float(bool(_TIME_AFTER.match(after))),
+        "bracketed": float(before.rstrip()[-1:] in "([" and after.lstrip()[:1] in ")]"
+                           if before.strip() and after.strip() else False),
+        "citing_word_before": float(bool(_CITING_WORD.search(before[-12:]))),
+        "sentence_after": float(bool(re.match(r"^\s*[.,;]?\s+\w+\s+\w+", after))),
+        "cue_at_start": float(cue_at_start),
+    }
+
+
 def date_candidates(text: str, title: str | None = None, every: bool = False) -> list[DateCandidate]:
     """Dateline-like dates of a document with the rules' confidence; with `every`, also every other date of
     the header area (first SCAN_LINES lines, two-digit years included) for the learned scorer to weigh."""
@@ -283,30 +312,9 @@ def date_candidates(text: str, title: str | None = None, every: bool = False) ->
             conf = _rule_confidence(line, d, words, in_head or in_tail, cue_at_start) if has_year else 0.0
             if not (conf or every):
                 continue
-            before, after = line[: d.start], line[d.end:]
-            out.append(DateCandidate(d, offset, line[d.start: d.end].strip(), conf, {
-                "rule": conf,
-                "pub_cue_near": float(bool(_PUBLISHED_CUE.search(before[-25:]))),
-                "pub_cue": float(bool(_PUBLISHED_CUE.search(before[-70:]))),
-                "upd_cue": float(bool(_UPDATED_CUE.search(before[-70:]))),
-                "line": min(idx, SCAN_LINES) / SCAN_LINES,
-                "in_head": float(in_head),
-                "in_tail": float(in_tail and not in_head),
-                "offset": math.log1p(max(offset, 0)) / 8,
-                "words": min(words, 60) / 60,
-                "just_date": float(_line_is_just_date(
-                    _ISSUE_PREFIX.sub("", _BYLINE_PREFIX.sub("", _BULLET.sub("", before))) + " " + after)),
-                "place": float(bool(d.day and _PLACE_DATELINE.match(before.strip()))),
-                "rubric_after": float(bool(_RUBRIC_AFTER.match(after))),
-                "day": float(d.day is not None),
-                "two_digit_year": float(not has_year or str(d.year) not in line[d.start: d.end]),
-                "time_after": float(bool(_TIME_AFTER.match(after))),
-                "bracketed": float(before.rstrip()[-1:] in "([" and after.lstrip()[:1] in ")]"
-                                   if before.strip() and after.strip() else False),
-                "citing_word_before": float(bool(_CITING_WORD.search(before[-12:]))),
-                "sentence_after": float(bool(re.match(r"^\s*[.,;]?\s+\w+\s+\w+", after))),
-                "cue_at_start": float(cue_at_start),
-            }))
+            features = _features(line, d, idx, offset, words, in_head, in_tail, has_year, cue_at_start, conf) \
+                if every else {}  # only the learned scorer reads them
+            out.append(DateCandidate(d, offset, line[d.start: d.end].strip(), conf, features))
     if every and out:
         years = [int(y) for y in _CITED_YEAR.findall(text) if MIN_YEAR <= int(y) <= max_year()]
         latest = max(years, default=None)

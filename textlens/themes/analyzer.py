@@ -159,6 +159,8 @@ class ThemeAnalyzer(Analyzer):
             scorer = self.scorer(kind)
             tax = scorer.taxonomy
             model = self.press_model_for(kind)
+            if model is not None:
+                from textlens.themes.press_model import doc_features
             texts = [p.text for d in docs for p in d.passages]
             parts = scorer.parts(texts, store)  # one embedding call for the whole batch
             scores = parts["score"]
@@ -169,8 +171,6 @@ class ThemeAnalyzer(Analyzer):
                 doc = doc_scores(ps, sc.doc_support)
                 chosen = np.flatnonzero(doc >= sc.doc_threshold)
                 if model is not None:  # learned decision over the same parts; passages only for its themes
-                    from textlens.themes.press_model import doc_features
-
                     own = {k: (v[at : at + len(d.passages)] if v is not None else None) for k, v in parts.items()}
                     proba = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
                     chosen = np.flatnonzero(proba >= model.thresholds_)
