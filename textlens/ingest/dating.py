@@ -368,13 +368,12 @@ def parse_publication_date(text: str, title: str | None = None, infer: bool = Tr
     """Publication date stated in the text (source "text"), else an inferred year, else NO_DATE."""
     from textlens.ingest.date_model import date_model
 
-    model = date_model()
-    candidates = date_candidates(text, title, every=model is not None)
-    ruled = [c for c in candidates if c.rule_confidence]
+    ruled = date_candidates(text, title)
     if ruled:
         best = max(ruled, key=lambda c: (c.rule_confidence, -c.offset))
         return DateInfo(best.date.iso, best.date.year, "text", best.evidence, round(best.rule_confidence, 2))
-    picked = model.best(candidates) if model is not None else None
+    model = date_model()  # no rule dates the text: the scorer weighs every header date
+    picked = model.best(date_candidates(text, title, every=True)) if model is not None else None
     if picked is not None:  # a dateline in a form no rule knows, accepted by the learned scorer
         cand, prob = picked
         return DateInfo(cand.date.iso, cand.date.year, "text", cand.evidence, round(prob, 2))
