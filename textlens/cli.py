@@ -232,7 +232,7 @@ def ingest(
     import time
 
     from textlens.locking import RunLock, StoreBusy
-    from textlens.pipeline import RunSummary
+    from textlens.run_summary import RunSummary
     from textlens.pipeline import ingest as ingest_docs
     from textlens.store import Corpus, StoreError
 

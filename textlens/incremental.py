@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textlens.document import Document
     from textlens.ingest import Deduplicator
-    from textlens.pipeline import RunSummary
+    from textlens.run_summary import RunSummary
     from textlens.store import Corpus
 
 MANIFEST_STAT = "ingest_manifest:"

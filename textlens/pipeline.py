@@ -14,7 +14,7 @@ import importlib.util
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, regis
 from textlens.analysis.segment import split_many, stems
 from textlens.document import Document, Passage, Skipped
 from textlens.locking import RunLock
+from textlens.run_summary import RunSummary
 from textlens.store import Corpus
 
 DEFAULT_ANALYSES = ("entities", "themes", "sentiment", "cx")
@@ -34,32 +35,6 @@ TOPICS_ENCODER = {"verbatim": "fast"}
 
 # progress(stage, done, total) — total may be None when unknown (streamed ingest)
 ProgressFn = Callable[[str, int, int | None], None]
-
-
-@dataclass
-class RunSummary:
-    run_id: int
-    stored: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    warnings: int = 0
-    analysed: dict[str, int] = field(default_factory=dict)
-    unavailable: list[str] = field(default_factory=list)
-    corpus_steps: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    skipped_examples: list[str] = field(default_factory=list)
-    inputs_reread: bool = True  # False when the inputs were unchanged and not read again
-    workers: int = 1  # processes that analysed (1: the calling process)
-    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
-    pii: dict[str, int] = field(default_factory=dict)  # personal data masked at ingest, per type (this run)
-    # CPU seconds per stage: "ingest" (this process), each analysis (in whichever process ran its
-    # batches), "inputs" and "writes" (this process reading batches and writing results)
-    cpu: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def ingested(self) -> int:
-        return self.stored + self.updated + self.unchanged
 
 
 def available_analyses(names: Sequence[str] | None = None) -> tuple[list[str], list[str]]:

@@ -18,7 +18,7 @@ CHURN_ROWS = 20  # churn-risk reviews listed in the report (the CLI lists them a
 
 
 def section(ctx: Any) -> Section:
-    """The "cx" section for the report context `ctx` (textlens.report.data._Context)."""
+    """The "cx" section for the report context `ctx` (textlens.report.context.ReportContext)."""
     from textlens.cx import stats
     from textlens.i18n import fmt_number, t
 

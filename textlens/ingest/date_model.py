@@ -18,10 +18,21 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from textlens.ingest.dating import DateCandidate
+
+class ScoredCandidate(Protocol):
+    """What the scorer reads of a candidate (`textlens.ingest.dating.DateCandidate`): typed structurally, so this
+    module does not import the one that calls it."""
+
+    offset: int
+    features: dict[str, float]
+
+    @property
+    def date(self) -> Any: ...
+
+
+Candidate = TypeVar("Candidate", bound=ScoredCandidate)
 
 MODEL_ENV = "TEXTLENS_DATE_MODEL"
 
@@ -38,12 +49,12 @@ class DateModel:
     threshold: float
     meta: dict[str, Any]
 
-    def probability(self, cand: "DateCandidate") -> float:
+    def probability(self, cand: ScoredCandidate) -> float:
         z = self.intercept + sum(c * (cand.features.get(f, 0.0) - m) / s
                                  for f, m, s, c in zip(self.features, self.mean, self.scale, self.coef))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def best(self, candidates: list["DateCandidate"]) -> tuple["DateCandidate", float] | None:
+    def best(self, candidates: list[Candidate]) -> tuple[Candidate, float] | None:
         """The most probable publication date among `candidates` if it clears the threshold, else None."""
         scored = [(self.probability(c), -c.offset, -c.date.start, c) for c in candidates]
         if not scored:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textlens.report.data import Options
+from textlens.report.context import Options
 
 if TYPE_CHECKING:
     from textlens.query import Filters
@@ -67,10 +67,6 @@ def build_report(db: "str | Path | Corpus", out: str | Path, format: str | None 
 
         raise ValueError(t("report.cli.stdout_binary", lang or "fr"))
     report = report_data(db, filters, options, lang)
-    if fmt == "html":
-        from textlens.report.html import write_html
-
-        return write_html(report, out)
     from textlens.report import writers
 
-    return {"md": writers.write_markdown, "xlsx": writers.write_xlsx, "json": writers.write_json}[fmt](report, out)
+    return {"html": writers.write_html, "md": writers.write_markdown, "xlsx": writers.write_xlsx, "json": writers.write_json}[fmt](report, out)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textlens import i18n
-from textlens.report.model import Chart, Evidence, ReportData, Section, Series, Table
+from textlens.report.context import Options, ReportContext, as_int, as_str
+from textlens.report.model import Chart, ReportData, Section, Series, Table
 from textlens.report.words import date_text, filters_text, period_name, period_text, type_name
 
 if TYPE_CHECKING:
@@ -29,156 +30,10 @@ TYPE_ORDER = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "STUDY", "INSTITUTION", "LAB
 # Facet and heatmap sizes keep the page readable; the XLSX/JSON tables hold every row.
 MAX_FACETS = 12
 MAX_HEATMAP_ROWS = 20
-LEADERBOARD_TOP = 10
 MAX_SKIPPED_SHOWN = 200
 # topic quality figures shown next to the topics (the method section lists every stored figure)
 TOPIC_QUALITY_KEYS = ("n_topics", "units", "npmi", "coherence", "diversity", "outlier_share", "agreement_ari",
                       "agreement_nmi", "encoder", "method")
-
-
-@dataclass
-class Options:
-    """What to put in a report (defaults suit a mailed overview)."""
-
-    by: str = "auto"  # year | quarter | month | Ny, or auto: per dimension, years or N-year spans
-    evidence_limit: int = 3  # passages per chart point / table row
-    top_entities: int = LEADERBOARD_TOP
-    title: str | None = None  # default: "Rapport textlens" / "textlens report"
-    lang: str | None = None  # fr | en; default: the language of most analysed documents (French unless English)
-    compare_by: str | None = "auto"  # segment comparison column; auto: the first low-cardinality metadata column
-
-
-@dataclass
-class _Context:
-    corpus: "Corpus"
-    filters: "Filters"
-    options: Options
-    evidence: list[Evidence] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    _ev_index: dict[tuple, int] = field(default_factory=dict)
-    _item_cache: dict[tuple, dict[str, Any]] = field(default_factory=dict)
-    _indexes: dict[tuple, Any] = field(default_factory=dict)
-    periods: dict[str, str] = field(default_factory=dict)
-    period_labels: dict[str, str] = field(default_factory=dict)  # periods key -> its words in the report language
-    lang: str = i18n.DEFAULT_LANG
-
-    def t(self, key: str, **fields: Any) -> str:
-        """Report words in the report's language (catalog textlens/data/i18n/report.toml)."""
-        return i18n.t(key, self.lang, **fields)
-
-    def pct(self, share: float | None, digits: int = 0) -> str:
-        return i18n.fmt_pct(share, self.lang, digits)
-
-    def num(self, value: float | int | None, digits: int = 0) -> str:
-        return i18n.fmt_number(value, self.lang, digits)
-
-    def period(self, dimension: str | None, kind: str | None = None) -> str:
-        """The period of a dimension's trends: the one asked for, or with `auto` the shortest of year, 2y,
-        3y, 5y, 10y whose median period holds at least trends.MIN_DOCS documents (sparse archives read
-        better in spans of years; verbatims usually stay yearly)."""
-        if self.options.by != "auto":
-            return self.options.by
-        names = {"theme": "themes", "aspect": "aspects", "entity": "entities", "topic": "topics"}
-        name = names.get(dimension or "", "documents")
-        key = name + (f" ({kind}s)" if kind else "")
-        if key not in self.periods:
-            self.period_labels[key] = self.t(f"report.dim.{name}") + (
-                f" ({self.t(f'report.kinds.{kind}')})" if kind else "")
-            from statistics import median
-
-            from textlens import trends
-
-            f = replace(self.filters, kind=kind) if kind else self.filters
-            years = [int(y) for y in trends.eligible_documents(self.corpus, dimension, "year", f)["period"]]
-            chosen = "10y"
-            for by, span in (("year", 1), ("2y", 2), ("3y", 3), ("5y", 5)):
-                if not years:
-                    chosen = "year"
-                    break
-                counts = {b: 0 for b in range(min(years) // span, max(years) // span + 1)}
-                for y in years:
-                    counts[y // span] += 1
-                if median(counts.values()) >= trends.MIN_DOCS:
-                    chosen = by
-                    break
-            self.periods[key] = chosen
-        return self.periods[key]
-
-    def add_evidence(self, key: tuple, title: str, passages: "pd.DataFrame | list[dict[str, Any]]") -> int | None:
-        """Register the passages behind one value; returns its evidence id (None when there are none)."""
-        if key in self._ev_index:
-            return self._ev_index[key]
-        rows = passages.to_dict("records") if hasattr(passages, "to_dict") else list(passages)
-        if not rows:
-            return None
-        eid = len(self.evidence)
-        self.evidence.append(Evidence(eid, title, [_passage_record(r) for r in rows]))
-        self._ev_index[key] = eid
-        return eid
-
-    def trend_evidence(self, dimension: str, item: str, label: str, period: Any = None,
-                       filters: "Filters | None" = None, extra: str = "", by: str | None = None) -> int | None:
-        f = filters or self.filters
-        by = by or self.period(dimension)
-        key = ("trend", dimension, item, None if period is None else str(period), repr(f), by)
-        if key in self._ev_index:
-            return self._ev_index[key]
-        best = self._item_evidence(dimension, item, f, by)
-        df = best["all"] if period is None else best["periods"].get(str(period))
-        title = label + (f" — {period_text(period, self.lang)}" if period is not None else "") + (
-            f" ({extra})" if extra else "")
-        return self.add_evidence(key, title, [] if df is None else df)
-
-    def evidence_index(self, dimension: str, filters: "Filters", by: str) -> Any:
-        """One `trends.EvidenceIndex` per dimension, filters and period: the tables it reads are
-        loaded once for all the items of a report."""
-        from textlens import trends
-
-        key = (dimension, repr(filters), by)
-        if key not in self._indexes:
-            self._indexes[key] = trends.EvidenceIndex(self.corpus, dimension, filters, by)
-        return self._indexes[key]
-
-    def _item_evidence(self, dimension: str, item: str, filters: "Filters", by: str) -> dict[str, Any]:
-        """Evidence of one item for the whole series and each of its periods: each cut to the best
-        passages (`per_period`), so no text is fetched for rows the report would not show."""
-        key = (dimension, item, repr(filters), by)
-        if key not in self._item_cache:
-            limit = self.options.evidence_limit
-            full = self.evidence_index(dimension, filters, by).evidence(item, limit=None, per_period=limit)
-            self._item_cache[key] = {
-                "all": full.head(limit),
-                "periods": {str(p): g.head(limit) for p, g in full.groupby(full["period"].astype(str), sort=False)},
-            }
-        return self._item_cache[key]
-
-    def has_rows(self, table: str, where: str = "") -> bool:
-        sql = f"SELECT 1 FROM {table}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
-        return self.corpus.conn.execute(sql).fetchone() is not None
-
-
-def _passage_record(r: dict[str, Any]) -> dict[str, Any]:
-    return {"doc_id": r.get("doc_id"), "date": _str(r.get("date")), "period": _str(r.get("period")),
-            "passage_id": _int(r.get("passage_id")), "passage": r.get("passage") or r.get("text") or "",
-            "score": _float(r.get("score")), "title": r.get("title"), "source": r.get("source")}
-
-
-def _str(v: Any) -> str | None:
-    return None if v is None or (isinstance(v, float) and v != v) else str(v)
-
-
-def _int(v: Any) -> int | None:
-    try:
-        return None if v is None or v != v else int(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(v: Any) -> float | None:
-    try:
-        return None if v is None or v != v else round(float(v), 4)
-    except (TypeError, ValueError):
-        return None
 
 
 def _records_of(df: "pd.DataFrame", col: str) -> list[Any]:
@@ -186,7 +41,7 @@ def _records_of(df: "pd.DataFrame", col: str) -> list[Any]:
 
 
 # ---- sections ---------------------------------------------------------------------------------------
-def _new_section(ctx: _Context, sid: str, needs: str, analysis: str) -> Section:
+def _new_section(ctx: ReportContext, sid: str, needs: str, analysis: str) -> Section:
     """A section (words report.<sid>.title/intro) that says which analysis to run when the table it needs is empty."""
     sec = Section(sid, ctx.t(f"report.{sid}.title"), ctx.t(f"report.{sid}.intro"))
     if not ctx.has_rows(needs):
@@ -194,7 +49,7 @@ def _new_section(ctx: _Context, sid: str, needs: str, analysis: str) -> Section:
     return sec
 
 
-def _overview(ctx: _Context) -> Section:
+def _overview(ctx: ReportContext) -> Section:
     import pandas as pd
 
     from textlens.info import corpus_info
@@ -267,7 +122,7 @@ def _overview(ctx: _Context) -> Section:
     return sec
 
 
-def _document_evidence(ctx: _Context, year: str, kind: str) -> int | None:
+def _document_evidence(ctx: ReportContext, year: str, kind: str) -> int | None:
     """Examples of the documents counted in one bar of the corpus chart: title and first passage."""
     where, params = replace(ctx.filters, kind=kind).where_sql(alias="d")
     year_sql, year_params = ("d.year IS NULL", []) if year == "undated" else ("d.year = ?", [int(year)])
@@ -277,13 +132,13 @@ def _document_evidence(ctx: _Context, year: str, kind: str) -> int | None:
         f" AS passage FROM documents d WHERE {where} AND {year_sql} ORDER BY d.date, d.id LIMIT ?",
         [*params, *year_params, ctx.options.evidence_limit])]
     for r in rows:
-        r["date"] = r["date"] or _str(r["year"])
+        r["date"] = r["date"] or as_str(r["year"])
     return ctx.add_evidence(("documents", year, kind), ctx.t(
         "report.overview.evidence", kind=ctx.t(f"report.kind.{kind}"), kinds=ctx.t(f"report.kinds.{kind}"),
         period=period_text(year, ctx.lang)), rows)
 
 
-def _sources(ctx: _Context, where: str, params: list) -> "pd.DataFrame":
+def _sources(ctx: ReportContext, where: str, params: list) -> "pd.DataFrame":
     """Documents per source: a table file on its own, whole-file documents grouped by their folder."""
     import pandas as pd
 
@@ -300,7 +155,7 @@ def _sources(ctx: _Context, where: str, params: list) -> "pd.DataFrame":
     return out[cols].reset_index(drop=True)
 
 
-def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame",
+def _prevalence_facets(ctx: ReportContext, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame",
                        labels: dict[str, str], order: list[str]) -> Chart:
     series = []
     for item in order[:MAX_FACETS]:
@@ -323,7 +178,7 @@ def _prevalence_facets(ctx: _Context, chart_id: str, title: str, dimension: str,
                  y_title=ctx.t("report.word.share_of_documents"), percent=True, note=note)
 
 
-def _summary_table(ctx: _Context, name: str, title: str, dimension: str, summary: "pd.DataFrame",
+def _summary_table(ctx: ReportContext, name: str, title: str, dimension: str, summary: "pd.DataFrame",
                    labels: dict[str, str]) -> Table:
     df = summary.copy()
     df["evidence_id"] = [ctx.trend_evidence(dimension, i, labels.get(i, i)) for i in df["item"]]
@@ -333,7 +188,7 @@ def _summary_table(ctx: _Context, name: str, title: str, dimension: str, summary
                  formats={"n": "int", "peak_share": "pct", "mk_tau": "float", "mk_p": "p", "slope": "float"})
 
 
-def _themes(ctx: _Context) -> Section:
+def _themes(ctx: ReportContext) -> Section:
     from textlens import trends
     from textlens.query import theme_labels
 
@@ -383,19 +238,19 @@ def _themes(ctx: _Context) -> Section:
     return sec
 
 
-def _prevalence_table(ctx: _Context, name: str, title: str, prev: "pd.DataFrame") -> Table:
+def _prevalence_table(ctx: ReportContext, name: str, title: str, prev: "pd.DataFrame") -> Table:
     return Table(name, title, prev, ctx.t("report.prevalence.desc"),
                  formats={"n": "int", "total": "int", "share": "pct", "ci_low": "pct", "ci_high": "pct"},
                  max_rows_html=0)
 
 
-def _note_sparse(ctx: _Context, prev: "pd.DataFrame") -> None:
+def _note_sparse(ctx: ReportContext, prev: "pd.DataFrame") -> None:
     sparse = sorted({str(p) for p in prev.loc[prev["sparse"].astype(bool), "period"]})
     if sparse:
         ctx.warnings.append(ctx.t("report.warn.sparse", periods=", ".join(period_text(p, ctx.lang) for p in sparse)))
 
 
-def _topics(ctx: _Context) -> Section:
+def _topics(ctx: ReportContext) -> Section:
     import pandas as pd
 
     from textlens import trends
@@ -436,7 +291,7 @@ def _topics(ctx: _Context) -> Section:
     return sec
 
 
-def _heatmap(ctx: _Context, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame", order: list[str],
+def _heatmap(ctx: ReportContext, chart_id: str, title: str, dimension: str, prev: "pd.DataFrame", order: list[str],
              labels: dict[str, str], counts: bool = False) -> Chart:
     """Items x periods; cells hold the share of documents (or their number with `counts`)."""
     periods = sorted({str(p) for p in prev["period"]})
@@ -476,7 +331,7 @@ def _term_name(term: Any) -> str:
     return str(term)
 
 
-def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
+def _representatives(ctx: ReportContext, value: Any) -> list[dict[str, Any]]:
     """Representative passages of a topic, whether stored as passage ids, texts or records."""
     items = value if isinstance(value, list) else [] if value is None else [value]
     ids = [int(i) for i in items if isinstance(i, int) or (isinstance(i, str) and i.isdigit())]
@@ -488,19 +343,19 @@ def _representatives(ctx: _Context, value: Any) -> list[dict[str, Any]]:
         for i in ids:
             r = found.get(i)
             if r is not None:
-                out.append({"doc_id": r["doc_id"], "date": r["date"] or _str(r["year"]), "passage_id": i,
+                out.append({"doc_id": r["doc_id"], "date": r["date"] or as_str(r["year"]), "passage_id": i,
                             "passage": r["text"]})
     for i in items:
         if isinstance(i, dict):
-            out.append({"doc_id": i.get("doc_id"), "date": _str(i.get("date") or i.get("year")),
-                        "passage_id": _int(i.get("passage_id") or i.get("id")),
+            out.append({"doc_id": i.get("doc_id"), "date": as_str(i.get("date") or i.get("year")),
+                        "passage_id": as_int(i.get("passage_id") or i.get("id")),
                         "passage": i.get("passage") or i.get("text") or ""})
         elif isinstance(i, str) and not i.isdigit():
             out.append({"doc_id": None, "date": None, "passage_id": None, "passage": i})
     return out
 
 
-def _entities(ctx: _Context) -> Section:
+def _entities(ctx: ReportContext) -> Section:
     from textlens import trends
 
     sec = _new_section(ctx, "entities", "mentions", "entities")
@@ -562,7 +417,7 @@ def _entities(ctx: _Context) -> Section:
     return sec
 
 
-def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str]) -> list[int | None]:
+def _pair_evidence(ctx: ReportContext, assoc: "pd.DataFrame", labels: dict[str, str]) -> list[int | None]:
     """Passages of each (theme, entity) pair: the theme's passages in documents that name the entity
     (one evidence query per theme rather than per pair)."""
     by = ctx.period("theme")
@@ -582,7 +437,7 @@ def _pair_evidence(ctx: _Context, assoc: "pd.DataFrame", labels: dict[str, str])
     return [out[(i, o)] for i, o in zip(assoc["item"], assoc["other"])]
 
 
-def _association_heatmap(ctx: _Context, assoc: "pd.DataFrame") -> Chart:
+def _association_heatmap(ctx: ReportContext, assoc: "pd.DataFrame") -> Chart:
     """Themes x entities: documents carrying both (the strongest pairs of the association table)."""
     themes = list(dict.fromkeys(assoc["label"]))
     ents = list(dict.fromkeys(assoc["other"]))[:MAX_HEATMAP_ROWS]
@@ -591,7 +446,7 @@ def _association_heatmap(ctx: _Context, assoc: "pd.DataFrame") -> Chart:
     for t in themes:
         row = [cell.get((t, e)) for e in ents]
         z.append([None if r is None else int(r.n) for r in row])
-        ev.append([None if r is None else _int(r.evidence_id) for r in row])
+        ev.append([None if r is None else as_int(r.evidence_id) for r in row])
         hover.append([ctx.t("report.assoc.hover_none", theme=t, entity=e) if r is None else
                       ctx.t("report.assoc.hover", theme=t, entity=e, n=ctx.num(r.n), lift=ctx.num(r.lift, 2))
                       for e, r in zip(ents, row)])
@@ -599,7 +454,7 @@ def _association_heatmap(ctx: _Context, assoc: "pd.DataFrame") -> Chart:
                  ev2d=ev, hover2d=hover, note=ctx.t("report.assoc.note"), height=max(240, 120 + 30 * len(themes)))
 
 
-def _figures(ctx: _Context) -> Section:
+def _figures(ctx: ReportContext) -> Section:
     import pandas as pd
 
     from textlens import trends
@@ -645,8 +500,8 @@ def _figures(ctx: _Context) -> Section:
                 rows.append({"study": key[0], "conducted_by": key[1] or None, "commissioned_by": key[2] or None,
                              "study_years": ", ".join(map(str, study_years)),
                              "scope": "; ".join(sorted({str(x) for x in g["scope"].dropna()})) or None,
-                             "documents": int(g["doc_id"].nunique()), "first_cited": _int(g["doc_year"].min()),
-                             "last_cited": _int(g["doc_year"].max()), "evidence_id": ev})
+                             "documents": int(g["doc_id"].nunique()), "first_cited": as_int(g["doc_year"].min()),
+                             "last_cited": as_int(g["doc_year"].max()), "evidence_id": ev})
             studies = pd.DataFrame(rows).sort_values(["documents", "study"], ascending=[False, True])
             sec.tables.append(Table("studies", ctx.t("report.figures.studies"), studies,
                                     ctx.t("report.figures.studies_desc"), evidence_col="evidence_id",
@@ -657,7 +512,7 @@ def _figures(ctx: _Context) -> Section:
     return sec
 
 
-def _sentiment(ctx: _Context) -> Section:
+def _sentiment(ctx: ReportContext) -> Section:
     from textlens import trends
     from textlens.query import theme_labels
 
@@ -766,7 +621,7 @@ def _sentiment(ctx: _Context) -> Section:
     return sec
 
 
-def _present_items(ctx: _Context, dimension: str) -> list[str]:
+def _present_items(ctx: ReportContext, dimension: str) -> list[str]:
     where, params = ctx.filters.where_sql(alias="d")
     if dimension == "theme":
         sql = ("SELECT t.theme_id, COUNT(*) FROM doc_themes t JOIN documents d ON d.id = t.doc_id"
@@ -777,7 +632,7 @@ def _present_items(ctx: _Context, dimension: str) -> list[str]:
     return [r[0] for r in ctx.corpus.conn.execute(sql, params)]
 
 
-def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: Any, by: str) -> int | None:
+def _sentiment_evidence(ctx: ReportContext, filters: "Filters", label: str, period: Any, by: str) -> int | None:
     """Passages of documents with this overall tone in this period, most typical passage first."""
     key = ("sentiment", label, str(period), repr(filters), by)
     if key in ctx._ev_index:
@@ -796,7 +651,7 @@ def _sentiment_evidence(ctx: _Context, filters: "Filters", label: str, period: A
         if r["doc_id"] in seen:
             continue
         seen.add(r["doc_id"])
-        r["date"] = r["date"] or _str(r["year"])
+        r["date"] = r["date"] or as_str(r["year"])
         picked.append(r)
         if len(picked) >= ctx.options.evidence_limit:
             break
@@ -839,7 +694,7 @@ def model_cards(root: Path | None = None) -> list[dict[str, Any]]:
     return cards
 
 
-def _taxonomy_table(ctx: _Context) -> "pd.DataFrame":
+def _taxonomy_table(ctx: ReportContext) -> "pd.DataFrame":
     """Label and description of every theme/aspect present in the store (built-in taxonomies)."""
     import pandas as pd
 
@@ -867,7 +722,7 @@ def _taxonomy_table(ctx: _Context) -> "pd.DataFrame":
     return pd.DataFrame(rows, columns=["taxonomy", "id", "label", "description"])
 
 
-def _highlights(ctx: _Context, report_sections: list[Section]) -> list[str]:
+def _highlights(ctx: ReportContext, report_sections: list[Section]) -> list[str]:
     """A few plain sentences an analyst would put on top of the report, read from the tables."""
     out: list[str] = []
     tables = {t.name: t.df for s in report_sections for t in s.tables}
@@ -903,7 +758,7 @@ def _highlights(ctx: _Context, report_sections: list[Section]) -> list[str]:
     return out
 
 
-def _method(ctx: _Context, sections: list[Section]) -> Section:
+def _method(ctx: ReportContext, sections: list[Section]) -> Section:
     import pandas as pd
 
     conn = ctx.corpus.conn
@@ -976,7 +831,7 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
 
     filters = filters or Filters()
     options = options or Options()
-    ctx = _Context(corpus, filters, options, lang=report_lang(corpus, options.lang))
+    ctx = ReportContext(corpus, filters, options, lang=report_lang(corpus, options.lang))
     sections = [_overview(ctx)]
     if sections[0].empty is None:
         from textlens.report import drivers
@@ -1028,16 +883,16 @@ def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Option
     return ReportData(meta, kpis, sections, ctx.evidence, list(dict.fromkeys(ctx.warnings)))
 
 
-def _count(ctx: _Context, sql: str) -> int:
+def _count(ctx: ReportContext, sql: str) -> int:
     where, params = ctx.filters.where_sql(alias="d")
     return int(ctx.corpus.conn.execute(sql.format(where=where), params).fetchone()[0])
 
 
-def _count_passages(ctx: _Context) -> int:
+def _count_passages(ctx: ReportContext) -> int:
     return _count(ctx, "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {where}")
 
 
-def _fill_passage_context(ctx: _Context) -> None:
+def _fill_passage_context(ctx: ReportContext) -> None:
     """Add each evidence passage's document title and source (evidence queries return ids only)."""
     ids = sorted({p["doc_id"] for e in ctx.evidence for p in e.passages if p.get("doc_id")})
     info: dict[str, Any] = {}
@@ -1050,5 +905,5 @@ def _fill_passage_context(ctx: _Context) -> None:
                 continue
             p["title"] = p.get("title") or r["title"]
             p["source"] = p.get("source") or r["source"]
-            p["date"] = p.get("date") or r["date"] or _str(r["year"])
+            p["date"] = p.get("date") or r["date"] or as_str(r["year"])
             p["kind"] = r["kind"]

@@ -15,18 +15,18 @@ from textlens.i18n import fmt_number, t
 from textlens.report.model import Chart, Section, Series, Table
 
 if TYPE_CHECKING:
-    from textlens.report.data import _Context
+    from textlens.report.context import ReportContext
 
 log = logging.getLogger(__name__)
 
 CHART_ITEMS = 16  # bars per chart; the tables hold every row
 
 
-def _lang(ctx: "_Context") -> str:
+def _lang(ctx: "ReportContext") -> str:
     return ctx.lang  # the report's language, as resolved once for every section
 
 
-def sections(ctx: "_Context") -> list[Section]:
+def sections(ctx: "ReportContext") -> list[Section]:
     """The drivers section when the documents have a score, the comparison when a segment column is known."""
     return [sec for sec in (drivers_section(ctx), compare_section(ctx)) if sec is not None]
 
@@ -36,7 +36,7 @@ def _evidence_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "score": r.get("value") if isinstance(r.get("value"), (int, float)) else None} for r in rows]
 
 
-def drivers_section(ctx: "_Context") -> Section | None:
+def drivers_section(ctx: "ReportContext") -> Section | None:
     from textlens.dynamics.impact import drivers
     from textlens.query import QueryError
 
@@ -117,7 +117,7 @@ def _model_note(table: Any, lang: str) -> str:
              alpha=fmt_number(m["alpha"], lang, 1), n_features=m["n_features"], min_docs=10)
 
 
-def compare_section(ctx: "_Context") -> Section | None:
+def compare_section(ctx: "ReportContext") -> Section | None:
     """The comparison on `Options.compare_by`; with "auto" the best segment column (none: no section)."""
     from textlens.dynamics.columns import segment_columns
     from textlens.dynamics.segments import compare

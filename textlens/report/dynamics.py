@@ -13,7 +13,7 @@ from textlens.report.model import Chart, Section, Series, Table
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.report.data import _Context
+    from textlens.report.context import ReportContext
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +21,17 @@ MAX_ALERTS = 60
 MAX_LINEAGE_TOPICS = 12  # per period in the Sankey (the largest; the JSON/XLSX tables hold every topic)
 
 
-def _lang(ctx: "_Context") -> str:
+def _lang(ctx: "ReportContext") -> str:
     return ctx.lang  # the report's language, as resolved once for every section
 
 
-def dynamics_sections(ctx: "_Context") -> list[Section]:
+def dynamics_sections(ctx: "ReportContext") -> list[Section]:
     """The three sections, each saying why when it has nothing to show."""
     return [_signals(ctx), _lineage(ctx), _divergence(ctx)]
 
 
 # ---- signals ---------------------------------------------------------------------------------------------
-def _signals(ctx: "_Context") -> Section:
+def _signals(ctx: "ReportContext") -> Section:
     from textlens.dynamics import signals as sg
     from textlens.i18n import t
     from textlens.query import theme_labels
@@ -83,7 +83,7 @@ def _signals(ctx: "_Context") -> Section:
 
 
 # ---- lineage ---------------------------------------------------------------------------------------------
-def _lineage(ctx: "_Context") -> Section:
+def _lineage(ctx: "ReportContext") -> Section:
     from textlens.dynamics.lineage import topic_lineage
     from textlens.i18n import t
 
@@ -116,7 +116,7 @@ def _lineage(ctx: "_Context") -> Section:
     return sec
 
 
-def lineage_chart(ctx: "_Context", lin: Any, by: str) -> Chart:
+def lineage_chart(ctx: "ReportContext", lin: Any, by: str) -> Chart:
     """Sankey: one column per period, one node per topic (the largest per period), links sized by the smaller
     topic's share; clicking a link shows passages of both topics, a node its own."""
     from textlens.i18n import t
@@ -166,29 +166,8 @@ def lineage_chart(ctx: "_Context", lin: Any, by: str) -> Chart:
     return chart
 
 
-def sankey_figure(chart: Chart) -> dict[str, Any]:
-    """Plotly Sankey of `lineage_chart`: series 0 the nodes, series 1 the links (x source, low target); chart.x
-    and chart.z[0] place the nodes (column of their period, stacked within it)."""
-    from textlens.report.plotly_charts import PALETTE, _base_layout, esc, labels
-
-    nodes, links = chart.series
-    node_color = [PALETTE[i % len(PALETTE)] for i in range(len(chart.y))]
-    data = [{
-        "type": "sankey", "arrangement": "fixed",  # fixed: nodes stay in their period's column and take clicks
-        "node": {"label": labels(chart.y), "x": chart.x, "y": chart.z[0] if chart.z else None, "pad": 8,
-                 "thickness": 14, "color": node_color,
-                 "customdata": list(nodes.ev or []), "line": {"width": 0}},
-        "link": {"source": list(links.x), "target": list(links.low or []), "value": list(links.y),
-                 "customdata": list(links.ev or []), "label": [esc(h) for h in (links.hover or [])],
-                 "hovertemplate": "%{label}<extra></extra>", "color": "rgba(31,78,121,0.25)"},
-    }]
-    layout = _base_layout(chart, chart.height or 420)
-    layout["margin"] = {"l": 10, "r": 10, "t": 10, "b": 10}
-    return {"data": data, "layout": layout}
-
-
 # ---- press vs customers ------------------------------------------------------------------------------------
-def _divergence(ctx: "_Context") -> Section:
+def _divergence(ctx: "ReportContext") -> Section:
     from textlens.dynamics import divergence as dv
     from textlens.i18n import t
 
@@ -229,7 +208,7 @@ def _divergence(ctx: "_Context") -> Section:
     return sec
 
 
-def _gap_table(ctx: "_Context", gaps: "pd.DataFrame", ev_id: dict, lang: str) -> Table:
+def _gap_table(ctx: "ReportContext", gaps: "pd.DataFrame", ev_id: dict, lang: str) -> Table:
     """The largest significant gaps, each with the passages of both sides (one evidence entry)."""
     from textlens.i18n import t
 

@@ -29,11 +29,11 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2
 
 def safe_json(value: Any) -> str:
     """JSON that can sit inside a <script> element whatever strings it holds."""
-    text = json.dumps(value, ensure_ascii=False, default=_json_default, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False, default=json_default, allow_nan=False)
     return "".join(_JSON_ESCAPES.get(ch, ch) for ch in text)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         v = value.item()
         return None if isinstance(v, float) and math.isnan(v) else v
@@ -42,16 +42,16 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _clean(value: Any) -> Any:
+def json_clean(value: Any) -> Any:
     """NaN/inf -> None recursively (JSON has no NaN)."""
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_clean(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return _clean(value.item())
+        return json_clean(value.item())
     return value
 
 
@@ -125,7 +125,7 @@ def chart_payload(chart: Chart, lang: str = "en") -> dict[str, Any]:
     from textlens.report.plotly_charts import figure
 
     fig = figure(chart, lang)
-    return {"id": chart.id, "data": _clean(fig["data"]), "layout": _clean(fig["layout"])}
+    return {"id": chart.id, "data": json_clean(fig["data"]), "layout": json_clean(fig["layout"])}
 
 
 def _script_hash(source: str) -> str:
@@ -148,7 +148,7 @@ def render_html(report: ReportData) -> str:
     env.globals["quality_name"] = lambda key: quality_name(key, lang)
     charts = [chart_payload(c, lang) for s in report.sections for c in _section_charts(s)]
     evidence = [{"id": e.id, "title": e.title, "passages": e.passages} for e in report.evidence]
-    data_json = safe_json(_clean({"charts": charts, "evidence": evidence,
+    data_json = safe_json(json_clean({"charts": charts, "evidence": evidence,
                                   "locale": {"name": lang, "format": plotly_locale(lang)},
                                   "words": {"chart_error": t("report.ui.chart_error", lang),
                                             "kind": {k: t(f"report.kind.{k}", lang) for k in KINDS}}}))
@@ -167,10 +167,3 @@ def render_html(report: ReportData) -> str:
 
 def _section_charts(section: Any) -> list[Chart]:
     return list(section.charts) + list(section.extra.get("boards", []))
-
-
-def write_html(report: ReportData, out: str | Path) -> Path:
-    """The page in the file `out`, or on standard output when `out` is "-"."""
-    from textlens.report.writers import write_text
-
-    return write_text(render_html(report), out)

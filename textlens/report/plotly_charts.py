@@ -110,6 +110,25 @@ def _axis(title: str = "", percent: bool = False, **extra: Any) -> dict[str, Any
     return {k: v for k, v in ax.items() if v is not None}
 
 
+def _sankey(chart: Chart) -> dict[str, Any]:
+    """Plotly Sankey of `lineage_chart`: series 0 the nodes, series 1 the links (x source, low target); chart.x
+    and chart.z[0] place the nodes (column of their period, stacked within it)."""
+    nodes, links = chart.series
+    node_color = [PALETTE[i % len(PALETTE)] for i in range(len(chart.y))]
+    data = [{
+        "type": "sankey", "arrangement": "fixed",  # fixed: nodes stay in their period's column and take clicks
+        "node": {"label": labels(chart.y), "x": chart.x, "y": chart.z[0] if chart.z else None, "pad": 8,
+                 "thickness": 14, "color": node_color,
+                 "customdata": list(nodes.ev or []), "line": {"width": 0}},
+        "link": {"source": list(links.x), "target": list(links.low or []), "value": list(links.y),
+                 "customdata": list(links.ev or []), "label": [esc(h) for h in (links.hover or [])],
+                 "hovertemplate": "%{label}<extra></extra>", "color": "rgba(31,78,121,0.25)"},
+    }]
+    layout = _base_layout(chart, chart.height or 420)
+    layout["margin"] = {"l": 10, "r": 10, "t": 10, "b": 10}
+    return {"data": data, "layout": layout}
+
+
 # plotly's decimal mark and thousands separator per report language (French: 12,5 and 12 345)
 SEPARATORS = {"fr": ",\u202f", "en": ".,"}
 
@@ -117,9 +136,7 @@ SEPARATORS = {"fr": ",\u202f", "en": ".,"}
 def figure(chart: Chart, lang: str = "en") -> dict[str, Any]:
     """The plotly {data, layout} of a chart spec, numbers on axes written the way `lang` writes them."""
     if chart.kind == "sankey":
-        from textlens.report.dynamics import sankey_figure
-
-        return sankey_figure(chart)
+        return _sankey(chart)
     fig = {"lines": _lines, "facets": _facets, "stacked": _stacked, "hbar": _hbar, "heatmap": _heatmap,
            "scatter": _scatter}[chart.kind](chart)
     fig["layout"]["separators"] = SEPARATORS.get(lang, SEPARATORS["en"])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textlens.report.model import Chart, Section, Series, Table
 
 if TYPE_CHECKING:
-    from textlens.report.data import _Context
+    from textlens.report.context import ReportContext
 
 HOVER_CHARS = 160
 HOVER_LINE = 60
@@ -30,7 +30,7 @@ def _wrap(text: str, width: int = HOVER_LINE) -> str:
     return "\n".join([*lines, line] if line else lines)
 
 
-def topic_map_section(ctx: "_Context") -> Section:
+def topic_map_section(ctx: "ReportContext") -> Section:
     """The map section (an `empty` message when the store holds no map)."""
     from textlens.i18n import t
     from textlens.topics import edits_store as db

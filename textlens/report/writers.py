@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, t
-from textlens.report.html import _clean, _json_default, cell_text
+from textlens.report.html import cell_text, json_clean, json_default, render_html
 from textlens.report.model import Chart, ReportData, Table
 from textlens.report.words import header_text
 
@@ -26,12 +26,12 @@ XLSX_MAX_CELL = 32767  # Excel's limit per cell
 
 # ---- JSON -----------------------------------------------------------------------------------------
 def table_records(table: Table) -> list[dict[str, Any]]:
-    return [_clean(r) for r in table.df.astype(object).where(table.df.notna(), None).to_dict("records")]
+    return [json_clean(r) for r in table.df.astype(object).where(table.df.notna(), None).to_dict("records")]
 
 
 def report_json(report: ReportData) -> dict[str, Any]:
     """Every table (all rows), the chart specs, the evidence passages and the report's metadata."""
-    return _clean({
+    return json_clean({
         "meta": report.meta,
         "kpis": dict(report.kpis),
         "warnings": report.warnings,
@@ -48,7 +48,7 @@ def report_json(report: ReportData) -> dict[str, Any]:
 
 def write_json(report: ReportData, out: str | Path) -> Path:
     """The report as JSON in `out` (or on standard output when `out` is "-")."""
-    return write_text(json.dumps(report_json(report), ensure_ascii=False, indent=1, default=_json_default,
+    return write_text(json.dumps(report_json(report), ensure_ascii=False, indent=1, default=json_default,
                                  allow_nan=False), out)
 
 
@@ -62,6 +62,11 @@ def write_text(text: str, out: str | Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return out
+
+
+def write_html(report: ReportData, out: str | Path) -> Path:
+    """The page in the file `out`, or on standard output when `out` is "-"."""
+    return write_text(render_html(report), out)
 
 
 def _lang(report: ReportData) -> str:

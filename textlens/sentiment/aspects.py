@@ -13,14 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from textlens.sentiment.text import clauses
 
-if TYPE_CHECKING:
-    from textlens.sentiment.predict import SentimentModel
+
+class ClauseModel(Protocol):
+    """What aspect scoring needs of a sentiment model (`textlens.sentiment.predict.SentimentModel` is one): typed
+    structurally, so this module does not import the model that calls it."""
+
+    settings: dict[str, float]
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray: ...
 
 Span = tuple[int, int]
 WINDOW_WORDS = 10  # a long clause (verbatims often have no punctuation) is cut to this many words around the mention
@@ -62,7 +68,7 @@ def _around(text: str, ca: int, cb: int, a: int, b: int, window: int) -> Span:
     return words[lo][0], words[hi][1]
 
 
-def score_aspects(model: "SentimentModel", docs: Sequence[tuple[str, dict[str, list[Span]], float]],
+def score_aspects(model: ClauseModel, docs: Sequence[tuple[str, dict[str, list[Span]], float]],
                   window: int = WINDOW_WORDS) -> list[dict[str, AspectPolarity]]:
     """Polarity of each aspect of each document, all clauses scored in one batch.
 
