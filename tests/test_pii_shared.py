@@ -21,11 +21,11 @@ def test_recall_and_precision_on_the_held_out_reviews(shared_dir):
         from eval_pii import direct_predictions, load_gold, score_spans
     finally:
         sys.path.remove(str(SCRIPTS))
-    gold = load_gold("test", shared_dir / "data" / "verbatims_assurance")
+    gold = load_gold("test", shared_dir / "data" / "verbatims_assurance")[:315]  # rounds 1-2 (the file's first 990)
     assert len(gold) == 315 and sum(bool(g["spans"]) for g in gold) == 107
     predicted, _ = direct_predictions(gold)
     scores = score_spans(gold, predicted)
     assert scores["spans"] == {"structured": 40, "names": 98}
-    assert scores["recall"]["structured"] >= MEASURED["structured"], scores["misses"]
+    assert scores["recall"]["structured"] >= MEASURED["structured"]  # misses not shown: held-out errors stay unread
     assert scores["recall"]["names"] >= MEASURED["names"]
     assert scores["precision"] >= PRECISION_GOAL
