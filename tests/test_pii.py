@@ -123,6 +123,7 @@ def test_dates_articles_calculations_and_common_nouns_are_not_values(masker, tex
     ("N° client : 4471093\n\nJean Quéméneur\n27 rue des Hortensias\n29000 Quimper", "Jean Quéméneur"),
     ("Très bonne interlocutrice\nBonne continuation Nassima\nJe recommande", "Nassima"),
     ("CORDIALEMENT M KERLIDOU.", "KERLIDOU"),  # a bare M before a name at the end of a shouted review
+    ("Un grand merci à KADO pour sa diligence.", "KADO"),  # a short surname in capitals, thanked with "à"
 ])
 def test_new_name_shapes_are_masked(masker, text, name):
     assert name not in masked(masker, text)
@@ -135,6 +136,8 @@ def test_new_name_shapes_are_masked(masker, text, name):
     "Contact :\n  SAS Kerbrat\n  1/3 Route de la Forge",  # a legal form
     "78700 CONFLANS STE HONORINE",  # a postal line is not a name line
     "Il suffit d'adresser son Iban et son BIC.",
+    "Ils ne paient jamais. Merci CNP",  # a company thanked (with irony)
+    "Un grand merci à la MAIF pour sa réactivité",
 ])
 def test_shouts_legal_forms_and_postal_lines_are_not_names(masker, text):
     assert [text[s.start:s.end] for s in masker.find(text) if s.type == "PERSON"] == []

