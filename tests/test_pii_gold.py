@@ -12,12 +12,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def annotate():
-    spec = importlib.util.spec_from_file_location("pii_annotate", ROOT / "scripts" / "pii_annotate.py")
+def _script(name: str):
+    """A module of scripts/ (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def annotate():
+    return _script("pii_annotate")
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +40,7 @@ def test_gold_follows_the_scheme_without_text(annotate, gold_lines):
 
 
 def test_gold_ids_are_the_candidates_of_the_three_rounds(annotate, gold_lines, shared_dir):
-    spec = importlib.util.spec_from_file_location("pii_candidates", ROOT / "scripts" / "pii_candidates.py")
-    candidates = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(candidates)
-    drawn = candidates.select(shared_dir / "data" / "verbatims_assurance")
+    drawn = _script("pii_candidates").select(shared_dir / "data" / "verbatims_assurance")
     assert [json.loads(line)["id"] for line in gold_lines] == [r["id"] for r in drawn]
 
 
