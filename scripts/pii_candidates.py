@@ -30,10 +30,12 @@ STRATA: list[tuple[str, re.Pattern[str]]] = [
     ("none", re.compile(r"")),
 ]
 # Reviews drawn per stratum, round after round (each round takes the next ones in hash order, so adding a round
-# never changes what earlier rounds drew). Round 2 was added once round 1 gave 288 reviews with personal data.
+# never changes what earlier rounds drew). Round 2 was added once round 1 gave 288 reviews with personal data;
+# round 3 (650 more) to measure the goals on more than 40 structured values and to find new errors to learn from.
 ROUNDS: list[dict[str, int]] = [
     {"structured": 150, "person_cue": 400, "digits": 120, "par_avec": 80, "none": 130},
     {"person_cue": 60, "digits": 50},
+    {"structured": 120, "person_cue": 300, "digits": 150, "par_avec": 60, "none": 20},
 ]
 
 

