@@ -49,7 +49,7 @@ def test_bad_cue_file_is_a_clear_error(tmp_path):
     groups = "\n".join(f'{g} = ["{g}"]' for g in ("blocked_leaving", "hedge", "insurer_terminates",
                                                       "previous_insurer", "stay", "advice"))
     bad.write_text(f'leave_words = ["resili\\\\w*"]\n[groups]\nself_leave = ["(je"]\n{groups}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="group 'self_leave' has an invalid pattern"):
+    with pytest.raises(ValueError, match="category .self_leave. has an invalid pattern"):
         load_churn_cues(str(bad))
 
 

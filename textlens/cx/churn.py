@@ -17,7 +17,6 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -58,27 +57,16 @@ def load_churn_cues(path: str | None = None) -> ChurnCues:
     """The cue groups of `path`, by default the packaged file; ValueError naming the file and group on a bad regex."""
     import hashlib
 
-    if path is None:
-        raw = (resources.files("textlens") / "data" / CUES_FILE).read_text(encoding="utf-8")
-        where = CUES_FILE
-    else:
-        with open(path, encoding="utf-8") as fh:
-            raw = fh.read()
-        where = path
+    from textlens.cx.cues import _compile, read_cue_file
+
+    raw, where = read_cue_file(path, CUES_FILE)
     data = tomllib.loads(raw)
     missing = [g for g in GROUPS if g not in data.get("groups", {})]
     if missing or "leave_words" not in data:
         raise ValueError(f"{where}: needs leave_words and the groups {', '.join(GROUPS)} (missing: {missing})")
 
-    def compile_list(words: Sequence[str], name: str) -> re.Pattern[str]:
-        body = "|".join(f"(?:{fold(w)})" for w in sorted(words, key=len, reverse=True))
-        try:
-            return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
-        except re.error as exc:
-            raise ValueError(f"{where}: group {name!r} has an invalid pattern ({exc})") from exc
-
-    groups = tuple((g, compile_list(data["groups"][g], g)) for g in GROUPS)
-    return ChurnCues(compile_list(data["leave_words"], "leave_words"), groups,
+    groups = tuple((g, _compile(data["groups"][g], where, g)) for g in GROUPS)
+    return ChurnCues(_compile(data["leave_words"], where, "leave_words"), groups,
                      hashlib.sha1(raw.encode()).hexdigest()[:12])
 
 
