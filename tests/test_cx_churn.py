@@ -22,7 +22,7 @@ NEW_CUSTOMER = ["Direct et simple, ils se chargent de résilier mon ancien assur
 
 
 def test_cue_groups_name_who_leaves_whom():
-    from textlens.cx.churn import GROUPS, load_churn_cues
+    from textlens.cx.churn_cues import GROUPS, load_churn_cues
     from textlens.sentiment.text import fold
 
     cues = load_churn_cues()
@@ -40,7 +40,7 @@ def test_cue_groups_name_who_leaves_whom():
 
 
 def test_bad_cue_file_is_a_clear_error(tmp_path):
-    from textlens.cx.churn import load_churn_cues
+    from textlens.cx.churn_cues import load_churn_cues
 
     bad = tmp_path / "cues.toml"
     bad.write_text('leave_words = ["resili\\\\w*"]\n[groups]\nself_leave = ["(je"]\n', encoding="utf-8")

@@ -60,7 +60,7 @@ class CxAnalyzer(Analyzer):
     def config_fingerprint(self) -> str:
         import hashlib
 
-        from textlens.cx.churn import load_churn_cues
+        from textlens.cx.churn_cues import load_churn_cues
         from textlens.cx.cues import load_cues
 
         try:
