@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from textlens.cx import EFFORT_LEVELS, EMOTIONS, INTENTS, effort_level  # noqa: E402
-from textlens.cx.evaluation import GOALS, Outcome, export_outcome, gold_outcome, scores  # noqa: E402
+from textlens.cx import EFFORT_LEVELS, EMOTIONS, INTENTS  # noqa: E402
+from textlens.cx.evaluation import (GOALS, Outcome, export_outcome, gold_outcome, scores,  # noqa: E402
+                                   tfidf_baseline)
 from textlens.cx.labels import load_annotated  # noqa: E402
 
 SHOWN = ("emotion_macro_f1", "intensity_within_one", "intensity_exact", "effort_accuracy", "intent_micro_f1",
@@ -53,30 +54,34 @@ def through_cli(reviews: list, workdir: Path) -> dict[str, Outcome]:
 
 
 def baseline(train: list, test: list) -> list[Outcome]:
-    """TF-IDF word + char n-grams, one-vs-rest logistic regression (sklearn defaults, threshold 0.5)."""
-    import numpy as np
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+    """The plain TF-IDF + logistic regression baseline (`cx.evaluation.tfidf_baseline`) trained on `train`."""
+    return tfidf_baseline([r.text for r in train], [r.labels for r in train], [r.text for r in test])
 
-    words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True)
-    tr_texts, te_texts = [r.text for r in train], [r.text for r in test]
-    X = sp.hstack([words.fit_transform(tr_texts), chars.fit_transform(tr_texts)]).tocsr()
-    Xt = sp.hstack([words.transform(te_texts), chars.transform(te_texts)]).tocsr()
 
-    def one_vs_rest(has) -> np.ndarray:
-        y = np.array([has(r) for r in train], dtype=int)
-        if y.min() == y.max():
-            return np.full(len(test), bool(y[0]))
-        return LogisticRegression(max_iter=2000).fit(X, y).predict_proba(Xt)[:, 1] >= 0.5
+def sample_strata(path: Path) -> dict[str, str]:
+    """{id: stratum} of the round-2 annotation sample ("random" or "cue"); round-1 ids are absent."""
+    if not path.is_file():
+        return {}
+    return {i: stratum for _, i, stratum in (line.split("\t") for line in path.read_text().splitlines() if line)}
 
-    emo = {e: one_vs_rest(lambda r, e=e: e in r.labels.emotions) for e in EMOTIONS}
-    intent = {i: one_vs_rest(lambda r, i=i: i in r.labels.intents) for i in INTENTS}
-    effort = LogisticRegression(max_iter=2000).fit(X, [effort_level(r.labels.effort) for r in train]).predict(Xt)
-    majority = Counter(i for r in train for i in r.labels.emotions.values()).most_common(1)[0][0]
-    return [Outcome({e: majority for e in EMOTIONS if emo[e][k]}, str(effort[k]),
-                    {i for i in INTENTS if intent[i][k]}) for k in range(len(test))]
+
+def subset_figures(test: list, strata: dict[str, str], ours: list[Outcome], base: list[Outcome]) -> dict[str, dict]:
+    """Figures per annotation stratum: round 1 (the 279 reviews every earlier figure was measured on), round 2's
+    random half (representative) and its cue-enriched half (selected by leaving/question words: its churn recall is
+    easier than the representative one, so it is reported apart)."""
+    groups = {"round1": [], "round2_random": [], "round2_cue": []}
+    for k, r in enumerate(test):
+        stratum = strata.get(r.id)
+        groups["round1" if stratum is None else f"round2_{stratum}"].append(k)
+    out = {}
+    for name, idx in groups.items():
+        if not idx:
+            continue
+        gold = [gold_outcome(test[k].labels) for k in idx]
+        mine, theirs = scores(gold, [ours[k] for k in idx]), scores(gold, [base[k] for k in idx])
+        out[name] = {"n": len(idx), "churn_support": int(mine["intent_support.churn"]),
+                     **{k: round(mine[k], 4) for k in SHOWN}, **{f"baseline.{k}": round(theirs[k], 4) for k in SHOWN}}
+    return out
 
 
 def churn_anchors(test: list) -> dict[str, dict[str, float]]:
@@ -95,6 +100,8 @@ def main() -> None:
     ap.add_argument("--labels", type=Path, default=ROOT / "scripts" / "data" / "cx_labels.jsonl")
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--write", type=Path, help="write the figures here (models/cx/heldout.json)")
+    ap.add_argument("--strata", type=Path, default=ROOT / "scripts" / "data" / "cx_sample_ids_round2.txt",
+                    help="round-2 sample ids with their stratum (figures per stratum)")
     args = ap.parse_args()
 
     reviews = load_annotated(args.labels, args.shared)
@@ -108,8 +115,10 @@ def main() -> None:
     if missing:
         raise SystemExit(f"export lacks {len(missing)} held-out reviews, e.g. {missing[:3]}")
     gold = [gold_outcome(r.labels) for r in test]
+    base_outcomes = baseline(train, test)
     ours = scores(gold, [by_id[r.id] for r in test])
-    base = scores(gold, baseline(train, test))
+    base = scores(gold, base_outcomes)
+    subsets = subset_figures(test, sample_strata(args.strata), [by_id[r.id] for r in test], base_outcomes)
     anchors = churn_anchors(test)
     print(f"{'figure':<24}{'model':>8}{'baseline':>10}{'goal':>7}")
     for key in SHOWN:
@@ -125,12 +134,19 @@ def main() -> None:
     for lab in INTENTS:
         print(f"  intent  {lab:<12}{ours[f'intent_f1.{lab}']:.3f} / {base[f'intent_f1.{lab}']:.3f}"
               f"  ({int(ours[f'intent_support.{lab}'])})")
+    print("per annotation stratum (model / baseline):")
+    for name, figs in subsets.items():
+        print(f"  {name:<14} n={figs['n']:<4} churn {figs['churn_support']:<3} " + "  ".join(
+            f"{k} {figs[k]:.3f}/{figs['baseline.' + k]:.3f}" for k in ("intent_micro_f1", "churn_recall",
+                                                                         "churn_precision", "emotion_macro_f1",
+                                                                         "effort_accuracy")))
     print(f"effort levels in the held-out part: {dict(Counter(g.effort_level for g in gold))} "
           f"(of {', '.join(EFFORT_LEVELS)}); {time.time() - started:.0f} s")
     if args.write:
         args.write.write_text(json.dumps({
             "ids": [r.id for r in test], "model": {k: round(v, 4) for k, v in ours.items()},
             "baseline": {k: round(v, 4) for k, v in base.items()}, "churn_anchors": anchors,
+            "subsets": subsets,
             "command": "scripts/eval_cx.py --labels scripts/data/cx_labels.jsonl --write models/cx/heldout.json",
         }, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.write}")

@@ -5,6 +5,7 @@ well represented as 5-star ones) and the annotator must read reviews in a fixed 
 their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`); text is shown on stdout.
 
     python scripts/sample_cx.py draw            # writes the id list (idempotent for a given seed)
+    python scripts/sample_cx.py draw-more --n 480   # round 2: half random, half enriched for churn/intents
     python scripts/sample_cx.py show --n 50     # prints the next 50 ids not yet in cx_labels.jsonl
     python scripts/sample_cx.py add < chunk.txt  # appends compact lines "id | joy2 anger3 | -1 | complaint churn"
     python scripts/sample_cx.py recheck --seed 1 --among-first 200   # 20 earlier train-part reviews, blind
@@ -21,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -29,11 +31,17 @@ SHARED = Path(os.environ.get("TEXTLENS_SHARED", Path(__file__).resolve().parents
 SHARED_DIR = SHARED / "data" / "verbatims_assurance"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PATH = DATA_DIR / "cx_sample_ids.txt"
+ROUND2_PATH = DATA_DIR / "cx_sample_ids_round2.txt"
 LABELS_PATH = DATA_DIR / "cx_labels.jsonl"
 
 EMOTIONS = ("joy", "gratitude", "anger", "frustration", "fear", "sadness", "surprise")
 INTENTS = ("complaint", "question", "churn", "praise", "suggestion", "escalation")
 READING_CAP = 1500
+# Round 2 enrichment cue (over folded text), written from the scheme's wording and independent of the model and its
+# cue file: leaving words, competitors, "plus jamais", "je vais", questions, suggestions and third parties.
+ENRICH_CUE = re.compile(r"resili|quitt|\bpartir\b|\bje pars\b|\bpartons\b|changer d'assur|"
+                        r"chang\w* (d'|de )(assur|compagnie|mutuelle)|concurren|ailleurs|plus jamais|je vais|"
+                        r"derniere annee|clotur|\?|il faudrait|mediat|avocat|tribunal|\bufc\b|que choisir")
 
 
 def held_out_part(review_id: str) -> str:
@@ -62,8 +70,45 @@ def draw(per_star: int, n_unlabeled: int, seed: int) -> list[tuple[str, str]]:
     return sample
 
 
-def load_sample() -> list[tuple[str, str]]:
-    return [tuple(line.split("\t")) for line in SAMPLE_PATH.read_text().splitlines() if line]  # type: ignore[misc]
+def draw_round2(n: int, seed: int, taken: set[str]) -> list[tuple[str, str, str]]:
+    """Round 2 (file, id, stratum): reviews of train.csv/unlabeled.csv outside round 1, alternating one `random`
+    review (drawn from the whole pool, so that half stays representative) and one `cue` review (drawn among those
+    matching ENRICH_CUE, to find more churn, questions, suggestions and escalations). Any even prefix is half
+    random, so annotating only a prefix keeps the mix."""
+    from textlens.sentiment.text import fold
+
+    pool = [(f, i) for f in ("train", "unlabeled") for i, row in sorted(read_rows(f).items())
+            if i not in taken and row["text"].strip()]
+    texts = {**read_rows("train"), **read_rows("unlabeled")}
+    rng = random.Random(seed)
+    shuffled = rng.sample(pool, len(pool))
+    cued = [x for x in shuffled if ENRICH_CUE.search(fold(texts[x[1]]["text"]))]
+    out: list[tuple[str, str, str]] = []
+    picked: set[str] = set()
+    randoms, cues = iter(shuffled), iter(cued)
+    while len(out) < n:
+        for stratum, source in (("random", randoms), ("cue", cues)):
+            f, i = next(x for x in source if x[1] not in picked)
+            picked.add(i)
+            out.append((f, i, stratum))
+    return out[:n]
+
+
+def load_round2() -> list[tuple[str, str, str]]:
+    """(file, id, stratum) of the round 2 sample; empty before it is drawn."""
+    if not ROUND2_PATH.exists():
+        return []
+    return [tuple(line.split("\t")) for line in ROUND2_PATH.read_text().splitlines() if line]  # type: ignore[misc]
+
+
+def load_sample(rounds: tuple[int, ...] = (1, 2)) -> list[tuple[str, str]]:
+    """(file, id) of the annotation sample, round 1 (star-stratified) then round 2 (random + cue-enriched)."""
+    out = []
+    if 1 in rounds:
+        out += [tuple(line.split("\t")) for line in SAMPLE_PATH.read_text().splitlines() if line]
+    if 2 in rounds:
+        out += [(f, i) for f, i, _ in load_round2()]
+    return out  # type: ignore[return-value]
 
 
 def labelled_ids() -> set[str]:
@@ -284,6 +329,9 @@ def main() -> None:
     draw_cmd.add_argument("--per-star", type=int, default=200)
     draw_cmd.add_argument("--unlabeled", type=int, default=100)
     draw_cmd.add_argument("--seed", type=int, default=18)
+    more_cmd = sub.add_parser("draw-more")
+    more_cmd.add_argument("--n", type=int, default=480)
+    more_cmd.add_argument("--seed", type=int, default=1818)
     show_cmd = sub.add_parser("show")
     show_cmd.add_argument("--n", type=int, default=50)
     sub.add_parser("check")
@@ -300,6 +348,10 @@ def main() -> None:
         sample = draw(args.per_star, args.unlabeled, args.seed)
         SAMPLE_PATH.write_text("".join(f"{f}\t{i}\n" for f, i in sample))
         print(f"{len(sample)} ids -> {SAMPLE_PATH}")
+    elif args.command == "draw-more":
+        sample = draw_round2(args.n, args.seed, {i for _, i in load_sample((1,))})
+        ROUND2_PATH.write_text("".join(f"{f}\t{i}\t{s}\n" for f, i, s in sample))
+        print(f"{len(sample)} ids -> {ROUND2_PATH}")
     elif args.command == "show":
         show(args.n)
     elif args.command == "recheck":

@@ -32,7 +32,7 @@ def sample(sample_cx) -> dict[str, str]:
 
 
 def test_labels_follow_the_scheme(sample_cx, label_lines, sample):
-    assert len(label_lines) >= 800, "issue #18 asks for at least 800 annotated reviews"
+    assert len(label_lines) >= 1500, "1,100 reviews of round 1 and at least 400 of round 2 (issue #18)"
     assert sample_cx.label_errors(label_lines, sample) == []
 
 
@@ -85,10 +85,29 @@ def test_sample_is_star_stratified_and_exists_in_the_shared_data(shared_dir, sam
         ratings = {row["id"]: row["rating"] for row in csv.DictReader(handle)}
     with open(data / "unlabeled.csv", newline="", encoding="utf-8") as handle:
         unlabeled = {row["id"] for row in csv.DictReader(handle)}
-    train_ids = [i for i, f in sample.items() if f == "train"]
+    round1 = dict((i, f) for f, i in sample_cx.load_sample((1,)))
+    train_ids = [i for i, f in round1.items() if f == "train"]
     assert all(i in ratings for i in train_ids)
     assert Counter(ratings[i] for i in train_ids) == {star: 200 for star in "12345"}
-    assert all(i in unlabeled for i, f in sample.items() if f == "unlabeled")
+    assert all(i in unlabeled for i, f in round1.items() if f == "unlabeled")
+    assert all(i in (ratings if f == "train" else unlabeled) for i, f in sample.items())
+
+
+def test_round2_alternates_random_and_cue_reviews_outside_round1(shared_dir, sample_cx, label_lines):
+    """Round 2 is half random (representative) and half enriched by a cue independent of the model; every even
+    prefix keeps that mix, at least 400 of it are annotated, and its held-out share follows the same sha1 rule."""
+    from textlens.sentiment.text import fold
+
+    round1 = {i for _, i in sample_cx.load_sample((1,))}
+    round2 = sample_cx.load_round2()
+    assert len(round2) >= 400 and not round1 & {i for _, i, _ in round2}
+    assert [s for _, _, s in round2[:10]] == ["random", "cue"] * 5
+    texts = {**sample_cx.read_rows("train"), **sample_cx.read_rows("unlabeled")}
+    assert all(sample_cx.ENRICH_CUE.search(fold(texts[i]["text"])) for _, i, s in round2 if s == "cue")
+    labelled = {json.loads(line)["id"]: json.loads(line) for line in label_lines}
+    done = [(i, s) for _, i, s in round2 if i in labelled]
+    assert len(done) >= 400 and Counter(s for _, s in done)["random"] >= len(done) // 2
+    assert {labelled[i]["part"] for i, _ in done} == {"train", "test"}
 
 
 def test_plain_baselines_take_choices_from_train_and_score_test(sample_cx):

@@ -60,6 +60,7 @@ class CxAnalyzer(Analyzer):
     def config_fingerprint(self) -> str:
         import hashlib
 
+        from textlens.cx.churn_cues import load_churn_cues
         from textlens.cx.cues import load_cues
 
         try:
@@ -67,7 +68,7 @@ class CxAnalyzer(Analyzer):
                 digest = hashlib.sha1(fh.read()).hexdigest()[:16]
         except OSError:
             digest = "missing"
-        return f"{digest}:{load_cues().digest}"
+        return f"{digest}:{load_cues().digest}:{load_churn_cues().digest}"  # both cue files feed the model
 
     def setup(self) -> None:
         if self.model is None:

@@ -86,13 +86,7 @@ def load_cues(path: str | None = None) -> CueSet:
     Raises ValueError naming the file and the category when a pattern is not a valid regular expression."""
     import hashlib
 
-    if path is None:
-        raw = (resources.files("textlens") / "data" / CUES_FILE).read_text(encoding="utf-8")
-        where = CUES_FILE
-    else:
-        with open(path, encoding="utf-8") as fh:
-            raw = fh.read()
-        where = path
+    raw, where = read_cue_file(path, CUES_FILE)
     data = tomllib.loads(raw)
     patterns = []
     for section in ("emotion", "intent", "effort"):
@@ -104,6 +98,14 @@ def load_cues(path: str | None = None) -> CueSet:
     emoji_pos = _compile(intensity.get("emoji_positive", []), where, "emoji_positive", bounded=False)
     emoji_neg = _compile(intensity.get("emoji_negative", []), where, "emoji_negative", bounded=False)
     return CueSet(tuple(patterns), emoji_pos, emoji_neg, hashlib.sha1(raw.encode()).hexdigest()[:12])
+
+
+def read_cue_file(path: str | None, packaged: str) -> tuple[str, str]:
+    """(text, name for messages) of the cue file `path`, or of the packaged `textlens/data/<packaged>`."""
+    if path is None:
+        return (resources.files("textlens") / "data" / packaged).read_text(encoding="utf-8"), packaged
+    with open(path, encoding="utf-8") as fh:
+        return fh.read(), path
 
 
 def _compile(words: Sequence[str], where: str, category: str, bounded: bool = True) -> re.Pattern[str]:

@@ -7,6 +7,8 @@ escalation words). Multi-label tasks are one-vs-rest logistic regressions whose 
 learnt by cross-validation inside `fit` (rare classes need thresholds far from 0.5). Intensity (1-3) is a small
 multinomial model over the intensity cues and the emotion, fitted on the annotated (review, emotion) pairs.
 All linear weights are stacked into one matrix at the end of `fit`, so predicting is one sparse product.
+Churn is then decided by a dedicated detector (`cx.churn.ChurnDetector`) stacked on the general churn score: the
+general model cannot tell "je résilie" from "ils m'ont résilié", which made most of its churn alarms false.
 """
 from __future__ import annotations
 
@@ -54,8 +56,8 @@ class CxClassifier(BaseEstimator):
     def __init__(self, C_emotion: float = 1.0, C_intent: float = 1.0, C_effort: float = 1.0, C_intensity: float = 1.0,
                  cue_weight: float = 0.5, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
                  word_min_df: int = 2, char_min_df: int = 3, n_bits: int = 20, threshold_folds: int = 5,
-                 churn_min_recall: float = 0.9, balanced: bool = True, random_state: int = 0,
-                 cues_path: str | None = None):
+                 churn_min_recall: float = 0.87, balanced: bool = True, random_state: int = 0,
+                 cues_path: str | None = None, churn_detector: bool = True, C_churn: float = 1.0):
         self.C_emotion = C_emotion
         self.C_intent = C_intent
         self.C_effort = C_effort
@@ -71,6 +73,22 @@ class CxClassifier(BaseEstimator):
         self.balanced = balanced
         self.random_state = random_state
         self.cues_path = cues_path
+        self.churn_detector = churn_detector
+        self.C_churn = C_churn
+
+    # ---- storage --------------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The weight matrix is stored in float16: half the model file (the models/ size budget), and linear
+        scores move by less than 1e-3 (checked by tests/test_cx.py)."""
+        state = dict(super().__getstate__())
+        if isinstance(state.get("coef_"), np.ndarray):
+            state["coef_"] = state["coef_"].astype(np.float16)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if isinstance(getattr(self, "coef_", None), np.ndarray):
+            self.coef_ = self.coef_.astype(np.float32)
 
     # ---- features -------------------------------------------------------------------------------
     def _cues(self) -> Any:
@@ -113,6 +131,16 @@ class CxClassifier(BaseEstimator):
         for j, lab in enumerate(INTENTS):
             min_recall = self.churn_min_recall if lab == "churn" else None
             self.thresholds_[f"intent.{lab}"] = best_threshold(Y_int[:, j], oof["intent"][:, j], min_recall)
+        self.churn_ = None
+        if self.churn_detector:
+            from textlens.cx.churn import ChurnDetector
+
+            j = INTENTS.index("churn")
+            self.churn_ = ChurnDetector(C=self.C_churn, min_recall=self.churn_min_recall, folds=self.threshold_folds,
+                                        random_state=self.random_state).fit(texts, Y_int[:, j], oof["intent"][:, j])
+            self.thresholds_["intent.churn"] = self.churn_.threshold_
+            oof["churn_detector"] = self.churn_.oof_
+            del self.churn_.oof_
         self.oof_ = oof  # out-of-fold probabilities of the training texts (model card, diagnostics)
 
         emo = [self._binary(X, Y_emo[:, j], self.C_emotion) for j in range(len(EMOTIONS))]
@@ -208,6 +236,10 @@ class CxClassifier(BaseEstimator):
         k = len(self.classes_)
         sig = 1.0 / (1.0 + np.exp(-z))
         effort = sig[:, k:] / sig[:, k:].sum(axis=1, keepdims=True)  # one-vs-rest scores normalised, as sklearn does
+        detector = getattr(self, "churn_", None)
+        if detector is not None:
+            j = self.classes_.index("intent.churn")
+            sig[:, j] = detector.predict_proba(texts, sig[:, j])
         return np.hstack([sig[:, :k], effort])
 
     @property
