@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import click
 from typer.core import TyperGroup
 
 from textlens.errors import TextlensError
+
+if TYPE_CHECKING:
+    from click import Context  # typer runs on its own copy of click: nothing to import at run time
 
 LOG_LEVEL_ENV = "TEXTLENS_LOG_LEVEL"
 
@@ -52,7 +54,7 @@ def report_error(exc: TextlensError) -> int:
 class TextlensGroup(TyperGroup):
     """The `textlens` app: every command runs inside `invoke`, so this is the single place errors are caught."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: "Context") -> Any:
         configure_logging()
         try:
             return super().invoke(ctx)
