@@ -85,8 +85,6 @@ def _scored_ids(corpus, score: str) -> dict[str, float]:
 
 
 def _r2(y, predicted) -> float:
-    import numpy as np
-
     return float(1 - ((y - predicted) ** 2).sum() / ((y - y.mean()) ** 2).sum())
 
 

@@ -76,7 +76,6 @@ def main() -> None:
     labels = sorted({t for g in gold.values() for t in g["themes"]})
     fig: dict[str, list] = defaultdict(list)
     ent_counts = {t: [0, 0, 0] for t in ENTITY_TYPES}
-    ent_fold_f1: list[float] = []
     per_theme: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -102,7 +102,6 @@ def main() -> None:
     c_value = choose_c(x, y, classes)
     model = PressThemeModel(C=c_value).fit(x, y, classes)
     print(f"{len(train)} training reviews, C={c_value}, {x.shape[1]} features")
-    support = tax.scoring.doc_support
     for part, name in (("test", "held-out part of our 1,600 (306)"), ("dev", "dev.csv gold (300, other annotator)")):
         ids = [i for i, r in labels.items() if r["part"] == part and i in feats]
         gold = [labels[i]["aspects"] for i in ids]

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textlens.errors import TextlensError  # catch this one to handle any failure textlens reports
+
 __version__ = "0.1.0"
-__all__ = ["Corpus", "run", "export_records", "__version__"]
+__all__ = ["Corpus", "run", "export_records", "TextlensError", "__version__"]
 
 if TYPE_CHECKING:
     from textlens.export import export_records

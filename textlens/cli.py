@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from textlens.cli_errors import TextlensGroup
 from textlens.cli_pii import KeepPiiOpt, MaskArticlesOpt, MaskPiiOpt
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=TextlensGroup,  # catches every TextlensError once: a message and an exit code, no traceback
 )
 
 DbOption = Annotated[Path, typer.Option("--db", help="Corpus store (SQLite file).", envvar="TEXTLENS_DB")]

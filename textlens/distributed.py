@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textlens.errors import MissingExtraError
 from textlens.parallel import AnalyzerSpec, Batch, BatchResult, Runner, WorkerError, WorkerStore, analyse_batch, ordered
 
 if TYPE_CHECKING:
@@ -173,10 +174,19 @@ def required_rows(corpus: "Corpus", spec: AnalyzerSpec, doc_ids: list[str]) -> d
     return out
 
 
+def require_dask() -> None:
+    """Fail with the extra to install when `distributed` is absent: dask is optional (`textlens[dask]`)."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise MissingExtraError("--dask", "distributed", "dask") from exc
+
+
 class DaskRunner(Runner):
     """Batches on a Dask cluster, staged as Parquet partitions under `shared_dir`, merged by the caller."""
 
     def __init__(self, dask: Any, corpus: "Corpus", shared_dir: str | Path | None = None, window: int | None = None):
+        require_dask()
         from distributed import Client
 
         if isinstance(dask, Client):

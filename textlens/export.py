@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any
 
+from textlens.errors import InputError
 from textlens.store import Corpus
 
 EXPORT_KEYS = (
@@ -111,7 +112,7 @@ def export(db: str | Path, fmt: str, out: str | Path | IO, include_text: bool = 
     """Write the export file, or to an open stream (text for jsonl/csv, binary for parquet: `--out -` is stdout);
     returns the number of documents written."""
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not hasattr(out, "write"):
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)

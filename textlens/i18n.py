@@ -13,6 +13,8 @@ import logging
 import tomllib
 from importlib import resources
 
+from textlens.errors import InputError
+
 log = logging.getLogger(__name__)
 
 LANGS = ("fr", "en")
@@ -23,7 +25,7 @@ DEFAULT_LANG = "fr"
 def catalog(lang: str) -> dict[str, str]:
     """All strings of `lang`, merged from every catalog file (later files never silently override: logged)."""
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+        raise InputError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
     merged: dict[str, str] = {}
     folder = resources.files("textlens") / "data" / "i18n"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

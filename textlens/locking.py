@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
-import sys
 import time
 from pathlib import Path
 
+from textlens.errors import StoreError
 
-class StoreBusy(RuntimeError):
+log = logging.getLogger(__name__)
+
+
+class StoreBusy(StoreError):
     """Another run holds the store's write lock."""
 
 
@@ -45,8 +49,8 @@ class RunLock:
                         f"{self.path.with_suffix('')}: another textlens run (pid {holder}) is writing to this store"
                     ) from None
                 if not announced:
-                    print(f"waiting: another textlens run (pid {holder}) is writing to {self.path.with_suffix('')}",
-                          file=sys.stderr, flush=True)
+                    log.warning("waiting: another textlens run (pid %s) is writing to %s", holder,
+                                self.path.with_suffix(""))
                     announced = True
                 time.sleep(self.poll)
         fh.seek(0)

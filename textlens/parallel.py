@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textlens.errors import AnalysisError
 from textlens.store import Corpus, StoreError, connect
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ Writes = list[tuple[str, list[tuple[Any, ...]]]]
 _WRITE_VERBS = ("INSERT", "REPLACE", "UPDATE", "DELETE")
 
 
-class WorkerError(RuntimeError):
+class WorkerError(AnalysisError):
     """A worker could not analyse a batch; the message names the analyzer, the documents and the cause."""
 
 

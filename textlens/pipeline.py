@@ -275,6 +275,10 @@ class _Runners:
     """The runner of a run: created at the first analysis that has work, reused by the next ones."""
 
     def __init__(self, corpus: Corpus, workers: int | None, dask: Any, dask_dir: str | Path | None):
+        if dask is not None:  # before any analysis: a missing optional package says which extra to install
+            from textlens.distributed import require_dask
+
+            require_dask()
         self.corpus = corpus
         self.workers = workers
         self.dask = dask
@@ -445,6 +449,10 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
     every worker and this process can reach, for the result partitions (default: next to the store).
     """
     start = time.perf_counter()
+    if dask is not None:  # before the run is recorded and anything is ingested
+        from textlens.distributed import require_dask
+
+        require_dask()
     with RunLock(db, wait=wait), Corpus.open(db) as corpus:
         run_id = corpus.start_run({"paths": [str(p) for p in paths], "pid": os.getpid(),
                                    "options": getattr(options, "__dict__", None), "workers": workers,

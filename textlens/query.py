@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
+from textlens.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +32,7 @@ KWIC_WIDTH = 60
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-class QueryError(ValueError):
+class QueryError(InputError):
     """A query that cannot be answered as asked; the message says why and what would work."""
 
 

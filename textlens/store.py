@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textlens.document import Document, Passage, Skipped
+from textlens.errors import StoreError as StoreError  # raised here, caught as textlens.store.StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ ANALYSIS_TABLES: dict[str, str] = {
         PRIMARY KEY (passage_id, label)""",
 }
 
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -91,7 +92,7 @@ CREATE TABLE IF NOT EXISTS documents (
     url TEXT,
     content_hash TEXT NOT NULL,
     duplicate_of TEXT,
-    metadata TEXT NOT NULL DEFAULT '{{}}',
+    metadata TEXT NOT NULL DEFAULT '{}',
     warnings TEXT NOT NULL DEFAULT '[]',
     ingested_at REAL NOT NULL,
     updated_at REAL NOT NULL
@@ -149,10 +150,6 @@ DOCUMENT_COLUMNS = (
     "year_evidence", "year_confidence", "language", "url", "content_hash", "duplicate_of",
     "metadata", "warnings",
 )
-
-
-class StoreError(RuntimeError):
-    """A store that cannot be opened or used; the message says which file and why."""
 
 
 def connect(path: str | Path, readonly: bool = False, timeout: float = 30.0) -> sqlite3.Connection:

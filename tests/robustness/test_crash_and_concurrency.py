@@ -10,7 +10,6 @@ queries while a run writes.
 """
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal

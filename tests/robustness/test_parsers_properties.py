@@ -9,7 +9,6 @@ import io
 import json
 import re
 
-import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 

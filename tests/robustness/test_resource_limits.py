@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ENV, ROOT, info_json, textlens
+from conftest import ENV, ROOT, info_json
 
 MEASURE = textwrap.dedent("""
     import resource, subprocess, sys

@@ -25,8 +25,9 @@ __all__ = ["EMOTIONS", "INTENTS", "EFFORT_LEVELS", "INTENSITIES", "VALENCE", "ef
 
 def resolve_label(what: str, value: str) -> str:
     """The label id of `value` for `what` ("emotion" or "intent"): the id or its French/English name, any case,
-    with or without accents ("colère" -> anger). Raises ValueError listing the known labels."""
+    with or without accents ("colère" -> anger). Raises InputError (a ValueError) listing the known labels."""
     from textlens.analysis.segment import fold
+    from textlens.errors import InputError
     from textlens.i18n import t
 
     labels = EMOTIONS if what == "emotion" else INTENTS
@@ -36,4 +37,4 @@ def resolve_label(what: str, value: str) -> str:
         words = {fold(w.strip()) for n in names for w in n.split("/")}
         if key in {fold(n) for n in names} | words:
             return label
-    raise ValueError(f"unknown {what} {value!r}; known: {', '.join(labels)}")
+    raise InputError(f"unknown {what} {value!r}; known: {', '.join(labels)}")

@@ -24,10 +24,10 @@ TABLES = ("doc_emotions", "passage_emotions", "doc_effort", "doc_intents", "pass
 
 
 def default_model_path() -> str:
-    """models/cx/cx.pkl.gz of the source checkout this package runs from."""
-    from pathlib import Path
+    """The shipped models/cx/cx.pkl.gz (textlens.resources: checkout or wheel)."""
+    from textlens.resources import model_path
 
-    return str(Path(__file__).resolve().parents[2] / "models" / "cx" / MODEL_FILE)
+    return str(model_path("cx", MODEL_FILE))
 
 
 def model_path(path: str | None = None) -> str:

@@ -11,7 +11,6 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from textlens.sentiment.text import fold
 
 CUES_FILE = "cx_churn_cues.toml"
 GROUPS = ("self_leave", "blocked_leaving", "hedge", "insurer_terminates", "previous_insurer", "stay", "advice")

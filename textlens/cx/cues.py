@@ -16,6 +16,7 @@ from importlib import resources
 
 import numpy as np
 
+from textlens.errors import ConfigError
 from textlens.sentiment.text import fold
 
 CUES_FILE = "cx_cues.toml"
@@ -114,4 +115,4 @@ def _compile(words: Sequence[str], where: str, category: str, bounded: bool = Tr
     try:
         return _alternation([fold(w) if bounded else w for w in words], bounded)
     except re.error as exc:
-        raise ValueError(f"{where}: category {category!r} has an invalid pattern ({exc})") from exc
+        raise ConfigError(f"{where}: category {category!r} has an invalid pattern ({exc})") from exc

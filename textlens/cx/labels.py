@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textlens.cx.model import CxLabels, _check_labels, labels_from_mapping
+from textlens.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +49,20 @@ def read_labels(path: str | Path) -> list[dict]:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not JSON ({exc})") from exc
+                raise InputError(f"{path}:{n}: not JSON ({exc})") from exc
             for key in ("id", "file", "part"):
                 if key not in rec:
-                    raise ValueError(f"{path}:{n}: missing key {key!r}")
+                    raise InputError(f"{path}:{n}: missing key {key!r}")
             if rec["file"] not in FILES:
-                raise ValueError(f"{path}:{n}: file must be one of {FILES}, got {rec['file']!r}")
+                raise InputError(f"{path}:{n}: file must be one of {FILES}, got {rec['file']!r}")
             expected = "test" if held_out(rec["id"]) else "train"
             if rec["part"] != expected:
-                raise ValueError(f"{path}:{n}: id {rec['id']} is in part {expected!r} by the fixed rule, "
+                raise InputError(f"{path}:{n}: id {rec['id']} is in part {expected!r} by the fixed rule, "
                                  f"not {rec['part']!r}")
             try:
                 _check_labels([labels_from_mapping(rec)])
             except (ValueError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{n}: {exc}") from exc
+                raise InputError(f"{path}:{n}: {exc}") from exc
             if rec["id"] in out:
                 log.warning("%s:%d: id %s already annotated at line %d; the later record is used",
                             path, n, rec["id"], out[rec["id"]][0])
@@ -92,7 +93,7 @@ def load_annotated(labels_path: str | Path, shared: str | Path) -> list[Annotate
     rows = read_reviews(shared, wanted)
     missing = [f"{r['id']} ({r['file']}.csv)" for r in records if r["id"] not in rows]
     if missing:
-        raise ValueError(f"{labels_path}: {len(missing)} annotated ids not found in {shared}: {', '.join(missing[:5])}")
+        raise InputError(f"{labels_path}: {len(missing)} annotated ids not found in {shared}: {', '.join(missing[:5])}")
     out = []
     for rec in records:
         row = rows[rec["id"]]

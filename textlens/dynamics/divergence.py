@@ -17,20 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from textlens.errors import ConfigError
+from textlens.resources import data_path
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from textlens.query import Filters
     from textlens.store import Corpus
 
-MAPPING = Path(__file__).resolve().parents[1] / "data" / "taxonomies" / "shared_subjects.toml"
+MAPPING = data_path("taxonomies", "shared_subjects.toml")
 TEST_NAME = "two-sided two-proportion z-test (pooled), Benjamini-Hochberg per period"
 DIVERGENCE_COLUMNS = ["period", "subject", "label", "press_n", "press_total", "press_share", "press_low",
                       "press_high", "customer_n", "customer_total", "customer_share", "customer_low",
                       "customer_high", "gap", "z", "p_value", "q_value", "leans"]
 
 
-class MappingError(ValueError):
+class MappingError(ConfigError):
     """The shared-subject file is unreadable or names unknown themes/aspects."""
 
 

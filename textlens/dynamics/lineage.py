@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from textlens.errors import InputError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -222,7 +224,7 @@ def topic_lineage(corpus: "Corpus", by: str = "5y", group: str = "press", thresh
     from textlens.topics.corpus import GROUPS, fit_groups
 
     if group not in GROUPS:
-        raise ValueError(f"unknown group {group!r}; choose {', '.join(GROUPS)}")
+        raise InputError(f"unknown group {group!r}; choose {', '.join(GROUPS)}")
     kinds, unit, _ = GROUPS[group]
     units = lineage_units(corpus, kinds, unit, by, filters, min_words=6 if group == "press" else 3)
     if encoder is None:

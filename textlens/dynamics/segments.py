@@ -18,6 +18,7 @@ from textlens.analysis.segment import fold
 from textlens.dynamics.columns import LeftOut, score_values, segment_values
 from textlens.dynamics.dimensions import load_rows
 from textlens.dynamics.impact import bh_adjust, item_passages, welch_p
+from textlens.errors import InputError
 from textlens.query import Filters, QueryError
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class SegmentComparison:
         kinds = {"differences": SegmentDifference, "scores": ScoreDifference, "terms": SegmentTerm,
                  "segments": Segment}
         if part not in kinds:
-            raise ValueError(f"unknown part {part!r}; choose {', '.join(kinds)}")
+            raise InputError(f"unknown part {part!r}; choose {', '.join(kinds)}")
         cols = list(kinds[part].__dataclass_fields__)
         return pd.DataFrame([asdict(x) for x in getattr(self, part)], columns=cols)
 

@@ -7,11 +7,13 @@ from typing import Literal
 
 import numpy as np
 
+from textlens.errors import ModelError
+
 Prompt = Literal["query", "passage"]
 PROMPTS: tuple[str, ...] = ("query", "passage")
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(ModelError):
     """An encoder that cannot be built or used; the message says what to do."""
 
 

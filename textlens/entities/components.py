@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from textlens.entities import lexicon as lx
-from textlens.entities.kb import KBEntity, KnowledgeBase, fold, is_acronym, load_kb, name_key
+from textlens.entities.kb import KBEntity, fold, is_acronym, load_kb
 from textlens.entities.records import Mention
 
 if TYPE_CHECKING:

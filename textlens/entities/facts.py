@@ -109,7 +109,6 @@ def extract_studies(doc: Doc, spans: list[Ent], sents: Sentences, kb: "Knowledge
         authors: list[Span] = []
         sponsors: list[Span] = []
         direct = False
-        via_de: int | None = None  # token of "de" in "l'enquête de la CFDT"
         sponsor_adjacent = False
         # "étude Ipsos/Steria", "étude Aspect Software": authors right after the noun
         k = j
@@ -131,7 +130,6 @@ def extract_studies(doc: Doc, spans: list[Ent], sents: Sentences, kb: "Knowledge
             if fm in {"de", "du", "d'", "des"} and not authors and m == k and not verb and named is None:
                 p = _skip_to_entity(doc, m + 1, folds, by_start, max_skip=3)
                 if p is not None and by_start[p]._.etype in ORG_TYPES:
-                    via_de = m
                     authors, m = _entity_list(doc, p, by_start, folds)
                     continue
             if fm == "pour" and not sponsors:

@@ -15,15 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from textlens.errors import ConfigError
+from textlens.resources import data_path
+
 ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA", "STUDY", "LABEL", "LOCATION")
-DEFAULT_KB = Path(__file__).resolve().parent.parent / "data" / "entities_kb.yaml"
+DEFAULT_KB = data_path("entities_kb.yaml")
 KB_ENV = "TEXTLENS_ENTITIES_KB"  # extra KB file(s), os.pathsep-separated, merged over the default
 
 _ARTICLES = re.compile(r"^(?:(?:le|la|les|the|un|une|des|du|de la)\s+|(?:l|d|de l)'\s*)", re.IGNORECASE)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
 
 
-class KBError(ValueError):
+class KBError(ConfigError):
     """A knowledge-base file that cannot be used; the message names the file and the entry."""
 
 

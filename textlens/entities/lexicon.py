@@ -6,11 +6,11 @@ accent-free) forms unless said otherwise.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from textlens.entities.kb import fold
+from textlens.resources import data_path
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = data_path()
 
 # Words the statistical model tags as entities but are not: site furniture, sentence-initial common
 # nouns and verbs, demonyms, months and days, generic words.

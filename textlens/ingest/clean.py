@@ -12,6 +12,8 @@ import codecs
 import re
 import unicodedata
 
+from textlens.errors import InputError
+
 # Encodings a French corpus realistically uses, in order of preference for ties.
 WESTERN_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850"]
 
@@ -53,7 +55,7 @@ _NEEDS_FTFY = re.compile(
 )
 
 
-class DecodeError(ValueError):
+class DecodeError(InputError):
     """Bytes that are not text we can read; the message is shown to the user as the skip reason."""
 
 

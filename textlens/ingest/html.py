@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from textlens.errors import InputError
+
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
     "article", "header", "footer", "blockquote", "pre", "dd", "dt", "figcaption", "hr", "main", "aside",
@@ -84,7 +86,7 @@ def extract_html(html: str) -> HtmlContent:
         parser = lxml.html.HTMLParser(encoding="utf-8")  # we decoded the file already: say so to lxml
         tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
     except Exception as exc:  # lxml raises several types on garbage
-        raise ValueError(f"cannot parse HTML: {exc}") from exc
+        raise InputError(f"cannot parse HTML: {exc}") from exc
     meta = _meta_tags(tree)
     title_el = tree.find(".//title")
     page_title = title_el.text_content().strip() if title_el is not None else None
@@ -110,6 +112,6 @@ def extract_html(html: str) -> HtmlContent:
         )
     text = _lxml_text(tree)
     if not text:
-        raise ValueError("HTML page without any visible text")
+        raise InputError("HTML page without any visible text")
     return HtmlContent(text=text, title=page_title, date=date, url=url, author=meta.get("author"), metadata=meta,
                        extractor="lxml")

@@ -28,9 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from textlens.errors import InputError
+from textlens.resources import data_path
+
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = data_path()
 PII_DATA = DATA / "pii"
 # Bump when a rule changes what is masked: stored documents are then re-read and re-masked.
 MASKER_VERSION = 2
@@ -822,7 +825,7 @@ class PiiMasker:
     def __init__(self, types: Sequence[str] = TYPES, use_ner: bool = False):
         unknown = set(types) - set(TYPES)
         if unknown:
-            raise ValueError(f"unknown personal-data types {sorted(unknown)}: use {', '.join(TYPES)}")
+            raise InputError(f"unknown personal-data types {sorted(unknown)}: use {', '.join(TYPES)}")
         self.types = tuple(types)
         self.use_ner = use_ner
         self._names: NameFinder | None = None

@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from textlens.document import KINDS, Document, Skipped
+from textlens.errors import InputError
 from textlens.ingest.clean import DecodeError, decode_bytes, markdown_to_text, normalize_text, split_front_matter
 from textlens.ingest.dating import DateInfo, resolve_date
-from textlens.ingest.furniture import RepeatedLines, guess_title, line_key, remove_furniture
+from textlens.ingest.furniture import RepeatedLines, line_key, remove_furniture
 from textlens.ingest.language import detect_language
 from textlens.ingest.tables import (
     Columns, TableError, TableRow, iter_csv, iter_jsonl, iter_parquet, iter_xlsx, plain_value, resolve_columns,
@@ -71,9 +72,9 @@ class IngestOptions:
 
             self.pii_rules = rules_fingerprint()
         if self.kind not in (*KINDS, "auto"):
-            raise ValueError(f"unknown kind {self.kind!r}: use one of {', '.join((*KINDS, 'auto'))}")
+            raise InputError(f"unknown kind {self.kind!r}: use one of {', '.join((*KINDS, 'auto'))}")
         if self.chunk_rows < 1:
-            raise ValueError("chunk_rows must be >= 1")
+            raise InputError("chunk_rows must be >= 1")
 
 
 def guess_kind(text: str, title: str | None, table_row: bool) -> str:
@@ -223,7 +224,7 @@ def _prepare_file(path: Path) -> _Prepared:
     """Decode and extract one text/markdown/HTML file (no furniture removal yet). Raises DecodeError/ValueError."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"file too large for one document ({size / 1e6:.0f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB): "
+        raise InputError(f"file too large for one document ({size / 1e6:.0f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB): "
                          "split it or provide a table")
     raw, _, warnings = decode_bytes(path.read_bytes())
     kind = TEXT_SUFFIXES[path.suffix.lower()]

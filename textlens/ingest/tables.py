@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from textlens.analysis.segment import fold
+from textlens.errors import InputError
 from textlens.ingest.clean import DecodeError, detect_encoding
 
 MAX_CELL_CHARS = 5_000_000  # a larger cell is not a document but an accident (a whole file pasted in a cell)
@@ -35,7 +36,7 @@ URL_NAMES = ("url", "link", "lien", "permalink")
 KIND_NAMES = ("kind",)
 
 
-class TableError(ValueError):
+class TableError(InputError):
     """The table as a whole cannot be read; the message names the reason."""
 
 

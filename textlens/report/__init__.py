@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textlens.errors import InputError
 from textlens.report.context import Options
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def guess_format(out: str | Path, format: str | None = None) -> str:
     """The format asked for, or the one the output's suffix names (html by default, also for "-")."""
     if format:
         if format not in FORMATS:
-            raise ValueError(f"unknown report format {format!r}; choose one of {', '.join(FORMATS)}")
+            raise InputError(f"unknown report format {format!r}; choose one of {', '.join(FORMATS)}")
         return format
     return _SUFFIXES.get(Path(out).suffix.lower(), "html")
 
@@ -65,7 +66,7 @@ def build_report(db: "str | Path | Corpus", out: str | Path, format: str | None 
     if fmt == "xlsx" and str(out) == STDOUT:
         from textlens.i18n import t
 
-        raise ValueError(t("report.cli.stdout_binary", lang or "fr"))
+        raise InputError(t("report.cli.stdout_binary", lang or "fr"))
     report = report_data(db, filters, options, lang)
     from textlens.report import writers
 

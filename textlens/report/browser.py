@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textlens.errors import AnalysisError
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-extensions", "--mute-audio",
                   "--hide-scrollbars")
 
 
-class BrowserError(RuntimeError):
+class BrowserError(AnalysisError):
     """Chromium could not be started or driven; the message says why."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textlens import i18n
+from textlens.errors import InputError
 from textlens.report.context import Options, ReportContext, as_int, as_str
 from textlens.report.model import Chart, ReportData, Section, Series, Table
 from textlens.report.words import date_text, filters_text, period_name, period_text, type_name
@@ -683,7 +684,10 @@ _METRIC_LINE = re.compile(r"(accuracy|f1|precision|recall|macro|micro|coherence|
 
 def model_cards(root: Path | None = None) -> list[dict[str, Any]]:
     """Model cards under models/*/MODEL_CARD.md: name, title and the lines that state evaluation figures."""
-    root = root or Path(__file__).resolve().parents[2] / "models"
+    if root is None:
+        from textlens.resources import models_dir
+
+        root = models_dir()
     cards = []
     for path in sorted(root.glob("*/MODEL_CARD.md")) if root.is_dir() else []:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -817,7 +821,7 @@ def report_lang(corpus: "Corpus", asked: str | None = None) -> str:
     """The language asked for, else the corpus's: French unless most documents are in English."""
     if asked is not None:
         if asked not in i18n.LANGS:
-            raise ValueError(i18n.t("report.error.lang", asked=asked, choices=", ".join(i18n.LANGS)))
+            raise InputError(i18n.t("report.error.lang", asked=asked, choices=", ".join(i18n.LANGS)))
         return asked
     from textlens.report.lang_store import document_language_counts
 

@@ -13,15 +13,15 @@ import base64
 import hashlib
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from textlens.report.model import Chart, ReportData, Table
 from textlens.report.words import header_text, plotly_locale, quality_name, value_text
+from textlens.resources import package_path
 
-TEMPLATES = Path(__file__).with_name("templates")
-ASSETS = Path(__file__).with_name("assets")
+TEMPLATES = package_path("report", "templates")
+ASSETS = package_path("report", "assets")
 
 KINDS = ("article", "editorial", "verbatim")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

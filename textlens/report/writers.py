@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from textlens.errors import InputError
 from textlens.i18n import DEFAULT_LANG, t
 from textlens.report.html import cell_text, json_clean, json_default, render_html
 from textlens.report.model import Chart, ReportData, Table
@@ -149,7 +150,7 @@ def write_xlsx(report: ReportData, out: str | Path) -> Path:
     from openpyxl import Workbook
 
     if str(out) == STDOUT:
-        raise ValueError(t("report.cli.stdout_binary", _lang(report)))
+        raise InputError(t("report.cli.stdout_binary", _lang(report)))
     lang = _lang(report)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

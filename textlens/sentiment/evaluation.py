@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from textlens.errors import InputError
 from textlens.sentiment.labels import star_classes
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ def read_gold(path: str | Path) -> dict[str, dict[str, Any]]:
                 rec = json.loads(line)
                 out[str(rec["id"])] = rec
             except (json.JSONDecodeError, KeyError) as exc:
-                raise ValueError(f"{path}:{i}: not a gold record ({exc})") from exc
+                raise InputError(f"{path}:{i}: not a gold record ({exc})") from exc
     return out
 
 

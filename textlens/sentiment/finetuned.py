@@ -92,7 +92,9 @@ def save_weights(tensors: dict[str, "torch.Tensor"], folder: Path, xz: bool) -> 
 
 
 def default_model_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "models" / "sentiment_ft"
+    from textlens.resources import model_path
+
+    return model_path("sentiment_ft")
 
 
 def model_dir(path: str | Path | None = None) -> Path:

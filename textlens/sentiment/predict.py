@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from textlens.errors import ModelError as ModelError  # raised here, caught as textlens.sentiment.predict.ModelError
 from textlens.sentiment.labels import CLASSES, decide
 
 if TYPE_CHECKING:
@@ -41,10 +42,6 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "tone_mixed_ratio": 0.5,  # ...and mixed when the minority polarity reaches this ratio of the majority
     "aspect_min": 0.15,  # |aspect score| below this falls back to the passage, then the review score
 }
-
-
-class ModelError(RuntimeError):
-    """The sentiment model file is missing or unreadable; the message says where it was looked for."""
 
 
 @dataclass
@@ -206,5 +203,7 @@ def article_label(score: float, split: bool, mixed_max: float, band: float) -> s
 
 
 def default_model_path() -> Path:
-    """models/sentiment/sentiment.joblib of the source checkout this package runs from."""
-    return Path(__file__).resolve().parents[2] / "models" / "sentiment" / MODEL_FILE
+    """The shipped models/sentiment/sentiment.pkl.gz (textlens.resources: checkout or wheel)."""
+    from textlens.resources import model_path
+
+    return model_path("sentiment", MODEL_FILE)

@@ -85,7 +85,9 @@ class PressStanceModel:
 
 
 def shipped_model_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "models" / "press_tone" / "press_tone.json"
+    from textlens.resources import model_path
+
+    return model_path("press_tone", "press_tone.json")
 
 
 def model_path() -> Path | None:

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from textlens.errors import InputError
+
 FEATURES = ("tfidf", "embeddings")
 
 
-class ClassifierError(ValueError):
+class ClassifierError(InputError):
     """Labelled data that cannot train a classifier; the message says what is wrong."""
 
 

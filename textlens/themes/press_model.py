@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from textlens.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 FEATURES_VERSION = 1
@@ -120,7 +122,7 @@ class PressThemeModel:
     def load(cls, path: str | Path) -> "PressThemeModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("features_version") != FEATURES_VERSION:
-            raise ValueError(f"{path}: features version {data.get('features_version')}, this textlens reads "
+            raise ModelError(f"{path}: features version {data.get('features_version')}, this textlens reads "
                              f"{FEATURES_VERSION}; retrain with scripts/train_press_themes.py")
         return cls(C=data["C"], cv=data["cv"], classes_=list(data["classes"]),
                    mean_=np.asarray(data["mean"]), scale_=np.asarray(data["scale"]),
@@ -141,4 +143,6 @@ def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
 
 
 def shipped_model_path() -> Path:
-    return Path(__file__).resolve().parents[2] / "models" / "themes_press" / MODEL_FILE
+    from textlens.resources import model_path
+
+    return model_path("themes_press", MODEL_FILE)

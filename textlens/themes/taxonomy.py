@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-BUILTIN_DIR = Path(__file__).resolve().parents[1] / "data" / "taxonomies"
+from textlens.errors import ConfigError
+from textlens.resources import data_path
+
+BUILTIN_DIR = data_path("taxonomies")
 BUILTIN = ("editorial", "aspects")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -24,7 +27,7 @@ _SCORING_KEYS = {"lex_weight", "emb_weight", "bias", "threshold", "doc_threshold
                  "doc_support", "weak_cap"}
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(ConfigError):
     """A taxonomy file that cannot be used; the message names the file, the theme and the problem."""
 
 

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from textlens.errors import InputError
 from textlens.topics import edits_store as db
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 MATCH_JACCARD = 0.5
 
 
-class TopicEditError(ValueError):
+class TopicEditError(InputError):
     """An edit that cannot be made; the message says which topic and why."""
 
 

@@ -29,10 +29,11 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from textlens.analysis.segment import fold
+from textlens.resources import data_path
 
 log = logging.getLogger(__name__)
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = data_path()
 LABEL_SEPARATOR = " · "
 # KB entity types whose names are brands (what reviews are *about* only when a topic gathers one brand)
 BRAND_TYPES = ("VENDOR", "COMPANY")

@@ -1,0 +1,66 @@
+"""Where textlens finds the files it ships: trained models and package data, from a checkout or from a wheel.
+
+Why one module: paths built from `__file__` (`parents[2] / "models"`) only work in a source checkout, so an
+installed wheel ran without its models. Models stay at the top of the repository (`models/`, with their cards and
+the scripts that train them) and the wheel carries them as the `textlens_models` package (pyproject.toml maps the
+folder to that name), found through `importlib.resources`. Package data (`textlens/data`, the report's templates)
+is read the same way.
+
+Order: the `models/` folder of the source checkout this package runs from, when there is one (a worktree run
+with PYTHONPATH uses its own models, not those of another editable install), else the installed
+`textlens_models` package. Each model keeps its own environment variable (TEXTLENS_SENTIMENT_MODEL,
+TEXTLENS_PRESS_THEMES, TEXTLENS_PRESS_TONE, TEXTLENS_CX_MODEL, TEXTLENS_SENTIMENT_FT_MODEL, TEXTLENS_DATE_MODEL),
+read by its module before it asks here for the shipped file.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from importlib import resources
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MODELS_PACKAGE = "textlens_models"
+_CHECKOUT = Path(__file__).resolve().parents[1]  # the repository root when running from a source checkout
+
+
+def _as_path(entry: object, what: str) -> Path:
+    """A real file-system path: model loaders (joblib, safetensors, onnx) need one, and pip unpacks wheels."""
+    if isinstance(entry, Path):
+        return entry
+    from textlens.errors import ModelError
+
+    raise ModelError(f"{what} is inside an archive ({entry}); install textlens unpacked (pip install)")
+
+
+@functools.lru_cache(maxsize=1)
+def models_dir() -> Path:
+    """The folder of the shipped models: the checkout's `models/`, else the installed `textlens_models`.
+
+    Never raises: without either, the checkout's path is returned and each model reports itself missing
+    (its analysis is listed as unavailable) as when a single model file is absent.
+    """
+    checkout = _CHECKOUT / "models"
+    if (_CHECKOUT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    try:
+        return _as_path(resources.files(MODELS_PACKAGE), "the models package")
+    except ModuleNotFoundError:
+        log.warning("no shipped models: neither %s nor the %s package exists", checkout, MODELS_PACKAGE)
+        return checkout
+
+
+def model_path(*parts: str) -> Path:
+    """A shipped model file or folder, e.g. `model_path("sentiment", "sentiment.pkl.gz")`."""
+    return models_dir().joinpath(*parts)
+
+
+def package_path(*parts: str) -> Path:
+    """A file or folder inside the installed `textlens` package, e.g. `package_path("report", "templates")`."""
+    return _as_path(resources.files("textlens").joinpath(*parts), "the textlens package")
+
+
+def data_path(*parts: str) -> Path:
+    """A file or folder of the package data (`textlens/data`), e.g. `data_path("taxonomies")`."""
+    return package_path("data", *parts)
