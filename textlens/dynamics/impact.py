@@ -317,7 +317,7 @@ def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
             low = list(ranked.head(per_side).items())
             high = [x for x in reversed(list(ranked.tail(per_side).items())) if x not in low]
             picks[imp.item] = low + high
-        passages = dim.passage_rows(corpus) if dim.passage_rows else None
+        passages = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found = item_passages(corpus, dim, picks, passages)
         for imp in wanted:
             imp.evidence = found.get(imp.item, [])
@@ -379,18 +379,19 @@ def indicator_matrix(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
 def _key_drivers(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], y_all: "pd.Series",
                  min_docs: int, n_boot: int, seed: int) -> tuple[list[DriverCoefficient], dict[str, Any]]:
     """Fit the key-driver model on item (x polarity) indicators seen in at least `min_docs` documents."""
-    from textlens.dynamics.keydrivers import KeyDriverRegression, cross_validated_r2
+    # the numpy fit behind keydrivers.KeyDriverRegression: importing scikit-learn would cost a second
+    from textlens.dynamics.ridge import cross_validated_r2, fit_key_drivers
 
     X, indicators = indicator_matrix(corpus, loaded, list(y_all.index), min_docs)
     if not indicators:
         return [], {}
     y = y_all.to_numpy(dtype=float)
-    est = KeyDriverRegression(n_boot=n_boot, random_state=seed).fit(X, y)
-    fit = {"model": "ridge", "alpha": est.alpha_, "intercept": est.intercept_, "n_docs": len(y),
+    est = fit_key_drivers(X, y, n_boot=n_boot, seed=seed)
+    fit = {"model": "ridge", "alpha": float(est.alpha), "intercept": float(est.intercept), "n_docs": len(y),
            "n_features": X.shape[1], "n_boot": n_boot, **cross_validated_r2(X, y, seed=seed)}
     out = [DriverCoefficient(ind.feature, ind.dimension, ind.item, ind.polarity, ind.label, int(X[:, k].sum()),
-                             float(est.coef_[k]), float(est.coef_low_[k]), float(est.coef_high_[k]),
-                             float(est.same_sign_[k]), bool(est.coef_low_[k] > 0 or est.coef_high_[k] < 0))
+                             float(est.coef[k]), float(est.coef_low[k]), float(est.coef_high[k]),
+                             float(est.same_sign[k]), bool(est.coef_low[k] > 0 or est.coef_high[k] < 0))
            for k, ind in enumerate(indicators)]
     out.sort(key=lambda c: (not c.stable, c.coef, c.feature))
     return out, fit

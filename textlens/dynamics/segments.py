@@ -338,7 +338,7 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
                 chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
             picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
-        passage_rows = dim.passage_rows(corpus) if dim.passage_rows else None
+        passage_rows = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found = item_passages(corpus, dim, picks, passage_rows)
         for d in out:
             d.evidence = [e for e in found.get(d.item, []) if e["value"] == (d.segment, d.versus)][:evidence]

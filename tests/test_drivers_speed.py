@@ -1,0 +1,179 @@
+"""The numpy/Python routines that keep `textlens drivers` and `textlens compare` fast give the numbers of the
+scikit-learn / scipy / SQLite code they replace (on random data), and the commands do not import the heavy
+modules they were written to avoid."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from textlens.dynamics.ridge import DEFAULT_ALPHAS
+
+SHAPES = [(300, 20, 0.1), (40, 60, 0.2), (1500, 90, 0.05), (50, 50, 0.3), (200, 8, 0.5)]
+
+
+def _data(n: int, p: int, density: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, p)) < density).astype(float)
+    X[:, 0] = rng.normal(size=n)  # one continuous column too
+    y = X @ rng.normal(size=p) + rng.normal(scale=1 + seed % 3, size=n)
+    return X, y
+
+
+@pytest.mark.parametrize("n,p,density", SHAPES)
+def test_ridge_loo_is_sklearn_ridgecv(n: int, p: int, density: float):
+    from sklearn.linear_model import RidgeCV
+
+    from textlens.dynamics.ridge import ridge_loo
+
+    for seed in range(3):
+        X, y = _data(n, p, density, seed)
+        ref = RidgeCV(alphas=np.asarray(DEFAULT_ALPHAS)).fit(X, y)
+        fit = ridge_loo(X, y, DEFAULT_ALPHAS)
+        assert fit.alpha == ref.alpha_
+        np.testing.assert_allclose(fit.coef, ref.coef_, rtol=1e-9, atol=1e-11)
+        assert fit.intercept == pytest.approx(ref.intercept_, rel=1e-9, abs=1e-11)
+        assert fit.loo_mse == pytest.approx(-ref.best_score_, rel=1e-9)
+
+
+def test_ridge_loo_picks_each_penalty_as_ridgecv_does():
+    """Penalties from heavy to none: the choice must follow the data as RidgeCV's does, not sit on one value."""
+    from sklearn.linear_model import RidgeCV
+
+    from textlens.dynamics.ridge import ridge_loo
+
+    chosen = set()
+    for noise in (0.01, 0.3, 1.0, 3.0, 30.0):
+        rng = np.random.default_rng(7)
+        X = (rng.random((120, 30)) < 0.2).astype(float)
+        y = X @ rng.normal(size=30) + rng.normal(scale=noise, size=120)
+        ref = RidgeCV(alphas=np.asarray(DEFAULT_ALPHAS)).fit(X, y)
+        assert ridge_loo(X, y, DEFAULT_ALPHAS).alpha == ref.alpha_
+        chosen.add(ref.alpha_)
+    assert len(chosen) >= 3
+
+
+@pytest.mark.parametrize("n,p,density", SHAPES)
+def test_cross_validated_r2_is_sklearn_cross_val_score(n: int, p: int, density: float):
+    from sklearn.dummy import DummyRegressor
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import KFold, cross_val_score
+
+    from textlens.dynamics.ridge import cross_validated_r2
+
+    X, y = _data(n, p, density, 1)
+    for folds, seed in ((5, 0), (3, 42)):
+        cv = KFold(folds, shuffle=True, random_state=seed)
+        model = cross_val_score(RidgeCV(alphas=list(DEFAULT_ALPHAS)), X, y, cv=cv, scoring="r2")
+        baseline = cross_val_score(DummyRegressor(), X, y, cv=cv, scoring="r2")
+        got = cross_validated_r2(X, y, folds=folds, seed=seed)
+        assert got["folds"] == folds
+        assert got["r2"] == pytest.approx(model.mean(), rel=1e-9, abs=1e-12)
+        assert got["r2_std"] == pytest.approx(model.std(), rel=1e-7, abs=1e-12)
+        assert got["baseline_r2"] == pytest.approx(baseline.mean(), rel=1e-9, abs=1e-12)
+        assert got["baseline_r2_std"] == pytest.approx(baseline.std(), rel=1e-7, abs=1e-12)
+
+
+def test_kfold_indices_are_sklearn_kfold():
+    from sklearn.model_selection import KFold
+
+    from textlens.dynamics.ridge import kfold_indices
+
+    for n, folds, seed in ((10, 5, 0), (103, 5, 3), (7, 2, 11)):
+        ours = kfold_indices(n, folds, seed)
+        theirs = list(KFold(folds, shuffle=True, random_state=seed).split(np.zeros((n, 1))))
+        assert len(ours) == len(theirs)
+        for (train, test), (train_ref, test_ref) in zip(ours, theirs):
+            np.testing.assert_array_equal(train, train_ref)
+            np.testing.assert_array_equal(test, test_ref)
+
+
+def test_estimator_is_the_numpy_fit_and_validates_its_input():
+    from sklearn.linear_model import RidgeCV
+
+    from textlens.dynamics.keydrivers import KeyDriverRegression
+
+    X, y = _data(300, 12, 0.2, 4)
+    est = KeyDriverRegression(n_boot=50).fit(X, y)
+    ref = RidgeCV(alphas=np.asarray(DEFAULT_ALPHAS)).fit(X, y)
+    assert est.alpha_ == ref.alpha_
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(est.predict(X), ref.predict(X), rtol=1e-9)
+    assert est.coef_boot_.shape == (50, 12) and np.all(est.coef_low_ <= est.coef_high_)
+    with pytest.raises(ValueError, match="n_boot"):
+        KeyDriverRegression(n_boot=-1).fit(X, y)
+    with pytest.raises(ValueError, match="alphas"):
+        KeyDriverRegression(alphas=(0.0, 1.0)).fit(X, y)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        KeyDriverRegression().fit(X_nan, y)
+
+
+# ---- metadata: Python's JSON reading gives what SQLite's json_each gave ---------------------------------
+METADATA = [
+    {"insurer": "MAAF", "rating": "4", "nps": 9, "csat": 4.5, "flag": True, "off": False, "none": None},
+    {"insurer": "Société Générale", "rating": "4,5", "tags": ["é", 1, None, {"a": "b"}], "nested": {"x": [1, 2]}},
+    {"rating": 3, "big": 2 ** 70, "neg": -(2 ** 63), "text": "  padded  ", "empty": "", "zero": 0.0},
+    {},
+]
+
+
+def test_parse_metadata_gives_sqlite_json_each_values():
+    from textlens.dynamics.columns import parse_metadata
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE documents (id TEXT, metadata TEXT)")
+    rows = [(f"d{i}", json.dumps(m, ensure_ascii=False)) for i, m in enumerate(METADATA)]
+    conn.executemany("INSERT INTO documents VALUES (?, ?)", rows[::-1])
+    expected: dict[str, list] = {}
+    for doc_id, key, value in conn.execute(
+            "SELECT d.id, je.key, je.value FROM documents d, json_each(d.metadata) je WHERE je.type != 'null'"
+            " ORDER BY d.id, je.id"):
+        expected.setdefault(key, []).append((doc_id, value))
+    got = parse_metadata(rows[::-1])
+    assert got.ids == ["d0", "d1", "d2", "d3"]
+    assert got.keys == list(expected)  # first appearance, documents in id order
+    for key, pairs in expected.items():
+        assert [(d, type(v), v) for d, v in got.by_key[key]] == [(d, type(v), v) for d, v in pairs], key
+
+
+def test_malformed_metadata_names_the_document():
+    from textlens.dynamics.columns import parse_metadata
+    from textlens.query import QueryError
+
+    with pytest.raises(QueryError, match="doc7"):
+        parse_metadata([("doc7", "{not json")])
+    with pytest.raises(QueryError, match="doc8.*not a JSON object"):
+        parse_metadata([("doc8", "[1, 2]")])
+
+
+# ---- the commands stay light ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from drivers_fixtures import build
+
+    return build(tmp_path_factory.mktemp("speed") / "synth.db")
+
+
+PROBE = ("import sys\nfrom textlens.cli import app\napp(sys.argv[1:], standalone_mode=False)\n"
+         "print('MODULES', ' '.join(sorted(m for m in ('sklearn', 'scipy.stats', 'torch', 'spacy')"
+         " if m in sys.modules)), file=sys.stderr)\n")
+
+
+@pytest.mark.parametrize("command", [["drivers"], ["compare", "--by", "insurer"]])
+def test_commands_do_not_import_scikit_learn_or_scipy_stats(synth_db: Path, command: list[str]):
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", PROBE, *command, "--db", str(synth_db), "--format", "json"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout)  # a real answer
+    modules = [line for line in out.stderr.splitlines() if line.startswith("MODULES")][-1].split()[1:]
+    assert modules == []
