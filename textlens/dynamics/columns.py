@@ -118,7 +118,9 @@ def parse_metadata(rows: list[tuple[str, str]]) -> MetadataEntries:
             raise QueryError(f"document {doc_id}: its metadata is not a JSON object ({text[:60]!r})")
         for key, value in meta.items():
             if value is not None:
-                by_key.setdefault(key, []).append((doc_id, json_each_value(value)))
+                if type(value) is not str:  # most values are text, kept as they are
+                    value = json_each_value(value)
+                by_key.setdefault(key, []).append((doc_id, value))
     return MetadataEntries(ids, by_key)
 
 
@@ -142,7 +144,16 @@ def numeric_columns(entries: MetadataEntries) -> list[str]:
         return []
     keys = sorted(entries.by_key)
     size = [len(entries.by_key[k]) for k in keys]
-    numeric = [sum(as_number(v) is not None for _, v in entries.by_key[k]) for k in keys]
+    is_number: dict[tuple[type, Any], bool] = {}  # a column repeats a few values ("4", "MAAF") thousands of times
+    numeric = []
+    for k in keys:
+        count = 0
+        for _, v in entries.by_key[k]:
+            known = is_number.get((type(v), v))
+            if known is None:
+                known = is_number[(type(v), v)] = as_number(v) is not None
+            count += known
+        numeric.append(count)
     stats = pd.DataFrame({"mean": [a / b for a, b in zip(numeric, size)], "size": size}, index=keys)
     stats = stats[stats["mean"] >= NUMERIC_SHARE].sort_values("size", ascending=False)
     return [str(k) for k in stats.index]
