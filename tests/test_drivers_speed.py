@@ -154,6 +154,75 @@ def test_malformed_metadata_names_the_document():
         parse_metadata([("doc8", "[1, 2]")])
 
 
+# ---- impacts' bootstrap: one dense product per chunk, as the sparse products it replaced ------------------
+def _sparse_reference_bootstrap(y, mentions, n_boot, seed, chunk=200):
+    """The scipy.sparse version of `impact.bootstrap_impacts` before (commit 66c6d47), percentiles included."""
+    import warnings
+
+    from scipy import sparse
+
+    m = sparse.csc_matrix(np.asarray(mentions, dtype=np.float64))
+    my = sparse.csc_matrix(m.multiply(y[:, None]))
+    rng = np.random.default_rng(seed)
+    impacts, effects, means = [], [], []
+    for start in range(0, n_boot, chunk):
+        w = rng.standard_exponential(size=(min(chunk, n_boot - start), len(y)))
+        sw, swy = w.sum(axis=1), w @ y
+        swm, swym = (m.T @ w.T).T, (my.T @ w.T).T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            without = (swy[:, None] - swym) / (sw[:, None] - swm)
+            impacts.append(swym / swm - without)
+            effects.append((swy / sw)[:, None] - without)
+            means.append(swy / sw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = np.nanpercentile(np.vstack(impacts), [2.5, 97.5], axis=0)
+        eci = np.nanpercentile(np.vstack(effects), [2.5, 97.5], axis=0)
+    return ci, eci, np.percentile(np.concatenate(means), [2.5, 97.5])
+
+
+def test_bootstrap_impacts_equal_the_sparse_reference():
+    from textlens.dynamics.impact import bootstrap_impacts
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(1, 6, size=3000).astype(float)
+    mentions = rng.random((3000, 12)) < np.linspace(0.005, 0.5, 12)
+    mentions[:, 3] |= y == 1  # one item tied to low scores
+    for n_boot, seed in ((1000, 0), (450, 9)):
+        got = bootstrap_impacts(y, mentions, n_boot=n_boot, seed=seed)
+        ci, eci, mean_ci = _sparse_reference_bootstrap(y, mentions, n_boot, seed)
+        np.testing.assert_allclose(got["ci_low"], ci[0], rtol=1e-9)
+        np.testing.assert_allclose(got["ci_high"], ci[1], rtol=1e-9)
+        np.testing.assert_allclose(got["effect_low"], eci[0], rtol=1e-9)
+        np.testing.assert_allclose(got["effect_high"], eci[1], rtol=1e-9)
+        assert (got["mean_low"], got["mean_high"]) == pytest.approx(tuple(mean_ci), rel=1e-12)
+    assert got["ci_low"][3] < got["ci_high"][3] < 0  # the low-score item's interval is below 0
+
+
+def test_an_item_in_every_document_has_no_interval():
+    """"Without it" is undefined: NaN, where the sparse version returned rounding noise."""
+    from textlens.dynamics.impact import bootstrap_impacts
+
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=500)
+    mentions = np.column_stack([np.ones(500, dtype=bool), rng.random(500) < 0.3])
+    got = bootstrap_impacts(y, mentions, n_boot=300)
+    assert np.isnan([got["ci_low"][0], got["ci_high"][0], got["effect_low"][0], got["effect_high"][0]]).all()
+    assert np.isfinite([got["ci_low"][1], got["ci_high"][1]]).all()
+
+
+def test_plain_is_asdict_of_the_results(synth_db: Path):
+    from dataclasses import asdict
+
+    from textlens.dynamics import compare, drivers
+    from textlens.dynamics.impact import plain
+    from textlens.store import Corpus
+
+    with Corpus.open(synth_db, readonly=True) as corpus:
+        for result in (drivers(corpus, n_boot=100), compare(corpus, "insurer", evidence=2)):
+            assert plain(result) == asdict(result)
+
+
 # ---- the commands stay light ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -170,10 +239,64 @@ PROBE = ("import sys\nfrom textlens.cli import app\napp(sys.argv[1:], standalone
 @pytest.mark.parametrize("command", [["drivers"], ["compare", "--by", "insurer"]])
 def test_commands_do_not_import_scikit_learn_or_scipy_stats(synth_db: Path, command: list[str]):
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "TEXTLENS_QUERY_CACHE": "0"}  # the computation itself, not a cached answer
     out = subprocess.run([sys.executable, "-c", PROBE, *command, "--db", str(synth_db), "--format", "json"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout)  # a real answer
     modules = [line for line in out.stderr.splitlines() if line.startswith("MODULES")][-1].split()[1:]
     assert modules == []
+
+
+# ---- the query cache: a repeat on an unchanged store answers from disk, any write is a miss ----------------
+def test_query_cache_hits_on_the_same_store_and_misses_after_a_write(tmp_path: Path, monkeypatch):
+    from drivers_fixtures import build
+
+    from textlens.dynamics import drivers
+    from textlens.dynamics.query_cache import cache_dir, cached
+    from textlens.store import Corpus
+
+    monkeypatch.setenv("TEXTLENS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TEXTLENS_QUERY_CACHE", raising=False)
+    db = build(tmp_path / "synth.db")
+    calls = []
+
+    def compute(corpus):
+        calls.append(1)
+        return drivers(corpus, n_boot=100, model=False)
+
+    args = {"boot": 100}
+    with Corpus.open(db, readonly=True) as corpus:
+        first = cached(db, "drivers", args, lambda: compute(corpus))
+        again = cached(db, "drivers", args, lambda: compute(corpus))
+        other = cached(db, "drivers", {"boot": 200}, lambda: compute(corpus))
+    assert len(calls) == 2 and again.to_dict() == first.to_dict() and other.to_dict() == first.to_dict()
+    assert len(list(cache_dir().glob("*.pickle"))) == 2
+    with Corpus.open(db) as corpus, corpus.transaction() as conn:  # any write: claims handling gets a new label
+        conn.execute("UPDATE doc_aspects SET polarity = 'positive' WHERE aspect_id = 'claims_handling'")
+    with Corpus.open(db, readonly=True) as corpus:
+        changed = cached(db, "drivers", args, lambda: compute(corpus))
+    assert len(calls) == 3
+    assert changed.to_dict() == first.to_dict()  # polarity is not read without the model: same numbers, recomputed
+    monkeypatch.setenv("TEXTLENS_QUERY_CACHE", "0")
+    with Corpus.open(db, readonly=True) as corpus:
+        cached(db, "drivers", args, lambda: compute(corpus))
+    assert len(calls) == 4
+
+
+def test_cli_answers_the_repeat_from_the_cache(synth_db: Path, tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from textlens.cli import app
+
+    monkeypatch.setenv("TEXTLENS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TEXTLENS_QUERY_CACHE", raising=False)
+    runner = CliRunner()
+    for command in (["drivers", "--boot", "100"], ["compare", "--by", "insurer", "Alpha"]):
+        first = runner.invoke(app, [*command, "--db", str(synth_db), "--format", "json"])
+        assert first.exit_code == 0, first.output
+        entries = sorted((tmp_path / "cache" / "queries").glob("*.pickle"))
+        second = runner.invoke(app, [*command, "--db", str(synth_db), "--format", "json"])
+        assert second.exit_code == 0 and second.output == first.output
+        assert sorted((tmp_path / "cache" / "queries").glob("*.pickle")) == entries  # nothing new: a hit

@@ -124,7 +124,7 @@ def parse_metadata(rows: list[tuple[str, str]]) -> MetadataEntries:
     return MetadataEntries(ids, by_key)
 
 
-def _entries(corpus: "Corpus", filters: Filters | None) -> MetadataEntries:
+def read_metadata(corpus: "Corpus", filters: Filters | None) -> MetadataEntries:
     """Metadata entries of the selected documents (raises QueryError when no document is selected)."""
     from textlens.dynamics.access import selected_metadata
 
@@ -159,14 +159,16 @@ def numeric_columns(entries: MetadataEntries) -> list[str]:
     return [str(k) for k in stats.index]
 
 
-def score_values(corpus: "Corpus", column: str | None = None, filters: Filters | None = None) -> ScoreValues:
+def score_values(corpus: "Corpus", column: str | None = None, filters: Filters | None = None,
+                 entries: MetadataEntries | None = None) -> ScoreValues:
     """The score of every selected document: `column`, or the first of SCORE_NAMES present and numeric.
 
     Raises QueryError naming the numeric columns available when none is found or `column` is unusable.
+    `entries`: the selected documents' metadata when the caller has read it already (`read_metadata`).
     """
     import pandas as pd
 
-    entries = _entries(corpus, filters)
+    entries = entries or read_metadata(corpus, filters)
     numeric = numeric_columns(entries)
     keys = entries.keys
     available = ", ".join(numeric) if numeric else "none"
@@ -205,17 +207,18 @@ def _left_out(corpus: "Corpus", ids: list[str], pairs: list[tuple[str, Any]], nu
     return LeftOut(missing=len(set(ids) - {d for d, _ in pairs}), invalid=invalid)
 
 
-def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None) -> tuple["pd.Series", LeftOut]:
+def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None,
+                   entries: MetadataEntries | None = None) -> tuple["pd.Series", LeftOut]:
     """Each selected document's segment (the metadata value as text) and the documents without one.
 
     `source`, `kind` and `year` fall back to the document's own fields when no metadata column has that
-    name (a table read with a `source` column keeps that column's values).
+    name (a table read with a `source` column keeps that column's values). `entries` as in `score_values`.
     """
     import pandas as pd
 
     from textlens.dynamics.access import DOCUMENT_FIELDS, document_fields, selected_documents_sql
 
-    entries = _entries(corpus, filters)
+    entries = entries or read_metadata(corpus, filters)
     keys = entries.keys
     match = [k for k in keys if k == column] or [k for k in keys if fold(k) == fold(column)]
     if match:
@@ -248,7 +251,7 @@ def segment_columns(corpus: "Corpus", filters: Filters | None = None, max_values
     Good: 2..`max_values` distinct values covering at least `min_coverage` of the documents, not numeric
     (a rating is a score, not a segment) and not date-like.
     """
-    parsed = _entries(corpus, filters)
+    parsed = read_metadata(corpus, filters)
     ids, entries = parsed.ids, parsed.frame()
     if entries.empty or not ids:
         return []
