@@ -300,3 +300,32 @@ def test_cli_answers_the_repeat_from_the_cache(synth_db: Path, tmp_path: Path, m
         second = runner.invoke(app, [*command, "--db", str(synth_db), "--format", "json"])
         assert second.exit_code == 0 and second.output == first.output
         assert sorted((tmp_path / "cache" / "queries").glob("*.pickle")) == entries  # nothing new: a hit
+
+
+BLAS_PROBE = """
+import json, sys
+import textlens.dynamics.impact as impact
+from textlens.store import Corpus
+seen = []
+compute = impact._drivers
+def probe(*args, **kwargs):
+    from threadpoolctl import threadpool_info
+    seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return compute(*args, **kwargs)
+impact._drivers = probe
+assert "numpy" not in sys.modules  # a fresh process, as the CLI's
+with Corpus.open(sys.argv[1], readonly=True) as corpus:
+    impact.drivers(corpus, n_boot=100)
+print(json.dumps(seen))
+"""
+
+
+def test_drivers_limits_blas_threads_in_a_fresh_process(synth_db: Path):
+    """threadpool_limits only limits libraries already loaded: numpy must be imported before it is entered."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", BLAS_PROBE, str(synth_db)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    threads = json.loads(out.stdout.strip().splitlines()[-1])
+    assert threads and all(n == 1 for n in threads)

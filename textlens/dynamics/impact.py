@@ -287,9 +287,12 @@ def drivers(corpus: "Corpus", score: str | None = None, filters: Filters | None 
     documents with a numeric score count; the others are in `left_out` (with file and row). `evidence`
     passages per item come from its lowest- and its highest-scored documents.
     """
+    import numpy  # noqa: F401 - loads OpenBLAS: threadpool_limits only limits the libraries already loaded
     from threadpoolctl import threadpool_limits
 
-    # the matrices are small: on a shared 2-core machine BLAS threads fight more than they help (10x slower)
+    # the matrices are small: on a shared 2-core machine BLAS threads fight more than they help (10x slower).
+    # Before numpy was imported here first, a fresh `textlens drivers` ran with 2 BLAS threads that spun while
+    # waiting for each other: 2.3 CPU seconds instead of 1.5 at load 14.
     with threadpool_limits(limits=1, user_api="blas"), paused_cycle_collector():
         return _drivers(corpus, score, filters or Filters(), dimensions, n_boot, seed, min_docs, evidence, model,
                         model_boot)
