@@ -1,6 +1,7 @@
 """Wall time of each query command in a fresh process (start-up included), as a user sees it.
 
     .venv/bin/python scripts/bench_queries.py [--db textlens.db] [--runs 5] [--compare-by COL] [--only drivers ...]
+        [--query-cache]
 
 Prints the machine (lscpu model name, CPUs) and its load average before and after, then per command the cold run
 (the first process started for it: nothing of the command cached by Python, its wall and CPU seconds), the median
@@ -54,11 +55,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--compare-by", default=None, help="segment column of `compare` (default: auto)")
     ap.add_argument("--only", nargs="*", default=None, help="only the commands starting with these words")
+    ap.add_argument("--query-cache", action="store_true",
+                    help="let drivers/compare answer repeats from their query cache (default: off, every run computes)")
     args = ap.parse_args()
     if not Path(args.db).exists():
         sys.exit(f"{args.db}: no such store (run `textlens run corpora/demo --db {args.db}` first)")
     compare_by = args.compare_by or _segment_column(args.db)
-    print(f"store {args.db}, {args.runs} runs per command, wall time of a fresh `python` process")
+    env = {**os.environ, "TEXTLENS_QUERY_CACHE": "1" if args.query_cache else "0"}
+    print(f"store {args.db}, {args.runs} runs per command, wall time of a fresh `python` process, query cache "
+          f"{'on' if args.query_cache else 'off'}")
     print(f"machine: {_cpu_model()}, {os.cpu_count()} CPUs; load average {_load()} (1, 5, 15 min) at the start")
     print(f"{'command':<55} {'cold s':>7} {'cold cpu':>8} {'median s':>9} {'best s':>7} {'cpu s':>6} "
           f"{'in-process s':>12}  heavy imports")
@@ -74,7 +79,7 @@ def main() -> None:
             t = time.perf_counter()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run([sys.executable, "-c", PROBE, *cmd, "--db", args.db, "--format", "json"],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, env=env)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             walls.append(time.perf_counter() - t)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
