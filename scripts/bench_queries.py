@@ -1,16 +1,20 @@
 """Wall time of each query command in a fresh process (start-up included), as a user sees it.
 
     .venv/bin/python scripts/bench_queries.py [--db textlens.db] [--runs 5] [--compare-by COL] [--only drivers ...]
+        [--query-cache]
 
-Prints the median and the best of `--runs` runs per command, the median CPU seconds of the process (user +
-system: what the command costs whatever else the machine runs), and whether any heavy library (torch, spaCy,
-sentence-transformers, scikit-learn) was imported. Build the store first, e.g.
+Prints the machine (lscpu model name, CPUs) and its load average before and after, then per command the cold run
+(the first process started for it: nothing of the command cached by Python, its wall and CPU seconds), the median
+and the best of `--runs` runs, the median CPU seconds of the process (user + system: what the command costs
+whatever else the machine runs), and whether any heavy library (torch, spaCy, sentence-transformers,
+scikit-learn, scipy.stats) was imported. Build the store first, e.g.
 `textlens run corpora/demo --db demo.db`. `compare --by` uses `--compare-by`, by default the store's first
 low-cardinality metadata column.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -40,7 +44,7 @@ PROBE = (
     "t = time.perf_counter()\n"
     "from textlens.cli import app\n"
     "app(sys.argv[1:], standalone_mode=False)\n"
-    "heavy = [m for m in ('torch', 'spacy', 'sentence_transformers', 'sklearn') if m in sys.modules]\n"
+    "heavy = [m for m in ('torch', 'spacy', 'sentence_transformers', 'sklearn', 'scipy.stats') if m in sys.modules]\n"
     "print('\\nPROBE', time.perf_counter() - t, ','.join(heavy) or '-', file=sys.stderr)\n"
 )
 
@@ -51,12 +55,18 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--compare-by", default=None, help="segment column of `compare` (default: auto)")
     ap.add_argument("--only", nargs="*", default=None, help="only the commands starting with these words")
+    ap.add_argument("--query-cache", action="store_true",
+                    help="let drivers/compare answer repeats from their query cache (default: off, every run computes)")
     args = ap.parse_args()
     if not Path(args.db).exists():
         sys.exit(f"{args.db}: no such store (run `textlens run corpora/demo --db {args.db}` first)")
     compare_by = args.compare_by or _segment_column(args.db)
-    print(f"store {args.db}, {args.runs} runs per command, wall time of a fresh `python` process")
-    print(f"{'command':<55} {'median s':>9} {'best s':>7} {'cpu s':>6} {'in-process s':>12}  heavy imports")
+    env = {**os.environ, "TEXTLENS_QUERY_CACHE": "1" if args.query_cache else "0"}
+    print(f"store {args.db}, {args.runs} runs per command, wall time of a fresh `python` process, query cache "
+          f"{'on' if args.query_cache else 'off'}")
+    print(f"machine: {_cpu_model()}, {os.cpu_count()} CPUs; load average {_load()} (1, 5, 15 min) at the start")
+    print(f"{'command':<55} {'cold s':>7} {'cold cpu':>8} {'median s':>9} {'best s':>7} {'cpu s':>6} "
+          f"{'in-process s':>12}  heavy imports")
     for cmd in COMMANDS:
         if args.only and cmd[0] not in args.only:
             continue
@@ -69,7 +79,7 @@ def main() -> None:
             t = time.perf_counter()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run([sys.executable, "-c", PROBE, *cmd, "--db", args.db, "--format", "json"],
-                                 capture_output=True, text=True)
+                                 capture_output=True, text=True, env=env)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             walls.append(time.perf_counter() - t)
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -80,11 +90,32 @@ def main() -> None:
             _, seconds, heavy = probe[-1].split(" ", 2)
             inner.append(float(seconds))
         else:
-            print(f"{' '.join(cmd):<55} {statistics.median(walls):9.2f} {min(walls):7.2f} "
-                  f"{statistics.median(cpus):6.2f} {statistics.median(inner):12.2f}  {heavy}")
+            print(f"{' '.join(cmd):<55} {walls[0]:7.2f} {cpus[0]:8.2f} {statistics.median(walls):9.2f} "
+                  f"{min(walls):7.2f} {statistics.median(cpus):6.2f} {statistics.median(inner):12.2f}  {heavy}")
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
-    print(f"(bare python start-up: {time.perf_counter() - t:.2f} s)")
+    print(f"(bare python start-up: {time.perf_counter() - t:.2f} s; load average {_load()} at the end)")
+
+
+def _cpu_model() -> str:
+    """`lscpu`'s model name (what the figures were measured on), or the platform's processor string."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    for line in out.splitlines():
+        if line.strip().lower().startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or "unknown CPU"
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _segment_column(db: str) -> str | None:

@@ -12,6 +12,7 @@ SHARED = Path(os.environ.get("TEXTLENS_SHARED", ROOT.parent / "shared"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TEXTLENS_QUERY_CACHE", "0")  # CLI tests compute; tests/test_drivers_speed.py turns it on
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,13 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _filters_key(filters: Any) -> str:
+    """The filters as part of a query-cache key (`--limit` only cuts what is printed)."""
+    from dataclasses import replace
+
+    return repr(replace(filters, limit=None))
+
+
 def _flat(df):
     """Evidence lists as JSON text, for CSV."""
     return df.assign(evidence=df["evidence"].map(lambda e: json.dumps(e, ensure_ascii=False))) \
@@ -87,8 +94,8 @@ def drivers(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 0,
     part: Annotated[str, typer.Option("--part", help="csv output: impact or model.")] = "impact",
     evidence: Annotated[bool, typer.Option("--evidence", help="List the passages behind each impact.")] = False,
-    no_model: Annotated[bool, typer.Option("--no-model", help="Impacts only, without the key-driver model (about "
-                                           "a second faster: scikit-learn is not loaded).")] = False,
+    no_model: Annotated[bool, typer.Option("--no-model", help="Impacts only, without the key-driver model (no "
+                                           "ridge fit, bootstrap refits or cross-validation).")] = False,
 ) -> None:
     """Impact of each aspect, theme or topic on the mean rating (or --score), and the key-driver model.
 
@@ -96,9 +103,13 @@ def drivers(
     `textlens drivers --source assurance --format json`.
     """
     from textlens.dynamics.impact import drivers as compute
+    from textlens.dynamics.query_cache import cached
 
-    table = compute(corpus, score=score, filters=filters, dimensions=dimension, n_boot=boot, seed=seed,
-                    min_docs=min_docs, model=not no_model)
+    table = cached(corpus.path, "drivers", {
+        "score": score, "filters": _filters_key(filters), "dimensions": tuple(dimension or ()), "boot": boot,
+        "seed": seed, "min_docs": min_docs, "model": not no_model},
+        lambda: compute(corpus, score=score, filters=filters, dimensions=dimension, n_boot=boot, seed=seed,
+                        min_docs=min_docs, model=not no_model))
     if fmt == "json":
         _json_out(table.to_dict())
         return
@@ -222,6 +233,7 @@ def compare(
     Examples: `textlens compare --by insurer`, `textlens compare --by insurer MAIF`,
     `textlens compare --by product auto habitation --all`, `textlens compare --by channel --format csv`.
     """
+    from textlens.dynamics.query_cache import cached
     from textlens.dynamics.segments import compare as compute
     from textlens.query import QueryError
 
@@ -230,8 +242,11 @@ def compare(
     if segments and len(segments) > 2:
         raise QueryError(f"give at most two segments (A and B), got {len(segments)}")
     a, b = (list(segments or []) + [None, None])[:2]
-    result = compute(corpus, by, a, b, filters=filters, dimensions=dimension, min_docs=min_docs, score=score,
-                     terms=terms)
+    result = cached(corpus.path, "compare", {
+        "by": by, "a": a, "b": b, "filters": _filters_key(filters), "dimensions": tuple(dimension or ()),
+        "min_docs": min_docs, "score": score, "terms": terms},
+        lambda: compute(corpus, by, a, b, filters=filters, dimensions=dimension, min_docs=min_docs, score=score,
+                        terms=terms))
     if fmt == "json":
         _json_out(result.to_dict())
         return

@@ -165,12 +165,20 @@ def doc_items(corpus: "Corpus", dimension: str, etype: str | None = None) -> "pd
     return df.reset_index(drop=True)
 
 
-def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None) -> "pd.DataFrame":
+def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
+                  doc_ids: Sequence[str] | None = None) -> "pd.DataFrame":
+    """(passage_id, doc_id, item, score) rows of a dimension; with `doc_ids`, only those documents' rows
+    (evidence for a few documents reads a few rows, not the whole table)."""
     import pandas as pd
 
     _check_dimension(dimension)
     _, and_, params = _type_sql(dimension, etype)
-    df = pd.read_sql_query(_PASSAGE_ITEMS[dimension].format(type_and=and_), corpus.conn, params=params)
+    sql = _PASSAGE_ITEMS[dimension].format(type_and=and_)
+    if doc_ids is None:
+        df = pd.read_sql_query(sql, corpus.conn, params=params)
+    else:
+        rows = list(corpus.select_in(f"SELECT * FROM ({sql}) WHERE doc_id IN ({{marks}})", list(doc_ids), params))
+        df = pd.DataFrame([tuple(r) for r in rows], columns=["passage_id", "doc_id", "item", "score"])
     df["item"] = df["item"].astype(str)
     return df
 

@@ -1,8 +1,8 @@
 """Every SQL statement of the drivers and segment-comparison feature, in one place.
 
 Typed functions taking a `Corpus` and returning rows, dataclasses or DataFrames, so a later move of all
-SQL into a `textlens/store/` package is mechanical. Metadata keys are bound as parameters (through
-`json_each`), never spliced into a JSON path, so a column named `a"b` or `$.x` is just a name.
+SQL into a `textlens/store/` package is mechanical. Metadata is read as JSON text and its keys looked up in
+Python, never spliced into a JSON path, so a column named `a"b` or `$.x` is just a name.
 """
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
 
 
-def metadata_entries(corpus: "Corpus", doc_ids_sql: str, params: Sequence[Any]) -> "pd.DataFrame":
-    """(doc_id, key, type, value) of every non-null metadata value of the documents `doc_ids_sql` selects
-    (a `SELECT d.id ...` statement with its `params`); type is SQLite's JSON type (integer, real, text...)."""
-    import pandas as pd
+def selected_metadata(corpus: "Corpus", filters: "Filters") -> list[tuple[str, str]]:
+    """(doc_id, metadata JSON text) of the documents a drivers/compare query counts, in no particular order.
 
-    sql = ("SELECT d.id AS doc_id, je.key AS key, je.type AS type, je.value AS value"
-           f" FROM documents d, json_each(d.metadata) je WHERE d.id IN ({doc_ids_sql}) AND je.type != 'null'")
-    return pd.read_sql_query(sql, corpus.conn, params=list(params))
+    One scan of `documents` with the filters inline: `json_each` over an `IN (SELECT ...)` list cost 0.25 s
+    on 10,000 reviews, this 0.02 s (the JSON is parsed by `columns.parse_metadata`)."""
+    where, params = selected_documents_where(filters)
+    return [(r[0], r[1]) for r in corpus.conn.execute(f"SELECT d.id, d.metadata FROM documents d WHERE {where}",
+                                                       params)]
 
 
 def document_origins(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, tuple[str, int | None]]:
@@ -46,12 +46,16 @@ def document_sentiments(corpus: "Corpus") -> "pd.DataFrame":
     return pd.read_sql_query("SELECT doc_id, label AS item, 1.0 AS score FROM doc_sentiment", corpus.conn)
 
 
-def passage_sentiments(corpus: "Corpus") -> "pd.DataFrame":
-    """(passage_id, doc_id, item, score) with each passage's sentiment label as the item; |score| ranks them."""
+def passage_sentiments(corpus: "Corpus", doc_ids: Sequence[str] | None = None) -> "pd.DataFrame":
+    """(passage_id, doc_id, item, score) with each passage's sentiment label as the item; |score| ranks them.
+    With `doc_ids`, only those documents' passages."""
     import pandas as pd
 
-    return pd.read_sql_query("SELECT passage_id, doc_id, label AS item, ABS(score) AS score FROM passage_sentiment",
-                             corpus.conn)
+    sql = "SELECT passage_id, doc_id, label AS item, ABS(score) AS score FROM passage_sentiment"
+    if doc_ids is None:
+        return pd.read_sql_query(sql, corpus.conn)
+    rows = [tuple(r) for r in corpus.select_in(sql + " WHERE doc_id IN ({marks})", list(doc_ids))]
+    return pd.DataFrame(rows, columns=["passage_id", "doc_id", "item", "score"])
 
 
 def passage_texts(corpus: "Corpus", passage_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -73,11 +77,17 @@ def language_counts(corpus: "Corpus") -> dict[str, int]:
             corpus.conn.execute("SELECT language, COUNT(*) FROM documents WHERE language IS NOT NULL GROUP BY 1")}
 
 
-def selected_documents_sql(filters: "Filters") -> tuple[str, list[Any]]:
-    """`SELECT d.id ...` of the documents a drivers/compare query counts: the filtered, non-duplicate
-    documents in French (documents in another language are kept in the store but never analysed)."""
+def selected_documents_where(filters: "Filters") -> tuple[str, list[Any]]:
+    """WHERE clause (on `documents d`) of the documents a drivers/compare query counts: the filtered,
+    non-duplicate documents in French (documents in another language are kept in the store but never analysed)."""
     where, params = filters.where_sql()
-    return f"SELECT d.id FROM documents d WHERE {where} AND (d.language IS NULL OR d.language = 'fr')", params
+    return f"{where} AND (d.language IS NULL OR d.language = 'fr')", params
+
+
+def selected_documents_sql(filters: "Filters") -> tuple[str, list[Any]]:
+    """`SELECT d.id ...` of the documents `selected_documents_where` keeps."""
+    where, params = selected_documents_where(filters)
+    return f"SELECT d.id FROM documents d WHERE {where}", params
 
 
 DOCUMENT_FIELDS = ("source", "kind", "year")  # document columns a segment can be cut by, besides metadata

@@ -65,39 +65,112 @@ def as_number(value: Any) -> float | None:
     return None
 
 
-def _entries(corpus: "Corpus", filters: Filters | None) -> tuple["pd.DataFrame", list[str]]:
-    """Metadata entries of the selected documents, and the ids of those documents."""
-    from textlens.dynamics.access import metadata_entries, selected_documents_sql
+@dataclass
+class MetadataEntries:
+    """The metadata of the selected documents, parsed once: `ids` sorted, and per key (in order of first
+    appearance, documents in id order) the (doc_id, value) pairs of the documents holding a non-null value."""
+
+    ids: list[str]
+    by_key: dict[str, list[tuple[str, Any]]]
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self.by_key)
+
+    def frame(self) -> "pd.DataFrame":
+        """(doc_id, key, value) rows, as a DataFrame."""
+        import pandas as pd
+
+        rows = [(d, k, v) for k, pairs in self.by_key.items() for d, v in pairs]
+        rows.sort(key=lambda r: r[0])  # stable: a document's keys keep their order
+        return pd.DataFrame(rows, columns=["doc_id", "key", "value"])
+
+
+def json_each_value(value: Any) -> Any:
+    """A parsed JSON value as SQLite's `json_each` gives it (the store's JSON semantics, kept from when the
+    metadata was read in SQL): true/false as 1/0, arrays and objects as compact JSON text, integers beyond
+    64 bits as reals; None (JSON null) stays None."""
+    import json
+
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and not -(2 ** 63) <= value < 2 ** 63:
+        return float(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
+
+
+def parse_metadata(rows: list[tuple[str, str]]) -> MetadataEntries:
+    """`MetadataEntries` of (doc_id, metadata JSON text) rows; a document whose metadata is not a JSON object
+    is a clear error naming it (the store writes objects only)."""
+    import json
+
+    by_key: dict[str, list[tuple[str, Any]]] = {}
+    ids = []
+    for doc_id, text in sorted(rows):
+        ids.append(doc_id)
+        try:
+            meta = json.loads(text) if text else {}
+        except ValueError as exc:
+            raise QueryError(f"document {doc_id}: its metadata is not valid JSON ({exc})") from exc
+        if not isinstance(meta, dict):
+            raise QueryError(f"document {doc_id}: its metadata is not a JSON object ({text[:60]!r})")
+        for key, value in meta.items():
+            if value is not None:
+                if type(value) is not str:  # most values are text, kept as they are
+                    value = json_each_value(value)
+                by_key.setdefault(key, []).append((doc_id, value))
+    return MetadataEntries(ids, by_key)
+
+
+def read_metadata(corpus: "Corpus", filters: Filters | None) -> MetadataEntries:
+    """Metadata entries of the selected documents (raises QueryError when no document is selected)."""
+    from textlens.dynamics.access import selected_metadata
 
     filters = filters or Filters()
-    sql, params = selected_documents_sql(filters)
-    ids = [r[0] for r in corpus.conn.execute(sql + " ORDER BY d.id", params)]
-    if not ids:
+    entries = parse_metadata(selected_metadata(corpus, filters))
+    if not entries.ids:
         raise QueryError(f"no French document matches the filters ({filters.describe()})" if filters.active()
                          else "the store holds no French document (run `textlens run PATH` first)")
-    return metadata_entries(corpus, sql, params), ids
+    return entries
 
 
-def numeric_columns(entries: "pd.DataFrame") -> list[str]:
+def numeric_columns(entries: MetadataEntries) -> list[str]:
     """Metadata keys whose values are (nearly all) numbers, most filled first."""
-    if entries.empty:
+    import pandas as pd
+
+    if not entries.by_key:
         return []
-    numeric = entries["value"].map(lambda v: as_number(v) is not None)
-    stats = numeric.groupby(entries["key"]).agg(["mean", "size"])
+    keys = sorted(entries.by_key)
+    size = [len(entries.by_key[k]) for k in keys]
+    is_number: dict[tuple[type, Any], bool] = {}  # a column repeats a few values ("4", "MAAF") thousands of times
+    numeric = []
+    for k in keys:
+        count = 0
+        for _, v in entries.by_key[k]:
+            known = is_number.get((type(v), v))
+            if known is None:
+                known = is_number[(type(v), v)] = as_number(v) is not None
+            count += known
+        numeric.append(count)
+    stats = pd.DataFrame({"mean": [a / b for a, b in zip(numeric, size)], "size": size}, index=keys)
     stats = stats[stats["mean"] >= NUMERIC_SHARE].sort_values("size", ascending=False)
     return [str(k) for k in stats.index]
 
 
-def score_values(corpus: "Corpus", column: str | None = None, filters: Filters | None = None) -> ScoreValues:
+def score_values(corpus: "Corpus", column: str | None = None, filters: Filters | None = None,
+                 entries: MetadataEntries | None = None) -> ScoreValues:
     """The score of every selected document: `column`, or the first of SCORE_NAMES present and numeric.
 
     Raises QueryError naming the numeric columns available when none is found or `column` is unusable.
+    `entries`: the selected documents' metadata when the caller has read it already (`read_metadata`).
     """
     import pandas as pd
 
-    entries, ids = _entries(corpus, filters)
+    entries = entries or read_metadata(corpus, filters)
     numeric = numeric_columns(entries)
-    keys = list(dict.fromkeys(entries["key"])) if not entries.empty else []
+    keys = entries.keys
     available = ", ".join(numeric) if numeric else "none"
     if column is None:
         by_folded = {fold(k): k for k in numeric}
@@ -113,41 +186,43 @@ def score_values(corpus: "Corpus", column: str | None = None, filters: Filters |
         column = match[0]
         if column not in numeric:
             raise QueryError(f"metadata column {column!r} is not numeric; numeric columns: {available}")
-    rows = entries[entries["key"] == column]
-    numbers = rows["value"].map(as_number)
-    good = rows[numbers.notna()]
-    values = pd.Series(numbers[numbers.notna()].to_numpy(dtype=float), index=good["doc_id"].to_numpy(), name=column)
-    left_out = _left_out(corpus, ids, rows, numbers)
+    pairs = entries.by_key[column]
+    numbers = [as_number(v) for _, v in pairs]
+    good = [(d, x) for (d, _), x in zip(pairs, numbers) if x is not None]
+    values = pd.Series([x for _, x in good], index=[d for d, _ in good], dtype=float, name=column)
+    left_out = _left_out(corpus, entries.ids, pairs, numbers)
     if left_out.missing or left_out.invalid:
         log.info("score %s: %s", column, left_out.describe(column))
     return ScoreValues(column, values.sort_index(), left_out)
 
 
-def _left_out(corpus: "Corpus", ids: list[str], rows: "pd.DataFrame", numbers: "pd.Series | None") -> LeftOut:
+def _left_out(corpus: "Corpus", ids: list[str], pairs: list[tuple[str, Any]], numbers: list[float | None]
+              ) -> LeftOut:
     from textlens.dynamics.access import document_origins
 
-    invalid_rows = rows[numbers.isna()] if numbers is not None else rows.iloc[:0]
-    origins = document_origins(corpus, invalid_rows["doc_id"].tolist()) if len(invalid_rows) else {}
+    invalid_pairs = [p for p, x in zip(pairs, numbers) if x is None]
+    origins = document_origins(corpus, [d for d, _ in invalid_pairs]) if invalid_pairs else {}
     invalid = [{"doc_id": d, "source": origins.get(d, ("?", None))[0], "row": origins.get(d, ("?", None))[1],
-                "value": v} for d, v in zip(invalid_rows["doc_id"], invalid_rows["value"])]
-    return LeftOut(missing=len(set(ids) - set(rows["doc_id"])), invalid=invalid)
+                "value": v} for d, v in invalid_pairs]
+    return LeftOut(missing=len(set(ids) - {d for d, _ in pairs}), invalid=invalid)
 
 
-def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None) -> tuple["pd.Series", LeftOut]:
+def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None,
+                   entries: MetadataEntries | None = None) -> tuple["pd.Series", LeftOut]:
     """Each selected document's segment (the metadata value as text) and the documents without one.
 
     `source`, `kind` and `year` fall back to the document's own fields when no metadata column has that
-    name (a table read with a `source` column keeps that column's values).
+    name (a table read with a `source` column keeps that column's values). `entries` as in `score_values`.
     """
     import pandas as pd
 
     from textlens.dynamics.access import DOCUMENT_FIELDS, document_fields, selected_documents_sql
 
-    entries, ids = _entries(corpus, filters)
-    keys = list(dict.fromkeys(entries["key"])) if not entries.empty else []
+    entries = entries or read_metadata(corpus, filters)
+    keys = entries.keys
     match = [k for k in keys if k == column] or [k for k in keys if fold(k) == fold(column)]
     if match:
-        rows = entries[entries["key"] == match[0]][["doc_id", "value"]]
+        pairs = entries.by_key[match[0]]
         name = match[0]
     elif fold(column) in DOCUMENT_FIELDS:
         name = fold(column)
@@ -156,16 +231,17 @@ def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None
         rows = fields_[["doc_id", name]].rename(columns={name: "value"}).dropna()
         if name == "source":  # a path: the file name is what a reader recognises
             rows["value"] = rows["value"].map(lambda v: str(v).replace("\\", "/").rsplit("/", 1)[-1])
+        pairs = list(zip(rows["doc_id"], rows["value"]))
     else:
         from textlens.query import suggest
 
         close = suggest(column, [*keys, *DOCUMENT_FIELDS])
         hint = f"did you mean: {', '.join(close)}?" if close else f"columns: {', '.join(keys) or 'none'}"
         raise QueryError(f"no metadata column {column!r} in the selected documents; {hint}")
-    text = rows["value"].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip())
-    keep = text != ""
-    values = pd.Series(text[keep].to_numpy(), index=rows.loc[keep, "doc_id"].to_numpy(), name=name)
-    return values.sort_index(), LeftOut(missing=len(set(ids) - set(values.index)))
+    texts = [(d, str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()) for d, v in pairs]
+    kept = [(d, v) for d, v in texts if v != ""]
+    values = pd.Series([v for _, v in kept], index=[d for d, _ in kept], dtype=object, name=name)
+    return values.sort_index(), LeftOut(missing=len(set(entries.ids) - set(values.index)))
 
 
 def segment_columns(corpus: "Corpus", filters: Filters | None = None, max_values: int = MAX_SEGMENTS_AUTO,
@@ -175,10 +251,11 @@ def segment_columns(corpus: "Corpus", filters: Filters | None = None, max_values
     Good: 2..`max_values` distinct values covering at least `min_coverage` of the documents, not numeric
     (a rating is a score, not a segment) and not date-like.
     """
-    entries, ids = _entries(corpus, filters)
+    parsed = read_metadata(corpus, filters)
+    ids, entries = parsed.ids, parsed.frame()
     if entries.empty or not ids:
         return []
-    numeric = set(numeric_columns(entries))
+    numeric = set(numeric_columns(parsed))
     out = []
     for key, g in entries.groupby("key", sort=False):
         values = g["value"].astype(str)

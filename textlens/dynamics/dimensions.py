@@ -14,7 +14,7 @@ and `textlens drivers` / `textlens compare` / the report show it wherever the st
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RowSource = Callable[["Corpus"], "pd.DataFrame"]
+DocRowSource = Callable[["Corpus", Sequence[str]], "pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class ItemDimension:
     polar_rows: DataFrame (doc_id, item, polarity) when the analysis judges a polarity per item.
     labels: item id -> readable label.
     driver: whether the item may explain a score (a document's own sentiment label is an outcome, not a driver).
+    passage_rows_of: `passage_rows` of the given documents only (evidence reads a few documents' rows instead of
+        the whole table); without it the evidence filters `passage_rows`.
     """
 
     name: str
@@ -45,6 +48,13 @@ class ItemDimension:
     polar_rows: RowSource | None = None
     labels: Callable[["Corpus"], dict[str, str]] | None = None
     driver: bool = True
+    passage_rows_of: DocRowSource | None = None
+
+    def passage_rows_for(self, corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame | None":
+        """The passage rows of `doc_ids` (possibly more rows: callers filter), None without passage rows."""
+        if self.passage_rows_of is not None:
+            return self.passage_rows_of(corpus, doc_ids)
+        return self.passage_rows(corpus) if self.passage_rows else None
 
 
 _REGISTRY: dict[str, ItemDimension] = {}
@@ -105,6 +115,15 @@ def _trend_rows(name: str, passages: bool = False) -> RowSource:
     return rows
 
 
+def _trend_passage_rows_of(name: str) -> DocRowSource:
+    def rows(corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame":
+        from textlens import trends
+
+        return trends.passage_items(corpus, name, doc_ids=doc_ids)
+
+    return rows
+
+
 def _trend_labels(name: str) -> Callable[["Corpus"], dict[str, str]]:
     def labels(corpus: "Corpus") -> dict[str, str]:
         from textlens.query import theme_labels
@@ -134,7 +153,15 @@ def _sentiment_passages(corpus: "Corpus") -> "pd.DataFrame":
     return passage_sentiments(corpus)
 
 
+def _sentiment_passages_of(corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame":
+    from textlens.dynamics.access import passage_sentiments
+
+    return passage_sentiments(corpus, doc_ids)
+
+
 for _name in ("theme", "aspect", "topic"):
     register_dimension(ItemDimension(_name, _trend_rows(_name), _trend_rows(_name, passages=True),
-                                     _aspect_polarities if _name == "aspect" else None, _trend_labels(_name)))
-register_dimension(ItemDimension("sentiment", _sentiment_docs, _sentiment_passages, driver=False))
+                                     _aspect_polarities if _name == "aspect" else None, _trend_labels(_name),
+                                     passage_rows_of=_trend_passage_rows_of(_name)))
+register_dimension(ItemDimension("sentiment", _sentiment_docs, _sentiment_passages, driver=False,
+                                 passage_rows_of=_sentiment_passages_of))

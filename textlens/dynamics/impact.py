@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Container, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from textlens.dynamics.columns import LeftOut, score_values
@@ -28,6 +29,18 @@ log = logging.getLogger(__name__)
 
 MIN_DOCS = 10  # items mentioned by fewer scored documents are shown, flagged small, not ranked as drivers
 BOOT_CHUNK = 200  # bootstrap replicates drawn at once (bounds memory: chunk x documents float32)
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` without its deep copies: dataclasses as dicts, lists and tuples rebuilt, leaves (numbers,
+    text) shared. asdict deep-copied every evidence passage, a tenth of `textlens compare --format json`."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -92,19 +105,38 @@ class DriverTable:
         import pandas as pd
 
         cols = [f for f in Impact.__dataclass_fields__]
-        return pd.DataFrame([asdict(i) for i in self.impacts], columns=cols)
+        return pd.DataFrame([plain(i) for i in self.impacts], columns=cols)
 
     def coefficients_frame(self) -> "pd.DataFrame":
         import pandas as pd
 
         cols = [f for f in DriverCoefficient.__dataclass_fields__]
-        return pd.DataFrame([asdict(c) for c in self.coefficients], columns=cols)
+        return pd.DataFrame([plain(c) for c in self.coefficients], columns=cols)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = plain(self)
         out["left_out"] = {"missing": self.left_out.missing, "invalid": len(self.left_out.invalid),
                            "invalid_examples": self.left_out.invalid[:20]}
         return out
+
+
+@contextmanager
+def paused_cycle_collector() -> Iterator[None]:
+    """Python's cycle collector off for one query (its previous state restored after).
+
+    A query allocates hundreds of thousands of small containers (tuples of rows, sets of documents), and every
+    few hundred of them the collector walks the live objects again: a fifth of `textlens compare`'s time on
+    10,000 reviews went there. Nothing the query allocates needs collecting before it returns.
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ---- statistics -------------------------------------------------------------------------------------
@@ -116,29 +148,34 @@ def bootstrap_impacts(y: "np.ndarray", mentions: "np.ndarray", n_boot: int = 100
     Bayesian bootstrap (Rubin 1981: each document weighted by an Exp(1) draw, i.e. Dirichlet weights once
     normalised): the same intervals as resampling for corpora of this size, every item and replicate is one
     matrix product instead of a loop, and exponential draws cost an eighth of Poisson counts (0.04 s for a
-    million weights against 0.34 s), which matters on 10,000 reviews x 1,000 replicates.
+    million weights against 0.34 s), which matters on 10,000 reviews x 1,000 replicates. The product is a dense
+    BLAS one: on 10,000 reviews x 45 items it takes a third of the time of the sparse product it replaced, which
+    copied every chunk of weights into the transposed layout scipy.sparse wants.
     """
     import numpy as np
-    from scipy import sparse
 
     y = np.asarray(y, dtype=np.float64)
-    m = sparse.csc_matrix(np.asarray(mentions, dtype=np.float64))  # a few items per document: mostly zeros
-    my = sparse.csc_matrix(m.multiply(y[:, None]))
+    m = np.asarray(mentions, dtype=np.float64)
+    k = m.shape[1]
+    counted = np.hstack([m, m * y[:, None]])  # n x 2k: mentions, then mentions x score
+    everywhere = m.all(axis=0)  # no document without the item: "without" is undefined, not rounding noise
     rng = np.random.default_rng(seed)
     impacts, effects, means = [], [], []
     for start in range(0, n_boot, BOOT_CHUNK):
         w = rng.standard_exponential(size=(min(BOOT_CHUNK, n_boot - start), len(y)))
         sw, swy = w.sum(axis=1), w @ y
-        swm, swym = (m.T @ w.T).T, (my.T @ w.T).T
+        sums = w @ counted
+        swm, swym = sums[:, :k], sums[:, k:]
         with np.errstate(invalid="ignore", divide="ignore"):
             with_ = swym / swm
             without = (swy[:, None] - swym) / (sw[:, None] - swm)
+            without[:, everywhere] = np.nan
             impacts.append(with_ - without)
             effects.append((swy / sw)[:, None] - without)
             means.append(swy / sw)
     imp, eff = np.vstack(impacts), np.vstack(effects)
-    ci = eci = np.empty((2, m.shape[1]))
-    if m.shape[1]:
+    ci = eci = np.empty((2, k))
+    if k:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (an item in every document)
             ci = np.nanpercentile(imp, [2.5, 97.5], axis=0)
@@ -192,6 +229,18 @@ def bh_adjust(p_values: "np.ndarray") -> "np.ndarray":
     return q
 
 
+def docs_by_item(rows: "pd.DataFrame", keep: Container[str]) -> dict[str, list[str]]:
+    """item -> the documents of `rows` (doc_id, item) that are in `keep`, in row order; items sorted.
+
+    `groupby("item")` over plain lists: iterating pandas' Arrow-backed groups cost a third of `drivers`.
+    """
+    out: dict[str, list[str]] = {}
+    for doc_id, item in zip(rows["doc_id"].tolist(), rows["item"].tolist()):
+        if doc_id in keep:
+            out.setdefault(str(item), []).append(doc_id)
+    return dict(sorted(out.items()))
+
+
 # ---- evidence ---------------------------------------------------------------------------------------
 def item_passages(corpus: "Corpus", dim: ItemDimension, picks: dict[str, list[tuple[str, Any]]],
                   passage_rows: "pd.DataFrame | None") -> dict[str, list[dict[str, Any]]]:
@@ -205,10 +254,11 @@ def item_passages(corpus: "Corpus", dim: ItemDimension, picks: dict[str, list[tu
         wanted = {(item, d) for item, docs in picks.items() for d, _ in docs}
         rows = passage_rows[passage_rows["doc_id"].isin({d for _, d in wanted})]
         rows = rows.sort_values(["score", "passage_id"], ascending=[False, True])
-        for r in rows.itertuples():
-            key = (str(r.item), r.doc_id)
+        for item, doc_id, passage_id in zip(rows["item"].tolist(), rows["doc_id"].tolist(),
+                                            rows["passage_id"].tolist()):
+            key = (str(item), doc_id)
             if key in wanted and key not in best:
-                best[key] = int(r.passage_id)
+                best[key] = int(passage_id)
     texts = passage_texts(corpus, list(best.values()))
     missing = sorted({d for item, docs in picks.items() for d, _ in docs if (item, d) not in best})
     firsts = first_passages(corpus, missing) if missing else {}
@@ -237,10 +287,13 @@ def drivers(corpus: "Corpus", score: str | None = None, filters: Filters | None 
     documents with a numeric score count; the others are in `left_out` (with file and row). `evidence`
     passages per item come from its lowest- and its highest-scored documents.
     """
+    import numpy  # noqa: F401 - loads OpenBLAS: threadpool_limits only limits the libraries already loaded
     from threadpoolctl import threadpool_limits
 
-    # the matrices are small: on a shared 2-core machine BLAS threads fight more than they help (10x slower)
-    with threadpool_limits(limits=1, user_api="blas"):
+    # the matrices are small: on a shared 2-core machine BLAS threads fight more than they help (10x slower).
+    # Before numpy was imported here first, a fresh `textlens drivers` ran with 2 BLAS threads that spun while
+    # waiting for each other: 2.3 CPU seconds instead of 1.5 at load 14.
+    with threadpool_limits(limits=1, user_api="blas"), paused_cycle_collector():
         return _drivers(corpus, score, filters or Filters(), dimensions, n_boot, seed, min_docs, evidence, model,
                         model_boot)
 
@@ -256,20 +309,19 @@ def _drivers(corpus: "Corpus", score: str | None, filters: Filters, dimensions: 
                          "too few to measure impacts" + (f" ({scores.left_out.describe(scores.column)})"
                                                          if scores.left_out.missing or scores.left_out.invalid
                                                          else ""))
-    doc_index = {d: i for i, d in enumerate(y_all.index)}
+    doc_index = {d: i for i, d in enumerate(y_all.index.tolist())}
     y = y_all.to_numpy(dtype=float)
     impacts: list[Impact] = []
     loaded = load_rows(corpus, list(dimensions) if dimensions else None, drivers_only=not dimensions)
     columns: list[tuple[ItemDimension, str, np.ndarray]] = []
     for dim, rows in loaded:
-        rows = rows[rows["doc_id"].isin(doc_index)]
-        for item, g in rows.groupby("item", sort=True):
+        for item, docs in docs_by_item(rows, doc_index).items():
             mask = np.zeros(len(y), dtype=bool)
-            mask[[doc_index[d] for d in g["doc_id"]]] = True
-            if mask.any():
-                columns.append((dim, str(item), mask))
+            mask[[doc_index[d] for d in docs]] = True
+            columns.append((dim, item, mask))
     m = np.column_stack([c[2] for c in columns]) if columns else np.zeros((len(y), 0), dtype=bool)
     boot = bootstrap_impacts(y, m, n_boot=n_boot, seed=seed)
+    labels = _labels(corpus, loaded)
     if columns:
         p = welch_p(y, m)
         n1 = m.sum(axis=0)
@@ -278,7 +330,6 @@ def _drivers(corpus: "Corpus", score: str | None, filters: Filters, dimensions: 
             mean_without = ((y.sum() - (m * y[:, None]).sum(axis=0)) / (len(y) - n1))
         small = n1 < min_docs
         q = bh_adjust(np.where(small, np.nan, p))
-        labels = {dim.name: (dim.labels(corpus) if dim.labels else {}) for dim, _ in loaded}
         for k, (dim, item, mask) in enumerate(columns):
             impact = float(mean_with[k] - mean_without[k])
             impacts.append(Impact(
@@ -292,9 +343,14 @@ def _drivers(corpus: "Corpus", score: str | None, filters: Filters, dimensions: 
                                 i.dimension, i.item))
     coefficients, fit = ([], {})
     if model and columns:
-        coefficients, fit = _key_drivers(corpus, loaded, y_all, min_docs, model_boot, seed)
+        coefficients, fit = _key_drivers(corpus, loaded, y_all, min_docs, model_boot, seed, labels)
     return DriverTable(scores.column, len(y), float(y.mean()), boot["mean_low"], boot["mean_high"], impacts,
                        coefficients, fit, scores.left_out, [d.name for d, _ in loaded], n_boot, seed)
+
+
+def _labels(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]]) -> dict[str, dict[str, str]]:
+    """dimension -> item -> readable label."""
+    return {dim.name: (dim.labels(corpus) if dim.labels else {}) for dim, _ in loaded}
 
 
 def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], impacts: list[Impact],
@@ -302,6 +358,7 @@ def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
     """Passages of each item from its lowest-scored then its highest-scored documents."""
     if per_side <= 0:
         return
+    score_of = dict(zip(y_all.index.tolist(), y_all.tolist()))
     by_dim: dict[str, list[Impact]] = {}
     for imp in impacts:
         by_dim.setdefault(imp.dimension, []).append(imp)
@@ -309,15 +366,14 @@ def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
         wanted = by_dim.get(dim.name, [])
         if not wanted:
             continue
-        rows = rows[rows["doc_id"].isin(y_all.index)]
-        docs_of = {str(k): list(g["doc_id"].unique()) for k, g in rows.groupby("item")}
+        docs_of = {item: list(dict.fromkeys(docs)) for item, docs in docs_by_item(rows, score_of).items()}
         picks: dict[str, list[tuple[str, Any]]] = {}
         for imp in wanted:
-            ranked = y_all.loc[docs_of.get(imp.item, [])].sort_values(kind="stable")
-            low = list(ranked.head(per_side).items())
-            high = [x for x in reversed(list(ranked.tail(per_side).items())) if x not in low]
+            ranked = sorted(((d, score_of[d]) for d in docs_of.get(imp.item, [])), key=lambda x: x[1])  # stable
+            low = ranked[:per_side]
+            high = [x for x in reversed(ranked[-per_side:]) if x not in low]
             picks[imp.item] = low + high
-        passages = dim.passage_rows(corpus) if dim.passage_rows else None
+        passages = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found = item_passages(corpus, dim, picks, passages)
         for imp in wanted:
             imp.evidence = found.get(imp.item, [])
@@ -335,33 +391,38 @@ class Indicator:
 
 
 def indicator_matrix(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], doc_ids: Sequence[str],
-                     min_docs: int = MIN_DOCS, features: Sequence[str] | None = None
-                     ) -> tuple["np.ndarray", list[Indicator]]:
+                     min_docs: int = MIN_DOCS, features: Sequence[str] | None = None,
+                     labels: dict[str, dict[str, str]] | None = None) -> tuple["np.ndarray", list[Indicator]]:
     """0/1 matrix (documents x indicators) of item (x polarity) indicators seen in at least `min_docs` of `doc_ids`.
 
     With `features` (the names of another fit), exactly those columns in that order, zeros where an indicator
-    is absent, so a model fitted on one corpus can score another (held-out evaluation).
+    is absent, so a model fitted on one corpus can score another (held-out evaluation). `labels`: dimension ->
+    item -> label when the caller has read them already.
     """
     import numpy as np
 
     doc_index = {d: i for i, d in enumerate(doc_ids)}
     found: dict[str, tuple[Indicator, set[str]]] = {}
+    labels = labels if labels is not None else _labels(corpus, loaded)
     for dim, rows in loaded:
-        labels = dim.labels(corpus) if dim.labels else {}
-        rows = rows[rows["doc_id"].isin(doc_index)]
+        keyed: dict[tuple[str, str | None], set[str]] = {}
         if dim.polar_rows is not None:
             polar = dim.polar_rows(corpus)
-            polar = polar[polar["doc_id"].isin(doc_index)].assign(
-                item=lambda df: df["item"].astype(str), polarity=lambda df: df["polarity"].fillna("mentioned"))
-            keyed = {(str(i), str(p)): g for (i, p), g in polar.groupby(["item", "polarity"], sort=True)}
+            for d, item, polarity in zip(polar["doc_id"].tolist(), polar["item"].tolist(),
+                                         polar["polarity"].tolist()):
+                if d in doc_index:
+                    polarity = "mentioned" if polarity is None or polarity != polarity else str(polarity)
+                    keyed.setdefault((str(item), polarity), set()).add(d)
             # items the polar table does not hold (e.g. aspects found by the theme classifier) count as mentioned
-            rest = rows[~rows["item"].isin(set(polar["item"]))]
-            keyed.update({(str(i), "mentioned"): g for i, g in rest.groupby("item", sort=True)})
+            polar_items = {item for item, _ in keyed}
+            for item, docs in docs_by_item(rows, doc_index).items():
+                if item not in polar_items:
+                    keyed[(item, "mentioned")] = set(docs)
         else:
-            keyed = {(str(i), None): g for i, g in rows.groupby("item", sort=True)}
-        for (item, polarity), g in sorted(keyed.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            keyed = {(item, None): set(docs) for item, docs in docs_by_item(rows, doc_index).items()}
+        for (item, polarity), ids in sorted(keyed.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             name = f"{dim.name}:{item}" + (f":{polarity}" if polarity else "")
-            found[name] = (Indicator(name, dim.name, item, polarity, labels.get(item, item)), set(g["doc_id"]))
+            found[name] = (Indicator(name, dim.name, item, polarity, labels[dim.name].get(item, item)), ids)
     if features is None:
         features = [name for name, (_, ids) in found.items() if min_docs <= len(ids) < len(doc_index)]
     X = np.zeros((len(doc_index), len(features)))
@@ -377,20 +438,22 @@ def indicator_matrix(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
 
 
 def _key_drivers(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.DataFrame"]], y_all: "pd.Series",
-                 min_docs: int, n_boot: int, seed: int) -> tuple[list[DriverCoefficient], dict[str, Any]]:
+                 min_docs: int, n_boot: int, seed: int, labels: dict[str, dict[str, str]]
+                 ) -> tuple[list[DriverCoefficient], dict[str, Any]]:
     """Fit the key-driver model on item (x polarity) indicators seen in at least `min_docs` documents."""
-    from textlens.dynamics.keydrivers import KeyDriverRegression, cross_validated_r2
+    # the numpy fit behind keydrivers.KeyDriverRegression: importing scikit-learn would cost a second
+    from textlens.dynamics.ridge import cross_validated_r2, fit_key_drivers
 
-    X, indicators = indicator_matrix(corpus, loaded, list(y_all.index), min_docs)
+    X, indicators = indicator_matrix(corpus, loaded, y_all.index.tolist(), min_docs, labels=labels)
     if not indicators:
         return [], {}
     y = y_all.to_numpy(dtype=float)
-    est = KeyDriverRegression(n_boot=n_boot, random_state=seed).fit(X, y)
-    fit = {"model": "ridge", "alpha": est.alpha_, "intercept": est.intercept_, "n_docs": len(y),
+    est = fit_key_drivers(X, y, n_boot=n_boot, seed=seed)
+    fit = {"model": "ridge", "alpha": float(est.alpha), "intercept": float(est.intercept), "n_docs": len(y),
            "n_features": X.shape[1], "n_boot": n_boot, **cross_validated_r2(X, y, seed=seed)}
     out = [DriverCoefficient(ind.feature, ind.dimension, ind.item, ind.polarity, ind.label, int(X[:, k].sum()),
-                             float(est.coef_[k]), float(est.coef_low_[k]), float(est.coef_high_[k]),
-                             float(est.same_sign_[k]), bool(est.coef_low_[k] > 0 or est.coef_high_[k] < 0))
+                             float(est.coef[k]), float(est.coef_low[k]), float(est.coef_high[k]),
+                             float(est.same_sign[k]), bool(est.coef_low[k] > 0 or est.coef_high[k] < 0))
            for k, ind in enumerate(indicators)]
     out.sort(key=lambda c: (not c.stable, c.coef, c.feature))
     return out, fit

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
-from textlens.dynamics.columns import LeftOut, score_values, segment_values
+from textlens.dynamics.columns import LeftOut, MetadataEntries, read_metadata, score_values, segment_values
 from textlens.dynamics.dimensions import load_rows
-from textlens.dynamics.impact import bh_adjust, item_passages, welch_p
+from textlens.dynamics.impact import bh_adjust, item_passages, paused_cycle_collector, plain, welch_p
 from textlens.errors import InputError
 from textlens.query import Filters, QueryError
 
@@ -123,10 +123,10 @@ class SegmentComparison:
         if part not in kinds:
             raise InputError(f"unknown part {part!r}; choose {', '.join(kinds)}")
         cols = list(kinds[part].__dataclass_fields__)
-        return pd.DataFrame([asdict(x) for x in getattr(self, part)], columns=cols)
+        return pd.DataFrame([plain(x) for x in getattr(self, part)], columns=cols)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = plain(self)
         out["left_out"] = {"missing": self.left_out.missing}
         return out
 
@@ -162,26 +162,39 @@ def two_by_two_p(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: "np.n
         chi2 = np.nansum(np.where(expected > 0, (table - expected) ** 2 / expected, 0.0), axis=0)
     p = np.array([math.erfc(math.sqrt(c / 2)) for c in chi2])
     tests = ["chi2"] * len(p)
-    for i in np.flatnonzero(expected.min(axis=0) < 5):
-        p[i] = fisher_exact_p(int(k1[i]), int(n1[i]), int(k2[i]), int(n2[i]))
-        tests[i] = "fisher"
+    exact = np.flatnonzero(expected.min(axis=0) < 5)
+    if len(exact):
+        log_factorials = _log_factorials(int(n[exact].max()))  # shared by every exact test of the table
+        for i in exact:
+            p[i] = fisher_exact_p(int(k1[i]), int(n1[i]), int(k2[i]), int(n2[i]), log_factorials)
+            tests[i] = "fisher"
     p = np.where(k == 0, 1.0, np.where(k == n, 1.0, p))
     return p, tests
 
 
-def fisher_exact_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided Fisher exact test of [[k1, n1-k1], [k2, n2-k2]]: the probability, given the margins, of every
-    table at most as likely as this one. The same as `scipy.stats.fisher_exact` (a test checks it), from
-    log-factorials, because importing scipy.stats would cost about a second per `textlens compare`."""
+def _log_factorials(n: int) -> "np.ndarray":
+    """log(i!) for i = 0..n, as `gammaln(i + 1)` gives each."""
     import numpy as np
     from scipy.special import gammaln
 
+    return gammaln(np.arange(n + 1) + 1)
+
+
+def fisher_exact_p(k1: int, n1: int, k2: int, n2: int, log_factorials: "np.ndarray | None" = None) -> float:
+    """Two-sided Fisher exact test of [[k1, n1-k1], [k2, n2-k2]]: the probability, given the margins, of every
+    table at most as likely as this one. The same as `scipy.stats.fisher_exact` (a test checks it), from
+    log-factorials, because importing scipy.stats would cost about a second per `textlens compare`.
+    `log_factorials`: `_log_factorials(n1 + n2)` or longer, shared by the many tests of one comparison (the same
+    values as computing them per test, a table lookup instead of nine gammaln calls)."""
+    import numpy as np
+
+    lf = log_factorials if log_factorials is not None else _log_factorials(n1 + n2)
     k = k1 + k2
     support = np.arange(max(0, k - n2), min(k, n1) + 1)
 
     def log_pmf(x: "np.ndarray") -> "np.ndarray":  # hypergeometric: x of the k successes fall in group 1
-        return (gammaln(n1 + 1) - gammaln(x + 1) - gammaln(n1 - x + 1) + gammaln(n2 + 1) - gammaln(k - x + 1)
-                - gammaln(n2 - k + x + 1) - gammaln(n1 + n2 + 1) + gammaln(k + 1) + gammaln(n1 + n2 - k + 1))
+        return (lf[n1] - lf[x] - lf[n1 - x] + lf[n2] - lf[k - x] - lf[n2 - k + x] - lf[n1 + n2] + lf[k]
+                + lf[n1 + n2 - k])
 
     probs = np.exp(log_pmf(support))
     observed = float(np.exp(log_pmf(np.array([k1])))[0])
@@ -198,12 +211,20 @@ def compare(corpus: "Corpus", column: str, a: str | None = None, b: str | None =
     (default: auto-detected rating/note/...; none when the store has no numeric score). `terms`:
     over-represented words per segment (0: none). Segment names match case- and accent-insensitively.
     """
+    with paused_cycle_collector():
+        return _compare(corpus, column, a, b, filters or Filters(), dimensions, min_docs, score, terms, evidence,
+                        alpha)
+
+
+def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filters: Filters,
+             dimensions: Sequence[str] | None, min_docs: int, score: str | None, terms: int, evidence: int,
+             alpha: float) -> SegmentComparison:
     import numpy as np
 
     from textlens.trends import eligible_documents, over_represented_terms
 
-    filters = filters or Filters()
-    seg_of, left_out = segment_values(corpus, column, filters)
+    entries = read_metadata(corpus, filters)  # read once: the segments and the score come from it
+    seg_of, left_out = segment_values(corpus, column, filters, entries)
     if seg_of.empty:
         raise QueryError(f"no selected document has a value in {column!r}")
     sizes = seg_of.value_counts()
@@ -232,7 +253,7 @@ def compare(corpus: "Corpus", column: str, a: str | None = None, b: str | None =
     diffs: list[SegmentDifference] = []
     for dim, rows in loaded:
         diffs += _dimension_differences(corpus, dim, rows, members, kinds, pairs, evidence)
-    scores = _score_differences(corpus, score, filters, members, pairs, evidence)
+    scores = _score_differences(corpus, score, filters, members, pairs, evidence, entries)
     q = bh_adjust(np.array([d.p_value for d in diffs] + [s.p_value for s in scores], dtype=float))
     for x, qv in zip([*diffs, *scores], q):
         x.q_value = float(qv)
@@ -264,16 +285,6 @@ def _match(name: str, names: list[str], column: str) -> str:
     close = suggest(name, names)
     hint = f"did you mean: {', '.join(close)}?" if close else "values: " + ", ".join(sorted(names)[:15])
     raise QueryError(f"no segment {name!r} in column {column!r}; {hint}")
-
-
-def _groups(members: dict[str, set[str]], segment: str, versus: str, within: set[str] | None = None
-            ) -> tuple[set[str], set[str]]:
-    """The documents of `segment` and of its comparison group (`versus`, or every other segment), in `within`."""
-    inside = members.get(segment, set())
-    other = set().union(*members.values()) - inside if versus == REST else members.get(versus, set())
-    if within is not None:
-        inside, other = inside & within, other & within
-    return inside, other
 
 
 def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", members: dict[str, set[str]],
@@ -339,7 +350,7 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
                 chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
             picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
-        passage_rows = dim.passage_rows(corpus) if dim.passage_rows else None
+        passage_rows = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found = item_passages(corpus, dim, picks, passage_rows)
         for d in out:
             d.evidence = [e for e in found.get(d.item, []) if e["value"] == (d.segment, d.versus)][:evidence]
@@ -347,30 +358,40 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
 
 
 def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, members: dict[str, set[str]],
-                       pairs: list[tuple[str, str]], evidence: int) -> list[ScoreDifference]:
+                       pairs: list[tuple[str, str]], evidence: int, entries: MetadataEntries | None = None
+                       ) -> list[ScoreDifference]:
     """Mean score per pair with Welch's test and a normal 95% interval of the difference; [] without a score."""
     import numpy as np
 
     try:
-        values = score_values(corpus, score, filters)
+        values = score_values(corpus, score, filters, entries)
     except QueryError:
         if score:  # asked for by name: say why it cannot be used
             raise
         return []
     score_of = dict(zip(values.values.index.tolist(), values.values.tolist()))
+    # every scored, segmented document once, in id order, with its segment's code: each pair is two masks
+    names = list(members)
+    code_of = {d: k for k, name in enumerate(names) for d in members[name]}
+    ids = sorted(d for d in code_of if d in score_of)
+    y_all = np.array([score_of[d] for d in ids], dtype=float)
+    codes = np.array([code_of[d] for d in ids], dtype=int)
     out = []
     for segment, versus in pairs:
-        inside, other = _groups(members, segment, versus, within=set(score_of))
-        if len(inside) < 2 or len(other) < 2:
+        inside = codes == (names.index(segment) if segment in members else -1)
+        if versus == REST:
+            other = ~inside
+        else:
+            other = codes == (names.index(versus) if versus in members else -1)
+        y1, y2 = y_all[inside], y_all[other]
+        if len(y1) < 2 or len(y2) < 2:
             continue
-        y1 = np.array([score_of[d] for d in sorted(inside)])
-        y2 = np.array([score_of[d] for d in sorted(other)])
         mask = np.zeros((len(y1) + len(y2), 1), dtype=bool)
         mask[: len(y1), 0] = True
         p = float(welch_p(np.concatenate([y1, y2]), mask)[0])
         diff = float(y1.mean() - y2.mean())
         se = math.sqrt(y1.var(ddof=1) / len(y1) + y2.var(ddof=1) / len(y2))
-        ranked = sorted(inside, key=lambda d: (score_of[d], d))  # lowest-scored first, then the highest
+        ranked = sorted((ids[i] for i in np.flatnonzero(inside)), key=lambda d: (score_of[d], d))  # lowest first
         picked = list(dict.fromkeys(ranked[:evidence] + ranked[::-1][:evidence]))
         out.append(ScoreDifference(segment, versus, values.column, len(y1), float(y1.mean()), len(y2),
                                    float(y2.mean()), diff, diff - 1.96 * se, diff + 1.96 * se, p, math.nan, False,
