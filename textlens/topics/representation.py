@@ -345,9 +345,8 @@ class KeyphraseRepresentation(Representation):
     adjectives: lone adjectives are candidates too (`extract_phrases`); what reviews are about is often a
         judgement ("rapide", "cher") where press passages name subjects; `topics.corpus` sets it for verbatims.
         In a label a lone adjective stands for the judgement the reviews make.
-    label_window: a one-word label head gives way to a phrase of 2-3 words found among the next `label_window`
-        ranked phrases, preferably one holding that word ("augmentation" -> "augmentation de tarif"); the word may
-        then come second; 0: never.
+    label_window: a one-word label head gives way to a phrase of 2-3 words holding it found among the next
+        `label_window` ranked phrases ("augmentation" -> "augmentation de tarif"); 0: never.
     generic: whose generic words keep a phrase out of the label (`generic_words(generic)`: "press", "verbatim";
         None: every section of the list).
     max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
@@ -576,9 +575,8 @@ class KeyphraseRepresentation(Representation):
             if not parts:
                 longer = self._longer_head(j, [(q, 0.0) for q in queue[pos : pos + self.label_window]], phrases,
                                            names)
-                if longer != j:  # the longer phrase leads; the word it replaced may still come second
+                if longer != j:  # the longer phrase holding the word leads
                     queue.remove(longer)
-                    queue.insert(pos, j)
                     j, content = longer, set(phrases.lemmas[names[longer]])
                 if j in heads and len(ranked) > 1:
                     continue
@@ -601,16 +599,17 @@ class KeyphraseRepresentation(Representation):
         return self.adjectives and not nouns and len(content) == 1 and content[0] not in void
 
     def _longer_head(self, j: int, following: list[tuple[int, float]], phrases: _Phrases, names: list[str]) -> int:
-        """A phrase of 2-3 content words among the next ranked ones that names a subject, preferably one holding the
-        one-word head `j`, else `j`: "augmentation" says less than "augmentation de tarif", "numéro" less than
-        "numéros surtaxés"."""
+        """A phrase of 2-3 content words among the next ranked ones that holds the one-word head `j` and names a
+        subject, else `j`: "augmentation" says less than "augmentation de tarif". (Taking any longer phrase instead
+        put a narrower subject first on held-out reviews: "euros · augmentation" -> "bris de glace · euros".)"""
         word = phrases.lemmas[names[j]]
         if len(word) != 1:
             return j
-        longer = [q for q, _ in following if 2 <= len(phrases.lemmas[names[q]]) <= 3
-                  and self._names_subject(names[q], phrases)]
-        holding = [q for q in longer if word[0] in phrases.lemmas[names[q]]]
-        return (holding or longer or [j])[0]
+        for q, _ in following:
+            content = phrases.lemmas[names[q]]
+            if 2 <= len(content) <= 3 and word[0] in content and self._names_subject(names[q], phrases):
+                return q
+        return j
 
 
 def coherence_words(terms: Sequence[str], n: int = 10, min_chars: int = 3) -> list[str]:
