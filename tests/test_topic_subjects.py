@@ -86,6 +86,8 @@ def test_topics_without_a_subject_go_to_the_outliers_and_are_reported():
     assert routed.quality_["outlier_share"] >= 0.25  # the routed units are counted as outliers, not hidden
     assert (routed.assigned_by_[truth == 3] == -1).all()
     assert all(t["coverage"] >= 0.17 for t in routed.topics_)
+    with pytest.raises(ValueError, match="min_coverage"):
+        TopicModel(reduction="pca", min_coverage=1.5).fit(texts, X)
 
 
 def test_generic_words_are_learned_from_their_spread_over_topics():

@@ -164,6 +164,8 @@ class TopicModel:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.cluster_selection not in ("auto", "eom", "leaf"):
             raise ValueError(f"cluster_selection must be 'auto', 'eom' or 'leaf', got {self.cluster_selection!r}")
+        if self.min_coverage is not None and not 0.0 <= self.min_coverage <= 1.0:
+            raise ValueError(f"min_coverage must be in [0, 1] or None, got {self.min_coverage!r}")
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         X = np.asarray(embeddings, dtype=np.float32)
