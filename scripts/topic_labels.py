@@ -17,7 +17,8 @@ Development vs held-out: the keyphrase rules were shaped by reading the demo cor
 press_dev.
 
 Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/unlabeled.csv,
-`press` = ../shared/data/press_dev/docs.jsonl + archive.jsonl, `demo` = corpora/demo. Third-party text is only
+`press` = ../shared/data/press_dev/docs.jsonl + archive.jsonl (`--press-part archive` the archive alone,
+`--press-part docs` docs.jsonl alone), `demo` = corpora/demo. Third-party text is only
 read, never copied into the repository.
 """
 from __future__ import annotations
@@ -37,13 +38,16 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 
 
-def corpus_inputs(name: str, limit: int, offset: int, tmp: Path) -> list[Path]:
+PRESS_PARTS = {"both": ("docs.jsonl", "archive.jsonl"), "archive": ("archive.jsonl",), "docs": ("docs.jsonl",)}
+
+
+def corpus_inputs(name: str, limit: int, offset: int, tmp: Path, press_part: str = "both") -> list[Path]:
     """Files to ingest for a corpus (a trimmed copy of the reviews table in a temporary folder)."""
     if name == "demo":
         return [ROOT / "corpora" / "demo"]
     if name == "press":
         base = SHARED / "data" / "press_dev"
-        paths = [base / "docs.jsonl", base / "archive.jsonl"]
+        paths = [base / f for f in PRESS_PARTS[press_part]]
     else:
         import pandas as pd
 
@@ -63,12 +67,21 @@ def corpus_inputs(name: str, limit: int, offset: int, tmp: Path) -> list[Path]:
     return paths
 
 
-def build_store(name: str, limit: int, offset: int, workdir: Path) -> Path:
+def store_path(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both") -> Path:
+    """Where a corpus' store is kept between runs (press "both" keeps last session's name)."""
+    if name == "reviews":
+        return workdir / f"topic-labels-{name}-{offset}-{limit}.db"
+    if name == "press" and press_part != "both":
+        return workdir / f"topic-labels-{name}-{press_part}.db"
+    return workdir / f"topic-labels-{name}.db"
+
+
+def build_store(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both") -> Path:
     from textlens.ingest import IngestOptions
     from textlens.pipeline import ingest
     from textlens.store import Corpus
 
-    db = workdir / f"topic-labels-{name}{f'-{offset}-{limit}' if name == 'reviews' else ''}.db"
+    db = store_path(name, limit, offset, workdir, press_part)
     if db.exists():
         return db
     part = db.with_name(db.name + ".part")  # renamed once complete: an interrupted build is never reused
@@ -76,13 +89,14 @@ def build_store(name: str, limit: int, offset: int, workdir: Path) -> Path:
         leftover.unlink()
     with tempfile.TemporaryDirectory() as tmp, Corpus.open(part) as store:
         kind = "verbatim" if name == "reviews" else "auto"
-        ingest(store, corpus_inputs(name, limit, offset, Path(tmp)), IngestOptions(kind=kind))
+        ingest(store, corpus_inputs(name, limit, offset, Path(tmp), press_part), IngestOptions(kind=kind))
     part.rename(db)
     return db
 
 
 def units_of(db: Path):
-    """(group, texts, document keys, encoder) per fitted group, as fit_corpus_topics chooses them."""
+    """(group, texts, document keys, encoder, passages left out by reason) per fitted group, as
+    fit_corpus_topics chooses them."""
     from textlens.pipeline import TOPICS_ENCODER
     from textlens.store import Corpus
     from textlens.topics.corpus import _documents, _units, fit_groups
@@ -91,10 +105,42 @@ def units_of(db: Path):
         docs = [d for d in _documents(store) if not d["duplicate_of"] and d["language"] in (None, "fr")]
         out = []
         for name, group, kinds, unit, _, enc in fit_groups({d["kind"] for d in docs}, None, TOPICS_ENCODER):
-            units, _ = _units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
+            units, left = _units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
             if len(units) >= 30:
-                out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc))
+                out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc, left))
         return out
+
+
+DEVELOPMENT = ("demo", "reviews 0-3999", "press archive")
+GENERIC = ROOT / "textlens" / "data" / "topic_labels" / "generic_words.txt"
+GENERIC_HEADER = """\
+# Generic words: lemmas (accent-free) spread evenly over the topics of a fit: the effective number of topics using
+# them is at least 90% of the topics, and at least 10 units use them (textlens.topics.representation.
+# learn_generic_words). A label part needs a noun (or, in reviews, an adjective) outside this list, the field
+# nouns and the empty nouns (representation.KeyphraseRepresentation._names_subject); the words stay in the topics'
+# term lists. A section "corpus / group" applies to that group's topics only (press, verbatim). Learned on the
+# development fits only, written by
+#     scripts/topic_labels.py --learn-generic --corpus demo | --corpus reviews --offset 0 --limit 4000
+#                                            | --corpus press --press-part archive
+"""
+
+
+def write_generic(tag: str, words: list[str]) -> None:
+    """Replace the `tag` section of the generic-words file with `words` (other sections kept)."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    if GENERIC.exists():
+        for line in GENERIC.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# from "):
+                current = line[len("# from "):].split(":")[0]
+                sections[current] = []
+            elif current and line and not line.startswith("#"):
+                sections[current].append(line)
+    sections[tag] = [" ".join(words[i : i + 12]) for i in range(0, len(words), 12)]
+    body = "".join(f"# from {name}: {sum(len(x.split()) for x in lines)} words\n" + "".join(f"{x}\n" for x in lines)
+                   for name, lines in sorted(sections.items()))
+    GENERIC.write_text(GENERIC_HEADER + body, encoding="utf-8")
+    print(f"{GENERIC}: section {tag!r}, {len(words)} words: {' '.join(words)}")
 
 
 def main() -> None:
@@ -103,8 +149,18 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=4000, help="reviews used (reviews corpus only)")
     ap.add_argument("--offset", type=int, default=0,
                     help="reviews skipped first (reviews corpus only): 0 = the development slice")
+    ap.add_argument("--press-part", choices=tuple(PRESS_PARTS), default="both",
+                    help="press corpus only: docs.jsonl + archive.jsonl (both), the archive alone (development) or"
+                         " docs.jsonl alone (held out)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--learn-generic", action="store_true",
+                    help="write this fit's generic words (textlens.topics.representation.learn_generic_words) into "
+                         "textlens/data/topic_labels/generic_words.txt, replacing this corpus' section; development "
+                         "corpora only (demo, reviews --offset 0, press --press-part archive)")
+    ap.add_argument("--min-coverage", type=float, default=None,
+                    help="TopicModel.min_coverage (default: the model's; a negative value keeps every topic)")
+    ap.add_argument("--terms", type=int, default=0, help="print this many ranked keyphrases under each topic")
     ap.add_argument("--examples", type=int, default=0,
                     help="print the start of this many representative texts under each topic (to judge the labels;"
                          " third-party text: keep it out of the repository)")
@@ -115,14 +171,19 @@ def main() -> None:
     from textlens.topics import TopicModel
     from textlens.topics.corpus import group_representation
 
-    db = build_store(args.corpus, args.limit, args.offset, args.workdir)
-    for group, texts, docs, enc_name in units_of(db):
+    tag = {"reviews": f"reviews {args.offset}-{args.offset + args.limit - 1}",
+           "press": f"press {args.press_part}"}.get(args.corpus, args.corpus)
+    if args.learn_generic and tag not in DEVELOPMENT:
+        sys.exit(f"--learn-generic: {tag} is not a development corpus ({', '.join(DEVELOPMENT)})")
+    db = build_store(args.corpus, args.limit, args.offset, args.workdir, args.press_part)
+    for group, texts, docs, enc_name, left in units_of(db):
         enc = get_encoder(enc_name)
         with Corpus.open(db) as store:
             X = encode_cached(store, texts, enc, prompt="query")
             encode = lambda phrases: encode_cached(store, phrases, enc, prompt="query")  # noqa: E731
             t0 = time.process_time()
-            model = TopicModel(random_state=args.seed, agreement_seeds=0, representation="ctfidf").fit(
+            extra = {} if args.min_coverage is None else {"min_coverage": max(args.min_coverage, 0.0) or None}
+            model = TopicModel(random_state=args.seed, agreement_seeds=0, representation="ctfidf", **extra).fit(
                 texts, X, documents=docs)
             fit_cpu = time.process_time() - t0
             before = [(t["label"], t["size"]) for t in model.topics_]
@@ -135,13 +196,26 @@ def main() -> None:
             q_after = model.quality_
         print(f"\n== {args.corpus} / {group}: {len(texts)} units of {len(set(docs))} documents, encoder {enc.model_id},"
               f" {model.n_topics_} topics, outliers {q_before['outlier_share']:.1%}")
+        q = model.quality_
+        print(f"passages left out: {left}; units in topics without a subject, routed to the outliers: "
+              f"{q.get('diffuse_share', 0.0):.1%} ({q.get('diffuse_topics', 0)} topics); other outliers "
+              f"{q['outlier_share'] - q.get('diffuse_share', 0.0):.1%}")
         print(f"fit (clustering + c-TF-IDF words) {fit_cpu:.1f} CPU s; keyphrases {rep_cpu:.1f} CPU s "
               f"({model.representation_.n_units_} units tagged)")
-        print(f"{'id':>3} {'size':>5}  {'before: c-TF-IDF lemmas':<44} after: keyphrases")
+        print(f"{'id':>3} {'size':>5} {'cover':>5} {'cohes':>5} {'npmi':>6}  {'before: c-TF-IDF lemmas':<44} "
+              "after: keyphrases")
         for t, ((old, size), new) in enumerate(zip(before, after)):
-            print(f"{t:>3} {size:>5}  {old:<44} {new}")
+            info = model.topics_[t]
+            print(f"{t:>3} {size:>5} {info.get('coverage', float('nan')):>5.2f} {info.get('cohesion', float('nan')):>5.2f}"
+                  f" {info.get('npmi', float('nan')):>6.3f}  {old:<44} {new}")
+            if args.terms:
+                print(f"{'':>11}= " + " · ".join(f"{term} {w:.2f}" for term, w in model.topics_[t]["terms"][: args.terms]))
             for i in model.topics_[t]["representatives"][: args.examples]:  # for the reader judging the labels
                 print(f"{'':>11}| {' '.join(texts[i].split())[:110]}")
+        if args.learn_generic:
+            from textlens.topics.representation import learn_generic_words
+
+            write_generic(f"{tag} / {group}", learn_generic_words(model._extractor(texts), model.labels_))
         for key in ("npmi", "diversity", "diversity_top10"):
             print(f"{key:<16} before {q_before[key]:.3f}   after {q_after[key]:.3f}")
 

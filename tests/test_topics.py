@@ -518,7 +518,10 @@ def test_demo_articles_topics_readable_and_stable_across_reruns(demo_db, tmp_pat
         stats = corpus.stat("topics")
         press = stats["groups"]["press"]
         assert press["status"] == "fitted" and press["n_topics"] >= 3
-        assert press["outlier_share"] <= 0.15 <= press["outlier_share_before_reassignment"] + 0.15
+        # outliers left by the clustering are few; topics without a subject (passages that say nothing on their own:
+        # "Le nerf de la guerre reste le prix.") are routed to the outliers on purpose, and reported apart
+        assert press["outlier_share"] - press["diffuse_share"] <= 0.15 <= press["outlier_share_before_reassignment"] + 0.15
+        assert 0 < press["diffuse_share"] <= 0.3
         first, first_pt = topics_table(corpus), corpus.table("passage_topics")
         refit = fit_corpus_topics(corpus, force=True, encoders=TOPICS_ENCODER)
         second, second_pt = topics_table(corpus), corpus.table("passage_topics")

@@ -903,7 +903,7 @@ def topics(
                                                                 for x in t[:8])),
                       example=df["representatives"].map(lambda r: (r[0].get("text") if r and isinstance(r[0], dict)
                                                                    else (r[0] if r else "")) or ""))
-    shown_keys = ("status", "n_topics", "units", "outlier_share", "npmi", "diversity", "agreement_ari",
+    shown_keys = ("status", "n_topics", "units", "outlier_share", "diffuse_share", "npmi", "diversity", "agreement_ari",
                   "agreement_nmi", "encoder", "seconds", "reason")
     summary = ", ".join(f"{k} {quality[k]:.3g}" if isinstance(quality[k], float) else f"{k} {quality[k]}"
                         for k in shown_keys if quality.get(k) is not None)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "5"  # bump when TopicModel defaults change: stored fits are then redone
+VERSION = "6"  # bump when TopicModel defaults change: stored fits are then redone
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -75,10 +75,11 @@ def fit_groups(kinds: set[str], encoder: "str | Encoder | None", encoders: "dict
 
 def group_representation(group: str) -> Any:
     """The default topic representation of a group: keyphrases, with lone adjectives for verbatims (reviews
-    name what they judge with them: "rapide", "cher"; see KeyphraseRepresentation.adjectives)."""
+    name what they judge with them: "rapide", "cher"; see KeyphraseRepresentation.adjectives) and the group's
+    generic words kept out of labels."""
     from textlens.topics.representation import KeyphraseRepresentation
 
-    return KeyphraseRepresentation(adjectives=group == "verbatim")
+    return KeyphraseRepresentation(adjectives=group == "verbatim", generic=group)
 
 
 def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
@@ -89,40 +90,45 @@ def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: 
 
 
 def _units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
-           ) -> tuple[list[dict[str, Any]], int]:
-    """Units of a group: dicts with text, doc_id, passage_ids, year; and how many were too short."""
-    out, too_short = [], 0
+           ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Units of a group: dicts with text, doc_id, passage_ids, year; and how many passages were left out, by
+    reason ("too_short"; for passages also "furniture", and "glued": continuation lines joined to the line before
+    them, see `textlens.topics.units`)."""
+    from textlens.topics.units import select_passages
+
+    out: list[dict[str, Any]] = []
+    left = {"too_short": 0}
     ids = [d["id"] for d in docs]
     meta = {d["id"]: d for d in docs}
+    if unit == "passage":
+        rows = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += [(r["id"], r["doc_id"], r["text"]) for r in corpus.conn.execute(
+                f"SELECT id, doc_id, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk)]
+        chosen = select_passages(rows, min_words)
+        for text, pids, doc_id in zip(chosen.texts, chosen.passage_ids, chosen.doc_ids):
+            out.append({"text": text, "doc_id": doc_id, "passage_ids": pids, "year": meta[doc_id]["year"]})
+        return out, {"too_short": chosen.too_short, "furniture": chosen.furniture, "glued": chosen.glued}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
-        if unit == "passage":
-            rows = corpus.conn.execute(
-                f"SELECT id, doc_id, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
-            ).fetchall()
-            for r in rows:
-                if len(r["text"].split()) < min_words:
-                    too_short += 1
-                    continue
-                out.append({"text": r["text"], "doc_id": r["doc_id"], "passage_ids": [r["id"]],
-                            "year": meta[r["doc_id"]]["year"]})
-        else:
-            texts = {r["id"]: r["text"] for r in
-                     corpus.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)}
-            pids: dict[str, list[int]] = {}
-            for r in corpus.conn.execute(
-                f"SELECT id, doc_id FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
-            ):
-                pids.setdefault(r["doc_id"], []).append(r["id"])
-            for doc_id in chunk:
-                text = (texts.get(doc_id) or "").strip()
-                if len(text.split()) < min_words:
-                    too_short += 1
-                    continue
-                out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []),
-                            "year": meta[doc_id]["year"]})
-    return out, too_short
+        texts = {r["id"]: r["text"] for r in
+                 corpus.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)}
+        pids: dict[str, list[int]] = {}
+        for r in corpus.conn.execute(
+            f"SELECT id, doc_id FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
+        ):
+            pids.setdefault(r["doc_id"], []).append(r["id"])
+        for doc_id in chunk:
+            text = (texts.get(doc_id) or "").strip()
+            if len(text.split()) < min_words:
+                left["too_short"] += 1
+                continue
+            out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []),
+                        "year": meta[doc_id]["year"]})
+    return out, left
 
 
 def theme_vectors(corpus: "Corpus", taxonomy: str, encoder: "Encoder") -> tuple[list[str], np.ndarray]:
@@ -196,12 +202,15 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
     over_time: list[dict[str, Any]] = []
     map_points: list[Any] = []
     next_id = 0
-    totals = {"units": 0, "outliers": 0}
+    totals = {"units": 0, "outliers": 0, "diffuse": 0, "furniture": 0}
     for name, group, group_kinds, unit, taxonomy, encoder_choice in plan:
         gdocs = [d for d in used if d["kind"] in group_kinds]
-        units, too_short = _units(corpus, gdocs, unit, min_words[group])
+        units, left_out = _units(corpus, gdocs, unit, min_words[group])
+        totals["furniture"] += left_out.get("furniture", 0)
         gstats: dict[str, Any] = {"documents": len(gdocs), "unit": unit, "units": len(units),
-                                  "too_short_units": too_short, "min_words": min_words[group],
+                                  "too_short_units": left_out["too_short"],
+                                  "furniture_units": left_out.get("furniture", 0),
+                                  "glued_passages": left_out.get("glued", 0), "min_words": min_words[group],
                                   "kinds": list(group_kinds), "encoder": ids[name]}
         stats["groups"][name] = gstats
         if len(units) < min_units:
@@ -232,6 +241,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         n_out = int((model.labels_ < 0).sum())
         totals["units"] += len(units)
         totals["outliers"] += n_out
+        totals["diffuse"] += int(round(q.get("diffuse_share", 0.0) * len(units)))
         # per document: share of its units in each topic (outliers under topic -1)
         per_doc: dict[str, dict[int, list[float]]] = {}
         for u, lab, score in zip(units, model.labels_.tolist(), model.scores_.tolist()):
@@ -265,6 +275,10 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         stats["n_topics"] = len(topic_rows)
         stats["units"] = totals["units"]
         stats["outlier_share"] = totals["outliers"] / max(totals["units"], 1)
+        # of which in topics without a subject, routed to the outliers (TopicModel.min_coverage); furniture
+        # passages are not units at all: counted apart
+        stats["diffuse_share"] = totals["diffuse"] / max(totals["units"], 1)
+        stats["furniture_passages"] = totals["furniture"]
         if totals["outliers"]:
             topic_rows.append({"id": -1, "label": OUTLIER_LABEL, "terms": [], "size": totals["outliers"],
                                "theme_id": None, "theme_score": None, "representatives": []})

@@ -99,6 +99,9 @@ class TopicModel:
         its centroid cosine and the cosine of its words (idf-weighted) to the topic's c-TF-IDF are at least
         this quantile of the topic's members' (0.02: as close as 98% of the members by meaning and by
         words; `_place_by_evidence`); None: no last pass.
+    min_coverage: once the topics are final, a topic where fewer than this share of the units use any of its
+        first 5 c-TF-IDF terms has no subject (a catch-all of quotes and sentences that say nothing on their own)
+        and its units become outliers (reported as `diffuse_share`); None: every topic stays.
     max_fit_units: larger corpora are clustered on a seeded sample of this size and every other unit
         joins its nearest topic under the same threshold as outliers (bounds time: exact neighbours are
         quadratic; memory: the PCA/UMAP/HDBSCAN steps).
@@ -118,7 +121,7 @@ class TopicModel:
                  shared_term_penalty: float = 0.5, vote_neighbors: int | None = 15,
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
                  evidence_quantile: float | None = 0.02, representation: Any = "keyphrase",
-                 random_state: int = 42):
+                 min_coverage: float | None = 0.17, random_state: int = 42):
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -152,6 +155,7 @@ class TopicModel:
         self.evidence_quantile = evidence_quantile
         self.umap_init = umap_init
         self.representation = representation
+        self.min_coverage = min_coverage
         self.random_state = random_state
 
     # ---- clustering ------------------------------------------------------------------------------
@@ -160,6 +164,8 @@ class TopicModel:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.cluster_selection not in ("auto", "eom", "leaf"):
             raise ValueError(f"cluster_selection must be 'auto', 'eom' or 'leaf', got {self.cluster_selection!r}")
+        if self.min_coverage is not None and not 0.0 <= self.min_coverage <= 1.0:
+            raise ValueError(f"min_coverage must be in [0, 1] or None, got {self.min_coverage!r}")
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         X = np.asarray(embeddings, dtype=np.float32)
@@ -498,6 +504,30 @@ class TopicModel:
             merges += 1
         return labels, thr, merges
 
+    def _words(self, terms, labels: np.ndarray, k: int, extractor: TermExtractor):
+        """c-TF-IDF of the topics and what follows from it: (vocab, ubiquitous terms, weights, idf, topic sizes, top
+        terms per topic, term coverage per topic)."""
+        vocab, ubiquitous, W, idf = self._class_tfidf(terms, labels, k)
+        sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
+        top_keys = (self._top_terms(W, vocab, max(25, self.top_n_terms), extractor.display, sizes) if len(vocab)
+                    else [[] for _ in range(k)])
+        return vocab, ubiquitous, W, idf, sizes, top_keys, self._term_coverage(terms, labels, top_keys)
+
+    @staticmethod
+    def _term_coverage(terms, labels: np.ndarray, top_keys: list[list[tuple[str, float]]], n: int = 5) -> np.ndarray:
+        """Per topic, the share of its units that contain at least one of its first `n` terms: a topic with a
+        subject has words most of its units use; a catch-all of sentences without one ("Toute seule, je ne m'en
+        sortirais pas.") has none."""
+        vocab, D = terms
+        column = {v: j for j, v in enumerate(vocab.tolist())} if len(vocab) else {}
+        out = np.zeros(len(top_keys))
+        for t, ts in enumerate(top_keys):
+            members = np.flatnonzero(labels == t)
+            cols = [column[w] for w, _ in ts[:n] if w in column]
+            if members.size and cols:
+                out[t] = float((D[members][:, cols].sum(axis=1) > 0).mean())
+        return out
+
     def _doc_terms(self, tokens: list[list[str]]):
         """Vocabulary (terms in at least `min_df` units) and the unit x term count matrix, built once per fit."""
         from scipy import sparse
@@ -631,12 +661,21 @@ class TopicModel:
         labels, C, thr, facts = self._partition(X, self.random_state, terms)
         t_cluster = time.perf_counter() - t0
         k = C.shape[0]
-        vocab, ubiquitous, W, self._idf = self._class_tfidf(terms, labels, k)
-        keep = max(25, self.top_n_terms)
-        sizes = np.bincount(labels[labels >= 0], minlength=k) if k else np.zeros(0, dtype=int)
-        top_keys = (self._top_terms(W, vocab, keep, extractor.display, sizes) if len(vocab)
-                    else [[] for _ in range(k)])
+        vocab, ubiquitous, W, self._idf, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
+        diffuse = np.flatnonzero(coverage < self.min_coverage) if self.min_coverage is not None and k > 2 \
+            else np.zeros(0, dtype=int)
+        routed_units = 0
+        if 0 < diffuse.size < k - 1:  # topics without a subject go to the outliers (at least 2 topics stay)
+            kept = np.setdiff1d(np.arange(k), diffuse)
+            remap_kept = np.full(k + 1, -1, dtype=int)
+            remap_kept[kept] = np.arange(kept.size)
+            routed_units = int(np.isin(labels, diffuse).sum())
+            labels = remap_kept[labels]
+            facts["how"][labels < 0] = -1
+            C, thr, k = C[kept], thr[kept], int(kept.size)
+            vocab, ubiquitous, W, self._idf, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
         unigrams = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
+        cohesion = np.array([float((X[labels == t] @ C[t]).mean()) for t in range(k)])
         # ids: largest topic first, ties by their first words (the representation does not change the ids)
         order = sorted(range(k), key=lambda t: (-int(sizes[t]), " · ".join(w for w, _ in unigrams[t][:3])))
         remap = np.full(k + 1, -1, dtype=int)  # index k maps the outlier label -1
@@ -658,7 +697,8 @@ class TopicModel:
             members = np.flatnonzero(labels == t)
             rep = members[np.argsort(-sims[members, t], kind="stable")[: self.n_representatives]]
             self.topics_.append({"id": t, "label": "", "size": int(members.size), "terms": [],
-                                 "representatives": rep.tolist()})
+                                 "representatives": rep.tolist(), "coverage": round(float(coverage[order[t]]), 4),
+                                 "cohesion": round(float(cohesion[order[t]]), 4)})
         self._extractor = extractor
         self._unigrams = [unigrams[i] for i in order]
         self._reference_sets = None
@@ -679,6 +719,8 @@ class TopicModel:
             # median percentile of each group's units among their topic's members, (embedding, words)
             "member_percentiles": facts["evidence"],
             "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"],
+            "diffuse_topics": int(diffuse.size) if routed_units else 0,
+            "diffuse_share": routed_units / max(len(texts), 1),
             **description,
             "agreement_ari": agreement["ari"], "agreement_nmi": agreement["nmi"], "agreement_runs": agreement["runs"],
             "field_stop_words": self.field_stop_words_,

@@ -141,10 +141,56 @@ def brand_keys() -> frozenset[str]:
     return frozenset(out)
 
 
-def _word_label(words: list[tuple[str, float]], n: int = 3) -> str:
+@lru_cache(maxsize=4)
+def generic_words(group: str | None = None) -> frozenset[str]:
+    """Lemmas spread evenly over the topics of a fit ("début", "secteur"; `learn_generic_words`): every subject
+    uses them, so a label made only of them says nothing. Learned by `scripts/topic_labels.py --learn-generic` on
+    the development fits only (demo, reviews 0-3,999, the press archive), one section per corpus and group; `group`
+    ("press", "verbatim") reads the sections of that group only (press and reviews do not share their generic
+    words), None all of them."""
+    words: set[str] = set()
+    section = None
+    for line in (DATA / "topic_labels" / "generic_words.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("# from "):
+            section = line[len("# from "):].split(":")[0].rsplit("/", 1)[-1].strip()
+        elif line and not line.startswith("#") and (group is None or section == group):
+            words.update(fold(w) for w in line.split())
+    return frozenset(words)
+
+
+def learn_generic_words(tokens: Sequence[Sequence[str]], labels: Sequence[int], min_spread: float = 0.9,
+                        min_units: int = 10) -> list[str]:
+    """Lemmas (accent-free) spread evenly over the topics: the effective number of topics using the word (the
+    exponential of the entropy of its per-topic unit rates) is at least `min_spread` of all topics, and it is used by
+    at least `min_units` units (outliers left out). A subject's word is concentrated in a few topics ("chatbot");
+    one every topic uses as much ("début", "secteur") names none of them; `generic_words` reads the list
+    learned this way on development fits."""
+    labels = np.asarray(labels)
+    topics = sorted(set(labels.tolist()) - {-1})
+    if not topics:
+        return []
+    rates: dict[str, np.ndarray] = {}
+    units: Counter[str] = Counter()
+    for pos, t in enumerate(topics):
+        members = np.flatnonzero(labels == t)
+        used: Counter[str] = Counter()
+        for i in members:
+            used.update({fold(w) for w in tokens[i]})
+        for w, n in used.items():
+            rates.setdefault(w, np.zeros(len(topics)))[pos] = n / members.size
+        units.update(used)
+    out = []
+    for w, r in rates.items():
+        p = r[r > 0] / r.sum()
+        if units[w] >= min_units and np.exp(-(p * np.log(p)).sum()) >= min_spread * len(topics):
+            out.append(w)
+    return sorted(out)
+
+
+def _word_label(words: list[tuple[str, float]], n: int = 3, group: str | None = None) -> str:
     """A label of single words for a topic without any phrase: the first `n` that are not calendar words, empty
-    nouns or first names."""
-    void = empty_nouns() | first_name_keys()
+    nouns, first names or generic words."""
+    void = empty_nouns() | first_name_keys() | generic_words(group)
     return LABEL_SEPARATOR.join([w for w, _ in words if fold(w) not in void][:n])
 
 
@@ -163,6 +209,7 @@ class _Phrases:
     per_unit: list[list[str]]
     forms: dict[str, Counter]
     lemmas: dict[str, tuple[str, ...]]
+    nouns: dict[str, tuple[str, ...]] = None  # type: ignore[assignment]  # content lemmas tagged noun/proper noun
 
     def display(self, key: str) -> str:
         forms = self.forms.get(key)
@@ -210,7 +257,8 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adject
     per_unit: list[list[str]] = []
     forms: dict[str, Counter] = {}
     lemmas: dict[str, tuple[str, ...]] = {}
-    decided: dict[tuple, tuple[str, tuple[str, ...]] | None] = {}
+    nouns: dict[str, tuple[str, ...]] = {}
+    decided: dict[tuple, tuple[str, tuple[str, ...], tuple[str, ...]] | None] = {}
     for doc in nlp.pipe(texts, batch_size=128):
         opens = [t.i == 0 or doc[t.i - 1].is_punct or doc[t.i - 1].is_space for t in doc]
         toks = [(t, _code(t, opens[t.i])) for t in doc]
@@ -233,21 +281,23 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adject
                 got = decided[sig]
                 if got is None:
                     continue
-                key, content = got
+                key, content, heads = got
                 keys.append(key)
                 lemmas.setdefault(key, content)
+                nouns.setdefault(key, heads)
                 # as written when capitalised mid-sentence (a name: "Teleperformance") or an acronym
                 written = " ".join(t.text if _acronym(t.text) or (t.text[:1].isupper() and not t.text.isupper()
                                                                   and not opens[t.i]) else t.lower_
                                    for t in span).replace("' ", "'")
                 forms.setdefault(key, Counter())[written] += 1
         per_unit.append(keys)
-    return _Phrases(per_unit, forms, lemmas)
+    return _Phrases(per_unit, forms, lemmas, nouns)
 
 
 def _phrase_key(sig: tuple, function_words: frozenset[str], field_words: frozenset[str], extra: frozenset[str],
-                empty: frozenset[str], names: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
-    """(key, content lemmas) of a candidate, None when it is not a usable phrase (see `extract_phrases`)."""
+                empty: frozenset[str], names: frozenset[str]
+                ) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    """(key, content lemmas, noun lemmas) of a candidate, None when it is not a usable phrase (`extract_phrases`)."""
     parts, content, nouns = [], [], []
     for surface, lemma, code in sig:
         if code == "d":
@@ -268,7 +318,7 @@ def _phrase_key(sig: tuple, function_words: frozenset[str], field_words: frozens
     void = [n in empty or n in names for n in nouns]
     if (nouns and all(void)) or any(void[1:]):  # "fois", "janvier"; "service merci" (a greeting after the subject)
         return None
-    return " ".join(parts), tuple(content)
+    return " ".join(parts), tuple(content), tuple(nouns)
 
 
 # ---- the representation ----------------------------------------------------------------------------------
@@ -295,6 +345,11 @@ class KeyphraseRepresentation(Representation):
         at least 2) use it: a rarer phrase does not speak for the topic.
     adjectives: lone adjectives are candidates too (`extract_phrases`); what reviews are about is often a
         judgement ("rapide", "cher") where press passages name subjects; `topics.corpus` sets it for verbatims.
+        In a label a lone adjective stands for the judgement the reviews make.
+    label_window: a one-word label head gives way to a phrase of 2-3 words holding it found among the next
+        `label_window` ranked phrases ("augmentation" -> "augmentation de tarif"); 0: never.
+    generic: whose generic words keep a phrase out of the label (`generic_words(generic)`: "press", "verbatim";
+        None: every section of the list).
     max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
         spaCy's tagger reads ~10k words per CPU second).
     min_df: a phrase must occur in at least this many units (1 below 50 units).
@@ -306,7 +361,7 @@ class KeyphraseRepresentation(Representation):
                  diversity: float = 0.4, embedding_weight: float = 0.5, brand_weight: float = 0.25,
                  brand_subject_share: float = 0.5, shared_term_penalty: float = 0.5, subsume_share: float = 0.6,
                  max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, adjectives: bool = False,
-                 max_units: int | None = 6000, min_df: int = 2):
+                 max_units: int | None = 6000, min_df: int = 2, label_window: int = 5, generic: str | None = None):
         self.top_n_terms = top_n_terms
         self.label_phrases = label_phrases
         self.n_candidates = n_candidates
@@ -321,6 +376,8 @@ class KeyphraseRepresentation(Representation):
         self.adjectives = adjectives
         self.max_units = max_units
         self.min_df = min_df
+        self.label_window = label_window
+        self.generic = generic
 
     def _validate(self) -> None:
         if not 0.0 <= self.diversity <= 1.0:
@@ -389,6 +446,7 @@ class KeyphraseRepresentation(Representation):
                                                                                          names))
         vectors = self._phrase_vectors(data, phrases, names, sorted({j for c in cand for j, _ in c}))
         self.terms_, self.labels_ = [[] for _ in range(k)], ["" for _ in range(k)]
+        self.subject_ = [False] * k  # the label is made of phrases that name a subject (see `_label`)
         self._lemmas: list[list[tuple[str, ...]]] = [[] for _ in range(k)]
         uses: Counter[int] = Counter()  # how many larger topics already list a phrase in their top 10
         heads: set[int] = set()  # phrases that already open a label
@@ -401,7 +459,8 @@ class KeyphraseRepresentation(Representation):
             self._lemmas[t] = [phrases.lemmas[names[j]] for j, _ in ranked]
             label, head = self._label(ranked, phrases, names, heads)
             heads.add(head)
-            self.labels_[t] = label or _word_label(data.unigram_terms[t]) or f"topic {t}"
+            self.labels_[t] = label or _word_label(data.unigram_terms[t], group=self.generic) or f"topic {t}"
+            self.subject_[t] = bool(label)
         return self
 
     def coherence_words(self, topic: int, n: int = 10) -> list[str]:
@@ -499,21 +558,59 @@ class KeyphraseRepresentation(Representation):
 
     def _label(self, ranked: list[tuple[int, float]], phrases: _Phrases, names: list[str], heads: set[int]
                ) -> tuple[str, int | None]:
-        """The first `label_phrases` ranked phrases that share no content word with one already in the label,
-        the first of them not opening another topic's label (two topics never read alike); (label, head)."""
+        """The first `label_phrases` ranked phrases that name a subject (`_names_subject`) and share no content
+        word with one already in the label, the first of them not opening another topic's label (two
+        topics never read alike), a one-word head giving way to a longer phrase (`label_window`); (label, head).
+        Empty when no phrase names a subject."""
         parts: list[str] = []
         used: set[str] = set()
         head = None
-        for j, _ in ranked:
+        queue = [j for j, _ in ranked]
+        pos = 0
+        while pos < len(queue):
+            j = queue[pos]
+            pos += 1
             content = set(phrases.lemmas[names[j]])
-            if content & used or (not parts and j in heads and len(ranked) > 1):
+            if content & used or not self._names_subject(names[j], phrases):
                 continue
+            if not parts:
+                longer = self._longer_head(j, [(q, 0.0) for q in queue[pos : pos + self.label_window]], phrases,
+                                           names)
+                if longer != j:  # the longer phrase holding the word leads
+                    queue.remove(longer)
+                    j, content = longer, set(phrases.lemmas[names[longer]])
+                if j in heads and len(ranked) > 1:
+                    continue
             head = j if head is None else head
             parts.append(phrases.display(names[j]))
             used |= content
             if len(parts) == self.label_phrases:
                 break
         return LABEL_SEPARATOR.join(parts), head
+
+    def _names_subject(self, key: str, phrases: _Phrases) -> bool:
+        """A label part must hold a noun that is not generic (`generic_words`), a field noun ("client") or an empty
+        noun ("fois"); with `adjectives` (reviews), a lone adjective that is none of those names the judgement the
+        reviews make ("rapide", "compétitifs")."""
+        void = generic_words(self.generic) | field_nouns() | empty_nouns()
+        nouns = (phrases.nouns or {}).get(key, ())
+        if any(n not in void for n in nouns):
+            return True
+        content = phrases.lemmas[key]
+        return self.adjectives and not nouns and len(content) == 1 and content[0] not in void
+
+    def _longer_head(self, j: int, following: list[tuple[int, float]], phrases: _Phrases, names: list[str]) -> int:
+        """A phrase of 2-3 content words among the next ranked ones that holds the one-word head `j` and names a
+        subject, else `j`: "augmentation" says less than "augmentation de tarif". (Taking any longer phrase instead
+        put a narrower subject first on held-out reviews: "euros · augmentation" -> "bris de glace · euros".)"""
+        word = phrases.lemmas[names[j]]
+        if len(word) != 1:
+            return j
+        for q, _ in following:
+            content = phrases.lemmas[names[q]]
+            if 2 <= len(content) <= 3 and word[0] in content and self._names_subject(names[q], phrases):
+                return q
+        return j
 
 
 def coherence_words(terms: Sequence[str], n: int = 10, min_chars: int = 3) -> list[str]:
