@@ -65,12 +65,14 @@ def teacher(args: argparse.Namespace) -> None:
         sys.exit(f"teacher unavailable: {reason}")
     _, val = parts(args.data)
     unl = load("unlabeled", args.data)
-    # the unlabelled reviews first: the student needs them; the validation part is for reference only
-    todo = list(dict(zip(unl["id"], unl["text"])).items()) + list(dict(zip(val["id"], val["text"])).items())
+    # the unlabelled reviews first (the student needs them; the validation part is for reference only), in a
+    # random order (fixed seed), so that a partial cache is a random sample of them
+    unl_items = list(zip(unl["id"], unl["text"]))
+    unl_items = [unl_items[j] for j in np.random.default_rng(0).permutation(len(unl_items))]
     done = read_cache(args.cache)
-    todo = [(i, t) for i, t in todo if i not in done]
+    todo = [(i, t) for i, t in unl_items + list(zip(val["id"], val["text"])) if i not in done]
     print(f"validation part {len(val)}, unlabeled {len(unl)}; cached {len(done)}, to do {len(todo)}", flush=True)
-    ft = load_finetuned()
+    ft = load_finetuned(quantize=args.int8)
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     for at in range(0, len(todo), CHUNK):
         chunk = todo[at : at + CHUNK]
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("command", choices=["teacher"])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--cache", type=Path, default=CACHE, help="teacher probabilities (ids + star probabilities)")
+    ap.add_argument("--int8", action="store_true",
+                    help="int8 lower layers (27 %% less CPU, ~0.01 lower macro-F1 on 600 dev reviews; see the tier's card)")
     args = ap.parse_args(argv)
     {"teacher": teacher}[args.command](args)
 

@@ -80,7 +80,7 @@ def teacher_labels(cache: Path, data: Path, partial: bool = False) -> tuple[list
     return unl["text"].tolist(), P / P.sum(axis=1, keepdims=True)
 
 
-def validation_report(model: SentimentModel, val, train, teacher_cache: Path | None) -> dict:
+def validation_report(model: SentimentModel, val, train, teacher_cache: Path | None, baseline: bool = True) -> dict:
     """Figures on the validation part: the model as it labels reviews, with offsets re-tuned on the part
     (optimistic; 2-fold cross-check beside), the TF-IDF + LR baseline trained on the same train part, and the
     teacher (not held out for it: it was fine-tuned on all of train.csv)."""
@@ -97,7 +97,8 @@ def validation_report(model: SentimentModel, val, train, teacher_cache: Path | N
     _, mean, sd = cross_f1(P, None, y)
     out["offsets_tuned_on_validation"] = {"bias": bias.tolist(), "macro_f1": macro_f1(y, decide(P, bias)),
                                           "macro_f1_2fold": mean, "macro_f1_2fold_sd": sd}
-    out["tfidf_lr"] = tfidf_lr_metrics(train["text"].tolist(), train["rating"].to_numpy(int), texts, stars)
+    if baseline:
+        out["tfidf_lr"] = tfidf_lr_metrics(train["text"].tolist(), train["rating"].to_numpy(int), texts, stars)
     if teacher_cache is not None and teacher_cache.is_file():
         z = np.load(teacher_cache, allow_pickle=False)
         proba = dict(zip(z["ids"].tolist(), z["proba"].astype(float)))
@@ -106,7 +107,7 @@ def validation_report(model: SentimentModel, val, train, teacher_cache: Path | N
             t_labels = [("negative", "neutral", "positive")[k] for k in P3.argmax(axis=1)]
             out["teacher_not_held_out"] = {**review_metrics(P3[:, 2] - P3[:, 0], t_labels, stars),
                                            "class_f1": class_f1(stars, t_labels)}
-    for name, m in (("textlens", out["model"]), ("TF-IDF + LR baseline", out["tfidf_lr"]),
+    for name, m in (("textlens", out["model"]), ("TF-IDF + LR baseline", out.get("tfidf_lr")),
                     ("teacher (saw these rows)", out.get("teacher_not_held_out"))):
         if m:
             print(f"  {name:26s} binary {m['binary_accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  "
@@ -114,9 +115,10 @@ def validation_report(model: SentimentModel, val, train, teacher_cache: Path | N
     o = out["offsets_tuned_on_validation"]
     print(f"  offsets re-tuned on validation {np.round(o['bias'], 2).tolist()}: macro-F1 {o['macro_f1']:.4f} "
           f"(2-fold cross-check {o['macro_f1_2fold']:.4f} +- {o['macro_f1_2fold_sd']:.4f}; no mixed labels)")
-    m, b = out["model"], out["tfidf_lr"]
-    print(f"  margin over the baseline: binary {m['binary_accuracy'] - b['binary_accuracy']:+.4f}, "
-          f"macro-F1 {m['macro_f1'] - b['macro_f1']:+.4f}")
+    if baseline:
+        m, b = out["model"], out["tfidf_lr"]
+        print(f"  margin over the baseline: binary {m['binary_accuracy'] - b['binary_accuracy']:+.4f}, "
+              f"macro-F1 {m['macro_f1'] - b['macro_f1']:+.4f}")
     return out
 
 
@@ -212,11 +214,19 @@ def main(argv: list[str] | None = None) -> None:
                     help="use the unlabelled reviews the teacher cache has so far (the count of the others is printed)")
     ap.add_argument("--soft-weight", type=float, default=1.0, help="weight of a soft-labelled review (gold: 1)")
     ap.add_argument("--no-dev", action="store_true", help="do not score dev.csv (variants are chosen on validation)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the TF-IDF + LR baseline on the validation part (the same for every variant: ~1 CPU min)")
     ap.add_argument("--retune", type=Path, default=None, metavar="MODEL",
                     help="keep the fitted estimator of MODEL and redo only the article settings (seconds, not minutes)")
+    ap.add_argument("--finalize", type=Path, default=None, metavar="MODEL",
+                    help="score dev.csv once with the model a --no-dev run wrote, and save it with its dev figures to --out")
+    ap.add_argument("--validation-offsets", action="store_true",
+                    help="with --finalize: use the class offsets tuned on the validation part")
     args = ap.parse_args(argv)
     if args.retune:
         return retune(args.retune, args.data, args.out)
+    if args.finalize:
+        return finalize(args.finalize, args.data, args.out, args.validation_offsets)
 
     train, dev = load("train", args.data), load("dev", args.data)
     val = None
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     validation = None
     if val is not None:
         print(f"validation part ({len(val)} reviews of train.csv, held out):")
-        validation = validation_report(model, val, train, args.teacher)
+        validation = validation_report(model, val, train, args.teacher, not args.no_baseline)
     metrics = None
     if not args.no_dev:
         preds = model.predict(dv_texts)
@@ -284,6 +294,29 @@ def retune(path: Path, data: Path, out: Path) -> None:
     model.meta["dev_metrics"] = review_metrics([p.score for p in preds], [p.label for p in preds],
                                                dev["rating"].to_numpy(int))
     model.meta["retuned_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    save(model, out)
+
+
+def finalize(path: Path, data: Path, out: Path, validation_offsets: bool) -> None:
+    """The chosen variant, scored on dev.csv once (the test set), saved with those figures."""
+    model = SentimentModel.load(path)
+    validation = model.meta.get("validation") or {}
+    if validation_offsets:
+        if "offsets_tuned_on_validation" not in validation:
+            sys.exit(f"{path}: no offsets tuned on a validation part (train it with --part train)")
+        model.meta["bias_from_train_oof"] = model.estimator.bias_.tolist()
+        model.estimator.bias_ = np.asarray(validation["offsets_tuned_on_validation"]["bias"], dtype=float)
+        model.meta["bias"] = model.estimator.bias_.tolist()
+    dev = load("dev", data)
+    stars = dev["rating"].to_numpy(int)
+    preds = model.predict(dev["text"].tolist())
+    labels = [p.label for p in preds]
+    model.meta["dev_metrics"] = {**review_metrics([p.score for p in preds], labels, stars),
+                                 "class_f1": class_f1(stars, labels)}
+    model.meta["finalized_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    m = model.meta["dev_metrics"]
+    print(f"dev: binary accuracy {m['binary_accuracy']:.4f}, 3-class macro-F1 {m['macro_f1']:.4f}, "
+          f"F1 neg/neutral/pos {' / '.join(f'{v:.3f}' for v in m['class_f1'])}")
     save(model, out)
 
 

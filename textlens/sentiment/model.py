@@ -141,7 +141,7 @@ class SentimentClassifier(BaseEstimator):
     """
 
     def __init__(self, base: NgramStars | None = None, folds: int = 3, stack_C: float = 1.0, random_state: int = 0,
-                 soft_weight: float = 1.0, soft_min: float = 0.01):
+                 soft_weight: float = 1.0, soft_min: float = 0.05):
         self.base = base
         self.folds = folds
         self.stack_C = stack_C
@@ -151,7 +151,7 @@ class SentimentClassifier(BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Models pickled before distillation have no soft-label parameters: give them the defaults."""
-        super().__setstate__({"soft_weight": 1.0, "soft_min": 0.01, **state})
+        super().__setstate__({"soft_weight": 1.0, "soft_min": 0.05, **state})
 
     def _meta(self, base: NgramStars, texts: list[str], raw: list[Any] | None = None,
               row: dict[str, int] | None = None, memo: dict[str, np.ndarray] | None = None
