@@ -1,7 +1,11 @@
 """Distil the accurate sentiment tier (fine-tuned e5 members) into the fast n-gram model.
 
-    nice -n 19 .venv/bin/python scripts/distil_sentiment.py teacher     # once: teacher star probabilities (cache)
-    nice -n 19 .venv/bin/python scripts/distil_sentiment.py compare     # fit variants on the train part, score validation
+    TEXTLENS_THREADS=1 nice -n 19 .venv/bin/python scripts/distil_sentiment.py teacher [--int8]   # cache, resumable
+    nice -n 19 .venv/bin/python scripts/train_sentiment.py --part train --folds 2 --no-dev --out DIR
+        --teacher /tmp/sentiment-student/teacher.npz [--teacher-partial]    # a student: validation figures
+    .venv/bin/python scripts/train_sentiment.py --finalize DIR/sentiment.pkl.gz --out DIR2   # dev, once
+
+On a loaded shared machine one torch thread wastes less CPU than two (measured: 48 vs 189 CPU ms per review).
 
 Why: the fast tier is a linear model on n-grams, so more (well) labelled reviews help it directly; the
 10,308 unlabelled reviews of the same source get the teacher's star probabilities as soft labels.
@@ -11,7 +15,8 @@ validation part (20 %, `in_validation`); every choice is made on the validation 
 at the end by scripts/eval_sentiment.py. The teacher is the mean of the accurate tier's members (star
 probabilities, without the n-gram ensemble). It was fine-tuned on all of train.csv, so its probabilities on
 train.csv rows are close to the gold stars (overconfident): the train part keeps its gold stars, and the
-teacher's figures on the validation part are printed for reference only (they are not held out for it).
+teacher's figures on the validation part are printed by train_sentiment.py for reference only (they are not
+held out for it), once the cache holds every review of that part.
 The teacher's probabilities cost ~47 CPU ms per review, so they are computed once into a cache
 (`--cache`, ids + probabilities, written chunk by chunk so an interrupted run resumes).
 """

@@ -2,8 +2,10 @@
 
     nice -n 10 .venv/bin/python scripts/train_sentiment.py            # the chosen configuration
     nice -n 10 .venv/bin/python scripts/train_sentiment.py --search   # compare base configurations on dev first
-    nice -n 19 .venv/bin/python scripts/train_sentiment.py --part train --teacher /tmp/sentiment-student/teacher.npz \
-        --no-dev --out /tmp/sentiment-student/student     # a variant: train part only, figures on the validation part
+    nice -n 19 .venv/bin/python scripts/train_sentiment.py --part train --no-dev --out /tmp/sentiment-student/student
+        --teacher /tmp/sentiment-student/teacher.npz      # a variant: train part only, figures on the validation part
+    .venv/bin/python scripts/train_sentiment.py --finalize /tmp/sentiment-student/student/sentiment.pkl.gz --out DIR
+                                                          # the chosen variant: dev scored once, saved with its figures
 
 Distillation (issue 17): `--teacher CACHE` adds the 10,308 reviews of unlabeled.csv with the accurate tier's
 star probabilities as soft labels (cache written by scripts/distil_sentiment.py teacher); `--part train`
