@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from textlens.sentiment import load_model  # noqa: E402
 from textlens.sentiment.evaluation import (  # noqa: E402
-    BASELINES, aspect_polarity_accuracy, baseline_metrics, demo_articles, model_metrics, read_gold,
+    BASELINES, aspect_polarity_accuracy, baseline_metrics, class_f1, demo_articles, model_metrics, read_gold,
+    read_reviews, review_metrics, tfidf_lr_metrics,
 )
 
 DATA = ROOT.parent / "shared" / "data" / "verbatims_assurance"
@@ -37,6 +38,8 @@ DEMO = ROOT / "corpora" / "demo"
 def line(name: str, m: dict) -> str:
     f1 = f"{m['macro_f1']:.4f}" if "macro_f1" in m else "   -  "
     extra = f"  (spearman with stars {m['spearman_with_stars']:+.3f})" if "spearman_with_stars" in m else ""
+    if "class_f1" in m:
+        extra += f"  F1 neg/neutral/pos {' / '.join(f'{v:.3f}' for v in m['class_f1'])}"
     return f"  {name:24s} binary acc {m['binary_accuracy']:.4f}   3-class macro-F1 {f1}{extra}"
 
 
@@ -128,7 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--model", default=None, help="model file (default: the committed one)")
-    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--no-baselines", action="store_true",
+                    help="skip the lexicon baselines (the TF-IDF + LR baseline, trained on train.csv, is always printed)")
+    ap.add_argument("--no-accurate", action="store_true", help="skip the accurate tier (~47 CPU ms per review)")
     ap.add_argument("--no-e2e", action="store_true", help="skip the end-to-end aspect runs")
     args = ap.parse_args(argv)
 
@@ -143,12 +148,21 @@ def main(argv: list[str] | None = None) -> None:
         texts, stars = dev["text"].tolist(), dev["rating"].to_numpy(int)
         print(f"\ndev.csv: {len(dev)} reviews ({int((stars != 3).sum())} with 1-2 or 4-5 stars)")
         t = time.time()
-        m = model_metrics(model, texts, stars)
+        preds = model.predict(texts)
         secs = time.time() - t
+        labels = [p.label for p in preds]
+        m = {**review_metrics([p.score for p in preds], labels, stars), "class_f1": class_f1(stars, labels)}
         print(line("textlens", m))
         words = sum(len(x.split()) for x in texts)
         print(f"  {'':24s} ({len(texts) / secs:,.0f} reviews/s, {words / secs:,.0f} words/s, one process)")
-        accurate_tier(model, texts, stars)
+        if (args.data / "train.csv").is_file():
+            train = read_reviews(args.data / "train.csv", ("text", "rating"))
+            b = tfidf_lr_metrics(train["text"].tolist(), train["rating"].to_numpy(int), texts, stars)
+            print(line("TF-IDF + LR (train.csv)", b))
+            print(f"  {'':24s} margin of textlens: binary {m['binary_accuracy'] - b['binary_accuracy']:+.4f}, "
+                  f"3-class macro-F1 {m['macro_f1'] - b['macro_f1']:+.4f}")
+        if not args.no_accurate:
+            accurate_tier(model, texts, stars)
         if not args.no_baselines:
             for name in BASELINES:
                 try:
@@ -183,7 +197,8 @@ def main(argv: list[str] | None = None) -> None:
         m = model_metrics(model, demo["text"].fillna("").tolist(), demo["rating"].to_numpy(int))
         print("\ndemo verbatims (our own writing, other sectors, short):")
         print(line("textlens", m))
-        accurate_tier(model, demo["text"].fillna("").tolist(), demo["rating"].to_numpy(int), dev=False)
+        if not args.no_accurate:
+            accurate_tier(model, demo["text"].fillna("").tolist(), demo["rating"].to_numpy(int), dev=False)
     arts = demo_articles(DEMO)
     if arts:
         from textlens.analysis.segment import split_passages

@@ -40,6 +40,75 @@ def review_metrics(scores: Sequence[float], labels: Sequence[str] | None, stars:
     return out
 
 
+def read_reviews(path: str | Path, columns: Sequence[str] = ("text",)) -> Any:
+    """A reviews CSV as a DataFrame (texts as str, empty for missing; ids as str); a clear error names the
+    file when it or a needed column is missing."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: not found (the reviews live in ../shared/data/verbatims_assurance)")
+    df = pd.read_csv(path)
+    missing = set(columns) - set(df.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    df["text"] = df["text"].fillna("").astype(str)
+    if "id" in df.columns:
+        df["id"] = df["id"].astype(str)
+    return df
+
+
+VALIDATION_SHARE = 5  # one review of train.csv in 5 goes to the validation part
+
+
+def in_validation(review_id: str) -> bool:
+    """Fixed split of train.csv for every training choice (issue 17): a review always lands in the same
+    part whatever the row order, by a hash of its id."""
+    import hashlib
+
+    return int(hashlib.sha1(str(review_id).encode("utf-8")).hexdigest()[:8], 16) % VALIDATION_SHARE == 0
+
+
+def class_f1(stars: Sequence[int], labels: Sequence[str]) -> list[float]:
+    """F1 of the negative, neutral (3 stars; `mixed` counts here) and positive classes."""
+    from sklearn.metrics import f1_score
+
+    pred = [LABEL_CLASS[x] for x in labels]
+    return [float(v) for v in f1_score(star_classes(stars), pred, labels=[0, 1, 2], average=None, zero_division=0)]
+
+
+def tfidf_lr_metrics(train_texts: Sequence[str], train_stars: Sequence[int], texts: Sequence[str],
+                     stars: Sequence[int]) -> dict[str, Any]:
+    """The plain baseline of issue 17: TF-IDF word 1-2 + char_wb 2-5 n-grams, logistic regression on the
+    three classes (score = P(positive) - P(negative)), trained on `train_texts`. Its class offsets are tuned
+    for macro-F1 on 3-fold out-of-fold probabilities of the training texts, as textlens tunes its own (a plain
+    argmax almost never says neutral); both decisions are returned. The margin over it is the figure that
+    carries over from one sample of reviews to another."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_union
+
+    from textlens.sentiment.labels import decide, tune_bias
+
+    vectors = make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True))
+    X, y = vectors.fit_transform(list(train_texts)), star_classes(train_stars)
+    lr = LogisticRegression(C=10.0, max_iter=2000)
+    oof = cross_val_predict(lr, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0), method="predict_proba")
+    bias = tune_bias(oof, y)
+    P = lr.fit(X, y).predict_proba(vectors.transform(list(texts)))
+    names = ("negative", "neutral", "positive")
+    labels = [names[k] for k in decide(P, bias)]
+    out: dict[str, Any] = review_metrics(P[:, 2] - P[:, 0], labels, stars)
+    out["class_f1"] = class_f1(stars, labels)
+    out["bias"] = bias.tolist()
+    argmax = [names[k] for k in P.argmax(axis=1)]
+    out["argmax"] = {"macro_f1": review_metrics(P[:, 2] - P[:, 0], argmax, stars)["macro_f1"],
+                     "class_f1": class_f1(stars, argmax)}
+    return out
+
+
 def model_metrics(model: "SentimentModel", texts: Sequence[str], stars: Sequence[int]) -> dict[str, float]:
     preds = model.predict(texts)
     return review_metrics([p.score for p in preds], [p.label for p in preds], stars)

@@ -54,17 +54,23 @@ class NgramStars(BaseEstimator):
             raise ValueError(f"{len(texts)} texts but {len(stars)} ratings")
         return self.fit_raw(self.raw(texts), stars)
 
-    def fit_raw(self, raw: list[Any], stars: Sequence[int]) -> "NgramStars":
+    def fit_raw(self, raw: list[Any], stars: Sequence[int], sample_weight: Sequence[float] | None = None,
+                vocab_raw: list[Any] | None = None) -> "NgramStars":
+        """Fit on hashed counts. `sample_weight`: per row (a soft-labelled review is one row per star,
+        weighted by its probability); `vocab_raw`: the distinct texts whose columns and IDF are kept, when
+        `raw` repeats rows (default: `raw` itself)."""
         from sklearn.linear_model import LogisticRegression
 
         stars = np.asarray(stars, dtype=int)
         if raw[0].shape[0] != len(stars):
             raise ValueError(f"{raw[0].shape[0]} texts but {len(stars)} ratings")
+        if sample_weight is not None and len(sample_weight) != len(stars):
+            raise ValueError(f"{len(sample_weight)} sample weights but {len(stars)} ratings")
         star_classes(stars)  # validates the range
-        self.features_ = self._make_features().fit_raw(raw)
+        self.features_ = self._make_features().fit_raw(raw if vocab_raw is None else vocab_raw)
         X = self.features_.transform_raw(raw)
         self.clf_ = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight)
-        self.clf_.fit(X, stars)
+        self.clf_.fit(X, stars, sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
         if list(self.clf_.classes_) != [1, 2, 3, 4, 5]:
             raise ValueError(f"training data must have all five star levels, got {list(self.clf_.classes_)}")
         self.clf_.coef_ = self.clf_.coef_.astype(np.float32)
@@ -128,13 +134,24 @@ class SentimentClassifier(BaseEstimator):
     on out-of-fold base predictions (k folds), so it sees the base model as it behaves on unseen text.
     `bias_` holds per-class log-offsets for the final argmax, tuned for macro-F1 by cross-validation
     of the stacker; they do not change `predict_proba`.
+
+    Distillation: `fit(..., soft_texts=, soft_star_proba=)` adds unlabelled reviews with a teacher's star
+    probabilities to every fit of the base model (one row per star whose probability reaches `soft_min`,
+    weighted by it times `soft_weight`); the stacker and offsets still learn from the gold reviews only.
     """
 
-    def __init__(self, base: NgramStars | None = None, folds: int = 3, stack_C: float = 1.0, random_state: int = 0):
+    def __init__(self, base: NgramStars | None = None, folds: int = 3, stack_C: float = 1.0, random_state: int = 0,
+                 soft_weight: float = 1.0, soft_min: float = 0.05):
         self.base = base
         self.folds = folds
         self.stack_C = stack_C
         self.random_state = random_state
+        self.soft_weight = soft_weight
+        self.soft_min = soft_min
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Models pickled before distillation have no soft-label parameters: give them the defaults."""
+        super().__setstate__({"soft_weight": 1.0, "soft_min": 0.05, **state})
 
     def _meta(self, base: NgramStars, texts: list[str], raw: list[Any] | None = None,
               row: dict[str, int] | None = None, memo: dict[str, np.ndarray] | None = None
@@ -161,7 +178,8 @@ class SentimentClassifier(BaseEstimator):
         words = [len(t.split()) for t in texts]
         return meta_features(P[:n], P[n:], groups, words), P[n:], groups
 
-    def fit(self, texts: Sequence[str], stars: Sequence[int], log: Any = None) -> "SentimentClassifier":
+    def fit(self, texts: Sequence[str], stars: Sequence[int], log: Any = None, soft_texts: Sequence[str] = (),
+            soft_star_proba: np.ndarray | None = None) -> "SentimentClassifier":
         import copy
         import time
 
@@ -177,24 +195,40 @@ class SentimentClassifier(BaseEstimator):
         if len(texts) != len(stars):
             raise ValueError(f"{len(texts)} texts but {len(stars)} ratings")
         y = star_classes(stars)
+        soft_texts = _check_texts(soft_texts)
+        Q = _check_soft(soft_star_proba, len(soft_texts))
+        if self.soft_weight <= 0 or not 0 <= self.soft_min < 1:
+            raise ValueError(f"soft_weight must be > 0 and soft_min in [0, 1), got {self.soft_weight}, {self.soft_min}")
         base = self.base if self.base is not None else NgramStars()
         t = time.time()
-        every = list(dict.fromkeys(texts + clause_texts(texts)[0]))  # hashed once, reused by every fold
+        every = list(dict.fromkeys(texts + clause_texts(texts)[0] + soft_texts))  # hashed once, reused by every fold
         row = {x: i for i, x in enumerate(every)}
         raw = base.raw(every)
         text_rows = np.array([row[x] for x in texts])
+        soft_rows = np.array([row[x] for x in soft_texts], dtype=np.int64)
+        soft_i, soft_k = np.nonzero(Q >= self.soft_min)  # one weighted row per (review, star) the teacher weighs
         if log:
-            log(f"  hashed {len(every)} texts and clauses: {time.time() - t:.0f} s")
+            log(f"  hashed {len(every)} texts and clauses: {time.time() - t:.0f} s"
+                + (f"; {len(soft_texts)} soft-labelled reviews -> {len(soft_i)} weighted rows" if len(soft_texts) else ""))
+
+        def fit_base(gold: np.ndarray) -> NgramStars:
+            """The base model on the gold rows `gold` (+ every soft-labelled review)."""
+            if not len(soft_texts):
+                return copy.deepcopy(base).fit_raw(take_rows(raw, text_rows[gold]), stars[gold])
+            idx = np.r_[text_rows[gold], soft_rows[soft_i]]
+            weight = np.r_[np.ones(len(gold)), Q[soft_i, soft_k] * self.soft_weight]
+            vocab = take_rows(raw, np.unique(np.r_[text_rows[gold], soft_rows]))
+            return copy.deepcopy(base).fit_raw(take_rows(raw, idx), np.r_[stars[gold], soft_k + 1], weight, vocab)
         M = np.zeros((len(texts), 17))
         split = StratifiedKFold(self.folds, shuffle=True, random_state=self.random_state).split(texts, stars)
         for k, (a, b) in enumerate(split):
             t = time.time()
-            fold = copy.deepcopy(base).fit_raw(take_rows(raw, text_rows[a]), stars[a])
+            fold = fit_base(a)
             M[b] = self._meta(fold, [texts[i] for i in b], raw, row)[0]
             if log:
                 log(f"  base model, fold {k + 1}/{self.folds}: {time.time() - t:.0f} s")
         t = time.time()
-        self.base_ = copy.deepcopy(base).fit_raw(take_rows(raw, text_rows), stars)
+        self.base_ = fit_base(np.arange(len(texts)))
         if log:
             log(f"  base model on all {len(texts)} texts: {time.time() - t:.0f} s")
 
@@ -226,6 +260,21 @@ class SentimentClassifier(BaseEstimator):
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return np.asarray(CLASSES)[decide(self.predict_proba(texts), self.bias_)]
+
+
+def _check_soft(P: np.ndarray | None, n: int) -> np.ndarray:
+    """Soft labels: (n, 5) star probabilities, rows summing to 1."""
+    if P is None:
+        if n:
+            raise ValueError(f"{n} soft texts but no soft_star_proba")
+        return np.zeros((0, 5))
+    P = np.asarray(P, dtype=float)
+    if P.shape != (n, 5):
+        raise ValueError(f"soft_star_proba must have shape ({n}, 5), got {P.shape}")
+    bad = np.flatnonzero((P < 0).any(axis=1) | (np.abs(P.sum(axis=1) - 1) > 1e-3))
+    if len(bad):
+        raise ValueError(f"soft_star_proba row {bad[0]} is not a probability distribution: {P[bad[0]].tolist()}")
+    return P
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
