@@ -41,6 +41,14 @@ def test_press_furniture_is_left_out_and_counted_and_cut_lines_glued():
     assert sum(len(ids) for ids in chosen.passage_ids) + chosen.furniture + chosen.too_short == len(PAGES)
 
 
+def test_a_sentence_repeated_across_documents_stays_a_unit():
+    # the same lead sentence (syndicated copy) opens three pages: content, unlike the slogan heading
+    lead = "Le service client reste la première source de plaintes des consommateurs selon l'enquête annuelle."
+    rows = [(1, "a", lead), (2, "b", lead), (3, "c", lead), (4, "c", SLOGAN), (5, "d", SLOGAN), (6, "e", SLOGAN)]
+    chosen = select_passages(rows, min_words=6)
+    assert chosen.passage_ids == [[1], [2], [3]] and chosen.furniture == 3
+
+
 def test_furniture_rules_keep_real_sentences():
     assert is_furniture_unit("Publié le 02 août 2016 à 17:00 par Magazine En-Contact")
     assert is_furniture_unit("Question publiée au JO le : 20/01/2015 page : 284")

@@ -6,7 +6,9 @@ Clustered as passages they became topics of sentence fragments and page furnitur
 the first keyphrase labels, issue #22). Ingestion already removes the furniture its rule list knows
 (`textlens.ingest.furniture`); this module judges passages once more, as topic units: a passage is furniture when
 that rule list says so, when it is a byline/dateline/legal line, when dates and numbers leave almost no words, or
-when the same text opens passages of at least `REPEATED_DOCS` documents (a site's slogan).
+when the same text stands among the first or last `EDGE_UNITS` units of at least `REPEATED_DOCS` documents (a site's
+slogan or menu) and does not end as a sentence does (a sentence repeated across documents, as syndicated copy or
+a standard disclaimer-free lead is, stays a unit).
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-REPEATED_DOCS = 3  # the same passage in this many documents is the site's, not the article's
+REPEATED_DOCS = 3  # the same passage in this many documents is the site's, not the article's...
+EDGE_UNITS = 2  # ... when it stands among the first or last units of each (headers and footers: slogans, menus)
+# and reads as a heading, not a sentence (no final stop): a sentence repeated across documents is content
 MAX_GLUED = 4  # passages glued into one unit at most (a cut line is rarely cut more than that)
 # a passage ends a sentence (or a heading list item) when its last visible character is one of these
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)\]]\s*$")
@@ -86,9 +90,18 @@ def select_passages(rows: Sequence[tuple[int, str, str]], min_words: int) -> Uni
                 out.glued += 1
                 continue
         groups.append(([pid], doc, text))
+    position: list[int] = []  # of each group within its document, and from its end
+    from_end: list[int] = []
+    for i, (_, doc, _) in enumerate(groups):
+        position.append(position[-1] + 1 if i and groups[i - 1][1] == doc else 0)
+    for i in range(len(groups) - 1, -1, -1):
+        from_end.append(from_end[-1] + 1 if from_end and groups[i + 1][1] == groups[i][1] else 0)
+    from_end.reverse()
+    edge = [p < EDGE_UNITS or e < EDGE_UNITS for p, e in zip(position, from_end)]
     docs_of: dict[str, set[str]] = {}
-    for _, doc, text in groups:
-        docs_of.setdefault(_key(text), set()).add(doc)
+    for (_, doc, text), at_edge in zip(groups, edge):
+        if at_edge and not _SENTENCE_END.search(text):
+            docs_of.setdefault(_key(text), set()).add(doc)
     repeated = Counter({k: len(v) for k, v in docs_of.items()})
     for ids, doc, text in groups:
         if len(text.split()) < min_words:
