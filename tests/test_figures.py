@@ -161,3 +161,11 @@ def test_training_labels_point_at_the_annotated_place():
     labels, missed = label_candidates(text, cands, ["200 personnes", "12 %", "3 000 euros"])
     kept = [c.value(text) for c, y in zip(cands, labels) if y]
     assert kept == ["200 personnes", "12 %"] and missed == 1
+
+
+def test_money_range_and_packed_teaser_numbers():
+    text = "Le coût horaire est de 10 € à 15 € au Sénégal. Les notes de l'année 74% 80% 79% 72%..."
+    found = {c.value(text): c for c in candidates(text)}
+    assert found["10 € à 15 €"].unit == "EUR" and found["10 € à 15 €"].features.get("range") == 1.0
+    assert found["80%"].features.get("packed_numbers_both_sides") == 1.0
+    assert "packed_numbers" not in found["10 € à 15 €"].features

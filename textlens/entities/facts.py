@@ -6,6 +6,7 @@ they sign studies (Steria) or when nothing else is known of them.
 """
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -271,7 +272,7 @@ _COUNT_NOUNS = frozenset(
     "usagers salarie emploi poste personne site centre appel client".split())
 _NOUN_MODIFIERS = frozenset("autres nouveaux nouvelles premiers premieres derniers dernieres grands grandes petits "
                             "petites principaux principales gros seuls seules vrais anciens".split())
-_TIME_NOUNS = frozenset("secondes minutes heures jours semaines mois ans annees h min".split())
+_TIME_NOUNS = frozenset("secondes minutes heures jours semaines mois ans annees h min mn".split())
 _MONEY_AFTER = re.compile(
     r"\s?(?:(?:de\s|d')?(?:euros?|€|eur\b|francs?\b|frcs\b|f\b|dollars?|\$|dirhams?|dh\b|dinars?|livres?\s+sterling)"
     r"|m€|md€|mds€|k€|meuros|mf\b|mdf\b|centimes?(?:\s+d'euros?)?)", re.IGNORECASE)
@@ -280,7 +281,7 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?:\b(?:plus|moins|pres|près|autour)\s+(?:de|d')\s?|\b(?:environ|quelque|presque|quasiment|seulement|"
     r"au\s+moins|au\s+plus|pas\s+moins\s+de|jusqu'à|jusqu'a|entre|de\s+l'ordre\s+de|à\s+peine|plus\s+d')\s*)$",
     re.IGNORECASE)
-_RANGE_JOIN = re.compile(r"\s?(?:à|a|-|–|et|ou|voire)\s?", re.IGNORECASE)
+_RANGE_JOIN = re.compile(r"\s?(?:€|\$)?\s?(?:à|a|-|–|et|ou|voire)\s?", re.IGNORECASE)
 _NOT_FIGURE_BEFORE = re.compile(r"(?:ISO|NF|EN|n°|no\.?|art\.|article|articles|page|p\.|tél\.|tel\.|loi|décret|"
                                 r"version|v\.|numéro|numero|chapitre|alinéa|€|\$)\s*$", re.IGNORECASE)
 _MONTHS = r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|janv|févr|fev|avr|juil|sept|oct|nov|déc|dec"
@@ -288,6 +289,9 @@ _DATE_AFTER = re.compile(rf"^\s?(?:er\s)?(?:{_MONTHS})\b", re.IGNORECASE)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s*$", re.IGNORECASE)
 _ORDINAL_AFTER = re.compile(r"^(?:e|è|er|ère|ere|ème|eme|nd|nde|ieme|ième|th|st|rd)\b", re.IGNORECASE)
 _GROWTH = re.compile(r"\b(hausse|progression|croissance|augmentation|baisse|recul|chute|diminution|repli|bond|déclin|progresse|augmente|baisse|recule|croît|chute|grimpe|diminue|passe|passé|passer)\b", re.IGNORECASE)
+_STAT_VERBS = re.compile(r"\b(?:compte|comptent|emploie|emploient|représente\w*|atteint|atteignent|s'élève\w*|totalise\w*|"
+                         r"réalise\w*|recense\w*|dénombre\w*|estime\w*|évalue\w*|pèse|pèsent|génère\w*|"
+                         r"regroupe\w*|employ\w*|chiffre\w*|affiche\w*)\b", re.IGNORECASE)
 _STUDY_CUE = re.compile(r"\b(?:étude|etude|enquête|enquete|sondage|baromètre|barometre|observatoire|rapport|classement|panel|selon|d'après|source)\b", re.IGNORECASE)
 _SOURCE_CUES = re.compile(r"\b(?:selon|d['’]après|source\s*:|révèle|indique|montre|relève|d['’]après)\b", re.IGNORECASE)
 _SURVEY_CUES = re.compile(r"\b(?:des\s+(?:Français|sondés|personnes\s+interrogées|répondants|consommateurs|salariés|clients|internautes|entreprises|dirigeants|européens)|estiment|déclarent|jugent|se\s+disent|affirment|considèrent|pensent)\b", re.IGNORECASE)
@@ -405,10 +409,37 @@ def figure_candidates(text: str, bounds: list[tuple[int, int]], entity_types: li
     per_sentence: dict[tuple[int, int], int] = {}
     for c in out:
         per_sentence[c.sentence] = per_sentence.get(c.sentence, 0) + 1
+    n_doc = len(out)
+    for k, c in enumerate(out):
+        # a run of bare numbers (a table row, a teaser list "74% 80% 79%..."): neighbours within a few characters
+        close = sum(1 for o in out[max(0, k - 2):k + 3] if o is not c and (0 <= o.start - c.end <= 6 or 0 <= c.start - o.end <= 6))
+        if close:
+            c.features["packed_numbers"] = 1.0
+        if close >= 2:
+            c.features["packed_numbers_both_sides"] = 1.0
     for c in out:
         k = per_sentence[c.sentence]
         c.features["sent_numbers=1" if k == 1 else "sent_numbers=2-3" if k <= 3 else "sent_numbers=4+"] = 1.0
+        c.features["doc_numbers=1-5" if n_doc <= 5 else "doc_numbers=6-15" if n_doc <= 15 else "doc_numbers=16+"] = 1.0
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _sentence_cues(sentence: str) -> tuple[str, ...]:
+    """The sentence's words that announce a statistic (computed once per sentence, not per number)."""
+    cues = (("growth", _GROWTH), ("study_cue", _STUDY_CUE), ("survey_cue", _SURVEY_CUES), ("business_cue", _EMPLOY),
+            ("stat_verb", _STAT_VERBS))
+    return tuple(name for name, rx in cues if rx.search(sentence))
+
+
+def _sentence_features(sentence: str, a: int, b: int, entity_types: list[tuple[int, int, str]],
+                       study_starts: list[int]) -> dict[str, float]:
+    f = {name: 1.0 for name in _sentence_cues(sentence)}
+    for t in {t for s, _, t in entity_types if a <= s < b}:
+        f[f"sent_has={t}"] = 1.0
+    if any(a <= s < b for s in study_starts):
+        f["sent_has_study"] = 1.0
+    return f
 
 
 def _features(text: str, start: int, end: int, a: int, b: int, kind: str, unit: str | None, noun: str,
@@ -434,6 +465,9 @@ def _features(text: str, start: int, end: int, a: int, b: int, kind: str, unit: 
     prev_word = re.findall(r"[^\W\d_]+['’]?", before.lower())
     if prev_word:
         f[f"prev={fold_accents(prev_word[-1])}"] = 1.0
+        if len(prev_word) > 1:
+            f[f"prev2={fold_accents(prev_word[-2])}"] = 1.0
+
     written = text[start:end]
     if re.search(r"millions?|milliards?|\bmd|\bmf\b|m€", written, re.IGNORECASE):
         f["scaled"] = 1.0
@@ -451,19 +485,7 @@ def _features(text: str, start: int, end: int, a: int, b: int, kind: str, unit: 
         f["yearlike"] = 1.0
     if re.search(r"\(\s*$", before) or after.lstrip().startswith(")"):
         f["parenthesis"] = 1.0
-    if _GROWTH.search(sentence):
-        f["growth"] = 1.0
-    if _STUDY_CUE.search(sentence):
-        f["study_cue"] = 1.0
-    if _SURVEY_CUES.search(sentence):
-        f["survey_cue"] = 1.0
-    if _EMPLOY.search(sentence):
-        f["business_cue"] = 1.0
-    types = {t for s, e, t in entity_types if a <= s < b}
-    for t in types:
-        f[f"sent_has={t}"] = 1.0
-    if any(a <= s < b for s in study_starts):
-        f["sent_has_study"] = 1.0
+    f.update(_sentence_features(sentence, a, b, entity_types, study_starts))
     rel = start / n_text
     f["pos=first5%" if rel < 0.05 else "pos=last10%" if rel > 0.9 else "pos=body"] = 1.0
     line_start = text.rfind("\n", 0, start) + 1

@@ -35,7 +35,24 @@ _ABBREV_SCALES = {"k": 1e3, "m": 1e6, "md": 1e9, "mds": 1e9, "mrd": 1e9, "mrds":
 def fold_accents(text: str) -> str:
     """Lower case without accents, typographic apostrophes made plain ("Moitié" -> "moitie"); one character
     for one, so offsets in the folded text are offsets in the original."""
-    return "".join(_fold_char(c) for c in text)
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower to two ("İ"): fold one by one
+        return "".join(_fold_char(c) for c in text)
+    if lowered.isascii():
+        return lowered
+    return lowered.translate(_FOLD_TABLE)
+
+
+class _FoldTable(dict):
+    """str.translate table filled on demand: each character to its folded form."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,6 +135,10 @@ class NumberSpan:
 
 DIGITS = r"\d{1,3}(?:(?:[ \u00a0\u202f.]|\n)\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?"
 _TOKEN = re.compile(rf"{DIGITS}|[a-z]+|%|€|\$|'", re.IGNORECASE)
+# any number expression holds a digit or one of these words ("un"/"une" alone never make one)
+_ANCHOR = re.compile(r"\d|\b(?:" + "|".join(sorted(
+    {w for w in UNITS_WORDS if w not in ("un", "une")} | set(_HUNDREDS) | set(SCALE_WORDS) | set(APPROX_WORDS)
+    | set(FRACTION_WORDS) | {"demi"}, key=len, reverse=True)) + r")")
 _PERCENT_AFTER = re.compile(r"\s?(?:%|pour ?-?cent\b|points?\b|pts?\b)")
 _CURRENCY = ("€", "euros", "euro", "eur", "f", "francs", "$", "dollars")
 _NUMBER_WORD = set(UNITS_WORDS) | set(_HUNDREDS) | {"mille", "million", "millions", "milliard", "milliards"}
@@ -131,6 +152,8 @@ def scan(text: str) -> list[NumberSpan]:
     ("un sur trois", "un tiers").
     """
     folded = fold_accents(text)
+    if not _ANCHOR.search(folded):
+        return []  # most short texts (reviews) state no number: skip the tokenisation
     toks = [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     words = [t for t, _, _ in toks]
     out: list[NumberSpan] = []
