@@ -169,3 +169,30 @@ def test_money_range_and_packed_teaser_numbers():
     assert found["10 € à 15 €"].unit == "EUR" and found["10 € à 15 €"].features.get("range") == 1.0
     assert found["80%"].features.get("packed_numbers_both_sides") == 1.0
     assert "packed_numbers" not in found["10 € à 15 €"].features
+
+
+def test_vague_scales_are_not_numbers_and_points_are_points():
+    assert values("des millions de Français") == []
+    assert values("le milliard d'utilisateurs") == [(1e9, False)]
+    assert values("un million d'appels") == [(1e6, False)]
+    text = "La satisfaction gagne douze points, et 3 points de plus en 2020."
+    units = {c.value(text): c.unit for c in candidates(text)}
+    assert units["douze points"] == "points" and units["3 points"] == "points"
+
+
+def test_figures_reach_the_export_with_number_and_unit(tmp_path):
+    """The user's path: ingest + entities analysis, then the export record carries each figure's parsed number."""
+    from textlens.export import export_records
+    from textlens.pipeline import run
+
+    article = tmp_path / "article.txt"
+    article.write_text("Centres d'appels : l'emploi résiste\n\nSelon une enquête de l'Insee, le secteur emploie "
+                       "près de 270 000 salariés. Deux Français sur trois jugent le service client décevant, et "
+                       "45 % ont déjà changé d'opérateur.\n", encoding="utf-8")
+    run([article], tmp_path / "t.db", analyses=["entities"], topics=False, workers=1)
+    (record,) = list(export_records(tmp_path / "t.db"))
+    figures = {f["value"]: f for f in record["figures"]}
+    assert figures["près de 270 000 salariés"]["number"] == 270000
+    assert figures["près de 270 000 salariés"]["unit"] == "salariés"
+    assert figures["Deux Français sur trois"]["unit"] == "%"
+    assert figures["45 %"]["number"] == 45 and figures["45 %"]["sentence"]

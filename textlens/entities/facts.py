@@ -373,7 +373,7 @@ def figure_candidates(text: str, bounds: list[tuple[int, int]], entity_types: li
             is_range = True
             i += 1
         after = text[end:end + 60]
-        unit: str | None = "%" if percent else None
+        unit: str | None = ("points" if re.search(r"\b(?:points?|pts?)$", text[start:end], re.IGNORECASE) else "%") if percent else None
         if kind in ("fraction", "ratio"):
             unit = "%"
         money = _MONEY_AFTER.match(after) if unit is None else None

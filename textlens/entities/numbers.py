@@ -246,6 +246,9 @@ def scan(text: str) -> list[NumberSpan]:
             if number is None:
                 i = max(j, i + 1)
                 continue
+            if run[0] in SCALE_WORDS and not (i > 0 and words[i - 1] in ("le", "la", "les") and joined(i - 1, i)):
+                i = j
+                continue  # "des millions de Français", "millions d'appels": no number stated ("le milliard" is one)
             if j < len(toks) and words[j] in FRACTION_WORDS and joined(j - 1, j):
                 i = j  # "les trois quarts", "deux tiers": the fraction branch reads the numerator
                 continue
