@@ -196,3 +196,10 @@ def test_figures_reach_the_export_with_number_and_unit(tmp_path):
     assert figures["près de 270 000 salariés"]["unit"] == "salariés"
     assert figures["Deux Français sur trois"]["unit"] == "%"
     assert figures["45 %"]["number"] == 45 and figures["45 %"]["sentence"]
+
+
+def test_names_and_round_the_clock_numbers_are_not_candidates():
+    text = ("Le titre quitte le CAC 40 ; le numéro Covid 19 répond 24h/24 et 7 jours/7. Des centaines de milliers "
+            "de clients attendent, et 40 % des appels échouent.")
+    found = {c.value(text): c.number for c in candidates(text)}
+    assert list(found.values()) == [100_000, 40]

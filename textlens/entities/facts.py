@@ -284,6 +284,9 @@ _QUALIFIER_BEFORE = re.compile(
 _RANGE_JOIN = re.compile(r"\s?(?:€|\$)?\s?(?:à|a|-|–|et|ou|voire)\s?", re.IGNORECASE)
 _NOT_FIGURE_BEFORE = re.compile(r"(?:ISO|NF|EN|n°|no\.?|art\.|article|articles|page|p\.|tél\.|tel\.|loi|décret|"
                                 r"version|v\.|numéro|numero|chapitre|alinéa|€|\$)\s*$", re.IGNORECASE)
+# numbers that belong to a name or a round-the-clock phrase: "CAC 40", "Covid 19", "Top 50", "24h/24", "7 jours/7"
+_NAME_BEFORE = re.compile(r"\b(?:CAC|SBF|Stoxx|Covid|COVID|Top|TOP|Euronext|Fortune|Nasdaq|Windows|iPhone|Web)\s?-?\s?$")
+_PER_AFTER = re.compile(r"^\s?(?:h|j|jours?|heures?)\s?/\s?\d", re.IGNORECASE)
 _MONTHS = r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|janv|févr|fev|avr|juil|sept|oct|nov|déc|dec"
 _DATE_AFTER = re.compile(rf"^\s?(?:er\s)?(?:{_MONTHS})\b", re.IGNORECASE)
 _DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s*$", re.IGNORECASE)
@@ -359,7 +362,8 @@ def figure_candidates(text: str, bounds: list[tuple[int, int]], entity_types: li
                 continue  # a phone number: "0 800 555 222"
             if re.match(r"^(?:/|:|h\d|\d|[.,]\d|-\d|\.[^\W\d_])", after) or _ORDINAL_AFTER.match(after) or re.match(r"^[^\W\d_]", after) and not re.match(r"^(?:k|m|md|h|mn|min|ans?)\b", after, re.IGNORECASE):
                 continue
-            if _NOT_FIGURE_BEFORE.search(before) or _DATE_AFTER.match(after) or _DATE_BEFORE.search(before):
+            if _NOT_FIGURE_BEFORE.search(before) or _DATE_AFTER.match(after) or _DATE_BEFORE.search(before) \
+                    or _NAME_BEFORE.search(before) or _PER_AFTER.match(after):
                 continue
             if not percent and number == int(number) and 1900 <= number <= 2100 and not re.match(r"^\s?(?:millions?|milliards?)", raw[4:]) and re.fullmatch(r"\d{4}", raw.strip()):
                 continue  # a year

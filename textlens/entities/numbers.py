@@ -214,6 +214,12 @@ def scan(text: str) -> list[NumberSpan]:
             out.append(NumberSpan(s, toks[i + 1][2], SCALE_WORDS[nxt] / 2, False, "approx"))
             i += 2
             continue
+        if t in ("millier", "milliers") and i > 1 and words[i - 1] in ("de", "d") and words[i - 2] in APPROX_WORDS \
+                and out and out[-1].kind == "approx" and out[-1].end == toks[i - 2][2]:
+            last = out.pop()  # "des centaines de milliers", "des dizaines de milliers": one approximation
+            out.append(NumberSpan(last.start, e, last.value * 1000, False, "approx"))
+            i += 1
+            continue
         if t in APPROX_WORDS:
             prev = words[i - 1] if i > 0 else ""
             mult = UNITS_WORDS.get(prev, 1) if prev not in ("une", "un") and i > 0 and joined(i - 1, i) else 1
