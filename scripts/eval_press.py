@@ -5,13 +5,16 @@
 
 For each fold k, the fold's texts (a JSONL of id + text, as a user's scraped corpus) go through `textlens run`
 (topic discovery left out: no figure here uses it) and `textlens export`, with every learned part replaced by a
-model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes
-and tone): the publication-date scorer, the press theme model and the stance model. Entities and figures come
-from the shipped rules and lists, which were not fitted on press_dev. Printed as the mean over the held-out
-folds, next to plain anchors:
+model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes,
+tone and figures): the publication-date scorer, the press theme model, the stance model and the key-figure
+scorer (scripts/train_figures.py). Entities come from the shipped rules and lists, which were not fitted on
+press_dev. Printed as the mean over the held-out folds, next to plain anchors:
 - themes: TF-IDF word+char n-grams + one-vs-rest logistic regression trained on the other folds;
 - publication year: the first four-digit year of the text;
-- tone: the majority tone of the other folds.
+- tone: the majority tone of the other folds;
+- key figures: every number a plain regex finds (digits, with a following % or million/milliard), scored like the extracted ones.
+Figures are matched by value as scripts/figure_scoring.py explains (same number, either side's span); the former
+measure (the value string, spaces ignored) is printed beside.
 Entities are compared per document and type as scripts/eval_entities.py does (KB aliases, fuzzy >= 90).
 """
 from __future__ import annotations
@@ -35,6 +38,8 @@ from eval_entities import match_sets, norm, prf  # noqa: E402
 import train_press_themes  # noqa: E402
 from train_press_themes import theme_scores, themes_anchor  # noqa: E402
 import train_press_tone  # noqa: E402
+import train_figures  # noqa: E402
+from figure_scoring import match_figures, plain_regex_values, strict_match  # noqa: E402
 
 from textlens.embeddings import resolve  # noqa: E402
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
@@ -70,6 +75,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--cache", type=Path, help="the features cache of scripts/train_press_themes.py --cache")
+    parser.add_argument("--figures-cache", type=Path,
+                        help="a folder caching the cleaned texts and entities the figure scorer is trained on")
     args = parser.parse_args()
     docs, gold = train_dating.load_press()
     kb = load_kb()
@@ -85,6 +92,10 @@ def main() -> None:
         archive_docs, archive = train_press_themes.load_archive(train_press_themes.ARCHIVE_LABELS)
         feats, _ = train_press_themes.cached_features(docs + archive_docs, args.cache)
         names = train_dating.feature_names(list(rows.values()))
+        fig_cache = args.figures_cache
+        fig_texts = train_figures.cleaned_texts(fig_cache / "clean_texts.json" if fig_cache else None)
+        fig_ents = train_figures.entity_cache(fig_texts, fig_cache / "ents_cache.json" if fig_cache else None)
+        fig_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
         for k in args.folds:
             test = [d for d in docs if d["fold"] == k]
             train_rows = [rows[d["id"]] for d in docs if d["fold"] != k]
@@ -94,10 +105,13 @@ def main() -> None:
             model_path = tmp / f"date_fold{k}.json"
             model_path.write_text(json.dumps(model.to_dict()))
             themes_path, tone_path = fold_press_models(k, docs, gold, archive, feats, tmp)
+            figure_model, _ = train_figures.fit_texts(train_figures.training_items({k}, fig_texts, fig_ents))
+            figures_path = tmp / f"figures_fold{k}.json"
+            figures_path.write_text(json.dumps(figure_model.to_dict()))
             (tmp / f"f{k}").mkdir()
             export = train_dating.run_user_path(test, tmp / f"f{k}", command="run", env={
                 "TEXTLENS_DATE_MODEL": str(model_path), "TEXTLENS_PRESS_THEMES": str(themes_path),
-                "TEXTLENS_PRESS_TONE": str(tone_path)})
+                "TEXTLENS_PRESS_TONE": str(tone_path), "TEXTLENS_FIGURE_MODEL": str(figures_path)})
             # themes
             pred = [{t["id"] for t in export[d["id"]].get("themes") or []} for d in test]
             gsets = [set(gold[d["id"]]["themes"]) for d in test]
@@ -123,14 +137,24 @@ def main() -> None:
                         ent_counts[etype][i] += v
                         fold_counts[i] += v
             fig["typed entities micro-F1"].append(prf(*fold_counts)[2])
-            # figures (recall of annotated key statistics: value as written, spaces ignored)
-            found = total = 0
+            # figures: annotated key statistics found (same number, see scripts/figure_scoring.py), precision
+            # against the annotations, the former strict measure, and a plain regex's numbers as the anchor
+            counts = {name: [0, 0, 0] for name in ("model", "anchor", "strict")}
             for d in test:
-                gvals = {str(f.get("value", "")).replace(" ", "").replace("\u202f", "") for f in gold[d["id"]].get("figures") or []}
-                pvals = {str(f.get("value", "")).replace(" ", "").replace("\u202f", "") for f in export[d["id"]].get("figures") or []}
-                found += len(gvals & pvals)
-                total += len(gvals)
-            fig["key figures recall"].append(found / total if total else np.nan)
+                gvals = [f.get("value", "") for f in gold[d["id"]].get("figures") or []]
+                pvals = [f.get("value", "") for f in export[d["id"]].get("figures") or []]
+                for name, res in (("model", match_figures(gvals, pvals)),
+                                  ("anchor", match_figures(gvals, plain_regex_values(export[d["id"]]["text"]))),
+                                  ("strict", (*strict_match(gvals, pvals), len(pvals)))):
+                    for i, v in enumerate(res):
+                        counts[name][i] += v
+                        fig_counts[name][i] += v
+            for name, label in (("model", "key figures"), ("anchor", "anchor figures (every number, plain regex)")):
+                found, total, npred = counts[name]
+                fig[f"{label} recall"].append(found / total if total else np.nan)
+                fig[f"{label} precision"].append(found / npred if npred else np.nan)
+            fig["key figures recall, former strict value match"].append(
+                counts["strict"][0] / counts["strict"][1] if counts["strict"][1] else np.nan)
             # dates, through the export
             decisions = [(export[d["id"]].get("year") or export[d["id"]].get("year_inferred"),
                           "text" if export[d["id"]].get("year_source") == "text" else
@@ -151,13 +175,19 @@ def main() -> None:
             majority = Counter(gold[d["id"]].get("tone") for d in docs if d["fold"] != k).most_common(1)[0][0]
             fig["anchor tone (majority class)"].append(np.mean([majority == g for g in gold_tones]))
             print(f"fold {k}: {len(test)} texts  themes {micro:.3f}/{macro:.3f}  entities {prf(*fold_counts)[2]:.3f}  "
-                  f"figures {fig['key figures recall'][-1]:.3f}  own date {dates['explicit_acc']:.3f}  "
+                  f"figures R {fig['key figures recall'][-1]:.3f} P {fig['key figures precision'][-1]:.3f} "
+                  f"(anchor R {fig['anchor figures (every number, plain regex) recall'][-1]:.3f} "
+                  f"P {fig['anchor figures (every number, plain regex) precision'][-1]:.3f})  own date {dates['explicit_acc']:.3f}  "
                   f"best year {dates['best_estimate']:.3f}  false text dates {dates['false_text']}  "
                   f"tone {fig['tone accuracy'][-1]:.3f}", flush=True)
     print(f"\nmean over held-out folds {args.folds} (false text dates: summed)")
     for name, values in fig.items():
         value = np.nansum(values) if "false" in name else np.nanmean(values)
         print(f"  {name:<48} {value:.3f}" if "false" not in name else f"  {name:<48} {int(value)}")
+    print("\nfigures, all held-out folds pooled: found / annotated (recall), found / extracted (precision)")
+    for name, (found, total, npred) in fig_counts.items():
+        print(f"  {name:<8} recall {found}/{total} = {found / max(total, 1):.3f}" +
+              (f"  precision {found}/{npred} = {found / max(npred, 1):.3f}" if name != "strict" else ""))
     print("\nper theme F1 (mean over folds where the theme occurs)")
     for lab in labels:
         if per_theme[lab]:

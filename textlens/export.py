@@ -54,9 +54,10 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
                          "mentions": [s for s, _ in Counter(surfaces).most_common()]})
         rows.sort(key=lambda e: (-e["count"], e["type"], e["name"]))
         out[doc_id]["entities"] = rows
-    for r in corpus.select_in("SELECT doc_id, value, about, source, sentence FROM figures WHERE doc_id IN ({marks}) ORDER BY id",
-                 ids):
-        out[r[0]]["figures"].append({"value": r[1], "about": r[2], "source": r[3], "sentence": r[4]})
+    for r in corpus.select_in("SELECT doc_id, value, about, source, sentence, number, unit FROM figures"
+                 " WHERE doc_id IN ({marks}) ORDER BY id", ids):
+        out[r[0]]["figures"].append({"value": r[1], "about": r[2], "source": r[3], "sentence": r[4], "number": r[5],
+                                     "unit": r[6]})
     for r in corpus.select_in("SELECT doc_id, name, conducted_by, commissioned_by, year, scope FROM studies"
                  " WHERE doc_id IN ({marks}) ORDER BY id", ids):
         out[r[0]]["studies"].append({"name": r[1], "conducted_by": r[2], "commissioned_by": r[3], "year": r[4],

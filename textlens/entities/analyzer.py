@@ -27,9 +27,10 @@ class EntityAnalyzer(Analyzer):
         self.batch_size = batch_size
 
     def config_fingerprint(self) -> str:
+        from textlens.entities import figure_model
         from textlens.entities.kb import load_kb
 
-        return load_kb(self.kb_paths).fingerprint
+        return f"{load_kb(self.kb_paths).fingerprint}+figures:{figure_model.fingerprint()}"
 
     def setup(self) -> None:
         """The fast pipeline (French tokenizer + rules: verbatims and non-French texts) loads now, so

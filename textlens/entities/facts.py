@@ -6,8 +6,10 @@ they sign studies (Steria) or when nothing else is known of them.
 """
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spacy.language import Language
@@ -16,6 +18,7 @@ from spacy.tokens import Doc, Span
 from textlens.entities import lexicon as lx
 from textlens.entities.components import ORG_TYPES, SPAN_KEY
 from textlens.entities.kb import fold, load_kb
+from textlens.entities.numbers import fold_accents, scan
 from textlens.entities.records import Figure, Quote, Study
 
 if TYPE_CHECKING:
@@ -253,94 +256,272 @@ def _study_year(sentence: str, doc_year: int | None) -> int | None:
 # ---------------------------------------------------------------------------------------------------------
 # figures
 # ---------------------------------------------------------------------------------------------------------
-_NUM = r"(?:[+\-−]\s?)?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+\-−]?\d+(?:[.,]\d+)?"
-_SCALE = r"(?:milliards?|millions?|mds?|md|mrd|millier?s?|mille|k|m)"
-_MONEY = r"(?:d['’]\s?euros|euros?|€|eur|de\s+dollars|dollars?|\$|francs|de\s+francs|dirhams?|M€|Md€|Mds€|k€|MF)"
-_FIG = re.compile(
-    rf"(?P<num>{_NUM})"
-    rf"(?:\s?(?:%|pour\s?cent|pour-cent)(?P<range_pct>\s?(?:à|a|-|et)\s?(?P<num2>{_NUM})\s?%)?(?P<pct>)"
-    rf"|\s?(?P<pts>points?\b)"
-    rf"|\s?(?P<scale>{_SCALE})?\s?(?P<money>{_MONEY})"
-    rf"|\s(?P<scale2>milliards?|millions?|milliers?)\s(?:de\s|d['’])(?P<what2>[\wÀ-ÿ\-']+)"
-    rf"|\s(?P<what>(?:[\wÀ-ÿ\-']+\s){{0,2}}?(?:{'|'.join(['emplois', 'salariés', 'salaries', 'postes', 'conseillers', 'téléconseillers', 'teleconseillers', 'agents', 'collaborateurs', 'personnes', 'positions', 'sites', 'centres', 'entreprises', 'clients', 'appels', 'contacts', 'heures', 'minutes', 'secondes', 'jours', 'Français', 'consommateurs', 'sondés', 'répondants', 'pays', 'villes', 'candidats', 'recrutements', 'embauches', 'licenciements', 'plateformes', 'dossiers', 'réclamations', 'plaintes', 'mails', 'courriels', 'e-mails', 'visites', 'utilisateurs', 'internautes', 'abonnés', 'foyers', 'ménages', 'prestataires', 'outsourceurs', 'opérateurs', 'interactions', 'demandes', 'avis', 'chômeurs', 'jeunes', 'stagiaires', 'métiers', 'diplômés', 'étudiants', 'heures', 'managers', 'superviseurs', 'établissements', 'agences', 'boutiques', 'magasins', 'sociétés', 'PME', 'fois', 'ans', 'mois'])})\b)"
-    rf")",
-    re.IGNORECASE,
-)
-_NUMBER_TOKEN = re.compile(r"\d")
-_NOT_FIGURE_BEFORE = re.compile(r"(?:ISO|NF|EN|n°|No|art\.|article|page|p\.|tél\.|tel\.|Loi|décret|version|v\.)\s*$", re.IGNORECASE)
-_GROWTH = re.compile(r"\b(hausse|progression|croissance|augmentation|baisse|recul|chute|diminution|repli|bond|déclin|progresse|augmente|baisse|recule|croît|chute|grimpe|diminue)\b", re.IGNORECASE)
+# Every number expression of the text is a candidate (digits, number words, "une centaine", "la moitié",
+# "deux Français sur trois", ranges); a learned scorer (textlens.entities.figure_model) keeps the key
+# statistics among them, as the gold scheme defines them: not every number of an article is one.
+_COUNT_NOUNS = frozenset(
+    "emplois salaries postes conseillers teleconseillers agents collaborateurs personnes positions sites centres "
+    "entreprises clients appels contacts heures minutes secondes jours francais consommateurs sondes repondants "
+    "pays villes candidats recrutements embauches licenciements plateformes dossiers reclamations plaintes mails "
+    "courriels e-mails visites utilisateurs internautes abonnes foyers menages prestataires outsourceurs "
+    "operateurs interactions demandes avis chomeurs jeunes stagiaires metiers diplomes etudiants managers "
+    "superviseurs etablissements agences boutiques magasins societes pme fois ans mois semaines employes "
+    "teleoperateurs teleacteurs creations suppressions departs messages projets langues allocataires inscrits "
+    "usagers salarie emploi poste personne site centre appel client".split())
+_NOUN_MODIFIERS = frozenset("autres nouveaux nouvelles premiers premieres derniers dernieres grands grandes petits "
+                            "petites principaux principales gros seuls seules vrais anciens".split())
+_TIME_NOUNS = frozenset("secondes minutes heures jours semaines mois ans annees h min mn".split())
+_MONEY_AFTER = re.compile(
+    r"\s?(?:(?:de\s|d')?(?:euros?|€|eur\b|francs?\b|frcs\b|f\b|dollars?|\$|dirhams?|dh\b|dinars?|livres?\s+sterling)"
+    r"|m€|md€|mds€|k€|meuros|mf\b|mdf\b|centimes?(?:\s+d'euros?)?)", re.IGNORECASE)
+_NOUN_AFTER = re.compile(r"\s(?:(?:de|d')\s?)?((?:[a-zà-ÿœ]+(?:-[a-zà-ÿœ]+)?))", re.IGNORECASE)
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:\b(?:plus|moins|pres|près|autour)\s+(?:de|d')\s?|\b(?:environ|quelque|presque|quasiment|seulement|"
+    r"au\s+moins|au\s+plus|pas\s+moins\s+de|jusqu'à|jusqu'a|entre|de\s+l'ordre\s+de|à\s+peine|plus\s+d')\s*)$",
+    re.IGNORECASE)
+_RANGE_JOIN = re.compile(r"\s?(?:€|\$)?\s?(?:à|a|-|–|et|ou|voire)\s?", re.IGNORECASE)
+_NOT_FIGURE_BEFORE = re.compile(r"(?:ISO|NF|EN|n°|no\.?|art\.|article|articles|page|p\.|tél\.|tel\.|loi|décret|"
+                                r"version|v\.|numéro|numero|chapitre|alinéa|€|\$)\s*$", re.IGNORECASE)
+# numbers that belong to a name or a round-the-clock phrase: "CAC 40", "Covid 19", "Top 50", "24h/24", "7 jours/7"
+_NAME_BEFORE = re.compile(r"\b(?:CAC|SBF|Stoxx|Covid|COVID|Top|TOP|Euronext|Fortune|Nasdaq|Windows|iPhone|Web)\s?-?\s?$")
+_PER_AFTER = re.compile(r"^\s?(?:h|j|jours?|heures?)\s?/\s?\d", re.IGNORECASE)
+_MONTHS = r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|janv|févr|fev|avr|juil|sept|oct|nov|déc|dec"
+_DATE_AFTER = re.compile(rf"^\s?(?:er\s)?(?:{_MONTHS})\b", re.IGNORECASE)
+_DATE_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s*$", re.IGNORECASE)
+_ORDINAL_AFTER = re.compile(r"^(?:e|è|er|ère|ere|ème|eme|nd|nde|ieme|ième|th|st|rd)\b", re.IGNORECASE)
+_GROWTH = re.compile(r"\b(hausse|progression|croissance|augmentation|baisse|recul|chute|diminution|repli|bond|déclin|progresse|augmente|baisse|recule|croît|chute|grimpe|diminue|passe|passé|passer)\b", re.IGNORECASE)
+_STAT_VERBS = re.compile(r"\b(?:compte|comptent|emploie|emploient|représente\w*|atteint|atteignent|s'élève\w*|totalise\w*|"
+                         r"réalise\w*|recense\w*|dénombre\w*|estime\w*|évalue\w*|pèse|pèsent|génère\w*|"
+                         r"regroupe\w*|employ\w*|chiffre\w*|affiche\w*)\b", re.IGNORECASE)
+_STUDY_CUE = re.compile(r"\b(?:étude|etude|enquête|enquete|sondage|baromètre|barometre|observatoire|rapport|classement|panel|selon|d'après|source)\b", re.IGNORECASE)
 _SOURCE_CUES = re.compile(r"\b(?:selon|d['’]après|source\s*:|révèle|indique|montre|relève|d['’]après)\b", re.IGNORECASE)
 _SURVEY_CUES = re.compile(r"\b(?:des\s+(?:Français|sondés|personnes\s+interrogées|répondants|consommateurs|salariés|clients|internautes|entreprises|dirigeants|européens)|estiment|déclarent|jugent|se\s+disent|affirment|considèrent|pensent)\b", re.IGNORECASE)
+_EMPLOY = re.compile(r"\b(?:emploie|emploi|emplois|salariés|recrut\w*|embauch\w*|effectifs?|postes?|créations?|suppressions?|chiffre\s+d'affaires|CA|investi\w*|millions?|milliards?)\b", re.IGNORECASE)
 
 
-def parse_number(raw: str) -> float | None:
-    s = raw.replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-").replace(" ", "")
-    if re.fullmatch(r"[+\-]?\d{1,3}(?:\.\d{3})+", s):
-        s = s.replace(".", "")
-    s = s.replace(",", ".")
-    try:
-        return float(s)
-    except ValueError:
-        return None
+@dataclass
+class FigureCandidate:
+    """A number expression with what the key-figure scorer reads about it."""
+
+    start: int  # the value as shown: qualifier + number(s) + unit
+    end: int
+    number: float
+    unit: str | None
+    percent: bool
+    sentence: tuple[int, int]
+    features: dict[str, float] = field(default_factory=dict)
+
+    def value(self, text: str) -> str:
+        return re.sub(r"\s+", " ", text[self.start:self.end]).strip()
 
 
-_SCALES = {"k": 1e3, "mille": 1e3, "millier": 1e3, "milliers": 1e3, "million": 1e6, "millions": 1e6, "m": 1e6,
-           "milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9, "mrd": 1e9}
+def _money_unit(written: str) -> tuple[str, float]:
+    """Currency and scale of a money suffix ("d'euros", "MF", "Md€", "centimes d'euro")."""
+    w = fold_accents(written.strip())
+    scale = 1e6 if w in ("m€", "meuros", "mf") else 1e9 if w in ("md€", "mds€", "mdf") else 1e3 if w == "k€" else 1.0
+    if w.startswith("centime"):
+        return ("EUR" if "euro" in w else "FRF"), 0.01
+    if "dollar" in w or "$" in w:
+        return "USD", scale
+    if "franc" in w or w in ("f", "frcs", "mf", "mdf"):
+        return "FRF", scale
+    if "dirham" in w or w == "dh":
+        return "MAD", scale
+    if "dinar" in w:
+        return "DZD", scale
+    if "livre" in w:
+        return "GBP", scale
+    return "EUR", scale
 
 
-def extract_figures(doc: Doc, sents: Sentences, studies: list[Study], spans: list[Span]) -> list[Figure]:
-    text = doc.text
-    out: list[Figure] = []
-    for a, b in sents.bounds:
+def figure_candidates(text: str, bounds: list[tuple[int, int]], entity_types: list[tuple[int, int, str]],
+                      study_starts: list[int]) -> list[FigureCandidate]:
+    """Every number expression of `text` that could be a statistic, with its features.
+
+    Hard exclusions only where a number cannot be a statistic: years, dates and times, ordinals, numbers glued
+    to words or codes ("SP2C", "ISO 9001", "n° 12", "article 5"). `entity_types` are (start, end, type) of the
+    resolved entities and `study_starts` where studies are cited: features of the sentence.
+    """
+    sents = Sentences(bounds or [(0, len(text))])
+    spans = scan(text)
+    out: list[FigureCandidate] = []
+    i = 0
+    n_text = max(len(text), 1)
+    while i < len(spans):
+        sp = spans[i]
+        start, end, number, percent, kind = sp.start, sp.end, sp.value, sp.percent, sp.kind
+        raw = text[start:end]
+        before, after = text[max(0, start - 40):start], text[end:end + 60]
+        i += 1
+        if kind == "digits":
+            if before.endswith(("/", ":", "-", "#", "°", "_")) and not before.endswith(" -") or re.search(r"[^\W\d]$", before):
+                continue  # a code, a date or a time: "05/12", "12:30", "COVID-19", "SP2C", "img_6246"
+            if re.match(r"0\s\d", raw):
+                continue  # a phone number: "0 800 555 222"
+            if re.match(r"^(?:/|:|h\d|\d|[.,]\d|-\d|\.[^\W\d_])", after) or _ORDINAL_AFTER.match(after) or re.match(r"^[^\W\d_]", after) and not re.match(r"^(?:k|m|md|h|mn|min|ans?)\b", after, re.IGNORECASE):
+                continue
+            if _NOT_FIGURE_BEFORE.search(before) or _DATE_AFTER.match(after) or _DATE_BEFORE.search(before) \
+                    or _NAME_BEFORE.search(before) or _PER_AFTER.match(after):
+                continue
+            if not percent and number == int(number) and 1900 <= number <= 2100 and not re.match(r"^\s?(?:millions?|milliards?)", raw[4:]) and re.fullmatch(r"\d{4}", raw.strip()):
+                continue  # a year
+        # a range: "19 à 9 %", "entre 120 000 et 150 000", "10-40 minutes"
+        is_range = False
+        if i < len(spans) and spans[i].kind in ("digits", "words") and _RANGE_JOIN.fullmatch(text[end:spans[i].start]) \
+                and not (percent and not spans[i].percent):  # "de 6,2 % à 2,1 milliards": two figures
+            nxt = spans[i]
+            percent = percent or nxt.percent
+            end = nxt.end
+            is_range = True
+            i += 1
+        after = text[end:end + 60]
+        unit: str | None = ("points" if re.search(r"\b(?:points?|pts?)$", text[start:end], re.IGNORECASE) else "%") if percent else None
+        if kind in ("fraction", "ratio"):
+            unit = "%"
+        money = _MONEY_AFTER.match(after) if unit is None else None
+        noun = ""
+        if money:
+            unit, scale = _money_unit(money.group(0))
+            number *= scale
+            end += money.end()
+            after = text[end:end + 60]
+        elif unit is None:
+            m = _NOUN_AFTER.match(after)
+            if m and fold_accents(m.group(1)) in _NOUN_MODIFIERS:
+                m2 = _NOUN_AFTER.match(after, m.end())
+                m = m2 if m2 and not re.match(r"\s(?:de|d')", m2.group(0), re.IGNORECASE) else m  # "six autres centres"
+            if m and not m.group(0).startswith(("\n",)):
+                noun = fold_accents(m.group(1))
+                if re.match(r"\s(?:de|d')", m.group(0), re.IGNORECASE) and kind not in ("approx",) and not re.search(r"(?:millions?|milliards?|mille)$", text[start:end]):
+                    noun = ""  # "15 de ses centres": the noun of "de" belongs to the next words
+                elif noun in _COUNT_NOUNS or noun in _TIME_NOUNS or noun.rstrip("s") + "s" in _COUNT_NOUNS:
+                    unit = m.group(1)
+                    end += m.end()
+                elif noun in ("points", "point", "pts", "pt"):
+                    unit = "points"
+                    end += m.end()
+        q = _QUALIFIER_BEFORE.search(text[max(0, start - 30):start])
+        vstart = start - (len(q.group(0)) if q else 0)
+        a, b = sents.bound(start)
         sentence = text[a:b]
-        for m in _FIG.finditer(sentence):
-            raw_num = m.group("num").strip()
-            start, end = a + m.start(), a + m.end()
-            if not _NUMBER_TOKEN.search(raw_num):
-                continue
-            prefix = sentence[: m.start()]
-            if _NOT_FIGURE_BEFORE.search(prefix) or re.search(r"[\w/:\-]$", prefix) and not prefix.endswith((" ", "(")):
-                continue
-            number = parse_number(raw_num)
-            if number is None:
-                continue
-            unit: str | None
-            value = m.group(0).strip()
-            if m.group("pct") is not None:
-                unit = "%"
-            elif m.group("pts"):
-                unit = "points"
-            elif m.group("money"):
-                money = m.group("money").lower()
-                unit = "USD" if ("dollar" in money or "$" in money) else "FRF" if ("franc" in money or money == "mf") else "MAD" if "dirham" in money else "EUR"
-                scale = (m.group("scale") or "").lower()
-                if money in {"m€", "mf"}:
-                    scale = "m"
-                elif money in {"md€", "mds€"}:
-                    scale = "md"
-                elif money == "k€":
-                    scale = "k"
-                number *= _SCALES.get(scale, 1)
-            elif m.group("scale2"):
-                number *= _SCALES.get(m.group("scale2").lower(), 1)
-                unit = m.group("what2")
-                value = m.group(0).strip()
-            elif m.group("what"):
-                what = m.group("what").split()[-1]
-                if what.lower() in {"ans", "mois", "jours", "fois"} and not _GROWTH.search(sentence):
-                    if what.lower() != "fois":
-                        continue
-                if 1900 <= number <= 2100 and "," not in raw_num and "." not in raw_num:
-                    continue
-                unit = what
-                value = raw_num
-            else:
-                continue
-            if unit not in ("%", "points") and m.group("money") is None and 1900 <= number <= 2100 and m.group("what") is None:
-                continue
-            about = _about(sentence, m.start(), m.end())
-            source = _figure_source(doc, sentence, a, b, studies, spans)
-            out.append(Figure(value, number, unit, about, source, sentence.strip(), start, end))
+        out.append(FigureCandidate(vstart, end, number, unit, unit == "%", (a, b), _features(
+            text, start, end, a, b, kind, unit, noun, number, percent, is_range, bool(q), before, after,
+            entity_types, study_starts, n_text)))
+    # candidates per sentence: a table-like or list-like run of numbers
+    per_sentence: dict[tuple[int, int], int] = {}
+    for c in out:
+        per_sentence[c.sentence] = per_sentence.get(c.sentence, 0) + 1
+    n_doc = len(out)
+    for k, c in enumerate(out):
+        # a run of bare numbers (a table row, a teaser list "74% 80% 79%..."): neighbours within a few characters
+        close = sum(1 for o in out[max(0, k - 2):k + 3] if o is not c and (0 <= o.start - c.end <= 6 or 0 <= c.start - o.end <= 6))
+        if close:
+            c.features["packed_numbers"] = 1.0
+        if close >= 2:
+            c.features["packed_numbers_both_sides"] = 1.0
+    for c in out:
+        k = per_sentence[c.sentence]
+        c.features["sent_numbers=1" if k == 1 else "sent_numbers=2-3" if k <= 3 else "sent_numbers=4+"] = 1.0
+        c.features["doc_numbers=1-5" if n_doc <= 5 else "doc_numbers=6-15" if n_doc <= 15 else "doc_numbers=16+"] = 1.0
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _sentence_cues(sentence: str) -> tuple[str, ...]:
+    """The sentence's words that announce a statistic (computed once per sentence, not per number)."""
+    cues = (("growth", _GROWTH), ("study_cue", _STUDY_CUE), ("survey_cue", _SURVEY_CUES), ("business_cue", _EMPLOY),
+            ("stat_verb", _STAT_VERBS))
+    return tuple(name for name, rx in cues if rx.search(sentence))
+
+
+def _sentence_features(sentence: str, a: int, b: int, entity_types: list[tuple[int, int, str]],
+                       study_starts: list[int]) -> dict[str, float]:
+    f = {name: 1.0 for name in _sentence_cues(sentence)}
+    for t in {t for s, _, t in entity_types if a <= s < b}:
+        f[f"sent_has={t}"] = 1.0
+    if any(a <= s < b for s in study_starts):
+        f["sent_has_study"] = 1.0
+    return f
+
+
+def _features(text: str, start: int, end: int, a: int, b: int, kind: str, unit: str | None, noun: str,
+              number: float, percent: bool, is_range: bool, qualified: bool, before: str, after: str,
+              entity_types: list[tuple[int, int, str]], study_starts: list[int], n_text: int) -> dict[str, float]:
+    """What the key-figure scorer reads: how the number is written, its unit, its sentence and its place."""
+    import math
+
+    sentence = text[a:b]
+    f: dict[str, float] = {f"kind={kind}": 1.0}
+    unit_class = ("pct" if unit == "%" else "points" if unit == "points" else "money" if unit in ("EUR", "USD", "FRF", "MAD", "DZD", "GBP")
+                  else "time" if unit and fold_accents(unit) in _TIME_NOUNS else "noun" if unit else "none")
+    f[f"unit={unit_class}"] = 1.0
+    if noun:
+        f[f"next={noun}"] = 1.0
+    nxt = re.match(r"\s*([^\s]+)", after)
+    if nxt:
+        w = nxt.group(1)
+        shape = ("punct" if not w[0].isalnum() else "upper" if w[0].isupper() else "digit" if w[0].isdigit()
+                 else "prep" if fold_accents(w) in ("a", "en", "de", "d'", "du", "des", "par", "sur", "pour", "dans", "au", "aux")
+                 else "plural" if w.rstrip(".,;:)").endswith(("s", "x")) else "word")
+        f[f"next_shape={shape}"] = 1.0
+    prev_word = re.findall(r"[^\W\d_]+['’]?", before.lower())
+    if prev_word:
+        f[f"prev={fold_accents(prev_word[-1])}"] = 1.0
+        if len(prev_word) > 1:
+            f[f"prev2={fold_accents(prev_word[-2])}"] = 1.0
+
+    written = text[start:end]
+    if re.search(r"millions?|milliards?|\bmd|\bmf\b|m€", written, re.IGNORECASE):
+        f["scaled"] = 1.0
+    if is_range:
+        f["range"] = 1.0
+    if qualified:
+        f["qualifier"] = 1.0
+    if number != int(number):
+        f["decimal"] = 1.0
+    mag = math.log10(abs(number)) if number else 0.0
+    f[f"mag={min(int(mag), 7)}"] = 1.0
+    if number == int(number) and number <= 12 and kind == "words":
+        f["small_word_number"] = 1.0
+    if number == int(number) and 1900 <= number <= 2100:
+        f["yearlike"] = 1.0
+    if re.search(r"\(\s*$", before) or after.lstrip().startswith(")"):
+        f["parenthesis"] = 1.0
+    f.update(_sentence_features(sentence, a, b, entity_types, study_starts))
+    rel = start / n_text
+    f["pos=first5%" if rel < 0.05 else "pos=last10%" if rel > 0.9 else "pos=body"] = 1.0
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start: line_end if line_end >= 0 else len(text)]
+    n_words = len(line.split())
+    f["line=short" if n_words <= 6 else "line=medium" if n_words <= 15 else "line=long"] = 1.0
+    if re.match(r"\s*(?:[-•*·–]|\d+[.)])\s", line):
+        f["line=bullet"] = 1.0
+    if start - line_start <= 1:
+        f["line_start"] = 1.0
+    n_sent_words = len(sentence.split())
+    f["sent=short" if n_sent_words <= 8 else "sent=long" if n_sent_words > 40 else "sent=medium"] = 1.0
+    return f
+
+
+def extract_figures(doc: Doc, sents: Sentences, studies: list[Study], spans: list[Ent]) -> list[Figure]:
+    """The key statistics of the document: candidates the scorer keeps, with what they measure and their source."""
+    from textlens.entities.figure_model import figure_model, is_key_rule
+
+    text = doc.text
+    model = figure_model()
+    cands = figure_candidates(text, sents.bounds, [(sp.start_char, sp.end_char, sp._.etype or "") for sp in spans],
+                              [st.start for st in studies])
+    out: list[Figure] = []
+    for c in cands:
+        keep = model.keeps(c.features) if model is not None else is_key_rule(c)
+        if not keep:
+            continue
+        a, b = c.sentence
+        sentence = text[a:b]
+        about = _about(sentence, c.start - a, c.end - a)
+        source = _figure_source(doc, sentence, a, b, studies, spans)
+        out.append(Figure(c.value(text), c.number, c.unit, about, source, sentence.strip(), c.start, c.end))
     return out
 
 

@@ -1,0 +1,82 @@
+"""The learned key-figure scorer: which number expressions of a text are its key statistics.
+
+An article states many numbers (dates, headcounts of a single shop, list items, prices of a magazine); the
+annotation scheme keeps the statistics the text reports (shares, counts of jobs/sites/agents, amounts, growth).
+A logistic regression over the candidates' features (`facts.figure_candidates`: how the number is written, its
+unit, the word after and before it, its sentence's cues and entities, its place in the text) decides. It is
+trained by `scripts/train_figures.py` on the annotated press texts (the archive labels and press_dev training
+folds) and stored as plain named coefficients in `textlens/data/figure_model.json`, so extraction needs no
+scikit-learn. `TEXTLENS_FIGURE_MODEL` points to another file (the evaluation's per-fold models);
+`TEXTLENS_FIGURE_MODEL=off` keeps the rule alone (a number with a unit: %, money, a counted noun).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textlens.entities.facts import FigureCandidate
+
+MODEL_ENV = "TEXTLENS_FIGURE_MODEL"
+
+
+@dataclass(frozen=True)
+class FigureModel:
+    """Logistic regression over named (binary) candidate features, with its decision threshold."""
+
+    coef: dict[str, float]
+    intercept: float
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.intercept + sum(self.coef.get(name, 0.0) * v for name, v in features.items())
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def keeps(self, features: dict[str, float]) -> bool:
+        return self.probability(features) >= self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"coef": dict(sorted(self.coef.items())), "intercept": self.intercept, "threshold": self.threshold,
+                "meta": self.meta}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FigureModel":
+        return cls({k: float(v) for k, v in data["coef"].items()}, float(data["intercept"]),
+                   float(data["threshold"]), dict(data.get("meta", {})))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> tuple[FigureModel | None, str]:
+    if path == "off":
+        return None, "off"
+    if path:
+        raw = Path(path).read_text(encoding="utf-8")
+    else:
+        entry = resources.files("textlens") / "data" / "figure_model.json"
+        if not entry.is_file():
+            return None, "none"
+        raw = entry.read_text(encoding="utf-8")
+    return FigureModel.from_dict(json.loads(raw)), hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]
+
+
+def figure_model() -> FigureModel | None:
+    """The scorer in force (see module doc), None when switched off or not shipped."""
+    return _load(os.environ.get(MODEL_ENV, ""))[0]
+
+
+def fingerprint() -> str:
+    """Identifies the scorer in force, so a store re-extracts figures when it changes."""
+    return _load(os.environ.get(MODEL_ENV, ""))[1]
+
+
+def is_key_rule(candidate: "FigureCandidate") -> bool:
+    """Without a model: a number with a unit (percentage, proportion, money, points or a counted noun)."""
+    return candidate.unit is not None
