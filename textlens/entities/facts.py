@@ -403,7 +403,6 @@ def figure_candidates(text: str, bounds: list[tuple[int, int]], entity_types: li
         q = _QUALIFIER_BEFORE.search(text[max(0, start - 30):start])
         vstart = start - (len(q.group(0)) if q else 0)
         a, b = sents.bound(start)
-        sentence = text[a:b]
         out.append(FigureCandidate(vstart, end, number, unit, unit == "%", (a, b), _features(
             text, start, end, a, b, kind, unit, noun, number, percent, is_range, bool(q), before, after,
             entity_types, study_starts, n_text)))
