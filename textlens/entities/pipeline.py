@@ -31,8 +31,10 @@ def prepare(text: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def build_nlp(mode: str = "full", kb_paths: tuple[str, ...] | None = None) -> "Language":
-    """The spaCy pipeline for `mode` ("full" or "fast")."""
+def build_nlp(mode: str = "full", kb_paths: tuple[str, ...] | None = None, typer_model: str | None = None
+              ) -> "Language":
+    """The spaCy pipeline for `mode` ("full" or "fast"); `typer_model` (a file of textlens.entities.typer) adds
+    the learned keep/type decision at the end of the full pipeline."""
     import spacy
 
     import textlens.entities.components  # noqa: F401  (registers the factories)
@@ -48,6 +50,10 @@ def build_nlp(mode: str = "full", kb_paths: tuple[str, ...] | None = None) -> "L
         nlp.add_pipe("textlens_kb_ruler", config=cfg)
         nlp.add_pipe("textlens_entity_resolver", config={**cfg, "use_ner": True})
         nlp.add_pipe("textlens_facts", config=cfg)
+        if typer_model:
+            import textlens.entities.typer  # noqa: F401  (registers the factory)
+
+            nlp.add_pipe("textlens_entity_typer", config={"model_path": typer_model})
     elif mode == "fast":
         nlp = spacy.blank("fr")
         _tune_tokenizer(nlp)
@@ -84,15 +90,16 @@ def _chunks(text: str, size: int = MAX_CHARS) -> list[tuple[int, str]]:
 
 def process(texts: Iterable[str], mode: str = "full", years: Iterable[int | None] | None = None,
             passages: Iterable[list[tuple[int, int]] | None] | None = None, batch_size: int = 32,
-            kb_paths: tuple[str, ...] | None = None) -> Iterator[DocEntities]:
+            kb_paths: tuple[str, ...] | None = None, typer_model: str | None = None) -> Iterator[DocEntities]:
     """DocEntities for each text (in order), via `nlp.pipe` with batching.
 
     `years` (publication years) date studies; `passages` (character bounds of sentences) give the
-    sentences figures and quotes are attached to (computed when absent).
+    sentences figures and quotes are attached to (computed when absent); `typer_model` (full mode only): the
+    learned entity decision's file (textlens.entities.typer.resolve_model), None for the rules alone.
     """
     from textlens.entities.components import doc_mentions
 
-    nlp = build_nlp(mode, kb_paths)
+    nlp = build_nlp(mode, kb_paths, typer_model if mode == "full" else None)
     texts = list(texts)
     years = list(years) if years is not None else [None] * len(texts)
     passages = list(passages) if passages is not None else [None] * len(texts)

@@ -1,0 +1,96 @@
+"""The learned keep/type decision of article entities (textlens.entities.typer) and its training helpers."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer, resolve_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Invented articles (our own words): "Plexitel" is an outsourcer the rules call a company ("la société
+# Plexitel"), and "Hebdo Relation" is the publishing site's banner, which annotators leave out.
+TRAIN_TEXT = ("Hebdo Relation\n\nLa société Plexitel ouvre un site de {n} téléconseillers à {town}. "
+              "Le directeur, Paul Martin, veut recruter avant l'été.\n")
+TOWNS = ["Amiens", "Lille", "Rouen", "Nantes", "Brest", "Reims", "Metz", "Caen", "Tours", "Dijon", "Nancy", "Lyon"]
+
+
+def _gold(town: str) -> dict:
+    return {"VENDOR": ["Plexitel"], "LOCATION": [town], "PERSON": ["Paul Martin"]}
+
+
+def test_model_learns_types_and_noise_from_features_and_round_trips(tmp_path):
+    rows = ([{"rule=COMPANY": 1.0, "ctx=outsourceur": 1.0}] * 20 + [{"rule=COMPANY": 1.0, "ctx=banque": 1.0}] * 20
+            + [{"rule=MEDIA": 1.0, "in_head": 1.0}] * 20)
+    labels = ["VENDOR"] * 20 + ["COMPANY"] * 20 + [NONE] * 20
+    model = EntityTyperModel(C=10.0, min_count=1).fit(rows, labels)
+    test = [{"rule=COMPANY": 1.0, "ctx=outsourceur": 1.0}, {"rule=COMPANY": 1.0, "ctx=banque": 1.0},
+            {"rule=MEDIA": 1.0, "in_head": 1.0}]
+    assert model.decide(test) == ["VENDOR", "COMPANY", NONE]
+    path = tmp_path / "m.json.gz"
+    model.save(path)
+    loaded = EntityTyperModel.load(path)
+    assert loaded.decide(test) == ["VENDOR", "COMPANY", NONE]
+    assert abs(loaded.predict_proba(test) - model.predict_proba(test)).max() < 1e-3
+
+
+def test_fit_and_load_refuse_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="unknown labels"):
+        EntityTyperModel().fit([{"a": 1.0}, {"a": 1.0}], ["VENDOR", "BRAND"])
+    with pytest.raises(ValueError, match="keep_threshold"):
+        EntityTyperModel(keep_threshold=1.5).fit([{"a": 1.0}, {"b": 1.0}], ["VENDOR", NONE])
+    bad = tmp_path / "old.json"
+    bad.write_text(json.dumps({"features_version": 0}))
+    with pytest.raises(ValueError, match="retrain"):
+        EntityTyperModel.load(bad)
+    with pytest.raises(ValueError, match="no such file"):
+        resolve_model(str(tmp_path / "missing.json"))
+    assert resolve_model("off") is None
+
+
+def test_gazetteer_features_say_how_often_a_name_was_annotated_where_it_appears():
+    gaz = Gazetteer(names={"plexitel": "Plexitel"}, seen={"plexitel": 4}, typed={"plexitel": {"VENDOR": 3}})
+    f = gaz.features("plexitel")
+    assert f["gaz=VENDOR"] == 0.75 and f["gaz=skipped"] == 0.25
+    assert gaz.features("inconnu") == {"gaz=unseen": 1.0}
+
+
+def test_trained_decision_retypes_and_drops_in_the_pipeline(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import train_press_entities as training
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    from textlens.entities.analyzer import EntityAnalyzer
+    from textlens.entities.pipeline import build_nlp, extract, process
+
+    texts = {f"d{k}": TRAIN_TEXT.format(n=20 + k, town=town) for k, town in enumerate(TOWNS)}
+    gold = {f"d{k}": _gold(town) for k, town in enumerate(TOWNS)}
+    ids = sorted(texts)
+    docs = training.process_docs(ids, texts, dict.fromkeys(ids))
+    nlp = build_nlp("full")
+    rows = training.cross_fitted_rows(nlp, ids, docs, gold)
+    assert {("Plexitel", "VENDOR"), ("Hebdo Relation", NONE)} <= {(r[1], r[3]) for r in rows}
+    model = EntityTyperModel(C=1.0, min_count=1, keep_threshold=0.5).fit(
+        [r[2] for r in rows], [r[3] for r in rows], training.build_gazetteer(nlp, ids, docs, gold))
+    path = tmp_path / "press_entities.json"
+    model.save(path)
+
+    unseen = ("Hebdo Relation\n\nLa société Plexitel annonce 40 embauches à Poitiers. "
+              "Paul Martin dirige le site depuis mars.\n")
+    rules = {(m.type, m.name) for m in extract(unseen).mentions}
+    assert ("COMPANY", "Plexitel") in rules  # what the rules alone say
+    learned = {(m.type, m.name) for m in next(process([unseen], typer_model=str(path))).mentions}
+    assert ("VENDOR", "Plexitel") in learned
+    assert ("COMPANY", "Plexitel") not in learned
+    assert not any(name == "Hebdo Relation" for _, name in learned)
+    assert ("PERSON", "Paul Martin") in learned
+
+    # the analyzer's switch: an explicit file, the environment, "off"; a new model changes its key
+    monkeypatch.setenv("TEXTLENS_PRESS_ENTITIES", str(path))
+    assert EntityAnalyzer().press_model == str(path)
+    assert EntityAnalyzer(press_model="off").press_model is None
+    assert EntityAnalyzer().key() != EntityAnalyzer(press_model="off").key()
