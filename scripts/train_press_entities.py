@@ -35,8 +35,8 @@ import train_press_themes  # noqa: E402
 from eval_entities import match_sets, norm, prf  # noqa: E402
 
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
-from textlens.entities.typer import (NONE, EntityTyperModel, Gazetteer, GazetteerMatcher,  # noqa: E402
-                                     doc_candidates, shipped_model_path)
+from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer, GazetteerMatcher, doc_candidates  # noqa: E402
+from textlens.entities.typer_files import shipped_model_path  # noqa: E402
 
 C_GRID = (0.3,)  # of 0.1, 0.3, 1.0, the inner CV chose 0.3 for the models holding out folds 0 and 1 (kept fixed: CPU)
 THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer, resolve_model
+from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer
+from textlens.entities.typer_files import resolve_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

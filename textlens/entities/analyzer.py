@@ -26,7 +26,7 @@ class EntityAnalyzer(Analyzer):
 
     def __init__(self, kb_paths: tuple[str, ...] | list[str] | None = None, batch_size: int = 16,
                  press_model: str | None = None):
-        from textlens.entities.typer import resolve_model
+        from textlens.entities.typer_files import resolve_model
 
         self.kb_paths = tuple(str(p) for p in kb_paths) if kb_paths else None
         self.batch_size = batch_size

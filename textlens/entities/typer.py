@@ -17,7 +17,6 @@ import gzip
 import json
 import logging
 import math
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FEATURES_VERSION = 1
-MODEL_FILE = "press_entities.json.gz"  # gzip when the name ends in .gz (the shipped model: 5x smaller)
-MODEL_ENV = "TEXTLENS_PRESS_ENTITIES"  # a model file, or "off" for the rules alone
 NONE = "NONE"
 _SHORT_LINE = 50
 _WINDOW = 6  # tokens each side whose words describe a mention's context
@@ -358,24 +355,6 @@ class EntityTyperModel:
                    coef_=np.asarray([data["coef"][n] for n in names], dtype=float).T.reshape(len(data["classes"]), len(names)),
                    intercept_=np.asarray(data["intercept"]), gazetteer_=Gazetteer.from_dict(data["gazetteer"]),
                    meta_=dict(data.get("meta", {})))
-
-
-def shipped_model_path() -> Path:
-    from textlens.resources import model_path
-
-    return model_path("entities_press", MODEL_FILE)
-
-
-def resolve_model(option: str | None = None) -> str | None:
-    """The press entity model file in force: the option, else $TEXTLENS_PRESS_ENTITIES, else the shipped one;
-    "off" (either way) keeps the rules alone."""
-    chosen = option or os.environ.get(MODEL_ENV) or ""
-    if chosen == "off":
-        return None
-    path = Path(chosen) if chosen else shipped_model_path()
-    if chosen and not path.is_file():
-        raise ConfigError(f"press entity model {path}: no such file (set {MODEL_ENV}=off for the rules alone)")
-    return str(path) if path.is_file() else None
 
 
 # ---------------------------------------------------------------------------------------------------------

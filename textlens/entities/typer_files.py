@@ -1,0 +1,29 @@
+"""Where the press entity model (`textlens.entities.typer`) is found: its own light module, so an analyzer that
+only resolves the model file (planning a run, computing its key) imports neither spaCy nor numpy."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textlens.errors import ConfigError
+
+MODEL_FILE = "press_entities.json.gz"  # gzip when the name ends in .gz (the shipped model: 5x smaller)
+MODEL_ENV = "TEXTLENS_PRESS_ENTITIES"  # a model file, or "off" for the rules alone
+
+
+def shipped_model_path() -> Path:
+    from textlens.resources import model_path
+
+    return model_path("entities_press", MODEL_FILE)
+
+
+def resolve_model(option: str | None = None) -> str | None:
+    """The press entity model file in force: the option, else $TEXTLENS_PRESS_ENTITIES, else the shipped one;
+    "off" (either way) keeps the rules alone."""
+    chosen = option or os.environ.get(MODEL_ENV) or ""
+    if chosen == "off":
+        return None
+    path = Path(chosen) if chosen else shipped_model_path()
+    if chosen and not path.is_file():
+        raise ConfigError(f"press entity model {path}: no such file (set {MODEL_ENV}=off for the rules alone)")
+    return str(path) if path.is_file() else None
