@@ -64,3 +64,20 @@ def package_path(*parts: str) -> Path:
 def data_path(*parts: str) -> Path:
     """A file or folder of the package data (`textlens/data`), e.g. `data_path("taxonomies")`."""
     return package_path("data", *parts)
+
+
+def model_in_force(option: str | None, env_var: str, shipped: Path, what: str) -> Path | None:
+    """The model file a component uses: `option`, else `$env_var`, else the `shipped` file; "off" (either way)
+    means none. A file asked for that does not exist is an error naming it (never a silent switch-off); a shipped
+    file that is missing (a checkout without that model) means none."""
+    import os
+
+    from textlens.errors import ConfigError
+
+    chosen = option or os.environ.get(env_var) or ""
+    if chosen == "off":
+        return None
+    path = Path(chosen) if chosen else shipped
+    if chosen and not path.is_file():
+        raise ConfigError(f"{what} {path}: no such file (set {env_var}=off to go without it)")
+    return path if path.is_file() else None

@@ -2,10 +2,8 @@
 only resolves the model file (planning a run, computing its key) imports neither spaCy nor numpy."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from textlens.errors import ConfigError
 
 MODEL_FILE = "press_entities.json.gz"  # gzip when the name ends in .gz (the shipped model: 5x smaller)
 MODEL_ENV = "TEXTLENS_PRESS_ENTITIES"  # a model file, or "off" for the rules alone
@@ -20,10 +18,7 @@ def shipped_model_path() -> Path:
 def resolve_model(option: str | None = None) -> str | None:
     """The press entity model file in force: the option, else $TEXTLENS_PRESS_ENTITIES, else the shipped one;
     "off" (either way) keeps the rules alone."""
-    chosen = option or os.environ.get(MODEL_ENV) or ""
-    if chosen == "off":
-        return None
-    path = Path(chosen) if chosen else shipped_model_path()
-    if chosen and not path.is_file():
-        raise ConfigError(f"press entity model {path}: no such file (set {MODEL_ENV}=off for the rules alone)")
-    return str(path) if path.is_file() else None
+    from textlens.resources import model_in_force
+
+    path = model_in_force(option, MODEL_ENV, shipped_model_path(), "press entity model")
+    return str(path) if path else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,11 +91,9 @@ def shipped_model_path() -> Path:
 
 def model_path() -> Path | None:
     """The stance model file in force (see module doc), None when off or not shipped."""
-    chosen = os.environ.get(MODEL_ENV, "")
-    if chosen == "off":
-        return None
-    path = Path(chosen) if chosen else shipped_model_path()
-    return path if path.is_file() else None
+    from textlens.resources import model_in_force
+
+    return model_in_force(None, MODEL_ENV, shipped_model_path(), "press tone model")
 
 
 @functools.lru_cache(maxsize=4)

@@ -224,20 +224,10 @@ PRESS_MODEL_ENV = "TEXTLENS_PRESS_THEMES"
 def resolve_press_model(option: str | None) -> "Path | None":
     """The learned press theme model file in force: the option, else $TEXTLENS_PRESS_THEMES, else the shipped
     one; "off" (either way) keeps the taxonomy alone."""
-    import os
-    from pathlib import Path
-
+    from textlens.resources import model_in_force
     from textlens.themes.press_model import shipped_model_path
 
-    chosen = option or os.environ.get(PRESS_MODEL_ENV) or ""
-    if chosen == "off":
-        return None
-    path = Path(chosen) if chosen else shipped_model_path()
-    if chosen and not path.is_file():
-        from textlens.themes.taxonomy import TaxonomyError
-
-        raise TaxonomyError(f"press theme model {path}: no such file")
-    return path if path.is_file() else None
+    return model_in_force(option, PRESS_MODEL_ENV, shipped_model_path(), "press theme model")
 
 
 def user_kinds(tax: Taxonomy) -> list[str]:
