@@ -79,7 +79,7 @@ def embed(texts: list[str]):
     return X
 
 
-def warm_up(texts, X) -> None:
+def warm_up(texts, X, bertopic: bool = True) -> None:
     """Compile UMAP's numba code and import both models' libraries once, so neither pays it in its timing."""
     import numpy as np
     from umap import UMAP
@@ -93,7 +93,7 @@ def warm_up(texts, X) -> None:
         NNDescent(Z, n_neighbors=5, metric=metric, random_state=0)  # UMAP's search from 4,096 points on
     n = min(len(texts), 400)
     run_ours(texts[:n], X[:n], None, 0)  # spaCy's lemma table, scikit-learn, scipy
-    if n >= 100:
+    if bertopic and n >= 100:  # --no-bertopic: runs where the bench extra (bertopic) is not installed
         run_bertopic(texts[:n], X[:n], 0)
     print(f"warm-up (numba compilation, imports; not counted): {time.perf_counter() - t0:.1f} s", flush=True)
 
@@ -178,7 +178,7 @@ def main() -> None:
     for d, s in zip(docs, reference):
         grouped.setdefault(d, set()).update(s)
     reference = list(grouped.values())
-    warm_up(texts, X)
+    warm_up(texts, X, bertopic=not args.no_bertopic)
 
     from textlens.topics.model import TopicModel
 
