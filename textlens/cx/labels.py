@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from textlens.cx.model import CxLabels, _check_labels, labels_from_mapping
+from textlens.cx.model import CxLabels, check_labels, labels_from_mapping
 from textlens.errors import InputError
+from textlens.jsonl import json_lines
 
 log = logging.getLogger(__name__)
 
@@ -42,31 +42,24 @@ def read_labels(path: str | Path) -> list[dict]:
     """The records of a labels file, checked: known keys and labels, `part` matching the id rule, one record per id
     (a later duplicate replaces the earlier one, with a warning naming both lines)."""
     out: dict[str, tuple[int, dict]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not JSON ({exc})") from exc
-            for key in ("id", "file", "part"):
-                if key not in rec:
-                    raise InputError(f"{path}:{n}: missing key {key!r}")
-            if rec["file"] not in FILES:
-                raise InputError(f"{path}:{n}: file must be one of {FILES}, got {rec['file']!r}")
-            expected = "test" if held_out(rec["id"]) else "train"
-            if rec["part"] != expected:
-                raise InputError(f"{path}:{n}: id {rec['id']} is in part {expected!r} by the fixed rule, "
-                                 f"not {rec['part']!r}")
-            try:
-                _check_labels([labels_from_mapping(rec)])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(f"{path}:{n}: {exc}") from exc
-            if rec["id"] in out:
-                log.warning("%s:%d: id %s already annotated at line %d; the later record is used",
-                            path, n, rec["id"], out[rec["id"]][0])
-            out[rec["id"]] = (n, rec)
+    for n, rec in json_lines(path):
+        for key in ("id", "file", "part"):
+            if key not in rec:
+                raise InputError(f"{path}:{n}: missing key {key!r}")
+        if rec["file"] not in FILES:
+            raise InputError(f"{path}:{n}: file must be one of {FILES}, got {rec['file']!r}")
+        expected = "test" if held_out(rec["id"]) else "train"
+        if rec["part"] != expected:
+            raise InputError(f"{path}:{n}: id {rec['id']} is in part {expected!r} by the fixed rule, "
+                             f"not {rec['part']!r}")
+        try:
+            check_labels([labels_from_mapping(rec)])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}:{n}: {exc}") from exc
+        if rec["id"] in out:
+            log.warning("%s:%d: id %s already annotated at line %d; the later record is used",
+                        path, n, rec["id"], out[rec["id"]][0])
+        out[rec["id"]] = (n, rec)
     return [rec for _, rec in out.values()]
 
 

@@ -117,7 +117,7 @@ class CxClassifier(BaseEstimator):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label rows")
         if len(texts) < 2 * self.threshold_folds:
             raise ValueError(f"need at least {2 * self.threshold_folds} annotated texts, got {len(texts)}")
-        _check_labels(labels)
+        check_labels(labels)
         self.ngrams_ = self._ngrams().fit(list(texts) + list(background))
         X = self.features(texts)
         Y_emo = np.array([[lab in y.emotions for lab in EMOTIONS] for y in labels], dtype=int)
@@ -311,7 +311,7 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
     return texts
 
 
-def _check_labels(labels: Sequence[CxLabels]) -> None:
+def check_labels(labels: Sequence[CxLabels]) -> None:
     for i, y in enumerate(labels):
         bad = [e for e in y.emotions if e not in EMOTIONS] + [x for x in y.intents if x not in INTENTS]
         if bad:

@@ -159,16 +159,14 @@ def _spearman(a: Sequence[float], b: Sequence[int]) -> float:
 
 def read_gold(path: str | Path) -> dict[str, dict[str, Any]]:
     """{id: record} of a JSONL gold file; a clear error names the bad line."""
+    from textlens.jsonl import json_lines
+
     out = {}
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                out[str(rec["id"])] = rec
-            except (json.JSONDecodeError, KeyError) as exc:
-                raise InputError(f"{path}:{i}: not a gold record ({exc})") from exc
+    for i, rec in json_lines(path, bad="not a gold record"):
+        try:
+            out[str(rec["id"])] = rec
+        except KeyError as exc:
+            raise InputError(f"{path}:{i}: not a gold record ({exc})") from exc
     return out
 
 
