@@ -48,7 +48,7 @@ def rows_to_table(rows: list[dict[str, Any]]) -> Any:
     """
     import pyarrow as pa
 
-    from textlens.store import _sql_value
+    from textlens.store.database import _sql_value
 
     cols = list(rows[0]) if rows else []
     arrays, pickled = [], []
@@ -164,7 +164,7 @@ def _required_tables(spec: AnalyzerSpec) -> list[str]:
 
 def required_rows(corpus: "Corpus", spec: AnalyzerSpec, doc_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Rows of the analyses `spec` requires, for these documents (sentiment reads the aspects themes wrote)."""
-    from textlens.store import _ident
+    from textlens.store.database import _ident
 
     out: dict[str, list[dict[str, Any]]] = {}
     marks = ",".join("?" * len(doc_ids))

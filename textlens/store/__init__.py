@@ -1,0 +1,16 @@
+"""The data-access layer: the only place in textlens where SQL is written.
+
+`database` holds the schema, the connection rules and the `Corpus` handle; the other modules of this package hold
+the typed reads and writes of one area each (documents, analyses, trends, queries, topics...). Everything above
+this layer (pipeline, trends, queries, report, CLI) calls these functions and never writes SQL itself.
+"""
+from textlens.store.database import (
+    ANALYSIS_TABLES,
+    DOCUMENT_COLUMNS,
+    SCHEMA_VERSION,
+    Corpus,
+    StoreError,
+    connect,
+)
+
+__all__ = ["ANALYSIS_TABLES", "DOCUMENT_COLUMNS", "SCHEMA_VERSION", "Corpus", "StoreError", "connect"]
