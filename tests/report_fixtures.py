@@ -206,7 +206,7 @@ def build(path: Path, hostile: bool = False) -> Path:
             corpus.set_stat("topics", {"npmi": 0.142, "diversity": 0.83, "outlier_share": 0.08,
                                        "n_topics": 3, "seeds": {"ari": 0.91}})
             # the topic map: each topic's passages around its own point of the plane
-            from textlens.topics.edits_store import MapPoint, replace_map
+            from textlens.store.topic_edits import MapPoint, replace_map
 
             doc_of = dict(corpus.conn.execute("SELECT id, doc_id FROM passages").fetchall())
             replace_map(corpus.conn, [MapPoint(pid, doc_of[pid], t, 3.0 * t + 0.01 * i, 1.0 - t + 0.02 * (i % 7),

@@ -84,7 +84,7 @@ def test_topic_map_is_stored_and_drawn_with_clickable_points(demo_db):
     from textlens.report.data import assemble
     from textlens.report.html import render_html
     from textlens.topics.corpus import MAP_UNITS
-    from textlens.topics.edits_store import read_map
+    from textlens.store.topic_edits import read_map
 
     with Corpus.open(demo_db, readonly=True) as corpus:
         points = read_map(corpus.conn)

@@ -50,7 +50,7 @@ def _open(db: Path):
 
 def _lang(corpus: Any) -> str:
     from textlens.i18n import corpus_lang
-    from textlens.topics.edits_store import language_counts
+    from textlens.store.topic_edits import language_counts
 
     return corpus_lang(language_counts(corpus.conn))
 
@@ -111,7 +111,7 @@ def merge(
 ) -> None:
     """Merge topics into one (the smallest id); the merge is redone when a refit finds them again."""
     from textlens.topics.edits import merge_topics
-    from textlens.topics.edits_store import topic_row
+    from textlens.store.topic_edits import topic_row
 
     def make(corpus: Any, lang: str) -> str:
         merge_topics(corpus, topic_ids, label)

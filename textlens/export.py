@@ -67,7 +67,7 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
     for r in corpus.select_in("SELECT dt.doc_id, dt.topic_id, t.label, dt.score FROM doc_topics dt JOIN topics t"
                  " ON t.id = dt.topic_id WHERE dt.doc_id IN ({marks}) ORDER BY dt.doc_id, dt.score DESC", ids):
         out[r[0]]["topics"].append({"id": r[1], "label": r[2], "score": round(float(r[3]), 4)})
-    from textlens.cx.store import export_annotations
+    from textlens.store.cx import export_annotations
 
     for doc_id, cx in export_annotations(corpus, ids).items():
         out[doc_id].update(cx)

@@ -63,7 +63,7 @@ def _pii_info(conn) -> dict[str, Any]:
     """Personal-data masking: the setting recorded in the store and the values masked per type."""
     from dataclasses import asdict
 
-    from textlens.ingest.pii_store import read_status
+    from textlens.store.pii import read_status
 
     return asdict(read_status(conn))
 
@@ -110,7 +110,7 @@ def render_info(data: dict[str, Any], console, lang: str = DEFAULT_LANG) -> None
     console.print(years)
     if "pii" in data:
         from textlens.ingest.pii import status_lines
-        from textlens.ingest.pii_store import MaskingStatus
+        from textlens.store.pii import MaskingStatus
 
         for line in status_lines(MaskingStatus(**data["pii"]), lang):
             console.print(line, highlight=False, markup=False, soft_wrap=False)  # prose: wrapped to the width

@@ -111,7 +111,7 @@ class Filters:
             params += [pattern, pattern, pattern]
         for name in ("emotion", "intent"):
             if getattr(self, name) and name not in skip:
-                from textlens.cx import store as cx_store
+                from textlens.store import cx as cx_store
 
                 clauses.append(getattr(cx_store, f"{name}_filter_sql")(d))
                 params.append(getattr(self, name))

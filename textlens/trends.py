@@ -50,7 +50,7 @@ _PASSAGE_ITEMS = {
 }
 _ANALYZER = {"theme": "themes", "aspect": "themes", "entity": "entities", "topic": None}
 # the customer-experience dimensions of verbatims, "emotion" and "intent" (textlens.cx; SQL in textlens/cx/store.py)
-from textlens.cx.store import DOC_ITEMS as _CX_DOC_ITEMS, PASSAGE_ITEMS as _CX_PASSAGE_ITEMS  # noqa: E402
+from textlens.store.cx import DOC_ITEMS as _CX_DOC_ITEMS, PASSAGE_ITEMS as _CX_PASSAGE_ITEMS  # noqa: E402
 
 DIMENSIONS = (*DIMENSIONS, *_CX_DOC_ITEMS)
 _DOC_ITEMS.update(_CX_DOC_ITEMS)

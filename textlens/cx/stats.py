@@ -1,6 +1,6 @@
 """Emotions, effort and intents of the analysed reviews: shares with Wilson intervals, the emotional temperature per
 period or segment, and the reviews behind a label with their evidence passage. DataFrames for the CLI, the report
-and notebooks; the SQL lives in `textlens.cx.store`.
+and notebooks; the SQL lives in `textlens.store.cx`.
 
 Emotional temperature (documented in README): each review's temperature is the mean, over its emotions, of
 valence × intensity / 3 (valence +1 joy and gratitude, -1 anger, frustration, fear and sadness, 0 surprise), so it
@@ -29,7 +29,7 @@ def reviews(corpus: "Corpus", filters: Filters | None = None, by: str | None = N
     `temperature` (their emotions' valence × intensity / 3, averaged; 0 without emotion)."""
     import json
 
-    from textlens.cx import store
+    from textlens.store import cx as store
     from textlens.trends import period_sql
 
     where, params = (filters or Filters()).where_sql()
@@ -49,7 +49,7 @@ def distribution(corpus: "Corpus", kind: str = "emotion", filters: Filters | Non
     emotions also get their mean intensity. `attrs["n"]`: the reviews counted."""
     import pandas as pd
 
-    from textlens.cx import store
+    from textlens.store import cx as store
     from textlens.trends import wilson
 
     if kind not in KINDS:
@@ -79,7 +79,7 @@ def temperature(corpus: "Corpus", by: str | None = "year", segment: str | None =
     with its 95% interval and the share of hard-effort and churn reviews (Wilson intervals)."""
     import pandas as pd
 
-    from textlens.cx import store
+    from textlens.store import cx as store
     from textlens.trends import wilson
 
     docs = reviews(corpus, filters, by=None if segment else by)
@@ -119,7 +119,7 @@ def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: in
     carries the filtered label (else the review's strongest emotion or intent): churn-risk lists with evidence."""
     import pandas as pd
 
-    from textlens.cx import store
+    from textlens.store import cx as store
 
     filters = filters or Filters()
     docs = reviews(corpus, filters)

@@ -40,14 +40,14 @@ class IngestMasking:
 
     def stored(self, doc: Any, status: str, conn: Any) -> None:
         """An unchanged text may still carry a different kept original (the keep choice changed)."""
-        from textlens.ingest import pii_store
+        from textlens.store import pii as pii_store
 
         if status == "unchanged":
             pii_store.refresh_raw_text(conn, doc.id, doc.raw_text)
 
     def flush(self, conn: Any) -> None:
         """Inside the batch's transaction: counts per document, the setting (once)."""
-        from textlens.ingest import pii_store
+        from textlens.store import pii as pii_store
 
         pii_store.write_counts(conn, self.counts)
         if not self.setting_written:

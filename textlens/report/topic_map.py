@@ -33,7 +33,7 @@ def _wrap(text: str, width: int = HOVER_LINE) -> str:
 def topic_map_section(ctx: "ReportContext") -> Section:
     """The map section (an `empty` message when the store holds no map)."""
     from textlens.i18n import t
-    from textlens.topics import edits_store as db
+    from textlens.store import topic_edits as db
 
     conn = ctx.corpus.conn
     lang = ctx.lang

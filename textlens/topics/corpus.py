@@ -291,7 +291,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
 def _map_sample(model: "TopicModel", units: list[dict[str, Any]], offset: int, group: str) -> list[Any]:
     """The units of a group shown on the topic map (at most MAP_UNITS per group, a seeded sample: a plot of
     more points is slow to open and no more readable), with their 2D position and topic id."""
-    from textlens.topics.edits_store import MapPoint
+    from textlens.store.topic_edits import MapPoint
 
     xy = model.map_2d_
     idx = np.flatnonzero(np.isfinite(xy).all(axis=1))
@@ -321,7 +321,7 @@ def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, 
            map_points: list[Any]) -> None:
     """Replace every topic table and the stats, and replay the hand edits, in one transaction (readers never see
     half a fit, and a fit is never stored without its edits)."""
-    from textlens.topics.edits_store import replace_map
+    from textlens.store.topic_edits import replace_map
 
     dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
     with corpus.transaction() as c:

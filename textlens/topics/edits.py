@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.errors import InputError
-from textlens.topics import edits_store as db
+from textlens.store import topic_edits as db
 
 if TYPE_CHECKING:
     from textlens.store import Corpus
