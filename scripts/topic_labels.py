@@ -99,13 +99,14 @@ def units_of(db: Path):
     fit_corpus_topics chooses them."""
     from textlens.pipeline import TOPICS_ENCODER
     from textlens.store import Corpus
-    from textlens.topics.corpus import _documents, _units, fit_groups
+    from textlens.store.topics import document_heads
+    from textlens.topics.corpus import fit_groups, topic_units
 
     with Corpus.open(db, readonly=True) as store:
-        docs = [d for d in _documents(store) if not d["duplicate_of"] and d["language"] in (None, "fr")]
+        docs = [d for d in document_heads(store) if not d["duplicate_of"] and d["language"] in (None, "fr")]
         out = []
         for name, group, kinds, unit, _, enc in fit_groups({d["kind"] for d in docs}, None, TOPICS_ENCODER):
-            units, left = _units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
+            units, left = topic_units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
             if len(units) >= 30:
                 out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc, left))
         return out

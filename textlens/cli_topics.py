@@ -50,7 +50,7 @@ def _open(db: Path):
 
 def _lang(corpus: Any) -> str:
     from textlens.i18n import corpus_lang
-    from textlens.store.topic_edits import language_counts
+    from textlens.store.info import language_counts
 
     return corpus_lang(language_counts(corpus.conn))
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from textlens.errors import InputError
 from textlens.store import Corpus
+from textlens.store import export as store
 
 EXPORT_KEYS = (
     "id", "kind", "title", "date", "year", "year_source", "year_evidence", "language", "duplicate_of", "warnings",
@@ -29,24 +30,16 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
         "themes": [], "aspects": [], "sentiment": None, "entities": [], "figures": [], "studies": [],
         "quotes": [], "topics": [], "emotions": [], "effort": {}, "intents": [],
     })
-    aspects_seen: dict[str, set[str]] = defaultdict(set)
-    for r in corpus.select_in("SELECT doc_id, aspect_id, polarity, score FROM doc_aspects WHERE doc_id IN ({marks})"
-                 " ORDER BY doc_id, score DESC", ids):
-        out[r[0]]["aspects"].append({"id": r[1], "polarity": r[2], "score": round(float(r[3]), 4)})
-        aspects_seen[r[0]].add(r[1])
-    for r in corpus.select_in("SELECT doc_id, theme_id, taxonomy, score FROM doc_themes WHERE doc_id IN ({marks})"
-                 " ORDER BY doc_id, score DESC", ids):
-        if r[2] == "aspects":
-            if r[1] not in aspects_seen[r[0]]:
-                out[r[0]]["aspects"].append({"id": r[1], "polarity": None, "score": round(float(r[3]), 4)})
-        else:
-            out[r[0]]["themes"].append({"id": r[1], "score": round(float(r[3]), 4)})
-    for r in corpus.select_in("SELECT doc_id, label, score FROM doc_sentiment WHERE doc_id IN ({marks})", ids):
-        out[r[0]]["sentiment"] = {"label": r[1], "score": round(float(r[2]), 4)}
+    themes, aspects = store.themes_and_aspects(corpus, ids)
+    for a in aspects:
+        out[a.doc_id]["aspects"].append({"id": a.id, "polarity": a.polarity, "score": round(a.score, 4)})
+    for th in themes:
+        out[th.doc_id]["themes"].append({"id": th.id, "score": round(th.score, 4)})
+    for s in store.sentiments(corpus, ids):
+        out[s.doc_id]["sentiment"] = {"label": s.label, "score": round(s.score, 4)}
     mentions: dict[str, dict[tuple[str, str], list[str]]] = defaultdict(lambda: defaultdict(list))
-    for r in corpus.select_in("SELECT doc_id, entity, type, text FROM mentions WHERE doc_id IN ({marks}) ORDER BY doc_id, start",
-                 ids):
-        mentions[r[0]][(r[1], r[2])].append(r[3])
+    for m in store.mentions(corpus, ids):
+        mentions[m.doc_id][(m.entity, m.type)].append(m.text)
     for doc_id, ents in mentions.items():
         rows = []
         for (name, etype), surfaces in ents.items():
@@ -54,19 +47,16 @@ def _annotations(corpus: Corpus, ids: Sequence[str]) -> dict[str, dict[str, Any]
                          "mentions": [s for s, _ in Counter(surfaces).most_common()]})
         rows.sort(key=lambda e: (-e["count"], e["type"], e["name"]))
         out[doc_id]["entities"] = rows
-    for r in corpus.select_in("SELECT doc_id, value, about, source, sentence, number, unit FROM figures"
-                 " WHERE doc_id IN ({marks}) ORDER BY id", ids):
-        out[r[0]]["figures"].append({"value": r[1], "about": r[2], "source": r[3], "sentence": r[4], "number": r[5],
-                                     "unit": r[6]})
-    for r in corpus.select_in("SELECT doc_id, name, conducted_by, commissioned_by, year, scope FROM studies"
-                 " WHERE doc_id IN ({marks}) ORDER BY id", ids):
-        out[r[0]]["studies"].append({"name": r[1], "conducted_by": r[2], "commissioned_by": r[3], "year": r[4],
-                                     "scope": r[5]})
-    for r in corpus.select_in("SELECT doc_id, text, speaker FROM quotes WHERE doc_id IN ({marks}) ORDER BY id", ids):
-        out[r[0]]["quotes"].append({"text": r[1], "speaker": r[2]})
-    for r in corpus.select_in("SELECT dt.doc_id, dt.topic_id, t.label, dt.score FROM doc_topics dt JOIN topics t"
-                 " ON t.id = dt.topic_id WHERE dt.doc_id IN ({marks}) ORDER BY dt.doc_id, dt.score DESC", ids):
-        out[r[0]]["topics"].append({"id": r[1], "label": r[2], "score": round(float(r[3]), 4)})
+    for f in store.figures(corpus, ids):
+        out[f.doc_id]["figures"].append({"value": f.value, "about": f.about, "source": f.source,
+                                         "sentence": f.sentence, "number": f.number, "unit": f.unit})
+    for st in store.studies(corpus, ids):
+        out[st.doc_id]["studies"].append({"name": st.name, "conducted_by": st.conducted_by,
+                                          "commissioned_by": st.commissioned_by, "year": st.year, "scope": st.scope})
+    for q in store.quotes(corpus, ids):
+        out[q.doc_id]["quotes"].append({"text": q.text, "speaker": q.speaker})
+    for tp in store.document_topics(corpus, ids):
+        out[tp.doc_id]["topics"].append({"id": tp.id, "label": tp.label, "score": round(tp.score, 4)})
     from textlens.store.cx import export_annotations
 
     for doc_id, cx in export_annotations(corpus, ids).items():

@@ -6,56 +6,43 @@ from typing import Any
 
 from textlens.i18n import DEFAULT_LANG, t
 from textlens.store import Corpus
-
-
-def _pairs(conn, sql: str) -> dict[str, int]:
-    return {("unknown" if k is None else str(k)): int(v) for k, v in conn.execute(sql).fetchall()}
+from textlens.store import info as store
 
 
 def corpus_info(db: str | Path, list_skipped: bool = False) -> dict[str, Any]:
     """Counts of a store as plain data (rendered as a table or printed as JSON by the CLI)."""
     with Corpus.open(db, readonly=True) as corpus:
         c = corpus.conn
-        last_run = c.execute("SELECT id, started_at, finished_at, status, args FROM runs ORDER BY id DESC LIMIT 1"
-                             ).fetchone()
-        run_counts: dict[str, int] = {}
-        if last_run is not None:
-            run_counts = _pairs(c, f"SELECT status, COUNT(*) FROM ingest_log WHERE run_id={int(last_run[0])}"
-                                   " GROUP BY status")
-        # An input's current state is its latest log line; skipped inputs stay listed until they ingest.
-        latest = """SELECT l.source, l.row, l.status, l.reason FROM ingest_log l
-                    JOIN (SELECT source, IFNULL(row, -1) r, MAX(id) m FROM ingest_log
-                          WHERE status != 'warning' GROUP BY source, IFNULL(row, -1)) x ON x.m = l.id"""
-        skipped_rows = c.execute(f"SELECT source, row, reason FROM ({latest}) WHERE status='skipped'"
-                                 " ORDER BY source, row").fetchall()
+        last_run = store.last_run(c)
+        run_counts = {} if last_run is None else store.run_status_counts(c, last_run.id)
+        skipped = store.skipped_inputs(c)
         reasons: dict[str, int] = {}
-        for r in skipped_rows:
-            key = _reason_kind(r[2])
+        for item in skipped:
+            key = _reason_kind(item.reason)
             reasons[key] = reasons.get(key, 0) + 1
         data: dict[str, Any] = {
             "store": str(db),
             "documents": corpus.count(),
-            "by_kind": _pairs(c, "SELECT kind, COUNT(*) FROM documents GROUP BY kind ORDER BY 2 DESC"),
-            "by_year": _pairs(c, "SELECT year, COUNT(*) FROM documents GROUP BY year ORDER BY year"),
-            "by_year_kind": [dict(r) for r in c.execute(
-                "SELECT year, kind, COUNT(*) AS n FROM documents GROUP BY year, kind ORDER BY year, kind")],
-            "by_language": _pairs(c, "SELECT language, COUNT(*) FROM documents GROUP BY language ORDER BY 2 DESC"),
-            "year_source": _pairs(c, "SELECT year_source, COUNT(*) FROM documents GROUP BY year_source ORDER BY 2 DESC"),
-            "sources": _pairs(c, "SELECT source, COUNT(*) FROM documents GROUP BY source ORDER BY 2 DESC LIMIT 50"),
-            "duplicates": int(c.execute("SELECT COUNT(*) FROM documents WHERE duplicate_of IS NOT NULL").fetchone()[0]),
+            "by_kind": store.document_counts(c, "kind"),
+            "by_year": store.document_counts(c, "year"),
+            "by_year_kind": store.documents_by_year_kind(c),
+            "by_language": store.document_counts(c, "language"),
+            "year_source": store.document_counts(c, "year_source"),
+            "sources": store.document_counts(c, "source"),
+            "duplicates": store.duplicate_count(c),
             "passages": corpus.count("passages"),
-            "analyses": _pairs(c, "SELECT analyzer, COUNT(*) FROM analysis_state GROUP BY analyzer"),
+            "analyses": store.analysis_counts(c),
             "topics": corpus.count("topics"),
             "last_run": None if last_run is None else {
-                "id": last_run[0], "status": last_run[3], "inputs": sum(
+                "id": last_run.id, "status": last_run.status, "inputs": sum(
                     v for k, v in run_counts.items() if k != "warning"), **run_counts},
-            "skipped": len(skipped_rows),
+            "skipped": len(skipped),
             "skipped_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
-            "warnings": int(c.execute("SELECT COUNT(*) FROM ingest_log WHERE status='warning'").fetchone()[0]),
+            "warnings": store.warning_count(c),
             "pii": _pii_info(c),
         }
         if list_skipped:
-            data["skipped_inputs"] = [{"source": r[0], "row": r[1], "reason": r[2]} for r in skipped_rows]
+            data["skipped_inputs"] = [{"source": r.source, "row": r.row, "reason": r.reason} for r in skipped]
         return data
 
 

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
 from textlens.errors import InputError
+from textlens.store import query as query_store
+from textlens.store.filters import doc_id_select, filtered_doc_ids, where_clause
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from textlens.store import Corpus
+    from textlens.store.query import PassageRow
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA", "STUDY", "LABEL", "LOCATION")
@@ -60,62 +63,13 @@ class Filters:
     intent: str | None = None  # verbatims whose review carries this intent (textlens.cx)
 
     def doc_sql(self, exclude: Iterable[str] = ()) -> tuple[str, list]:
-        """`SELECT d.id FROM documents d WHERE ...` and its parameters; `exclude` names filters to ignore."""
-        skip = set(exclude)
-        where, params = self.where_sql(skip)
-        return "SELECT d.id FROM documents d WHERE " + where, params
+        """`SELECT d.id FROM documents d WHERE ...` and its parameters; `exclude` names filters to ignore
+        (the SQL is written by `textlens.store.filters`)."""
+        return doc_id_select(self, exclude)
 
     def where_sql(self, exclude: Iterable[str] = (), alias: str = "d") -> tuple[str, list]:
-        """The WHERE clause alone (for joins on `documents AS alias`)."""
-        skip = set(exclude)
-        d = alias
-        clauses = [f"{d}.duplicate_of IS NULL"]
-        params: list[Any] = []
-        if self.year is not None and "year" not in skip:
-            clauses.append(f"{d}.year = ?")
-            params.append(int(self.year))
-        if self.year_from is not None and "year_from" not in skip:
-            clauses.append(f"{d}.year >= ?")
-            params.append(int(self.year_from))
-        if self.year_to is not None and "year_to" not in skip:
-            clauses.append(f"{d}.year <= ?")
-            params.append(int(self.year_to))
-        if self.kind and "kind" not in skip:
-            clauses.append(f"{d}.kind = ?")
-            params.append(self.kind)
-        if self.theme and "theme" not in skip:
-            clauses.append(f"EXISTS (SELECT 1 FROM doc_themes ft WHERE ft.doc_id = {d}.id AND ft.theme_id = ?"
-                           " AND ft.taxonomy != 'aspects')")
-            params.append(self.theme)
-        if self.aspect and "aspect" not in skip:
-            clauses.append(f"(EXISTS (SELECT 1 FROM doc_aspects fa WHERE fa.doc_id = {d}.id AND fa.aspect_id = ?)"
-                           f" OR EXISTS (SELECT 1 FROM doc_themes fa2 WHERE fa2.doc_id = {d}.id"
-                           " AND fa2.theme_id = ? AND fa2.taxonomy = 'aspects'))")
-            params += [self.aspect, self.aspect]
-        use_type = self.type and "type" not in skip
-        if self.entity and "entity" not in skip:
-            extra = " AND fm.type = ?" if use_type else ""
-            clauses.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.doc_id = {d}.id AND fm.entity = ?{extra})")
-            params += [self.entity] + ([self.type] if use_type else [])
-        elif use_type:
-            clauses.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.doc_id = {d}.id AND fm.type = ?)")
-            params.append(self.type)
-        if self.sentiment and "sentiment" not in skip:
-            clauses.append(f"EXISTS (SELECT 1 FROM doc_sentiment fs WHERE fs.doc_id = {d}.id AND fs.label = ?)")
-            params.append(self.sentiment)
-        if self.source and "source" not in skip:
-            pattern = "%" + _like_escape(self.source) + "%"
-            like = "LIKE ? ESCAPE '\\'"
-            clauses.append(f"({d}.source {like} OR COALESCE(json_extract({d}.metadata, '$.source'), '') {like}"
-                           f" OR COALESCE({d}.url, '') {like})")
-            params += [pattern, pattern, pattern]
-        for name in ("emotion", "intent"):
-            if getattr(self, name) and name not in skip:
-                from textlens.store import cx as cx_store
-
-                clauses.append(getattr(cx_store, f"{name}_filter_sql")(d))
-                params.append(getattr(self, name))
-        return " AND ".join(clauses), params
+        """The WHERE clause alone (for joins on `documents AS alias`), from `textlens.store.filters`."""
+        return where_clause(self, exclude, alias)
 
     def active(self) -> dict[str, Any]:
         """The filters actually set (for titles and report headers)."""
@@ -123,10 +77,6 @@ class Filters:
 
     def describe(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.active().items()) or "all documents"
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # ---- name resolution ------------------------------------------------------------------------------
@@ -144,12 +94,7 @@ def theme_labels(corpus: "Corpus", dimension: str = "theme") -> dict[str, str]:
     """Known ids of a dimension (theme, aspect) with their labels: taxonomy file first, then the store."""
     taxonomy = "aspects" if dimension == "aspect" else "editorial"
     labels = dict(_taxonomy_labels(taxonomy))
-    if dimension == "aspect":
-        sql = ("SELECT DISTINCT aspect_id FROM doc_aspects UNION "
-               "SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy = 'aspects'")
-    else:
-        sql = "SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy != 'aspects'"
-    for (tid,) in corpus.conn.execute(sql):
+    for tid in (query_store.aspect_ids(corpus) if dimension == "aspect" else query_store.theme_ids(corpus)):
         labels.setdefault(tid, tid)
     return labels
 
@@ -204,16 +149,16 @@ def resolve_theme(corpus: "Corpus", name: str, dimension: str = "theme") -> str:
 def resolve_entity(corpus: "Corpus", name: str) -> str:
     """Map an entity name, alias or acronym as written in the texts to its canonical name."""
     key = fold(name.strip())
-    exact = corpus.conn.execute("SELECT entity FROM mentions WHERE entity = ? LIMIT 1", (name,)).fetchone()
+    exact = query_store.entity_named(corpus, name)
     if exact:
-        return exact[0]
-    names = [r[0] for r in corpus.conn.execute("SELECT DISTINCT entity FROM mentions")]
+        return exact
+    names = query_store.entity_names(corpus)
     for n in names:
         if fold(n) == key:
             return n
     # an alias as it appears in a text ("TP" for Teleperformance): the most frequent canonical name
     counts: dict[str, int] = {}
-    for ent, text in corpus.conn.execute("SELECT entity, text FROM mentions"):
+    for ent, text in query_store.entity_surfaces(corpus):
         if fold(text) == key:
             counts[ent] = counts.get(ent, 0) + 1
     if counts:
@@ -231,7 +176,7 @@ def resolve_entity(corpus: "Corpus", name: str) -> str:
 
 
 def resolve_topic(corpus: "Corpus", name: str) -> str:
-    rows = corpus.conn.execute("SELECT id, label FROM topics").fetchall()
+    rows = query_store.topic_labels(corpus)
     key = fold(name.strip())
     for tid, label in rows:
         if str(tid) == name.strip() or fold(label) == key:
@@ -276,7 +221,7 @@ def resolve_filters(corpus: "Corpus", filters: Filters | None) -> Filters:
     if f.kind:
         from textlens.document import KINDS
 
-        f.kind = _one_of(corpus, "kind", f.kind, KINDS, "SELECT DISTINCT kind FROM documents")
+        f.kind = _one_of("kind", f.kind, [*KINDS, *query_store.document_kinds(corpus)])
     if f.sentiment:
         match = [s for s in SENTIMENTS if fold(s) == fold(f.sentiment) or (len(f.sentiment) >= 3 and s.startswith(
             fold(f.sentiment)))]
@@ -284,7 +229,7 @@ def resolve_filters(corpus: "Corpus", filters: Filters | None) -> Filters:
             raise _unknown("sentiment", f.sentiment, SENTIMENTS)
         f.sentiment = match[0]
     if f.type:
-        f.type = _one_of(corpus, "entity type", f.type, ENTITY_TYPES, "SELECT DISTINCT type FROM mentions")
+        f.type = _one_of("entity type", f.type, [*ENTITY_TYPES, *query_store.entity_types(corpus)])
     if f.theme:
         f.theme = resolve_theme(corpus, f.theme, "theme")
     if f.aspect:
@@ -302,9 +247,9 @@ def resolve_filters(corpus: "Corpus", filters: Filters | None) -> Filters:
     return f
 
 
-def _one_of(corpus: "Corpus", what: str, value: str, standard: Sequence[str], sql: str) -> str:
-    """`value` spelled as one of the standard names or of those in the store (case/accent-insensitive)."""
-    known = list(dict.fromkeys([*standard, *(r[0] for r in corpus.conn.execute(sql))]))
+def _one_of(what: str, value: str, names: Sequence[str]) -> str:
+    """`value` spelled as one of `names`: the standard names, then those in the store (case/accent-insensitive)."""
+    known = list(dict.fromkeys(names))
     match = [k for k in known if fold(k) == fold(value)]
     if not match:
         raise _unknown(what, value, known)
@@ -313,8 +258,7 @@ def _one_of(corpus: "Corpus", what: str, value: str, standard: Sequence[str], sq
 
 def doc_ids(corpus: "Corpus", filters: Filters | None = None) -> list[str]:
     """Ids of the documents selected by `filters` (duplicates excluded)."""
-    sql, params = (filters or Filters()).doc_sql()
-    return [r[0] for r in corpus.conn.execute(sql + " ORDER BY d.id", params)]
+    return filtered_doc_ids(corpus.conn, filters or Filters())
 
 
 @lru_cache(maxsize=1)
@@ -507,21 +451,14 @@ def search_records(corpus: "Corpus", query: str, filters: Filters | None = None,
     parsed = parse_query(query)
     terms = parsed.terms
     limit = filters.limit or DEFAULT_SEARCH_LIMIT
-    doc_where, params = filters.where_sql(alias="d")
     if semantic:
-        rows = _semantic_rows(corpus, query, doc_where, params, limit, encoder)
+        rows = _semantic_rows(corpus, query, filters, limit, encoder)
     else:
         if not terms:
             what = "only excluded terms" if parsed.excluded else "nothing to search for"
             raise QueryError(f"{what} in {query!r}: give words, \"an exact phrase\" or a prefix*")
-        sql = (
-            "SELECT p.id AS passage_id, p.doc_id, p.text, -bm25(passages_fts) AS score, d.date, d.year, d.source,"
-            " d.kind, d.title FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid"
-            " JOIN documents d ON d.id = p.doc_id"
-            f" WHERE passages_fts MATCH ? AND {doc_where} ORDER BY bm25(passages_fts), p.doc_id, p.idx LIMIT ?"
-        )
         try:
-            rows = [dict(r) for r in corpus.conn.execute(sql, [parsed.fts(), *params, limit])]
+            rows = query_store.search_passages(corpus, parsed.fts(), filters, limit)
         except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
             raise QueryError(f"cannot search for {query!r}: {exc}") from exc
     out = []
@@ -529,38 +466,31 @@ def search_records(corpus: "Corpus", query: str, filters: Filters | None = None,
         stop = french_stop_words()
         terms = [t for t in terms if t.kind != "word" or fold(t.words[0]) not in stop]
     for r in rows:
-        text = " ".join(r["text"].split())
+        text = " ".join(r.text.split())
         span = match_span(text, terms) if terms else None
         left, match, right = kwic(text, span)
-        out.append({"doc_id": r["doc_id"], "date": r["date"] or (str(r["year"]) if r["year"] else None),
-                    "source": r["source"], "passage": r["text"], "left": left, "match": match, "right": right,
-                    "score": round(float(r["score"]), 4), "passage_id": r["passage_id"], "year": r["year"],
-                    "kind": r["kind"], "title": r["title"]})
+        out.append({"doc_id": r.doc_id, "date": r.date or (str(r.year) if r.year else None),
+                    "source": r.source, "passage": r.text, "left": left, "match": match, "right": right,
+                    "score": round(float(r.score), 4), "passage_id": r.passage_id, "year": r.year,
+                    "kind": r.kind, "title": r.title})
     return out
 
 
-def _semantic_rows(corpus: "Corpus", query: str, doc_where: str, params: list, limit: int,
-                   encoder: Any) -> list[dict[str, Any]]:
+def _semantic_rows(corpus: "Corpus", query: str, filters: Filters, limit: int,
+                   encoder: Any) -> list["PassageRow"]:
     """Rank the filtered passages by cosine similarity to the query (cached passage vectors)."""
     import numpy as np
 
     from textlens.embeddings import cached_count, encode_cached, get_encoder
 
     enc = encoder if encoder is not None else get_encoder()
-    rows = [dict(r) for r in corpus.conn.execute(
-        "SELECT p.id AS passage_id, p.doc_id, p.text, d.date, d.year, d.source, d.kind, d.title"
-        f" FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {doc_where} ORDER BY p.id", params)]
+    rows = query_store.filtered_passages(corpus, filters)
     if not rows:
         return []
     # Reuse whichever prompt the analyses cached passages with; e5 "query:" on both sides is symmetric.
     prompt = "passage" if cached_count(corpus, enc, "passage") > cached_count(corpus, enc, "query") else "query"
-    vecs = encode_cached(corpus, [r["text"] for r in rows], encoder=enc, prompt=prompt)
+    vecs = encode_cached(corpus, [r.text for r in rows], encoder=enc, prompt=prompt)
     q = enc.encode([query], prompt="query")[0]
     sims = vecs @ q
     order = np.argsort(-sims, kind="stable")[:limit]
-    out = []
-    for i in order:
-        r = rows[int(i)]
-        r["score"] = float(sims[int(i)])
-        out.append(r)
-    return out
+    return [replace(rows[int(i)], score=float(sims[int(i)])) for i in order]

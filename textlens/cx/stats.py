@@ -32,8 +32,7 @@ def reviews(corpus: "Corpus", filters: Filters | None = None, by: str | None = N
     from textlens.store import cx as store
     from textlens.trends import period_sql
 
-    where, params = (filters or Filters()).where_sql()
-    df = store.analysed_reviews(corpus, where, params, period_sql(by) if by else "NULL")
+    df = store.analysed_reviews(corpus, filters or Filters(), period_sql(by) if by else "NULL")
     df["metadata"] = df["metadata"].map(lambda m: json.loads(m or "{}"))
     emo = store.doc_emotion_rows(corpus, df["doc_id"].tolist())
     temp = {}

@@ -202,15 +202,15 @@ def fit_period_topics(texts: Sequence[str], embeddings: np.ndarray, periods: Seq
 
 def lineage_units(corpus: "Corpus", kinds: Sequence[str], unit: str, by: str, filters: "Filters | None" = None,
                   min_words: int = 6) -> list[dict[str, Any]]:
-    """The units topic discovery uses (`topics.corpus._units`) of the dated, selected documents of `kinds`,
+    """The units topic discovery uses (`topics.corpus.topic_units`) of the dated, selected documents of `kinds`,
     each with its period."""
-    from textlens.topics.corpus import _units
+    from textlens.topics.corpus import topic_units
     from textlens.trends import eligible_documents
 
     docs = eligible_documents(corpus, None, by, filters)
     docs = docs[docs["kind"].isin(list(kinds))]
     period_of = dict(zip(docs["doc_id"], docs["period"].astype(str)))
-    units, _ = _units(corpus, [{"id": d, "year": None} for d in docs["doc_id"]], unit, min_words)
+    units, _ = topic_units(corpus, [{"id": d, "year": None} for d in docs["doc_id"]], unit, min_words)
     return [{**u, "period": period_of[u["doc_id"]]} for u in units]
 
 

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from textlens.entities.kb import load_kb, name_key
+from textlens.store.entities import mention_name_counts, rename_entity
 
 if TYPE_CHECKING:
     from textlens.store import Corpus
@@ -48,11 +49,10 @@ def variant_groups(names: Counter, threshold: float = 92.0) -> dict[str, str]:
 def merge_variants(corpus: "Corpus") -> int:
     """Rewrite `mentions.entity` of non-KB names to their group's spelling; returns rows changed."""
     kb = load_kb()
-    rows = corpus.conn.execute("SELECT entity, type, COUNT(*) FROM mentions GROUP BY entity, type").fetchall()
     by_type: dict[str, Counter] = defaultdict(Counter)
-    for entity, etype, count in rows:
-        if kb.lookup(entity) is None:
-            by_type[etype][entity] += count
+    for row in mention_name_counts(corpus.conn):
+        if kb.lookup(row.entity) is None:
+            by_type[row.type][row.entity] += row.mentions
     changed = 0
     with corpus.transaction() as conn:
         for etype, names in by_type.items():
@@ -60,6 +60,5 @@ def merge_variants(corpus: "Corpus") -> int:
                 continue
             for name, canonical in variant_groups(names).items():
                 if name != canonical:
-                    cur = conn.execute("UPDATE mentions SET entity=? WHERE entity=? AND type=?", (canonical, name, etype))
-                    changed += cur.rowcount
+                    changed += rename_entity(conn, name, canonical, etype)
     return changed

@@ -41,8 +41,7 @@ def topic_map_section(ctx: "ReportContext") -> Section:
     points = db.read_map(conn)
     stored = {g: sum(1 for p in points if p.group == g) for g in {p.group for p in points}}
     if points:
-        where, params = ctx.filters.where_sql(alias="d")
-        selected = db.selected_doc_ids(conn, where, params)
+        selected = db.selected_doc_ids(conn, ctx.filters)
         points = [p for p in points if p.doc_id in selected]
     if not points:
         sec.empty = t("topics.map.empty", lang)

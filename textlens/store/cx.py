@@ -1,6 +1,6 @@
 """Every SQL statement of the customer-experience feature (tables doc_/passage_emotions, doc_effort, doc_/passage_
-intents), as typed functions taking a `Corpus` and returning rows or DataFrames, so the later move of all SQL into
-`textlens/store/` is mechanical. Read-only except for nothing: the analyzer's rows are written by the pipeline.
+intents), as typed functions taking a `Corpus` and returning rows or DataFrames. Read-only: the analyzer's rows are
+written by the pipeline.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from textlens.store import Corpus
+    from textlens.store.filters import FilterValues
 
 
 def export_annotations(corpus: "Corpus", ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -29,21 +30,14 @@ def export_annotations(corpus: "Corpus", ids: Sequence[str]) -> dict[str, dict[s
     return out
 
 
-def emotion_filter_sql(alias: str = "d") -> str:
-    """WHERE clause keeping documents whose review carries the emotion bound to `?`."""
-    return f"EXISTS (SELECT 1 FROM doc_emotions fe WHERE fe.doc_id = {alias}.id AND fe.label = ?)"
-
-
-def intent_filter_sql(alias: str = "d") -> str:
-    """WHERE clause keeping documents whose review carries the intent bound to `?`."""
-    return f"EXISTS (SELECT 1 FROM doc_intents fi WHERE fi.doc_id = {alias}.id AND fi.label = ?)"
-
-
-def analysed_reviews(corpus: "Corpus", where: str, params: Sequence[Any], period: str) -> "pd.DataFrame":
-    """(doc_id, period, effort_level, effort_score) of the documents the cx analysis processed (verbatims) matching
-    `where` (over `documents d`); `period` is the SQL expression of the period."""
+def analysed_reviews(corpus: "Corpus", filters: "FilterValues", period: str) -> "pd.DataFrame":
+    """(doc_id, period, effort_level, effort_score, metadata) of the documents the cx analysis processed (verbatims)
+    that `filters` selects; `period` is the SQL expression of the period (`textlens.trends.period_sql`)."""
     import pandas as pd
 
+    from textlens.store.filters import where_clause
+
+    where, params = where_clause(filters, alias="d")
     sql = (f"SELECT d.id AS doc_id, {period} AS period, e.level AS effort_level, e.score AS effort_score,"
            " d.metadata AS metadata FROM documents d JOIN doc_effort e ON e.doc_id = d.id"
            f" WHERE {where} ORDER BY d.id")

@@ -1,6 +1,6 @@
 """Data access of personal-data masking (issue #18): the masking setting in the store's `meta` table and the
 number of values masked per document and type in `pii_masked`. All the feature's SQL lives here, as typed
-functions taking a connection, so a later `textlens/store/` package can take it over as is."""
+functions taking a connection."""
 from __future__ import annotations
 
 import json
@@ -75,8 +75,3 @@ def read_status(conn: sqlite3.Connection) -> MaskingStatus:
         pass
     return status
 
-
-def language_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Documents per language (chooses the language of the masking note in reports)."""
-    return {str(r[0]): int(r[1]) for r in conn.execute(
-        "SELECT COALESCE(language, 'unknown'), COUNT(*) FROM documents GROUP BY 1")}

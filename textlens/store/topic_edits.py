@@ -1,6 +1,5 @@
 """SQL of topic edits and of the topic map: the only place that reads or writes `topic_edits` and `topic_map`
-(and rewrites topic rows when topics are merged). Typed functions over a connection, so the planned move of all
-SQL into a `textlens/store/` package is a file move.
+(and rewrites topic rows when topics are merged). Typed functions over a connection.
 
 - `topic_edits`: one row per hand edit, in order: action `rename` or `merge`, the label given, and `members`:
   JSON list (one entry per topic the edit names) of the sorted passage ids the topic held when edited; that is
@@ -13,6 +12,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from textlens.store.filters import FilterValues, filtered_doc_ids
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS topic_edits (
@@ -76,6 +77,11 @@ def topic_members(conn: sqlite3.Connection) -> dict[int, set[int]]:
     for pid, tid in conn.execute("SELECT passage_id, topic_id FROM passage_topics WHERE topic_id >= 0"):
         out.setdefault(int(tid), set()).add(int(pid))
     return out
+
+
+def topic_ids(conn: sqlite3.Connection) -> list[int]:
+    """Ids of the stored topics, outliers (-1) left out, in order."""
+    return [int(r[0]) for r in conn.execute("SELECT id FROM topics WHERE id >= 0 ORDER BY id")]
 
 
 def topic_row(conn: sqlite3.Connection, topic_id: int) -> dict[str, Any] | None:
@@ -146,14 +152,9 @@ def document_texts(conn: sqlite3.Connection, doc_ids: list[str]) -> dict[str, st
     return out
 
 
-def language_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    return {str(lang): int(n) for lang, n in
-            conn.execute("SELECT COALESCE(language, ''), COUNT(*) FROM documents GROUP BY 1")}
-
-
-def selected_doc_ids(conn: sqlite3.Connection, where: str, params: list[Any]) -> set[str]:
-    """Ids of the documents a query filter selects (`where` over the documents table aliased `d`)."""
-    return {r[0] for r in conn.execute(f"SELECT d.id FROM documents d WHERE {where}", params)}
+def selected_doc_ids(conn: sqlite3.Connection, filters: FilterValues) -> set[str]:
+    """Ids of the documents the query filters select (the points the topic map shows)."""
+    return set(filtered_doc_ids(conn, filters))
 
 
 def topic_labels(conn: sqlite3.Connection) -> dict[int, str]:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from textlens.store.topics import document_heads
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -34,13 +36,6 @@ GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
 OUTLIER_LABEL = "(non classé)"
 MAP_UNITS = 2000  # units per group on the topic map (a seeded sample beyond)
 _MAX_REP_CHARS = 400
-
-
-def _documents(corpus: "Corpus") -> list[dict[str, Any]]:
-    rows = corpus.conn.execute(
-        "SELECT id, kind, language, duplicate_of, content_hash, year, date FROM documents ORDER BY id"
-    ).fetchall()
-    return [dict(r) for r in rows]
 
 
 def encoder_id(encoder: "str | Encoder | None") -> str:
@@ -89,11 +84,13 @@ def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: 
     return h.hexdigest()
 
 
-def _units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
-           ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
+                ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Units of a group: dicts with text, doc_id, passage_ids, year; and how many passages were left out, by
     reason ("too_short"; for passages also "furniture", and "glued": continuation lines joined to the line before
     them, see `textlens.topics.units`)."""
+    from textlens.store.topic_edits import document_texts
+    from textlens.store.topics import passage_ids_by_document, passages_of
     from textlens.topics.units import select_passages
 
     out: list[dict[str, Any]] = []
@@ -101,33 +98,18 @@ def _units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: i
     ids = [d["id"] for d in docs]
     meta = {d["id"]: d for d in docs}
     if unit == "passage":
-        rows = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows += [(r["id"], r["doc_id"], r["text"]) for r in corpus.conn.execute(
-                f"SELECT id, doc_id, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk)]
-        chosen = select_passages(rows, min_words)
+        chosen = select_passages(passages_of(corpus, ids), min_words)
         for text, pids, doc_id in zip(chosen.texts, chosen.passage_ids, chosen.doc_ids):
             out.append({"text": text, "doc_id": doc_id, "passage_ids": pids, "year": meta[doc_id]["year"]})
         return out, {"too_short": chosen.too_short, "furniture": chosen.furniture, "glued": chosen.glued}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        texts = {r["id"]: r["text"] for r in
-                 corpus.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", chunk)}
-        pids: dict[str, list[int]] = {}
-        for r in corpus.conn.execute(
-            f"SELECT id, doc_id FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", chunk
-        ):
-            pids.setdefault(r["doc_id"], []).append(r["id"])
-        for doc_id in chunk:
-            text = (texts.get(doc_id) or "").strip()
-            if len(text.split()) < min_words:
-                left["too_short"] += 1
-                continue
-            out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []),
-                        "year": meta[doc_id]["year"]})
+    texts = document_texts(corpus.conn, ids)
+    pids = passage_ids_by_document(corpus, ids)
+    for doc_id in ids:
+        text = (texts.get(doc_id) or "").strip()
+        if len(text.split()) < min_words:
+            left["too_short"] += 1
+            continue
+        out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []), "year": meta[doc_id]["year"]})
     return out, left
 
 
@@ -168,7 +150,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
     min_words = {"press": 6, "verbatim": 3, **(min_words or {})}
     params = {"random_state": 42, **params}
     TopicModel(**params)  # unknown parameters fail here, before any work
-    docs = _documents(corpus)
+    docs = document_heads(corpus)
     skipped = {"non_french": 0, "duplicates": 0, "other_kind": 0}
     used: list[dict[str, Any]] = []
     kinds = {k: g for g, (ks, _, _) in GROUPS.items() for k in ks}
@@ -205,7 +187,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
     totals = {"units": 0, "outliers": 0, "diffuse": 0, "furniture": 0}
     for name, group, group_kinds, unit, taxonomy, encoder_choice in plan:
         gdocs = [d for d in used if d["kind"] in group_kinds]
-        units, left_out = _units(corpus, gdocs, unit, min_words[group])
+        units, left_out = topic_units(corpus, gdocs, unit, min_words[group])
         totals["furniture"] += left_out.get("furniture", 0)
         gstats: dict[str, Any] = {"documents": len(gdocs), "unit": unit, "units": len(units),
                                   "too_short_units": left_out["too_short"],
@@ -322,22 +304,12 @@ def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, 
     """Replace every topic table and the stats, and replay the hand edits, in one transaction (readers never see
     half a fit, and a fit is never stored without its edits)."""
     from textlens.store.topic_edits import replace_map
+    from textlens.store.topics import DocumentTopic, PassageTopic, TopicRow, replace_topics
 
-    dumps = lambda v: json.dumps(v, ensure_ascii=False)  # noqa: E731
     with corpus.transaction() as c:
         replace_map(c, map_points)
-        c.execute("DELETE FROM passage_topics")
-        c.execute("DELETE FROM doc_topics")
-        c.execute("DELETE FROM topics")
-        c.executemany(
-            "INSERT INTO topics(id, label, terms, size, theme_id, theme_score, representatives) VALUES (?,?,?,?,?,?,?)",
-            [(t["id"], t["label"], dumps(t["terms"]), t["size"], t["theme_id"], t["theme_score"],
-              dumps(t["representatives"])) for t in topics],
-        )
-        c.executemany("INSERT INTO doc_topics(doc_id, topic_id, score) VALUES (?,?,?)",
-                      [(r["doc_id"], r["topic_id"], r["score"]) for r in docs])
-        c.executemany("INSERT INTO passage_topics(passage_id, doc_id, topic_id, score) VALUES (?,?,?,?)",
-                      [(r["passage_id"], r["doc_id"], r["topic_id"], r["score"]) for r in passages])
+        replace_topics(c, [TopicRow(**t) for t in topics], [DocumentTopic(**r) for r in docs],
+                       [PassageTopic(**r) for r in passages])
         corpus.set_stat(STAT_OVER_TIME, over_time)
         if stats["status"] == "fitted":  # hand edits, in the same transaction: a crash never loses them
             from textlens.topics.edits import replay_edits
@@ -350,13 +322,13 @@ def _write(corpus: "Corpus", topics: list[dict[str, Any]], docs: list[dict[str, 
 
 def topics_table(corpus: "Corpus", include_outliers: bool = False) -> "pd.DataFrame":
     """The discovered topics for display: id, label, size, share of units, theme, terms, representatives."""
-    import pandas as pd
+    from textlens.store.topics import passages_per_topic, topics_frame
 
-    df = pd.read_sql_query("SELECT * FROM topics ORDER BY id", corpus.conn)
+    df = topics_frame(corpus)
     if not include_outliers:
         df = df[df["id"] >= 0]
-    total = int(corpus.conn.execute("SELECT COUNT(*) FROM passage_topics").fetchone()[0]) or 1
-    sizes = dict(corpus.conn.execute("SELECT topic_id, COUNT(*) FROM passage_topics GROUP BY topic_id").fetchall())
+    sizes = passages_per_topic(corpus)
+    total = sum(sizes.values()) or 1
     df = df.assign(passages=df["id"].map(lambda i: sizes.get(i, 0)))
     df["share"] = df["passages"] / total
     for col in ("terms", "representatives"):

@@ -70,7 +70,7 @@ def match_topics(edited: list[set[int]], current: dict[int, set[int]], threshold
 def _require_topic(corpus: "Corpus", topic_id: int) -> dict[str, Any]:
     row = db.topic_row(corpus.conn, topic_id)
     if row is None or topic_id < 0:
-        known = [r[0] for r in corpus.conn.execute("SELECT id FROM topics WHERE id >= 0 ORDER BY id")]
+        known = db.topic_ids(corpus.conn)
         raise TopicEditError(f"{corpus.path}: no topic {topic_id} (topics are {_ranges(known) or 'none'})")
     return row
 

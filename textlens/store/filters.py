@@ -1,0 +1,102 @@
+"""The shared query filters (`textlens.query.Filters`) as SQL: the one place their WHERE clause is written.
+
+Every filtered read (queries, trends, report, customer experience) selects documents through this translation, so a
+filter means the same everywhere. User values are bound parameters, never spliced into the SQL.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+
+class FilterValues(Protocol):
+    """What this module reads of `textlens.query.Filters` (a Protocol, so the store never imports the query layer
+    above it)."""
+
+    year: int | None
+    year_from: int | None
+    year_to: int | None
+    kind: str | None
+    theme: str | None
+    aspect: str | None
+    entity: str | None
+    type: str | None
+    sentiment: str | None
+    source: str | None
+    emotion: str | None
+    intent: str | None
+
+
+# the customer-experience labels of a verbatim (textlens.cx): filter name -> its per-document table
+_LABEL_TABLES = {"emotion": "doc_emotions", "intent": "doc_intents"}
+
+
+def like_escape(text: str) -> str:
+    """`text` as a literal LIKE pattern (ESCAPE '\\'): a user's "%" or "_" is not a wildcard."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def where_clause(filters: FilterValues, exclude: Iterable[str] = (), alias: str = "d") -> tuple[str, list[Any]]:
+    """The WHERE clause (over `documents AS alias`) and its parameters selecting the documents of `filters`;
+    `exclude` names filters to ignore. Duplicates (`duplicate_of` set) are always left out."""
+    skip = set(exclude)
+    d = alias
+    clauses = [f"{d}.duplicate_of IS NULL"]
+    params: list[Any] = []
+    if filters.year is not None and "year" not in skip:
+        clauses.append(f"{d}.year = ?")
+        params.append(int(filters.year))
+    if filters.year_from is not None and "year_from" not in skip:
+        clauses.append(f"{d}.year >= ?")
+        params.append(int(filters.year_from))
+    if filters.year_to is not None and "year_to" not in skip:
+        clauses.append(f"{d}.year <= ?")
+        params.append(int(filters.year_to))
+    if filters.kind and "kind" not in skip:
+        clauses.append(f"{d}.kind = ?")
+        params.append(filters.kind)
+    if filters.theme and "theme" not in skip:
+        clauses.append(f"EXISTS (SELECT 1 FROM doc_themes ft WHERE ft.doc_id = {d}.id AND ft.theme_id = ?"
+                       " AND ft.taxonomy != 'aspects')")
+        params.append(filters.theme)
+    if filters.aspect and "aspect" not in skip:
+        # aspects live in two tables (see textlens.store.query.aspect_ids)
+        clauses.append(f"(EXISTS (SELECT 1 FROM doc_aspects fa WHERE fa.doc_id = {d}.id AND fa.aspect_id = ?)"
+                       f" OR EXISTS (SELECT 1 FROM doc_themes fa2 WHERE fa2.doc_id = {d}.id"
+                       " AND fa2.theme_id = ? AND fa2.taxonomy = 'aspects'))")
+        params += [filters.aspect, filters.aspect]
+    use_type = filters.type and "type" not in skip
+    if filters.entity and "entity" not in skip:
+        extra = " AND fm.type = ?" if use_type else ""
+        clauses.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.doc_id = {d}.id AND fm.entity = ?{extra})")
+        params += [filters.entity] + ([filters.type] if use_type else [])
+    elif use_type:
+        clauses.append(f"EXISTS (SELECT 1 FROM mentions fm WHERE fm.doc_id = {d}.id AND fm.type = ?)")
+        params.append(filters.type)
+    if filters.sentiment and "sentiment" not in skip:
+        clauses.append(f"EXISTS (SELECT 1 FROM doc_sentiment fs WHERE fs.doc_id = {d}.id AND fs.label = ?)")
+        params.append(filters.sentiment)
+    if filters.source and "source" not in skip:
+        pattern = "%" + like_escape(filters.source) + "%"
+        like = "LIKE ? ESCAPE '\\'"
+        clauses.append(f"({d}.source {like} OR COALESCE(json_extract({d}.metadata, '$.source'), '') {like}"
+                       f" OR COALESCE({d}.url, '') {like})")
+        params += [pattern, pattern, pattern]
+    for name, table in _LABEL_TABLES.items():
+        if getattr(filters, name) and name not in skip:
+            clauses.append(f"EXISTS (SELECT 1 FROM {table} fl WHERE fl.doc_id = {d}.id AND fl.label = ?)")
+            params.append(getattr(filters, name))
+    return " AND ".join(clauses), params
+
+
+def doc_id_select(filters: FilterValues, exclude: Iterable[str] = ()) -> tuple[str, list[Any]]:
+    """`SELECT d.id FROM documents d WHERE ...` and its parameters (for callers that nest it as a subquery)."""
+    where, params = where_clause(filters, exclude)
+    return "SELECT d.id FROM documents d WHERE " + where, params
+
+
+def filtered_doc_ids(conn: sqlite3.Connection, filters: FilterValues) -> list[str]:
+    """Ids of the documents `filters` selects, in id order."""
+    sql, params = doc_id_select(filters)
+    return [r[0] for r in conn.execute(sql + " ORDER BY d.id", params)]
