@@ -1,8 +1,9 @@
 """Read-only queries over the corpus store: shared filters, name resolution and passage search.
 
-Everything here reads SQLite only (no torch, no spaCy) so `textlens search` answers at once; the
-semantic ranking imports the embedding module only when asked for. User strings never reach SQL or
-FTS5 syntax unquoted: filters are bound parameters and search terms are re-quoted one by one.
+Everything here reads the store only, through `textlens.store.query` and `textlens.store.filters` where its SQL lives
+(no torch, no spaCy), so `textlens search` answers at once; the semantic ranking imports the embedding module only
+when asked for. User strings never reach SQL or FTS5 syntax unquoted: filters are bound parameters and search terms
+are re-quoted one by one.
 """
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ def resolve_entity(corpus: "Corpus", name: str) -> str:
     """Map an entity name, alias or acronym as written in the texts to its canonical name."""
     key = fold(name.strip())
     exact = query_store.entity_named(corpus, name)
-    if exact:
+    if exact is not None:
         return exact
     names = query_store.entity_names(corpus)
     for n in names:

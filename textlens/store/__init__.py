@@ -12,5 +12,6 @@ from textlens.store.database import (
     StoreError,
     connect,
 )
+from textlens.store.filters import FilterValues as FilterValues, filtered_doc_ids as filtered_doc_ids, where_clause as where_clause  # noqa: E501
 
 __all__ = ["ANALYSIS_TABLES", "DOCUMENT_COLUMNS", "SCHEMA_VERSION", "Corpus", "StoreError", "connect"]
