@@ -33,11 +33,6 @@ from textlens.cx.model import CxClassifier  # noqa: E402
 PARAMS = {"C_emotion": 10.0, "C_intent": 10.0, "C_effort": 1.0, "cue_weight": 0.5, "C_churn": 1.0}  # CV-chosen
 
 
-def insurer_groups(reviews: list) -> list[str]:
-    """The grouping key of each review: its insurer, folded; reviews without one form their own group each."""
-    return [(r.insurer or "").strip().lower() or f"?{r.id}" for r in reviews]
-
-
 def recall_precision(y: np.ndarray, said: np.ndarray) -> tuple[float, float]:
     tp = int((said & (y == 1)).sum())
     return tp / max(int(y.sum()), 1), tp / max(int(said.sum()), 1)
@@ -55,7 +50,7 @@ def main() -> None:
                     help="ids annotated after the cue groups were written (figures also printed on them alone)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    from train_cx import background_texts  # the same background rule as the shipped training
+    from train_cx import background_texts, insurer_groups  # the same rules as the shipped training
 
     from textlens.cx.cues import load_cues
 

@@ -113,7 +113,8 @@ _NOT_REFERENCE = re.compile(  # dates, amounts and measures written without spac
     r"|^\d[\d .]*\s?(?:kms?|euros?|eur|e|ch|cv|mn|min|h|ans|mois|m2|cc|kg|g|l|t|ttc|ht|x)$"
     r"|^\d+[ex]\d+$|^[LRDA]\.?\s?\d{2,4}(?:-\d+)+$"
     r"|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}(?:h\d{0,2})?|[a-zé]+)$"  # a date with its hour or a glued word
-    r"|^(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d$", re.I)  # 15042017: a date written without separators
+    r"|^(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d$"
+    r"|^\d{1,2}[./-]\d{1,2}\s(?:19|20)\d\d[a-zé]*$", re.I)  # "9/10 2017au": a date spaced before its year  # 15042017: a date written without separators
 # A reference written in several groups after its cue word ("N° d'adhésion : A 0011 L 12474", "Réf 4373762907 S01
 # CLY", "N/Réf : 20 0M 92018 E - 76P1-G"): the groups are taken while they are capitals and digits.
 _REFERENCE_CUE = re.compile(
@@ -319,6 +320,8 @@ def _classify_number(text: str, m: re.Match) -> PiiSpan | None:
             return None
     if not letters and len(digits) in (9, 10) and digits.startswith("0") and _PHONE_CUES.search(before):
         return PiiSpan(start, end, "PHONE", "phone_cue")
+    if not letters and not cue and re.fullmatch(r"[1-9]\d*000", compact):
+        return None  # "250000", "100 000": a round amount or mileage, not a reference (phones were taken above)
     if not cue and not letters and " " in raw and all(len(g) <= 3 for g in raw.split()):
         return None  # "36 628" is an amount, not a reference, without a cue
     return PiiSpan(start, end, "CONTRACT_NO", "number_cue" if cue else "number")
@@ -564,7 +567,9 @@ class NameFinder:
         """Could be (part of) a name: capitalised or all caps, not a stop word, not a known non-name."""
         return (tok.cap or tok.upper) and len(tok.key.rstrip(".")) >= 2 and tok.key not in self.lex.stop_words \
             and tok.key not in self.lex.not_names and not self._is_title(tok) and not tok.key.endswith("'") \
-            and not _REDACTED.search(tok.text) and not self.lex.near_not_name(tok.key)
+            and not _REDACTED.search(tok.text) and not self.lex.near_not_name(tok.key) \
+            and not (len(tok.text) <= 4 and tok.cap and any(c.isupper() for c in tok.text[1:])
+                     and any(c.islower() for c in tok.text))  # "RdV", "SdB": abbreviations
 
     def _given(self, tok: _Token) -> bool:
         return tok.key in self.lex.given_names
@@ -604,7 +609,10 @@ class NameFinder:
         if not toks:
             return []
         shouting = sum(t.upper for t in toks) > 0.5 * len(toks)
-        blocked = self._blocked(toks) | {i for i, t in enumerate(toks) if t.key in keep}
+        in_phrases = self._blocked(toks)
+        phrase_keys = {toks[i].key for i in in_phrases if len(toks[i].key) >= 4}
+        # a word seen inside a non-name phrase of this text ("l'olivier assurance") is no name elsewhere in it either
+        blocked = in_phrases | {i for i, t in enumerate(toks) if t.key in keep or t.key in phrase_keys}
         marks: dict[int, str] = {}  # token index -> rule
 
         def gap(a: int, b: int) -> str:
@@ -646,6 +654,9 @@ class NameFinder:
                     and self._plausible(tok) and (not tok.upper or self._given(tok)):
                 # ^ "une conseillère, ISABELLE, qui…": a known given name in apposition to the role
                 marks[i] = "role"
+            elif prev is not None and prev.key in ("appelle", "nomme") and i > 1 and toks[i - 2].key in ("m'", "me") \
+                    and len(tok.key) >= 3 and tok.key not in self.lex.stop_words and not self._word(tok):
+                marks[i] = "self_name"  # "je m'appelle aissatou kone": the writer's own name, in any case
             elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)
                                                          or self._short_caps_name(toks, i, shouting)) and \
                     not (tok.upper and shouting and not self._given(tok)):
@@ -711,11 +722,17 @@ class NameFinder:
                      or self._lower_given(toks[j])
                      or self._namey(toks[j]) and toks[j].upper and not shouting and toks[j].key not in NOT_AFTER
                      or self._namey(toks[j]) and marks[i] in ("title", "signature") and toks[j].key not in NOT_AFTER
-                     or marks[i] in ("title", "thanks", "signature") and not toks[j].cap and len(toks[j].key) >= 3
+                     or marks[i] in ("title", "thanks", "signature", "self_name") and not toks[j].cap
+                     and len(toks[j].key) >= 3
                      and not self._word(toks[j]) and toks[j].key not in self.lex.stop_words
                      or marks[i] == "title" and (toks[j].cap or toks[j].upper) and self._given(toks[j])
                      or len(toks[j].text) <= 2 and toks[j].text[:1].isupper() and toks[j].text[:1].isalpha()
                      and (toks[j].text.endswith(".") or j + 1 == len(toks) or not toks[j + 1].cap)
+                     and not text[toks[j].end:toks[j].end + 1].isdigit()  # "R000122164" is a number, not "R."
+                     or toks[j].cap and len(toks[j].key) >= 3 and toks[j].key not in NOT_AFTER
+                     and toks[j].key not in self.lex.stop_words and not toks[j].sent_start
+                     and (j + 1 == len(toks) or "\n" in text[toks[j].end:toks[j + 1].start])
+                     and "\n" not in text[toks[i].end:toks[j].start]  # 'Stéphanne Augé' ending its line
                      or self._particle(toks, j, text)
                      or marks[i] in ("title", "signature", "name_line") and not toks[j].cap
                      and toks[j].key in self.lex.french_given):
@@ -777,6 +794,13 @@ class NameFinder:
             if re.search(r"[^\w\s.,'’-]|\d", line_text) or any(i in blocked for i in line) or \
                     any(toks[i].upper and len(toks[i].key) <= 3 and not self._given(toks[i]) for i in line):
                 continue  # digits (a postal line), symbols, acronyms ("SAS BQSe")
+            if after_closing and 2 <= len(line) <= 3 and all((t.cap or t.upper) and t.key not in self.lex.public
+                                                             and t.key not in self.lex.stop_words
+                                                             for t in (toks[i] for i in line)) \
+                    and any(self._given(toks[i]) and not self._word(toks[i]) for i in line):
+                for i in line:  # 'Cordialement,' then 'MILAN Daniel': a surname that is also a town still signs
+                    marks.setdefault(i, "name_line")
+                continue
             if not all(self._namey(toks[i]) and toks[i].key not in self.lex.public for i in line):
                 continue
             names = [i for i in line if self._given(toks[i]) or not self._word(toks[i])]
@@ -799,7 +823,8 @@ class NameFinder:
         if not 1 <= len(line) <= 4 or any(i in blocked for i in line):
             return
         names = [i for i in line if self._plausible(toks[i]) and not self._word(toks[i])
-                 or self._given(toks[i]) and self._namey(toks[i])]
+                 or self._given(toks[i]) and self._namey(toks[i]) or self._lower_given(toks[i])]
+        # ^ 'thierry bouchet' signs in lower case too
         if names and len(line) <= 3:  # 'Christine chaka', 'Ahamar mouhsin'
             names += [i for i in line if i not in names and not toks[i].cap and len(toks[i].key) >= 3
                       and not self._word(toks[i]) and toks[i].key not in self.lex.stop_words]
