@@ -4,7 +4,7 @@
 Data: the annotated reviews of `--labels` (ids + labels, scheme in docs/annotation/cx_scheme.md), texts read by id
 from ../shared/data/verbatims_assurance. Only part == "train" is used here; every choice (C per task, weight of the
 explicit cues, C of the churn detector) is made by 5-fold cross-validation on it, and the per-class thresholds (the
-churn detector's: best precision at recall >= 0.92) by a further cross-validation inside each fit. Every fold, outer
+churn detector's: best precision at recall >= 0.94) by a further cross-validation inside each fit. Every fold, outer
 and inner, keeps each insurer's reviews together (the threshold must hold for insurers the fold has not seen). The chosen
 configuration's CV figures are printed with the plain TF-IDF + logistic-regression baseline's on the same folds. The held-out part (part == "test") is scored by scripts/eval_cx.py, once, through `textlens run`.
 Background texts (unannotated reviews whose id is not in the held-out part by the fixed rule) only widen the n-gram

@@ -121,4 +121,4 @@ def test_grouped_folds_keep_each_insurer_whole_and_the_detector_accepts_groups()
         stratified_folds(y, groups[:-1], 3, 0)
     detector = ChurnDetector(folds=3, min_recall=0.75).fit(texts, y, [0.6] * len(texts), groups)
     assert detector.cv_recall_ >= 0.75
-    assert ChurnDetector().min_recall == 0.92  # the operating point aimed at by grouped CV (recall first)
+    assert ChurnDetector().min_recall == 0.94  # the operating point chosen by grouped CV (recall first)

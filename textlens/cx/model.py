@@ -57,7 +57,7 @@ class CxClassifier(BaseEstimator):
     def __init__(self, C_emotion: float = 1.0, C_intent: float = 1.0, C_effort: float = 1.0, C_intensity: float = 1.0,
                  cue_weight: float = 0.5, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
                  word_min_df: int = 2, char_min_df: int = 3, n_bits: int = 20, threshold_folds: int = 5,
-                 churn_min_recall: float = 0.92, balanced: bool = True, random_state: int = 0,
+                 churn_min_recall: float = 0.94, balanced: bool = True, random_state: int = 0,
                  cues_path: str | None = None, churn_detector: bool = True, C_churn: float = 1.0):
         self.C_emotion = C_emotion
         self.C_intent = C_intent
