@@ -36,6 +36,9 @@ SHARED = REPO.parent / "shared" / "data" / "verbatims_assurance"
 STRUCTURED = ("EMAIL", "PHONE", "IBAN", "CARD", "CONTRACT_NO", "PLATE", "ADDRESS")
 GOALS = {"structured": 0.98, "names": 0.90, "precision": 0.90}
 ROUNDS_1_2 = 990  # the gold file's first lines: annotation rounds 1-2 (round 3 was appended after them)
+# Where the later rounds start in the gold file: round 4 (tune part, annotated after masker version 2, its errors
+# wrote version 3) and round 5 (tune part, annotated after version 3 and scored before any rule changed).
+ROUND_LINES = {4: (1640, 1862), 5: (1862, 2022)}
 
 
 def load_gold(part: str | None, shared: Path = SHARED) -> list[dict]:
@@ -248,6 +251,8 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--ner", action="store_true", help="--direct: masker with spaCy PER entities (off by default)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses and false positives")
+    parser.add_argument("--round", type=int, choices=sorted(ROUND_LINES),
+                        help="only the reviews of this annotation round (4: wrote masker version 3; 5: checks it)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the CSV and store go (default: a temp dir)")
     parser.add_argument("--export", type=Path, default=None,
                         help="score this existing `textlens export --with-text` JSONL instead of running textlens")
@@ -255,6 +260,10 @@ def main() -> None:
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED}: not found (the annotated reviews are read from ../shared)")
     gold = load_gold(args.part)
+    if args.round:
+        lo, hi = ROUND_LINES[args.round]
+        chosen = {json.loads(line)["id"] for line in GOLD.read_text(encoding="utf-8").splitlines()[lo:hi]}
+        gold = [g for g in gold if g["id"] in chosen]
     if args.direct:
         pred, ms = direct_predictions(gold, use_ner=args.ner)
         scores = score_spans(gold, pred)

@@ -24,7 +24,7 @@ SHARED = REPO.parent / "shared" / "data" / "verbatims_assurance"
 TYPES = ("EMAIL", "PHONE", "IBAN", "CARD", "CONTRACT_NO", "ADDRESS", "PLATE", "PERSON")
 KEYS = ("id", "file", "stratum", "part", "spans")
 FILES = ("train.csv", "unlabeled.csv")
-STRATA = ("structured", "person_cue", "digits", "par_avec", "none")
+STRATA = ("structured", "person_cue", "digits", "par_avec", "none", "number_cue")
 
 
 def held_out_part(review_id: str) -> str:

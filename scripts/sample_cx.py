@@ -6,6 +6,7 @@ their text into the repo. Only ids are written (`scripts/data/cx_sample_ids.txt`
 
     python scripts/sample_cx.py draw            # writes the id list (idempotent for a given seed)
     python scripts/sample_cx.py draw-more --n 480   # round 2: half random, half enriched for churn/intents
+    python scripts/sample_cx.py draw-more --round 3 --n 240 --seed 1819   # round 3: the same, train part only
     python scripts/sample_cx.py show --n 50     # prints the next 50 ids not yet in cx_labels.jsonl
     python scripts/sample_cx.py add < chunk.txt  # appends compact lines "id | joy2 anger3 | -1 | complaint churn"
     python scripts/sample_cx.py recheck --seed 1 --among-first 200   # 20 earlier train-part reviews, blind
@@ -32,6 +33,7 @@ SHARED_DIR = SHARED / "data" / "verbatims_assurance"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PATH = DATA_DIR / "cx_sample_ids.txt"
 ROUND2_PATH = DATA_DIR / "cx_sample_ids_round2.txt"
+ROUND3_PATH = DATA_DIR / "cx_sample_ids_round3.txt"
 LABELS_PATH = DATA_DIR / "cx_labels.jsonl"
 
 EMOTIONS = ("joy", "gratitude", "anger", "frustration", "fear", "sadness", "surprise")
@@ -70,15 +72,16 @@ def draw(per_star: int, n_unlabeled: int, seed: int) -> list[tuple[str, str]]:
     return sample
 
 
-def draw_round2(n: int, seed: int, taken: set[str]) -> list[tuple[str, str, str]]:
+def draw_round2(n: int, seed: int, taken: set[str], train_only: bool = False) -> list[tuple[str, str, str]]:
     """Round 2 (file, id, stratum): reviews of train.csv/unlabeled.csv outside round 1, alternating one `random`
     review (drawn from the whole pool, so that half stays representative) and one `cue` review (drawn among those
     matching ENRICH_CUE, to find more churn, questions, suggestions and escalations). Any even prefix is half
-    random, so annotating only a prefix keeps the mix."""
+    random, so annotating only a prefix keeps the mix. `train_only` (round 3) skips held-out ids: new labels then
+    add training data without changing the held-out part already scored."""
     from textlens.sentiment.text import fold
 
     pool = [(f, i) for f in ("train", "unlabeled") for i, row in sorted(read_rows(f).items())
-            if i not in taken and row["text"].strip()]
+            if i not in taken and row["text"].strip() and not (train_only and held_out_part(i) == "test")]
     texts = {**read_rows("train"), **read_rows("unlabeled")}
     rng = random.Random(seed)
     shuffled = rng.sample(pool, len(pool))
@@ -94,20 +97,23 @@ def draw_round2(n: int, seed: int, taken: set[str]) -> list[tuple[str, str, str]
     return out[:n]
 
 
-def load_round2() -> list[tuple[str, str, str]]:
-    """(file, id, stratum) of the round 2 sample; empty before it is drawn."""
-    if not ROUND2_PATH.exists():
+def load_round2(path: Path = ROUND2_PATH) -> list[tuple[str, str, str]]:
+    """(file, id, stratum) of the round 2 sample (or of round 3 with `path=ROUND3_PATH`); empty before it is drawn."""
+    if not path.exists():
         return []
-    return [tuple(line.split("\t")) for line in ROUND2_PATH.read_text().splitlines() if line]  # type: ignore[misc]
+    return [tuple(line.split("\t")) for line in path.read_text().splitlines() if line]  # type: ignore[misc]
 
 
-def load_sample(rounds: tuple[int, ...] = (1, 2)) -> list[tuple[str, str]]:
-    """(file, id) of the annotation sample, round 1 (star-stratified) then round 2 (random + cue-enriched)."""
+def load_sample(rounds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str]]:
+    """(file, id) of the annotation sample, round 1 (star-stratified), round 2 (random + cue-enriched), round 3
+    (the same as round 2, train part only)."""
     out = []
     if 1 in rounds:
         out += [tuple(line.split("\t")) for line in SAMPLE_PATH.read_text().splitlines() if line]
     if 2 in rounds:
         out += [(f, i) for f, i, _ in load_round2()]
+    if 3 in rounds:
+        out += [(f, i) for f, i, _ in load_round2(ROUND3_PATH)]
     return out  # type: ignore[return-value]
 
 
@@ -117,9 +123,9 @@ def labelled_ids() -> set[str]:
     return {json.loads(line)["id"] for line in LABELS_PATH.read_text().splitlines() if line.strip()}
 
 
-def show(n: int) -> None:
+def show(n: int, rounds: tuple[int, ...] = (1, 2, 3)) -> None:
     done = labelled_ids()
-    print_reviews([(f, i) for f, i in load_sample() if i not in done][:n])
+    print_reviews([(f, i) for f, i in load_sample(rounds) if i not in done][:n])
 
 
 def print_reviews(pending: list[tuple[str, str]]) -> None:
@@ -332,8 +338,10 @@ def main() -> None:
     more_cmd = sub.add_parser("draw-more")
     more_cmd.add_argument("--n", type=int, default=480)
     more_cmd.add_argument("--seed", type=int, default=1818)
+    more_cmd.add_argument("--round", type=int, choices=(2, 3), default=2)
     show_cmd = sub.add_parser("show")
     show_cmd.add_argument("--n", type=int, default=50)
+    show_cmd.add_argument("--round", type=int, choices=(1, 2, 3), help="only this round's reviews")
     sub.add_parser("check")
     sub.add_parser("add")
     recheck_cmd = sub.add_parser("recheck")
@@ -349,11 +357,13 @@ def main() -> None:
         SAMPLE_PATH.write_text("".join(f"{f}\t{i}\n" for f, i in sample))
         print(f"{len(sample)} ids -> {SAMPLE_PATH}")
     elif args.command == "draw-more":
-        sample = draw_round2(args.n, args.seed, {i for _, i in load_sample((1,))})
-        ROUND2_PATH.write_text("".join(f"{f}\t{i}\t{s}\n" for f, i, s in sample))
-        print(f"{len(sample)} ids -> {ROUND2_PATH}")
+        earlier = (1,) if args.round == 2 else (1, 2)
+        sample = draw_round2(args.n, args.seed, {i for _, i in load_sample(earlier)}, train_only=args.round == 3)
+        path = ROUND2_PATH if args.round == 2 else ROUND3_PATH
+        path.write_text("".join(f"{f}\t{i}\t{s}\n" for f, i, s in sample))
+        print(f"{len(sample)} ids -> {path}")
     elif args.command == "show":
-        show(args.n)
+        show(args.n, (args.round,) if args.round else (1, 2, 3))
     elif args.command == "recheck":
         print_reviews(recheck_sample(args.n, args.seed, args.among_first))
     elif args.command == "compare":

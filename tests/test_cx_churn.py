@@ -102,3 +102,23 @@ def test_classifier_decides_churn_with_its_detector_and_stores_weights_in_float1
     assert again.coef_.dtype == np.float32 and model.coef_.dtype == np.float32
     probe = ["Je résilie, trop cher.", "Ils m'ont résilié.", "Très contente, je recommande."]
     assert np.abs(again.predict_proba(probe) - model.predict_proba(probe)).max() < 1e-3
+
+
+def test_grouped_folds_keep_each_insurer_whole_and_the_detector_accepts_groups():
+    """The threshold is chosen on folds that hold out whole insurers, as for reviews of an insurer not seen."""
+    from textlens.cx.churn import ChurnDetector, stratified_folds
+
+    texts = LEAVING + TERMINATED + NEW_CUSTOMER
+    y = np.array([1] * len(LEAVING) + [0] * (len(TERMINATED) + len(NEW_CUSTOMER)))
+    groups = [f"insurer{k % 6}" for k in range(len(texts))]
+    folds = stratified_folds(y, groups, 3, 0)
+    assert sorted(i for _, te in folds for i in te) == list(range(len(texts)))
+    for tr, te in folds:
+        assert not {groups[i] for i in tr} & {groups[i] for i in te}
+    with pytest.raises(ValueError, match="2 groups cannot fill 3 folds"):
+        stratified_folds(y, ["a", "b"] * (len(texts) // 2), 3, 0)
+    with pytest.raises(ValueError, match="lengths differ"):
+        stratified_folds(y, groups[:-1], 3, 0)
+    detector = ChurnDetector(folds=3, min_recall=0.75).fit(texts, y, [0.6] * len(texts), groups)
+    assert detector.cv_recall_ >= 0.75
+    assert ChurnDetector().min_recall == 0.94  # the operating point chosen by grouped CV (recall first)

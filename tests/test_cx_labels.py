@@ -110,6 +110,22 @@ def test_round2_alternates_random_and_cue_reviews_outside_round1(shared_dir, sam
     assert {labelled[i]["part"] for i, _ in done} == {"train", "test"}
 
 
+def test_round3_is_train_part_only_and_alternates_random_and_cue(shared_dir, sample_cx, label_lines):
+    """Round 3 adds training labels only (the held-out part scored before stays as it was), drawn like round 2."""
+    from textlens.sentiment.text import fold
+
+    earlier = {i for _, i in sample_cx.load_sample((1, 2))}
+    round3 = sample_cx.load_round2(sample_cx.ROUND3_PATH)
+    assert len(round3) >= 200 and not earlier & {i for _, i, _ in round3}
+    assert {sample_cx.held_out_part(i) for _, i, _ in round3} == {"train"}
+    assert [s for _, _, s in round3[:10]] == ["random", "cue"] * 5
+    texts = {**sample_cx.read_rows("train"), **sample_cx.read_rows("unlabeled")}
+    assert all(sample_cx.ENRICH_CUE.search(fold(texts[i]["text"])) for _, i, s in round3 if s == "cue")
+    labelled = {json.loads(line)["id"] for line in label_lines}
+    done = [i for _, i, _ in round3 if i in labelled]
+    assert len(done) >= 120 and done == [i for _, i, _ in round3[:len(done)]], "annotated in the drawn order"
+
+
 def test_plain_baselines_take_choices_from_train_and_score_test(sample_cx):
     def record(part, emotions, effort, intents):
         return {"part": part, "emotions": [{"label": e, "intensity": i} for e, i in emotions],

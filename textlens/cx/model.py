@@ -49,14 +49,15 @@ class CxClassifier(BaseEstimator):
     """Emotions, intensity, effort and intents of French reviews (scikit-learn style: params as given, learnt
     state in attributes ending in `_`).
 
-    fit(texts, labels, background=...): `background` texts (unannotated reviews of the training part) only widen
-    the n-gram vocabulary and its IDF; they carry no label.
+    fit(texts, labels, background=..., groups=...): `background` texts (unannotated reviews of the training part)
+    only widen the n-gram vocabulary and its IDF; they carry no label. `groups` (the insurer of each text) keeps
+    each group inside one fold of the threshold cross-validations, so thresholds are chosen as for new insurers.
     """
 
     def __init__(self, C_emotion: float = 1.0, C_intent: float = 1.0, C_effort: float = 1.0, C_intensity: float = 1.0,
                  cue_weight: float = 0.5, word_ngrams: tuple[int, int] = (1, 2), char_ngrams: tuple[int, int] = (2, 5),
                  word_min_df: int = 2, char_min_df: int = 3, n_bits: int = 20, threshold_folds: int = 5,
-                 churn_min_recall: float = 0.87, balanced: bool = True, random_state: int = 0,
+                 churn_min_recall: float = 0.94, balanced: bool = True, random_state: int = 0,
                  cues_path: str | None = None, churn_detector: bool = True, C_churn: float = 1.0):
         self.C_emotion = C_emotion
         self.C_intent = C_intent
@@ -111,7 +112,8 @@ class CxClassifier(BaseEstimator):
         return sp.hstack([self.ngrams_.transform(texts), sp.csr_matrix(dense)], format="csr", dtype=np.float32)
 
     # ---- fitting --------------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[CxLabels], background: Sequence[str] = ()) -> "CxClassifier":
+    def fit(self, texts: Sequence[str], labels: Sequence[CxLabels], background: Sequence[str] = (),
+            groups: Sequence[str] | None = None) -> "CxClassifier":
         texts = _check_texts(texts)
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} label rows")
@@ -124,7 +126,7 @@ class CxClassifier(BaseEstimator):
         Y_int = np.array([[lab in y.intents for lab in INTENTS] for y in labels], dtype=int)
         y_eff = np.array([EFFORT_LEVELS.index(_level(y.effort)) for y in labels])
 
-        oof = self._oof(X, Y_emo, Y_int, y_eff)
+        oof = self._oof(X, Y_emo, Y_int, y_eff, groups)
         self.thresholds_ = {}
         for j, lab in enumerate(EMOTIONS):
             self.thresholds_[f"emotion.{lab}"] = best_threshold(Y_emo[:, j], oof["emotion"][:, j])
@@ -137,7 +139,8 @@ class CxClassifier(BaseEstimator):
 
             j = INTENTS.index("churn")
             self.churn_ = ChurnDetector(C=self.C_churn, min_recall=self.churn_min_recall, folds=self.threshold_folds,
-                                        random_state=self.random_state).fit(texts, Y_int[:, j], oof["intent"][:, j])
+                                        random_state=self.random_state).fit(texts, Y_int[:, j], oof["intent"][:, j],
+                                                                            groups)
             self.thresholds_["intent.churn"] = self.churn_.threshold_
             oof["churn_detector"] = self.churn_.oof_
             del self.churn_.oof_
@@ -179,14 +182,20 @@ class CxClassifier(BaseEstimator):
         """One-vs-rest models of the three effort levels (liblinear: a multinomial fit is ~30x slower here)."""
         return [self._binary(X, (y == k).astype(int), self.C_effort) for k in range(len(EFFORT_LEVELS))]
 
-    def _oof(self, X: Any, Y_emo: np.ndarray, Y_int: np.ndarray, y_eff: np.ndarray) -> dict[str, np.ndarray]:
+    def _oof(self, X: Any, Y_emo: np.ndarray, Y_int: np.ndarray, y_eff: np.ndarray,
+             groups: Sequence[str] | None = None) -> dict[str, np.ndarray]:
         """Out-of-fold probabilities of every task (the thresholds are chosen on them, never on fitted texts)."""
-        from sklearn.model_selection import KFold
+        from sklearn.model_selection import GroupKFold, KFold
 
         n = X.shape[0]
         out = {"emotion": np.zeros(Y_emo.shape), "intent": np.zeros(Y_int.shape), "effort": np.zeros((n, 3))}
-        folds = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state)
-        for tr, te in folds.split(np.arange(n)):
+        if groups is None:
+            splits = KFold(self.threshold_folds, shuffle=True, random_state=self.random_state).split(np.arange(n))
+        else:
+            if len(groups) != n:
+                raise ValueError(f"{len(groups)} groups for {n} texts: lengths differ")
+            splits = GroupKFold(self.threshold_folds).split(np.arange(n), groups=list(groups))
+        for tr, te in splits:
             for name, Y, C in (("emotion", Y_emo, self.C_emotion), ("intent", Y_int, self.C_intent)):
                 for j in range(Y.shape[1]):
                     out[name][te, j] = _proba1(self._binary(X[tr], Y[tr, j], C), X[te])

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 DATA = data_path()
 PII_DATA = DATA / "pii"
 # Bump when a rule changes what is masked: stored documents are then re-read and re-masked.
-MASKER_VERSION = 2
+MASKER_VERSION = 3  # 3: rules from the errors of annotation round 4 (fresh tune-part reviews)
 
 TYPES = ("EMAIL", "PHONE", "IBAN", "CARD", "CONTRACT_NO", "ADDRESS", "PLATE", "PERSON")
 PLACEHOLDERS = {
@@ -93,7 +93,7 @@ _PLATE = re.compile(r"\b[A-Z]{2}[- ]?\d{3}[- ]?[A-Z]{2}\b|\b[a-z]{2}-\d{3}-[a-z]
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 # A run of digits, possibly grouped by single spaces, dots, dashes or slashes, possibly mixed with letters
 # ("B1709424", "330604000174R02", "M6A26996/SISAH"): classified below.
-_NUMBER = re.compile(r"(?<![\w@+])(?:\+33\s?|0033\s?)?(?:[A-Za-z]{1,4}-)?[A-Za-z]{0,4}\d[\dA-Za-z]*"
+_NUMBER = re.compile(r"(?<![\w@+])(?:\+\d{1,3}\s?|00\d{1,3}\s?)?(?:[A-Za-z]{1,4}-)?[A-Za-z]{0,4}\d[\dA-Za-z]*"
                      r"(?:[ ./-]?[\dA-Za-z]*\d[\dA-Za-z]*)*")
 _DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?$|^\d{4}[./-]\d{1,2}(?:[./-]\d{1,2})?$|^\d{1,2}[./]\d{2,6}$")
 _UNIT_AFTER = re.compile(r"^\s?(?:[,.]\d+\s?)?(?:€|e\b|eur|euros?|km|kms|kilom|ch\b|cv\b|cc\b|m2|m²|%|mois|ans|"
@@ -108,12 +108,13 @@ _PHONE_CUES = re.compile(r"(?:t(?:é|e)l(?:éphone|ephone)?\.?|portable|appel\w*
 _YEARS = re.compile(r"^(?:(?:19|20)\d\d[ ./-]?)+$")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:html?|php|aspx?)\S*", re.I)
 _NOT_REFERENCE = re.compile(  # dates, amounts and measures written without spaces, law articles, ratios
-    r"^\d{1,2}[ ./-]\d{1,2}[ ./-]\d{2,4}$|^\d{3,4} (?:19|20)\d\d$"
+    r"^\d{1,2}[ ./-]\d{1,2}[ ./-]\d{2,4}$|^\d{3,4} (?:19|20)\d\d$|^(?:19|20)\d\d [\d ]{1,7}[.,]\d{1,2}$"
     r"|\d\s?(?:janv|f[ée]v|mars|avr|mai|juin|juil|ao[uû]|sept|oct|nov|d[ée]c)"
     r"|^\d[\d .]*\s?(?:kms?|euros?|eur|e|ch|cv|mn|min|h|ans|mois|m2|cc|kg|g|l|t|ttc|ht|x)$"
     r"|^\d+[ex]\d+$|^[LRDA]\.?\s?\d{2,4}(?:-\d+)+$"
     r"|^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}(?:[ T]\d{1,2}(?:h\d{0,2})?|[a-zé]+)$"  # a date with its hour or a glued word
-    r"|^(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d$", re.I)  # 15042017: a date written without separators
+    r"|^(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d$"
+    r"|^\d{1,2}[./-]\d{1,2}\s(?:19|20)\d\d[a-zé]*$", re.I)  # "9/10 2017au": a date spaced before its year  # 15042017: a date written without separators
 # A reference written in several groups after its cue word ("N° d'adhésion : A 0011 L 12474", "Réf 4373762907 S01
 # CLY", "N/Réf : 20 0M 92018 E - 76P1-G"): the groups are taken while they are capitals and digits.
 _REFERENCE_CUE = re.compile(
@@ -121,6 +122,8 @@ _REFERENCE_CUE = re.compile(
     r"adh(?:é|e)sion|soci(?:é|e)taire|devis|matricule|identifiant))"
     r"(?:\s*(?:n°|no\b|n\b|/|:|\.|r(?:é|e)f\b|d['’]\w+|de\b|du\b))*\s*:?\s*")
 _REFERENCE_GROUP = re.compile(r"[A-Z0-9](?:[A-Z0-9./-]|[a-z](?=[A-Za-z]*\d))*")
+# A long number glued to the word before it ("police1080125790"): 7+ digits are an identifier, never a word's part.
+_GLUED_NUMBER = re.compile(r"(?<=[a-zà-ÿ])\d{7,}\b")
 # A code glued to the word before it ("des assurancesA0011s15548").
 _GLUED_CODE = re.compile(r"(?<=[a-zà-ÿ])[A-Z][A-Za-z]?(?=(?:[A-Za-z]*\d){7})[A-Za-z0-9]*\d\b")
 # An address given after "adresse (postale)" up to its postal code and town, with or without a street number.
@@ -142,6 +145,7 @@ _ADDRESS = re.compile(
 _POSTAL_LINE = re.compile(
     r"(?<![\d,.])\b\d{5}\s{1,2}(?!(?i:euros?|eur|kms?)\b)(?:[A-ZÉÈ][\w'’-]+)"
     r"(?:[ -](?:(?i:cedex)(?:\s\d{1,2}\b)?|[A-ZÉÈ][\w'’-]*|sur|sous|les|le|la|de|du|en|lès))*")
+_REFERENCE_SUFFIX = re.compile(r"(?:/[A-Z]{2,6})+\b")
 _POSTAL_BOX = re.compile(r"\b(?:TSA|BP|CS)\s?\d{3,5}\b", re.I)
 
 
@@ -164,6 +168,8 @@ def _phone_type(raw: str, digits: str) -> bool:
         candidate = "+33" + plain[-9:]
     elif len(plain) == 10 and plain.startswith("0") and plain[1] != "0":
         candidate = "+33" + plain[1:]
+    elif raw.lstrip().startswith(("+", "00")) and 8 <= len(plain.lstrip("0")) <= 15:
+        candidate = "+" + plain.lstrip("0")  # another country's number ("+234 …", "0041 …")
     else:
         return False
     try:
@@ -193,13 +199,16 @@ def find_structured(text: str) -> list[PiiSpan]:
             spans.append(span)
     for m in _GLUED_CODE.finditer(text):
         spans.append(PiiSpan(m.start(), m.end(), "CONTRACT_NO", "glued_code"))
+    for m in _GLUED_NUMBER.finditer(text):
+        spans.append(PiiSpan(m.start(), m.end(), "CONTRACT_NO", "glued_number"))
     for m in _POSTAL_BOX.finditer(text):
         spans.append(PiiSpan(m.start(), m.end(), "ADDRESS", "postal_box"))
     for m in _POSTAL_LINE.finditer(text):
         if _postal_line_context(text, m.start()):
             spans.append(PiiSpan(m.start(), m.end(), "ADDRESS", "postal_line"))
     for m in _PLATE.finditer(text):
-        spans.append(PiiSpan(m.start(), m.end(), "PLATE", "plate"))
+        if not _plate_words(m.group()):
+            spans.append(PiiSpan(m.start(), m.end(), "PLATE", "plate"))
     for m in _IBAN.finditer(text):
         if _iban_ok(m.group().replace(" ", "")):
             spans.append(PiiSpan(m.start(), m.end(), "IBAN", "iban"))
@@ -208,9 +217,26 @@ def find_structured(text: str) -> list[PiiSpan]:
         if any(a <= m.start() < b for a, b in urls):
             continue
         span = _classify_number(text, m)
+        if span is not None and span.type == "CONTRACT_NO":
+            suffix = _REFERENCE_SUFFIX.match(text, span.end)
+            if suffix:  # "C5331141908/SJ4/CHF": the letters after the last slash belong to the reference
+                span = PiiSpan(span.start, suffix.end(), span.type, span.rule)
         if span is not None:
             spans.append(span)
     return spans
+
+
+# Letter pairs that make "DE 300 CC" a phrase in capitals, not a plate: function words first, units last.
+_PLATE_NOT_FIRST = {"DE", "DU", "LE", "LA", "EN", "ET", "UN", "AU", "OU", "IL", "JE", "NE", "SE", "CE", "MA", "ME",
+                    "SA", "TA", "ON", "SI", "NI"}
+_PLATE_UNITS = {"CC", "CV", "CH", "KM", "KG", "EU", "HT", "MN", "MM", "CM", "KW"}
+
+
+def _plate_words(value: str) -> bool:
+    """'DE 300 CC' (a phrase in capitals: a function word, then a measure) has a plate's shape but is none; a
+    plate written with spaces is refused only then, hyphenated or glued plates always stay."""
+    parts = value.split(" ")
+    return len(parts) == 3 and (parts[0].upper() in _PLATE_NOT_FIRST or parts[2].upper() in _PLATE_UNITS)
 
 
 def _named_street(address: str) -> bool:
@@ -294,6 +320,8 @@ def _classify_number(text: str, m: re.Match) -> PiiSpan | None:
             return None
     if not letters and len(digits) in (9, 10) and digits.startswith("0") and _PHONE_CUES.search(before):
         return PiiSpan(start, end, "PHONE", "phone_cue")
+    if not letters and not cue and re.fullmatch(r"[1-9]\d*000", compact):
+        return None  # "250000", "100 000": a round amount or mileage, not a reference (phones were taken above)
     if not cue and not letters and " " in raw and all(len(g) <= 3 for g in raw.split()):
         return None  # "36 628" is an amount, not a reference, without a cue
     return PiiSpan(start, end, "CONTRACT_NO", "number_cue" if cue else "number")
@@ -366,9 +394,21 @@ class Lexicons:
     # ("Virginie", "Benjamin", "Jean", "Angélique"): capitalised inside a sentence they are names, not words.
     french_given: frozenset[str] = frozenset()
 
+    # Every non-name of 6+ letters with one letter deleted, beside the non-names themselves (see `near_not_name`).
+    not_name_deletions: frozenset[str] = frozenset()
+
     def is_french_word(self, word: str) -> bool:
         low = word.lower().replace("\u2019", "'")
         return fold(low) in self.french_words or (self.french_forms is not None and low in self.french_forms)
+
+    def near_not_name(self, key: str) -> bool:
+        """A misspelt insurer or brand ("Sentiane", "Imtrum", "Metliffe"): one letter added, dropped or changed
+        from a non-name of 6+ letters. Known given names stay names."""
+        if len(key) < 6 or key in self.given_names:
+            return False
+        if key in self.not_name_deletions:
+            return True
+        return any(key[:k] + key[k + 1:] in self.not_name_deletions for k in range(len(key)))
 
 
 def _data_lines(path: Path) -> list[str]:
@@ -443,6 +483,8 @@ def lexicons() -> Lexicons:
         french_words=french_words,
         french_forms=french_forms,
         french_given=frozenset((common_given - stop - single_not) & given),
+        not_name_deletions=frozenset({x for x in single_not if len(x) >= 6}
+                                     | {x[:k] + x[k + 1:] for x in single_not if len(x) >= 6 for k in range(len(x))}),
     )
 
 
@@ -525,7 +567,9 @@ class NameFinder:
         """Could be (part of) a name: capitalised or all caps, not a stop word, not a known non-name."""
         return (tok.cap or tok.upper) and len(tok.key.rstrip(".")) >= 2 and tok.key not in self.lex.stop_words \
             and tok.key not in self.lex.not_names and not self._is_title(tok) and not tok.key.endswith("'") \
-            and not _REDACTED.search(tok.text)
+            and not _REDACTED.search(tok.text) and not self.lex.near_not_name(tok.key) \
+            and not (len(tok.text) <= 4 and tok.cap and any(c.isupper() for c in tok.text[1:])
+                     and any(c.islower() for c in tok.text))  # "RdV", "SdB": abbreviations
 
     def _given(self, tok: _Token) -> bool:
         return tok.key in self.lex.given_names
@@ -565,7 +609,10 @@ class NameFinder:
         if not toks:
             return []
         shouting = sum(t.upper for t in toks) > 0.5 * len(toks)
-        blocked = self._blocked(toks) | {i for i, t in enumerate(toks) if t.key in keep}
+        in_phrases = self._blocked(toks)
+        phrase_keys = {toks[i].key for i in in_phrases if len(toks[i].key) >= 4}
+        # a word seen inside a non-name phrase of this text ("l'olivier assurance") is no name elsewhere in it either
+        blocked = in_phrases | {i for i, t in enumerate(toks) if t.key in keep or t.key in phrase_keys}
         marks: dict[int, str] = {}  # token index -> rule
 
         def gap(a: int, b: int) -> str:
@@ -603,9 +650,13 @@ class NameFinder:
                         self._plausible(tok) or upper_ok or lower_ok or tok.cap and not tok.upper
                         and not tok.sent_start):
                     marks[i] = "title"
-            elif self._cued(toks, i, ROLES) and gap(i - 1, i) in _SPACE and self._plausible(tok) \
-                    and (not tok.upper or self._given(tok)):
+            elif self._cued(toks, i, ROLES) and (gap(i - 1, i) in _SPACE or gap(i - 1, i) == ", " and self._given(tok)) \
+                    and self._plausible(tok) and (not tok.upper or self._given(tok)):
+                # ^ "une conseillère, ISABELLE, qui…": a known given name in apposition to the role
                 marks[i] = "role"
+            elif prev is not None and prev.key in ("appelle", "nomme") and i > 1 and toks[i - 2].key in ("m'", "me") \
+                    and len(tok.key) >= 3 and tok.key not in self.lex.stop_words and not self._word(tok):
+                marks[i] = "self_name"  # "je m'appelle aissatou kone": the writer's own name, in any case
             elif self._cued(toks, i, STRONG_THANKS) and (self._plausible(tok) or self._lower_given(tok)
                                                          or self._short_caps_name(toks, i, shouting)) and \
                     not (tok.upper and shouting and not self._given(tok)):
@@ -671,11 +722,17 @@ class NameFinder:
                      or self._lower_given(toks[j])
                      or self._namey(toks[j]) and toks[j].upper and not shouting and toks[j].key not in NOT_AFTER
                      or self._namey(toks[j]) and marks[i] in ("title", "signature") and toks[j].key not in NOT_AFTER
-                     or marks[i] in ("title", "thanks", "signature") and not toks[j].cap and len(toks[j].key) >= 3
+                     or marks[i] in ("title", "thanks", "signature", "self_name") and not toks[j].cap
+                     and len(toks[j].key) >= 3
                      and not self._word(toks[j]) and toks[j].key not in self.lex.stop_words
                      or marks[i] == "title" and (toks[j].cap or toks[j].upper) and self._given(toks[j])
                      or len(toks[j].text) <= 2 and toks[j].text[:1].isupper() and toks[j].text[:1].isalpha()
                      and (toks[j].text.endswith(".") or j + 1 == len(toks) or not toks[j + 1].cap)
+                     and not text[toks[j].end:toks[j].end + 1].isdigit()  # "R000122164" is a number, not "R."
+                     or toks[j].cap and len(toks[j].key) >= 3 and toks[j].key not in NOT_AFTER
+                     and toks[j].key not in self.lex.stop_words and not toks[j].sent_start
+                     and (j + 1 == len(toks) or "\n" in text[toks[j].end:toks[j + 1].start])
+                     and "\n" not in text[toks[i].end:toks[j].start]  # 'Stéphanne Augé' ending its line
                      or self._particle(toks, j, text)
                      or marks[i] in ("title", "signature", "name_line") and not toks[j].cap
                      and toks[j].key in self.lex.french_given):
@@ -737,6 +794,13 @@ class NameFinder:
             if re.search(r"[^\w\s.,'’-]|\d", line_text) or any(i in blocked for i in line) or \
                     any(toks[i].upper and len(toks[i].key) <= 3 and not self._given(toks[i]) for i in line):
                 continue  # digits (a postal line), symbols, acronyms ("SAS BQSe")
+            if after_closing and 2 <= len(line) <= 3 and all((t.cap or t.upper) and t.key not in self.lex.public
+                                                             and t.key not in self.lex.stop_words
+                                                             for t in (toks[i] for i in line)) \
+                    and any(self._given(toks[i]) and not self._word(toks[i]) for i in line):
+                for i in line:  # 'Cordialement,' then 'MILAN Daniel': a surname that is also a town still signs
+                    marks.setdefault(i, "name_line")
+                continue
             if not all(self._namey(toks[i]) and toks[i].key not in self.lex.public for i in line):
                 continue
             names = [i for i in line if self._given(toks[i]) or not self._word(toks[i])]
@@ -759,7 +823,8 @@ class NameFinder:
         if not 1 <= len(line) <= 4 or any(i in blocked for i in line):
             return
         names = [i for i in line if self._plausible(toks[i]) and not self._word(toks[i])
-                 or self._given(toks[i]) and self._namey(toks[i])]
+                 or self._given(toks[i]) and self._namey(toks[i]) or self._lower_given(toks[i])]
+        # ^ 'thierry bouchet' signs in lower case too
         if names and len(line) <= 3:  # 'Christine chaka', 'Ahamar mouhsin'
             names += [i for i in line if i not in names and not toks[i].cap and len(toks[i].key) >= 3
                       and not self._word(toks[i]) and toks[i].key not in self.lex.stop_words]
