@@ -12,8 +12,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from textlens.cli_errors import TextlensGroup
-from textlens.cli_pii import KeepPiiOpt, MaskArticlesOpt, MaskPiiOpt
+from textlens.cli.errors import TextlensGroup
+from textlens.cli.pii import KeepPiiOpt, MaskArticlesOpt, MaskPiiOpt
 
 app = typer.Typer(
     name="textlens",
@@ -66,7 +66,7 @@ def _fail(message: str, code: int = 1) -> None:
     """Print `message` as an error (plain text: names and queries in it are never read as markup) and exit."""
     from rich.text import Text
 
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
 
     _console(stderr=True).print(Text.assemble((tr("cli.error"), "bold red"), " ", message), highlight=False)
     raise typer.Exit(code)
@@ -74,13 +74,13 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _use_lang(lang: Lang | None, db: Path | None = None) -> str:
     """The language of this command: --lang/$TEXTLENS_LANG, else the store's documents' (French by default)."""
-    from textlens.cli_render import View, current_view, set_view
+    from textlens.cli.render import View, current_view, set_view
     from textlens.i18n import DEFAULT_LANG
 
     if lang is not None:
         chosen = lang.value
     else:
-        from textlens.cli_data import store_language_counts
+        from textlens.cli.data import store_language_counts
         from textlens.i18n import corpus_lang
 
         chosen = corpus_lang(store_language_counts(db)) if db is not None else DEFAULT_LANG
@@ -122,9 +122,9 @@ class _Progress:
 def _print_summary(summary, db: Path, keep_pii: bool = False) -> None:
     from rich.markup import escape
 
-    from textlens.cli_render import current_view, tr
+    from textlens.cli.render import current_view, tr
     from textlens.i18n import catalog, fmt_number
-    from textlens.cli_pii import print_masking
+    from textlens.cli.pii import print_masking
 
     con = _console(stderr=True)
     lang = current_view().lang
@@ -257,7 +257,7 @@ def ingest(
 
 
 def _check_paths(paths: list[Path]) -> None:
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -265,7 +265,7 @@ def _check_paths(paths: list[Path]) -> None:
 
 
 def _exit_status(summary, strict: bool) -> None:
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
 
     if summary.ingested == 0:
         _fail(tr("cli.error.nothing_ingested") + (" " + tr("cli.error.inputs_skipped", n=summary.skipped)
@@ -284,7 +284,7 @@ def export(
     lang: LangOption = None,
 ) -> None:
     """Export one record per document (the documented export contract)."""
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
     from textlens.export import export as do_export
     from textlens.store import StoreError
 
@@ -336,7 +336,7 @@ def show(
     lang: LangOption = None,
 ) -> None:
     """Everything known about one document."""
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
     from textlens.store import Corpus, StoreError
 
     lang_code = _use_lang(lang, db)
@@ -450,8 +450,8 @@ def _query_command(func=None, *, register=None):
 
     @functools.wraps(func)
     def wrapper(**kwargs):
-        from textlens.cli_data import language_counts
-        from textlens.cli_render import View, reset_view, set_view
+        from textlens.cli.data import language_counts
+        from textlens.cli.render import View, reset_view, set_view
         from textlens.i18n import DEFAULT_LANG, corpus_lang
         from textlens.query import Filters, QueryError, resolve_filters
         from textlens.store import Corpus, StoreError
@@ -496,7 +496,7 @@ def _query_command(func=None, *, register=None):
 
 def tr_missing_table(message: str, db: Path) -> str:
     """The answer to a query on a store that predates an analysis: which table, and the command that adds it."""
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
 
     table = message.split("no such table:", 1)[-1].strip().split()[0] if "no such table:" in message else "?"
     return tr("cli.error.missing_table", table=table, db=str(db))
@@ -505,7 +505,7 @@ def tr_missing_table(message: str, db: Path) -> str:
 def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None = None,
           notes: list[str] | None = None) -> None:
     """Print `df`: a table of the `spec` columns (cli_render.Col) fitted to the terminal, or all of it as CSV/JSON."""
-    from textlens.cli_render import as_col, note, render_table, tr
+    from textlens.cli.render import as_col, note, render_table, tr
 
     notes = [n for n in (notes or []) if n]
     if df.empty:
@@ -530,7 +530,7 @@ def _emit(df, fmt: str, spec: list, title: str | None = None, empty: str | None 
 
 def _describe(filters) -> str:
     """The active filters in words, for notes and empty-state messages."""
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
 
     return ", ".join(f"{k}={v}" for k, v in filters.active().items()) or tr("cli.all_documents")
 
@@ -561,7 +561,7 @@ def search(
     Examples: `textlens search délocalisation --from 2004 --to 2013`, `textlens search '"service client" attente'`,
     `textlens search 'rembours* -sinistre' --kind verbatim`, `textlens search "attente au téléphone" --semantic`.
     """
-    from textlens.cli_render import tr
+    from textlens.cli.render import tr
     from textlens.query import QueryError, search_records
 
     try:
@@ -606,7 +606,7 @@ def _print_concordance(rows: list[dict]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from textlens.cli_render import current_view, format_value, note, tr, wider_console
+    from textlens.cli.render import current_view, format_value, note, tr, wider_console
 
     view = current_view()
     con = _console()
@@ -668,7 +668,7 @@ def _print_concordance(rows: list[dict]) -> None:
 
 def _trend_notes(attrs: dict, lang: str | None = None) -> list[str]:
     """The notes under a trend table; JSON keeps them in English (`lang="en"`), tables in the reader's language."""
-    from textlens.cli_render import current_view
+    from textlens.cli.render import current_view
     from textlens.i18n import t
 
     lang = lang or current_view().lang
@@ -708,8 +708,8 @@ def trends(
     `textlens trends offshoring --associations --type VENDOR`.
     """
     from textlens import trends as tr
-    from textlens.cli_render import Col
-    from textlens.cli_render import tr as _t
+    from textlens.cli.render import Col
+    from textlens.cli.render import tr as _t
     from textlens.query import resolve_items
 
     dim = dimension.value
@@ -717,7 +717,7 @@ def trends(
     if terms:
         df = tr.specific_terms(corpus, by=by.value, top=top, filters=filters, min_docs=min_docs)
         if fmt == "table" and not df.empty:
-            from textlens.cli_render import current_view
+            from textlens.cli.render import current_view
             from textlens.i18n import fmt_number
 
             llr = df["llr"].map(lambda g: fmt_number(g, current_view().lang, 1))
@@ -773,7 +773,7 @@ def trends(
     _print_prevalence(prev, summary)
     if ev is not None:
         _print_evidence(ev, by.value)
-    from textlens.cli_render import note
+    from textlens.cli.render import note
 
     for text in _trend_notes(prev.attrs):
         note(_console(), text)
@@ -785,7 +785,7 @@ def _print_prevalence(prev, summary) -> None:
     The matrix puts the periods across when they fit the terminal; otherwise periods go down and items across,
     headed by their number in the summary table (and a legend), so that a dozen themes fit 80 columns.
     """
-    from textlens.cli_render import COLUMN_GAP, WORD_MAX, Col, current_view, format_value, note, render_table, tr
+    from textlens.cli.render import COLUMN_GAP, WORD_MAX, Col, current_view, format_value, note, render_table, tr
 
     con = _console()
     lang = current_view().lang
@@ -836,7 +836,7 @@ def _print_prevalence(prev, summary) -> None:
 
 
 def _print_evidence(ev, by: str) -> None:
-    from textlens.cli_render import Col, render_table, tr
+    from textlens.cli.render import Col, render_table, tr
 
     if ev.empty:
         return
@@ -854,7 +854,7 @@ def themes(
     aspects: Annotated[bool, typer.Option("--aspects", help="Verbatim aspects instead of editorial themes.")] = False,
 ) -> None:
     """Each theme: documents carrying it, share (95% interval) and its most typical passage."""
-    from textlens.cli_render import Col, tr
+    from textlens.cli.render import Col, tr
     from textlens.trends import theme_table
 
     df = theme_table(corpus, "aspect" if aspects else "theme", filters)
@@ -870,7 +870,7 @@ def themes(
           notes=[tr("cli.themes.note", total=df.attrs.get("total", 0), filters=_describe(filters))])
 
 
-from textlens.cli_topics import as_listing, topics_app  # noqa: E402  (rename/merge sub-commands)
+from textlens.cli.topics import as_listing, topics_app  # noqa: E402  (rename/merge sub-commands)
 
 app.add_typer(topics_app, name="topics")
 
@@ -885,10 +885,10 @@ def topics(
 ) -> None:
     """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
     if lineage:
-        from textlens.cli_dynamics import print_lineage
+        from textlens.cli.dynamics import print_lineage
 
         return print_lineage(corpus, filters, fmt, by.value if by else "5y")
-    from textlens.cli_render import Col, tr
+    from textlens.cli.render import Col, tr
     from textlens.trends import topic_table
 
     df = topic_table(corpus, filters)
@@ -923,7 +923,7 @@ def entities(
     top: Annotated[int, typer.Option("--top", help="Entities shown (per period with --by).")] = 20,
 ) -> None:
     """Most cited entities (vendors, institutions, studies...): documents and mentions."""
-    from textlens.cli_render import Col, tr
+    from textlens.cli.render import Col, tr
     from textlens.trends import entity_table
 
     df = entity_table(corpus, type=filters.type, by=by.value if by else None, top=filters.limit or top,
@@ -944,7 +944,7 @@ def figures(
     about: Annotated[Optional[str], typer.Option("--about", help="Words the figure's subject must contain.")] = None,
 ) -> None:
     """Figures stated in the texts (statistics with what they measure and their source)."""
-    from textlens.cli_render import Col, tr
+    from textlens.cli.render import Col, tr
     from textlens.trends import figures_table
 
     df = figures_table(corpus, about=about, filters=filters)
@@ -963,7 +963,7 @@ def sentiment(
     min_docs: Annotated[int, typer.Option("--min-docs", help="Periods with fewer documents are marked sparse.")] = 5,
 ) -> None:
     """Share of negative/positive documents per period (95% intervals), overall or about --theme/--aspect."""
-    from textlens.cli_render import Col, tr
+    from textlens.cli.render import Col, tr
     from textlens.trends import negative_drivers, sentiment_over_time
 
     if drivers:
@@ -1062,18 +1062,18 @@ def report(
         path = build_report(db, out, fmt, filters, options)
     except (QueryError, StoreError, ValueError, OSError) as exc:
         _fail(str(exc))
-    from textlens.cli_report import report_written
+    from textlens.cli.report import report_written
 
     report_written(fmt, path, options.lang, db)
 
 
-from textlens import cli_dynamics  # noqa: E402,F401  (registers signals, divergence)
+import textlens.cli.dynamics  # noqa: E402,F401  (registers signals, divergence)
 
 
-from textlens import cli_drivers  # noqa: E402,F401  (registers `drivers` and `compare`)
+import textlens.cli.drivers  # noqa: E402,F401  (registers `drivers` and `compare`)
 
 
-from textlens import cli_cx  # noqa: E402,F401 - registers `emotions` and `churn` (customer-experience analyses)
+import textlens.cli.cx  # noqa: E402,F401 - registers `emotions` and `churn` (customer-experience analyses)
 
 
 def main() -> None:  # pragma: no cover

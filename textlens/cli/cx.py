@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from textlens.cli import By, DbOption, _emit, _fail, _query_command
-from textlens.cli_render import current_view
+from textlens.cli.render import current_view
 
 
 class CxKind(str, Enum):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from textlens.cli import By, DbOption, Dimension, _console, _emit, _query_command
-from textlens.cli_render import current_view, format_value
+from textlens.cli.render import current_view, format_value
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
