@@ -1,41 +1,69 @@
-"""`textlens topics` sub-commands: `rename ID LABEL` and `merge ID ID...` (hand edits kept across refits).
+"""`textlens topics`: the discovered topics (label, top terms, size, nearest theme, the run's quality metrics), and
+its sub-commands `rename ID LABEL` and `merge ID ID...` (hand edits kept across refits).
 
-`textlens topics` with no sub-command still lists the topics: the listing command of textlens/cli.py is
-registered as this group's callback by `as_listing`, and runs only when no sub-command is given.
+`textlens topics` with no sub-command lists the topics: the listing is the group's callback (a query, with the
+shared filters of `QueryGroup`) and does nothing when a sub-command is given.
 """
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
 
-topics_app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False)
+from textlens.cli.app import app
+from textlens.cli.options import DEFAULT_DB, By, DbOption, QueryGroup, query_inputs
+from textlens.cli.output import console, emit, fail, print_json
 
-DbOption = Annotated[Path, typer.Option("--db", help="Corpus store (SQLite file).", envvar="TEXTLENS_DB")]
+topics_app = typer.Typer(cls=QueryGroup, add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False)
+app.add_typer(topics_app, name="topics")
 
 
-def as_listing(listing: Callable[..., Any]) -> Callable[..., Any]:
-    """Register `listing` (a command function with its options) as what `textlens topics` runs alone."""
+@topics_app.callback(invoke_without_command=True)
+def topics(
+    ctx: typer.Context,
+    lineage: Annotated[bool, typer.Option("--lineage", help="Topics fitted per period and how they continue, split, "
+                                                            "merge, are born and die (press; --kind verbatim).")] = False,
+    by: Annotated[Optional[By], typer.Option("--by", help="Period of --lineage (default 5y).")] = None,
+) -> None:
+    """Discovered topics: label, top terms, size, nearest theme and the run's quality metrics."""
+    if ctx.invoked_subcommand is not None:
+        return
+    corpus, filters, fmt = query_inputs(ctx)
+    if lineage:
+        from textlens.cli.dynamics import print_lineage
 
-    def callback(ctx: typer.Context, **kwargs: Any) -> None:
-        if ctx.invoked_subcommand is None:
-            listing(**kwargs)
+        return print_lineage(corpus, filters, fmt, by.value if by else "5y")
+    from textlens.cli.render import Col, tr
+    from textlens.trends import topic_table
 
-    sig = inspect.signature(listing)
-    ctx_param = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
-    callback.__signature__ = sig.replace(parameters=[ctx_param, *sig.parameters.values()])  # type: ignore[attr-defined]
-    callback.__doc__ = listing.__doc__
-    callback.__name__ = listing.__name__
-    topics_app.callback(invoke_without_command=True)(callback)
-    return listing
+    df = topic_table(corpus, filters)
+    quality = df.attrs.get("quality") or {}
+    if fmt == "json":
+        import json
+
+        print_json({"topics": json.loads(df.to_json(orient="records", force_ascii=False)), "quality": quality})
+        return
+    shown = df.assign(terms=df["terms"].map(lambda t: ", ".join(str(x[0] if isinstance(x, (list, tuple)) else x)
+                                                                for x in t[:8])),
+                      example=df["representatives"].map(lambda r: (r[0].get("text") if r and isinstance(r[0], dict)
+                                                                   else (r[0] if r else "")) or ""))
+    shown_keys = ("status", "n_topics", "units", "outlier_share", "diffuse_share", "npmi", "diversity", "agreement_ari",
+                  "agreement_nmi", "encoder", "seconds", "reason")
+    summary = ", ".join(f"{k} {quality[k]:.3g}" if isinstance(quality[k], float) else f"{k} {quality[k]}"
+                        for k in shown_keys if quality.get(k) is not None)
+    emit(shown if fmt == "table" else df, fmt,
+         [Col("id", "id", "num", priority=0), Col("label", "label", priority=0, max_width=30),
+          Col("terms", "terms", priority=2, min_width=20, max_width=40), Col("size", "size", "num", priority=1),
+          Col("docs", "docs", "num", priority=0), Col("theme_id", "theme", priority=3),
+          Col("example", "example", priority=4, wrap=False, min_width=24, max_width=60)],
+         empty=tr("cli.topics.none"), notes=[tr("cli.topics.quality", summary=summary) if summary else ""])
 
 
 def _require_store(db: Path) -> None:
     """Stop with a clear message before anything is created next to a store that does not exist."""
     if not Path(db).exists():
-        _fail(_t("topics.edit.no_store", None, db=db))
+        fail(_t("topics.edit.no_store", None, db=db))
 
 
 def _open(db: Path):
@@ -45,12 +73,12 @@ def _open(db: Path):
     try:
         return Corpus.open(db)
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def _lang(corpus: Any) -> str:
     from textlens.i18n import corpus_lang
-    from textlens.topics.edits_store import language_counts
+    from textlens.store.lookups import language_counts
 
     return corpus_lang(language_counts(corpus.conn))
 
@@ -59,18 +87,6 @@ def _t(key: str, lang: str | None, **fields: Any) -> str:
     from textlens.i18n import DEFAULT_LANG, t
 
     return t(key, lang or DEFAULT_LANG, **fields)
-
-
-def _fail(message: str) -> None:
-    from textlens.cli import _fail as fail  # imported late: textlens.cli imports this module
-
-    fail(message)
-
-
-def _done(message: str) -> None:
-    from textlens.cli import _console
-
-    _console().print(message, highlight=False, markup=False)
 
 
 def _edit(db: Path, make: Callable[[Any, str], str]) -> None:
@@ -83,15 +99,15 @@ def _edit(db: Path, make: Callable[[Any, str], str]) -> None:
         try:
             message = make(corpus, _lang(corpus))
         except TopicEditError as exc:
-            _fail(str(exc))
-    _done(message)
+            fail(str(exc))
+    console().print(message, highlight=False, markup=False)
 
 
 @topics_app.command("rename")
 def rename(
     topic_id: Annotated[int, typer.Argument(help="Topic id (as `textlens topics` lists it).")],
     label: Annotated[str, typer.Argument(help="The new label.")],
-    db: DbOption = Path("textlens.db"),
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """Give a topic your own label; it is kept when a refit finds the same topic again."""
     from textlens.topics.edits import rename_topic
@@ -107,7 +123,7 @@ def rename(
 def merge(
     topic_ids: Annotated[list[int], typer.Argument(help="Two or more topic ids; they become the smallest one.")],
     label: Annotated[Optional[str], typer.Option("--label", help="Label of the merged topic.")] = None,
-    db: DbOption = Path("textlens.db"),
+    db: DbOption = DEFAULT_DB,
 ) -> None:
     """Merge topics into one (the smallest id); the merge is redone when a refit finds them again."""
     from textlens.topics.edits import merge_topics
