@@ -6,6 +6,7 @@ filters, --format table|csv|json, read the store only).
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -18,6 +19,13 @@ from textlens.cli.render import current_view
 if TYPE_CHECKING:
     from textlens.dynamics.impact import DriverTable
     from textlens.dynamics.segments import SegmentComparison
+
+class DriversPart(str, Enum):
+    """Which table `drivers --format csv` writes."""
+
+    impact = "impact"
+    model = "model"
+
 
 DimensionsOpt = Annotated[Optional[list[str]], typer.Option(
     "--dimension", "-d", help="Only these item dimensions (aspect, theme, topic, sentiment, or a registered one).")]
@@ -82,7 +90,7 @@ def drivers(
                                           "flagged and left out of the model.")] = 10,
     boot: Annotated[int, typer.Option("--boot", min=100, max=20000, help="Bootstrap replicates.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 0,
-    part: Annotated[str, typer.Option("--part", help="csv output: impact or model.")] = "impact",
+    part: Annotated[DriversPart, typer.Option("--part", help="csv output: impact or model.")] = DriversPart.impact,
     evidence: Annotated[bool, typer.Option("--evidence", help="List the passages behind each impact.")] = False,
     no_model: Annotated[bool, typer.Option("--no-model", help="Impacts only, without the key-driver model (no "
                                            "ridge fit, bootstrap refits or cross-validation).")] = False,
@@ -105,11 +113,7 @@ def drivers(
         _json_out(table.to_dict())
         return
     if fmt == "csv":
-        if part not in ("impact", "model"):
-            from textlens.query import QueryError
-
-            raise QueryError(f"--part must be impact or model, not {part!r}")
-        rows = table.impacts_frame() if part == "impact" else table.coefficients_frame()
+        rows = table.impacts_frame() if part is DriversPart.impact else table.coefficients_frame()
         emit(_flat(rows.head(filters.limit) if filters.limit else rows), "csv", [])
         return
     _print_drivers(table, current_view().lang, evidence, min_docs, filters.limit)
