@@ -16,7 +16,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from textlens.cli import app
-from textlens.cli_render import Col, column_bounds, fit_columns, format_value
+from textlens.cli.render import Col, column_bounds, fit_columns, format_value
 
 WIDTH = 80
 

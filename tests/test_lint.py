@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# The CLI is the application: it alone configures logging (textlens/cli_errors.py).
-LOGGING_OWNERS = {"textlens/cli_errors.py"}
+# The CLI is the application: it alone configures logging (textlens/cli/errors.py).
+LOGGING_OWNERS = {"textlens/cli/errors.py"}
 
 
 def _ruff() -> list[str]:

@@ -127,3 +127,8 @@ def export(db: str | Path, fmt: str, out: str | Path | IO, include_text: bool = 
     else:
         df.to_parquet(out, index=False)
     return n
+
+
+def document_record(corpus: Corpus, doc: dict[str, Any], include_text: bool = True) -> dict[str, Any]:
+    """One document's export record, text included by default: what `textlens show` prints about it."""
+    return next(_records(corpus, [doc], include_text))

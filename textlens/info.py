@@ -115,7 +115,7 @@ def render_document(rec: dict[str, Any], console, lang: str = DEFAULT_LANG) -> N
     from rich.panel import Panel
     from rich.table import Table
 
-    from textlens.cli_render import format_date
+    from textlens.cli.render import format_date
 
     def name(key: str) -> str:
         return escape(t(f"cli.field.{key}", lang))

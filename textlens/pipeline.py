@@ -453,6 +453,7 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         from textlens.distributed import require_dask
 
         require_dask()
+    plan = _Plan.of(analyses, analyzer_options or {})  # a model asked for and missing fails before the store is touched
     with RunLock(db, wait=wait), Corpus.open(db) as corpus:
         run_id = corpus.start_run({"paths": [str(p) for p in paths], "pid": os.getpid(),
                                    "options": getattr(options, "__dict__", None), "workers": workers,
@@ -460,7 +461,6 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         summary = RunSummary(run_id)
         runners = _Runners(corpus, workers, dask, dask_dir)
         try:
-            plan = _Plan.of(analyses, analyzer_options or {})
             ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
                    on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs, batch_size))
             analyse(corpus, analyses, batch_size, progress, analyzer_options, summary, workers=workers,

@@ -11,8 +11,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from textlens.cli import By, DbOption, Dimension, _console, _emit, _query_command
-from textlens.cli_render import current_view, format_value
+from textlens.cli.app import app
+from textlens.cli.options import By, Dimension, QueryCommand, query_inputs
+from textlens.cli.output import console, emit
+from textlens.cli.render import current_view, format_value
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
@@ -41,14 +43,13 @@ def _print_passages(ev: Any, key_cols: list[str], lang: str) -> None:
     table.add_column(t("signals.passage", lang), ratio=1)
     for r in ev.to_dict("records"):
         table.add_row(*[_cell(r.get(c)) for c in key_cols], _cell(r.get("doc_id")), _cell(r.get("passage")))
-    _console().print(table)
+    console().print(table)
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def signals(
-    corpus, filters, fmt,
+    ctx: typer.Context,
     items: Annotated[Optional[list[str]], typer.Argument(help="Items to follow (default: all).")] = None,
-    db: DbOption = Path("textlens.db"),
     by: Annotated[By, typer.Option("--by", help="Period.")] = By.year,
     dimension: Annotated[Dimension, typer.Option("--dimension", "-d", help="What to follow.")] = Dimension.theme,
     lookback: Annotated[int, typer.Option("--lookback", min=1, help="Earlier periods compared with each period.")] = 4,
@@ -67,6 +68,7 @@ def signals(
     Examples: `textlens signals -d aspect --by quarter --evidence`, `textlens signals --by 5y --all`,
     `textlens signals -d topic --by month --validate --format json`.
     """
+    corpus, filters, fmt = query_inputs(ctx)
     from textlens.dynamics import signals as sg
     from textlens.i18n import t
     from textlens.query import resolve_items
@@ -95,13 +97,13 @@ def signals(
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
         return
     if fmt == "csv":
-        _emit(shown, "csv", [])
+        emit(shown, "csv", [])
         return
     status_word = {s: t(f"signals.status.{s}", lg) for s in sg.STATUSES}
     view = shown.assign(status=shown["status"].map(status_word),
                         docs=[f"{n}/{tot}" for n, tot in zip(shown["n"], shown["total"])],
                         interval=[_interval(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"])])
-    _emit(view, "table", [
+    emit(view, "table", [
         ("period", t("period", lg), "text", {"no_wrap": True}),
         ("label", t("signals.item", lg), "text", {"max_width": 34}),
         ("status", t("signals.status", lg), "text", {"style": "bold"}),
@@ -116,7 +118,7 @@ def signals(
         _print_passages(ev, ["item", "period"], lg)
     if check is not None:
         rates = check.frame()
-        _emit(rates, "table", [
+        emit(rates, "table", [
             ("outcome", t("signals.outcome", lg), "text", {}), ("flags", t("signals.flags", lg), "text", {}),
             ("flagged", t("signals.flagged", lg), "num", {"justify": "right"}),
             ("precision", t("signals.precision", lg), "pct", {"justify": "right"}),
@@ -151,10 +153,10 @@ def print_lineage(corpus: Any, filters: Any, fmt: str, by: str, lang: str | None
                           "skipped_periods": lin.skipped, "rule": note}, ensure_ascii=False, indent=2, default=str))
         return
     if fmt == "csv":
-        _emit(links, "csv", [])
+        emit(links, "csv", [])
         return
     shown = topics.assign(terms=topics["terms"].map(lambda ts: ", ".join(ts[:6])))
-    _emit(shown, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
+    emit(shown, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
                            ("topic", "id", "num", {"justify": "right"}),
                            ("label", t("lineage.label", lang), "text", {"max_width": 34}),
                            ("size", t("lineage.size", lang), "num", {"justify": "right"}),
@@ -167,17 +169,16 @@ def print_lineage(corpus: Any, filters: Any, fmt: str, by: str, lang: str | None
                          labels=[" → ".join(f"{k.split('#')[0]} {label}" for k, label in zip(ks, ls))
                                  for ks, ls in zip(events["topics"], events["labels"])],
                          similarity=events["similarity"].map(lambda s: ", ".join(f"{x:.2f}" for x in s)))
-    _emit(view, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
+    emit(view, "table", [("period", t("period", lang), "text", {"no_wrap": True}),
                           ("event", t("lineage.event", lang), "text", {"style": "bold"}),
                           ("labels", t("lineage.topics_col", lang), "text", {"ratio": 1}),
                           ("similarity", t("lineage.similarity", lang), "text", {})],
           title=t("lineage.title", lang), empty=t("lineage.none", lang), notes=[note])
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def divergence(
-    corpus, filters, fmt,
-    db: DbOption = Path("textlens.db"),
+    ctx: typer.Context,
     by: Annotated[By, typer.Option("--by", help="Period.")] = By.year,
     evidence: Annotated[bool, typer.Option("--evidence", help="Passages from both sides behind the largest gaps.")
                         ] = False,
@@ -190,6 +191,7 @@ def divergence(
 
     Example: `textlens divergence --by 2y --evidence`.
     """
+    corpus, filters, fmt = query_inputs(ctx)
     from textlens.dynamics import divergence as dv
     from textlens.i18n import t
     from textlens.query import QueryError
@@ -214,14 +216,14 @@ def divergence(
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
         return
     if fmt == "csv":
-        _emit(df, "csv", [])
+        emit(df, "csv", [])
         return
     view = df.assign(press=[f"{n}/{tot} {_interval(lo, hi)}" for n, tot, lo, hi in
                             zip(df["press_n"], df["press_total"], df["press_low"], df["press_high"])],
                      customers=[f"{n}/{tot} {_interval(lo, hi)}" for n, tot, lo, hi in
                                 zip(df["customer_n"], df["customer_total"], df["customer_low"], df["customer_high"])],
                      leans=df["leans"].map(lambda s: t(f"divergence.{s}", lg) if s else ""))
-    _emit(view, "table", [("period", t("period", lg), "text", {"no_wrap": True}),
+    emit(view, "table", [("period", t("period", lg), "text", {"no_wrap": True}),
                           ("label", t("divergence.subject", lg), "text", {"max_width": 34}),
                           ("press_share", t("divergence.press", lg), "pct", {"justify": "right"}),
                           ("press", t("divergence.counts", lg), "text", {"style": "dim"}),

@@ -43,7 +43,7 @@ def report_error(exc: TextlensError) -> int:
     from rich.console import Console
     from rich.text import Text
 
-    from textlens.cli_render import current_view, tr
+    from textlens.cli.render import current_view, tr
 
     message = exc.message(current_view().lang)
     console = Console(stderr=True, soft_wrap=not sys.stderr.isatty())  # piped: never hard-wrap a file name

@@ -3,13 +3,14 @@ the store only (no model loaded). Registered by textlens/cli.py; numbers come fr
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from textlens.cli import By, DbOption, _emit, _fail, _query_command
-from textlens.cli_render import current_view
+from textlens.cli.app import app
+from textlens.cli.options import By, QueryCommand, query_inputs
+from textlens.cli.output import emit, fail
+from textlens.cli.render import current_view
 
 
 class CxKind(str, Enum):
@@ -24,10 +25,9 @@ def _named(df, kind: str, lang: str):
     return df.assign(name=df["label"].map(lambda x: t(f"cx.{kind}.{x}", lang)))
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def emotions(
-    corpus, filters, fmt,
-    db: DbOption = Path("textlens.db"),
+    ctx: typer.Context,
     of: Annotated[CxKind, typer.Option("--of", help="What to count: emotion, intent or effort.")] = CxKind.emotion,
     by: Annotated[Optional[By], typer.Option("--by", help="Emotional temperature per period.")] = None,
     segment: Annotated[Optional[str], typer.Option(
@@ -38,6 +38,7 @@ def emotions(
 ) -> None:
     """Emotions (with intensity), customer effort and intents of verbatims: shares with 95% intervals, the emotional
     temperature per period (--by) or segment (--segment), or the reviews themselves (--list)."""
+    corpus, filters, fmt = query_inputs(ctx)
     from textlens.cx import stats
     from textlens.i18n import fmt_number, t
 
@@ -46,14 +47,14 @@ def emotions(
         return _list(corpus, filters, fmt, lg)
     if by or segment:
         if by and segment:
-            _fail("give either --by or --segment, not both")
+            fail("give either --by or --segment, not both")
         df = stats.temperature(corpus, by=by.value if by else None, segment=segment, filters=filters,
                                min_docs=min_docs)
         if fmt == "table" and not df.empty:
             df = df.assign(group=df["group"].astype(str) + df["sparse"].map({True: "*", False: ""}))
         head = (t(f"cx.by.{by.value}", lg) if by.value in ("year", "quarter", "month") else by.value) if by else segment
         title = t("cx.title.by_period", lg, by=head) if by else t("cx.title.by_segment", lg, segment=head)
-        _emit(df, fmt, [("group", head, "text", {"no_wrap": True}),
+        emit(df, fmt, [("group", head, "text", {"no_wrap": True}),
                         ("n", t("cx.col.reviews", lg), "num", {"justify": "right"}),
                         ("temperature", t("cx.col.temperature", lg), "num", {"justify": "right", "style": "bold"}),
                         ("low", t("cx.col.low", lg), "num", {"justify": "right", "style": "dim"}),
@@ -73,7 +74,7 @@ def emotions(
             ("high", t("cx.col.high", lg), "pct", {"justify": "right", "style": "dim"})]
     if of == CxKind.emotion:
         spec.append(("intensity", t("cx.col.intensity", lg), "num", {"justify": "right"}))
-    _emit(df, fmt, spec, title=t("cx.title.distribution", lg, what=t(f"cx.{of.value}", lg)), empty=t("cx.empty", lg),
+    emit(df, fmt, spec, title=t("cx.title.distribution", lg, what=t(f"cx.{of.value}", lg)), empty=t("cx.empty", lg),
           notes=[t("cx.note.wilson", lg, n=fmt_number(n, lg))])
 
 
@@ -83,7 +84,7 @@ def _list(corpus, filters, fmt: str, lang: str) -> None:
 
     df = stats.labelled_reviews(corpus, filters, limit=filters.limit or 20)
     what = filters.intent or filters.emotion or t("cx.col.labels", lang)
-    _emit(df, fmt, [("date", t("cx.col.date", lang), "text", {"no_wrap": True}),
+    emit(df, fmt, [("date", t("cx.col.date", lang), "text", {"no_wrap": True}),
                     ("score", t("cx.col.score", lang), "num", {"justify": "right"}),
                     ("intents", t("cx.intent", lang), "text", {"max_width": 22}),
                     ("emotions", t("cx.emotion", lang), "text", {"max_width": 22}),
@@ -93,12 +94,12 @@ def _list(corpus, filters, fmt: str, lang: str) -> None:
           title=t("cx.title.list", lang, what=what), empty=t("cx.empty", lang))
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def churn(
-    corpus, filters, fmt,
-    db: DbOption = Path("textlens.db"),
+    ctx: typer.Context,
 ) -> None:
     """Churn-risk reviews (threat or decision to leave), most certain first, with the passage that shows it."""
+    corpus, filters, fmt = query_inputs(ctx)
     from dataclasses import replace
 
     _list(corpus, replace(filters, intent="churn"), fmt, current_view().lang)

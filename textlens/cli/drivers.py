@@ -6,30 +6,29 @@ filters, --format table|csv|json, read the store only).
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from textlens.cli import DbOption, _console, _emit, _query_command
+from textlens.cli.app import app
+from textlens.cli.options import QueryCommand, query_inputs
+from textlens.cli.output import console, emit
+from textlens.cli.render import current_view
 
 if TYPE_CHECKING:
     from textlens.dynamics.impact import DriverTable
     from textlens.dynamics.segments import SegmentComparison
-    from textlens.store import Corpus
+
+class DriversPart(str, Enum):
+    """Which table `drivers --format csv` writes."""
+
+    impact = "impact"
+    model = "model"
+
 
 DimensionsOpt = Annotated[Optional[list[str]], typer.Option(
     "--dimension", "-d", help="Only these item dimensions (aspect, theme, topic, sentiment, or a registered one).")]
-
-
-def _lang(corpus: "Corpus") -> str:
-    """$TEXTLENS_LANG, else the language of most documents of the store (French by default)."""
-    from textlens.dynamics.access import language_counts
-    from textlens.i18n import LANGS, corpus_lang
-
-    asked = os.environ.get("TEXTLENS_LANG", "").strip().lower()
-    return asked if asked in LANGS else corpus_lang(language_counts(corpus))
 
 
 def _table(title: str, columns: list[tuple[str, dict]]):
@@ -45,8 +44,8 @@ def _table(title: str, columns: list[tuple[str, dict]]):
     fixed = sum(opts["min_width"] + 2 for _, opts in columns[1:])  # each column is padded on both sides
     for k, (header, opts) in enumerate(columns):
         if k == 0 and "max_width" in opts:
-            opts = {**opts, "max_width": max(14, min(opts["max_width"], _console().width - fixed - 2)),
-                    "min_width": max(14, min(opts["max_width"], _console().width - fixed - 2))}
+            opts = {**opts, "max_width": max(14, min(opts["max_width"], console().width - fixed - 2)),
+                    "min_width": max(14, min(opts["max_width"], console().width - fixed - 2))}
         table.add_column(header, **opts)
     return table
 
@@ -81,10 +80,9 @@ def _flat(df):
         if "evidence" in df else df
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def drivers(
-    corpus, filters, fmt,
-    db: DbOption = Path("textlens.db"),
+    ctx: typer.Context,
     score: Annotated[Optional[str], typer.Option(
         "--score", help="Numeric metadata column to explain (default: rating, note, stars, nps, csat...).")] = None,
     dimension: DimensionsOpt = None,
@@ -92,7 +90,7 @@ def drivers(
                                           "flagged and left out of the model.")] = 10,
     boot: Annotated[int, typer.Option("--boot", min=100, max=20000, help="Bootstrap replicates.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed (same seed, same intervals).")] = 0,
-    part: Annotated[str, typer.Option("--part", help="csv output: impact or model.")] = "impact",
+    part: Annotated[DriversPart, typer.Option("--part", help="csv output: impact or model.")] = DriversPart.impact,
     evidence: Annotated[bool, typer.Option("--evidence", help="List the passages behind each impact.")] = False,
     no_model: Annotated[bool, typer.Option("--no-model", help="Impacts only, without the key-driver model (no "
                                            "ridge fit, bootstrap refits or cross-validation).")] = False,
@@ -102,6 +100,7 @@ def drivers(
     Examples: `textlens drivers`, `textlens drivers --score nps -d aspect --evidence`,
     `textlens drivers --source assurance --format json`.
     """
+    corpus, filters, fmt = query_inputs(ctx)
     from textlens.dynamics.impact import drivers as compute
     from textlens.dynamics.query_cache import cached
 
@@ -114,14 +113,10 @@ def drivers(
         _json_out(table.to_dict())
         return
     if fmt == "csv":
-        if part not in ("impact", "model"):
-            from textlens.query import QueryError
-
-            raise QueryError(f"--part must be impact or model, not {part!r}")
-        rows = table.impacts_frame() if part == "impact" else table.coefficients_frame()
-        _emit(_flat(rows.head(filters.limit) if filters.limit else rows), "csv", [])
+        rows = table.impacts_frame() if part is DriversPart.impact else table.coefficients_frame()
+        emit(_flat(rows.head(filters.limit) if filters.limit else rows), "csv", [])
         return
-    _print_drivers(table, _lang(corpus), evidence, min_docs, filters.limit)
+    _print_drivers(table, current_view().lang, evidence, min_docs, filters.limit)
 
 
 def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_docs: int, limit: int | None) -> None:
@@ -132,7 +127,7 @@ def _print_drivers(table: "DriverTable", lang: str, with_evidence: bool, min_doc
     from textlens.i18n import fmt_pct as pct
     from textlens.i18n import t
 
-    con = _console()
+    con = console()
     con.print(t("dyn.score_line", lang, score=table.score, mean=num(table.mean_score, lang, 2),
                 low=num(table.mean_low, lang, 2), high=num(table.mean_high, lang, 2),
                 n=num(table.n_docs, lang)), highlight=False, markup=False)
@@ -211,12 +206,11 @@ def _p(value: float, lang: str) -> str:
     return "<0,001" if value < 0.001 and lang == "fr" else "<0.001" if value < 0.001 else fmt_number(value, lang, 3)
 
 
-@_query_command
+@app.command(cls=QueryCommand)
 def compare(
-    corpus, filters, fmt,
+    ctx: typer.Context,
     segments: Annotated[Optional[list[str]], typer.Argument(
         help="Segment A, and optionally B (default: every segment against the others).")] = None,
-    db: DbOption = Path("textlens.db"),
     by: Annotated[str, typer.Option("--by", help="Metadata column holding the segments (insurer, product, "
                                     "channel...; also source, kind, year).")] = "",
     dimension: DimensionsOpt = None,
@@ -233,6 +227,7 @@ def compare(
     Examples: `textlens compare --by insurer`, `textlens compare --by insurer MAIF`,
     `textlens compare --by product auto habitation --all`, `textlens compare --by channel --format csv`.
     """
+    corpus, filters, fmt = query_inputs(ctx)
     from textlens.dynamics.query_cache import cached
     from textlens.dynamics.segments import compare as compute
     from textlens.query import QueryError
@@ -251,9 +246,9 @@ def compare(
         _json_out(result.to_dict())
         return
     if fmt == "csv":
-        _emit(_flat(result.frame("differences")), "csv", [])
+        emit(_flat(result.frame("differences")), "csv", [])
         return
-    _print_comparison(result, _lang(corpus), show_all, evidence, filters.limit)
+    _print_comparison(result, current_view().lang, show_all, evidence, filters.limit)
 
 
 def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, with_evidence: bool,
@@ -264,7 +259,7 @@ def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, wi
     from textlens.i18n import fmt_pct as pct
     from textlens.i18n import t
 
-    con = _console()
+    con = console()
     right = {"justify": "right", "no_wrap": True}
     rest = t("dyn.rest", lang)
 

@@ -1,8 +1,11 @@
-"""The store reads of the CLI itself (not of a query): kept apart so they move to `textlens/store/` as they are."""
+"""Small reads that serve the command line before any query runs: the language a store is written in (the language
+of its messages and headers) and the ids close to one the user mistyped. Kept here so the CLI holds no SQL."""
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+from textlens.store.database import Corpus, StoreError
 
 #: documents looked at to decide the display language: enough to see what a corpus is written in, few enough that
 #: a query command on a million-document store still answers in about a second
@@ -17,9 +20,7 @@ def language_counts(conn: sqlite3.Connection, sample: int = LANGUAGE_SAMPLE) -> 
 
 
 def store_language_counts(db: str | Path, sample: int = LANGUAGE_SAMPLE) -> dict[str, int]:
-    """`language_counts` of the store at `db`; {} when there is no readable store there yet."""
-    from textlens.store import Corpus, StoreError
-
+    """`language_counts` of the store at `db`; {} when there is no readable store there yet (a first `run`)."""
     if not Path(db).exists():
         return {}
     try:
@@ -27,3 +28,9 @@ def store_language_counts(db: str | Path, sample: int = LANGUAGE_SAMPLE) -> dict
             return language_counts(corpus.conn, sample)
     except (StoreError, sqlite3.DatabaseError):
         return {}
+
+
+def ids_like(conn: sqlite3.Connection, fragment: str, limit: int = 5) -> list[str]:
+    """Document ids containing `fragment` (in id order), to suggest when an id is not in the store."""
+    return [str(r[0]) for r in conn.execute("SELECT id FROM documents WHERE id LIKE ? ORDER BY id LIMIT ?",
+                                            (f"%{fragment}%", int(limit)))]
