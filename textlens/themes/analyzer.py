@@ -15,6 +15,7 @@ import numpy as np
 from textlens.analysis.base import AnalysisInput, Analyzer, Rows
 from textlens.themes.scoring import doc_scores
 from textlens.themes.taxonomy import Taxonomy, load_taxonomy
+from textlens.vocab import PRESS_KINDS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -231,7 +232,6 @@ class ThemeAnalyzer(Analyzer):
             at += len(d.passages)
 
 
-PRESS_KINDS = ("article", "editorial")
 
 
 def decision_scores(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from textlens.errors import InputError
+from textlens.vocab import fold
 
 FEATURES = ("tfidf", "embeddings")
 
@@ -25,8 +26,7 @@ class ClassifierError(InputError):
 
 
 def _fold(text: str) -> str:
-    from textlens.analysis.segment import fold
-
+    """The TF-IDF preprocessor; a named module function so saved classifiers keep loading."""
     return fold(text)
 
 

@@ -543,9 +543,9 @@ class TopicModel(BaseEstimator):
         first) takes its best remaining term, whose weight is multiplied by (1 - shared_term_penalty) for
         every other topic that already took it. A topic keeps the words that define it, and the places
         further down go to words that set it apart instead of the generic ones every topic shares."""
-        from textlens.analysis.segment import _stemmer, fold
+        from textlens.vocab import fold, french_stemmer
 
-        stemmer = _stemmer()
+        stemmer = french_stemmer()
         stem_of: dict[int, str] = {}
 
         def stem(j: int) -> str:  # on the written (accented) form: Snowball needs the accents
@@ -741,7 +741,7 @@ class TopicModel(BaseEstimator):
     def _reference(self, texts: Sequence[str], documents: Sequence[Any] | None) -> list[set[str]]:
         """NPMI's reference, the same for every representation: per document (or unit), every word it contains
         and its lemma (`TermExtractor.surface_sets`), accent-free and lower-case; computed once per fit."""
-        from textlens.analysis.segment import fold
+        from textlens.vocab import fold
 
         if getattr(self, "reference_sets_", None) is None:
             folded: dict[str, str] = {}  # words repeat: fold each once
