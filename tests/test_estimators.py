@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, clone
 
+from textlens.entities.typer import EntityTyperModel
 from textlens.themes.classifier import ClassifierError, ThemeClassifier
 from textlens.themes.press_model import PressThemeModel
 from textlens.topics.clustering import DensityClusterer, PcaUmapReducer, SilhouetteKMeans
 from textlens.topics.model import TopicModel
 
-ESTIMATORS = [TopicModel, ThemeClassifier, PressThemeModel, PcaUmapReducer, DensityClusterer, SilhouetteKMeans]
+ESTIMATORS = [TopicModel, ThemeClassifier, PressThemeModel, EntityTyperModel, PcaUmapReducer, DensityClusterer,
+              SilhouetteKMeans]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
