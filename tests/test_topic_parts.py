@@ -70,18 +70,20 @@ def test_clone_and_params_follow_the_sklearn_contract():
         TopicModel(reducer=object()).fit(texts, X)
 
 
-def test_explicit_default_parts_give_the_default_topics():
+@pytest.mark.parametrize("reduction", ["pca", "umap"])
+def test_explicit_default_parts_give_the_default_topics(reduction):
     texts, X, _ = _blobs()
     kwargs = dict(agreement_seeds=1, random_state=0, representation="ctfidf")
-    default = TopicModel(reduction="pca", n_components=5, **kwargs).fit(texts, X)
-    explicit = TopicModel(reducer=PcaUmapReducer(reduction="pca", n_components=5), clusterer=DensityClusterer(),
+    default = TopicModel(reduction=reduction, n_components=5, **kwargs).fit(texts, X)
+    explicit = TopicModel(reducer=PcaUmapReducer(reduction=reduction, n_components=5), clusterer=DensityClusterer(),
                           **kwargs).fit(texts, X)
-    assert default.quality_["method"].startswith("pca+hdbscan")
+    assert default.quality_["method"].startswith(f"{reduction}+hdbscan")
     assert explicit.quality_["method"] == default.quality_["method"]
     assert explicit.labels_.tolist() == default.labels_.tolist()
     assert [t["label"] for t in explicit.topics_] == [t["label"] for t in default.topics_]
     assert explicit.quality_["agreement_ari"] == default.quality_["agreement_ari"]
     assert explicit.quality_["min_cluster_size"] == default.quality_["min_cluster_size"] == 10
+    assert default.n_topics_ == 4
 
 
 def test_clusterer_labels_are_checked():
