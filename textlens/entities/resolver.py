@@ -19,17 +19,16 @@ from textlens.entities.candidates import (
     Cand,
     DocContext,
     acronym_candidates,
-    arbitrate,
     capitalised_runs,
     kb_candidates,
     person_candidates,
     rule_candidates,
-    select,
     statistical_candidates,
 )
 from textlens.entities.context import context_type, kb_type, location_cue
 from textlens.entities.kb import fold, is_acronym, load_kb
 from textlens.entities.names import normalise_person, tidy_name, type_from_words
+from textlens.entities.selection import arbitrate, select
 from textlens.entities.spans import NER_KEY, SPAN_KEY, is_cap, sentence_initial
 from textlens.vocab import ORG_TYPES
 
