@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ENTITIES = Path(__file__).resolve().parents[1] / "textlens" / "entities"
-COMPONENT_MODULES = {"kb_ruler.py": "KBRuler", "resolver.py": "EntityResolver", "facts.py": "FactExtractor"}
+COMPONENT_MODULES = {"kb_ruler.py": "KBRuler", "resolver.py": "EntityResolver", "facts.py": "FactExtractor",
+                     "typer.py": "EntityTyper"}
 
 
 def test_factories_declare_what_they_assign_and_require():
@@ -16,6 +17,7 @@ def test_factories_declare_what_they_assign_and_require():
 
     import textlens.entities.components  # noqa: F401  (registers the factories)
     import textlens.entities.facts  # noqa: F401
+    import textlens.entities.typer  # noqa: F401
 
     ruler = Language.get_factory_meta("textlens_kb_ruler")
     resolver = Language.get_factory_meta("textlens_entity_resolver")
@@ -24,6 +26,7 @@ def test_factories_declare_what_they_assign_and_require():
     assert "doc.spans" in resolver.requires and {"doc.ents", "doc.spans"} <= set(resolver.assigns)
     assert "doc.spans" in facts.requires and "doc._.figures" in facts.assigns
     assert resolver.default_score_weights["ents_f"] == 1.0
+    assert "doc.spans" in Language.get_factory_meta("textlens_entity_typer").requires
 
 
 @pytest.mark.parametrize("module, cls", COMPONENT_MODULES.items())

@@ -28,7 +28,7 @@ from spacy.language import Language
 
 from textlens.entities.kb import ENTITY_TYPES, fold, is_acronym, load_kb, name_key
 from textlens.entities.names import tidy_name
-from textlens.entities.spans import NER_KEY, SPAN_KEY
+from textlens.entities.spans import NER_KEY, SPAN_KEY, span_scores
 from textlens.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -390,7 +390,12 @@ class EntityTyper:
         doc.spans[SPAN_KEY] = sorted(out, key=lambda s: (s.start, s.end))
         return doc
 
+    def score(self, examples: Any, **kwargs: Any) -> dict[str, Any]:
+        """The kept mentions and their types against the reference Docs' `textlens_entities` spans."""
+        return span_scores(examples, SPAN_KEY)
 
-@Language.factory("textlens_entity_typer", default_config={"model_path": ""})
+
+@Language.factory("textlens_entity_typer", default_config={"model_path": ""}, requires=["doc.spans", "doc.ents"],
+                  assigns=["doc.spans"])
 def make_entity_typer(nlp: "Language", name: str, model_path: str) -> EntityTyper:
     return EntityTyper(nlp, model_path)
