@@ -180,6 +180,7 @@ def main() -> None:
     reference = list(grouped.values())
     warm_up(texts, X, bertopic=not args.no_bertopic)
 
+    from textlens.topics.clustering import DensityClusterer
     from textlens.topics.model import TopicModel
 
     contenders = {"textlens (PCA50+UMAP, HDBSCAN)": lambda seed: run_ours(texts, X, docs, seed)}
@@ -193,7 +194,7 @@ def main() -> None:
                               "  evidence_quantile=0.01 (default 0.02)": {"evidence_quantile": 0.01}}.items():
             contenders[label] = lambda seed, params=params: run_ours(texts, X, docs, seed, **params)
     if args.variants:
-        default_mcs = TopicModel()._resolved_min_cluster_size(len(texts))
+        default_mcs = DensityClusterer().resolved_min_cluster_size(len(texts))
         ours = TopicModel(agreement_seeds=0, random_state=args.seed).fit(texts, X)
         selection = "leaf" if "leaf" in ours.quality_["method"] else "eom"
         print(f"textlens chose {ours.quality_['method']} with min_cluster_size {default_mcs}", flush=True)

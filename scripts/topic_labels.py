@@ -216,7 +216,7 @@ def main() -> None:
         if args.learn_generic:
             from textlens.topics.representation import learn_generic_words
 
-            write_generic(f"{tag} / {group}", learn_generic_words(model._extractor(texts), model.labels_))
+            write_generic(f"{tag} / {group}", learn_generic_words(model.extractor_(texts), model.labels_))
         for key in ("npmi", "diversity", "diversity_top10"):
             print(f"{key:<16} before {q_before[key]:.3f}   after {q_after[key]:.3f}")
 

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("editorial", "article", "verbatim")
+from textlens.vocab import KINDS as KINDS  # re-exported: kinds are imported from here across textlens
 YEAR_SOURCES = ("metadata", "text", "filename", "url", "inferred")
 
 

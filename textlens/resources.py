@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 MODELS_PACKAGE = "textlens_models"
 _CHECKOUT = Path(__file__).resolve().parents[1]  # the repository root when running from a source checkout
+T = TypeVar("T")
 
 
 def _as_path(entry: object, what: str) -> Path:
@@ -81,3 +84,21 @@ def model_in_force(option: str | None, env_var: str, shipped: Path, what: str) -
     if chosen and not path.is_file():
         raise ConfigError(f"{what} {path}: no such file (set {env_var}=off to go without it)")
     return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=16)
+def json_model_in_force(build: Callable[[dict[str, Any]], T], env_var: str, shipped: str, what: str,
+                        chosen: str = "") -> tuple[T | None, str]:
+    """A model stored as plain JSON (coefficients: no pickle, no scikit-learn), built once per file in force
+    (`model_in_force`: `chosen`, else `$env_var`, else the package data file `shipped`), with its fingerprint
+    (the file's sha1, 12 hex digits; "off" when switched off, "none" when nothing is shipped) so stores
+    recompute when it changes. Callers pass the environment variable's value as `chosen`: the cache follows it."""
+    import hashlib
+    import json
+    import os
+
+    path = model_in_force(chosen or None, env_var, data_path(shipped), what)
+    if path is None:
+        return None, "off" if (chosen or os.environ.get(env_var)) == "off" else "none"
+    raw = path.read_text(encoding="utf-8")
+    return build(json.loads(raw)), hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]

@@ -7,12 +7,12 @@ and then stay one passage). Paragraph breaks always end a passage.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from textlens.document import Passage
+from textlens.vocab import fold, french_stemmer  # fold re-exported: many modules import it from here
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -121,22 +121,9 @@ def _passages(doc_id: str, text: str, pieces: list[tuple[int, int]]) -> list[Pas
     return passages
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("french")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form used for matching and search."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=200_000)
 def _folded_stem(word: str) -> str:
-    return fold(_stemmer().stemWord(word))
+    return fold(french_stemmer().stemWord(word))
 
 
 def stems(text: str) -> str:

@@ -16,10 +16,11 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from textlens.entities import lexicon as lx
-from textlens.entities.components import ORG_TYPES, SPAN_KEY
 from textlens.entities.kb import fold, load_kb
 from textlens.entities.numbers import fold_accents, scan
 from textlens.entities.records import Figure, Quote, Study
+from textlens.entities.spans import SPAN_KEY
+from textlens.vocab import ORG_TYPES
 
 if TYPE_CHECKING:
     from textlens.entities.kb import KnowledgeBase
@@ -652,6 +653,7 @@ class FactExtractor:
         return doc
 
 
-@Language.factory("textlens_facts", default_config={"kb_paths": None, "figures": True, "quotes": True})
+@Language.factory("textlens_facts", default_config={"kb_paths": None, "figures": True, "quotes": True},
+                  requires=["doc.spans"], assigns=["doc.spans", "doc._.studies", "doc._.figures", "doc._.quotes"])
 def make_fact_extractor(nlp: Language, name: str, kb_paths: list[str] | None, figures: bool, quotes: bool) -> FactExtractor:
     return FactExtractor(nlp, kb_paths, figures, quotes)

@@ -11,14 +11,9 @@ scikit-learn. `TEXTLENS_FIGURE_MODEL` points to another file (the evaluation's p
 """
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
 import math
 import os
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,28 +48,21 @@ class FigureModel:
                    float(data["threshold"]), dict(data.get("meta", {})))
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> tuple[FigureModel | None, str]:
-    if path == "off":
-        return None, "off"
-    if path:
-        raw = Path(path).read_text(encoding="utf-8")
-    else:
-        entry = resources.files("textlens") / "data" / "figure_model.json"
-        if not entry.is_file():
-            return None, "none"
-        raw = entry.read_text(encoding="utf-8")
-    return FigureModel.from_dict(json.loads(raw)), hashlib.sha1(raw.encode("utf-8")).hexdigest()[:12]
+def _in_force() -> tuple[FigureModel | None, str]:
+    from textlens.resources import json_model_in_force
+
+    return json_model_in_force(FigureModel.from_dict, MODEL_ENV, "figure_model.json", "figure model",
+                               os.environ.get(MODEL_ENV, ""))
 
 
 def figure_model() -> FigureModel | None:
     """The scorer in force (see module doc), None when switched off or not shipped."""
-    return _load(os.environ.get(MODEL_ENV, ""))[0]
+    return _in_force()[0]
 
 
 def fingerprint() -> str:
     """Identifies the scorer in force, so a store re-extracts figures when it changes."""
-    return _load(os.environ.get(MODEL_ENV, ""))[1]
+    return _in_force()[1]
 
 
 def is_key_rule(candidate: "FigureCandidate") -> bool:

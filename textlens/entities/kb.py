@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,33 +16,16 @@ from typing import Any
 
 from textlens.errors import ConfigError
 from textlens.resources import data_path
+from textlens.vocab import ENTITY_TYPES, fold  # re-exported: entity modules import both from here
 
-ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA", "STUDY", "LABEL", "LOCATION")
 DEFAULT_KB = data_path("entities_kb.yaml")
 KB_ENV = "TEXTLENS_ENTITIES_KB"  # extra KB file(s), os.pathsep-separated, merged over the default
 
 _ARTICLES = re.compile(r"^(?:(?:le|la|les|the|un|une|des|du|de la)\s+|(?:l|d|de l)'\s*)", re.IGNORECASE)
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
 
 
 class KBError(ConfigError):
     """A knowledge-base file that cannot be used; the message names the file and the entry."""
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, apostrophe-normalised form (for matching, not for display).
-
-    Called for every token by several entity rules (~1.6M calls per 10k reviews): ASCII text takes a
-    short path and the rest is memoised (tokens repeat)."""
-    if text.isascii():
-        return text.lower().replace("`", "'")
-    return _fold_unicode(text)
-
-
-@lru_cache(maxsize=1 << 16)
-def _fold_unicode(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def name_key(name: str) -> str:

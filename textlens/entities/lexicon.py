@@ -189,3 +189,71 @@ def first_names() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def first_name_keys() -> frozenset[str]:
     return frozenset(fold(w) for w in first_names())
+
+
+# ---- words of the entity components (textlens.entities.kb_ruler, candidates, context, resolver) -------------
+# Tokens (as written) that end a sentence, line or quotation: a capital after them says nothing about a name.
+SENTENCE_BREAKS = {".", "!", "?", ":", "«", "»", '"', "“", "”", "•", "–", "—", ">", "…", ";", "(", ")", "*", "|"}
+ELISIONS = {"l'", "d'", "qu'", "j'", "n'", "s'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'", "quoiqu'"}
+# Articles and determiners trimmed from the edges of a name.
+ARTICLES = {"le", "la", "les", "l'", "un", "une", "des", "du", "de", "d'", "au", "aux", "à", "a", "the", "en", "ce",
+            "cet", "cette", "ces", "son", "sa", "ses"}
+# Small words allowed inside a name run when a capitalised word follows ("Chambre de Commerce et d'industrie").
+NAME_CONNECTORS = {"de", "du", "des", "d'", "la", "le", "les", "l'", "et", "&", "-", "/", "pour", "à", "en", "sur",
+                   "von", "van"}
+# ... and inside the name of a public body ("Délégation aux usagers et aux simplifications administratives").
+INSTITUTION_CONNECTORS = {"de", "du", "des", "d'", "la", "l'", "le", "les", "aux", "au", "pour", "a", "à", "en",
+                          "sur", "et"}
+# A sentence with one of these makes a name of two types (KB `alt_when: public`) the public body.
+PUBLIC_CUES = ("usager", "guichet", "france services", "maisons de services", "public", "publics", "service public",
+               "services publics", "administration", "caisses primaires", "allocations familiales", "pole emploi",
+               "anpe", "cpam", "secteur public", "assurance maladie", "collectivite", "etablissement public",
+               "mission de service public")
+# Capitalised heads that open the name of a public body ("Chambre de commerce et d'industrie de Montluçon").
+INSTITUTION_HEADS = {
+    "chambre", "chambres", "conseil", "caisse", "caisses", "agence", "autorite", "commission", "delegation",
+    "direction", "federation", "association", "syndicat", "confederation", "mission", "office", "haut",
+    "comite", "universite", "ecole", "centre", "prefecture", "mairie", "region", "groupement", "cluster",
+    "pole", "inspection", "observatoire", "union", "maison", "maisons", "conservatoire", "academie", "cci",
+}
+# Heads that name a body only when a capital or one of `HEAD_FOLLOWERS` follows ("Centre national de...").
+BARE_HEADS = {"centre", "haut", "union", "maison", "maisons", "observatoire", "pole", "ecole", "region"}
+HEAD_FOLLOWERS = {"national", "nationale", "de", "des", "du", "d'", "aux", "pour"}
+# "conseil" names a body only followed by one of these (or a capital): "Conseil régional", "Conseil d'État".
+CONSEIL_NEXT = {"regional", "general", "departemental", "municipal", "economique", "national", "superieur",
+                "constitutionnel", "d'etat", "d'orientation", "d'administration"}
+COUNCIL_LEVELS = {"regional", "general", "departemental"}  # "conseil régional" even in lower case
+# Words after a place that make it a local authority ("Amiens Métropole", "Grand Poitiers Communauté").
+LOCAL_AUTHORITY_WORDS = {"metropole", "agglomeration", "agglo", "communaute"}
+# Word endings of French adjectives (a lower-case word that continues a body's name without part-of-speech tags).
+ADJECTIVE_SUFFIXES = ("al", "ale", "ales", "aux", "ique", "iques", "ien", "ienne", "ais", "aise", "aire", "aires",
+                      "ive", "if", "el", "elle", "ere", "ee", "eur", "ale", "ois", "oise", "ain", "aine", "ant", "ante")
+# Nationality endings: "ministre français de l'Économie", "Ministère tunisien de l'Industrie".
+NATIONALITY_SUFFIXES = ("ais", "aise", "ien", "ienne", "ain", "aine", "ois", "oise", "ol", "ole", "and", "ande")
+MINISTER_WORDS = {"ministre", "ministere", "ministres", "secretaire", "secretariat"}
+MINISTER_QUALIFIERS = {"delegue", "deleguee", "charge", "chargee"}
+# First words that make a capitalised run a law, a plan, an award: not an actor.
+LAW_WORDS = {"loi", "lois", "decret", "plan", "rapport", "amendement", "directive", "reforme", "pacte",
+             "accord", "article", "arrete", "circulaire", "projet", "proposition", "affaire", "prix", "salon"}
+# "le ministre de l'époque": words after "ministre de" that are no portfolio
+NOT_PORTFOLIO = {"epoque", "tutelle", "gouvernement", "l'epoque", "passage", "service", "sujet", "nouveau", "ancien"}
+# Words just before a name that make it a photo credit, not a person of the text.
+CREDIT_CUES = ("(c)", "©", "photo", "credit", "crédit", "illustration", "copyright")
+# last words that make a "person" of the statistical model an organisation ("Télécontact Ouest")
+ORG_TAIL = {"ouest": "COMPANY", "est": "COMPANY", "nord": "COMPANY", "sud": "COMPANY", "france": "COMPANY",
+            "international": "COMPANY", "europe": "COMPANY", "group": "COMPANY", "groupe": "COMPANY",
+            "services": "COMPANY", "service": "COMPANY", "contact": "VENDOR", "telecom": "COMPANY"}
+# Universal part-of-speech tags of a single word that is no name (unless it is an acronym).
+POS_NOT_NAME = {"VERB", "AUX", "ADV", "ADJ", "PRON", "DET", "ADP", "CCONJ", "SCONJ", "NUM", "PUNCT", "SYM", "INTJ"}
+# Words skipped when the initials of a long form are matched with its acronym.
+STOP_INITIALS = {"de", "du", "des", "d", "la", "le", "les", "l", "et", "pour", "en", "a", "au", "aux", "sur", "of",
+                 "the", "and", "for"}
+# Prepositions before a place ("à Lille", "en Bretagne") and nouns before "de" + place ("la région de...").
+LOCATION_PREPOSITIONS = {"a", "à", "en", "au", "aux", "vers", "depuis", "dans", "pres", "sur"}
+NOT_LOCATION_BEFORE = {"grace", "face"}  # "grâce à", "face à": no place follows
+PLACE_NOUNS = {"region", "ville", "pres", "proximite", "agglomeration", "banlieue", "departement", "commune"}
+# Determiners between a role and a name ("Dupont, le directeur"; "X, ancien président").
+ROLE_DETERMINERS = {"le", "la", "son", "sa", "notre", "leur", "ancien", "ancienne", "nouveau", "nouvelle"}
+# Apposition heads that mean VENDOR only with a field word nearby, else COMPANY (the first three) or nothing.
+LEADER_HEADS = {"numero un", "n°1", "leader", "specialiste", "acteur"}
+RANK_HEADS = {"numero un", "n°1", "leader"}

@@ -97,7 +97,7 @@ def process(texts: Iterable[str], mode: str = "full", years: Iterable[int | None
     sentences figures and quotes are attached to (computed when absent); `typer_model` (full mode only): the
     learned entity decision's file (textlens.entities.typer.resolve_model), None for the rules alone.
     """
-    from textlens.entities.components import doc_mentions
+    from textlens.entities.spans import doc_mentions
 
     nlp = build_nlp(mode, kb_paths, typer_model if mode == "full" else None)
     texts = list(texts)

@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from spacy.language import Language
 
-from textlens.entities.components import NER_KEY, SPAN_KEY, tidy_name
 from textlens.entities.kb import ENTITY_TYPES, fold, is_acronym, load_kb, name_key
+from textlens.entities.names import tidy_name
+from textlens.entities.spans import NER_KEY, SPAN_KEY, span_scores
 from textlens.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -251,21 +253,16 @@ def _features(doc: "Doc", c: Candidate, gazetteer: Gazetteer, ner_at: dict[int, 
 # ---------------------------------------------------------------------------------------------------------
 # model
 # ---------------------------------------------------------------------------------------------------------
-@dataclass
-class EntityTyperModel:
-    """Multinomial logistic regression over candidate features (types + NONE), scikit-learn style: parameters as
-    given, learnt state with a trailing underscore, `fit` validates. `keep_threshold`: a name is kept when its
-    most likely type is at least this probable (chosen by cross-validation in the training script)."""
+class EntityTyperModel(BaseEstimator):
+    """Multinomial logistic regression over candidate features (types + NONE), a scikit-learn estimator:
+    parameters as given, learnt state with a trailing underscore (`classes_`, `vocabulary_`, `coef_`, `intercept_`,
+    `gazetteer_`, and `meta_`: where the training data came from), `fit` validates. `keep_threshold`: a name is kept
+    when its most likely type is at least this probable (chosen by cross-validation in the training script)."""
 
-    C: float = 1.0
-    min_count: int = 2
-    keep_threshold: float = 0.5
-    classes_: list[str] = field(default_factory=list)
-    vocabulary_: dict[str, int] = field(default_factory=dict)
-    coef_: np.ndarray | None = None
-    intercept_: np.ndarray | None = None
-    gazetteer_: Gazetteer = field(default_factory=Gazetteer)
-    meta_: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, C: float = 1.0, min_count: int = 2, keep_threshold: float = 0.5):
+        self.C = C
+        self.min_count = min_count
+        self.keep_threshold = keep_threshold
 
     def fit(self, features: list[dict[str, float]], labels: list[str], gazetteer: Gazetteer | None = None
             ) -> "EntityTyperModel":
@@ -290,6 +287,7 @@ class EntityTyperModel:
         self.coef_ = clf.coef_ if len(self.classes_) > 2 else np.vstack([-clf.coef_, clf.coef_])
         self.intercept_ = clf.intercept_ if len(self.classes_) > 2 else np.array([-clf.intercept_[0], clf.intercept_[0]])
         self.gazetteer_ = gazetteer or Gazetteer()
+        self.meta_: dict[str, Any] = {}
         return self
 
     def _matrix(self, features: list[dict[str, float]]):
@@ -304,7 +302,7 @@ class EntityTyperModel:
         return csr_matrix((vals, (rows, cols)), shape=(len(features), len(self.vocabulary_)))
 
     def predict_proba(self, features: list[dict[str, float]]) -> np.ndarray:
-        if self.coef_ is None:
+        if not hasattr(self, "coef_"):
             raise ValueError("EntityTyperModel is not fitted")
         z = np.zeros((len(features), len(self.classes_)))
         for r, row in enumerate(features):
@@ -350,11 +348,15 @@ class EntityTyperModel:
             raise ConfigError(f"{path}: features version {data.get('features_version')}, this textlens reads "
                              f"{FEATURES_VERSION}; retrain with scripts/train_press_entities.py")
         names = list(data["coef"])
-        return cls(C=data["C"], min_count=data["min_count"], keep_threshold=data["keep_threshold"],
-                   classes_=list(data["classes"]), vocabulary_={n: i for i, n in enumerate(names)},
-                   coef_=np.asarray([data["coef"][n] for n in names], dtype=float).T.reshape(len(data["classes"]), len(names)),
-                   intercept_=np.asarray(data["intercept"]), gazetteer_=Gazetteer.from_dict(data["gazetteer"]),
-                   meta_=dict(data.get("meta", {})))
+        model = cls(C=data["C"], min_count=data["min_count"], keep_threshold=data["keep_threshold"])
+        model.classes_ = list(data["classes"])
+        model.vocabulary_ = {n: i for i, n in enumerate(names)}
+        model.coef_ = np.asarray([data["coef"][n] for n in names], dtype=float).T.reshape(len(data["classes"]),
+                                                                                        len(names))
+        model.intercept_ = np.asarray(data["intercept"])
+        model.gazetteer_ = Gazetteer.from_dict(data["gazetteer"])
+        model.meta_ = dict(data.get("meta", {}))
+        return model
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -388,7 +390,12 @@ class EntityTyper:
         doc.spans[SPAN_KEY] = sorted(out, key=lambda s: (s.start, s.end))
         return doc
 
+    def score(self, examples: Any, **kwargs: Any) -> dict[str, Any]:
+        """The kept mentions and their types against the reference Docs' `textlens_entities` spans."""
+        return span_scores(examples, SPAN_KEY)
 
-@Language.factory("textlens_entity_typer", default_config={"model_path": ""})
+
+@Language.factory("textlens_entity_typer", default_config={"model_path": ""}, requires=["doc.spans", "doc.ents"],
+                  assigns=["doc.spans"])
 def make_entity_typer(nlp: "Language", name: str, model_path: str) -> EntityTyper:
     return EntityTyper(nlp, model_path)

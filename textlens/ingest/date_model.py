@@ -11,13 +11,9 @@ the rules alone.
 """
 from __future__ import annotations
 
-import functools
-import json
 import math
 import os
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 
@@ -73,20 +69,9 @@ class DateModel:
                    float(data["intercept"]), float(data["threshold"]), dict(data.get("meta", {})))
 
 
-@functools.lru_cache(maxsize=4)
-def _load(path: str) -> DateModel | None:
-    if path == "off":
-        return None
-    if path:
-        raw = Path(path).read_text(encoding="utf-8")
-    else:
-        entry = resources.files("textlens") / "data" / "date_model.json"
-        if not entry.is_file():
-            return None
-        raw = entry.read_text(encoding="utf-8")
-    return DateModel.from_dict(json.loads(raw))
-
-
 def date_model() -> DateModel | None:
     """The scorer in force (see module doc), None when switched off or not shipped."""
-    return _load(os.environ.get(MODEL_ENV, ""))
+    from textlens.resources import json_model_in_force
+
+    return json_model_in_force(DateModel.from_dict, MODEL_ENV, "date_model.json", "date model",
+                               os.environ.get(MODEL_ENV, ""))[0]

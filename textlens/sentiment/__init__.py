@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textlens.sentiment.predict import SentimentModel
 
-LABELS = ("positive", "negative", "neutral", "mixed")
+from textlens.vocab import SENTIMENT_LABELS as LABELS  # re-exported
 
 
 def load_model(path: Any = None) -> "SentimentModel":

@@ -89,7 +89,7 @@ def tfidf_lr_metrics(train_texts: Sequence[str], train_stars: Sequence[int], tex
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_union
 
-    from textlens.sentiment.labels import decide, tune_bias
+    from textlens.sentiment.labels import CLASSES, decide, tune_bias
 
     vectors = make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                          TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True))
@@ -98,12 +98,11 @@ def tfidf_lr_metrics(train_texts: Sequence[str], train_stars: Sequence[int], tex
     oof = cross_val_predict(lr, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0), method="predict_proba")
     bias = tune_bias(oof, y)
     P = lr.fit(X, y).predict_proba(vectors.transform(list(texts)))
-    names = ("negative", "neutral", "positive")
-    labels = [names[k] for k in decide(P, bias)]
+    labels = [CLASSES[k] for k in decide(P, bias)]
     out: dict[str, Any] = review_metrics(P[:, 2] - P[:, 0], labels, stars)
     out["class_f1"] = class_f1(stars, labels)
     out["bias"] = bias.tolist()
-    argmax = [names[k] for k in P.argmax(axis=1)]
+    argmax = [CLASSES[k] for k in P.argmax(axis=1)]
     out["argmax"] = {"macro_f1": review_metrics(P[:, 2] - P[:, 0], argmax, stars)["macro_f1"],
                      "class_f1": class_f1(stars, argmax)}
     return out

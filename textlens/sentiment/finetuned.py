@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from textlens.sentiment.labels import collapse, decide, macro_f1, tune_bias  # as the n-gram model
+from textlens.sentiment.labels import CLASSES, collapse, decide, macro_f1, tune_bias  # as the n-gram model
 
 if TYPE_CHECKING:
     import torch
@@ -373,8 +373,7 @@ class FineTunedSentiment:
             P, bias = self.proba(texts), self.config["bias"]
         else:
             P, bias = self.ensemble_proba(texts, ngram_P3), self.config["ensemble"]["bias"]
-        labels = ("negative", "neutral", "positive")
-        return [labels[k] for k in decide(P, np.asarray(bias, dtype=float))]
+        return [CLASSES[k] for k in decide(P, np.asarray(bias, dtype=float))]
 
 
 def polarity_score(P3: np.ndarray) -> np.ndarray:

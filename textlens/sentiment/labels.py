@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-CLASSES = ("negative", "neutral", "positive")
+from textlens.vocab import SENTIMENT_CLASSES as CLASSES  # re-exported: the models name it here
 
 
 def star_classes(stars: Sequence[int] | np.ndarray) -> np.ndarray:

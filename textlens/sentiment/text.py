@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
+
+from textlens.vocab import fold as fold_words
 
 NEGATORS = frozenset("pas jamais rien aucun aucune aucunement nullement guere ni sans personne".split())
 _SCOPE_OPENERS = NEGATORS | {"ne", "n"}
@@ -27,19 +28,11 @@ _REPEAT = re.compile(r"(\w)\1{2,}")
 
 @functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case, accent-free text with typographic apostrophes unified and letter floods shortened.
+    """textlens' `fold` (lower-case, accent-free, apostrophes unified, ligatures opened) with letter floods
+    shortened ("trèèès" -> "tres"), as reviews write them.
 
     Cached: the word, character and negation featurisers all fold the same text."""
-    text = text.lower().replace("’", "'").translate(_ACCENTS)
-    if not text.isascii():  # rarer characters: the general (slower) Unicode decomposition
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-        text = text.replace("œ", "oe").replace("æ", "ae")
-    return _REPEAT.sub(r"\1\1", text)
-
-
-# The accented letters of French, folded as NFKD + dropping combining marks would (fast path of `fold`).
-_ACCENTS = str.maketrans({ch: unicodedata.normalize("NFKD", ch)[0] for ch in "àâäáãåéèêëíìîïóòôöõúùûüçñÿý"})
+    return _REPEAT.sub(r"\1\1", fold_words(text))
 
 
 def tokens(text: str) -> list[str]:

@@ -7,6 +7,7 @@ name so the export puts editorial themes under `themes` and verbatim aspects und
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -14,11 +15,13 @@ import numpy as np
 from textlens.analysis.base import AnalysisInput, Analyzer, Rows
 from textlens.themes.scoring import doc_scores
 from textlens.themes.taxonomy import Taxonomy, load_taxonomy
+from textlens.vocab import PRESS_KINDS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from textlens.store import Corpus
+    from textlens.themes.classifier import ThemeClassifier
     from textlens.themes.press_model import PressThemeModel
     from textlens.themes.scoring import ThemeScorer
 
@@ -49,29 +52,49 @@ class ThemeAnalyzer(Analyzer):
                  encoder: str | None = None, classifier: str | None = None,
                  classifier_kinds: tuple[str, ...] | None = None, encoders: dict[str, str] | None = None,
                  press_model: str | None = None):
-        self.by_kind: dict[str, Taxonomy] = {}
-        defaults = {"editorial": load_taxonomy(editorial), "aspects": load_taxonomy(aspects)}
-        for kind, tax in KIND_TAXONOMY.items():
-            self.by_kind[kind] = defaults[tax]
-        if taxonomy:
-            user = load_taxonomy(taxonomy)
-            kinds = user_kinds(user)
-            for kind in kinds:
-                self.by_kind[kind] = user
+        # options only: the taxonomy, classifier and press model files are read on first use (`by_kind`,
+        # `classifier`, `press_model_path`), so building an analyzer costs nothing
+        self.taxonomy = taxonomy
+        self.editorial = editorial
+        self.aspects = aspects
         self.encoder_name = encoder
         self.encoders = {**(KIND_ENCODER if encoder is None else {}), **(encoders or {})}
         self._scorers: dict[tuple[str, str], ThemeScorer] = {}
         self.classifier_path = classifier
-        self.classifier = None
-        self.classifier_kinds: tuple[str, ...] = ()
+        self.press_model_option = press_model
+        self.press_model: "PressThemeModel | None" = None
         if classifier:
             from textlens.document import KINDS
-            from textlens.themes.classifier import ThemeClassifier
 
-            self.classifier = ThemeClassifier.load(classifier)
-            self.classifier_kinds = tuple(classifier_kinds or KINDS)
-        self.press_model_path = resolve_press_model(press_model)
-        self.press_model: "PressThemeModel | None" = None
+            self.classifier_kinds: tuple[str, ...] = tuple(classifier_kinds or KINDS)
+        else:
+            self.classifier_kinds = ()
+
+    @cached_property
+    def by_kind(self) -> dict[str, Taxonomy]:
+        """The taxonomy of each document kind: the defaults, replaced by the user's for the kinds it lists."""
+        by_kind: dict[str, Taxonomy] = {}
+        defaults = {"editorial": load_taxonomy(self.editorial), "aspects": load_taxonomy(self.aspects)}
+        for kind, tax in KIND_TAXONOMY.items():
+            by_kind[kind] = defaults[tax]
+        if self.taxonomy:
+            user = load_taxonomy(self.taxonomy)
+            for kind in user_kinds(user):
+                by_kind[kind] = user
+        return by_kind
+
+    @cached_property
+    def classifier(self) -> "ThemeClassifier | None":
+        """The user's trained classifier (`classifier` option), loaded on first use."""
+        if not self.classifier_path:
+            return None
+        from textlens.themes.classifier import ThemeClassifier
+
+        return ThemeClassifier.load(self.classifier_path)
+
+    @cached_property
+    def press_model_path(self) -> "Path | None":
+        return resolve_press_model(self.press_model_option)
 
     @property
     def taxonomies(self) -> list[Taxonomy]:
@@ -209,7 +232,6 @@ class ThemeAnalyzer(Analyzer):
             at += len(d.passages)
 
 
-PRESS_KINDS = ("article", "editorial")
 
 
 def decision_scores(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
 With a few hundred labelled texts a trained model beats hand-made term lists, so textlens trains one
 instead: one-vs-rest logistic regression on TF-IDF word and character n-grams of the accent-folded
 text (robust to typos, fast, no model download), or on sentence embeddings (`features="embeddings"`),
-better with few examples per theme. scikit-learn conventions: `fit` / `predict` / `predict_proba`.
+better with few examples per theme. A scikit-learn estimator: parameters stored as given (`get_params`,
+`clone`), checked in `fit`; `fit` / `predict` / `predict_proba`.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from textlens.errors import InputError
+from textlens.vocab import fold
 
 FEATURES = ("tfidf", "embeddings")
 
@@ -23,28 +26,21 @@ class ClassifierError(InputError):
 
 
 def _fold(text: str) -> str:
-    from textlens.analysis.segment import fold
-
+    """The TF-IDF preprocessor; a named module function so saved classifiers keep loading."""
     return fold(text)
 
 
-class ThemeClassifier:
+class ThemeClassifier(BaseEstimator):
     """Multi-label theme classifier. `name` becomes the taxonomy name of the rows it writes."""
 
     def __init__(self, features: str = "tfidf", C: float = 4.0, threshold: float = 0.5, name: str = "custom",
                  encoder: str | None = None, min_examples: int = 3):
-        if features not in FEATURES:
-            raise ClassifierError(f"features must be one of {FEATURES}, got {features!r}")
         self.features = features
         self.C = C
         self.threshold = threshold
         self.name = name
         self.encoder = encoder
         self.min_examples = min_examples
-
-    # ---- scikit-learn style ------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("features", "C", "threshold", "name", "encoder", "min_examples")}
 
     def _vectors(self, texts: Sequence[str], fit: bool = False) -> Any:
         if self.features == "embeddings":
@@ -69,6 +65,8 @@ class ThemeClassifier:
         from sklearn.multiclass import OneVsRestClassifier
         from sklearn.preprocessing import MultiLabelBinarizer
 
+        if self.features not in FEATURES:
+            raise ClassifierError(f"features must be one of {FEATURES}, got {self.features!r}")
         texts, labels = list(texts), [list(lab) for lab in labels]
         if len(texts) != len(labels):
             raise ClassifierError(f"{len(texts)} texts but {len(labels)} label lists")

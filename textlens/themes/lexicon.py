@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from textlens.themes.taxonomy import Taxonomy
+from textlens.vocab import french_stemmer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 ELIDED = frozenset({"d", "l", "j", "n", "s", "c", "m", "t", "qu", "y"})  # d'attente, l'offshore, qu'il...
@@ -51,16 +52,9 @@ def skeleton(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", w)
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("french")
-
-
 @lru_cache(maxsize=200_000)
 def stem_skeleton(word: str) -> str:
-    return skeleton(_stemmer().stemWord(fold_keep_length(word)))
+    return skeleton(french_stemmer().stemWord(fold_keep_length(word)))
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,19 @@ carry over. Where labelled documents exist, this model decides instead: one logi
 what the taxonomy scorer already computes for each passage (lexical evidence, similarity to the theme
 prototypes, the combined score: each pooled over the document's passages) and the document's mean e5 passage
 embedding, with a decision threshold per theme chosen by cross-validation. Trained by
-`scripts/train_press_themes.py` on annotated real press texts; stored as plain arrays (JSON), so scoring needs
-numpy only.
+`scripts/train_press_themes.py` on annotated real press texts; stored as plain arrays (JSON, no pickle), so
+scoring is numpy arithmetic.
 """
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from textlens.errors import ModelError
 
@@ -50,21 +50,15 @@ def doc_features(parts: dict[str, np.ndarray | None], doc_support: float, dim: i
     ]).astype(np.float32)
 
 
-@dataclass
-class PressThemeModel:
-    """Per-theme logistic regressions over `doc_features`, scikit-learn style: parameters as given, learnt state
-    with a trailing underscore, `fit` validates."""
+class PressThemeModel(BaseEstimator):
+    """Per-theme logistic regressions over `doc_features`, a scikit-learn estimator: parameters as given, learnt
+    state with a trailing underscore (`classes_`, `mean_`, `scale_`, `coef_`, `intercept_`, `thresholds_`, and
+    `meta_`: where the training data came from), `fit` validates."""
 
-    C: float = 1.0
-    cv: int = 5
-    random_state: int = 0
-    classes_: list[str] = field(default_factory=list)
-    mean_: np.ndarray | None = None
-    scale_: np.ndarray | None = None
-    coef_: np.ndarray | None = None
-    intercept_: np.ndarray | None = None
-    thresholds_: np.ndarray | None = None
-    meta_: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, C: float = 1.0, cv: int = 5, random_state: int = 0):
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
 
     def fit(self, X: np.ndarray, Y: np.ndarray, classes: Sequence[str]) -> "PressThemeModel":
         from sklearn.linear_model import LogisticRegression
@@ -77,6 +71,7 @@ class PressThemeModel:
         if len(X) < 2 * self.cv:
             raise ValueError(f"{len(X)} labelled documents: too few for {self.cv}-fold thresholds")
         self.classes_ = list(classes)
+        self.meta_: dict[str, Any] = {}
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0) + 1e-6
         Z = (X - self.mean_) / self.scale_
@@ -102,7 +97,7 @@ class PressThemeModel:
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if self.coef_ is None:
+        if not hasattr(self, "coef_"):
             raise ValueError("PressThemeModel is not fitted")
         Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
         return 1 / (1 + np.exp(-np.clip(Z @ self.coef_.T + self.intercept_, -30, 30)))
@@ -124,10 +119,13 @@ class PressThemeModel:
         if data.get("features_version") != FEATURES_VERSION:
             raise ModelError(f"{path}: features version {data.get('features_version')}, this textlens reads "
                              f"{FEATURES_VERSION}; retrain with scripts/train_press_themes.py")
-        return cls(C=data["C"], cv=data["cv"], classes_=list(data["classes"]),
-                   mean_=np.asarray(data["mean"]), scale_=np.asarray(data["scale"]),
-                   coef_=np.asarray(data["coef"]), intercept_=np.asarray(data["intercept"]),
-                   thresholds_=np.asarray(data["thresholds"]), meta_=dict(data.get("meta", {})))
+        model = cls(C=data["C"], cv=data["cv"])
+        model.classes_ = list(data["classes"])
+        model.mean_, model.scale_ = np.asarray(data["mean"]), np.asarray(data["scale"])
+        model.coef_, model.intercept_ = np.asarray(data["coef"]), np.asarray(data["intercept"])
+        model.thresholds_ = np.asarray(data["thresholds"])
+        model.meta_ = dict(data.get("meta", {}))
+        return model
 
 
 def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:

@@ -9,6 +9,10 @@ lemmas, terms chosen with a penalty on terms other topics already list -> labels
 quality. Small corpora (or a clustering that finds < 2 topics) use
 k-means with k chosen by silhouette instead, because density clustering needs hundreds of points.
 
+The reducer, the clusterer and the representation are swappable parts, as in BERTopic: any object with
+`fit_transform` / `fit_predict` (textlens.topics.clustering) or any `Representation`
+(textlens.topics.representation); the scalar settings below parameterise the default parts.
+
 Embeddings are computed outside (textlens.embeddings, cached in the store), so fitting never embeds.
 """
 from __future__ import annotations
@@ -18,50 +22,45 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
+from textlens.topics.clustering import (
+    CLUSTER_SELECTIONS,
+    REDUCTIONS,
+    DensityClusterer,
+    PcaUmapReducer,
+    SilhouetteKMeans,
+    check_clusterer,
+    check_reducer,
+    cluster_labels,
+    exact_knn,
+    part_name,
+    seeded,
+)
 from textlens.topics.quality import npmi_coherence, outlier_share, partition_agreement, topic_diversity
 from textlens.topics.terms import TermExtractor
 
-REDUCTIONS = ("umap", "pca")
+__all__ = ["ASSIGNED_BY", "REDUCTIONS", "TopicModel", "exact_knn"]
 # how a unit got its topic (`assigned_by_`): HDBSCAN itself, then the outlier passes in their order
 ASSIGNED_BY = ("cluster", "centroid", "vote", "terms")
 
 
-def exact_knn(Z: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's k+1 nearest rows (itself first) and euclidean distances, for unit-norm rows.
-
-    Deterministic (ties broken by index) and memory-bounded: blocks of `block` x n distances.
-    """
-    Z = np.ascontiguousarray(Z, dtype=np.float32)
-    n, m = Z.shape[0], k + 1
-    idx = np.empty((n, m), dtype=np.int32)
-    dist = np.empty((n, m), dtype=np.float32)
-    sq = (Z * Z).sum(axis=1)
-    for a in range(0, n, block):
-        # ranked on 2 x dot - |b|^2 (the same order as distance, one temporary fewer: 10k units, 25% less CPU)
-        G = Z[a : a + block] @ Z.T
-        G *= 2.0
-        G -= sq[None, :]
-        rows = np.arange(G.shape[0])
-        G[rows, rows + a] = np.inf  # the point itself comes first, as UMAP expects
-        part = np.argpartition(-G, m - 1, axis=1)[:, :m]
-        order = np.lexsort((part, -np.take_along_axis(G, part, axis=1)), axis=1)
-        best = np.take_along_axis(part, order, axis=1)
-        idx[a : a + block] = best
-        d2 = sq[a : a + block, None] - np.take_along_axis(G, best, axis=1)
-        d2[:, 0] = 0.0
-        dist[a : a + block] = np.sqrt(np.maximum(d2, 0.0))
-    return idx, dist
-
-
-class TopicModel:
+class TopicModel(BaseEstimator):
     """Discover topics in short French texts (sentences, verbatims) from their embeddings.
 
-    Parameters (scikit-learn style: stored as given, resolved at fit time)
+    Parameters (scikit-learn estimator: stored as given, checked and resolved at fit time)
     ----------
+    reducer: any object with `fit_transform(X)` (sklearn's PCA, umap's UMAP...) making the space topics are
+        clustered in; None: `PcaUmapReducer` built from `reduction`, `n_components`, `n_neighbors`,
+        `pca_components`, `n_epochs`, `umap_init` (those settings are ignored when a reducer is given).
+    clusterer: any object with `fit_predict(X)` (or `fit` + `labels_`; -1 = outlier) such as sklearn's KMeans
+        or HDBSCAN; None: `DensityClusterer` (HDBSCAN) built from `min_cluster_size`, `min_samples`,
+        `cluster_selection`, `max_topic_share`. Only density clustering falls back to k-means on small corpora.
+        A part's `random_state`, when it has one, is set to the model's seed.
     reduction: "umap" (default; PCA to `pca_components` first, for speed) or "pca" (fastest).
     n_components, n_neighbors, n_epochs: size of the reduced space, UMAP's neighbourhood and its
-        optimisation epochs (None: 200 below 5,000 units, 100 from there; see `_resolved_n_epochs`).
+        optimisation epochs (None: 200 below 5,000 units, 100 from there; see
+        `PcaUmapReducer.resolved_n_epochs`).
     umap_init: UMAP's initial layout ("spectral"; "pca" gave a lower seed ARI on 10k reviews, 0.43 vs 0.50).
     min_cluster_size: smallest topic; None = max(8, round(sqrt(n) / 2)) (10k units -> 50).
     min_samples: HDBSCAN's density smoothing; None = min(min_cluster_size, 5).
@@ -77,7 +76,8 @@ class TopicModel:
         "ctfidf" (single lemmas, `label_terms` of them in the label) or a `Representation` instance
         (textlens.topics.representation). Clustering, merging and outlier passes always use the lemmas.
     stop_words: extra words never used as topic terms.
-    small_corpus: below this many units, k-means + silhouette replaces UMAP/HDBSCAN.
+    small_corpus: below this many units, k-means + silhouette (`max_k` topics at most) replaces density
+        clustering.
     cluster_selection: HDBSCAN's "eom", "leaf" or "auto" (eom, or leaf when eom puts more than
         `max_topic_share` of the clustered units in one topic or finds fewer than 3).
     distinctive: weight c-TF-IDF by the share of topics where the term is *not* over-represented (to this
@@ -121,7 +121,8 @@ class TopicModel:
                  shared_term_penalty: float = 0.5, vote_neighbors: int | None = 15,
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
                  evidence_quantile: float | None = 0.02, representation: Any = "keyphrase",
-                 min_coverage: float | None = 0.17, random_state: int = 42):
+                 min_coverage: float | None = 0.17, random_state: int = 42, reducer: Any = None,
+                 clusterer: Any = None):
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -157,15 +158,21 @@ class TopicModel:
         self.representation = representation
         self.min_coverage = min_coverage
         self.random_state = random_state
+        self.reducer = reducer
+        self.clusterer = clusterer
 
     # ---- clustering ------------------------------------------------------------------------------
     def _check(self, texts: Sequence[str], embeddings: Any) -> np.ndarray:
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
-        if self.cluster_selection not in ("auto", "eom", "leaf"):
+        if self.cluster_selection not in CLUSTER_SELECTIONS:
             raise ValueError(f"cluster_selection must be 'auto', 'eom' or 'leaf', got {self.cluster_selection!r}")
         if self.min_coverage is not None and not 0.0 <= self.min_coverage <= 1.0:
             raise ValueError(f"min_coverage must be in [0, 1] or None, got {self.min_coverage!r}")
+        if self.reducer is not None:
+            check_reducer(self.reducer)
+        if self.clusterer is not None:
+            check_clusterer(self.clusterer)
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of strings, not one string")
         X = np.asarray(embeddings, dtype=np.float32)
@@ -182,97 +189,43 @@ class TopicModel:
             raise ValueError("embeddings contain all-zero rows")
         return X
 
-    def _resolved_n_epochs(self, n: int) -> int:
-        """UMAP epochs: 200 below 5,000 units, 100 from there. On 10,286 reviews (3 seeds) 100 epochs gave
-        seed ARI 0.59 vs 0.50 (150: 0.50), NPMI 0.10 vs 0.10, outliers 1.8% vs 1.9%, 30% less UMAP CPU; the
-        largest topic grows (0.22 vs 0.16 of units). UMAP's own default also falls with size (500 -> 200)."""
-        return self.n_epochs or (200 if n < 5000 else 100)
+    def _reducer(self, seed: int) -> Any:
+        """A fresh reducer for one clustering run: the one given, else today's PCA/UMAP from the scalar settings."""
+        if self.reducer is not None:
+            return seeded(self.reducer, seed)
+        return PcaUmapReducer(reduction=self.reduction, n_components=self.n_components, n_neighbors=self.n_neighbors,
+                              pca_components=self.pca_components, n_epochs=self.n_epochs, umap_init=self.umap_init,
+                              random_state=seed)
 
-    def _resolved_min_cluster_size(self, n: int) -> int:
-        return self.min_cluster_size or max(8, int(round(np.sqrt(n) / 2)))
+    def _clusterer(self, seed: int) -> Any:
+        """A fresh clusterer for one clustering run: the one given, else today's HDBSCAN from the scalar settings."""
+        if self.clusterer is not None:
+            return seeded(self.clusterer, seed)
+        return DensityClusterer(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
+                                cluster_selection=self.cluster_selection, max_topic_share=self.max_topic_share)
 
     def _cluster(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, str, np.ndarray | None]:
-        """Raw cluster labels (-1 = outlier), the method used and the reduced space (None for k-means)."""
-        n = X.shape[0]
-        if n >= self.small_corpus:
-            labels, selection, Z = self._density_clusters(X, seed)
-            if len(set(labels.tolist()) - {-1}) >= 2:
-                return labels, f"{self.reduction}+hdbscan({selection})", Z
-        return self._small_clusters(X, seed), "kmeans", None
+        """Raw cluster labels (-1 = outlier), the method used and the reduced space (None for k-means).
 
-    def _reduce(self, X: np.ndarray, seed: int) -> np.ndarray:
-        """PCA (exact, via the covariance: deterministic and fast) then UMAP on re-normalised vectors.
+        Density clustering (`DensityClusterer`, given or default) needs hundreds of points: below `small_corpus`
+        units, or when it finds < 2 topics, k-means with k chosen by silhouette on the embeddings replaces it. Any
+        other clusterer is used as given, whatever the corpus size."""
+        clusterer = self._clusterer(seed)
+        by_density = isinstance(clusterer, DensityClusterer)
+        if not by_density or X.shape[0] >= self.small_corpus:
+            reducer = self._reducer(seed)
+            Z = np.asarray(reducer.fit_transform(X))
+            labels = cluster_labels(clusterer, Z)
+            if not by_density or len(set(labels.tolist()) - {-1}) >= 2:
+                return labels, f"{part_name(reducer)}+{part_name(clusterer)}", Z
+        return SilhouetteKMeans(max_k=self.max_k, random_state=seed).fit_predict(X), SilhouetteKMeans.name, None
 
-        Neighbours are exact and computed here by blocked matrix products (`exact_knn`): UMAP's own
-        search either calls a Python callback per pair (< 4,096 points: 20 of 35 s for 1,000 reviews on a
-        loaded machine) or JIT-compiles NN-descent (minutes on a cold start). Euclidean distance between
-        unit vectors ranks neighbours exactly as cosine does. 200 epochs instead of 500 on small data.
-        """
-        from sklearn.decomposition import PCA
-
-        n = X.shape[0]
-        if self.reduction == "pca":
-            return PCA(n_components=min(self.n_components, n - 1), svd_solver="covariance_eigh").fit_transform(X)
-        import warnings
-
-        from umap import UMAP
-
-        Z = X
-        if self.pca_components and X.shape[1] > self.pca_components and n > self.pca_components:
-            Z = PCA(n_components=self.pca_components, svd_solver="covariance_eigh").fit_transform(X)
-            Z = Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
-        k = min(self.n_neighbors, n - 1)
-        knn = exact_knn(Z, k)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "n_jobs overridden by setting random_state", "no search index"
-            return UMAP(n_components=self.n_components, n_neighbors=k, min_dist=0.0, metric="euclidean",
-                        n_epochs=self._resolved_n_epochs(n), init=self.umap_init, random_state=seed,
-                        low_memory=False,
-                        precomputed_knn=(*knn, None)).fit_transform(Z)
-
-    def _density_clusters(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, str, np.ndarray]:
-        """HDBSCAN on the reduced space. "auto": excess of mass, unless it lumps most units into one
-        cluster (1,000 real insurance reviews: 3 clusters, one of 84%), then leaf selection (21 topics)."""
-        from sklearn.cluster import HDBSCAN
-
-        Z = self._reduce(X, seed)
-        mcs = self._resolved_min_cluster_size(X.shape[0])
-        ms = self.min_samples or min(mcs, 5)
-
-        def run(selection: str) -> np.ndarray:
-            return HDBSCAN(min_cluster_size=mcs, min_samples=ms, cluster_selection_method=selection,
-                           copy=True).fit_predict(Z)
-
-        if self.cluster_selection != "auto":
-            return run(self.cluster_selection), self.cluster_selection, Z
-        labels = run("eom")
-        clustered = labels[labels >= 0]
-        if clustered.size == 0 or len(set(clustered.tolist())) < 3 or \
-                np.bincount(clustered).max() > self.max_topic_share * clustered.size:
-            leaf = run("leaf")
-            if len(set(leaf.tolist()) - {-1}) >= 2:
-                return leaf, "leaf", Z
-        return labels, "eom", Z
-
-    def _small_clusters(self, X: np.ndarray, seed: int) -> np.ndarray:
-        """k-means on the centred unit vectors, k by cosine silhouette (topics of < 3 units refused).
-
-        On 48 written sentences of 4 subjects (tests/test_topics.py, int8 e5): ARI 0.85 at the chosen k;
-        Ward and average linkage swing between 0.5 and 0.9 with tiny changes of the vectors."""
-        from sklearn.cluster import KMeans
-        from sklearn.metrics import silhouette_score
-
-        n = X.shape[0]
-        best, best_score = None, -2.0
-        for k in range(2, max(2, min(self.max_k, n // 5)) + 1):
-            labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(X)
-            if np.bincount(labels).min() < 3:
-                continue
-            score = silhouette_score(X, labels, metric="cosine")
-            if score > best_score + 1e-9:
-                best, best_score = labels, score
-        return best if best is not None else np.zeros(n, dtype=int)
-
+    def _min_cluster_size(self, n: int, method: str) -> int | None:
+        """HDBSCAN's smallest topic for `n` units, when density clustering made the topics (quality_)."""
+        clusterer = self._clusterer(self.random_state)
+        if "hdbscan" not in method or not isinstance(clusterer, DensityClusterer):
+            return None
+        return clusterer.resolved_min_cluster_size(n)
     @staticmethod
     def _centroids(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
         C = np.zeros((k, X.shape[1]), dtype=np.float32)
@@ -590,9 +543,9 @@ class TopicModel:
         first) takes its best remaining term, whose weight is multiplied by (1 - shared_term_penalty) for
         every other topic that already took it. A topic keeps the words that define it, and the places
         further down go to words that set it apart instead of the generic ones every topic shares."""
-        from textlens.analysis.segment import _stemmer, fold
+        from textlens.vocab import fold, french_stemmer
 
-        stemmer = _stemmer()
+        stemmer = french_stemmer()
         stem_of: dict[int, str] = {}
 
         def stem(j: int) -> str:  # on the written (accented) form: Snowball needs the accents
@@ -661,7 +614,7 @@ class TopicModel:
         labels, C, thr, facts = self._partition(X, self.random_state, terms)
         t_cluster = time.perf_counter() - t0
         k = C.shape[0]
-        vocab, ubiquitous, W, self._idf, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
+        vocab, ubiquitous, W, self.idf_, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
         diffuse = np.flatnonzero(coverage < self.min_coverage) if self.min_coverage is not None and k > 2 \
             else np.zeros(0, dtype=int)
         routed_units = 0
@@ -673,7 +626,7 @@ class TopicModel:
             labels = remap_kept[labels]
             facts["how"][labels < 0] = -1
             C, thr, k = C[kept], thr[kept], int(kept.size)
-            vocab, ubiquitous, W, self._idf, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
+            vocab, ubiquitous, W, self.idf_, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
         unigrams = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
         cohesion = np.array([float((X[labels == t] @ C[t]).mean()) for t in range(k)])
         # ids: largest topic first, ties by their first words (the representation does not change the ids)
@@ -699,9 +652,9 @@ class TopicModel:
             self.topics_.append({"id": t, "label": "", "size": int(members.size), "terms": [],
                                  "representatives": rep.tolist(), "coverage": round(float(coverage[order[t]]), 4),
                                  "cohesion": round(float(cohesion[order[t]]), 4)})
-        self._extractor = extractor
-        self._unigrams = [unigrams[i] for i in order]
-        self._reference_sets = None
+        self.extractor_ = extractor
+        self.unigram_terms_ = [unigrams[i] for i in order]
+        self.reference_sets_ = None
         self.field_stop_words_ = [extractor.display(t) for t in ubiquitous]
         t0 = time.perf_counter()
         description = self._describe(representation, texts, documents, encode)
@@ -712,7 +665,7 @@ class TopicModel:
         q_wall, q_cpu = time.perf_counter() - q_wall, time.process_time() - q_cpu
         self.quality_ = {
             "n_units": len(texts), "n_topics": k, "method": facts["method"],
-            "min_cluster_size": self._resolved_min_cluster_size(len(texts)) if "hdbscan" in facts["method"] else None,
+            "min_cluster_size": self._min_cluster_size(len(texts), facts["method"]),
             "outlier_share": outlier_share(labels), "outlier_share_before_reassignment": facts["raw_outlier_share"],
             "outliers_placed_by_neighbours": facts["voted"], "outliers_placed_by_evidence": facts["by_evidence"],
             "assigned_by": {name: int((facts["how"] == i).sum()) for i, name in enumerate(ASSIGNED_BY)},
@@ -753,7 +706,7 @@ class TopicModel:
 
         k = self.n_topics_
         representation.fit(RepresentationInput(
-            texts=texts, labels=self.labels_, n_topics=k, unigram_terms=self._unigrams, documents=documents,
+            texts=texts, labels=self.labels_, n_topics=k, unigram_terms=self.unigram_terms_, documents=documents,
             centroids=self.centroids_, encode=encode, to_space=self._space,
             stop_words=self.stop_words, random_state=self.random_state))
         top = representation.terms_
@@ -788,9 +741,9 @@ class TopicModel:
     def _reference(self, texts: Sequence[str], documents: Sequence[Any] | None) -> list[set[str]]:
         """NPMI's reference, the same for every representation: per document (or unit), every word it contains
         and its lemma (`TermExtractor.surface_sets`), accent-free and lower-case; computed once per fit."""
-        from textlens.analysis.segment import fold
+        from textlens.vocab import fold
 
-        if getattr(self, "_reference_sets", None) is None:
+        if getattr(self, "reference_sets_", None) is None:
             folded: dict[str, str] = {}  # words repeat: fold each once
 
             def key(word: str) -> str:
@@ -798,14 +751,14 @@ class TopicModel:
                     folded[word] = fold(word)
                 return folded[word]
 
-            sets = [{key(w) for w in s} for s in self._extractor.surface_sets(texts)]
+            sets = [{key(w) for w in s} for s in self.extractor_.surface_sets(texts)]
             if documents is not None:
                 grouped: dict[Any, set[str]] = {}
                 for key, s in zip(documents, sets):
                     grouped.setdefault(key, set()).update(s)
                 sets = list(grouped.values())
-            self._reference_sets = sets
-        return self._reference_sets
+            self.reference_sets_ = sets
+        return self.reference_sets_
 
     def _agreement(self, X: np.ndarray, labels: np.ndarray, terms) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -880,7 +833,7 @@ class TopicModel:
         labels = np.asarray(self.labels_ if labels is None else labels)
         if not (len(texts) == len(periods) == len(labels)):
             raise ValueError(f"texts ({len(texts)}), periods ({len(periods)}) and labels ({len(labels)}) differ")
-        tokens = self._extractor(list(texts))
+        tokens = self.extractor_(list(texts))
         rows = []
         per = pd.Series(list(periods), dtype="object")
         for period in sorted({p for p in per if p is not None and p == p}, key=str):
@@ -895,7 +848,7 @@ class TopicModel:
                     for w in tokens[i]:
                         c[w] = c.get(w, 0) + 1
                 weights = self._period_weights(c)
-                words = [self._extractor.display(w) for w, _ in
+                words = [self.extractor_.display(w) for w, _ in
                          sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top_n]]
                 rows.append({"topic": t, "label": self.topics_[t]["label"], "period": period, "n": int(members.size),
                              "share": members.size / total, "words": ", ".join(words)})
@@ -903,4 +856,4 @@ class TopicModel:
 
     def _period_weights(self, counts: dict[str, int]) -> dict[str, float]:
         total = sum(counts.values()) or 1
-        return {w: (c / total) * self._idf.get(w, 0.0) for w, c in counts.items()}
+        return {w: (c / total) * self.idf_.get(w, 0.0) for w, c in counts.items()}

