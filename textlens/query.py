@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textlens.analysis.segment import fold
 from textlens.errors import InputError
 from textlens.store import query as query_store
+from textlens.vocab import ENTITY_TYPES, SENTIMENT_LABELS
 from textlens.store.filters import doc_id_select, filtered_doc_ids, where_clause
 
 if TYPE_CHECKING:
@@ -26,9 +27,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.store.query import PassageRow
 
-SENTIMENTS = ("positive", "negative", "neutral", "mixed")
-ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA", "STUDY", "LABEL", "LOCATION")
-PERIODS = ("year", "quarter", "month")
+SENTIMENTS = SENTIMENT_LABELS  # the names the filters and the CLI have always used
 SEARCH_COLUMNS = ["doc_id", "date", "source", "passage", "left", "match", "right", "score", "passage_id", "year",
                   "kind", "title"]
 DEFAULT_SEARCH_LIMIT = 20

@@ -11,6 +11,7 @@ from textlens.cli.app import app
 from textlens.cli.options import By, QueryCommand, query_inputs
 from textlens.cli.output import emit, fail
 from textlens.cli.render import current_view
+from textlens.vocab import PERIODS
 
 
 class CxKind(str, Enum):
@@ -52,7 +53,7 @@ def emotions(
                                min_docs=min_docs)
         if fmt == "table" and not df.empty:
             df = df.assign(group=df["group"].astype(str) + df["sparse"].map({True: "*", False: ""}))
-        head = (t(f"cx.by.{by.value}", lg) if by.value in ("year", "quarter", "month") else by.value) if by else segment
+        head = (t(f"cx.by.{by.value}", lg) if by.value in PERIODS else by.value) if by else segment
         title = t("cx.title.by_period", lg, by=head) if by else t("cx.title.by_segment", lg, segment=head)
         emit(df, fmt, [("group", head, "text", {"no_wrap": True}),
                         ("n", t("cx.col.reviews", lg), "num", {"justify": "right"}),
