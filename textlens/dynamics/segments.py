@@ -5,7 +5,7 @@ dimension), the share of the segment's documents carrying it against the share i
 difference with a Newcombe 95% interval, ratio, Cohen's h, a chi-square test (Fisher's exact test when an
 expected count is under 5), and Benjamini-Hochberg q-values across every test of the comparison. Mean
 scores (rating...) are compared with Welch's t-test, over-represented words with Dunning's log-likelihood
-(textlens.trends). Segments with fewer than `min_docs` documents are listed, flagged and not tested.
+(textlens.dynamics.terms). Segments with fewer than `min_docs` documents are listed, flagged and not tested.
 """
 from __future__ import annotations
 
@@ -221,7 +221,8 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
              alpha: float) -> SegmentComparison:
     import numpy as np
 
-    from textlens.trends import eligible_documents, over_represented_terms
+    from textlens.dynamics.terms import over_represented
+    from textlens.trends import eligible_documents
 
     entries = read_metadata(corpus, filters)  # read once: the segments and the score come from it
     seg_of, left_out = segment_values(corpus, column, filters, entries)
@@ -263,10 +264,10 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
     if terms and pairs:
         groups = segment_of if b or not a else {d: (s if s == a else REST) for d, s in segment_of.items()}
         scored = sorted({p[0] for p in pairs} | ({b} if b else set()))
-        table = over_represented_terms(corpus, groups, top=terms, groups=scored)
-        texts = _texts(corpus, [pid for ids in table["passage_ids"] for pid in ids[:evidence]])
+        table = over_represented(corpus, groups, top=terms, groups=scored).terms
+        texts = _texts(corpus, [pid for r in table for pid in r.passage_ids[:evidence]])
         versus = {a: (b or REST), **({b: a} if b else {})} if a else {}
-        for r in table.itertuples():
+        for r in table:
             if r.p >= alpha:  # shown only when the over-representation itself is significant (G2 > 3.84)
                 continue
             found_terms.append(SegmentTerm(

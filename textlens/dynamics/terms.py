@@ -1,0 +1,215 @@
+"""Words over-represented in a group of documents (a period, a segment) against the other documents.
+
+Dunning's log-likelihood (G2) per French Snowball stem, the term shown in its most frequent form, with the
+passages using it as evidence. Used by `textlens compare` (segments) and `textlens trends --terms` (periods).
+
+Counted with numpy over integer word and stem ids: the former pass in Python over every token (600,000 on
+10,000 reviews) was the largest part of `textlens compare`. The output is the same, row for row (a test runs the
+former code beside it).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from textlens.query import french_stop_words
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from textlens.store import Corpus
+
+OVER_REPRESENTED_COLUMNS = ["group", "term", "llr", "p", "count", "expected", "docs", "passage_ids"]
+#: the tokens the store's `stems` column was made from (`textlens.analysis.segment.stems`), one stem per word
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class OverRepresentedTerm:
+    """One term of one group: G2 (`llr`, rounded to 3 decimals), its chi-square(1) tail `p`, the count in
+    the group against the `expected` count, the documents using it and up to `examples` passage ids."""
+
+    group: Any
+    term: str
+    llr: float
+    p: float
+    count: int
+    expected: float
+    docs: int
+    passage_ids: list[int]
+
+
+@dataclass
+class OverRepresented:
+    """The terms of every scored group (by group, then strongest first) and the tokens counted in all groups."""
+
+    terms: list[OverRepresentedTerm]
+    tokens: int
+
+
+@dataclass
+class _Tokens:
+    """Every token of the grouped documents' passages, in reading order, as integer ids."""
+
+    words: list[str]  # word id -> lower-cased form
+    stems: list[str]  # stem id -> stem
+    word_id: "np.ndarray"
+    stem_id: "np.ndarray"
+    passage: "np.ndarray"  # token -> passage index
+    passage_ids: list[int]  # passage index -> passage id
+    passage_doc: "np.ndarray"  # passage index -> document index
+    passage_group: "np.ndarray"  # passage index -> group code
+
+
+def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int = 15, min_count: int = 3,
+                     groups: Sequence[Hashable] | None = None, examples: int = 3) -> OverRepresented:
+    """Terms over-represented in each group of documents against the other documents of `group_of`.
+
+    `group_of` maps a document id to its group; documents absent from it are not read at all, so two groups alone
+    compare one with the other. `groups` limits the groups scored (the others still count as "the rest").
+    Words are grouped by stem; stop words, numbers and words under 3 letters are not scored but count in the
+    totals. Only terms seen at least `min_count` times and more often than expected are kept, `top` per group.
+    """
+    import numpy as np
+
+    from textlens.analysis.segment import fold
+    from textlens.trends import log_likelihood  # here: textlens.trends imports this module
+
+    names = list(dict.fromkeys(group_of.values()))
+    code = {name: k for k, name in enumerate(names)}
+    tokens = _read_tokens(corpus, {doc: code[g] for doc, g in group_of.items()})
+    stop = french_stop_words()
+    scored_word = np.array([len(w) >= 3 and not w.isdigit() and fold(w) not in stop for w in tokens.words], bool)
+    scored_stem = np.array([s not in stop for s in tokens.stems], bool)
+    token_group = tokens.passage_group[tokens.passage]
+    size_of = np.bincount(token_group, minlength=len(names))  # every token counts in the sizes
+    grand = int(size_of.sum())
+    kept = scored_word[tokens.word_id] & scored_stem[tokens.stem_id]
+    stem_id, group, passage, word_id = (tokens.stem_id[kept], token_group[kept], tokens.passage[kept],
+                                        tokens.word_id[kept])
+    n_stems = len(tokens.stems)
+    totals = np.bincount(stem_id, minlength=n_stems)
+    # (group, stem) counts, sparse: groups x stems can be large (months x vocabulary)
+    pairs, counts = np.unique(group.astype(np.int64) * n_stems + stem_id, return_counts=True)
+    pair_group, pair_stem = pairs // n_stems, pairs % n_stems
+    bounds = np.searchsorted(pair_group, np.arange(len(names) + 1))
+    wanted = set(groups) if groups is not None else None
+    picked: list[tuple[Hashable, int, float, int, float]] = []  # (group, stem, G2, count, expected)
+    for g in sorted(range(len(names)), key=lambda k: names[k]):
+        lo, hi = bounds[g], bounds[g + 1]
+        if (wanted is not None and names[g] not in wanted) or lo == hi:
+            continue
+        size = int(size_of[g])
+        rest = grand - size
+        if rest <= 0:
+            continue
+        a, s = counts[lo:hi], pair_stem[lo:hi]
+        candidates = np.flatnonzero((a >= min_count) & (a > totals[s] * size / grand))
+        scored = []
+        for i in candidates.tolist():  # G2 in Python floats: the very values the former code gave
+            count, total = int(a[i]), int(totals[s[i]])
+            b = total - count
+            scored.append((log_likelihood(count, b, size - count, rest - b), int(s[i]), count, total * size / grand))
+        scored.sort(key=lambda x: (-x[0], tokens.stems[x[1]]))
+        picked += [(g, stem, g2, count, expected) for g2, stem, count, expected in scored[:top]]
+    if not picked:
+        return OverRepresented([], grand)
+    shown = np.array(sorted({stem for _, stem, *_ in picked}))
+    on_shown = np.isin(stem_id, shown)
+    form = _most_frequent_forms(stem_id[on_shown], word_id[on_shown], len(tokens.words))
+    using = _passages_using(stem_id[on_shown], passage[on_shown])
+    out = []
+    for g, stem, g2, count, expected in picked:
+        found = using[stem]
+        found = found[tokens.passage_group[found] == g]  # reading order: passage indices ascend
+        out.append(OverRepresentedTerm(
+            names[g], tokens.words[form[stem]], round(g2, 3), math.erfc(math.sqrt(g2 / 2)), count,
+            round(expected, 2), int(np.unique(tokens.passage_doc[found]).size),
+            [tokens.passage_ids[i] for i in found[:examples].tolist()]))
+    return OverRepresented(out, grand)
+
+
+def over_represented_terms(corpus: "Corpus", group_of: dict[str, Hashable], top: int = 15, min_count: int = 3,
+                           groups: Sequence[Hashable] | None = None, examples: int = 3) -> "pd.DataFrame":
+    """`over_represented` as a DataFrame of OVER_REPRESENTED_COLUMNS (attrs: `tokens`), for `trends --terms`."""
+    import pandas as pd
+
+    found = over_represented(corpus, group_of, top=top, min_count=min_count, groups=groups, examples=examples)
+    names = [f.name for f in fields(OverRepresentedTerm)]
+    out = pd.DataFrame([dict(zip(names, (getattr(t, n) for n in names))) for t in found.terms],
+                       columns=OVER_REPRESENTED_COLUMNS)
+    out.attrs.update(tokens=found.tokens)
+    return out
+
+
+def _read_tokens(corpus: "Corpus", code_of: dict[str, int]) -> _Tokens:
+    """One read of the passages of the documents in `code_of` (document -> group code): words and stems as ids.
+
+    The stems come from the store; a passage whose stems do not match its words one for one (text edited
+    since) falls back to the accent-folded words."""
+    import numpy as np
+
+    from textlens.analysis.segment import fold
+    from textlens.store.terms import passages_in_reading_order
+
+    all_words: list[str] = []
+    all_stems: list[str] = []
+    lengths: list[int] = []
+    passage_ids: list[int] = []
+    passage_docs: list[str] = []
+    passage_groups: list[int] = []
+    findall = WORD.findall
+    for passage_id, doc_id, text, stem_text in passages_in_reading_order(corpus):
+        group = code_of.get(doc_id)
+        if group is None:
+            continue
+        words = findall(text.lower())
+        stems = stem_text.split()
+        if len(stems) != len(words):
+            stems = [fold(w) for w in words]
+        all_words += words
+        all_stems += stems
+        lengths.append(len(words))
+        passage_ids.append(passage_id)
+        passage_docs.append(doc_id)
+        passage_groups.append(group)
+    word_index = {w: i for i, w in enumerate(dict.fromkeys(all_words))}
+    stem_index = {s: i for i, s in enumerate(dict.fromkeys(all_stems))}
+    doc_index = {d: i for i, d in enumerate(dict.fromkeys(passage_docs))}
+    n = len(all_words)
+    return _Tokens(
+        words=list(word_index), stems=list(stem_index),
+        word_id=np.fromiter(map(word_index.__getitem__, all_words), dtype=np.int64, count=n),
+        stem_id=np.fromiter(map(stem_index.__getitem__, all_stems), dtype=np.int64, count=n),
+        passage=np.repeat(np.arange(len(lengths)), lengths), passage_ids=passage_ids,
+        passage_doc=np.fromiter(map(doc_index.__getitem__, passage_docs), dtype=np.int64, count=len(passage_docs)),
+        passage_group=np.array(passage_groups, dtype=np.int64))
+
+
+def _most_frequent_forms(stem_id: "np.ndarray", word_id: "np.ndarray", n_words: int) -> dict[int, int]:
+    """Stem -> its most frequent word form; on a tie the form seen first (tokens are in reading order)."""
+    import numpy as np
+
+    pairs, first, counts = np.unique(stem_id * n_words + word_id, return_index=True, return_counts=True)
+    best: dict[int, tuple[int, int, int]] = {}  # stem -> (count, first position, word)
+    for pair, at, count in zip(pairs.tolist(), first.tolist(), counts.tolist()):
+        stem, word = divmod(pair, n_words)
+        held = best.get(stem)
+        if held is None or count > held[0] or (count == held[0] and at < held[1]):
+            best[stem] = (count, at, word)
+    return {stem: word for stem, (_, _, word) in best.items()}
+
+
+def _passages_using(stem_id: "np.ndarray", passage: "np.ndarray") -> dict[int, "np.ndarray"]:
+    """Stem -> the passages (indices, ascending, each once) where it is a scored token."""
+    import numpy as np
+
+    order = np.lexsort((passage, stem_id))
+    stems, passages = stem_id[order], passage[order]
+    cuts = np.flatnonzero(np.diff(stems)) + 1
+    return {int(chunk_stems[0]): np.unique(chunk) for chunk_stems, chunk in
+            zip(np.split(stems, cuts), np.split(passages, cuts))}
