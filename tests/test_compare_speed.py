@@ -186,3 +186,47 @@ def test_over_represented_finds_the_words_of_a_segment(tmp_path: Path):
     assert len(attente.passage_ids) == 3
     assert {t.term for t in found.terms} <= {"attente", "interminable", "téléphone", "encore"}
     assert found.tokens == 20 * 8 + 20 * 8  # every word counts in the sizes, stop words included
+
+
+# ---- special functions without scipy ----------------------------------------------------------------------
+def test_student_t_cdf_is_scipy_stdtr():
+    special = pytest.importorskip("scipy.special")
+    import numpy as np
+
+    from textlens.dynamics.special import student_t_cdf
+
+    rng = np.random.default_rng(0)
+    # Welch's dof are fractional and at most the number of documents; t from the centre to far tails
+    dof = np.concatenate([rng.uniform(0.5, 10, 3000), rng.uniform(10, 1000, 3000), 10 ** rng.uniform(3, 5, 3000)])
+    t = np.concatenate([rng.normal(0, 2, 3000), -np.abs(rng.normal(0, 15, 3000)), rng.standard_cauchy(3000)])
+    ours, theirs = student_t_cdf(dof, t), special.stdtr(dof, t)
+    meaningful = theirs > 1e-280  # below, both are 0 or denormal
+    np.testing.assert_allclose(ours[meaningful], theirs[meaningful], rtol=1e-10, atol=0)
+    assert (ours[~meaningful] < 1e-270).all()
+    edges = (np.array([np.inf, 3, 3, np.nan, 0, 7, 7]), np.array([1.5, np.inf, -np.inf, 1, 1, 0, np.nan]))
+    np.testing.assert_array_equal(student_t_cdf(*edges), special.stdtr(*edges))
+
+
+def test_regularized_incomplete_beta_is_scipy_betainc():
+    special = pytest.importorskip("scipy.special")
+    import numpy as np
+
+    from textlens.dynamics.special import regularized_incomplete_beta
+
+    rng = np.random.default_rng(1)
+    a, b, x = 10 ** rng.uniform(-1, 3, 5000), 10 ** rng.uniform(-1, 3, 5000), rng.uniform(0, 1, 5000)
+    x[:5] = [0.0, 1.0, 0.5, 1e-12, 1 - 1e-12]
+    theirs = special.betainc(a, b, x)
+    meaningful = (theirs > 1e-280) | (x == 0)
+    np.testing.assert_allclose(regularized_incomplete_beta(a, b, x)[meaningful], theirs[meaningful], rtol=1e-10)
+
+
+def test_log_factorials_are_scipy_gammaln():
+    special = pytest.importorskip("scipy.special")
+    import numpy as np
+
+    from textlens.dynamics.special import log_factorials
+
+    n = 30_000
+    np.testing.assert_allclose(log_factorials(n), special.gammaln(np.arange(n + 1) + 1.0), rtol=2e-15, atol=0)
+    assert log_factorials(0).tolist() == [0.0] and log_factorials(5)[5] == pytest.approx(math.log(120), rel=1e-15)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
+from textlens.dynamics import special
 from textlens.dynamics.columns import LeftOut, MetadataEntries, read_metadata, score_values, segment_values
 from textlens.dynamics.dimensions import load_rows
 from textlens.dynamics.impact import bh_adjust, item_passages, paused_cycle_collector, plain, welch_p
@@ -164,7 +165,7 @@ def two_by_two_p(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: "np.n
     tests = ["chi2"] * len(p)
     exact = np.flatnonzero(expected.min(axis=0) < 5)
     if len(exact):
-        log_factorials = _log_factorials(int(n[exact].max()))  # shared by every exact test of the table
+        log_factorials = special.log_factorials(int(n[exact].max()))  # shared by every exact test of the table
         for i in exact:
             p[i] = fisher_exact_p(int(k1[i]), int(n1[i]), int(k2[i]), int(n2[i]), log_factorials)
             tests[i] = "fisher"
@@ -172,23 +173,15 @@ def two_by_two_p(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: "np.n
     return p, tests
 
 
-def _log_factorials(n: int) -> "np.ndarray":
-    """log(i!) for i = 0..n, as `gammaln(i + 1)` gives each."""
-    import numpy as np
-    from scipy.special import gammaln
-
-    return gammaln(np.arange(n + 1) + 1)
-
-
 def fisher_exact_p(k1: int, n1: int, k2: int, n2: int, log_factorials: "np.ndarray | None" = None) -> float:
     """Two-sided Fisher exact test of [[k1, n1-k1], [k2, n2-k2]]: the probability, given the margins, of every
     table at most as likely as this one. The same as `scipy.stats.fisher_exact` (a test checks it), from
     log-factorials, because importing scipy.stats would cost about a second per `textlens compare`.
-    `log_factorials`: `_log_factorials(n1 + n2)` or longer, shared by the many tests of one comparison (the same
-    values as computing them per test, a table lookup instead of nine gammaln calls)."""
+    `log_factorials`: `special.log_factorials(n1 + n2)` or longer, shared by the many tests of one comparison (the
+    same values as computing them per test, a table lookup instead of nine lgamma calls)."""
     import numpy as np
 
-    lf = log_factorials if log_factorials is not None else _log_factorials(n1 + n2)
+    lf = log_factorials if log_factorials is not None else special.log_factorials(n1 + n2)
     k = k1 + k2
     support = np.arange(max(0, k - n2), min(k, n1) + 1)
 
