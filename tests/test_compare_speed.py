@@ -230,3 +230,55 @@ def test_log_factorials_are_scipy_gammaln():
     n = 30_000
     np.testing.assert_allclose(log_factorials(n), special.gammaln(np.arange(n + 1) + 1.0), rtol=2e-15, atol=0)
     assert log_factorials(0).tolist() == [0.0] and log_factorials(5)[5] == pytest.approx(math.log(120), rel=1e-15)
+
+
+# ---- the comparison drawn as one table ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synth_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from drivers_fixtures import build
+
+    return build(tmp_path_factory.mktemp("compare-table") / "synth.db")
+
+
+def _lines(stdout: str, title: str) -> list[str]:
+    """The lines of the table titled `title`, up to the next line starting a note or another table."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    end = next(i for i in range(start + 3, len(lines)) if not lines[i].startswith((" ", *HEADINGS)))
+    return lines[start:end]
+
+
+HEADINGS = ("Alpha", "Beta")
+
+
+@pytest.mark.parametrize("columns", [80, 60, 200])
+def test_every_pair_in_one_table_that_fits_the_terminal(synth_db: Path, columns: int):
+    from typer.testing import CliRunner
+
+    from textlens.cli import app
+    from textlens.dynamics import compare
+
+    with Corpus.open(synth_db, readonly=True) as corpus:
+        significant = [d for d in compare(corpus, "insurer").differences if d.significant]
+    assert {d.segment for d in significant} == set(HEADINGS)  # both pairs have rows: two sections
+    out = CliRunner().invoke(app, ["compare", "--by", "insurer", "--db", str(synth_db)],
+                             env={"TEXTLENS_LANG": "en", "COLUMNS": str(columns), "TEXTLENS_QUERY_CACHE": "0"})
+    assert out.exit_code == 0, out.output
+    assert out.stdout.count("Significant differences (q < 0.05), each segment versus the others") == 1
+    table = _lines(out.stdout, "Significant differences")
+    assert all(len(line) <= columns for line in table[1:])  # the title is prose, wrapped by a terminal
+    header, rule, body = table[1], table[2], table[3:]
+    assert header.startswith("item") and header.split()[-2:] == ["q", "(BH)"] and set(rule) == {"─"}
+    assert [line for line in body if not line.startswith(" ")] == list(HEADINGS)  # one heading per pair
+    rows = [line for line in body if line.startswith("  ")]
+    assert len(rows) == len(significant)
+    for d, line in zip(significant, rows):  # same order as the library's; numbers whole, never cut
+        cells = line.split()
+        assert f"{100 * d.difference:+.1f}" in cells and cells[-1] == ("<0.001" if d.q_value < 0.001
+                                                                       else f"{d.q_value:.3f}")
+        if "CI" in header.split():
+            assert f"{100 * d.diff_low:.1f}…{100 * d.diff_high:.1f}" in cells
+    assert ("ratio" in header.split()) == (columns >= 100)  # the least needed column goes first
+    assert ("CI" in header.split()) == (columns >= 80)
+    note = next((line for line in out.stdout.splitlines() if line.startswith("columns left out")), "")
+    assert ("ratio" in note) == (columns < 100) and ("CI" in note) == (columns < 80)
