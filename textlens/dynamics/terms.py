@@ -149,45 +149,73 @@ def over_represented_terms(corpus: "Corpus", group_of: dict[str, Hashable], top:
 def _read_tokens(corpus: "Corpus", code_of: dict[str, int]) -> _Tokens:
     """One read of the passages of the documents in `code_of` (document -> group code): words and stems as ids.
 
-    The stems come from the store; a passage whose stems do not match its words one for one (text edited
-    since) falls back to the accent-folded words."""
+    The stems come from the store. All passages are cut into words at once, joined by a break character that no
+    word holds (a tenth of a second less than passage by passage); when the break character occurs in a text or
+    a passage's stems do not match its words one for one (text edited since), the words are read passage by
+    passage, the stems of such a passage being its accent-folded words."""
     import numpy as np
 
-    from textlens.analysis.segment import fold
     from textlens.store.terms import passages_in_reading_order
+
+    rows = [r for r in passages_in_reading_order(corpus) if r[1] in code_of]
+    texts, stem_texts = [r[2] for r in rows], [r[3] for r in rows]
+    words = _WORD_OR_BREAK.findall(_BREAK.join(texts).lower())  # lower() reads the break as no letter: as apart
+    stems = f" {_BREAK} ".join(stem_texts).split()
+    (word_id, word_list), (stem_id, stem_list) = _ids(words), _ids(stems)
+    lengths = _lengths(word_id, word_list, len(rows))
+    if lengths is not None and np.array_equal(lengths, _lengths(stem_id, stem_list, len(rows))):
+        if len(rows) > 1:  # the breaks are no tokens
+            word_id = word_id[word_id != word_list.index(_BREAK)]
+            stem_id = stem_id[stem_id != stem_list.index(_BREAK)]
+    else:
+        words, stems, lengths = _tokens_passage_by_passage(texts, stem_texts)
+        (word_id, word_list), (stem_id, stem_list) = _ids(words), _ids(stems)
+    docs = [r[1] for r in rows]
+    doc_index = {d: i for i, d in enumerate(dict.fromkeys(docs))}
+    return _Tokens(
+        words=word_list, stems=stem_list, word_id=word_id, stem_id=stem_id,
+        passage=np.repeat(np.arange(len(rows)), lengths), passage_ids=[r[0] for r in rows],
+        passage_doc=np.fromiter(map(doc_index.__getitem__, docs), dtype=np.int64, count=len(docs)),
+        passage_group=np.fromiter((code_of[d] for d in docs), dtype=np.int64, count=len(docs)))
+
+
+_BREAK = "\x00"  # between two passages' texts: not a word character, so never part of a word
+_WORD_OR_BREAK = re.compile(r"\w+|\x00", re.UNICODE)
+
+
+def _ids(tokens: list[str]) -> tuple["np.ndarray", list[str]]:
+    """Each token's id (first seen, first numbered) and the distinct tokens."""
+    import numpy as np
+
+    index = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
+    return np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens)), list(index)
+
+
+def _lengths(ids: "np.ndarray", distinct: list[str], n_passages: int) -> "np.ndarray | None":
+    """Tokens per passage between the breaks; None unless there are exactly n_passages - 1 breaks."""
+    import numpy as np
+
+    at = np.flatnonzero(ids == distinct.index(_BREAK)) if _BREAK in distinct else np.array([], dtype=np.int64)
+    if len(at) != n_passages - 1 or n_passages == 0:
+        return None
+    return np.diff(np.concatenate([[-1], at, [len(ids)]])) - 1
+
+
+def _tokens_passage_by_passage(texts: list[str], stem_texts: list[str]) -> tuple[list[str], list[str], list[int]]:
+    from textlens.analysis.segment import fold
 
     all_words: list[str] = []
     all_stems: list[str] = []
     lengths: list[int] = []
-    passage_ids: list[int] = []
-    passage_docs: list[str] = []
-    passage_groups: list[int] = []
-    findall = WORD.findall
-    for passage_id, doc_id, text, stem_text in passages_in_reading_order(corpus):
-        group = code_of.get(doc_id)
-        if group is None:
-            continue
-        words = findall(text.lower())
+    for text, stem_text in zip(texts, stem_texts):
+        words = WORD.findall(text.lower())
         stems = stem_text.split()
         if len(stems) != len(words):
             stems = [fold(w) for w in words]
         all_words += words
         all_stems += stems
         lengths.append(len(words))
-        passage_ids.append(passage_id)
-        passage_docs.append(doc_id)
-        passage_groups.append(group)
-    word_index = {w: i for i, w in enumerate(dict.fromkeys(all_words))}
-    stem_index = {s: i for i, s in enumerate(dict.fromkeys(all_stems))}
-    doc_index = {d: i for i, d in enumerate(dict.fromkeys(passage_docs))}
-    n = len(all_words)
-    return _Tokens(
-        words=list(word_index), stems=list(stem_index),
-        word_id=np.fromiter(map(word_index.__getitem__, all_words), dtype=np.int64, count=n),
-        stem_id=np.fromiter(map(stem_index.__getitem__, all_stems), dtype=np.int64, count=n),
-        passage=np.repeat(np.arange(len(lengths)), lengths), passage_ids=passage_ids,
-        passage_doc=np.fromiter(map(doc_index.__getitem__, passage_docs), dtype=np.int64, count=len(passage_docs)),
-        passage_group=np.array(passage_groups, dtype=np.int64))
+    return all_words, all_stems, lengths
 
 
 def _most_frequent_forms(stem_id: "np.ndarray", word_id: "np.ndarray", n_words: int) -> dict[int, int]:
