@@ -282,3 +282,18 @@ def test_every_pair_in_one_table_that_fits_the_terminal(synth_db: Path, columns:
     assert ("CI" in header.split()) == (columns >= 80)
     note = next((line for line in out.stdout.splitlines() if line.startswith("columns left out")), "")
     assert ("ratio" in note) == (columns < 100) and ("CI" in note) == (columns < 80)
+
+
+def testfirst_positions_by_code_are_the_first_positions_of_each_code():
+    """The evidence documents of a segment: the first k of the item's best-first order that belong to it."""
+    import numpy as np
+
+    from textlens.dynamics.segments import first_positions_by_code
+
+    rng = np.random.default_rng(3)
+    for n_codes in (1, 4, 30):
+        codes = rng.integers(0, n_codes, size=500)
+        by_code, starts = first_positions_by_code(codes, n_codes + 2)  # codes that never occur have empty groups
+        for c in range(n_codes + 2):
+            for k in (1, 3, 1000):
+                assert by_code[starts[c]:starts[c + 1]][:k].tolist() == np.flatnonzero(codes == c)[:k].tolist()

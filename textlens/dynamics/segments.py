@@ -309,9 +309,13 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
     row_docs = np.array([position[d] for d in rows["doc_id"].tolist()])
     carries = np.zeros((len(items), len(doc_ids)), dtype=bool)
     carries[row_items, row_docs] = True
-    per_segment = carries.astype(np.int64) @ (segment_code[:, None] == np.arange(len(names))[None, :])
+    # documents carrying each item, per segment: one count over the (item, document) pairs, not a matrix product
+    item_of, doc_of = np.nonzero(carries)
+    per_segment = np.bincount(item_of * len(names) + segment_code[doc_of],
+                              minlength=len(items) * len(names)).reshape(len(items), len(names))
     sizes = np.bincount(segment_code, minlength=len(names))
     best_first = {item: row_docs[row_items == j] for j, item in enumerate(items)}  # best-scored documents first
+    first_of = {item: first_positions_by_code(segment_code[order], len(names)) for item, order in best_first.items()}
     labels = dim.labels(corpus) if dim.labels else {}
     out: list[SegmentDifference] = []
     picks: dict[str, list[tuple[str, Any]]] = {}  # item -> (doc, pair) whose passages are the evidence
@@ -337,18 +341,31 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
                                          float(h[j]), tests[j], float(p[j]), math.nan, False))
             # the segment's own passages; the comparison group's when the segment has none (a share of 0)
             order = best_first[item]
-            codes = segment_code[order]
             if k1[j]:
-                chosen = order[codes == s]
+                by_code, starts = first_of[item]
+                chosen = order[by_code[starts[s]:starts[s + 1]][:evidence]]
             else:
+                codes = segment_code[order]
                 chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
             picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
         passage_rows = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
-        found = item_passages(corpus, dim, picks, passage_rows)
+        found: dict[tuple[str, Any], list[dict[str, Any]]] = {}  # (item, pair) -> its passages, in order
+        for item, passages in item_passages(corpus, dim, picks, passage_rows).items():
+            for e in passages:
+                found.setdefault((item, e["value"]), []).append(e)
         for d in out:
-            d.evidence = [e for e in found.get(d.item, []) if e["value"] == (d.segment, d.versus)][:evidence]
+            d.evidence = found.get((d.item, (d.segment, d.versus)), [])[:evidence]
     return out
+
+
+def first_positions_by_code(codes: "np.ndarray", n_codes: int) -> tuple["np.ndarray", "np.ndarray"]:
+    """Positions of `codes` grouped by code, each group in its original order, and where each group starts:
+    the first k positions holding code c are `by_code[starts[c]:starts[c + 1]][:k]`."""
+    import numpy as np
+
+    by_code = np.argsort(codes, kind="stable")
+    return by_code, np.searchsorted(codes[by_code], np.arange(n_codes + 1))
 
 
 def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, members: dict[str, set[str]],
