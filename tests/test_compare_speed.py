@@ -144,8 +144,9 @@ def test_over_represented_terms_equal_the_former_pass(random_stores, case: dict)
     compared = 0
     for path, segment_of, year_of in random_stores:
         two = {d: s for d, s in segment_of.items() if s in ("Alpha", "Beta")}  # two segments, one vs the other
+        some_none = {d: (None if y == 2017 else y) for d, y in year_of.items()}  # None: not in any group
         with Corpus.open(path, readonly=True) as corpus:
-            for group_of in (segment_of, year_of, two):
+            for group_of in (segment_of, year_of, two, some_none):
                 new = over_represented_terms(corpus, group_of, **case)
                 old = _former_over_represented_terms(corpus, group_of, **case)
                 pd.testing.assert_frame_equal(new, old, check_exact=True)

@@ -79,6 +79,7 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
     from textlens.analysis.segment import fold
     from textlens.trends import log_likelihood  # here: textlens.trends imports this module
 
+    group_of = {doc: g for doc, g in group_of.items() if g is not None}  # no group: not read, as if absent
     names = list(dict.fromkeys(group_of.values()))
     code = {name: k for k, name in enumerate(names)}
     tokens = _read_tokens(corpus, {doc: code[g] for doc, g in group_of.items()})
