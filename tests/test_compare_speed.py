@@ -298,3 +298,25 @@ def testfirst_positions_by_code_are_the_first_positions_of_each_code():
         for c in range(n_codes + 2):
             for k in (1, 3, 1000):
                 assert by_code[starts[c]:starts[c + 1]][:k].tolist() == np.flatnonzero(codes == c)[:k].tolist()
+
+
+@pytest.mark.parametrize("command", [["drivers", "--boot", "200", "--no-model"], ["compare", "--by", "insurer"]])
+def test_compare_and_drivers_import_no_scipy(synth_db: Path, command: list[str]):
+    """scipy.special alone cost a tenth of a second per command: nothing of scipy is loaded for the comparison and
+    the impacts (the key-driver model's bootstrap still uses scipy.sparse)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom textlens.cli import app\napp(sys.argv[1:], standalone_mode=False)\n"
+             "print('SCIPY', sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')),"
+             " file=sys.stderr)\n")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "TEXTLENS_QUERY_CACHE": "0"}
+    out = subprocess.run([sys.executable, "-c", probe, *command, "--db", str(synth_db), "--format", "json"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout)  # a real answer
+    assert [line for line in out.stderr.splitlines() if line.startswith("SCIPY")][-1] == "SCIPY []"
