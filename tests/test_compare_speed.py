@@ -155,6 +155,19 @@ def test_over_represented_terms_equal_the_former_pass(random_stores, case: dict)
     assert compared >= 20  # real comparisons, not empty tables
 
 
+def test_many_groups_count_their_pairs_by_sorting_with_the_same_rows(random_stores, monkeypatch):
+    from textlens.dynamics import terms
+
+    path, segment_of, year_of = random_stores[0]
+    with Corpus.open(path, readonly=True) as corpus:
+        dense = over_represented_terms(corpus, year_of, min_count=1)
+        monkeypatch.setattr(terms, "DENSE_MAX", 0)  # as for months x a large vocabulary
+        sparse = over_represented_terms(corpus, year_of, min_count=1)
+        pd.testing.assert_frame_equal(sparse, dense, check_exact=True)
+        pd.testing.assert_frame_equal(sparse, _former_over_represented_terms(corpus, year_of, min_count=1),
+                                      check_exact=True)
+
+
 def test_a_passage_whose_stems_no_longer_match_is_read_as_the_former_pass_read_it(tmp_path: Path):
     path, segment_of, _ = _random_store(tmp_path / "edited.db", seed=7, n_docs=80)
     with Corpus.open(path) as corpus, corpus.transaction():  # as if the text had been edited after stemming

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
 
 OVER_REPRESENTED_COLUMNS = ["group", "term", "llr", "p", "count", "expected", "docs", "passage_ids"]
+DENSE_MAX = 4_000_000  # groups x stems cells counted in one array (32 MB) rather than by sorting the pairs
 #: the tokens the store's `stems` column was made from (`textlens.analysis.segment.stems`), one stem per word
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -94,8 +95,15 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
                                         tokens.word_id[kept])
     n_stems = len(tokens.stems)
     totals = np.bincount(stem_id, minlength=n_stems)
-    # (group, stem) counts, sparse: groups x stems can be large (months x vocabulary)
-    pairs, counts = np.unique(group.astype(np.int64) * n_stems + stem_id, return_counts=True)
+    # (group, stem) counts of the pairs seen, in key order: one count per cell when groups x stems is small (faster
+    # than sorting the pairs), else by sorting (months x vocabulary can be large)
+    keys = group.astype(np.int64) * n_stems + stem_id
+    if len(names) * n_stems <= DENSE_MAX:
+        dense = np.bincount(keys, minlength=len(names) * n_stems)
+        pairs = np.flatnonzero(dense)
+        counts = dense[pairs]
+    else:
+        pairs, counts = np.unique(keys, return_counts=True)
     pair_group, pair_stem = pairs // n_stems, pairs % n_stems
     bounds = np.searchsorted(pair_group, np.arange(len(names) + 1))
     wanted = set(groups) if groups is not None else None
