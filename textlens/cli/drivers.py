@@ -6,6 +6,7 @@ filters, --format table|csv|json, read the store only).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -256,16 +257,10 @@ def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, wi
     from rich.text import Text
 
     from textlens.i18n import fmt_number as num
-    from textlens.i18n import fmt_pct as pct
     from textlens.i18n import t
 
     con = console()
     right = {"justify": "right", "no_wrap": True}
-    rest = t("dyn.rest", lang)
-
-    def versus(v: str) -> str:
-        return rest if v == "rest" else v
-
     seg = _table(t("dyn.segments_title", lang, column=result.column), [
         (t("dyn.segment", lang), {"max_width": 40}), (t("dyn.docs", lang), right), (t("dyn.tested", lang), {})])
     involved = {result.a, result.b} - {None}
@@ -283,44 +278,24 @@ def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, wi
                   highlight=False, markup=False)
     alpha = num(result.alpha, lang, 2)
     rows = [d for d in result.differences if show_all or d.significant][: limit or None]
-    for pair in dict.fromkeys((d.segment, d.versus) for d in rows):
-        title = t("dyn.differences_all_title" if show_all else "dyn.differences_title", lang, alpha=alpha,
-                  segment=pair[0], versus=versus(pair[1]))
-        other = t("dyn.share_other", lang) if pair[1] == "rest" else pair[1][:10]
-        wide = con.width >= 110  # an 80-column terminal keeps the item readable: the ratio goes (h stays)
-        out = _table(title, [
-            (t("dyn.item", lang), {"max_width": 40, "no_wrap": True, "overflow": "ellipsis"}),
-            (pair[0][:10], {**right, "min_width": 5}), (other, {**right, "min_width": 5}),
-            (t("dyn.difference", lang), right), (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}),
-            *([(t("dyn.ratio", lang), right)] if wide else []), ("h", {**right, "min_width": 5}),
-            (t("dyn.q", lang), {**right, "min_width": 6})])
-        for d in rows:
-            if (d.segment, d.versus) != pair:
-                continue
-            out.add_row(Text(f"{d.dimension} · {d.label}"), Text(pct(d.share_segment, lang)),
-                        Text(pct(d.share_other, lang)),
-                        Text(_points(d.difference, lang), style="bold" if d.significant else ""),
-                        Text(_interval(100 * d.diff_low, 100 * d.diff_high, lang, 1)),
-                        *([Text(num(d.ratio, lang, 2))] if wide else []), Text(num(d.cohen_h, lang, 2)),
-                        Text(_p(d.q_value, lang)))
-        con.print(out)
-    if not rows:
+    if rows:
+        _print_differences(con, rows, result, lang, show_all)
+    else:
         con.print(t("dyn.no_differences", lang, alpha=alpha), style="yellow", highlight=False, markup=False)
     con.print(t("dyn.compare_note", lang), style="dim", highlight=False, markup=False)
     if result.scores:
-        sc = _table(t("dyn.scores_title", lang, score=result.scores[0].score), [
-            (t("dyn.segment", lang), {"max_width": 30, "no_wrap": True, "overflow": "ellipsis"}),
-            (t("dyn.docs", lang), right), (t("dyn.mean_segment", lang), right), (t("dyn.mean_other", lang), right),
-            (t("dyn.difference", lang), right), (t("dyn.ci", lang), {**right, "style": "dim", "min_width": 11}),
-            (t("dyn.q", lang), right)])
-        for s in sorted(result.scores, key=lambda s: s.difference):
-            color = "" if not s.significant else "red" if s.difference < 0 else "green"
-            name = s.segment if s.versus == "rest" else f"{s.segment} / {s.versus}"
-            sc.add_row(Text(name), Text(num(s.n_segment, lang)),
-                       Text(num(s.mean_segment, lang, 2)), Text(num(s.mean_other, lang, 2)),
-                       Text(num(s.difference, lang, 2), style=color),
-                       Text(_interval(s.diff_low, s.diff_high, lang, 2)), Text(_p(s.q_value, lang)))
-        con.print(sc)
+        scores = sorted(result.scores, key=lambda s: s.difference)
+        colors = ["" if not s.significant else "red" if s.difference < 0 else "green" for s in scores]
+        _line_table(con, lang, t("dyn.scores_title", lang, score=scores[0].score), t("dyn.segment", lang),
+                    [s.segment if s.versus == "rest" else f"{s.segment} / {s.versus}" for s in scores], [
+                        LineColumn(t("dyn.docs", lang), [num(s.n_segment, lang) for s in scores], drop=2),
+                        LineColumn(t("dyn.mean_segment", lang), [num(s.mean_segment, lang, 2) for s in scores]),
+                        LineColumn(t("dyn.mean_other", lang), [num(s.mean_other, lang, 2) for s in scores]),
+                        LineColumn(t("dyn.difference", lang), [num(s.difference, lang, 2) for s in scores],
+                                   styles=colors),
+                        LineColumn(t("dyn.ci", lang), [_interval(s.diff_low, s.diff_high, lang, 2) for s in scores],
+                                   drop=1),
+                        LineColumn(t("dyn.q", lang), [_p(s.q_value, lang) for s in scores])], item_min=16)
     if result.terms:
         tt = _table(t("dyn.terms_title", lang, alpha=alpha), [
             (t("dyn.segment", lang), {"max_width": 30}), (t("dyn.term", lang), {"ratio": 1})])
@@ -339,6 +314,124 @@ def _print_comparison(result: "SegmentComparison", lang: str, show_all: bool, wi
             for e in d.evidence:
                 ev.add_row(Text(d.segment), Text(d.label), Text(str(e["doc_id"])), Text(e["passage"] or ""))
         con.print(ev)
+
+
+def _print_differences(con: Any, rows: list[Any], result: "SegmentComparison", lang: str, show_all: bool) -> None:
+    """Every pair's differences in one table, under a heading line per pair (one table of 700 rows for
+    `compare --by insurer`, where there were 40-odd tables, one per segment)."""
+    from textlens.i18n import fmt_number as num
+    from textlens.i18n import fmt_pct as pct
+    from textlens.i18n import t
+
+    pairs = list(dict.fromkeys((d.segment, d.versus) for d in rows))
+    to_rest = all(v == "rest" for _, v in pairs)
+    alpha = num(result.alpha, lang, 2)
+    heads = [t("compare.share_segment", lang), t("dyn.share_other", lang) if to_rest else t("compare.share_versus", lang)]
+    if len(pairs) == 1:  # A against B (or the rest): the title names them, so do the headers when they are short
+        segment, versus = pairs[0]
+        title = t("dyn.differences_all_title" if show_all else "dyn.differences_title", lang, segment=segment,
+                  versus=t("dyn.rest", lang) if versus == "rest" else versus, alpha=alpha)
+        heads = [name if len(name) <= SHORT_NAME else head for name, head in zip((segment, versus), heads)]
+        heads[1] = heads[1] if versus != "rest" else t("dyn.share_other", lang)
+    else:
+        versus = t("dyn.rest", lang) if to_rest else ", ".join(dict.fromkeys(v for _, v in pairs))
+        title = t("compare.differences_all_title" if show_all else "compare.differences_title", lang, alpha=alpha,
+                  versus=versus)
+    _line_table(con, lang, title, t("dyn.item", lang), [f"{d.dimension} · {d.label}" for d in rows], [
+        LineColumn(heads[0], [pct(d.share_segment, lang) for d in rows]),
+        LineColumn(heads[1], [pct(d.share_other, lang) for d in rows]),
+        LineColumn(t("dyn.difference", lang), [_points(d.difference, lang) for d in rows],
+                   styles=["bold" if d.significant else "" for d in rows]),  # --all shows the others too
+        LineColumn(t("dyn.ci", lang), [_interval(100 * d.diff_low, 100 * d.diff_high, lang, 1) for d in rows],
+                   drop=3),
+        LineColumn(t("dyn.ratio", lang), [num(d.ratio, lang, 2) for d in rows], drop=1),
+        LineColumn("h", [num(d.cohen_h, lang, 2) for d in rows], drop=2),
+        LineColumn(t("dyn.q", lang), [_p(d.q_value, lang) for d in rows])],
+        sections=[_pair_heading((d.segment, d.versus), lang) for d in rows] if len(pairs) > 1 else None,
+        item_min=28)
+
+
+SHORT_NAME = 12  # a segment name this short heads its column (A against B)
+
+
+@dataclass
+class LineColumn:
+    """A right-aligned column of `_line_table`: its header, its cells (already written), an optional style per
+    cell, and `drop`: left out first (1), second (2)... when the terminal is too narrow (None: always shown)."""
+
+    header: str
+    cells: list[str]
+    drop: int | None = None
+    styles: list[str] | None = None
+
+
+def _line_table(con: Any, lang: str, title: str, item_header: str, items: list[str], columns: list[LineColumn],
+                sections: list[str] | None = None, item_min: int = 20) -> None:
+    """A table of a label column and number columns, written as lines of text fitted to the terminal width.
+
+    Not a rich Table: drawing the 40-odd tables of `compare --by insurer` (700 rows) cell by cell took a fifth of
+    the command's 2-second budget, these lines a hundredth of it. Numbers are never shortened (issue #22): columns
+    are left out in their `drop` order until the label keeps `item_min` characters (`--wide`: none is left out),
+    and only the label is shortened, with an ellipsis. `sections`: per row, a heading written (bold) above the
+    row when it changes; the rows under headings are indented."""
+    from rich.cells import cell_len, set_cell_size
+    from rich.text import Text
+
+    from textlens.cli.render import current_view
+    from textlens.i18n import t
+
+    gap, indent = 2, "  " if sections else ""
+    widths = [max(cell_len(c.header), *map(cell_len, c.cells)) for c in columns]
+    natural = max(cell_len(item_header), *(cell_len(indent + x) for x in items),
+                  *(cell_len(x) for x in dict.fromkeys(sections or [])))
+    kept = list(range(len(columns)))
+    wide = current_view().wide
+
+    def room() -> int:
+        return con.width - sum(widths[k] + gap for k in kept)
+
+    for k in sorted((k for k, c in enumerate(columns) if c.drop), key=lambda k: columns[k].drop):
+        if wide or room() >= min(item_min, natural):
+            break
+        kept.remove(k)
+    item_width = natural if wide else max(min(natural, room()), 12)
+
+    def first(text: str) -> str:
+        if cell_len(text) > item_width:
+            text = set_cell_size(text, item_width - 1) + "…"
+        return set_cell_size(text, item_width)
+
+    def cell(k: int, value: str) -> str:
+        return " " * (gap + widths[k] - cell_len(value)) + value
+
+    con.print(title, style="bold", highlight=False, markup=False)  # prose: wrapped by the terminal like the notes
+    out = Text()
+    header = first(item_header) + "".join(cell(k, columns[k].header) for k in kept)
+    out.append(header + "\n", style="bold")
+    out.append("─" * cell_len(header) + "\n")
+    shown = None
+    for i, item in enumerate(items):
+        if sections and sections[i] != shown:
+            shown = sections[i]
+            out.append(first(shown).rstrip() + "\n", style="bold")
+        out.append(first(indent + item))
+        for k in kept:
+            styles = columns[k].styles
+            out.append(cell(k, columns[k].cells[i]), style=(styles[i] or None) if styles else None)
+        out.append("\n")
+    con.print(out, end="", highlight=False, markup=False, soft_wrap=True)
+    left_out = [columns[k].header for k in range(len(columns)) if k not in kept]
+    if left_out:
+        con.print(t("cli.note.dropped_columns", lang, columns=", ".join(left_out)), style="dim", highlight=False,
+                  markup=False)
+
+
+def _pair_heading(pair: tuple[str, str], lang: str) -> str:
+    """The line above a pair's rows: the segment alone when compared with the rest (the title says so)."""
+    from textlens.i18n import t
+
+    segment, versus = pair
+    return segment if versus == "rest" else t("compare.pair", lang, segment=segment, versus=versus)
 
 
 def _points(share_difference: float, lang: str) -> str:

@@ -5,7 +5,7 @@ dimension), the share of the segment's documents carrying it against the share i
 difference with a Newcombe 95% interval, ratio, Cohen's h, a chi-square test (Fisher's exact test when an
 expected count is under 5), and Benjamini-Hochberg q-values across every test of the comparison. Mean
 scores (rating...) are compared with Welch's t-test, over-represented words with Dunning's log-likelihood
-(textlens.trends). Segments with fewer than `min_docs` documents are listed, flagged and not tested.
+(textlens.dynamics.terms). Segments with fewer than `min_docs` documents are listed, flagged and not tested.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
+from textlens.dynamics import special
 from textlens.dynamics.columns import LeftOut, MetadataEntries, read_metadata, score_values, segment_values
 from textlens.dynamics.dimensions import load_rows
 from textlens.dynamics.impact import bh_adjust, item_passages, paused_cycle_collector, plain, welch_p
@@ -164,7 +165,7 @@ def two_by_two_p(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: "np.n
     tests = ["chi2"] * len(p)
     exact = np.flatnonzero(expected.min(axis=0) < 5)
     if len(exact):
-        log_factorials = _log_factorials(int(n[exact].max()))  # shared by every exact test of the table
+        log_factorials = special.log_factorials(int(n[exact].max()))  # shared by every exact test of the table
         for i in exact:
             p[i] = fisher_exact_p(int(k1[i]), int(n1[i]), int(k2[i]), int(n2[i]), log_factorials)
             tests[i] = "fisher"
@@ -172,23 +173,15 @@ def two_by_two_p(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: "np.n
     return p, tests
 
 
-def _log_factorials(n: int) -> "np.ndarray":
-    """log(i!) for i = 0..n, as `gammaln(i + 1)` gives each."""
-    import numpy as np
-    from scipy.special import gammaln
-
-    return gammaln(np.arange(n + 1) + 1)
-
-
 def fisher_exact_p(k1: int, n1: int, k2: int, n2: int, log_factorials: "np.ndarray | None" = None) -> float:
     """Two-sided Fisher exact test of [[k1, n1-k1], [k2, n2-k2]]: the probability, given the margins, of every
     table at most as likely as this one. The same as `scipy.stats.fisher_exact` (a test checks it), from
     log-factorials, because importing scipy.stats would cost about a second per `textlens compare`.
-    `log_factorials`: `_log_factorials(n1 + n2)` or longer, shared by the many tests of one comparison (the same
-    values as computing them per test, a table lookup instead of nine gammaln calls)."""
+    `log_factorials`: `special.log_factorials(n1 + n2)` or longer, shared by the many tests of one comparison (the
+    same values as computing them per test, a table lookup instead of nine lgamma calls)."""
     import numpy as np
 
-    lf = log_factorials if log_factorials is not None else _log_factorials(n1 + n2)
+    lf = log_factorials if log_factorials is not None else special.log_factorials(n1 + n2)
     k = k1 + k2
     support = np.arange(max(0, k - n2), min(k, n1) + 1)
 
@@ -221,7 +214,8 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
              alpha: float) -> SegmentComparison:
     import numpy as np
 
-    from textlens.trends import eligible_documents, over_represented_terms
+    from textlens.dynamics.terms import over_represented
+    from textlens.trends import eligible_documents
 
     entries = read_metadata(corpus, filters)  # read once: the segments and the score come from it
     seg_of, left_out = segment_values(corpus, column, filters, entries)
@@ -263,10 +257,10 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
     if terms and pairs:
         groups = segment_of if b or not a else {d: (s if s == a else REST) for d, s in segment_of.items()}
         scored = sorted({p[0] for p in pairs} | ({b} if b else set()))
-        table = over_represented_terms(corpus, groups, top=terms, groups=scored)
-        texts = _texts(corpus, [pid for ids in table["passage_ids"] for pid in ids[:evidence]])
+        table = over_represented(corpus, groups, top=terms, groups=scored).terms
+        texts = _texts(corpus, [pid for r in table for pid in r.passage_ids[:evidence]])
         versus = {a: (b or REST), **({b: a} if b else {})} if a else {}
-        for r in table.itertuples():
+        for r in table:
             if r.p >= alpha:  # shown only when the over-representation itself is significant (G2 > 3.84)
                 continue
             found_terms.append(SegmentTerm(
@@ -315,9 +309,13 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
     row_docs = np.array([position[d] for d in rows["doc_id"].tolist()])
     carries = np.zeros((len(items), len(doc_ids)), dtype=bool)
     carries[row_items, row_docs] = True
-    per_segment = carries.astype(np.int64) @ (segment_code[:, None] == np.arange(len(names))[None, :])
+    # documents carrying each item, per segment: one count over the (item, document) pairs, not a matrix product
+    item_of, doc_of = np.nonzero(carries)
+    per_segment = np.bincount(item_of * len(names) + segment_code[doc_of],
+                              minlength=len(items) * len(names)).reshape(len(items), len(names))
     sizes = np.bincount(segment_code, minlength=len(names))
     best_first = {item: row_docs[row_items == j] for j, item in enumerate(items)}  # best-scored documents first
+    first_of = {item: first_positions_by_code(segment_code[order], len(names)) for item, order in best_first.items()}
     labels = dim.labels(corpus) if dim.labels else {}
     out: list[SegmentDifference] = []
     picks: dict[str, list[tuple[str, Any]]] = {}  # item -> (doc, pair) whose passages are the evidence
@@ -343,18 +341,31 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
                                          float(h[j]), tests[j], float(p[j]), math.nan, False))
             # the segment's own passages; the comparison group's when the segment has none (a share of 0)
             order = best_first[item]
-            codes = segment_code[order]
             if k1[j]:
-                chosen = order[codes == s]
+                by_code, starts = first_of[item]
+                chosen = order[by_code[starts[s]:starts[s + 1]][:evidence]]
             else:
+                codes = segment_code[order]
                 chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
             picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
         passage_rows = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
-        found = item_passages(corpus, dim, picks, passage_rows)
+        found: dict[tuple[str, Any], list[dict[str, Any]]] = {}  # (item, pair) -> its passages, in order
+        for item, passages in item_passages(corpus, dim, picks, passage_rows).items():
+            for e in passages:
+                found.setdefault((item, e["value"]), []).append(e)
         for d in out:
-            d.evidence = [e for e in found.get(d.item, []) if e["value"] == (d.segment, d.versus)][:evidence]
+            d.evidence = found.get((d.item, (d.segment, d.versus)), [])[:evidence]
     return out
+
+
+def first_positions_by_code(codes: "np.ndarray", n_codes: int) -> tuple["np.ndarray", "np.ndarray"]:
+    """Positions of `codes` grouped by code, each group in its original order, and where each group starts:
+    the first k positions holding code c are `by_code[starts[c]:starts[c + 1]][:k]`."""
+    import numpy as np
+
+    by_code = np.argsort(codes, kind="stable")
+    return by_code, np.searchsorted(codes[by_code], np.arange(n_codes + 1))
 
 
 def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, members: dict[str, set[str]],
