@@ -138,8 +138,10 @@ class ReportContext:
         return self._item_cache[key]
 
     def has_rows(self, table: str, where: str = "") -> bool:
-        sql = f"SELECT 1 FROM {table}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
-        return self.corpus.conn.execute(sql).fetchone() is not None
+        """Whether a store table holds rows (a section whose analysis did not run says so instead)."""
+        from textlens.store.report import has_rows
+
+        return has_rows(self.corpus, table, where)
 
 
 def passage_record(r: dict[str, Any]) -> dict[str, Any]:
