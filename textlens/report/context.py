@@ -89,6 +89,10 @@ class ReportContext:
             self.periods[key] = chosen
         return self.periods[key]
 
+    def evidence_id(self, key: tuple) -> int | None:
+        """The id of evidence already registered under `key` (None if none): lets a section skip the query."""
+        return self._ev_index.get(key)
+
     def add_evidence(self, key: tuple, title: str, passages: "pd.DataFrame | list[dict[str, Any]]") -> int | None:
         """Register the passages behind one value; returns its evidence id (None when there are none)."""
         if key in self._ev_index:

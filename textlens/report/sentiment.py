@@ -128,8 +128,8 @@ def sentiment_section(ctx: ReportContext) -> Section:
 def _sentiment_evidence(ctx: ReportContext, filters: "Filters", label: str, period: Any, by: str) -> int | None:
     """Passages of documents with this overall tone in this period, most typical passage first."""
     key = ("sentiment", label, str(period), repr(filters), by)
-    if key in ctx._ev_index:
-        return ctx._ev_index[key]
+    if ctx.evidence_id(key) is not None:
+        return ctx.evidence_id(key)
     rows = store_evidence.tone_passages(ctx.corpus, replace(filters, sentiment=label), label, by, period)
     picked, seen = [], set()
     for r in rows:  # one passage per document, so the examples are varied
