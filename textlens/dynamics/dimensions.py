@@ -108,18 +108,18 @@ def load_rows(corpus: "Corpus", names: list[str] | None = None, drivers_only: bo
 # ---- the built-in dimensions ------------------------------------------------------------------------
 def _trend_rows(name: str, passages: bool = False) -> RowSource:
     def rows(corpus: "Corpus") -> "pd.DataFrame":
-        from textlens import trends
+        from textlens.store import items
 
-        return (trends.passage_items if passages else trends.doc_items)(corpus, name)
+        return (items.passage_items if passages else items.doc_items)(corpus, name)
 
     return rows
 
 
 def _trend_passage_rows_of(name: str) -> DocRowSource:
     def rows(corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame":
-        from textlens import trends
+        from textlens.store.items import passage_items
 
-        return trends.passage_items(corpus, name, doc_ids=doc_ids)
+        return passage_items(corpus, name, doc_ids=doc_ids)
 
     return rows
 
@@ -127,34 +127,35 @@ def _trend_passage_rows_of(name: str) -> DocRowSource:
 def _trend_labels(name: str) -> Callable[["Corpus"], dict[str, str]]:
     def labels(corpus: "Corpus") -> dict[str, str]:
         from textlens.query import theme_labels
+        from textlens.store.items import topic_labels
 
         if name == "topic":
-            return {str(r[0]): str(r[1]) for r in corpus.conn.execute("SELECT id, label FROM topics")}
+            return topic_labels(corpus)
         return theme_labels(corpus, name)
 
     return labels
 
 
 def _aspect_polarities(corpus: "Corpus") -> "pd.DataFrame":
-    from textlens.dynamics.access import aspect_polarities
+    from textlens.store.trends import aspect_polarities
 
     return aspect_polarities(corpus)
 
 
 def _sentiment_docs(corpus: "Corpus") -> "pd.DataFrame":
-    from textlens.dynamics.access import document_sentiments
+    from textlens.store.drivers import document_sentiments
 
     return document_sentiments(corpus)
 
 
 def _sentiment_passages(corpus: "Corpus") -> "pd.DataFrame":
-    from textlens.dynamics.access import passage_sentiments
+    from textlens.store.drivers import passage_sentiments
 
     return passage_sentiments(corpus)
 
 
 def _sentiment_passages_of(corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame":
-    from textlens.dynamics.access import passage_sentiments
+    from textlens.store.drivers import passage_sentiments
 
     return passage_sentiments(corpus, doc_ids)
 

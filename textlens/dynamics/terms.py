@@ -78,7 +78,7 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
     import numpy as np
 
     from textlens.analysis.segment import fold
-    from textlens.trends import log_likelihood  # here: textlens.trends imports this module
+    from textlens.trends_stats import log_likelihood
 
     group_of = {doc: g for doc, g in group_of.items() if g is not None}  # no group: not read, as if absent
     names = list(dict.fromkeys(group_of.values()))

@@ -89,6 +89,10 @@ class ReportContext:
             self.periods[key] = chosen
         return self.periods[key]
 
+    def evidence_id(self, key: tuple) -> int | None:
+        """The id of evidence already registered under `key` (None if none): lets a section skip the query."""
+        return self._ev_index.get(key)
+
     def add_evidence(self, key: tuple, title: str, passages: "pd.DataFrame | list[dict[str, Any]]") -> int | None:
         """Register the passages behind one value; returns its evidence id (None when there are none)."""
         if key in self._ev_index:
@@ -138,8 +142,10 @@ class ReportContext:
         return self._item_cache[key]
 
     def has_rows(self, table: str, where: str = "") -> bool:
-        sql = f"SELECT 1 FROM {table}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
-        return self.corpus.conn.execute(sql).fetchone() is not None
+        """Whether a store table holds rows (a section whose analysis did not run says so instead)."""
+        from textlens.store.report import has_rows
+
+        return has_rows(self.corpus, table, where)
 
 
 def passage_record(r: dict[str, Any]) -> dict[str, Any]:

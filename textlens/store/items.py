@@ -1,0 +1,235 @@
+"""Items per dimension: which documents and passages carry which theme, aspect, topic, entity, emotion or intent,
+and which documents count in a dimension's denominator.
+
+The schema rules of the dimensions are written here once. In particular aspects live in two tables: `doc_aspects`
+(the sentiment analysis of verbatims) and `doc_themes` rows of the `aspects` taxonomy (the theme classifier run
+with that taxonomy); `ASPECT_ROWS_SQL` combines them and every read of aspects (rows, ids, filter, presence) uses it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from textlens.query import Filters
+    from textlens.store import Corpus
+
+# (doc_id, item, score) of every aspect judged in a document, from both tables (one document may appear twice)
+ASPECT_ROWS_SQL = ("SELECT doc_id, aspect_id AS item, score FROM doc_aspects UNION ALL "
+                   "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy = 'aspects'")
+_THEME_ROWS_SQL = "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy != 'aspects'"
+
+# item rows of each dimension, per document and per passage (sentence): (doc_id, item, score)
+_DOC_ITEMS = {
+    "theme": _THEME_ROWS_SQL,
+    "aspect": ASPECT_ROWS_SQL,
+    "topic": "SELECT doc_id, CAST(topic_id AS TEXT) AS item, score FROM doc_topics WHERE topic_id >= 0",
+    "entity": "SELECT doc_id, entity AS item, COUNT(*) AS score FROM mentions {type_where} GROUP BY doc_id, entity",
+    # the customer-experience dimensions of verbatims (textlens.cx)
+    "emotion": "SELECT doc_id, label AS item, score FROM doc_emotions",
+    "intent": "SELECT doc_id, label AS item, score FROM doc_intents",
+}
+_PASSAGE_ITEMS = {
+    "theme": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy != 'aspects'",
+    "aspect": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy = 'aspects'",
+    "topic": ("SELECT passage_id, doc_id, CAST(topic_id AS TEXT) AS item, score FROM passage_topics"
+              " WHERE topic_id >= 0"),
+    "entity": ("SELECT passage_id, doc_id, entity AS item, COUNT(*) AS score FROM mentions"
+               " WHERE passage_id IS NOT NULL {type_and} GROUP BY passage_id, doc_id, entity"),
+    "emotion": "SELECT passage_id, doc_id, label AS item, score FROM passage_emotions",
+    "intent": "SELECT passage_id, doc_id, label AS item, score FROM passage_intents",
+}
+DIMENSIONS = tuple(_DOC_ITEMS)
+# the analysis whose `analysis_state` rows say a document was processed for the dimension (topics: a corpus step)
+ANALYZER_OF = {"theme": "themes", "aspect": "themes", "entity": "entities", "topic": None, "emotion": "cx",
+               "intent": "cx"}
+
+
+def check_dimension(dimension: str) -> None:
+    """Refuse an unknown dimension with the list of known ones (a user typo, not a crash)."""
+    if dimension not in DIMENSIONS:
+        from textlens.query import QueryError
+
+        raise QueryError(f"unknown dimension {dimension!r}; choose {', '.join(DIMENSIONS)}")
+
+
+def _type_sql(dimension: str, etype: str | None) -> tuple[str, str, list]:
+    if dimension == "entity" and etype:
+        return "WHERE type = ?", "AND type = ?", [etype]
+    return "", "", []
+
+
+def doc_items(corpus: "Corpus", dimension: str, etype: str | None = None) -> "pd.DataFrame":
+    """(doc_id, item, score) rows of a dimension, one per document and item (an aspect found by both analyses
+    keeps its best score)."""
+    import pandas as pd
+
+    check_dimension(dimension)
+    where, _, params = _type_sql(dimension, etype)
+    df = pd.read_sql_query(_DOC_ITEMS[dimension].format(type_where=where), corpus.conn, params=params)
+    if dimension == "aspect" and not df.empty:
+        df = df.sort_values("score", ascending=False).drop_duplicates(["doc_id", "item"])
+    df["item"] = df["item"].astype(str)
+    return df.reset_index(drop=True)
+
+
+def aspect_rows(corpus: "Corpus") -> "pd.DataFrame":
+    """(doc_id, item, score): every aspect of every document, from both aspect tables, once per document."""
+    return doc_items(corpus, "aspect")
+
+
+def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
+                  doc_ids: Sequence[str] | None = None) -> "pd.DataFrame":
+    """(passage_id, doc_id, item, score) rows of a dimension; with `doc_ids`, only those documents' rows
+    (evidence for a few documents reads a few rows, not the whole table)."""
+    import pandas as pd
+
+    check_dimension(dimension)
+    _, and_, params = _type_sql(dimension, etype)
+    sql = _PASSAGE_ITEMS[dimension].format(type_and=and_)
+    if doc_ids is None:
+        df = pd.read_sql_query(sql, corpus.conn, params=params)
+    else:
+        rows = list(corpus.select_in(f"SELECT * FROM ({sql}) WHERE doc_id IN ({{marks}})", list(doc_ids), params))
+        df = pd.DataFrame([tuple(r) for r in rows], columns=["passage_id", "doc_id", "item", "score"])
+    df["item"] = df["item"].astype(str)
+    return df
+
+
+def has_items(corpus: "Corpus", dimension: str) -> bool:
+    """Whether any document carries an item of the dimension (an analysis not run leaves none)."""
+    check_dimension(dimension)
+    sql = f"SELECT 1 FROM ({_DOC_ITEMS[dimension].format(type_where='')}) LIMIT 1"
+    return corpus.conn.execute(sql).fetchone() is not None
+
+
+def aspect_ids(corpus: "Corpus") -> list[str]:
+    """Every aspect id present in the store (both aspect tables)."""
+    sql = ("SELECT DISTINCT aspect_id FROM doc_aspects UNION "
+           "SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy = 'aspects'")
+    return [r[0] for r in corpus.conn.execute(sql)]
+
+
+def aspect_filter_sql(alias: str = "d") -> tuple[str, int]:
+    """WHERE condition keeping the documents (`documents AS alias`) that carry the aspect bound to its `?`
+    placeholders, in either aspect table; returns the condition and its number of placeholders."""
+    return (f"(EXISTS (SELECT 1 FROM doc_aspects fa WHERE fa.doc_id = {alias}.id AND fa.aspect_id = ?)"
+            f" OR EXISTS (SELECT 1 FROM doc_themes fa2 WHERE fa2.doc_id = {alias}.id"
+            " AND fa2.theme_id = ? AND fa2.taxonomy = 'aspects'))", 2)
+
+
+def present_items(corpus: "Corpus", dimension: str, filters: "Filters") -> list[str]:
+    """Theme or aspect ids carried by the filtered documents, most documents first (ties by id)."""
+    check_dimension(dimension)
+    where, params = filters.where_sql(alias="d")
+    sql = (f"SELECT x.item, COUNT(DISTINCT x.doc_id) FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
+           f" JOIN documents d ON d.id = x.doc_id WHERE {where} GROUP BY x.item ORDER BY 2 DESC, 1")
+    return [str(r[0]) for r in corpus.conn.execute(sql, params)]
+
+
+# ---- periods and eligible documents ---------------------------------------------------------------
+def period_sql(by: str | None, alias: str = "d") -> str:
+    """SQL expression of a document's period (None: one period "all", undated documents included)."""
+    d = alias
+    if by is None:
+        return "'all'"
+    if by == "year":
+        return f"{d}.year"
+    if by == "quarter":
+        return (f"CASE WHEN length({d}.date) >= 7 THEN substr({d}.date, 1, 4) || '-Q' || "
+                f"((CAST(substr({d}.date, 6, 2) AS INTEGER) + 2) / 3) END")
+    if by == "month":
+        return f"CASE WHEN length({d}.date) >= 7 THEN substr({d}.date, 1, 7) END"
+    span = year_span(by)
+    if span:  # "5y": 2000-2004, 2005-2009 ... (sparse archives read better in spans of years)
+        start = f"(({d}.year / {span}) * {span})"
+        return f"CASE WHEN {d}.year IS NOT NULL THEN CAST({start} AS TEXT) || '-' || CAST({start} + {span - 1} AS TEXT) END"
+    from textlens.query import QueryError
+
+    raise QueryError(f"unknown period {by!r}; choose year, quarter, month or N years as '5y'")
+
+
+def year_span(by: str) -> int | None:
+    """N of a period written "Ny" ("5y", "5 ans"), None for any other period."""
+    import re
+
+    m = re.fullmatch(r"(\d{1,2})\s*(?:y|years?|ans?)", str(by).strip().lower())
+    return int(m.group(1)) if m and 1 < int(m.group(1)) <= 50 else None
+
+
+def period_condition(by: str, period: Any, alias: str = "d") -> tuple[str, list]:
+    """SQL condition selecting the documents of one period (as `period_sql` cuts periods) and its parameter."""
+    return f"CAST({period_sql(by, alias)} AS TEXT) = ?", [str(period)]
+
+
+def eligible_document_rows(corpus: "Corpus", dimension: str | None, by: str | None, filters: "Filters",
+                           exclude: Sequence[str] = ()) -> tuple["pd.DataFrame", list[str]]:
+    """(doc_id, kind, year, date, period) of the filtered French documents that can carry `dimension`, in id
+    order, period null when undated; with the words saying which analysis they were processed by.
+
+    Kinds that never carry the dimension are left out, and so are the documents the dimension's analysis has
+    not processed yet (when that analysis records its state)."""
+    import pandas as pd
+
+    where, params = filters.where_sql(exclude=exclude)
+    # documents flagged as another language are kept in the store but never analysed as French
+    clauses = [where, "(d.language IS NULL OR d.language = 'fr')"]
+    notes = []
+    if dimension is not None:
+        check_dimension(dimension)
+        etype = filters.type if dimension == "entity" else None
+        tw, _, tparams = _type_sql(dimension, etype)
+        clauses.append(f"d.kind IN (SELECT DISTINCT d2.kind FROM ({_DOC_ITEMS[dimension].format(type_where=tw)}) x"
+                       " JOIN documents d2 ON d2.id = x.doc_id)")
+        params = params + tparams
+        analyzer = ANALYZER_OF[dimension]
+        if analyzer and corpus.conn.execute(
+                "SELECT 1 FROM analysis_state WHERE analyzer = ? LIMIT 1", (analyzer,)).fetchone():
+            clauses.append("EXISTS (SELECT 1 FROM analysis_state a WHERE a.doc_id = d.id AND a.analyzer = ?)")
+            params = params + [analyzer]
+            notes.append(f"analysed by {analyzer}")
+    sql = (f"SELECT d.id AS doc_id, d.kind, d.year, d.date, {period_sql(by)} AS period FROM documents d"
+           f" WHERE {' AND '.join(clauses)} ORDER BY d.id")
+    return pd.read_sql_query(sql, corpus.conn, params=params), notes
+
+
+def passage_documents(corpus: "Corpus") -> "pd.DataFrame":
+    """(passage_id, doc_id) of every passage: the sentences that may carry an item."""
+    import pandas as pd
+
+    return pd.read_sql_query("SELECT id AS passage_id, doc_id FROM passages", corpus.conn)
+
+
+def item_kinds(corpus: "Corpus", dimension: str) -> dict[str, set[str]]:
+    """The document kinds each item of a dimension occurs in (over the whole store)."""
+    check_dimension(dimension)
+    out: dict[str, set[str]] = defaultdict(set)
+    sql = (f"SELECT DISTINCT x.item, d.kind FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
+           " JOIN documents d ON d.id = x.doc_id")
+    for item, kind in corpus.conn.execute(sql):
+        out[str(item)].add(kind)
+    return out
+
+
+# ---- labels -----------------------------------------------------------------------------------------
+def topic_labels(corpus: "Corpus") -> dict[str, str]:
+    """Topic id (as text) -> its label."""
+    return {str(r[0]): str(r[1]) for r in corpus.conn.execute("SELECT id, label FROM topics")}
+
+
+def entity_type_counts(corpus: "Corpus") -> list[tuple[str, str, int]]:
+    """(entity, type, mentions) of every entity and type it was given."""
+    return [(r[0], r[1], int(r[2])) for r in
+            corpus.conn.execute("SELECT entity, type, COUNT(*) FROM mentions GROUP BY entity, type")]
+
+
+def entity_documents(corpus: "Corpus", entities: Sequence[str]) -> dict[str, set[str]]:
+    """Entity name -> the documents that name it."""
+    out: dict[str, set[str]] = {e: set() for e in entities}
+    for entity, doc_id in corpus.select_in("SELECT DISTINCT entity, doc_id FROM mentions WHERE entity IN ({marks})",
+                                           list(entities)):
+        out[entity].add(doc_id)
+    return out
