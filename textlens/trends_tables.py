@@ -147,11 +147,12 @@ def sentiment_over_time(corpus: "Corpus", by: str = "year", theme: str | None = 
         out = pd.DataFrame(columns=SENTIMENT_COLUMNS)
     else:
         counts = lab.groupby(["period", "label"]).size().unstack(fill_value=0)
-        for col in ("negative", "positive", "neutral", "mixed"):
+        labels = list(SENTIMENT_COLUMNS[2:6])  # the four labels, in the table's column order
+        for col in labels:
             if col not in counts:
                 counts[col] = 0
-        out = counts[["negative", "positive", "neutral", "mixed"]].reset_index()
-        out["n"] = out[["negative", "positive", "neutral", "mixed"]].sum(axis=1)
+        out = counts[labels].reset_index()
+        out["n"] = out[labels].sum(axis=1)
         out["neg_share"] = out["negative"] / out["n"]
         out["neg_low"], out["neg_high"] = wilson(out["negative"], out["n"])
         out["pos_share"] = out["positive"] / out["n"]

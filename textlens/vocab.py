@@ -19,11 +19,15 @@ PRESS_KINDS = ("article", "editorial")  # the kinds written by the trade press (
 ENTITY_TYPES = ("PERSON", "VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA", "STUDY", "LABEL", "LOCATION")
 ORG_TYPES = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "INSTITUTION", "MEDIA")  # the entity types that are organisations
 BRAND_TYPES = ("VENDOR", "COMPANY")  # organisations whose names are brands (what reviews are about)
+# the order a report lists entity types in: the field's organisations first, then people and places
+ENTITY_REPORT_ORDER = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "STUDY", "INSTITUTION", "LABEL", "MEDIA", "PERSON",
+                       "LOCATION")
 
 # ---- sentiment -----------------------------------------------------------------------------------------------
 SENTIMENT_LABELS = ("positive", "negative", "neutral", "mixed")  # a document's or passage's sentiment label
 # the three classes the sentiment models score, in the order of their probability columns (1-2, 3, 4-5 stars)
 SENTIMENT_CLASSES = ("negative", "neutral", "positive")
+SENTIMENT_SCALE = ("negative", "mixed", "neutral", "positive")  # the labels from worst to best, as charts stack them
 
 # ---- time ----------------------------------------------------------------------------------------------------
 PERIODS = ("year", "quarter", "month")  # the periods trends and comparisons group dates by

@@ -9,6 +9,7 @@ from textlens.report.context import ReportContext, as_int
 from textlens.report.model import Chart, Section, Series, Table
 from textlens.report.words import type_name
 from textlens.store import items as store_items
+from textlens.vocab import ENTITY_REPORT_ORDER
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 # leaderboards: the actors of the field first, places last
-TYPE_ORDER = ("VENDOR", "COMPANY", "RESEARCH_FIRM", "STUDY", "INSTITUTION", "LABEL", "MEDIA", "PERSON", "LOCATION")
+TYPE_ORDER = ENTITY_REPORT_ORDER
 
 
 def entities_section(ctx: ReportContext) -> Section:

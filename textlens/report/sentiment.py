@@ -10,13 +10,14 @@ from textlens.report.context import ReportContext, as_str
 from textlens.report.model import Chart, Section, Series, Table
 from textlens.report.words import period_name, period_text
 from textlens.store import evidence as store_evidence
+from textlens.vocab import SENTIMENT_SCALE
 from textlens.store import items as store_items
 from textlens.store import trends as store_trends
 
 if TYPE_CHECKING:
     from textlens.query import Filters
 
-SENTIMENT_ORDER = ("negative", "mixed", "neutral", "positive")
+SENTIMENT_ORDER = SENTIMENT_SCALE
 
 
 def sentiment_section(ctx: ReportContext) -> Section:
