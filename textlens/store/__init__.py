@@ -12,5 +12,6 @@ from textlens.store.database import (
     StoreError,
     connect,
 )
+from textlens.store.analyses import AnalysisStore as AnalysisStore  # the store an analysis is given
 
 __all__ = ["ANALYSIS_TABLES", "DOCUMENT_COLUMNS", "SCHEMA_VERSION", "Corpus", "StoreError", "connect"]
