@@ -170,10 +170,6 @@ def _effective_keys(analyzers: list[Analyzer]) -> dict[str, str]:
     return keys
 
 
-def count_pending(corpus: Corpus, analyzer: str, key: str) -> int:
-    return stored.count_pending(corpus, analyzer, key)
-
-
 def iter_pending(corpus: Corpus, analyzer: str, key: str, batch_size: int = 64) -> Iterator[list[str]]:
     """Ids of documents whose `analyzer` result is missing or stale, in id order, one page at a time.
 
@@ -318,7 +314,7 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
     summary.unavailable = plan.missing
     analyzers, keys = plan.analyzers, plan.keys
     runners = _runners or _Runners(corpus, workers, dask, dask_dir)
-    pending = {a.name: count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
+    pending = {a.name: stored.count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
     warm = [spec for a, spec in zip(analyzers, plan.specs) if pending[a.name]]  # for workers to load up front
     try:
         for analyzer, spec in zip(analyzers, plan.specs):
