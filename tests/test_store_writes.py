@@ -98,6 +98,17 @@ class _WritesOnTheSide(Analyzer):
         return {}
 
 
+class _WritesThroughTheConnection(Analyzer):
+    """Writes through the connection itself: refused in this process as in a worker."""
+
+    name = "sw_connwrite"
+    tables = ("doc_themes",)
+
+    def analyze(self, batch, store):
+        store.conn.execute("INSERT INTO corpus_stats(name, value, at) VALUES ('x', '1', 0)")
+        return {}
+
+
 class _UndeclaredCache(Analyzer):
     """Adds cache rows without declaring the cache: refused."""
 
@@ -155,7 +166,7 @@ class _HashEncoder(Encoder):
         return out
 
 
-for _cls in (_Words, _ReadsWords, _WritesOnTheSide, _UndeclaredCache, _Embeds, _CycleA, _CycleB):
+for _cls in (_Words, _ReadsWords, _WritesOnTheSide, _WritesThroughTheConnection, _UndeclaredCache, _Embeds, _CycleA, _CycleB):
     register(_cls.name, f"{__name__}:{_cls.__name__}")
 
 
@@ -186,12 +197,16 @@ def test_an_analysis_asked_first_runs_after_the_one_it_requires(small_store):
     assert len(scores) == 30 and set(scores) == {1.0}  # every document saw the rows it requires
 
 
-@pytest.mark.parametrize("name, message", [("sw_sidewrite", "tried to write to the store"),
-                                           ("sw_undeclared", "does not declare")])
-def test_an_analysis_that_writes_on_the_side_is_refused_and_nothing_is_kept(small_store, name, message):
+@pytest.mark.parametrize("name, error, message", [
+    ("sw_sidewrite", AnalysisError, "tried to write to the store"),
+    ("sw_connwrite", sqlite3.DatabaseError, "not authorized"),
+    ("sw_undeclared", AnalysisError, "does not declare"),
+])
+def test_an_analysis_that_writes_on_the_side_is_refused_and_nothing_is_kept(small_store, name, error, message):
     with Corpus.open(small_store) as corpus:
-        with pytest.raises(AnalysisError, match=message):
+        with pytest.raises(error, match=message):
             analyse(corpus, [name], batch_size=8)
+        corpus.set_stat("after", 1)  # the run's connection writes again once the analysis is over
         assert corpus.stat("x") is None
         assert corpus.count("embeddings") == 0
         assert corpus.conn.execute("SELECT COUNT(*) FROM analysis_state WHERE analyzer=?", (name,)).fetchone()[0] == 0

@@ -164,9 +164,12 @@ class AnalysisStore(Corpus):
             self.conn.close()
 
     def expect(self, analysis: str, side_tables: Sequence[str]) -> None:
-        """The analysis about to run and the side tables it may add rows to."""
+        """The analysis about to run and the side tables it may add rows to. Until `take_side_rows`, the
+        connection refuses every write, so an analysis writing through `conn` fails in this process
+        too, not only in a worker (whose connection is read-only)."""
         self.analysis, self.declared = analysis, tuple(side_tables)
         self._side = {}
+        self.conn.set_authorizer(_refuse_writes)
 
     def transaction(self) -> Any:  # type: ignore[override]
         raise AnalysisError(f"analysis {self.analysis or '?'} tried to write to the store: analyses return rows "
@@ -180,6 +183,17 @@ class AnalysisStore(Corpus):
             self._side.setdefault(table, []).extend(rows)
 
     def take_side_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """The side rows the analysis added; ends the window `expect` opened."""
+        self.conn.set_authorizer(None)
         out, self._side = self._side, {}
         return out
+
+
+# Authorizer action codes that change the database (reads, pragmas and functions stay allowed).
+_WRITE_ACTIONS = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_ALTER_TABLE,
+                  *(getattr(sqlite3, n) for n in dir(sqlite3) if n.startswith(("SQLITE_CREATE_", "SQLITE_DROP_")))}
+
+
+def _refuse_writes(action: int, *_: Any) -> int:
+    return sqlite3.SQLITE_DENY if action in _WRITE_ACTIONS else sqlite3.SQLITE_OK
 
