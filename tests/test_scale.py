@@ -182,9 +182,9 @@ def test_analysis_store_keeps_side_rows_and_parquet_round_trip_is_exact(tmp_path
     store.expect("countwords", CountWords.side_tables)
     store.add_side_rows("corpus_stats", [{"name": "a", "value": "1", "at": 0.5}])
     assert store.conn.execute("SELECT COUNT(*) FROM corpus_stats").fetchone()[0] == 0  # reads go to the store
-    with pytest.raises(sqlite3.OperationalError):
-        store.conn.execute("INSERT INTO corpus_stats(name, value, at) VALUES ('b', '2', 0)")
     side = store.take_side_rows()
+    with pytest.raises(sqlite3.OperationalError):  # a worker's connection is read-only
+        store.conn.execute("INSERT INTO corpus_stats(name, value, at) VALUES ('b', '2', 0)")
     store.close()
     with Corpus.open(db) as corpus, corpus.transaction():
         corpus.write_analysis("countwords", (), {}, side, CountWords.side_tables)
