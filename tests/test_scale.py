@@ -28,18 +28,18 @@ RESULT_TABLES = ("mentions", "figures", "studies", "quotes", "doc_themes", "pass
 
 
 class CountWords(Analyzer):
-    """A real analysis (word counts) that also writes through `store.transaction()` like the
-    embedding cache does, and can be slowed down so a test can kill the run mid-way."""
+    """A real analysis (word counts) that also adds rows to a side table, as the embedding cache does,
+    and can be slowed down so a test can kill the run mid-way."""
 
     name = "countwords"
     tables = ("doc_themes",)
+    side_tables = ("corpus_stats",)
     delay = float(os.environ.get("TEXTLENS_TEST_DELAY", "0"))
 
     def analyze(self, batch, store):
         time.sleep(self.delay)
-        with store.transaction() as c:
-            c.executemany("INSERT OR REPLACE INTO corpus_stats(name, value, at) VALUES (?, ?, 0)",
-                          [(f"words:{b.doc_id}", str(len(b.text.split()))) for b in batch])
+        store.add_side_rows("corpus_stats", [{"name": f"words:{b.doc_id}", "value": str(len(b.text.split())),
+                                              "at": 0} for b in batch])
         return {"doc_themes": [{"doc_id": b.doc_id, "theme_id": "words", "taxonomy": "test",
                                 "score": float(len(b.text.split()))} for b in batch]}
 
@@ -106,7 +106,7 @@ def test_two_workers_store_exactly_what_one_process_stores(tmp_path):
     a, b = _dump(one), _dump(two)
     assert a["doc_themes"] and a["mentions"]  # the comparison is not between empty tables
     assert a == b
-    with sqlite3.connect(two) as conn:  # writes recorded in the workers were replayed by the parent
+    with sqlite3.connect(two) as conn:  # side rows made in the workers were written by the parent
         assert conn.execute("SELECT COUNT(*) FROM corpus_stats WHERE name LIKE 'words:%'").fetchone()[0] == 150
 
 
@@ -172,22 +172,22 @@ def test_duplicates_from_stored_signatures_match_a_full_recheck(tmp_path):
     assert sum(e is not None for e in expected) >= 10  # near duplicates were really found
 
 
-def test_workerstore_records_writes_and_parquet_round_trip_is_exact(tmp_path):
+def test_analysis_store_keeps_side_rows_and_parquet_round_trip_is_exact(tmp_path):
     from textlens.distributed import rows_to_table, table_to_rows
-    from textlens.parallel import WorkerStore, replay_writes
+    from textlens.store import AnalysisStore
 
     db = tmp_path / "s.db"
     Corpus.open(db).close()
-    store = WorkerStore.attach(db)
-    with store.transaction() as c:
-        c.executemany("INSERT INTO corpus_stats(name, value, at) VALUES (?,?,?)", [("a", "1", 0.5)])
-        assert c.execute("SELECT COUNT(*) FROM corpus_stats").fetchone()[0] == 0  # reads go to the store
-    with pytest.raises(sqlite3.OperationalError):
+    store = AnalysisStore.attach(db)
+    store.expect("countwords", CountWords.side_tables)
+    store.add_side_rows("corpus_stats", [{"name": "a", "value": "1", "at": 0.5}])
+    assert store.conn.execute("SELECT COUNT(*) FROM corpus_stats").fetchone()[0] == 0  # reads go to the store
+    side = store.take_side_rows()
+    with pytest.raises(sqlite3.OperationalError):  # a worker's connection is read-only
         store.conn.execute("INSERT INTO corpus_stats(name, value, at) VALUES ('b', '2', 0)")
-    writes = store.take_writes()
     store.close()
-    with Corpus.open(db) as corpus, corpus.transaction() as conn:
-        replay_writes(conn, writes)
+    with Corpus.open(db) as corpus, corpus.transaction():
+        corpus.write_analysis("countwords", (), {}, side, CountWords.side_tables)
     with Corpus.open(db, readonly=True) as corpus:
         assert corpus.stat("a") == 1
     rows = [{"doc_id": "d1", "number": 3, "value": "12 %", "meta": {"k": [1, 2]}, "blob": b"\x00\x01", "n": None},

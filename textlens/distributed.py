@@ -7,8 +7,8 @@ and the rows of the analyses it depends on) to the cluster. A worker rebuilds th
 per process (cached global, checked against the parent's key), analyses the batch against a
 *detached* in-memory copy of the store schema holding just those rows, and writes its result as
 Parquet files in a partition folder of the shared directory. The parent reads each partition back
-in submission order, writes it into the store in one transaction (rows, analysis keys, recorded
-cache writes) and deletes it. The store file is never opened by the workers (SQLite over a network
+in submission order, writes it into the store in one transaction (rows, side-table rows such as
+new embedding-cache vectors, analysis keys) and deletes it. The store file is never opened by the workers (SQLite over a network
 file system is not safe), so any cluster whose workers can import textlens and reach the shared
 folder will do; results are identical to a local run.
 """
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textlens.errors import MissingExtraError
-from textlens.parallel import AnalyzerSpec, Batch, BatchResult, Runner, WorkerError, WorkerStore, analyse_batch, ordered
+from textlens.parallel import AnalyzerSpec, Batch, BatchResult, Runner, WorkerError, analyse_batch, ordered
+from textlens.store.database import sql_value
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
 
 SUCCESS = "_SUCCESS.json"
-WRITES = "_writes.parquet"
 _PICKLED = b"textlens_pickled"  # Parquet schema metadata: columns whose values are pickled
 
 
@@ -48,12 +48,10 @@ def rows_to_table(rows: list[dict[str, Any]]) -> Any:
     """
     import pyarrow as pa
 
-    from textlens.store.database import _sql_value
-
     cols = list(rows[0]) if rows else []
     arrays, pickled = [], []
     for c in cols:
-        values = [_sql_value(r.get(c)) for r in rows]
+        values = [sql_value(r.get(c)) for r in rows]
         kinds = {type(v) for v in values if v is not None}
         if len(kinds) <= 1 and kinds <= {int, float, str, bytes, bool}:
             try:
@@ -88,15 +86,10 @@ def _write_parquet(table: Any, path: Path) -> None:
 
 
 def write_partition(folder: Path, result: BatchResult, doc_ids: list[str]) -> None:
-    """One Parquet file per table, one for recorded writes, then the success marker (written last)."""
-    import pyarrow as pa
-
+    """One Parquet file per table (side tables included), then the success marker (written last)."""
     folder.mkdir(parents=True, exist_ok=True)
     for table, rows in result.rows.items():
         _write_parquet(rows_to_table(rows), folder / f"{table}.parquet")
-    writes = pa.table({"sql": pa.array([w[0] for w in result.writes], type=pa.string()),
-                       "params": pa.array([pickle.dumps(w[1]) for w in result.writes], type=pa.binary())})
-    _write_parquet(writes, folder / WRITES)
     marker = {"doc_ids": doc_ids, "tables": sorted(result.rows), "seconds": result.seconds, "cpu": result.cpu,
               "worker": result.worker}
     tmp = folder / (SUCCESS + ".tmp")
@@ -113,32 +106,17 @@ def read_partition(folder: Path) -> BatchResult:
     marker = json.loads(marker_path.read_text())
     rows: dict[str, list[dict[str, Any]]] = {t: table_to_rows(pq.read_table(folder / f"{t}.parquet"))
                                               for t in marker["tables"]}
-    w = pq.read_table(folder / WRITES).to_pydict()
-    writes = [(sql, pickle.loads(p)) for sql, p in zip(w["sql"], w["params"])]
-    return BatchResult(rows, writes, marker["seconds"], marker.get("cpu", 0.0), marker["worker"], str(folder))
+    return BatchResult(rows, marker["seconds"], marker.get("cpu", 0.0), marker["worker"], str(folder))
 
 
 # ---- worker side ----------------------------------------------------------------------------------
-def detached_store(required: dict[str, list[dict[str, Any]]]) -> WorkerStore:
-    """An in-memory store with the full schema and only `required` rows (per table): what an
-    analyzer may read about its batch. Writes are recorded, as in any worker."""
-    from textlens.store import Corpus
-
-    base = Corpus.open(":memory:")
-    with base.transaction() as c:
-        for table, rows in required.items():
-            if rows:
-                cols = list(rows[0])
-                c.executemany(f"INSERT INTO {table}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                              [[r.get(k) for k in cols] for r in rows])
-    return WorkerStore(base.conn, Path(":memory:"))
-
-
 def run_partition(spec: AnalyzerSpec, batch: Batch, required: dict[str, list[dict[str, Any]]], folder: str) -> str:
     """The Dask task: analyse one batch with this worker's cached analyzer, stage the result as Parquet."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    store = detached_store(required)
+    from textlens.store.analyses import AnalysisStore
+
+    store = AnalysisStore.detached(required)
     try:
         result = analyse_batch(spec, store, batch)
     finally:
@@ -164,14 +142,9 @@ def _required_tables(spec: AnalyzerSpec) -> list[str]:
 
 def required_rows(corpus: "Corpus", spec: AnalyzerSpec, doc_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Rows of the analyses `spec` requires, for these documents (sentiment reads the aspects themes wrote)."""
-    from textlens.store.database import _ident
+    from textlens.store.analyses import rows_of
 
-    out: dict[str, list[dict[str, Any]]] = {}
-    marks = ",".join("?" * len(doc_ids))
-    for table in _required_tables(spec):
-        out[table] = [dict(r) for r in corpus.conn.execute(
-            f"SELECT * FROM {_ident(table)} WHERE doc_id IN ({marks})", doc_ids)]
-    return out
+    return rows_of(corpus, _required_tables(spec), doc_ids)
 
 
 def require_dask() -> None:

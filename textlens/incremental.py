@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from textlens.store import incremental as stored
 
 if TYPE_CHECKING:
     from textlens.document import Document
@@ -99,28 +100,19 @@ class InputManifest:
 
     @staticmethod
     def last_log_id(corpus: "Corpus") -> int:
-        return int(corpus.conn.execute("SELECT IFNULL(MAX(id), 0) FROM ingest_log").fetchone()[0])
+        return stored.last_log_id(corpus)
 
     def _valid(self, corpus: "Corpus", rec: dict[str, Any]) -> bool:
         if rec.get("fingerprint") != self.fingerprint:
             return False
         first, last = int(rec["log_first"]), int(rec["log_last"])
-        c = corpus.conn
-        lines = c.execute("SELECT COUNT(*) FROM ingest_log WHERE id BETWEEN ? AND ?", (first, last)).fetchone()[0]
-        if lines != rec.get("log_lines"):
+        if stored.log_lines(corpus, first, last) != rec.get("log_lines"):
             return False
-        ids = ("SELECT doc_id FROM ingest_log WHERE id BETWEEN ? AND ? AND doc_id IS NOT NULL"
-               " AND status IN ('stored', 'updated', 'unchanged')")
-        present = c.execute(f"SELECT COUNT(*) FROM documents WHERE id IN ({ids})", (first, last)).fetchone()[0]
-        if present != rec.get("documents"):
+        if stored.present_documents(corpus, first, last) != rec.get("documents"):
             return False
         # Any document updated since (by any run: an update can change duplicate flags of later
         # documents) or one of ours stored again: read everything.
-        changed = c.execute(
-            f"SELECT 1 FROM ingest_log WHERE id > ? AND (status = 'updated' OR (status = 'stored' AND doc_id IN ({ids})))"
-            " LIMIT 1", (last, first, last),
-        ).fetchone()
-        return changed is None
+        return not stored.changed_since(corpus, first, last)
 
     def replay(self, corpus: "Corpus", run_id: int | None, summary: "RunSummary") -> bool:
         """If the inputs are unchanged since their last complete ingest, log them as unchanged for
@@ -131,12 +123,7 @@ class InputManifest:
         first, last = int(rec["log_first"]), int(rec["log_last"])
         with corpus.transaction() as c:
             start = self.last_log_id(corpus) + 1
-            c.execute(
-                """INSERT INTO ingest_log(run_id, source, row, status, reason, doc_id, at)
-                   SELECT ?, source, row, CASE WHEN status IN ('stored', 'updated') THEN 'unchanged' ELSE status END,
-                          reason, doc_id, ? FROM ingest_log WHERE id BETWEEN ? AND ? ORDER BY id""",
-                (run_id, time.time(), first, last),
-            )
+            stored.replay_log(c, run_id, first, last)
             end = self.last_log_id(corpus)
             self._save(corpus, start, end, rec["summary"])
         s = rec["summary"]
@@ -155,10 +142,8 @@ class InputManifest:
             self._save(corpus, log_first, self.last_log_id(corpus), s)
 
     def _save(self, corpus: "Corpus", first: int, last: int, s: dict[str, Any]) -> None:
-        c = corpus.conn
-        lines = c.execute("SELECT COUNT(*) FROM ingest_log WHERE id BETWEEN ? AND ?", (first, last)).fetchone()[0]
-        docs = c.execute("SELECT COUNT(DISTINCT doc_id) FROM ingest_log WHERE id BETWEEN ? AND ? AND doc_id IS NOT NULL"
-                         " AND status IN ('stored', 'updated', 'unchanged')", (first, last)).fetchone()[0]
+        lines = stored.log_lines(corpus, first, last)
+        docs = stored.logged_documents(corpus, first, last)
         corpus.set_stat(self.name, {"fingerprint": self.fingerprint, "paths": self.paths, "log_first": first,
                                     "log_last": last, "log_lines": lines, "documents": docs, "summary": s})
 
@@ -212,17 +197,9 @@ class StoredDuplicates:
 
         dd = self._dedup
         assert dd is not None
-        c = self.corpus.conn
         last = -1
         while True:
-            rows = c.execute(
-                """SELECT d.rowid AS r, d.id, d.content_hash, s.digest, s.minhash,
-                          CASE WHEN s.doc_id IS NULL THEN d.text END AS text
-                   FROM documents d LEFT JOIN dedup_signatures s
-                        ON s.doc_id = d.id AND s.params = ? AND s.content_hash = d.content_hash
-                   WHERE d.rowid > ? ORDER BY d.rowid LIMIT ?""",
-                (self._params, last, self.PRIME_CHUNK),
-            ).fetchall()
+            rows = stored.signature_page(self.corpus, self._params, last, self.PRIME_CHUNK)
             if not rows:
                 break
             fresh = []
@@ -257,13 +234,10 @@ class StoredDuplicates:
 
     def assign(self, docs: list["Document"]) -> list[tuple[Any, ...]]:
         """Set `duplicate_of` on `docs` (in input order); returns signature rows to `write` with them."""
-        stored: dict[str, tuple[str, str | None]] = {}
-        ids = [d.id for d in docs]
-        for r in self.corpus.select_in("SELECT id, content_hash, duplicate_of FROM documents WHERE id IN ({marks})", ids):
-            stored[r[0]] = (r[1], r[2])
+        known = stored.stored_hashes(self.corpus, [d.id for d in docs])
         out = []
         for d in docs:
-            before = stored.get(d.id)
+            before = known.get(d.id)
             h = d.content_hash
             if before is not None and before[0] == h and not self.dirty:
                 d.duplicate_of = before[1]
@@ -277,8 +251,4 @@ class StoredDuplicates:
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         """Store signature rows; call inside the transaction that stores their documents."""
-        if rows:
-            self.corpus.conn.executemany(
-                "INSERT OR REPLACE INTO dedup_signatures(doc_id, content_hash, params, digest, minhash)"
-                " VALUES (?,?,?,?,?)", rows,
-            )
+        stored.write_signatures(self.corpus.conn, rows)

@@ -1,42 +1,39 @@
 """Analysis batches run in the parent or in worker processes; the parent stays the only writer.
 
 A *runner* takes an analyzer and a stream of input batches and yields, in submission order, each
-batch with its result rows and the writes the analyzer asked for (e.g. embedding-cache inserts).
-The pipeline then writes every batch in its own transaction, so results do not depend on the runner:
-`--workers 4` stores exactly what `--workers 1` stores, and a killed run loses at most the batches
-in flight.
+batch with its result rows: the analysis' own tables and the side tables it declares (e.g. the
+embedding cache). The pipeline then writes every batch in its own transaction, so results do not
+depend on the runner: `--workers 4` stores exactly what `--workers 1` stores, and a killed run loses
+at most the batches in flight.
 
-Workers load models once: analyzers are built from an `AnalyzerSpec` (registry target + options)
-the first time a worker sees them and kept for the life of the process. In a worker, analyzers see
-a `WorkerStore`: reads go to a read-only connection to the store (SQLite WAL allows readers next to
-the writer) and writes are recorded and shipped back to the parent with the rows.
+Workers load models once: analyzers are built from an `AnalyzerSpec` (registry target + the options
+the analyzer was built with) the first time a worker sees them and kept for the life of the process.
+Wherever it runs, an analysis is given an `AnalysisStore`: reads go to the store (a read-only
+connection in a worker: SQLite WAL allows readers next to the writer), writes are refused, and the
+rows it adds to its side tables come back with its result.
 """
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textlens.analysis.base import make_analyzer, run_analysis
 from textlens.errors import AnalysisError
-from textlens.store import Corpus, StoreError, connect
+from textlens.store import Corpus, StoreError
+from textlens.store.analyses import AnalysisStore
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from textlens.analysis.base import AnalysisInput, Analyzer, Rows
-
-# (sql, [params, ...]) recorded in a worker and replayed by the parent in the batch's transaction
-Writes = list[tuple[str, list[tuple[Any, ...]]]]
-_WRITE_VERBS = ("INSERT", "REPLACE", "UPDATE", "DELETE")
 
 
 class WorkerError(AnalysisError):
@@ -58,20 +55,26 @@ class AnalyzerSpec:
     key: str  # Analyzer.key() in the parent
     requires: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
+    side_tables: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, analyzer: "Analyzer", options: dict[str, Any] | None = None) -> "AnalyzerSpec":
+    def of(cls, analyzer: "Analyzer") -> "AnalyzerSpec":
         from textlens.analysis.base import registered
 
         target = registered().get(analyzer.name) or f"{type(analyzer).__module__}:{type(analyzer).__qualname__}"
-        return cls(analyzer.name, target, json.dumps(options or {}, sort_keys=True, default=str), analyzer.key(),
-                   tuple(analyzer.requires), tuple(analyzer.tables))
+        return cls(analyzer.name, target, json.dumps(analyzer.options(), sort_keys=True, default=str),
+                   analyzer.key(), tuple(analyzer.requires), tuple(analyzer.tables), tuple(analyzer.side_tables))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "AnalyzerSpec":
+        """The spec `dataclasses.asdict`/`__dict__` gave, after a JSON round trip (lists back to tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
     def build(self) -> "Analyzer":
         import importlib
 
         module, cls = self.target.split(":")
-        analyzer = getattr(importlib.import_module(module), cls)(**json.loads(self.options_json))
+        analyzer = make_analyzer(getattr(importlib.import_module(module), cls), json.loads(self.options_json))
         if analyzer.key() != self.key:
             raise WorkerError(
                 f"analysis {self.name}: this worker computes key {analyzer.key()} but the run expects {self.key} "
@@ -96,82 +99,16 @@ def cached_analyzer(spec: AnalyzerSpec) -> "Analyzer":
         return analyzer
 
 
-# ---- the store as a worker sees it -----------------------------------------------------------------
-class _Recorder:
-    """Stands in for the connection inside a worker transaction: reads pass through, writes are kept."""
-
-    def __init__(self, conn: sqlite3.Connection, writes: Writes):
-        self._conn = conn
-        self._writes = writes
-
-    @staticmethod
-    def _is_write(sql: str) -> bool:
-        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
-        return head in _WRITE_VERBS
-
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        if not self._is_write(sql):
-            return self._conn.execute(sql, tuple(params))
-        self._writes.append((sql, [tuple(params)]))
-        return None
-
-    def executemany(self, sql: str, seq: Iterable[Iterable[Any]]) -> None:
-        if not self._is_write(sql):
-            raise WorkerError(f"executemany of a non-write statement in a worker: {sql[:60]}")
-        self._writes.append((sql, [tuple(p) for p in seq]))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
-class WorkerStore(Corpus):
-    """A read-only view of the store whose `transaction()` records writes instead of applying them.
-
-    Analyzers use the store for lookups (embedding cache, rows of the analyses they require); what
-    they write inside `transaction()` is returned to the parent by `take_writes()`. Writing through
-    `conn` directly fails (read-only connection): in a worker, the parent is the only writer.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, path: Path):
-        super().__init__(conn, path, readonly=False)
-        self._writes: Writes = []
-
-    @classmethod
-    def attach(cls, path: str | Path) -> "WorkerStore":
-        path = Path(path)
-        conn = connect(path, readonly=True)
-        return cls(conn, path)
-
-    @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        recorded: Writes = []
-        yield _Recorder(self.conn, recorded)
-        self._writes.extend(recorded)  # only when the block ended without an exception
-
-    def take_writes(self) -> Writes:
-        out, self._writes = self._writes, []
-        return out
-
-
-def replay_writes(conn: sqlite3.Connection, writes: Writes) -> None:
-    """Apply writes recorded in a worker; call inside the batch's transaction."""
-    for sql, params in writes:
-        if not _Recorder._is_write(sql):
-            raise WorkerError(f"refusing to replay a non-write statement: {sql[:60]}")
-        conn.executemany(sql, params)
-
-
 @dataclass
 class BatchResult:
-    rows: "Rows"
-    writes: Writes = field(default_factory=list)
+    rows: "Rows"  # the analysis' own tables and the side tables it declares
     seconds: float = 0.0
     cpu: float = 0.0  # CPU seconds of the process that analysed the batch (time.process_time)
     worker: str = ""  # host:pid that analysed the batch
     location: str = ""  # where the result was staged (Dask partitions), removed once written
 
 
-def analyse_batch(spec: AnalyzerSpec, store: Corpus | None, batch: list["AnalysisInput"]) -> BatchResult:
+def analyse_batch(spec: AnalyzerSpec, store: AnalysisStore, batch: list["AnalysisInput"]) -> BatchResult:
     """Run one analyzer on one batch with the process's cached models (the task every worker runs)."""
     start, cpu = time.perf_counter(), time.process_time()
     with _RUN_LOCK:
@@ -183,17 +120,11 @@ def analyse_batch(spec: AnalyzerSpec, store: Corpus | None, batch: list["Analysi
             raise WorkerError(f"analysis {spec.name} could not start in worker {os.getpid()}: "
                               f"{type(exc).__name__}: {exc}") from exc
         try:
-            rows = analyzer.analyze(batch, store)
+            rows = run_analysis(analyzer, batch, store)
         except Exception as exc:
-            if isinstance(store, WorkerStore):
-                store.take_writes()
             ids = ", ".join(b.doc_id for b in batch[:5]) + (" ..." if len(batch) > 5 else "")
             raise WorkerError(f"analysis {spec.name} failed on documents {ids}: {type(exc).__name__}: {exc}") from exc
-        writes = store.take_writes() if isinstance(store, WorkerStore) else []
-    unknown = set(rows) - set(spec.tables)
-    if unknown:
-        raise WorkerError(f"analyzer {spec.name} wrote to tables it does not own: {sorted(unknown)}")
-    return BatchResult(rows, writes, time.perf_counter() - start, time.process_time() - cpu,
+    return BatchResult(rows, time.perf_counter() - start, time.process_time() - cpu,
                        f"{os.uname().nodename}:{os.getpid()}")
 
 
@@ -225,6 +156,7 @@ class InProcessRunner(Runner):
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
+        self.store = AnalysisStore.of(corpus)
         self._ready: set[int] = set()
 
     def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
@@ -234,8 +166,8 @@ class InProcessRunner(Runner):
             self._ready.add(id(analyzer))
         for batch in batches:
             start, cpu = time.perf_counter(), time.process_time()
-            rows = analyzer.analyze(batch, self.corpus)
-            yield batch, BatchResult(rows, [], time.perf_counter() - start, time.process_time() - cpu, worker="parent")
+            rows = run_analysis(analyzer, batch, self.store)
+            yield batch, BatchResult(rows, time.perf_counter() - start, time.process_time() - cpu, worker="parent")
 
 
 def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int,
@@ -252,7 +184,7 @@ def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], 
         yield b, result(fut)
 
 
-_WORKER_STORE: WorkerStore | None = None
+_WORKER_STORE: AnalysisStore | None = None
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TEXTLENS_THREADS")
 
 
@@ -290,7 +222,7 @@ def _init_worker(db: str, threads: int, warm: tuple[AnalyzerSpec, ...] = ()) -> 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _WORKER_STORE = WorkerStore.attach(db)
+    _WORKER_STORE = AnalysisStore.attach(db)
     _warm(warm)
 
 
@@ -309,6 +241,8 @@ def _ready() -> int:
 
 
 def _pool_task(spec: AnalyzerSpec, batch: Batch) -> BatchResult:
+    if _WORKER_STORE is None:
+        raise WorkerError(f"analysis {spec.name}: worker {os.getpid()} has no store (started without its initializer)")
     return analyse_batch(spec, _WORKER_STORE, batch)
 
 
@@ -323,8 +257,7 @@ def _warm_fork_server() -> None:
     if not raw:
         return
     _die_with_parent()  # set only while the fork server starts: this process is the fork server
-    _warm(AnalyzerSpec(**{**d, "requires": tuple(d["requires"]), "tables": tuple(d["tables"])})
-          for d in json.loads(raw))
+    _warm(AnalyzerSpec.from_dict(d) for d in json.loads(raw))
 
 
 def _pool_context(threads: int, warm: tuple[AnalyzerSpec, ...]) -> tuple[Any, bool]:

@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, registered
+from textlens.analysis.base import AnalysisInput, Analyzer, load_analyzer, registered, run_order
 from textlens.analysis.segment import split_many, stems
-from textlens.document import Document, Passage, Skipped
+from textlens.document import Document, Skipped
 from textlens.locking import RunLock
 from textlens.run_summary import RunSummary
 from textlens.store import Corpus
+from textlens.store import analyses as stored
 
 DEFAULT_ANALYSES = ("entities", "themes", "sentiment", "cx")
-STEPS_DUE = "corpus_steps_due"  # corpus stat: documents or analyses changed since the corpus steps last ran
 # Embeddings of topic discovery per document kind (press and verbatims are fitted apart, each with its
 # encoder): the static fast tier for verbatims, e5 (the default) for articles and editorials, as themes use.
 # On 10,286 real reviews the fast tier gave NPMI 0.129 / diversity 0.827 / outliers 0.081 / seed ARI 0.43 vs
@@ -38,7 +38,8 @@ ProgressFn = Callable[[str, int, int | None], None]
 
 
 def available_analyses(names: Sequence[str] | None = None) -> tuple[list[str], list[str]]:
-    """Split requested analyses into those whose module is installed and those that are not (yet)."""
+    """Split requested analyses into those whose module is installed and those that are not (yet); the
+    first in run order (each after the analyses it requires)."""
     reg = registered()
     wanted = list(names) if names is not None else [n for n in DEFAULT_ANALYSES if n in reg]
     ok, missing = [], []
@@ -53,7 +54,7 @@ def available_analyses(names: Sequence[str] | None = None) -> tuple[list[str], l
 
         reason = analyzer_class(name).unavailable_reason()
         (missing.append(f"{name} ({reason})") if reason else ok.append(name))
-    return ok, missing
+    return run_order(ok), missing
 
 
 def _module_exists(module: str) -> bool:
@@ -61,12 +62,6 @@ def _module_exists(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
-
-
-def _mark_steps_due(corpus: Corpus) -> None:
-    """Inside a write transaction: the corpus steps must run again (kept until they complete)."""
-    corpus.conn.execute("INSERT OR REPLACE INTO corpus_stats(name, value, at) VALUES (?, 'true', ?)",
-                        (STEPS_DUE, time.time()))
 
 
 # ---- ingestion ---------------------------------------------------------------------------------
@@ -108,7 +103,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
         docs = [d for d in batch if isinstance(d, Document)]
         signatures = duplicates.assign(docs)
         with corpus.transaction():
-            with_passages = _with_passages(corpus, [d.id for d in docs])
+            with_passages = stored.with_passages(corpus, [d.id for d in docs])
             to_split: list[Document] = []
             for item in batch:
                 if isinstance(item, Skipped):
@@ -130,7 +125,7 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
             duplicates.write(signatures)
             masking.flush(corpus.conn)
             if to_split:
-                _mark_steps_due(corpus)
+                stored.mark_steps_due(corpus)
         batch = []
         if on_batch:
             on_batch(summary)
@@ -159,29 +154,10 @@ def ingest(corpus: Corpus, paths: Sequence[str | Path], options: Any = None, run
 def replace_passages_many(corpus: Corpus, docs: Sequence[Document]) -> None:
     """`Corpus.replace_passages` for a batch of documents, in a few statements: their analysis rows,
     states and passages are deleted by id lists, the new passages (split in one `split_many` call)
-    inserted with one `executemany`. Call inside the batch's transaction."""
-    from textlens.store import ANALYSIS_TABLES
-
-    ids = [d.id for d in docs]
-    c = corpus.conn
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for table in (*ANALYSIS_TABLES, "analysis_state", "passages"):
-            c.execute(f"DELETE FROM {table} WHERE doc_id IN ({marks})", chunk)
+    inserted at once. Call inside the batch's transaction."""
     rows = [(p.doc_id, p.idx, p.start, p.end, p.text, stems(p.text))
             for passages in split_many([(d.id, d.text) for d in docs]) for p in passages]
-    c.executemany("INSERT INTO passages(doc_id, idx, start, end, text, stems) VALUES (?,?,?,?,?,?)", rows)
-
-
-def _with_passages(corpus: Corpus, doc_ids: list[str]) -> set[str]:
-    out: set[str] = set()
-    for i in range(0, len(doc_ids), 500):
-        chunk = doc_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        out.update(r[0] for r in corpus.conn.execute(
-            f"SELECT DISTINCT doc_id FROM passages WHERE doc_id IN ({marks})", chunk))
-    return out
+    stored.replace_passages_many(corpus, [d.id for d in docs], rows)
 
 
 # ---- analyses ----------------------------------------------------------------------------------
@@ -194,14 +170,6 @@ def _effective_keys(analyzers: list[Analyzer]) -> dict[str, str]:
     return keys
 
 
-_PENDING = """FROM documents d LEFT JOIN analysis_state a ON a.doc_id = d.id AND a.analyzer = ?
-              WHERE (a.key IS NULL OR a.key != ?)"""
-
-
-def count_pending(corpus: Corpus, analyzer: str, key: str) -> int:
-    return int(corpus.conn.execute(f"SELECT COUNT(*) {_PENDING}", (analyzer, key)).fetchone()[0])
-
-
 def iter_pending(corpus: Corpus, analyzer: str, key: str, batch_size: int = 64) -> Iterator[list[str]]:
     """Ids of documents whose `analyzer` result is missing or stale, in id order, one page at a time.
 
@@ -210,10 +178,7 @@ def iter_pending(corpus: Corpus, analyzer: str, key: str, batch_size: int = 64) 
     """
     last = None
     while True:
-        after = "" if last is None else " AND d.id > ?"
-        params: tuple[Any, ...] = (analyzer, key) if last is None else (analyzer, key, last)
-        ids = [r[0] for r in corpus.conn.execute(
-            f"SELECT d.id {_PENDING}{after} ORDER BY d.id LIMIT ?", (*params, batch_size))]
+        ids = stored.pending_page(corpus, analyzer, key, last, batch_size)
         if not ids:
             return
         yield ids
@@ -227,32 +192,10 @@ def pending_documents(corpus: Corpus, analyzer: str, key: str) -> list[str]:
 
 def analysis_inputs(corpus: Corpus, doc_ids: Sequence[str]) -> list[AnalysisInput]:
     """What analyzers see of these documents: two queries per batch, in the order of `doc_ids`."""
-    import json
-
-    ids = list(doc_ids)
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    docs = {r["id"]: r for r in corpus.conn.execute(
-        "SELECT id, kind, text, title, year, language, content_hash, metadata FROM documents"
-        f" WHERE id IN ({marks})", ids)}
-    passages: dict[str, list[Passage]] = {}
-    for r in corpus.conn.execute(
-        f"SELECT id, doc_id, idx, start, end, text FROM passages WHERE doc_id IN ({marks}) ORDER BY doc_id, idx", ids
-    ):
-        passages.setdefault(r["doc_id"], []).append(Passage(r["doc_id"], r["idx"], r["start"], r["end"], r["text"],
-                                                            r["id"]))
-    out = []
-    for doc_id in ids:
-        d = docs.get(doc_id)
-        if d is None:
-            continue
-        out.append(AnalysisInput(
-            doc_id=d["id"], kind=d["kind"], text=d["text"], title=d["title"], year=d["year"],
-            language=d["language"], content_hash=d["content_hash"], passages=passages.get(doc_id, []),
-            metadata=json.loads(d["metadata"] or "{}"),
-        ))
-    return out
+    return [AnalysisInput(doc_id=d["id"], kind=d["kind"], text=d["text"], title=d["title"], year=d["year"],
+                          language=d["language"], content_hash=d["content_hash"], passages=passages,
+                          metadata=d["metadata"])
+            for d, passages in stored.analysis_documents(corpus, doc_ids)]
 
 
 # Starting a worker and loading its models took 10-40 s here (2 busy cores): below this many pending
@@ -333,12 +276,12 @@ class _Plan:
 
     @classmethod
     def of(cls, names: Sequence[str] | None, analyzer_options: dict[str, dict[str, Any]]) -> "_Plan":
+        """The only place the options are read: workers rebuild each analyzer from its own `options()`."""
         from textlens.parallel import AnalyzerSpec
 
         ok, missing = available_analyses(names)
         analyzers = [load_analyzer(n, **analyzer_options.get(n, {})) for n in ok]
-        specs = [AnalyzerSpec.of(a, analyzer_options.get(a.name)) for a in analyzers]
-        return cls(analyzers, _effective_keys(analyzers), specs, missing)
+        return cls(analyzers, _effective_keys(analyzers), [AnalyzerSpec.of(a) for a in analyzers], missing)
 
 
 def _add(into: dict[str, float], name: str, value: float) -> None:
@@ -366,15 +309,12 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
     `workers`: processes on this machine (None: all cores; 1: this process). `dask`: a scheduler
     address or a `distributed.Client` to run batches on a cluster instead (see textlens.distributed).
     """
-    from textlens.parallel import replay_writes
-
     summary = summary or RunSummary(0)
-    analyzer_options = analyzer_options or {}
-    plan = _planned or _Plan.of(names, analyzer_options)
+    plan = _planned or _Plan.of(names, analyzer_options or {})
     summary.unavailable = plan.missing
     analyzers, keys = plan.analyzers, plan.keys
     runners = _runners or _Runners(corpus, workers, dask, dask_dir)
-    pending = {a.name: count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
+    pending = {a.name: stored.count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
     warm = [spec for a, spec in zip(analyzers, plan.specs) if pending[a.name]]  # for workers to load up front
     try:
         for analyzer, spec in zip(analyzers, plan.specs):
@@ -392,10 +332,9 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
             for batch, result in runner.map(spec, analyzer, inputs):
                 cpu = time.process_time()
                 with corpus.transaction():
-                    replay_writes(corpus.conn, result.writes)
                     corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch},
-                                          result.rows)
-                    _mark_steps_due(corpus)
+                                          result.rows, analyzer.side_tables)
+                    stored.mark_steps_due(corpus)
                 _add(summary.cpu, "writes", time.process_time() - cpu)
                 _add(summary.cpu, analyzer.name, result.cpu)
                 done += len(batch)
@@ -415,7 +354,7 @@ def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str
     checks its own fingerprint); a run killed before they complete leaves them due.
     """
     out: dict[str, Any] = {}
-    due = corpus.stat(STEPS_DUE) is not None
+    due = stored.steps_due(corpus)
     if due and _module_exists("textlens.entities.canon"):
         from textlens.entities.canon import merge_variants
 
@@ -430,8 +369,7 @@ def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str
         if progress:
             progress("topics", 1, 1)
     if due:
-        with corpus.transaction() as c:
-            c.execute("DELETE FROM corpus_stats WHERE name = ?", (STEPS_DUE,))
+        stored.clear_steps_due(corpus)
     return out
 
 
@@ -463,7 +401,7 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         try:
             ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
                    on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs, batch_size))
-            analyse(corpus, analyses, batch_size, progress, analyzer_options, summary, workers=workers,
+            analyse(corpus, analyses, batch_size, progress, summary=summary, workers=workers,
                     dask=dask, dask_dir=dask_dir, _planned=plan, _runners=runners)
             if topics:
                 t = time.perf_counter()

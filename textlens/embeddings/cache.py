@@ -21,15 +21,6 @@ def cache_key(encoder: Encoder, prompt: Prompt) -> str:
     return f"{encoder.model_id}:{prompt}"
 
 
-def _lookup(corpus: "Corpus", model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
-    found: dict[str, np.ndarray] = {}
-    sql = "SELECT text_hash, dim, vector FROM embeddings WHERE model=? AND text_hash IN ({marks})"
-    for h, d, blob in corpus.select_in(sql, hashes, (model,)):
-        if d == dim and len(blob) == 4 * dim:
-            found[h] = np.frombuffer(blob, dtype=np.float32)
-    return found
-
-
 def encode_cached(
     corpus: "Corpus",
     texts: Sequence[str],
@@ -40,9 +31,11 @@ def encode_cached(
     """`encoder.encode(texts, prompt)` that reads/writes the store's cache; same rows, same order.
 
     Texts already in the cache (same model, prompt and text) are not re-encoded; duplicates within
-    `texts` are encoded once. A read-only store is used for lookups only.
+    `texts` are encoded once. A read-only store is used for lookups only; inside an analysis the new
+    vectors are returned with its result (the analysis declares `embeddings` in its side tables).
     """
     from textlens.embeddings import get_encoder
+    from textlens.store.embedding_cache import lookup_vectors, vector_rows
 
     if isinstance(texts, str):
         raise TypeError("encode_cached() takes a sequence of texts, not one string: wrap it in a list")
@@ -55,27 +48,23 @@ def encode_cached(
     model = cache_key(enc, prompt)
     hashes = [content_hash(t) for t in texts]
     unique = list(dict.fromkeys(hashes))
-    found = _lookup(corpus, model, unique, enc.dim)
+    found = lookup_vectors(corpus, model, unique, enc.dim)
     missing_hashes = [h for h in unique if h not in found]
     if missing_hashes:
         first_text = {}
         for h, t in zip(hashes, texts):
             first_text.setdefault(h, t)
         new = enc.encode([first_text[h] for h in missing_hashes], prompt=prompt, batch_size=batch_size)
-        if not corpus.readonly:
-            with corpus.transaction() as c:
-                c.executemany(
-                    "INSERT OR REPLACE INTO embeddings(model, text_hash, dim, vector) VALUES (?,?,?,?)",
-                    [(model, h, enc.dim, v.tobytes()) for h, v in zip(missing_hashes, new)],
-                )
+        corpus.add_side_rows("embeddings", vector_rows(model, enc.dim, zip(missing_hashes, new)))
         found.update(zip(missing_hashes, new))
     return np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)
 
 
 def cached_count(corpus: "Corpus", encoder: Encoder, prompt: Prompt = "query") -> int:
     """How many vectors the store holds for this encoder and prompt."""
-    row = corpus.conn.execute("SELECT COUNT(*) FROM embeddings WHERE model=?", (cache_key(encoder, prompt),))
-    return int(row.fetchone()[0])
+    from textlens.store.embedding_cache import count_vectors
+
+    return count_vectors(corpus, cache_key(encoder, prompt))
 
 
 def embed_passages(corpus: "Corpus", encoder: Encoder | None = None, prompt: Prompt = "query",
@@ -85,14 +74,10 @@ def embed_passages(corpus: "Corpus", encoder: Encoder | None = None, prompt: Pro
     Returns counts: passages seen, distinct texts, and how many were newly encoded (0 on a re-run).
     """
     from textlens.embeddings import get_encoder
+    from textlens.store.embedding_cache import passage_texts
 
     enc = encoder if encoder is not None else get_encoder()
-    sql = "SELECT p.text FROM passages p JOIN documents d ON d.id = p.doc_id"
-    params: list[str] = []
-    if kinds:
-        sql += f" WHERE d.kind IN ({','.join('?' * len(kinds))})"
-        params = list(kinds)
-    texts = [r[0] for r in corpus.conn.execute(sql + " ORDER BY p.id", params)]
+    texts = passage_texts(corpus, kinds)
     before = cached_count(corpus, enc, prompt)
     for i in range(0, len(texts), chunk):
         encode_cached(corpus, texts[i : i + chunk], encoder=enc, prompt=prompt)

@@ -44,6 +44,7 @@ class SentimentAnalyzer(Analyzer):
     version: ClassVar[str] = "2"  # 2: hashed-feature model, memoised clause scores
     tables: ClassVar[tuple[str, ...]] = ("passage_sentiment", "doc_sentiment", "doc_aspects")
     requires: ClassVar[tuple[str, ...]] = ("themes",)
+    side_tables: ClassVar[tuple[str, ...]] = ("embeddings",)  # article stances embed passages through the cache
 
     def __init__(self, model: str | None = None):
         self.tier = ACCURATE if model == ACCURATE else FAST
@@ -260,22 +261,23 @@ def _counts(preds: list[Prediction]) -> dict[str, int]:
 
 def _passage_themes(store: "Corpus | None", passage_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """{passage_id: [(theme_id, taxonomy)]} for the batch's passages, as written by the themes analysis."""
+    from textlens.store.analyses import passage_theme_ids
+
     out: dict[int, list[tuple[str, str]]] = defaultdict(list)
     if store is None:
         return out
-    for pid, theme, taxonomy in store.select_in(
-            "SELECT passage_id, theme_id, taxonomy FROM passage_themes WHERE passage_id IN ({marks})"
-            " ORDER BY passage_id, score DESC", passage_ids):
+    for pid, theme, taxonomy in passage_theme_ids(store, passage_ids):
         out[pid].append((theme, taxonomy))
     return out
 
 
 def _doc_aspects(store: "Corpus | None", doc_ids: list[str]) -> dict[str, dict[str, str]]:
     """{doc_id: {aspect id: taxonomy}} the themes analysis kept at document level (verbatims)."""
+    from textlens.store.analyses import doc_theme_ids
+
     out: dict[str, dict[str, str]] = defaultdict(dict)
     if store is None:
         return out
-    for doc_id, theme, taxonomy in store.select_in(
-            "SELECT doc_id, theme_id, taxonomy FROM doc_themes WHERE doc_id IN ({marks})", doc_ids):
+    for doc_id, theme, taxonomy in doc_theme_ids(store, doc_ids):
         out[doc_id][theme] = taxonomy
     return out

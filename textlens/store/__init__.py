@@ -12,6 +12,8 @@ from textlens.store.database import (
     StoreError,
     connect,
 )
-from textlens.store.filters import FilterValues as FilterValues, filtered_doc_ids as filtered_doc_ids, where_clause as where_clause  # noqa: E501
+from textlens.store.analyses import AnalysisStore  # the store an analysis is given
+from textlens.store.filters import FilterValues, filtered_doc_ids, where_clause
 
-__all__ = ["ANALYSIS_TABLES", "DOCUMENT_COLUMNS", "SCHEMA_VERSION", "Corpus", "StoreError", "connect"]
+__all__ = ["ANALYSIS_TABLES", "DOCUMENT_COLUMNS", "SCHEMA_VERSION", "AnalysisStore", "Corpus", "FilterValues",
+           "StoreError", "connect", "filtered_doc_ids", "where_clause"]

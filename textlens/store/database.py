@@ -145,6 +145,10 @@ CREATE TABLE IF NOT EXISTS dedup_signatures (
     for name, cols in ANALYSIS_TABLES.items()
 )
 
+# Tables an analysis may add rows to besides its own (declared in its `side_tables`): caches keyed by
+# content, upserted by primary key and never deleted per document.
+SIDE_TABLES = ("embeddings", "corpus_stats")
+
 DOCUMENT_COLUMNS = (
     "id", "source", "row", "kind", "title", "raw_text", "text", "date", "year", "year_source",
     "year_evidence", "year_confidence", "language", "url", "content_hash", "duplicate_of",
@@ -343,7 +347,7 @@ class Corpus:
         return df
 
     def count(self, table: str = "documents") -> int:
-        return int(self.conn.execute(f"SELECT COUNT(*) FROM {_ident(table)}").fetchone()[0])
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {known_table(table)}").fetchone()[0])
 
     # ---- passages ------------------------------------------------------------------------
     def replace_passages(self, doc_id: str, passages: Iterable[Passage], stems: Iterable[str]) -> list[Passage]:
@@ -370,7 +374,7 @@ class Corpus:
                   size: int = 500) -> Iterator[sqlite3.Row]:
         """Rows of `sql` whose `{marks}` placeholder takes `values` a chunk at a time (`params` bind
         before them): SQLite caps the number of bound variables of one statement."""
-        for chunk in _chunks(list(values), size):
+        for chunk in chunks(list(values), size):
             yield from self.conn.execute(sql.format(marks=",".join("?" * len(chunk))), (*params, *chunk))
 
     # ---- analysis results ----------------------------------------------------------------
@@ -379,27 +383,39 @@ class Corpus:
         return {r["doc_id"]: r["key"] for r in self.select_in(sql, doc_ids, (analyzer,))}
 
     def write_analysis(self, analyzer: str, tables: Sequence[str], keys: dict[str, str],
-                       rows: dict[str, list[dict[str, Any]]]) -> None:
-        """Replace `analyzer`'s rows for the documents in `keys` and record their keys. Call in a transaction."""
-        unknown = set(rows) - set(tables)
+                       rows: dict[str, list[dict[str, Any]]], side_tables: Sequence[str] = ()) -> None:
+        """Replace `analyzer`'s rows for the documents in `keys`, add the rows of the side tables it
+        declares (caches: upserted, never deleted) and record the keys. Call in a transaction."""
+        unknown = set(rows) - set(tables) - set(side_tables)
         if unknown:
             raise ValueError(f"analyzer {analyzer} wrote to tables it does not own: {sorted(unknown)}")
+        not_side = set(side_tables) - set(SIDE_TABLES)
+        if not_side:
+            raise ValueError(f"analyzer {analyzer} declares side tables that are not caches: {sorted(not_side)}"
+                             f" (side tables: {', '.join(SIDE_TABLES)})")
         doc_ids = list(keys)
         for table in tables:
-            for chunk in _chunks(doc_ids, 500):
+            for chunk in chunks(doc_ids, 500):
                 marks = ",".join("?" * len(chunk))
-                self.conn.execute(f"DELETE FROM {_ident(table)} WHERE doc_id IN ({marks})", chunk)
+                self.conn.execute(f"DELETE FROM {known_table(table)} WHERE doc_id IN ({marks})", chunk)
         for table, table_rows in rows.items():
-            if not table_rows:
-                continue
-            cols = list(table_rows[0].keys())
-            sql = f"INSERT INTO {_ident(table)}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-            self.conn.executemany(sql, [[_sql_value(r.get(c)) for c in cols] for r in table_rows])
+            insert_rows(self.conn, table, table_rows, replace=table in side_tables)
         now = time.time()
         self.conn.executemany(
             "INSERT OR REPLACE INTO analysis_state(doc_id, analyzer, key, at) VALUES (?,?,?,?)",
             [(d, analyzer, k, now) for d, k in keys.items()],
         )
+
+    def add_side_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Add rows to a cache table (`SIDE_TABLES`) in their own transaction; a read-only store keeps
+        nothing (its caches serve lookups only). Inside an analysis the store is an `AnalysisStore`,
+        which returns these rows with the analysis result instead."""
+        if table not in SIDE_TABLES:
+            raise ValueError(f"{table!r} is not a cache table (side tables: {', '.join(SIDE_TABLES)})")
+        if self.readonly or not rows:
+            return
+        with self.transaction() as c:
+            insert_rows(c, table, rows, replace=True)
 
     def delete_analysis(self, doc_id: str) -> None:
         for table in ANALYSIS_TABLES:
@@ -419,7 +435,7 @@ class Corpus:
     def table(self, name: str) -> "pd.DataFrame":
         import pandas as pd
 
-        return pd.read_sql_query(f"SELECT * FROM {_ident(name)}", self.conn)
+        return pd.read_sql_query(f"SELECT * FROM {known_table(name)}", self.conn)
 
 
 def _decode_document(row: sqlite3.Row) -> dict[str, Any]:
@@ -431,16 +447,19 @@ def _decode_document(row: sqlite3.Row) -> dict[str, Any]:
 
 _KNOWN_TABLES = set(ANALYSIS_TABLES) | {
     "documents", "passages", "ingest_log", "runs", "analysis_state", "embeddings", "topics", "corpus_stats", "meta",
+    "dedup_signatures",
 }
 
 
-def _ident(table: str) -> str:
+def known_table(table: str) -> str:
+    """`table` when it is a table of the schema: table names are put into SQL text, never values."""
     if table not in _KNOWN_TABLES:
         raise ValueError(f"unknown table {table!r}")
     return table
 
 
-def _sql_value(v: Any) -> Any:
+def sql_value(v: Any) -> Any:
+    """A row value as SQLite stores it: containers as JSON text, numpy scalars as Python numbers."""
     if isinstance(v, (dict, list, tuple)):
         return json.dumps(v, ensure_ascii=False, default=str)
     if hasattr(v, "item") and not isinstance(v, (bytes, str)):  # numpy scalar
@@ -448,6 +467,19 @@ def _sql_value(v: Any) -> Any:
     return v
 
 
-def _chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
+def insert_rows(conn: sqlite3.Connection, table: str, rows: Sequence[dict[str, Any]], replace: bool = False) -> None:
+    """Insert rows (dicts with the columns of the first row) into `table`; `replace`: upsert by primary key."""
+    if not rows:
+        return
+    cols = list(rows[0].keys())
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    sql = f"{verb} INTO {known_table(table)}({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    conn.executemany(sql, [[sql_value(r.get(c)) for c in cols] for r in rows])
+
+
+def chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
+    """`seq` in slices of `size`: SQLite caps the number of bound variables of one statement."""
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
+
+

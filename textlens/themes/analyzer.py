@@ -47,6 +47,7 @@ class ThemeAnalyzer(Analyzer):
     name: ClassVar[str] = "themes"
     version: ClassVar[str] = "1"
     tables: ClassVar[tuple[str, ...]] = ("doc_themes", "passage_themes")
+    side_tables: ClassVar[tuple[str, ...]] = ("embeddings",)  # passage vectors go to the embedding cache
 
     def __init__(self, taxonomy: str | None = None, editorial: str = "editorial", aspects: str = "aspects",
                  encoder: str | None = None, classifier: str | None = None,
