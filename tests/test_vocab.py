@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1] / "textlens"
 NOT_YET_REPLACED = {
     ("report/html.py", "KINDS"),
     ("sentiment/analyzer.py", "SENTIMENT_CLASSES"), ("sentiment/analyzer.py", "SENTIMENT_LABELS"),
-    ("sentiment/stance.py", "SENTIMENT_LABELS"), ("topics/corpus.py", "PRESS_KINDS"),
+    ("sentiment/stance.py", "SENTIMENT_LABELS"), ("sentiment/stance.py", "SENTIMENT_SCALE"),
+    ("sentiment/analyzer.py", "SENTIMENT_SCALE"), ("topics/corpus.py", "PRESS_KINDS"),
     ("topics/representation.py", "BRAND_TYPES"),
 }
 
