@@ -76,3 +76,47 @@ def test_fit_rejects_strata_of_the_wrong_length_or_a_bad_floor():
         TopicModel(reduction="pca", agreement_seeds=0).fit(texts, X, strata=["a"] * 59)
     with pytest.raises(ValueError, match="min_stratum_units"):
         TopicModel(reduction="pca", agreement_seeds=0, min_stratum_units=-1).fit(texts, X, strata=["a"] * 60)
+
+
+def test_topic_stage_fits_large_groups_on_a_sample_stratified_by_year_and_source(tmp_path):
+    """`fit_corpus_topics` passes each unit's "year|source": a small, old source keeps its floor in the sample."""
+    import hashlib
+
+    from textlens.embeddings.base import Encoder
+    from textlens.document import Document
+    from textlens.store import Corpus
+    from textlens.topics import fit_corpus_topics
+
+    subjects = {"tarif": 0, "attente": 1, "sinistre": 2}
+
+    class KeywordEncoder(Encoder):
+        """Invented vectors: one direction per subject word, plus a little noise seeded by the text."""
+
+        model_id, dim = "keyword-test-v1", 16
+
+        def _encode(self, texts, prompt, batch_size):
+            out = []
+            for text in texts:
+                rng = np.random.default_rng(int(hashlib.sha1(text.encode()).hexdigest()[:8], 16))
+                v = rng.normal(scale=0.2, size=self.dim)
+                for word, axis in subjects.items():
+                    v[axis] += 3.0 * (word in text)
+                out.append(v)
+            return np.asarray(out)
+
+    words = list(subjects)
+    with Corpus.open(tmp_path / "s.db") as corpus:
+        with corpus.transaction():
+            for i in range(150):
+                old = i < 20  # 20 reviews of 2016 in their own file, 130 of 2021 in another
+                text = f"Avis numéro {i} : le {words[i % 3]} me convient, le {words[i % 3]} surtout."
+                corpus.upsert_document(Document(id=f"v{i}", text=text, raw_text=text, kind="verbatim",
+                                                source="ancien.csv" if old else "recent.csv", row=i,
+                                                year=2016 if old else 2021, language="fr"))
+        stats = fit_corpus_topics(corpus, encoder=KeywordEncoder(), reduction="pca", small_corpus=30,
+                                  max_fit_units=60, min_stratum_units=15, agreement_seeds=0)
+        placed = corpus.table("doc_topics")
+    group = stats["groups"]["verbatim"]
+    assert group["status"] == "fitted" and group["units"] == 150
+    assert "fitted on 60 of 150 units (2 strata)" in group["method"]
+    assert group["n_topics"] >= 2 and placed["doc_id"].nunique() == 150  # every review has its row, sampled or not
