@@ -3,6 +3,7 @@
     nice -n 10 .venv/bin/python scripts/topic_sample_agreement.py                      # first 10k real reviews
     nice -n 10 .venv/bin/python scripts/topic_sample_agreement.py --samples 2000,5000 --limit 10000
     ... --input /tmp/scale-100k.csv --limit 0 --samples 5000,30000                      # later, on a scale corpus
+    ... --cost-curve 10000,20000,40000 --samples 2000          # fit cost only, units tiled to N (no agreement)
 
 `TopicModel(max_fit_units=m)` clusters `m` units and assigns every other unit to the nearest topic (same threshold
 as outliers). For each sample size, a uniform sample and a stratified one (`fit_sample`: by period and source, the
@@ -15,6 +16,10 @@ the same units:
 - fit time, wall and CPU seconds, with the 1-minute load average before and after (the machine is shared).
 Baseline printed above them: a second full fit with another seed against the first (no sampling at all: how much
 two fits of the same data agree; a sample fit cannot be expected to do better).
+
+`--cost-curve`: is the fit's cost flat in the corpus size once the sample is bounded? The units are tiled to each N
+(copies with a little seeded noise on the vectors; texts repeated) and fitted with a stratified sample of the first
+`--samples` size; the clustering step should stay flat, the assignment and term steps grow linearly.
 
 Embeddings are computed once and cached (scripts/bench_topics.py's store in the user cache directory); the fits never
 embed. Texts: rows with at least 3 words, in file order (as bench_topics.py). The reviews live in ../shared and are
@@ -100,6 +105,21 @@ def timed_fit(texts, X, strata, seed: int, max_fit_units: int | None):
                    "load": (load0, os.getloadavg()[0])}
 
 
+def cost_curve(texts, X, strata, sizes: list[int], sample: int, seed: int) -> None:
+    """Time the stratified sample fit on the units tiled to each size (see the module docstring)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    print(f"\nfit cost with a stratified sample of {sample} units (units tiled to N):")
+    print(f"{'N':>8} {'topics':>6} {'wall s':>7} {'CPU s':>6} {'clust. s':>8} {'terms s':>7} {'load':>11}")
+    for n in sizes:
+        idx = np.arange(n) % len(texts)
+        Xn = X[idx] + rng.normal(scale=0.005, size=(n, X.shape[1])).astype(np.float32) * (idx != np.arange(n))[:, None]
+        model, c = timed_fit([texts[i] for i in idx], Xn, strata[idx], seed, sample)
+        print(f"{n:>8} {model.n_topics_:>6} {c['wall']:>7.1f} {c['cpu']:>6.1f} {c['cluster']:>8.1f} "
+              f"{model.quality_['seconds']['terms']:>7.1f} {c['load'][0]:>5.1f}->{c['load'][1]:<5.1f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--input", type=Path, default=DEFAULT_INPUT, help="CSV with text and date columns")
@@ -107,7 +127,10 @@ def main() -> None:
     ap.add_argument("--samples", default="2000,5000", help="sample sizes (max_fit_units), comma-separated")
     ap.add_argument("--source-col", default=None, help="column naming the source (default: the file's name)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="sample fits per setting, seeds seed..seed+R-1 (sample and UMAP seed): mean and spread")
     ap.add_argument("--no-baseline", action="store_true", help="skip the second full fit (seed + 1)")
+    ap.add_argument("--cost-curve", default="", help="corpus sizes (tiled units) to time the sample fit at instead")
     args = ap.parse_args()
 
     import numpy as np
@@ -119,32 +142,44 @@ def main() -> None:
     keys, counts = np.unique(strata, return_counts=True)
     print(f"{len(texts)} units from {args.input.name}; strata (year|source): "
           + ", ".join(f"{k.split('|')[0]}: {c}" for k, c in zip(keys, counts)))
+    sys.stdout.flush()
     os.system("lscpu | grep -E 'Model name|^CPU\\(s\\)'")
     print(f"encoder: {get_encoder().model_id}")
     X = embed(texts)
     sizes = [int(s) for s in args.samples.split(",") if s.strip()]
+    if args.cost_curve:
+        cost_curve(texts, X, strata, [int(n) for n in args.cost_curve.split(",")], sizes[0], args.seed)
+        return
 
+    timed_fit(texts[:600], X[:600], None, args.seed, None)  # warm-up: numba compiles UMAP/HDBSCAN once
     full, cost = timed_fit(texts, X, None, args.seed, None)
     print(f"\nfull fit (seed {args.seed}): {full.n_topics_} topics, outliers {(full.labels_ < 0).mean():.1%}, "
           f"{cost['wall']:.1f} s wall, {cost['cpu']:.1f} s CPU (clustering {cost['cluster']:.1f} s), "
-          f"load {cost['load'][0]:.1f} -> {cost['load'][1]:.1f}")
-    header = (f"{'fit':<26} {'topics':>6} {'outl.':>6} {'ARI all':>8} {'ARI placed':>10} {'matched':>8} "
-              f"{'worst stratum':>13} {'wall s':>7} {'CPU s':>6} {'clust. s':>8} {'load':>11}")
-    rows = []
-    if not args.no_baseline:
-        other, c = timed_fit(texts, X, None, args.seed + 1, None)
-        rows.append((f"baseline: full, seed {args.seed + 1}", other, c))
-    for size in sizes:
-        for how, keys_ in (("uniform", None), ("stratified", strata)):
-            model, c = timed_fit(texts, X, keys_, args.seed, size)
-            rows.append((f"{how} sample {size}", model, c))
-    print("\nagreement with the full fit (same units):")
-    print(header)
-    for name, model, c in rows:
-        m = compare(full.labels_, model.labels_, strata)
-        print(f"{name:<26} {model.n_topics_:>6} {(model.labels_ < 0).mean():>6.1%} {m['ari_all']:>8.3f} "
-              f"{m['ari_placed']:>10.3f} {m['matched']:>8.1%} {m['worst_stratum']:>13.1%} {c['wall']:>7.1f} "
-              f"{c['cpu']:>6.1f} {c['cluster']:>8.1f} {c['load'][0]:>5.1f}->{c['load'][1]:<5.1f}")
+          f"load {cost['load'][0]:.1f} -> {cost['load'][1]:.1f}", flush=True)
+    settings = [] if args.no_baseline else [(f"baseline: full, seed {args.seed + 1}", None, None, [args.seed + 1])]
+    seeds = [args.seed + r for r in range(args.repeats)]
+    settings += [(f"{how} sample {size}", keys_, size, seeds) for size in sizes
+                 for how, keys_ in (("uniform", None), ("stratified", strata))]
+    print("\nagreement with the full fit (same units); mean over the seeds, (min-max) of the matched share:")
+    print(f"{'fit':<26} {'runs':>4} {'topics':>6} {'outl.':>6} {'ARI all':>8} {'ARI placed':>10} "
+          f"{'matched':>17} {'worst stratum':>13} {'wall s':>7} {'CPU s':>6} {'clust. s':>8} {'load':>11}")
+    for name, keys_, size, run_seeds in settings:
+        found = []
+        for seed in run_seeds:
+            model, c = timed_fit(texts, X, keys_, seed, size)
+            found.append((model, compare(full.labels_, model.labels_, strata), c))
+
+        def mean(get) -> float:
+            return float(np.mean([get(*f) for f in found]))
+
+        shares = [a["matched"] for _, a, _ in found]
+        matched = f"{np.mean(shares):.1%} ({min(shares):.0%}-{max(shares):.0%})"
+        print(f"{name:<26} {len(found):>4} {mean(lambda m, a, c: m.n_topics_):>6.1f} "
+              f"{mean(lambda m, a, c: (m.labels_ < 0).mean()):>6.1%} {mean(lambda m, a, c: a['ari_all']):>8.3f} "
+              f"{mean(lambda m, a, c: a['ari_placed']):>10.3f} {matched:>17} "
+              f"{mean(lambda m, a, c: a['worst_stratum']):>13.1%} {mean(lambda m, a, c: c['wall']):>7.1f} "
+              f"{mean(lambda m, a, c: c['cpu']):>6.1f} {mean(lambda m, a, c: c['cluster']):>8.1f} "
+              f"{found[0][2]['load'][0]:>5.1f}->{found[-1][2]['load'][1]:<5.1f}", flush=True)
     print("\nworst stratum: the lowest matched share over the year|source strata. Times: the whole fit (terms, "
           "clustering, outlier passes, c-TF-IDF labels, no seed agreement); clust. s = TopicModel's clustering step.")
 
