@@ -147,11 +147,11 @@ def main() -> None:
     print(f"encoder: {get_encoder().model_id}")
     X = embed(texts)
     sizes = [int(s) for s in args.samples.split(",") if s.strip()]
+    timed_fit(texts[:600], X[:600], None, args.seed, None)  # warm-up: numba compiles UMAP/HDBSCAN once
     if args.cost_curve:
         cost_curve(texts, X, strata, [int(n) for n in args.cost_curve.split(",")], sizes[0], args.seed)
         return
 
-    timed_fit(texts[:600], X[:600], None, args.seed, None)  # warm-up: numba compiles UMAP/HDBSCAN once
     full, cost = timed_fit(texts, X, None, args.seed, None)
     print(f"\nfull fit (seed {args.seed}): {full.n_topics_} topics, outliers {(full.labels_ < 0).mean():.1%}, "
           f"{cost['wall']:.1f} s wall, {cost['cpu']:.1f} s CPU (clustering {cost['cluster']:.1f} s), "
