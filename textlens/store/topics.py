@@ -27,6 +27,7 @@ class DocumentHead(TypedDict):
     content_hash: str
     year: int | None
     date: str | None
+    source: str
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,10 @@ class PassageTopic:
 def document_heads(corpus: "Corpus") -> list[DocumentHead]:
     """Every stored document (duplicates and other languages included: the fit counts what it leaves out), by id."""
     rows = corpus.conn.execute(
-        "SELECT id, kind, language, duplicate_of, content_hash, year, date FROM documents ORDER BY id").fetchall()
+        "SELECT id, kind, language, duplicate_of, content_hash, year, date, source FROM documents ORDER BY id"
+    ).fetchall()
     return [DocumentHead(id=r[0], kind=r[1], language=r[2], duplicate_of=r[3], content_hash=r[4], year=r[5],
-                         date=r[6]) for r in rows]
+                         date=r[6], source=r[7]) for r in rows]
 
 
 def passages_of(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[int, str, str]]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "6"  # bump when TopicModel defaults change: stored fits are then redone
+VERSION = "7"  # bump when TopicModel defaults change: stored fits are then redone (7: stratified fit sample)
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -203,9 +203,11 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         enc = encoder_choice if encoder_choice is not None and not isinstance(encoder_choice, str) \
             else get_encoder(encoder_choice)
         X = encode_cached(corpus, texts, enc, prompt="query")
+        source_of = {d["id"]: d["source"] for d in gdocs}  # strata of the fit sample (large corpora): period|source
         model = TopicModel(**{"representation": group_representation(group), **params}).fit(
             texts, X, documents=[u["doc_id"] for u in units],
-            encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"))
+            encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"),
+            strata=[f"{u['year']}|{source_of[u['doc_id']]}" for u in units])
         q = model.quality_
         gstats.update(status="fitted", **{k: v for k, v in q.items()})
         theme_ids, T = theme_vectors(corpus, taxonomy, enc)

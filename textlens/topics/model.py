@@ -40,9 +40,56 @@ from textlens.topics.clustering import (
 from textlens.topics.quality import npmi_coherence, outlier_share, partition_agreement, topic_diversity
 from textlens.topics.terms import TermExtractor
 
-__all__ = ["ASSIGNED_BY", "REDUCTIONS", "TopicModel", "exact_knn"]
+__all__ = ["ASSIGNED_BY", "REDUCTIONS", "TopicModel", "exact_knn", "fit_sample"]
 # how a unit got its topic (`assigned_by_`): HDBSCAN itself, then the outlier passes in their order
 ASSIGNED_BY = ("cluster", "centroid", "vote", "terms")
+
+
+def fit_sample(n: int, size: int, seed: int, strata: np.ndarray | None = None, min_per_stratum: int = 0
+               ) -> np.ndarray:
+    """Sorted indices of the `size` units (of `n`) that the clustering is fitted on, seeded.
+
+    Without `strata`: a uniform sample (today's behaviour, same indices for the same seed). With `strata` (one key
+    per unit): a proportional allocation (the sample keeps the corpus's mix of periods and sources) in which a
+    stratum whose share would fall below `min_per_stratum` units gets that floor instead (all its units when it is
+    smaller; a lower, even floor when the floors alone would exceed `size`) and the other strata share the rest in
+    proportion (largest remainders, ties in key order). A small period is not lost to chance (BERTopic's advice
+    for large corpora: fit on a sample, assign the rest).
+    """
+    rng = np.random.default_rng(seed)
+    if size >= n:
+        return np.arange(n)
+    if strata is None:
+        return np.sort(rng.choice(n, size, replace=False))
+    keys, inverse, counts = np.unique(np.asarray(strata), return_inverse=True, return_counts=True)
+    floor = int(min_per_stratum)
+    if np.minimum(counts, floor).sum() > size:  # too many strata for the floor: the largest floor that fits
+        lo, hi = 0, floor
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if np.minimum(counts, mid).sum() <= size else (lo, mid - 1)
+        floor = lo
+    floors = np.minimum(counts, floor)
+    fixed = np.zeros(keys.size, dtype=bool)  # strata held at their floor
+    while True:
+        free = ~fixed
+        share = np.zeros(keys.size)
+        share[free] = (size - floors[fixed].sum()) * counts[free] / counts[free].sum()
+        below = free & (share < floors)
+        if not below.any() or below.sum() == free.sum():
+            break
+        fixed |= below
+    take = np.where(fixed, floors, np.minimum(np.floor(share), counts).astype(int))
+    remainder = np.where(fixed, 0.0, share - np.floor(share))
+    order = np.lexsort((np.arange(keys.size), -remainder))  # largest remainder first, then key order
+    while take.sum() < size:  # never loops for ever: size < n
+        open_ = order[take[order] < counts[order]]
+        take[open_[: size - int(take.sum())]] += 1
+    by_stratum = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    chosen = [rng.choice(by_stratum[starts[s]:starts[s + 1]], int(take[s]), replace=False)
+              for s in range(keys.size) if take[s]]
+    return np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=int)
 
 
 class TopicModel(BaseEstimator):
@@ -104,7 +151,10 @@ class TopicModel(BaseEstimator):
         and its units become outliers (reported as `diffuse_share`); None: every topic stays.
     max_fit_units: larger corpora are clustered on a seeded sample of this size and every other unit
         joins its nearest topic under the same threshold as outliers (bounds time: exact neighbours are
-        quadratic; memory: the PCA/UMAP/HDBSCAN steps).
+        quadratic; memory: the PCA/UMAP/HDBSCAN steps). With `strata` given to `fit`, the sample is drawn per
+        stratum (`fit_sample`), else uniformly.
+    min_stratum_units: with `strata`, each stratum keeps at least this many units in the sample (all of them when
+        it has fewer), so a small period or source still gets topics of its own; the rest is shared in proportion.
     random_state: seed of every random step; same inputs + same seed = same topics, same ids.
     """
 
@@ -122,7 +172,7 @@ class TopicModel(BaseEstimator):
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
                  evidence_quantile: float | None = 0.02, representation: Any = "keyphrase",
                  min_coverage: float | None = 0.17, random_state: int = 42, reducer: Any = None,
-                 clusterer: Any = None):
+                 clusterer: Any = None, min_stratum_units: int = 200):
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -160,6 +210,7 @@ class TopicModel(BaseEstimator):
         self.random_state = random_state
         self.reducer = reducer
         self.clusterer = clusterer
+        self.min_stratum_units = min_stratum_units
 
     # ---- clustering ------------------------------------------------------------------------------
     def _check(self, texts: Sequence[str], embeddings: Any) -> np.ndarray:
@@ -272,7 +323,7 @@ class TopicModel(BaseEstimator):
         out = np.where(labels >= 0, np.array([remap[parent[t]] for t in range(k)] + [-1])[labels], -1)
         return out, merges
 
-    def _partition(self, X: np.ndarray, seed: int, terms: Any = None
+    def _partition(self, X: np.ndarray, seed: int, terms: Any = None, strata: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Final labels (compact ids, twins merged, outliers reassigned), centroids, thresholds, facts."""
         from threadpoolctl import threadpool_limits
@@ -281,7 +332,7 @@ class TopicModel(BaseEstimator):
         n = X.shape[0]
         fit_idx = np.arange(n)
         if self.max_fit_units and n > self.max_fit_units:  # cluster a sample, assign the rest by centroid
-            fit_idx = np.sort(np.random.default_rng(seed).choice(n, self.max_fit_units, replace=False))
+            fit_idx = fit_sample(n, self.max_fit_units, seed, strata, self.min_stratum_units)
         with threadpool_limits(limits=1, user_api="blas"):
             raw_fit, method, Z = self._cluster(X[fit_idx], seed)
         raw = np.full(n, -1, dtype=int)
@@ -330,6 +381,8 @@ class TopicModel(BaseEstimator):
                  "evidence": evidence, "how": how, "reduced": Z, "fit_idx": fit_idx}
         if fit_idx.size < n:
             method += f", fitted on {fit_idx.size} of {n} units"
+            if strata is not None:
+                method += f" ({len(set(strata.tolist()))} strata)"
         return labels, C, thr, {"method": method, **facts}
 
     def _vote(self, Z: np.ndarray, labels: np.ndarray, block: int = 1024) -> int:
@@ -589,11 +642,15 @@ class TopicModel(BaseEstimator):
 
     # ---- public API ------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None,
-            encode: Callable[[list[str]], np.ndarray] | None = None) -> "TopicModel":
+            encode: Callable[[list[str]], np.ndarray] | None = None,
+            strata: Sequence[Any] | None = None) -> "TopicModel":
         """Fit on `texts` and their embeddings (same order). `documents`: optional document key of each
         text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units.
         `encode`: the encoder that made `embeddings` (texts -> vectors), so the keyphrase representation can
-        rank phrases by their closeness to each topic's centroid; None ranks them by c-TF-IDF and words."""
+        rank phrases by their closeness to each topic's centroid; None ranks them by c-TF-IDF and words.
+        `strata`: optional key of each text (e.g. "2019|reviews.csv": period and source); when the corpus is
+        larger than `max_fit_units`, the clustering sample is drawn per stratum (`fit_sample`) so a small
+        period or source is not left to chance; None: a uniform sample."""
         from textlens.topics.representation import make_representation
 
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -605,13 +662,18 @@ class TopicModel(BaseEstimator):
         texts = list(texts)
         if documents is not None and len(documents) != len(texts):
             raise ValueError(f"{len(documents)} document keys for {len(texts)} texts")
+        if strata is not None and len(strata) != len(texts):
+            raise ValueError(f"{len(strata)} strata keys for {len(texts)} texts")
+        if not isinstance(self.min_stratum_units, (int, np.integer)) or self.min_stratum_units < 0:
+            raise ValueError(f"min_stratum_units must be a non-negative integer, got {self.min_stratum_units!r}")
         extractor = TermExtractor(self.lemmatizer, self.stop_words)
         t0 = time.perf_counter()
         tokens = extractor(texts)
         t_terms = time.perf_counter() - t0
         t0 = time.perf_counter()
         terms = self._doc_terms(tokens)
-        labels, C, thr, facts = self._partition(X, self.random_state, terms)
+        labels, C, thr, facts = self._partition(X, self.random_state, terms,
+                                                None if strata is None else np.asarray([str(s) for s in strata]))
         t_cluster = time.perf_counter() - t0
         k = C.shape[0]
         vocab, ubiquitous, W, self.idf_, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
