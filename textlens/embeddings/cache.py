@@ -34,7 +34,7 @@ def encode_cached(
     `texts` are encoded once. A read-only store is used for lookups only; inside an analysis the new
     vectors are returned with its result (the analysis declares `embeddings` in its side tables).
     """
-    from textlens.embeddings import get_encoder
+    from textlens.embeddings.registry import get_encoder
     from textlens.store.embedding_cache import lookup_vectors, vector_rows
 
     if isinstance(texts, str):
@@ -73,7 +73,7 @@ def embed_passages(corpus: "Corpus", encoder: Encoder | None = None, prompt: Pro
 
     Returns counts: passages seen, distinct texts, and how many were newly encoded (0 on a re-run).
     """
-    from textlens.embeddings import get_encoder
+    from textlens.embeddings.registry import get_encoder
     from textlens.store.embedding_cache import passage_texts
 
     enc = encoder if encoder is not None else get_encoder()

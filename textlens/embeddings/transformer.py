@@ -15,9 +15,10 @@ The float32 reference batches by length; its vectors vary with the batch in the 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -48,6 +49,27 @@ def e5_model_id(backend: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     """The cache key of an e5 backend's vectors (changes whenever its vectors would)."""
     window = "" if max_tokens == DEFAULT_MAX_TOKENS else f"-w{max_tokens}"
     return f"e5-small-{backend}{VERSIONS.get(backend, '')}{window}"
+
+
+# e5-small-int8, e5-small-int8tok, e5-small-f32-w512 (windows of at most 512 tokens instead of 128)
+_E5_NAME = re.compile(r"^e5-small-(int8|int8tok|f32)(?:-w(\d+))?$")
+
+
+def e5_name_parts(name: str) -> tuple[str, int] | None:
+    """(backend, max_tokens) of an e5 encoder name such as "e5-small-f32-w512"; None for another encoder."""
+    m = _E5_NAME.match(name)
+    return (m.group(1), int(m.group(2) or DEFAULT_MAX_TOKENS)) if m else None
+
+
+def build_e5(name: str, options: dict[str, Any]) -> E5Encoder | None:
+    """The e5 encoder called `name` (options go to `E5Encoder`); None when `name` is not an e5 encoder's."""
+    parts = e5_name_parts(name)
+    if parts is None:
+        return None
+    backend, max_tokens = parts
+    if name != f"e5-small-{backend}":  # a window in the name ("-w512") wins over the options
+        options = {**options, "max_tokens": max_tokens}
+    return E5Encoder(backend=backend, **options)
 
 
 def thread_count(threads: int | None = None) -> int:

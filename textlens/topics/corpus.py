@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from textlens.store.topics import document_heads
+from textlens.vocab import PRESS_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +31,7 @@ STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
 # group -> (document kinds, unit, taxonomy the topics are mapped to)
 GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "press": (("article", "editorial"), "passage", "editorial"),
+    "press": (PRESS_KINDS, "passage", "editorial"),
     "verbatim": (("verbatim",), "document", "aspects"),
 }
 OUTLIER_LABEL = "(non classé)"
