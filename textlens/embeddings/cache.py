@@ -51,7 +51,7 @@ def encode_cached(
     found = lookup_vectors(corpus, model, unique, enc.dim)
     missing_hashes = [h for h in unique if h not in found]
     if missing_hashes:
-        first_text = {}
+        first_text: dict[str, str] = {}
         for h, t in zip(hashes, texts):
             first_text.setdefault(h, t)
         new = enc.encode([first_text[h] for h in missing_hashes], prompt=prompt, batch_size=batch_size)

@@ -118,11 +118,15 @@ class StaticEncoder(Encoder):
             self._append(words, vectors.astype(np.float32), weights.astype(np.float32))
 
     def _append(self, words: list[str], vectors: np.ndarray, weights: np.ndarray) -> None:
+        keep: range | list[int]
         if not self.words and len(set(words)) == len(words):
             keep = range(len(words))  # the first file read: nothing to skip (the fast path of every load)
         else:
-            seen: set[str] = set()
-            keep = [i for i, w in enumerate(words) if w not in self.words and not (w in seen or seen.add(w))]
+            first_of: dict[str, int] = {}  # each word's first place in `words`
+            for i, w in enumerate(words):
+                if w not in self.words:
+                    first_of.setdefault(w, i)
+            keep = list(first_of.values())
         n, need = len(self.words), len(self.words) + len(keep)
         if need > len(self._buf):
             cap = max(need, 2 * len(self._buf), 1024)
@@ -143,8 +147,10 @@ class StaticEncoder(Encoder):
         fd, tmp = tempfile.mkstemp(prefix=".words-", suffix=".npz", dir=self.folder)
         os.close(fd)
         try:
+            # meta holds array names (never savez's allow_pickle), which mypy cannot tell from a **dict
             np.savez(tmp, words=np.array(words, dtype=str), vectors=vectors.astype(np.float16),
-                     weights=weights.astype(np.float32), **{k: np.array(v) for k, v in meta.items()})
+                     weights=weights.astype(np.float32),
+                     **{k: np.array(v) for k, v in meta.items()})  # type: ignore[arg-type]
             os.replace(tmp, self.folder / name)  # atomic: readers see a whole file or none
         finally:
             if os.path.exists(tmp):

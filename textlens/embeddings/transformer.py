@@ -97,8 +97,12 @@ class E5Encoder(Encoder):
         self.tokenizer: Tokenizer = Tokenizer.from_file(str(self.folder / "0_Transformer" / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._bos = self.tokenizer.token_to_id("<s>")
-        self._eos = self.tokenizer.token_to_id("</s>")
+        bos, eos = self.tokenizer.token_to_id("<s>"), self.tokenizer.token_to_id("</s>")
+        if bos is None or eos is None:  # every window is framed by them: a tokenizer without them is another model's
+            raise EmbeddingError(f"{self.folder / '0_Transformer' / 'tokenizer.json'} has no <s> or </s> token: "
+                                 "not an e5 tokenizer")
+        self._bos: int = bos
+        self._eos: int = eos
         self._pad = self.tokenizer.token_to_id("<pad>")
         self.dim = 384
         self.model_id = e5_model_id(backend, max_tokens)
