@@ -55,6 +55,6 @@ class MissingExtraError(TextlensError, ImportError):
         return type(self), (self.feature, self.module, self.extra)
 
     def message(self, lang: str) -> str:
-        from textlens.i18n import t
+        from textlens.i18n_catalog import translate
 
-        return t("errors.missing_extra", lang, feature=self.feature, module=self.module, extra=self.extra)
+        return translate("errors.missing_extra", lang, feature=self.feature, module=self.module, extra=self.extra)

@@ -8,42 +8,23 @@ instead of an error.
 """
 from __future__ import annotations
 
-import functools
-import logging
-import tomllib
-from importlib import resources
-
 from textlens.errors import InputError
+from textlens.i18n_catalog import DEFAULT_LANG, LANGS, merged_catalog, translate
 
-log = logging.getLogger(__name__)
-
-LANGS = ("fr", "en")
-DEFAULT_LANG = "fr"
+__all__ = ["DEFAULT_LANG", "LANGS", "catalog", "corpus_lang", "fmt_number", "fmt_pct", "t"]
 
 
-@functools.lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    """All strings of `lang`, merged from every catalog file (later files never silently override: logged)."""
+    """All strings of `lang`; an unknown language is the user's input error."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    merged: dict[str, str] = {}
-    folder = resources.files("textlens") / "data" / "i18n"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".toml"):
-            continue
-        table = tomllib.loads(entry.read_text(encoding="utf-8")).get(lang, {})
-        for key, text in table.items():
-            if key in merged and merged[key] != text:
-                log.warning("i18n key %r defined twice (%s)", key, entry.name)
-            merged[key] = text
-    return merged
+    return merged_catalog(lang)
 
 
-def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:
+def t(key: str, lang: str = DEFAULT_LANG, **fields: object) -> str:
     """The text of `key` in `lang`, with `{field}` placeholders filled."""
-    other = "en" if lang == "fr" else "fr"
-    text = catalog(lang).get(key) or catalog(other).get(key) or key
-    return text.format(**fields) if fields else text
+    catalog(lang)  # checks the language
+    return translate(key, lang, **fields)
 
 
 def fmt_number(value: float | int | None, lang: str = DEFAULT_LANG, digits: int = 0) -> str:

@@ -156,13 +156,6 @@ def _dedup_params(dedup: "Deduplicator") -> str:
     return f"{dedup.threshold}:{dedup.num_perm}:{dedup.shingle}:{dedup.min_words}:{code}"
 
 
-def _digest(text: str) -> bytes:
-    """The exact-duplicate key `Deduplicator` uses (case- and space-normalised text)."""
-    from textlens.ingest.dedup import _WORD
-
-    return hashlib.sha1(" ".join(_WORD.findall(text.lower())).encode("utf-8")).digest()
-
-
 class StoredDuplicates:
     """Duplicate flags for batches of incoming documents, cheap when most of them are already stored.
 
@@ -208,18 +201,8 @@ class StoredDuplicates:
                     dd.prime([(r["id"], r["text"])])
                     fresh.append(self._signature_row(r["id"], r["content_hash"], r["text"]))
                     continue
-                rank = dd._order.setdefault(r["id"], len(dd._order))
-                first = dd._exact.get(r["digest"])
-                if first is None or dd._order[first] > rank:
-                    dd._exact[r["digest"]] = r["id"]
-                if r["minhash"] is not None:
-                    values = np.frombuffer(r["minhash"], dtype=np.uint32).copy()
-                    m = dd._template  # LSH band keys are bytes of hashvalues: keep the template's dtype
-                    m.hashvalues = values.astype(m.hashvalues.dtype)
-                    if r["id"] in dd._signatures:
-                        dd._lsh.remove(r["id"])
-                    dd._lsh.insert(r["id"], m, check_duplication=False)
-                    dd._signatures[r["id"]] = values
+                minhash = None if r["minhash"] is None else np.frombuffer(r["minhash"], dtype=np.uint32).copy()
+                dd.prime_signature(r["id"], r["digest"], minhash)
             if fresh and not self.corpus.readonly:
                 self.recomputed += len(fresh)
                 with self.corpus.transaction():
@@ -228,9 +211,11 @@ class StoredDuplicates:
             last = rows[-1]["r"]
 
     def _signature_row(self, doc_id: str, content_hash: str, text: str) -> tuple[Any, ...]:
+        from textlens.ingest.dedup import text_digest
+
         assert self._dedup is not None
-        values = self._dedup._signatures.get(doc_id)
-        return (doc_id, content_hash, self._params, _digest(text), None if values is None else values.tobytes())
+        values = self._dedup.signature(doc_id)
+        return (doc_id, content_hash, self._params, text_digest(text), None if values is None else values.tobytes())
 
     def assign(self, docs: list["Document"]) -> list[tuple[Any, ...]]:
         """Set `duplicate_of` on `docs` (in input order); returns signature rows to `write` with them."""

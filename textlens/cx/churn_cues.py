@@ -44,7 +44,7 @@ def load_churn_cues(path: str | None = None) -> ChurnCues:
     """The cue groups of `path`, by default the packaged file; ValueError naming the file and group on a bad regex."""
     import hashlib
 
-    from textlens.cx.cues import _compile, read_cue_file
+    from textlens.cx.cues import compile_words, read_cue_file
 
     raw, where = read_cue_file(path, CUES_FILE)
     data = tomllib.loads(raw)
@@ -52,6 +52,6 @@ def load_churn_cues(path: str | None = None) -> ChurnCues:
     if missing or "leave_words" not in data:
         raise ValueError(f"{where}: needs leave_words and the groups {', '.join(GROUPS)} (missing: {missing})")
 
-    groups = tuple((g, _compile(data["groups"][g], where, g)) for g in GROUPS)
-    return ChurnCues(_compile(data["leave_words"], where, "leave_words"), groups,
+    groups = tuple((g, compile_words(data["groups"][g], where, g)) for g in GROUPS)
+    return ChurnCues(compile_words(data["leave_words"], where, "leave_words"), groups,
                      hashlib.sha1(raw.encode()).hexdigest()[:12])

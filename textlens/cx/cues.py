@@ -92,12 +92,12 @@ def load_cues(path: str | None = None) -> CueSet:
     patterns = []
     for section in ("emotion", "intent", "effort"):
         for category, words in data.get(section, {}).items():
-            patterns.append((f"{section}.{category}", _compile(words, where, f"{section}.{category}")))
+            patterns.append((f"{section}.{category}", compile_words(words, where, f"{section}.{category}")))
     intensity = data.get("intensity", {})
     for category in ("intensifiers", "strong"):
-        patterns.append((f"intensity.{category}", _compile(intensity.get(category, []), where, category)))
-    emoji_pos = _compile(intensity.get("emoji_positive", []), where, "emoji_positive", bounded=False)
-    emoji_neg = _compile(intensity.get("emoji_negative", []), where, "emoji_negative", bounded=False)
+        patterns.append((f"intensity.{category}", compile_words(intensity.get(category, []), where, category)))
+    emoji_pos = compile_words(intensity.get("emoji_positive", []), where, "emoji_positive", bounded=False)
+    emoji_neg = compile_words(intensity.get("emoji_negative", []), where, "emoji_negative", bounded=False)
     return CueSet(tuple(patterns), emoji_pos, emoji_neg, hashlib.sha1(raw.encode()).hexdigest()[:12])
 
 
@@ -109,7 +109,7 @@ def read_cue_file(path: str | None, packaged: str) -> tuple[str, str]:
         return fh.read(), path
 
 
-def _compile(words: Sequence[str], where: str, category: str, bounded: bool = True) -> re.Pattern[str]:
+def compile_words(words: Sequence[str], where: str, category: str, bounded: bool = True) -> re.Pattern[str]:
     if not words:
         return re.compile(r"(?!x)x")  # matches nothing
     try:

@@ -19,7 +19,7 @@ def prepare() -> None:
     t = time.perf_counter()
     enc = get_encoder()  # builds the e5 folder and the default int8 graph
     enc.encode(["Bonjour"])
-    print(f"{enc.model_id}: ready in {enc.folder} ({time.perf_counter() - t:.0f} s)", flush=True)
+    print(f"{enc.model_id}: ready in {getattr(enc, 'folder', '')} ({time.perf_counter() - t:.0f} s)", flush=True)
     build_fast_tier()
 
 

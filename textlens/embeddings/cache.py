@@ -34,7 +34,7 @@ def encode_cached(
     `texts` are encoded once. A read-only store is used for lookups only; inside an analysis the new
     vectors are returned with its result (the analysis declares `embeddings` in its side tables).
     """
-    from textlens.embeddings import get_encoder
+    from textlens.embeddings.registry import get_encoder
     from textlens.store.embedding_cache import lookup_vectors, vector_rows
 
     if isinstance(texts, str):
@@ -51,7 +51,7 @@ def encode_cached(
     found = lookup_vectors(corpus, model, unique, enc.dim)
     missing_hashes = [h for h in unique if h not in found]
     if missing_hashes:
-        first_text = {}
+        first_text: dict[str, str] = {}
         for h, t in zip(hashes, texts):
             first_text.setdefault(h, t)
         new = enc.encode([first_text[h] for h in missing_hashes], prompt=prompt, batch_size=batch_size)
@@ -73,7 +73,7 @@ def embed_passages(corpus: "Corpus", encoder: Encoder | None = None, prompt: Pro
 
     Returns counts: passages seen, distinct texts, and how many were newly encoded (0 on a re-run).
     """
-    from textlens.embeddings import get_encoder
+    from textlens.embeddings.registry import get_encoder
     from textlens.store.embedding_cache import passage_texts
 
     enc = encoder if encoder is not None else get_encoder()

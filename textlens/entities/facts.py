@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spacy.language import Language
@@ -17,6 +16,7 @@ from spacy.tokens import Doc, Span
 
 from textlens.entities import lexicon as lx
 from textlens.entities.kb import fold, load_kb
+from textlens.entities.figure_model import FigureCandidate
 from textlens.entities.numbers import fold_accents, scan
 from textlens.entities.records import Figure, Quote, Study
 from textlens.entities.spans import SPAN_KEY
@@ -298,22 +298,6 @@ _STUDY_CUE = re.compile(r"\b(?:étude|etude|enquête|enquete|sondage|baromètre|
 _SOURCE_CUES = re.compile(r"\b(?:selon|d['’]après|source\s*:|révèle|indique|montre|relève|d['’]après)\b", re.IGNORECASE)
 _SURVEY_CUES = re.compile(r"\b(?:des\s+(?:Français|sondés|personnes\s+interrogées|répondants|consommateurs|salariés|clients|internautes|entreprises|dirigeants|européens)|estiment|déclarent|jugent|se\s+disent|affirment|considèrent|pensent)\b", re.IGNORECASE)
 _EMPLOY = re.compile(r"\b(?:emploie|emploi|emplois|salariés|recrut\w*|embauch\w*|effectifs?|postes?|créations?|suppressions?|chiffre\s+d'affaires|CA|investi\w*|millions?|milliards?)\b", re.IGNORECASE)
-
-
-@dataclass
-class FigureCandidate:
-    """A number expression with what the key-figure scorer reads about it."""
-
-    start: int  # the value as shown: qualifier + number(s) + unit
-    end: int
-    number: float
-    unit: str | None
-    percent: bool
-    sentence: tuple[int, int]
-    features: dict[str, float] = field(default_factory=dict)
-
-    def value(self, text: str) -> str:
-        return re.sub(r"\s+", " ", text[self.start:self.end]).strip()
 
 
 def _money_unit(written: str) -> tuple[str, float]:

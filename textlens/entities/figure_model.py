@@ -13,13 +13,28 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from textlens.entities.facts import FigureCandidate
+from typing import Any
 
 MODEL_ENV = "TEXTLENS_FIGURE_MODEL"
+
+
+@dataclass
+class FigureCandidate:
+    """A number expression with what the key-figure scorer reads about it (made by `facts.figure_candidates`;
+    declared here, beside the scorer that reads it, so the two modules do not import each other)."""
+
+    start: int  # the value as shown: qualifier + number(s) + unit
+    end: int
+    number: float
+    unit: str | None
+    percent: bool
+    sentence: tuple[int, int]
+    features: dict[str, float] = field(default_factory=dict)
+
+    def value(self, text: str) -> str:
+        return re.sub(r"\s+", " ", text[self.start:self.end]).strip()
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,6 @@ def fingerprint() -> str:
     return _in_force()[1]
 
 
-def is_key_rule(candidate: "FigureCandidate") -> bool:
+def is_key_rule(candidate: FigureCandidate) -> bool:
     """Without a model: a number with a unit (percentage, proportion, money, points or a counted noun)."""
     return candidate.unit is not None

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def normalised_words(text: str) -> list[str]:
+    """The lower-cased words of `text`: what both the exact key and the shingles are made of."""
+    return _WORD.findall(text.lower())
+
+
+def words_digest(words: list[str]) -> bytes:
+    """The exact-duplicate key of a text's `normalised_words` (case and spacing do not count)."""
+    return hashlib.sha1(" ".join(words).encode("utf-8")).digest()
+
+
+def text_digest(text: str) -> bytes:
+    """The exact-duplicate key `Deduplicator` gives `text`; the store keeps it so a later run need not re-read
+    the text."""
+    return words_digest(normalised_words(text))
+
+
 class Deduplicator:
     """Remembers texts seen so far and says which earlier document a new one duplicates.
 
@@ -61,12 +77,10 @@ class Deduplicator:
         return m
 
     def _register(self, doc_id: str, text: str) -> str | None:
-        words = _WORD.findall(text.lower())
-        digest = hashlib.sha1(" ".join(words).encode("utf-8")).digest()
-        rank = self._order.setdefault(doc_id, len(self._order))
+        words = normalised_words(text)
+        digest = words_digest(words)
         first = self._exact.get(digest)
-        if first is None or self._order[first] > rank:
-            self._exact[digest] = doc_id
+        rank = self._remember_digest(doc_id, digest)
         if first is not None and first != doc_id and self._order[first] < rank:
             return first
         if len(words) < self.min_words:
@@ -87,6 +101,31 @@ class Deduplicator:
         self._lsh.insert(doc_id, m, check_duplication=False)
         self._signatures[doc_id] = values
         return best[2] if best else None
+
+    def _remember_digest(self, doc_id: str, digest: bytes) -> int:
+        """Give `doc_id` its arrival rank and keep it as the first of its digest if it came earlier; its rank."""
+        rank = self._order.setdefault(doc_id, len(self._order))
+        first = self._exact.get(digest)
+        if first is None or self._order[first] > rank:
+            self._exact[digest] = doc_id
+        return rank
+
+    def prime_signature(self, doc_id: str, digest: bytes, minhash: np.ndarray | None) -> None:
+        """Learn a stored document from its kept signature (`text_digest` and MinHash values, None for a short
+        text) instead of its text: what `prime` would have learnt, without re-hashing the text."""
+        self._remember_digest(doc_id, digest)
+        if minhash is None:
+            return
+        m = self._template  # LSH band keys are bytes of hashvalues: keep the template's dtype
+        m.hashvalues = minhash.astype(m.hashvalues.dtype)
+        if doc_id in self._signatures:
+            self._lsh.remove(doc_id)
+        self._lsh.insert(doc_id, m, check_duplication=False)
+        self._signatures[doc_id] = minhash
+
+    def signature(self, doc_id: str) -> np.ndarray | None:
+        """The MinHash values kept for `doc_id` (None: unknown, or too short to have any)."""
+        return self._signatures.get(doc_id)
 
     def prime(self, existing: Iterable[tuple[str, str]]) -> None:
         """Learn (doc id, text) pairs already in the store, oldest first."""

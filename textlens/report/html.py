@@ -19,11 +19,11 @@ from textlens.i18n import DEFAULT_LANG, fmt_number, fmt_pct, t
 from textlens.report.model import Chart, ReportData, Table
 from textlens.report.words import header_text, plotly_locale, quality_name, value_text
 from textlens.resources import package_path
+from textlens.vocab import KINDS
 
 TEMPLATES = package_path("report", "templates")
 ASSETS = package_path("report", "assets")
 
-KINDS = ("article", "editorial", "verbatim")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -151,7 +151,7 @@ def render_html(report: ReportData) -> str:
     data_json = safe_json(json_clean({"charts": charts, "evidence": evidence,
                                   "locale": {"name": lang, "format": plotly_locale(lang)},
                                   "words": {"chart_error": t("report.ui.chart_error", lang),
-                                            "kind": {k: t(f"report.kind.{k}", lang) for k in KINDS}}}))
+                                            "kind": {k: t(f"report.kind.{k}", lang) for k in sorted(KINDS)}}}))
     plotly_js = get_plotlyjs()
     app_js = (ASSETS / "report.js").read_text(encoding="utf-8")
     css = (ASSETS / "report.css").read_text(encoding="utf-8")

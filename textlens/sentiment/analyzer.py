@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textlens.analysis.base import AnalysisInput, Analyzer, Rows
 from textlens.sentiment.predict import ARTICLE, REVIEW, Prediction, SentimentModel
+from textlens.vocab import SENTIMENT_CLASSES, SENTIMENT_LABELS
 
 if TYPE_CHECKING:
     from textlens.sentiment.finetuned import FineTunedSentiment
@@ -249,11 +250,11 @@ def _doc_row(doc_id: str, pred: Prediction, detail: dict[str, Any]) -> dict[str,
 
 
 def _proba(pred: Prediction) -> dict[str, float]:
-    return dict(zip(("negative", "neutral", "positive"), (round(x, 4) for x in pred.proba)))
+    return dict(zip(SENTIMENT_CLASSES, (round(x, 4) for x in pred.proba)))
 
 
 def _counts(preds: list[Prediction]) -> dict[str, int]:
-    out = {k: 0 for k in ("positive", "negative", "neutral", "mixed")}
+    out = {k: 0 for k in SENTIMENT_LABELS}
     for p in preds:
         out[p.label] += 1
     return out

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from textlens.store.topics import document_heads
+from textlens.vocab import PRESS_KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +31,7 @@ STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
 # group -> (document kinds, unit, taxonomy the topics are mapped to)
 GROUPS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "press": (("article", "editorial"), "passage", "editorial"),
+    "press": (PRESS_KINDS, "passage", "editorial"),
     "verbatim": (("verbatim",), "document", "aspects"),
 }
 OUTLIER_LABEL = "(non classé)"
@@ -103,13 +104,14 @@ def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_wor
             out.append({"text": text, "doc_id": doc_id, "passage_ids": pids, "year": meta[doc_id]["year"]})
         return out, {"too_short": chosen.too_short, "furniture": chosen.furniture, "glued": chosen.glued}
     texts = document_texts(corpus.conn, ids)
-    pids = passage_ids_by_document(corpus, ids)
+    passage_ids_of = passage_ids_by_document(corpus, ids)
     for doc_id in ids:
         text = (texts.get(doc_id) or "").strip()
         if len(text.split()) < min_words:
             left["too_short"] += 1
             continue
-        out.append({"text": text, "doc_id": doc_id, "passage_ids": pids.get(doc_id, []), "year": meta[doc_id]["year"]})
+        out.append({"text": text, "doc_id": doc_id, "passage_ids": passage_ids_of.get(doc_id, []),
+                    "year": meta[doc_id]["year"]})
     return out, left
 
 

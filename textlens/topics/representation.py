@@ -30,13 +30,12 @@ from sklearn.base import BaseEstimator
 
 from textlens.analysis.segment import fold
 from textlens.resources import data_path
+from textlens.vocab import BRAND_TYPES  # entity types whose names are brands (reviews are about them)
 
 log = logging.getLogger(__name__)
 
 DATA = data_path()
 LABEL_SEPARATOR = " · "
-# KB entity types whose names are brands (what reviews are *about* only when a topic gathers one brand)
-BRAND_TYPES = ("VENDOR", "COMPANY")
 # Part-of-speech codes of a candidate phrase: N noun, A adjective, P proper noun, d linking preposition.
 _PHRASE = re.compile(r"^(?:[NP]|[NP][NA]|AN|[NP]NA|[NP]AA|AN[A]|[NP]d[NP]|[NP]d[NP]A|[NP]Ad[NP])$")
 _PHRASE_OR_ADJECTIVE = re.compile(r"^(?:A|" + _PHRASE.pattern[4:])
