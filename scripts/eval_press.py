@@ -48,7 +48,6 @@ import train_press_entities  # noqa: E402
 from textlens.embeddings import resolve  # noqa: E402
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
 from textlens.sentiment.stance import PressStanceModel  # noqa: E402
-from textlens.themes.press_model import PressThemeModel  # noqa: E402
 
 
 def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats: dict, tmp: Path
@@ -61,7 +60,7 @@ def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats
     themes_of = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive.items()}}
     x = np.stack([feats[i] for i in train_ids])
     y = np.array([[c in themes_of[i] for c in labels] for i in train_ids], dtype=int)
-    themes = PressThemeModel(C=train_press_themes.choose_c(x, y, labels)).fit(x, y, labels)
+    themes = train_press_themes.fit_chosen(x, y, labels, train_ids, {d["id"]: d["fold"] for d in docs}, set(archive))
     themes_path = tmp / f"themes_fold{k}.json"
     themes.save(themes_path)
     tone_of = {**{i: g["tone"] for i, g in gold.items()}, **{i: g["tone"] for i, g in archive.items() if g.get("tone")}}
@@ -90,6 +89,7 @@ def main() -> None:
     fig: dict[str, list] = defaultdict(list)
     ent_counts = {t: [0, 0, 0] for t in ENTITY_TYPES}
     per_theme: dict[str, list[float]] = defaultdict(list)
+    pooled_themes: dict[str, list[set[str]]] = defaultdict(list)  # gold / product / anchor sets, all folds
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "all").mkdir()
@@ -138,6 +138,8 @@ def main() -> None:
             train_docs = [(with_text[d["id"]]["text"], set(gold[d["id"]]["themes"])) for d in docs if d["fold"] != k]
             anchor = themes_anchor(train_docs, [with_text[d["id"]]["text"] for d in test], labels)
             a_micro, a_macro, _ = theme_scores(anchor, gsets, labels)
+            for name, sets in (("gold", gsets), ("product", pred), ("anchor", anchor)):
+                pooled_themes[name] += sets
             fig["anchor themes micro-F1 (TF-IDF+LR)"].append(a_micro)
             fig["anchor themes macro-F1 (TF-IDF+LR)"].append(a_macro)
             # entities
@@ -209,10 +211,16 @@ def main() -> None:
     for name, (found, total, npred) in fig_counts.items():
         print(f"  {name:<8} recall {found}/{total} = {found / max(total, 1):.3f}" +
               (f"  precision {found}/{npred} = {found / max(npred, 1):.3f}" if name != "strict" else ""))
-    print("\nper theme F1 (mean over folds where the theme occurs)")
+    print("\nper theme F1: mean over folds where the theme occurs | all held-out folds pooled, TF-IDF+LR anchor")
+    pooled = {name: theme_scores(pooled_themes[name], pooled_themes["gold"], labels)
+              for name in ("product", "anchor")} if pooled_themes else {}
     for lab in labels:
         if per_theme[lab]:
-            print(f"  {lab:<32} {np.mean(per_theme[lab]):.3f}")
+            print(f"  {lab:<32} {np.mean(per_theme[lab]):.3f} | {pooled['product'][2].get(lab, 0.0):.3f}  "
+                  f"anchor {pooled['anchor'][2].get(lab, 0.0):.3f}")
+    if pooled:
+        print(f"  {'pooled micro / macro':<32}       | {pooled['product'][0]:.3f} / {pooled['product'][1]:.3f}  "
+              f"anchor {pooled['anchor'][0]:.3f} / {pooled['anchor'][1]:.3f}")
     print("\nper entity type (all held-out folds pooled): P R F1 tp fp fn")
     for etype in ENTITY_TYPES:
         tp, fp, fn = ent_counts[etype]

@@ -60,9 +60,11 @@ class PressThemeModel(BaseEstimator):
         self.cv = cv
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, Y: np.ndarray, classes: Sequence[str]) -> "PressThemeModel":
+    def fit(self, X: np.ndarray, Y: np.ndarray, classes: Sequence[str],
+            sample_weight: np.ndarray | None = None) -> "PressThemeModel":
+        """`sample_weight` lets extra texts labelled by another hand count less than the target set's."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import KFold, cross_val_predict
+        from sklearn.model_selection import KFold
 
         X = np.asarray(X, dtype=np.float64)
         Y = np.asarray(Y, dtype=int)
@@ -70,6 +72,9 @@ class PressThemeModel(BaseEstimator):
             raise ValueError(f"X {X.shape} and Y {Y.shape} do not match {len(classes)} classes")
         if len(X) < 2 * self.cv:
             raise ValueError(f"{len(X)} labelled documents: too few for {self.cv}-fold thresholds")
+        weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight.shape != (len(X),) or (weight < 0).any():
+            raise ValueError(f"sample_weight {weight.shape}: one weight >= 0 per document ({len(X)})")
         self.classes_ = list(classes)
         self.meta_: dict[str, Any] = {}
         self.mean_ = X.mean(axis=0)
@@ -86,9 +91,12 @@ class PressThemeModel(BaseEstimator):
                 thresholds.append(1.0)
                 continue
             clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000)
-            proba = cross_val_predict(clf, Z, y, cv=folds, method="predict_proba")[:, 1]
-            thresholds.append(best_threshold(proba, y))
-            clf.fit(Z, y)
+            proba = np.zeros(len(y))
+            for tr, te in folds.split(Z):
+                if 0 < y[tr].sum() < len(tr):  # a split holding all of a rare theme's examples scores them 0
+                    proba[te] = clf.fit(Z[tr], y[tr], sample_weight=weight[tr]).predict_proba(Z[te])[:, 1]
+            thresholds.append(best_threshold(proba, y, weight))
+            clf.fit(Z, y, sample_weight=weight)
             coefs.append(clf.coef_[0])
             intercepts.append(float(clf.intercept_[0]))
         self.coef_ = np.asarray(coefs)
@@ -128,13 +136,16 @@ class PressThemeModel(BaseEstimator):
         return model
 
 
-def best_threshold(proba: np.ndarray, y: np.ndarray) -> float:
-    """The probability cut with the best F1 on out-of-fold predictions (ties: the higher cut)."""
+def best_threshold(proba: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """The probability cut with the best F1 on out-of-fold predictions (ties: the higher cut), each document
+    counted with its `weight`: texts weighed down in training weigh as little in setting the cut."""
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
+    positives = float(w[y == 1].sum())
     best, best_f1 = 0.5, -1.0
     for t in np.round(np.arange(0.1, 0.91, 0.05), 2):
         pred = proba >= t
-        tp = int((pred & (y == 1)).sum())
-        f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
+        tp = float(w[pred & (y == 1)].sum())
+        f1 = 2 * tp / (w[pred].sum() + positives) if w[pred].sum() + positives else 0.0
         if f1 >= best_f1:
             best, best_f1 = float(t), f1
     return best
