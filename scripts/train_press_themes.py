@@ -36,7 +36,8 @@ ARCHIVE_WEIGHTS = (1.0, 0.5, 0.25)
 import train_dating  # noqa: E402  (load_press, run_user_path: the user's path)
 from eval_entities import prf  # noqa: E402
 
-from textlens.themes.press_model import PressThemeModel, doc_features, shipped_model_path  # noqa: E402
+from textlens.themes.press_files import shipped_model_path  # noqa: E402
+from textlens.themes.press_model import PressThemeModel, doc_features  # noqa: E402
 
 
 def theme_scores(pred: list[set[str]], gold: list[set[str]], labels: list[str]) -> tuple[float, float, dict]:

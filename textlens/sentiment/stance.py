@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from textlens.vocab import SENTIMENT_LABELS
+
 MODEL_ENV = "TEXTLENS_PRESS_TONE"
-LABELS = ("positive", "negative", "mixed", "neutral")
+LABELS = SENTIMENT_LABELS  # an author's stance takes the labels of sentiment
 
 
 def mean_embedding(vectors: np.ndarray) -> np.ndarray:

@@ -248,7 +248,7 @@ def resolve_press_model(option: str | None) -> "Path | None":
     """The learned press theme model file in force: the option, else $TEXTLENS_PRESS_THEMES, else the shipped
     one; "off" (either way) keeps the taxonomy alone."""
     from textlens.resources import model_in_force
-    from textlens.themes.press_model import shipped_model_path
+    from textlens.themes.press_files import shipped_model_path
 
     return model_in_force(option, PRESS_MODEL_ENV, shipped_model_path(), "press theme model")
 

@@ -25,7 +25,6 @@ from textlens.errors import ModelError
 log = logging.getLogger(__name__)
 
 FEATURES_VERSION = 1
-MODEL_FILE = "press_themes.json"
 
 
 def doc_features(parts: dict[str, np.ndarray | None], doc_support: float, dim: int = 384) -> np.ndarray:
@@ -151,7 +150,3 @@ def best_threshold(proba: np.ndarray, y: np.ndarray, weight: np.ndarray | None =
     return best
 
 
-def shipped_model_path() -> Path:
-    from textlens.resources import model_path
-
-    return model_path("themes_press", MODEL_FILE)
