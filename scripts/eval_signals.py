@@ -44,7 +44,7 @@ def main() -> int:
         for by in args.by:
             for dim in args.dimension:
                 start = time.perf_counter()
-                df = sg.signals(corpus, dim, by, Filters(kind=args.kind), min_docs=args.min_docs)
+                df = sg.signals(corpus, dim, by, Filters(kind=args.kind), min_docs=args.min_docs).table
                 if df.empty:
                     print(f"{dim} by {by}: no item")
                     continue

@@ -150,7 +150,7 @@ def test_over_represented_terms_equal_the_former_pass(random_stores, case: dict)
                 new = over_represented_terms(corpus, group_of, **case)
                 old = _former_over_represented_terms(corpus, group_of, **case)
                 pd.testing.assert_frame_equal(new, old, check_exact=True)
-                assert new.attrs == old.attrs
+                assert over_represented(corpus, group_of, **case).tokens == old.attrs["tokens"]
                 compared += len(old)
     assert compared >= 20  # real comparisons, not empty tables
 

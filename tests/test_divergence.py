@@ -41,9 +41,10 @@ def corpus(tmp_path_factory):
 
 def test_shares_intervals_and_the_two_proportion_test(corpus):
     stats = pytest.importorskip("scipy.stats")
-    df = dv.divergence(corpus, by="year").set_index("subject")
+    result = dv.divergence(corpus, by="year")
+    df = result.table.set_index("subject")
     assert list(df["period"].unique()) == [2020]  # 2021 has no verbatim: not compared, but said
-    assert df.attrs["press_only_periods"] == ["2021"]
+    assert result.press_only_periods == ["2021"] and result.customer_only_periods == []
     staff, digital = df.loc["staff"], df.loc["digital"]
     assert (staff["press_n"], staff["press_total"], staff["customer_n"], staff["customer_total"]) == (10, 20, 4, 40)
     assert staff["gap"] == pytest.approx(0.5 - 0.1)
@@ -54,12 +55,12 @@ def test_shares_intervals_and_the_two_proportion_test(corpus):
     assert staff["press_low"] < 0.5 < staff["press_high"] and staff["customer_low"] < 0.1 < staff["customer_high"]
     assert digital["press_share"] == pytest.approx(0.1) and digital["customer_share"] == pytest.approx(0.1)
     assert digital["leans"] == "" and digital["p_value"] == pytest.approx(1.0)
-    top = dv.largest_gaps(dv.divergence(corpus, by="year"))
+    top = dv.largest_gaps(dv.divergence(corpus, by="year").table)
     assert list(top["subject"]) == ["staff"]
 
 
 def test_evidence_comes_from_both_sides(corpus):
-    df = dv.divergence(corpus, by="year")
+    df = dv.divergence(corpus, by="year").table
     ev = dv.gap_evidence(corpus, df[df["subject"] == "staff"], by="year")
     press, customers = ev[ev["side"] == "press"], ev[ev["side"] == "customers"]
     assert len(press) == 2 and set(press["passage"]) == {STAFF_PRESS}

@@ -80,7 +80,7 @@ def test_theme_prevalence_matches_the_fixture_and_trends(report, store):
         assert off.loc[year, "n"] == n
         assert off.loc[year, "total"] >= rf.PER_YEAR[year]
     with Corpus.open(store, readonly=True) as c:
-        direct = trends.prevalence(c, "theme", by="year")
+        direct = trends.prevalence(c, "theme", by="year").table
     assert prev[["period", "item", "n", "total"]].equals(direct[["period", "item", "n", "total"]])
     chart = next(c for c in _section(report, "themes").charts if c.id == "chart_theme_prevalence")
     s = next(s for s in chart.series if s.name == "Délocalisation / offshore")

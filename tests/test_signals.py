@@ -25,7 +25,8 @@ def _status(df: pd.DataFrame, item: str) -> dict[str, str]:
 
 def test_a_jump_from_low_prevalence_is_a_weak_signal_then_strong_and_never_before(store):
     with Corpus.open(store, readonly=True) as c:
-        df = sg.signals(c, "aspect", by="month")
+        result = sg.signals(c, "aspect", by="month")
+    df = result.table
     reach, price = _status(df, "reachability_wait"), _status(df, "price")
     assert reach[JUMP] == "weak"  # 5% -> 30%: significant growth from below the median lookback share
     assert reach["2020-10"] == "strong"  # a second significant growth in a row
@@ -36,7 +37,7 @@ def test_a_jump_from_low_prevalence_is_a_weak_signal_then_strong_and_never_befor
     assert row["n"] == 12 and row["total"] == 40
     assert row["lookback_n"] == 8 and row["lookback_total"] == 160 and row["lookback_periods"] == 4
     assert row["q_value"] < 0.05 and row["growth"] == pytest.approx(0.3 / 0.05)
-    assert df.attrs["rule"]["lookback"] == 4 and "Fisher" in df.attrs["test"]
+    assert result.rule["lookback"] == 4 and "Fisher" in result.test and "verbatim" in result.denominator
 
 
 def test_the_growth_test_is_fishers_exact_test(store):
@@ -60,7 +61,7 @@ def test_no_look_ahead_later_periods_never_change_a_flag(tmp_path, store):
     frames = []
     for db in (store, changed, cut):
         with Corpus.open(db, readonly=True) as c:
-            df = sg.signals(c, "aspect", by="month")
+            df = sg.signals(c, "aspect", by="month").table
         frames.append(df[df["period"] <= JUMP].reset_index(drop=True))
     born_later = frames[1][frames[1]["item"] == "staff_courtesy"]
     assert set(born_later["status"]) == {"untested"} and (born_later["n"] == 0).all()
@@ -75,7 +76,7 @@ def test_a_jump_of_an_already_common_item_is_strong(tmp_path):
               "reachability_wait": {m: 0.05 for m in MONTHS}, "staff_courtesy": {m: 0.1 for m in MONTHS}}
     db = build_store(tmp_path / "common.db", monthly_verbatims(40, MONTHS, shares))
     with Corpus.open(db, readonly=True) as c:
-        df = sg.signals(c, "aspect", by="month")
+        df = sg.signals(c, "aspect", by="month").table
     assert _status(df, "price")[JUMP] == "strong"
     assert all(s in ("noise", "untested") for m, s in _status(df, "price").items() if m < JUMP)
     flagged = sg.alerts(df)
@@ -85,7 +86,7 @@ def test_a_jump_of_an_already_common_item_is_strong(tmp_path):
 
 def test_anticipation_counts_flags_against_the_base_rate(store):
     with Corpus.open(store, readonly=True) as c:
-        df = sg.signals(c, "aspect", by="month")
+        df = sg.signals(c, "aspect", by="month").table
     result = sg.anticipation(df)
     rates = result.frame().set_index(["outcome", "flags"])
     # tested (item, t) with a next month: 2 items x months 3..11

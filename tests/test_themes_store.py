@@ -25,12 +25,12 @@ def test_demo_corpus_themes_are_stored_exported_and_queryable(demo_db):
         backed = set(zip(pt.doc_id, pt.theme_id))
         assert set(zip(themes.doc_id, themes.theme_id)) <= backed
 
-        table = prevalence(corpus, "theme", by="year")
+        table = prevalence(corpus, "theme", by="year").table
         off = table[(table["item"] == "offshoring") & (table["n"] > 0)]
         assert len(off) >= 3 and off.share.between(0, 1).all() and (off.ci_low <= off.share).all()
         ev = evidence(corpus, "theme", "offshoring", limit=5)
         assert len(ev) == 5 and set(ev.doc_id) <= set(themes.doc_id[themes.theme_id == "offshoring"])
-        aspects = theme_table(corpus, "aspect")
+        aspects = theme_table(corpus, "aspect").table
         assert set(aspects.theme[aspects.docs > 0]) >= {"price", "reachability_wait", "digital_channels"}
         with pytest.raises(QueryError, match="unknown dimension"):
             prevalence(corpus, "colour")

@@ -25,7 +25,8 @@ def _theme_docs(counts: dict[int, int]) -> int:
 
 
 def test_prevalence_counts_shares_and_denominator(corpus):
-    df = tr.prevalence(corpus, "theme")
+    result = tr.prevalence(corpus, "theme")
+    df = result.table
     off = df[df["item"] == "offshoring"].set_index("period")
     assert list(off.index) == YEARS
     for y in YEARS:
@@ -33,15 +34,15 @@ def test_prevalence_counts_shares_and_denominator(corpus):
         # verbatims never carry editorial themes, the duplicate and the undated article are not counted
         assert off.at[y, "total"] == ARTICLES_PER_YEAR[y]
         assert off.at[y, "share"] == pytest.approx(OFFSHORING[y] / ARTICLES_PER_YEAR[y])
-    assert df.attrs["undated"] == 1
-    assert "article" in df.attrs["denominator"] and "verbatim" not in df.attrs["denominator"]
+    assert result.undated == 1 and result.dimension == "theme" and result.by == "year"
+    assert "article" in result.denominator and "verbatim" not in result.denominator
     # every period x item pair is present, zeros included
     assert len(df) == len(YEARS) * 2
 
 
 def test_wilson_intervals_match_scipy(corpus):
     stats = pytest.importorskip("scipy.stats")
-    df = tr.prevalence(corpus, "theme")
+    df = tr.prevalence(corpus, "theme").table
     for r in df.itertuples():
         ci = stats.binomtest(int(r.n), int(r.total)).proportion_ci(confidence_level=0.95, method="wilson")
         assert r.ci_low == pytest.approx(ci.low, abs=1e-9)
@@ -52,7 +53,7 @@ def test_wilson_intervals_match_scipy(corpus):
 
 
 def test_sparse_periods_are_marked_and_not_used_for_peaks(corpus):
-    df = tr.prevalence(corpus, "theme")
+    df = tr.prevalence(corpus, "theme").table
     sparse = df.groupby("period")["sparse"].first()
     assert sparse[2017] and not sparse[YEARS[:-1]].any()
     summary = tr.trend_summary(df).set_index("item")
@@ -74,7 +75,7 @@ def test_trend_direction_first_peak_and_flags(corpus):
 
 
 def test_flat_series_is_flat(corpus):
-    df = tr.prevalence(corpus, "aspect", by="quarter", filters=Filters(kind="verbatim"))
+    df = tr.prevalence(corpus, "aspect", by="quarter", filters=Filters(kind="verbatim")).table
     price = df[df["item"] == "price"]
     assert (price["share"] == 0.5).all() and price["period"].str.match(r"^\d{4}-Q[1-4]$").all()
     row = tr.trend_summary(df).set_index("item").loc["price"]
@@ -82,7 +83,7 @@ def test_flat_series_is_flat(corpus):
 
 
 def test_sentence_unit_counts_passages(corpus):
-    df = tr.prevalence(corpus, "theme", unit="sentence")
+    df = tr.prevalence(corpus, "theme", unit="sentence").table
     off = df[df["item"] == "offshoring"].set_index("period")
     for y in YEARS:
         n_articles = ARTICLES_PER_YEAR[y]
@@ -93,7 +94,7 @@ def test_sentence_unit_counts_passages(corpus):
 
 
 def test_entity_prevalence_and_type_filter(corpus):
-    df = tr.prevalence(corpus, "entity", filters=Filters(type="VENDOR"))
+    df = tr.prevalence(corpus, "entity", filters=Filters(type="VENDOR")).table
     assert set(df["item"]) == {"Teleperformance"}
     tp = df.set_index("period")
     for y in YEARS:
@@ -106,7 +107,7 @@ def test_entity_prevalence_and_type_filter(corpus):
 
 def test_evidence_traces_a_number_to_its_passages(corpus):
     ev = tr.evidence(corpus, "theme", "offshoring", period=2011, limit=None)
-    assert ev.attrs["documents"] == OFFSHORING[2011]
+    assert tr.EvidenceIndex(corpus, "theme").documents("offshoring", 2011) == OFFSHORING[2011]
     assert set(ev["doc_id"]) == {f"a2011_{i}" for i in range(OFFSHORING[2011])}
     assert ev["passage"].str.contains("délocalisation").all() and (ev["level"] == "passage").all()
     assert (ev["period"] == 2011).all()
@@ -143,27 +144,27 @@ def test_associations_lift(corpus):
 
 def test_sentiment_over_time_and_about_a_theme(corpus):
     stats = pytest.importorskip("scipy.stats")
-    df = tr.sentiment_over_time(corpus, by="quarter", filters=Filters(kind="verbatim"))
+    df = tr.sentiment_over_time(corpus, by="quarter", filters=Filters(kind="verbatim")).table
     assert df["n"].sum() == 40 and (df["negative"] == df["positive"]).all()
     for r in df.itertuples():
         ci = stats.binomtest(int(r.negative), int(r.n)).proportion_ci(method="wilson")
         assert r.neg_low == pytest.approx(ci.low) and r.neg_high == pytest.approx(ci.high)
     sparse = df.set_index("period")["sparse"]
     assert sparse["2019-Q1"] and not sparse["2019-Q4"]  # 4 vs 8 verbatims
-    off = tr.sentiment_over_time(corpus, theme="offshoring")
+    off = tr.sentiment_over_time(corpus, theme="offshoring").table
     assert (off["negative"] == off["n"]).all() and off["n"].sum() == _theme_docs(OFFSHORING)
     # about a theme, the sentences carrying it decide (technology sentences are neutral, the documents
     # around them negative or positive)
-    tech = tr.sentiment_over_time(corpus, theme="technology_automation")
+    tech = tr.sentiment_over_time(corpus, theme="technology_automation").table
     assert (tech["neutral"] == tech["n"]).all() and tech["n"].sum() == sum(TECH.values())
-    price = tr.sentiment_over_time(corpus, aspect="price")
+    price = tr.sentiment_over_time(corpus, aspect="price").table
     assert (price["neg_share"] == 0.5).all()
     with pytest.raises(QueryError):
         tr.sentiment_over_time(corpus, theme="offshoring", aspect="price")
 
 
 def test_negative_drivers(corpus):
-    df = tr.negative_drivers(corpus).set_index("aspect")
+    df = tr.negative_drivers(corpus).table.set_index("aspect")
     waits = sum(1 for i in range(40) if i % 2 == 0 and i % 3 != 1)
     assert df.at["reachability_wait", "neg_docs"] == waits and df.at["reachability_wait", "pos_docs"] == 0
     assert df.at["reachability_wait", "share_of_negatives"] == pytest.approx(waits / 20)
@@ -183,7 +184,7 @@ def test_entity_figure_theme_tables(corpus):
     assert list(figs["value"]) == ["45 %"]
     assert tr.figures_table(corpus, about="emploi région")["value"].tolist() == ["3 000"]
     assert tr.figures_table(corpus, about="zzz").empty
-    themes = tr.theme_table(corpus).set_index("theme")
+    themes = tr.theme_table(corpus).table.set_index("theme")
     assert themes.at["offshoring", "docs"] == _theme_docs(OFFSHORING) + 1
     assert themes.at["offshoring", "total"] == sum(ARTICLES_PER_YEAR.values()) + 1
     assert "délocalisation" in themes.at["offshoring", "top_passage"]
@@ -192,26 +193,27 @@ def test_entity_figure_theme_tables(corpus):
 
 
 def test_topics_table_and_topic_trends(corpus):
-    topics = tr.topic_table(corpus)
+    result = tr.topic_table(corpus)
+    topics = result.table
     assert sorted(topics["id"]) == [0, 1, 2]  # outliers (-1) left out
     assert topics.set_index("id").at[0, "docs"] == sum(OFFSHORING.values()) + 1
-    assert topics.attrs["quality"]["npmi"] == 0.12 and topics.at[0, "terms"][0] == "délocalisation"
-    prev = tr.prevalence(corpus, "topic")
+    assert result.quality["npmi"] == 0.12 and topics.at[0, "terms"][0] == "délocalisation"
+    prev = tr.prevalence(corpus, "topic").table
     assert set(prev["item"]) == {"0", "1", "2"} and "délocalisation_maroc" in set(prev["label"])
     off = prev[prev["item"] == "0"].set_index("period")
     assert all(off.at[y, "n"] == OFFSHORING[y] for y in YEARS)
     assert tr.trend_summary(prev).set_index("item").at["1", "direction"] == "rising"
     # an article topic is a share of articles, a verbatim topic a share of verbatims, in the same period
-    decade = tr.prevalence(corpus, "topic", by="10y").set_index(["period", "item"])
+    decade = tr.prevalence(corpus, "topic", by="10y").table.set_index(["period", "item"])
     n_articles = sum(ARTICLES_PER_YEAR[y] for y in YEARS)
     assert decade.at[("2010-2019", "0"), "total"] == n_articles
     assert decade.at[("2010-2019", "2"), "total"] == 20 and decade.at[("2010-2019", "2"), "share"] == 0.5
 
 
 def test_year_filters_restrict_counts(corpus):
-    df = tr.prevalence(corpus, "theme", filters=Filters(year_from=2012, year_to=2014))
+    df = tr.prevalence(corpus, "theme", filters=Filters(year_from=2012, year_to=2014)).table
     assert sorted(df["period"].unique()) == [2012, 2013, 2014]
-    df = tr.prevalence(corpus, "entity", filters=Filters(entity="Arcep"))
+    df = tr.prevalence(corpus, "entity", filters=Filters(entity="Arcep")).table
     arcep = df[df["item"] == "Arcep"]
     assert (arcep["share"] == 1.0).all()
     assert ARCEP_SENT  # the sentence the filter keys on is in the fixture
@@ -226,12 +228,13 @@ def demo(demo_db):
 def test_demo_trends_are_consistent(demo):
     if not demo.conn.execute("SELECT 1 FROM doc_themes LIMIT 1").fetchone():
         pytest.skip("the demo store has no themes (themes analysis not installed)")
-    df = tr.prevalence(demo, "theme")
+    result = tr.prevalence(demo, "theme")
+    df = result.table
     assert not df.empty and (df["n"] <= df["total"]).all()
     assert ((df["ci_low"] <= df["share"] + 1e-12) & (df["share"] <= df["ci_high"] + 1e-12)).all()
     # the denominator is the articles/editorials, never the verbatims
     kinds = {r[0] for r in demo.conn.execute("SELECT DISTINCT kind FROM documents")}
-    assert "verbatim" not in df.attrs["denominator"] or kinds == {"verbatim"}
+    assert "verbatim" not in result.denominator or kinds == {"verbatim"}
     summary = tr.trend_summary(df)
     assert set(summary["direction"]) <= {"rising", "falling", "flat"}
     item = summary.iloc[0]["item"]
@@ -261,7 +264,7 @@ def test_evidence_index_cuts_per_period_like_head(demo):
 def test_demo_sentiment_over_time(demo):
     if not demo.conn.execute("SELECT 1 FROM doc_sentiment LIMIT 1").fetchone():
         pytest.skip("the demo store has no sentiment (sentiment analysis not installed)")
-    df = tr.sentiment_over_time(demo, filters=Filters(kind="verbatim"))
+    df = tr.sentiment_over_time(demo, filters=Filters(kind="verbatim")).table
     n_verbatims = demo.conn.execute(
         "SELECT COUNT(*) FROM documents d JOIN doc_sentiment s ON s.doc_id = d.id"
         " WHERE d.kind = 'verbatim' AND d.duplicate_of IS NULL AND d.year IS NOT NULL").fetchone()[0]
@@ -292,7 +295,7 @@ def test_flags_need_evidence_not_one_empty_period():
 
 
 def test_year_spans_group_sparse_years(corpus):
-    df = tr.prevalence(corpus, "theme", by="5y")
+    df = tr.prevalence(corpus, "theme", by="5y").table
     off = df[df["item"] == "offshoring"].set_index("period")
     assert list(off.index) == ["2010-2014", "2015-2019"]
     assert off.at["2010-2014", "n"] == sum(OFFSHORING[y] for y in range(2010, 2015))

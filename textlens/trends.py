@@ -1,7 +1,8 @@
 """How themes, aspects, topics, entities and sentiment develop over time, with uncertainty and evidence.
 
-Every function reads the store (no models) and returns a pandas DataFrame, so the CLI, the report
-and notebooks share one set of numbers. This module is the public face of the trends; the work is done by
+Every function reads the store (no models) and returns a pandas DataFrame, or a dataclass holding one (`table`)
+with the figures needed to read it (`Prevalence`, `Trend`, `SentimentSeries`...), so the CLI, the report and
+notebooks share one set of numbers. This module is the public face of the trends; the work is done by
 one module per job, whose names it re-exports:
 - `textlens.trends_stats`: Wilson intervals, Dunning's log-likelihood, the Mann-Kendall test;
 - `textlens.trends_prevalence`: the documents that count, prevalence per period, trend summaries;
@@ -13,18 +14,25 @@ The specific vocabulary of periods (`specific_terms`, `over_represented_terms`) 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from textlens.query import Filters
 from textlens.store.items import DIMENSIONS, doc_items, passage_items, period_sql
-from textlens.trends_evidence import EVIDENCE_COLUMNS, EvidenceIndex, evidence, rank_passages
+from textlens.trends_evidence import EVIDENCE_COLUMNS, EvidenceIndex, evidence, rank_passages, trend_evidence
 from textlens.trends_prevalence import (
     MIN_DOCS,
     PREVALENCE_COLUMNS,
     SUMMARY_COLUMNS,
+    EligibleDocuments,
+    Prevalence,
+    TableResult,
     eligible_documents,
     item_labels,
     prevalence,
+    records,
+    top_items,
     trend_summary,
 )
 from textlens.trends_stats import Z95, log_likelihood, mann_kendall, wilson
@@ -35,6 +43,10 @@ from textlens.trends_tables import (
     SENTIMENT_COLUMNS,
     THEME_TABLE_COLUMNS,
     TOPIC_COLUMNS,
+    Drivers,
+    SentimentSeries,
+    ThemeTable,
+    TopicTable,
     associations,
     doc_polarities,
     entity_table,
@@ -53,12 +65,56 @@ if TYPE_CHECKING:
 __all__ = [
     "ASSOCIATION_COLUMNS", "DIMENSIONS", "DRIVER_COLUMNS", "EVIDENCE_COLUMNS", "FIGURE_COLUMNS", "MIN_DOCS",
     "OVER_REPRESENTED_COLUMNS", "PREVALENCE_COLUMNS", "SENTIMENT_COLUMNS", "SPECIFIC_COLUMNS", "SUMMARY_COLUMNS",
-    "THEME_TABLE_COLUMNS", "TOPIC_COLUMNS", "Z95", "EvidenceIndex", "associations", "doc_items", "doc_polarities",
-    "eligible_documents", "entity_table", "evidence", "figures_table", "item_labels", "log_likelihood",
-    "mann_kendall", "negative_drivers", "over_represented_terms", "passage_items", "period_sql", "prevalence",
-    "rank_passages", "sentiment_over_time", "specific_terms", "theme_table", "topic_table", "trend_summary",
-    "wilson",
+    "THEME_TABLE_COLUMNS", "TOPIC_COLUMNS", "Z95", "Drivers", "EligibleDocuments", "EvidenceIndex", "Prevalence",
+    "SentimentSeries", "TableResult", "ThemeTable", "TopicTable", "Trend", "associations", "doc_items",
+    "doc_polarities", "eligible_documents", "entity_table", "evidence", "figures_table", "item_labels",
+    "log_likelihood", "mann_kendall", "negative_drivers", "over_represented_terms", "passage_items", "period_sql",
+    "prevalence", "rank_passages", "records", "sentiment_over_time", "specific_terms", "theme_table", "top_items",
+    "topic_table", "trend", "trend_evidence", "trend_summary", "wilson",
 ]
+
+
+# ---- a trend: prevalence, tests and flags, evidence -----------------------------------------------
+@dataclass
+class Trend:
+    """How the items of a dimension develop: prevalence per period (`prevalence`), one row per item with its trend
+    test and emerging/declining flag (`summary`, SUMMARY_COLUMNS) and, when asked, the passages behind the numbers
+    (`evidence`: EVIDENCE_COLUMNS and item, each item's periods in order)."""
+
+    prevalence: Prevalence
+    summary: "pd.DataFrame"
+    evidence: "pd.DataFrame | None" = None
+
+    @property
+    def empty(self) -> bool:
+        return self.prevalence.empty
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"prevalence": self.prevalence.to_dict(), "summary": records(self.summary)}
+        if self.evidence is not None:
+            out["evidence"] = records(self.evidence)
+        return out
+
+
+def trend(corpus: "Corpus", dimension: str = "theme", by: str = "year", filters: Filters | None = None,
+          unit: str = "document", items: Sequence[str] | None = None, top: int | None = None,
+          min_docs: int = MIN_DOCS, evidence_per_period: int | None = None) -> Trend:
+    """Prevalence, trend summary and (with `evidence_per_period`) evidence of a dimension's items.
+
+    Without `items`, entities and topics (too many to show) are limited to the `top` carried by the most documents
+    (`top_items`); themes and aspects are all shown. The evidence is the first `evidence_per_period` passages of
+    each period, the ones the report shows for the same numbers.
+    """
+    filters = filters or Filters()
+    if items is None and top is not None and dimension in ("entity", "topic"):
+        items = top_items(corpus, dimension, top, filters)
+    prev = prevalence(corpus, dimension, by=by, filters=filters, unit=unit, items=items, min_docs=min_docs)
+    summary = trend_summary(prev)
+    passages = None
+    if evidence_per_period is not None and not prev.empty:
+        index = EvidenceIndex(corpus, dimension, filters, by)  # tables read once for all items
+        passages = trend_evidence(index, list(summary["item"]), evidence_per_period)
+    return Trend(prev, summary, passages)
 
 
 # ---- specific vocabulary per period ---------------------------------------------------------------
@@ -77,14 +133,12 @@ def specific_terms(corpus: "Corpus", by: str = "year", top: int = 15, filters: F
     import pandas as pd
 
     filters = filters or Filters()
-    docs = eligible_documents(corpus, None, by, filters)
+    docs = eligible_documents(corpus, None, by, filters).table
     terms = over_represented_terms(corpus, dict(zip(docs["doc_id"], docs["period"])), top=top, min_count=min_count)
     docs_per_period = docs.groupby("period").size()
     out = terms.rename(columns={"group": "period"})
     out["sparse"] = [bool(docs_per_period.get(p, 0) < min_docs) for p in out["period"]]
-    out = pd.DataFrame(out, columns=SPECIFIC_COLUMNS)
-    out.attrs.update(by=by, undated=docs.attrs["undated"], tokens=terms.attrs["tokens"])
-    return out
+    return pd.DataFrame(out, columns=SPECIFIC_COLUMNS)
 
 
 from textlens.dynamics.terms import OVER_REPRESENTED_COLUMNS, over_represented_terms  # noqa: E402  (moved there; still importable from here)

@@ -5,6 +5,7 @@ best score first, then document id and passage id, so ties always resolve the sa
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textlens.query import Filters
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
     from textlens.store import Corpus
 
-__all__ = ["EVIDENCE_COLUMNS", "EvidenceIndex", "evidence", "rank_passages"]
+__all__ = ["EVIDENCE_COLUMNS", "EvidenceIndex", "evidence", "rank_passages", "trend_evidence"]
 
 EVIDENCE_COLUMNS = ["doc_id", "date", "period", "passage_id", "passage", "score", "title", "level"]
 
@@ -43,7 +44,7 @@ class EvidenceIndex:
         self.corpus, self.dimension, self.by = corpus, dimension, by
         filters = filters or Filters()
         exclude = ("type",) if dimension == "entity" else ()
-        self.docs = eligible_documents(corpus, dimension, by, filters, exclude)
+        self.docs = eligible_documents(corpus, dimension, by, filters, exclude).table
         self._meta = self.docs.set_index("doc_id")
         etype = filters.type if dimension == "entity" else None
         keep = set(self.docs["doc_id"])
@@ -64,9 +65,7 @@ class EvidenceIndex:
 
         item = str(item)
         meta = self._meta
-        counted = self._counted.get(item, self._no_counted)
-        if period is not None:
-            counted = counted[meta.loc[counted["doc_id"], "period"].astype(str).to_numpy() == str(period)]
+        counted = self._counted_in(item, period)
         hits = self._hits.get(item, self._no_hits)
         hits = hits[hits["doc_id"].isin(set(counted["doc_id"]))]
         hits = rank_passages(hits)
@@ -96,9 +95,17 @@ class EvidenceIndex:
             out = out.groupby(out["period"].astype(str), sort=False).head(per_period)
         if limit is not None:
             out = out.head(limit)
-        out.attrs.update(dimension=self.dimension, item=item, period=period,
-                         documents=int(counted["doc_id"].nunique()))
         return out.reset_index(drop=True)
+
+    def documents(self, item: str, period: Any = None) -> int:
+        """How many documents are counted as carrying `item` (in `period`): the number the evidence stands behind."""
+        return int(self._counted_in(str(item), period)["doc_id"].nunique())
+
+    def _counted_in(self, item: str, period: Any) -> "pd.DataFrame":
+        counted = self._counted.get(item, self._no_counted)
+        if period is not None:
+            counted = counted[self._meta.loc[counted["doc_id"], "period"].astype(str).to_numpy() == str(period)]
+        return counted
 
     def _document_texts(self, item: str, doc_ids: list[str]) -> dict[str, tuple[int | None, str]]:
         """Text standing in for documents counted without a passage: for aspects the evidence the
@@ -117,3 +124,16 @@ class EvidenceIndex:
 def rank_passages(hits: "pd.DataFrame") -> "pd.DataFrame":
     """Passage rows (passage_id, doc_id, score...) in evidence order: best score first, then document, passage."""
     return hits.sort_values(["score", "doc_id", "passage_id"], ascending=[False, True, True])
+
+
+def trend_evidence(index: EvidenceIndex, items: Sequence[str], per_period: int = 3) -> "pd.DataFrame":
+    """The passages behind every number of a trend: for each item (in the order given), the first `per_period`
+    passages of each period in evidence order, periods one after the other, with an `item` column.
+
+    The report shows the same passages for the same point (`EvidenceIndex.evidence(..., per_period=)` under both),
+    so `trends --evidence` and the report cannot disagree."""
+    import pandas as pd
+
+    parts = [index.evidence(item, limit=None, per_period=per_period).sort_values("period", kind="stable")
+             .assign(item=item) for item in items]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -2,18 +2,23 @@
 period with Wilson 95% intervals, and one trend summary per item (Mann-Kendall, emerging/declining flags).
 
 A *period* is a year (int), a quarter ("2020-Q2"), a month ("2020-04") or a span of years ("2000-2004") of
-`documents.date`/`year`; documents without one are not counted and their number is in `df.attrs["undated"]`.
+`documents.date`/`year`; documents without one are not counted and their number is `Prevalence.undated`.
 The denominator of a share is the set of documents (or sentences) that could carry the item: the filtered
 documents of the kinds that ever carry that dimension and that its analysis has processed
-(`df.attrs["denominator"]` says so in words). A period with fewer than `min_docs` documents is `sparse`: shown,
+(`Prevalence.denominator` says so in words). A period with fewer than `min_docs` documents is `sparse`: shown,
 but not used for peaks and trend tests when enough other periods exist.
+
+Results are dataclasses (`EligibleDocuments`, `Prevalence`): the table and what it was computed over travel
+together, for the CLI, the report and Python users alike (a DataFrame's attributes side channel does not survive most operations).
 """
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 from textlens.query import Filters, QueryError, theme_labels
 from textlens.store import items as store_items
@@ -25,19 +30,55 @@ if TYPE_CHECKING:
 
     from textlens.store import Corpus
 
-__all__ = ["DIMENSIONS", "MIN_DOCS", "PREVALENCE_COLUMNS", "SUMMARY_COLUMNS", "eligible_documents", "item_labels",
-           "prevalence", "trend_summary"]
+__all__ = ["DIMENSIONS", "MIN_DOCS", "PREVALENCE_COLUMNS", "SUMMARY_COLUMNS", "EligibleDocuments", "Prevalence",
+           "TableResult", "eligible_documents", "item_labels", "prevalence", "records", "top_items", "trend_summary"]
 
 MIN_DOCS = 5  # a period with fewer documents is marked sparse
 
 
+def records(df: "pd.DataFrame") -> list[dict[str, Any]]:
+    """A frame as JSON-ready records (dates and numpy numbers as pandas writes them): the `to_dict` of every result."""
+    return json.loads(df.to_json(orient="records", force_ascii=False))
+
+
+@dataclass
+class TableResult:
+    """A table (`table`, a DataFrame) with the figures needed to read it right beside it: the shape of the trends'
+    results, so the CLI, the report and Python users get the same typed fields (nothing hidden in the DataFrame's attributes)."""
+
+    table: "pd.DataFrame"
+
+    @property
+    def empty(self) -> bool:
+        return self.table.empty
+
+    def frame(self) -> "pd.DataFrame":
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as plain values and the table as JSON-ready records under "rows"."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "table"},
+                "rows": records(self.table)}
+
+
+@dataclass
+class EligibleDocuments(TableResult):
+    """The documents that count in a dimension's denominator, with what was left out and why.
+
+    `table`: doc_id, kind, year, date, period (dated documents only); `undated`: documents left out because they
+    have no period; `denominator`: what is counted, in (English) words, for the notes under a table."""
+
+    undated: int
+    denominator: str
+
+
 def eligible_documents(corpus: "Corpus", dimension: str | None, by: str | None = "year", filters: Filters | None = None,
-                       exclude: Sequence[str] = ()) -> "pd.DataFrame":
+                       exclude: Sequence[str] = ()) -> EligibleDocuments:
     """Documents (doc_id, kind, year, date, period) that count in the denominator of a dimension.
 
     Kinds that never carry the dimension are left out, and so are documents in another language and
-    documents the analysis has not processed yet (when the analysis records its state). `attrs["undated"]` counts the documents
-    left out because they have no period.
+    documents the analysis has not processed yet (when the analysis records its state). `undated` counts the
+    documents left out because they have no period.
     """
     filters = filters or Filters()
     df, notes = store_items.eligible_document_rows(corpus, dimension, by, filters, exclude)
@@ -46,12 +87,19 @@ def eligible_documents(corpus: "Corpus", dimension: str | None, by: str | None =
     if by == "year" and not df.empty:
         df["period"] = df["period"].astype(int)
     kinds = sorted(df["kind"].unique()) if not df.empty else []
-    df.attrs["undated"] = undated
-    df.attrs["denominator"] = (
+    denominator = (
         "French documents" + (f" of kind {', '.join(kinds)}" if kinds else "") + (" " + ", ".join(notes) if notes else "")
         + (f" matching {filters.describe()}" if filters.active() else "")
     )
-    return df
+    return EligibleDocuments(df, undated, denominator)
+
+
+def top_items(corpus: "Corpus", dimension: str, top: int, filters: Filters | None = None) -> list[str]:
+    """The `top` items carried by the most documents (all documents, entities of `filters.type`): the items a trend
+    follows by default where there are too many to show (entities, topics), chosen alike by the CLI and Python users."""
+    filters = filters or Filters()
+    base = doc_items(corpus, dimension, filters.type if dimension == "entity" else None)
+    return base.groupby("item")["doc_id"].nunique().sort_values(ascending=False).head(top).index.tolist()
 
 
 def item_labels(corpus: "Corpus", dimension: str, items: Sequence[str]) -> dict[str, str]:
@@ -76,12 +124,27 @@ def _sparse(total: "pd.Series", min_docs: int) -> "pd.Series":
 PREVALENCE_COLUMNS = ["period", "item", "label", "n", "total", "share", "ci_low", "ci_high", "sparse", "docs"]
 
 
+@dataclass
+class Prevalence(TableResult):
+    """The share of documents (or sentences) carrying each item per period (`table`, PREVALENCE_COLUMNS), with
+    what it was computed over: the dimension, period (`by`), unit, sparse threshold, the documents left out for
+    want of a date, the denominator in words, and whether filters narrowed the documents."""
+
+    dimension: str
+    by: str
+    unit: str
+    min_docs: int
+    undated: int
+    denominator: str
+    filters: bool
+
+
 def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", filters: Filters | None = None,
                unit: str = "document", items: Sequence[str] | None = None, min_docs: int = MIN_DOCS
-               ) -> "pd.DataFrame":
+               ) -> Prevalence:
     """Share of documents (or sentences) carrying each item per period, with Wilson 95% intervals.
 
-    Columns: period, item, label, n, total, share, ci_low, ci_high, sparse (the period has fewer than
+    Table columns: period, item, label, n, total, share, ci_low, ci_high, sparse (the period has fewer than
     `min_docs` documents), docs (documents in the period). Every period x item pair is present,
     zeros included, so series are complete.
     """
@@ -92,7 +155,8 @@ def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", fil
         raise QueryError(f"unknown unit {unit!r}; choose document or sentence")
     filters = filters or Filters()
     exclude = ("type",) if dimension == "entity" else ()
-    docs = eligible_documents(corpus, dimension, by, filters, exclude)
+    eligible = eligible_documents(corpus, dimension, by, filters, exclude)
+    docs = eligible.table
     etype = filters.type if dimension == "entity" else None
     docs_per_period = docs.groupby("period").size()
     if unit == "document":
@@ -133,13 +197,11 @@ def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", fil
         labels = item_labels(corpus, dimension, all_items)
         out["label"] = out["item"].map(lambda i: labels.get(i, i))
         out = out[PREVALENCE_COLUMNS]
-    denominator = ("sentences of " if unit == "sentence" else "") + docs.attrs["denominator"]
+    denominator = ("sentences of " if unit == "sentence" else "") + eligible.denominator
     if dimension == "topic":
         denominator += " (each topic over the kinds it was found in)"
-    out.attrs.update(dimension=dimension, by=by, unit=unit, min_docs=min_docs, undated=docs.attrs["undated"],
-                     denominator=denominator,
-                     filters=filters.active())
-    return out
+    return Prevalence(out, dimension=dimension, by=by, unit=unit, min_docs=min_docs, undated=eligible.undated,
+                      denominator=denominator, filters=filters.active())
 
 
 SUMMARY_COLUMNS = ["item", "label", "n", "first_period", "last_period", "peak_period", "peak_share", "mk_tau", "mk_p",
@@ -147,7 +209,8 @@ SUMMARY_COLUMNS = ["item", "label", "n", "first_period", "last_period", "peak_pe
                    "tested_on"]
 
 
-def trend_summary(prevalence_df: "pd.DataFrame", alpha: float = 0.05, min_periods: int = 4) -> "pd.DataFrame":
+def trend_summary(prevalence_df: "Prevalence | pd.DataFrame", alpha: float = 0.05, min_periods: int = 4
+                  ) -> "pd.DataFrame":
     """One row per item: first/peak period, Mann-Kendall trend on the shares, emerging/declining flag.
 
     The test uses the non-sparse periods when there are at least `min_periods` of them, otherwise every
@@ -159,7 +222,7 @@ def trend_summary(prevalence_df: "pd.DataFrame", alpha: float = 0.05, min_period
     import pandas as pd
 
     rows = []
-    df = prevalence_df
+    df = prevalence_df.table if isinstance(prevalence_df, Prevalence) else prevalence_df
     if df.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     for item, g in df.groupby("item", sort=False):
@@ -199,6 +262,5 @@ def trend_summary(prevalence_df: "pd.DataFrame", alpha: float = 0.05, min_period
             "earlier_share": e_share, "recent_share": r_share, "tested_on": tested_on,
         })
     out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS).sort_values(["n", "item"], ascending=[False, True])
-    out.attrs.update(prevalence_df.attrs)
     return out.reset_index(drop=True)
 

@@ -1,13 +1,16 @@
 """The tables built on the trends (the CLI's `themes`, `topics`, `entities`, `figures`, `sentiment` and
 `trends --associations` back-ends, and the report's): sentiment over time and drivers of negative reviews,
 most cited entities, stated figures, the taxonomy's themes with their best passages, discovered topics, and
-associations between two dimensions. Each returns a DataFrame read from the store (no model)."""
+associations between two dimensions, read from the store (no model). A table whose numbers need more to be read
+right (the documents counted, the ones left out for want of a date, the topic model's quality) comes back as a
+dataclass holding the DataFrame as `table` and those figures beside it."""
 from __future__ import annotations
 
 import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.query import Filters, QueryError, theme_labels
@@ -15,7 +18,7 @@ from textlens.store import evidence as store_evidence
 from textlens.store import trends as store_trends
 from textlens.store.items import check_dimension, doc_items, passage_items
 from textlens.trends_evidence import rank_passages
-from textlens.trends_prevalence import MIN_DOCS, eligible_documents, item_labels
+from textlens.trends_prevalence import MIN_DOCS, TableResult, eligible_documents, item_labels
 from textlens.trends_stats import wilson
 
 if TYPE_CHECKING:
@@ -50,8 +53,8 @@ def associations(corpus: "Corpus", dimension: str = "theme", other: str = "entit
         raise QueryError("associations need two different dimensions")
     filters = filters or Filters()
     exclude = ("type",) if "entity" in (dimension, other) else ()
-    docs_a = eligible_documents(corpus, dimension, by, filters, exclude)
-    docs_b = eligible_documents(corpus, other, by, filters, exclude)
+    docs_a = eligible_documents(corpus, dimension, by, filters, exclude).table
+    docs_b = eligible_documents(corpus, other, by, filters, exclude).table
     docs = docs_a[docs_a["doc_id"].isin(set(docs_b["doc_id"]))]
     etype = filters.type
     a = doc_items(corpus, dimension, etype if dimension == "entity" else None)[["doc_id", "item"]]
@@ -84,7 +87,6 @@ def associations(corpus: "Corpus", dimension: str = "theme", other: str = "entit
             out["years"] = [years.get((p, i, o), []) for p, i, o in zip(out["period"], out["item"], out["other"])]
     if by is None:
         out = out.drop(columns=["period"])
-    out.attrs.update(dimension=dimension, other=other, by=by, documents=len(docs))
     return out
 
 
@@ -107,18 +109,26 @@ def _combine_labels(labels: Sequence[str]) -> str:
 def doc_polarities(corpus: "Corpus", filters: Filters | None = None, theme: str | None = None,
                    aspect: str | None = None, by: str = "year") -> "pd.DataFrame":
     """(doc_id, period, label) of the filtered documents: overall tone, or the polarity about a theme/aspect.
+    (`sentiment_over_time` counts them per period.)
 
     Aspect: the polarity the analysis gave that aspect. Theme: the sentences carrying the theme,
     combined (positive and negative sentences give "mixed"); documents whose theme sentences have no
     sentence sentiment fall back to their overall tone.
     """
+    return _polarities(corpus, filters, theme, aspect, by)[0]
+
+
+def _polarities(corpus: "Corpus", filters: Filters | None, theme: str | None, aspect: str | None,
+                by: str) -> "tuple[pd.DataFrame, int]":
+    """`doc_polarities` and the number of documents left out for want of a period."""
     import pandas as pd
 
     if theme and aspect:
         raise QueryError("give either a theme or an aspect, not both")
     filters = filters or Filters()
     dimension = "aspect" if aspect else ("theme" if theme else None)
-    docs = eligible_documents(corpus, dimension, by, filters)
+    eligible = eligible_documents(corpus, dimension, by, filters)
+    docs = eligible.table
     keep = set(docs["doc_id"])
     if aspect:
         lab = store_trends.aspect_polarity_labels(corpus, aspect)
@@ -133,16 +143,26 @@ def doc_polarities(corpus: "Corpus", filters: Filters | None = None, theme: str 
             lab = pd.DataFrame([(d, by_doc.get(d, overall.get(d))) for d in sorted(with_theme)],
                                columns=["doc_id", "label"]).dropna()
     lab = lab[lab["doc_id"].isin(keep)].merge(docs[["doc_id", "period"]], on="doc_id")
-    lab.attrs["undated"] = docs.attrs["undated"]
-    return lab
+    return lab, eligible.undated
+
+
+@dataclass
+class SentimentSeries(TableResult):
+    """Sentiment per period (`table`, SENTIMENT_COLUMNS), overall or about a theme or an aspect, with the documents
+    left out for want of a period (`undated`)."""
+
+    by: str
+    theme: str | None
+    aspect: str | None
+    undated: int
 
 
 def sentiment_over_time(corpus: "Corpus", by: str = "year", theme: str | None = None, aspect: str | None = None,
-                        filters: Filters | None = None, min_docs: int = MIN_DOCS) -> "pd.DataFrame":
+                        filters: Filters | None = None, min_docs: int = MIN_DOCS) -> SentimentSeries:
     """Per period: documents per sentiment label and the negative/positive shares with Wilson 95% intervals."""
     import pandas as pd
 
-    lab = doc_polarities(corpus, filters, theme, aspect, by)
+    lab, undated = _polarities(corpus, filters, theme, aspect, by)
     if lab.empty:
         out = pd.DataFrame(columns=SENTIMENT_COLUMNS)
     else:
@@ -159,15 +179,23 @@ def sentiment_over_time(corpus: "Corpus", by: str = "year", theme: str | None = 
         out["pos_low"], out["pos_high"] = wilson(out["positive"], out["n"])
         out["sparse"] = out["n"] < min_docs
         out = out[SENTIMENT_COLUMNS].sort_values("period").reset_index(drop=True)
-    out.attrs.update(by=by, theme=theme, aspect=aspect, undated=lab.attrs.get("undated", 0))
-    return out
+    return SentimentSeries(out, by=by, theme=theme, aspect=aspect, undated=undated)
 
 
 DRIVER_COLUMNS = ["aspect", "label", "neg_docs", "pos_docs", "share_of_negatives", "share_of_positives", "ratio",
                   "neg_low", "neg_high", "aspect_negative", "n_negative", "n_positive"]
 
 
-def negative_drivers(corpus: "Corpus", filters: Filters | None = None) -> "pd.DataFrame":
+@dataclass
+class Drivers(TableResult):
+    """Aspects against the tone of the reviews (`table`, DRIVER_COLUMNS), with the numbers of negative and positive
+    reviews the shares are taken over (also there when no aspect is found)."""
+
+    n_negative: int
+    n_positive: int
+
+
+def negative_drivers(corpus: "Corpus", filters: Filters | None = None) -> Drivers:
     """Which aspects drive negative reviews: share of negative vs positive documents mentioning each aspect.
 
     ratio = share_of_negatives / share_of_positives with add-0.5 smoothing (finite when an aspect never
@@ -177,15 +205,13 @@ def negative_drivers(corpus: "Corpus", filters: Filters | None = None) -> "pd.Da
     import pandas as pd
 
     filters = filters or Filters()
-    base = set(eligible_documents(corpus, "aspect", None, filters)["doc_id"])  # dated or not
+    base = set(eligible_documents(corpus, "aspect", None, filters).table["doc_id"])  # dated or not
     sent = store_trends.document_sentiment_labels(corpus)
     sent = sent[sent["doc_id"].isin(base)]
     neg = set(sent.loc[sent["label"] == "negative", "doc_id"])
     pos = set(sent.loc[sent["label"] == "positive", "doc_id"])
     if not neg and not pos:  # no document sentiment (yet): no driver can be told apart
-        out = pd.DataFrame(columns=DRIVER_COLUMNS)
-        out.attrs.update(n_negative=0, n_positive=0)
-        return out
+        return Drivers(pd.DataFrame(columns=DRIVER_COLUMNS), n_negative=0, n_positive=0)
     items = doc_items(corpus, "aspect")
     items = items[items["doc_id"].isin(base)]
     polar = store_trends.aspect_polarities(corpus)
@@ -206,8 +232,7 @@ def negative_drivers(corpus: "Corpus", filters: Filters | None = None) -> "pd.Da
     out = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
     if not out.empty:
         out = out.sort_values(["share_of_negatives", "ratio"], ascending=False).reset_index(drop=True)
-    out.attrs.update(n_negative=len(neg), n_positive=len(pos))
-    return out
+    return Drivers(out, n_negative=len(neg), n_positive=len(pos))
 
 
 # ---- entities, figures, themes, topics ------------------------------------------------------------
@@ -221,7 +246,7 @@ def entity_table(corpus: "Corpus", type: str | None = None, by: str | None = Non
 
     filters = filters or Filters()
     etype = type or filters.type
-    docs = eligible_documents(corpus, None, by, filters, exclude=("type",))
+    docs = eligible_documents(corpus, None, by, filters, exclude=("type",)).table
     base = docs[["doc_id", "year", "period"]]
     m = store_trends.mention_rows(corpus, etype)
     m = m.merge(base, on="doc_id")
@@ -239,7 +264,6 @@ def entity_table(corpus: "Corpus", type: str | None = None, by: str | None = Non
         out = out.drop(columns=["period"])
     else:
         out = out.drop(columns=["first_year", "last_year"])
-    out.attrs.update(by=by, type=etype, undated=docs.attrs["undated"])
     return out
 
 
@@ -274,12 +298,21 @@ THEME_TABLE_COLUMNS = ["theme", "label", "docs", "total", "share", "ci_low", "ci
                        "top_doc", "top_passages"]
 
 
-def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | None = None) -> "pd.DataFrame":
+@dataclass
+class ThemeTable(TableResult):
+    """Each theme (or aspect) of the taxonomy (`table`, THEME_TABLE_COLUMNS) and the number of documents its shares
+    are taken over (`total`, also there when the table is empty)."""
+
+    dimension: str
+    total: int
+
+
+def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | None = None) -> ThemeTable:
     """Each theme (or aspect) of the taxonomy: documents carrying it, share with interval, best passage."""
     import pandas as pd
 
     filters = filters or Filters()
-    keep = set(eligible_documents(corpus, dimension, None, filters)["doc_id"])
+    keep = set(eligible_documents(corpus, dimension, None, filters).table["doc_id"])
     total = len(keep)
     items = doc_items(corpus, dimension)
     items = items[items["doc_id"].isin(keep)]
@@ -305,18 +338,23 @@ def theme_table(corpus: "Corpus", dimension: str = "theme", filters: Filters | N
                      "top_passage": texts.get(int(b["passage_id"]), "") if b is not None else "",
                      "top_doc": b["doc_id"] if b is not None else None, "top_passages": tops.get(tid, [])})
     out = pd.DataFrame(rows, columns=THEME_TABLE_COLUMNS).sort_values(["docs", "theme"], ascending=[False, True])
-    out.attrs.update(dimension=dimension, total=total)
-    return out.reset_index(drop=True)
+    return ThemeTable(out.reset_index(drop=True), dimension=dimension, total=total)
 
 
 TOPIC_COLUMNS = ["id", "label", "terms", "size", "docs", "theme_id", "theme_score", "representatives"]
 
 
-def topic_table(corpus: "Corpus", filters: Filters | None = None, include_outliers: bool = False
-                ) -> "pd.DataFrame":
-    """Discovered topics with their terms, size, mapped theme and representative passages;
-    `attrs["quality"]` holds the run's topic quality metrics (corpus_stats "topics"). The outlier
-    pseudo-topic (-1) is left out unless asked for (its share is in the quality metrics)."""
+@dataclass
+class TopicTable(TableResult):
+    """Discovered topics (`table`, TOPIC_COLUMNS) and the quality metrics of the run that found them."""
+
+    quality: dict[str, Any] = field(default_factory=dict)
+
+
+def topic_table(corpus: "Corpus", filters: Filters | None = None, include_outliers: bool = False) -> TopicTable:
+    """Discovered topics with their terms, size, mapped theme and representative passages, and the run's topic
+    quality metrics (corpus_stats "topics"). The outlier pseudo-topic (-1) is left out unless asked for (its share
+    is in the quality metrics)."""
 
     filters = filters or Filters()
     df = store_trends.topic_rows(corpus, include_outliers)
@@ -324,10 +362,9 @@ def topic_table(corpus: "Corpus", filters: Filters | None = None, include_outlie
     df["docs"] = df["id"].map(lambda i: int(docs.get(i, 0)))
     for col in ("terms", "representatives"):
         df[col] = df[col].map(_json_list)
-    df.attrs["quality"] = corpus.stat("topics", {}) or {}
     if filters.limit:
         df = df.head(filters.limit)
-    return df[TOPIC_COLUMNS].reset_index(drop=True)
+    return TopicTable(df[TOPIC_COLUMNS].reset_index(drop=True), corpus.stat("topics", {}) or {})
 
 
 def _json_list(value: Any) -> list:

@@ -33,6 +33,9 @@ SENTIMENT_SCALE = ("negative", "mixed", "neutral", "positive")  # the labels fro
 PERIODS = ("year", "quarter", "month")  # the periods trends and comparisons group dates by
 MIN_DOCS = 5  # a period with fewer documents is marked sparse: shown, not over-interpreted
 
+# ---- outputs -------------------------------------------------------------------------------------------------
+STDOUT = "-"  # the output name (`--out -`) that means standard output, for the CLI and the report writers alike
+
 # ---- word keys -----------------------------------------------------------------------------------------------
 _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"}
 _LIGATURES = {"œ": "oe", "æ": "ae"}

@@ -78,7 +78,8 @@ def signals(
     chosen = resolve_items(corpus, dim, items) if items else None
     rule = sg.SignalRule(lookback=lookback, alpha=alpha, low_quantile=low_quantile, min_n=min_n,
                          min_history=min(2, lookback))
-    df = sg.signals(corpus, dim, by.value, filters, chosen, rule)
+    result = sg.signals(corpus, dim, by.value, filters, chosen, rule)
+    df = result.table
     shown = df if every else sg.alerts(df)
     if filters.limit:
         shown = shown.head(filters.limit)
@@ -87,8 +88,8 @@ def signals(
     note = t("signals.rule", lg, lookback=rule.lookback, min_history=rule.min_history, alpha=rule.alpha,
              min_n=rule.min_n, quantile=rule.low_quantile)
     if fmt == "json":
-        payload: dict[str, Any] = {"signals": _records(shown), "rule": df.attrs.get("rule"), "test": sg.TEST_NAME,
-                                   "denominator": df.attrs.get("denominator"), "note": note}
+        payload: dict[str, Any] = {"signals": _records(shown), "rule": result.rule, "test": result.test,
+                                   "denominator": result.denominator, "note": note}
         if ev is not None:
             payload["evidence"] = _records(ev)
         if check is not None:
@@ -201,16 +202,18 @@ def divergence(
         subjects = dv.load_subjects(mapping)
     except dv.MappingError as exc:
         raise QueryError(str(exc)) from exc
-    df = dv.divergence(corpus, by.value, filters, subjects, lg)
+    result = dv.divergence(corpus, by.value, filters, subjects, lg)
+    df = result.table
     gaps = dv.largest_gaps(df, top)
     ev = dv.gap_evidence(corpus, gaps, by.value, filters, subjects) if evidence else None
     notes = [t("divergence.rule", lg)]
-    for key, side in (("press_only_periods", "divergence.press"), ("customer_only_periods", "divergence.customers")):
-        if df.attrs.get(key):
-            notes.append(t("divergence.only", lg, side=t(side, lg), periods=", ".join(df.attrs[key])))
+    for periods, side in ((result.press_only_periods, "divergence.press"),
+                          (result.customer_only_periods, "divergence.customers")):
+        if periods:
+            notes.append(t("divergence.only", lg, side=t(side, lg), periods=", ".join(periods)))
     if fmt == "json":
-        payload: dict[str, Any] = {"divergence": _records(df), "largest_gaps": _records(gaps), "test": dv.TEST_NAME,
-                                   "subjects": df.attrs.get("subjects"), "notes": notes}
+        payload: dict[str, Any] = {"divergence": _records(df), "largest_gaps": _records(gaps), "test": result.test,
+                                   "subjects": result.subjects, "notes": notes}
         if ev is not None:
             payload["evidence"] = _records(ev)
         print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple, Optional
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from textlens.vocab import STDOUT  # noqa: F401  (`--out -`: declared once, for the CLI and the report writers)
+
 if TYPE_CHECKING:
     from click import Context  # typer runs on its own copy of click: nothing to import at run time
 
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = Path("textlens.db")
 DbOption = Annotated[Path, typer.Option("--db", help="Corpus store (SQLite file).", envvar="TEXTLENS_DB")]
-#: standard output, for the options that write a file (`--out -`)
-STDOUT = "-"
 
 
 class Lang(str, Enum):

@@ -21,7 +21,8 @@ def themes(
     from textlens.trends import theme_table
 
     corpus, filters, fmt = query_inputs(ctx)
-    df = theme_table(corpus, "aspect" if aspects else "theme", filters)
+    result = theme_table(corpus, "aspect" if aspects else "theme", filters)
+    df = result.table
     if filters.limit:
         df = df.head(filters.limit)
     emit(df, fmt, [Col("theme", "aspect" if aspects else "theme", priority=0),
@@ -31,7 +32,7 @@ def themes(
                     Col("ci_high", "high", "pct", priority=3, style="dim", group="ci"),
                     Col("top_passage", "top_passage", priority=4, wrap=False, min_width=20)],
           empty=tr("cli.themes.none"),
-          notes=[tr("cli.themes.note", total=df.attrs.get("total", 0), filters=describe(filters))])
+          notes=[tr("cli.themes.note", total=result.total, filters=describe(filters))])
 
 
 
@@ -87,20 +88,21 @@ def sentiment(
 
     corpus, filters, fmt = query_inputs(ctx)
     if drivers:
-        df = negative_drivers(corpus, filters)
-        emit(df, fmt, [Col("label", "aspect", priority=0), Col("neg_docs", "neg_docs", "num", priority=0),
+        drivers_result = negative_drivers(corpus, filters)
+        emit(drivers_result.table, fmt, [Col("label", "aspect", priority=0), Col("neg_docs", "neg_docs", "num", priority=0),
                         Col("share_of_negatives", "share_of_negatives", "pct", priority=0),
                         Col("share_of_positives", "share_of_positives", "pct", priority=1),
                         Col("ratio", "ratio", "num", priority=1),
                         Col("aspect_negative", "aspect_negative", "num", priority=2)],
               empty=tr("cli.sentiment.no_drivers"),
-              notes=[tr("cli.sentiment.drivers_note", negative=df.attrs.get("n_negative", 0),
-                        positive=df.attrs.get("n_positive", 0))])
+              notes=[tr("cli.sentiment.drivers_note", negative=drivers_result.n_negative,
+                        positive=drivers_result.n_positive)])
         return
     if filters.theme and filters.aspect:
         fail(tr("cli.error.theme_and_aspect"))
-    df = sentiment_over_time(corpus, by=by.value, theme=filters.theme, aspect=filters.aspect, filters=filters,
-                             min_docs=min_docs)
+    series = sentiment_over_time(corpus, by=by.value, theme=filters.theme, aspect=filters.aspect, filters=filters,
+                                 min_docs=min_docs)
+    df = series.table
     if fmt == "table" and not df.empty:
         df = df.assign(period=df["period"].astype(str) + df["sparse"].map({True: "*", False: ""}))
     about = tr("cli.sentiment.about", subject=filters.theme or filters.aspect) if (filters.theme or filters.aspect) \
@@ -117,5 +119,5 @@ def sentiment(
           title=tr("cli.sentiment.title", about=about, period=period),
           empty=tr("cli.sentiment.none", about=about),
           notes=[tr("cli.sentiment.note", min_docs=min_docs),
-                 tr("cli.note.undated", n=df.attrs.get("undated"), period=period) if df.attrs.get("undated") else ""])
+                 tr("cli.note.undated", n=series.undated, period=period) if series.undated else ""])
 

@@ -37,8 +37,8 @@ def topics(
     from textlens.cli.render import Col, tr
     from textlens.trends import topic_table
 
-    df = topic_table(corpus, filters)
-    quality = df.attrs.get("quality") or {}
+    result = topic_table(corpus, filters)
+    df, quality = result.table, result.quality
     if fmt == "json":
         import json
 

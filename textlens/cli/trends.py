@@ -3,7 +3,7 @@ summary table and a period x item matrix fitted to the terminal, with the passag
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -11,27 +11,29 @@ from textlens.cli.app import app
 from textlens.cli.options import By, Dimension, QueryCommand, query_inputs
 from textlens.cli.output import console, describe, emit, print_json
 
+if TYPE_CHECKING:
+    from textlens.trends import Prevalence
+
 
 class Unit(str, Enum):
     document = "document"
     sentence = "sentence"
 
 
-def trend_notes(attrs: dict, lang: str | None = None) -> list[str]:
+def trend_notes(prev: "Prevalence", lang: str | None = None) -> list[str]:
     """The notes under a trend table; JSON keeps them in English (`lang="en"`), tables in the reader's language."""
     from textlens.cli.render import current_view
     from textlens.i18n import t
 
     lang = lang or current_view().lang
     if lang == "en":
-        notes = [f"share of {attrs.get('denominator', 'documents')}; 95% Wilson intervals; "
-                 f"* = sparse period (< {attrs.get('min_docs')} documents: shown, not over-interpreted)"]
+        notes = [f"share of {prev.denominator}; 95% Wilson intervals; "
+                 f"* = sparse period (< {prev.min_docs} documents: shown, not over-interpreted)"]
     else:  # the library words its denominator in English: say what it counts in the reader's words
-        notes = [t("cli.trends.note_sentences" if attrs.get("unit") == "sentence" else "cli.trends.note", lang,
-                   min_docs=attrs.get("min_docs"))]
-    if attrs.get("undated"):
-        notes.append(t("cli.note.undated", lang, n=attrs["undated"],
-                       period=t(f"cli.period.{attrs.get('by', 'year')}", lang)))
+        notes = [t("cli.trends.note_sentences" if prev.unit == "sentence" else "cli.trends.note", lang,
+                   min_docs=prev.min_docs)]
+    if prev.undated:
+        notes.append(t("cli.note.undated", lang, n=prev.undated, period=t(f"cli.period.{prev.by}", lang)))
     return notes
 
 
@@ -88,45 +90,33 @@ def trends(
               title=_t("cli.trends.associations_title", dimension=_t(f"cli.col.dim.{dim}")),
               empty=_t("cli.trends.no_pairs"), notes=[_t("cli.trends.lift_note")])
         return
-    if chosen is None and dim in ("entity", "topic"):
-        base = tr.doc_items(corpus, dim, filters.type if dim == "entity" else None)
-        chosen = base.groupby("item")["doc_id"].nunique().sort_values(ascending=False).head(top).index.tolist()
-    prev = tr.prevalence(corpus, dim, by=by.value, filters=filters, unit=unit.value, items=chosen, min_docs=min_docs)
-    summary = tr.trend_summary(prev)
-    ev = None
-    if evidence and not prev.empty:
-        import pandas as pd
-
-        # the passages the report shows for the same numbers (the library's first ones of each period); only their
-        # order is the CLI's, periods one after the other (TODO #20: a trends.py function returning them so)
-        per_period = filters.limit or 3
-        index = tr.EvidenceIndex(corpus, dim, filters, by.value)  # tables read once for all items
-        parts = [index.evidence(item, limit=None, per_period=per_period).sort_values("period", kind="stable")
-                 .assign(item=item) for item in summary["item"]]
-        ev = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    result = tr.trend(corpus, dim, by=by.value, filters=filters, unit=unit.value, items=chosen, top=top,
+                      min_docs=min_docs, evidence_per_period=(filters.limit or 3) if evidence else None)
+    prev, summary, ev = result.prevalence, result.summary, result.evidence
     if fmt == "json":
-        payload = {"prevalence": records(prev), "summary": records(summary), "notes": trend_notes(prev.attrs, "en")}
+        payload = {"prevalence": tr.records(prev.table), "summary": tr.records(summary),
+                   "notes": trend_notes(prev, "en")}
         if ev is not None:
-            payload["evidence"] = records(ev)
+            payload["evidence"] = tr.records(ev)
         print_json(payload)
         return
     if fmt == "csv":
-        emit(ev if ev is not None else prev, "csv", [])
+        emit(ev if ev is not None else prev.table, "csv", [])
         return
     if prev.empty:
-        emit(prev, fmt, [], empty=_t("cli.trends.none", dimension=_t(f"cli.col.dim.{dim}"),
-                                      filters=describe(filters)))
+        emit(prev.table, fmt, [], empty=_t("cli.trends.none", dimension=_t(f"cli.col.dim.{dim}"),
+                                            filters=describe(filters)))
         return
     print_prevalence(prev, summary)
     if ev is not None:
         print_evidence(ev, by.value)
     from textlens.cli.render import note
 
-    for text in trend_notes(prev.attrs):
+    for text in trend_notes(prev):
         note(console(), text)
 
 
-def print_prevalence(prev, summary) -> None:
+def print_prevalence(result: "Prevalence", summary) -> None:
     """Summary (first/peak period, trend test, flag) and a period x item matrix of shares.
 
     The matrix puts the periods across when they fit the terminal; otherwise periods go down and items across,
@@ -136,7 +126,8 @@ def print_prevalence(prev, summary) -> None:
 
     con = console()
     lang = current_view().lang
-    if prev.attrs.get("dimension") == "entity":  # an entity's "label" is its type: show the name with it
+    prev = result.table
+    if result.dimension == "entity":  # an entity's "label" is its type: show the name with it
         prev = prev.assign(label=prev["item"] + " (" + prev["label"].fillna("?") + ")")
         summary = summary.assign(label=summary["item"].map(dict(zip(prev["item"], prev["label"]))))
     sparse = dict(zip(prev["period"], prev["sparse"]))
@@ -174,7 +165,7 @@ def print_prevalence(prev, summary) -> None:
         rows += [{"label": str(labels[item]), **{names[p]: share(p, item) for p in periods}} for item in items]
         render_table(rows, spec, con, title=title)
         return
-    spec = [Col("period", f"period.{prev.attrs.get('by', 'year')}", "period", priority=0),
+    spec = [Col("period", f"period.{result.by}", "period", priority=0),
             Col("docs", "docs", "num", priority=0)] + [
         Col(item, str(i), "whole", priority=i, raw_header=True, justify="right") for i, item in enumerate(items, 1)]
     rows = [{"period": names[p], "docs": docs[p], **{item: share(p, item) for item in items}} for p in periods]
@@ -193,11 +184,3 @@ def print_evidence(ev, by: str) -> None:
                                                                                      min_width=20)],
                  console(), title=tr("cli.trends.evidence_title"))
 
-
-
-
-def records(df) -> list[dict]:
-    """A frame as JSON-ready records (dates and numpy numbers as pandas writes them)."""
-    import json
-
-    return json.loads(df.to_json(orient="records", force_ascii=False))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from textlens.errors import ConfigError
 from textlens.resources import data_path
+from textlens.trends_prevalence import TableResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,7 +87,7 @@ def _side(corpus: "Corpus", dimension: str, by: str, filters: "Filters | None", 
     """Documents per period, and per subject the documents carrying any of its items, per period."""
     from textlens.trends import doc_items, eligible_documents
 
-    docs = eligible_documents(corpus, dimension, by, filters)
+    docs = eligible_documents(corpus, dimension, by, filters).table
     hits = doc_items(corpus, dimension)
     hits = hits[hits["doc_id"].isin(set(docs["doc_id"]))].merge(docs[["doc_id", "period"]], on="doc_id")
     per_subject = {sid: hits[hits["item"].isin(items)].groupby("period")["doc_id"].nunique()
@@ -94,8 +95,20 @@ def _side(corpus: "Corpus", dimension: str, by: str, filters: "Filters | None", 
     return docs.groupby("period").size(), per_subject
 
 
+@dataclass
+class Divergence(TableResult):
+    """Press against customers per period and shared subject (`table`, DIVERGENCE_COLUMNS), with the test, the
+    subjects' themes and aspects, and the periods only one side has documents in (left out of the table)."""
+
+    by: str
+    test: str
+    subjects: dict[str, dict[str, list[str]]]
+    press_only_periods: list[str]
+    customer_only_periods: list[str]
+
+
 def divergence(corpus: "Corpus", by: str = "year", filters: "Filters | None" = None,
-               subjects: Sequence[SharedSubject] | None = None, lang: str = "fr") -> "pd.DataFrame":
+               subjects: Sequence[SharedSubject] | None = None, lang: str = "fr") -> Divergence:
     """Per period and shared subject: press and customer shares with intervals, the gap and its test."""
     import numpy as np
     import pandas as pd
@@ -130,11 +143,10 @@ def divergence(corpus: "Corpus", by: str = "year", filters: "Filters | None" = N
             out.loc[g.index, "q_value"] = benjamini_hochberg(g["p_value"].to_numpy())
         out["leans"] = np.where(out["q_value"] < 0.05, np.where(out["gap"] > 0, "press", "customers"), "")
     out = out.reindex(columns=DIVERGENCE_COLUMNS)
-    out.attrs.update(by=by, test=TEST_NAME, subjects={s.id: {"themes": list(s.themes), "aspects": list(s.aspects)}
-                                                      for s in subjects},
-                     press_only_periods=sorted(map(str, set(press_total.index) - set(cust_total.index))),
-                     customer_only_periods=sorted(map(str, set(cust_total.index) - set(press_total.index))))
-    return out
+    return Divergence(out, by=by, test=TEST_NAME,
+                      subjects={s.id: {"themes": list(s.themes), "aspects": list(s.aspects)} for s in subjects},
+                      press_only_periods=sorted(map(str, set(press_total.index) - set(cust_total.index))),
+                      customer_only_periods=sorted(map(str, set(cust_total.index) - set(press_total.index))))
 
 
 def largest_gaps(div: "pd.DataFrame", top: int = 5, alpha: float = 0.05) -> "pd.DataFrame":

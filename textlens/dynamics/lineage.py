@@ -207,7 +207,7 @@ def lineage_units(corpus: "Corpus", kinds: Sequence[str], unit: str, by: str, fi
     from textlens.topics.corpus import topic_units
     from textlens.trends import eligible_documents
 
-    docs = eligible_documents(corpus, None, by, filters)
+    docs = eligible_documents(corpus, None, by, filters).table
     docs = docs[docs["kind"].isin(list(kinds))]
     period_of = dict(zip(docs["doc_id"], docs["period"].astype(str)))
     units, _ = topic_units(corpus, [{"id": d, "year": None} for d in docs["doc_id"]], unit, min_words)

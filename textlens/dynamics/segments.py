@@ -235,7 +235,7 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
         pairs = [(a, b or REST)] if a in tested and (b is None or b in tested) else []
     else:
         pairs = [(s, REST) for s in names if s in tested]
-    docs = eligible_documents(corpus, None, None, filters)
+    docs = eligible_documents(corpus, None, None, filters).table
     kinds = dict(zip(docs["doc_id"].tolist(), docs["kind"].tolist()))
     # plain dicts and sets from here: pandas' Arrow strings make per-document look-ups slow
     segment_of = {d: str(v) for d, v in zip(seg_of.index.tolist(), seg_of.tolist())

@@ -26,6 +26,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
+from textlens.trends_prevalence import Prevalence, TableResult
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -91,8 +93,18 @@ def benjamini_hochberg(p: Sequence[float]) -> "Any":
     return out
 
 
-def detect_signals(prev: "pd.DataFrame", rule: SignalRule | None = None) -> "pd.DataFrame":
-    """Status of every (period, item) of a `trends.prevalence` table, by the rule of this module.
+@dataclass
+class Signals(TableResult):
+    """The status of every (period, item) (`table`, SIGNAL_COLUMNS), with the rule and test that gave it and the
+    denominator of the shares in words (None when given a bare prevalence table)."""
+
+    rule: dict[str, Any]
+    test: str = TEST_NAME
+    denominator: str | None = None
+
+
+def detect_signals(prev: "Prevalence | pd.DataFrame", rule: SignalRule | None = None) -> Signals:
+    """Status of every (period, item) of a `trends.prevalence` result (or its table), by the rule of this module.
 
     Periods are processed in order and each uses only itself and earlier periods. Rows whose period has no
     document of the item's kinds (total 0) are left out of the tests and kept as ``untested``.
@@ -101,10 +113,10 @@ def detect_signals(prev: "pd.DataFrame", rule: SignalRule | None = None) -> "pd.
     import pandas as pd
 
     rule = rule or SignalRule()
+    denominator = prev.denominator if isinstance(prev, Prevalence) else None
+    prev = prev.table if isinstance(prev, Prevalence) else prev
     if prev.empty:
-        out = pd.DataFrame(columns=SIGNAL_COLUMNS)
-        out.attrs.update(prev.attrs, rule=asdict(rule), test=TEST_NAME)
-        return out
+        return Signals(pd.DataFrame(columns=SIGNAL_COLUMNS), asdict(rule), TEST_NAME, denominator)
     df = prev.sort_values(["item", "period"], kind="stable").reset_index(drop=True)
     held = df[df["total"] > 0]  # periods without any document of the item's kinds are not part of its history
     past = held.groupby("item", sort=False)
@@ -140,13 +152,12 @@ def detect_signals(prev: "pd.DataFrame", rule: SignalRule | None = None) -> "pd.
     flagged_before = df.groupby("item", sort=False)["status"].shift(1).isin(["weak", "strong"])
     df.loc[grows & flagged_before, "status"] = "strong"
     out = df.sort_values(["period", "item"], kind="stable")[SIGNAL_COLUMNS].reset_index(drop=True)
-    out.attrs.update(prev.attrs, rule=asdict(rule), test=TEST_NAME)
-    return out
+    return Signals(out, asdict(rule), TEST_NAME, denominator)
 
 
 def signals(corpus: "Corpus", dimension: str = "theme", by: str = "year", filters: "Filters | None" = None,
             items: Sequence[str] | None = None, rule: SignalRule | None = None, min_docs: int | None = None
-            ) -> "pd.DataFrame":
+            ) -> Signals:
     """Signals of a dimension's items per period, on the shares `trends.prevalence` computes."""
     from textlens import trends
 

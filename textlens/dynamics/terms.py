@@ -144,14 +144,14 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
 
 def over_represented_terms(corpus: "Corpus", group_of: dict[str, Hashable], top: int = 15, min_count: int = 3,
                            groups: Sequence[Hashable] | None = None, examples: int = 3) -> "pd.DataFrame":
-    """`over_represented` as a DataFrame of OVER_REPRESENTED_COLUMNS (attrs: `tokens`), for `trends --terms`."""
+    """`over_represented` as a DataFrame of OVER_REPRESENTED_COLUMNS, for `trends --terms` (the number of tokens
+    counted is `over_represented(...).tokens`)."""
     import pandas as pd
 
     found = over_represented(corpus, group_of, top=top, min_count=min_count, groups=groups, examples=examples)
     names = [f.name for f in fields(OverRepresentedTerm)]
     out = pd.DataFrame([dict(zip(names, (getattr(t, n) for n in names))) for t in found.terms],
                        columns=OVER_REPRESENTED_COLUMNS)
-    out.attrs.update(tokens=found.tokens)
     return out
 
 

@@ -74,7 +74,7 @@ class ReportContext:
             from textlens import trends
 
             f = replace(self.filters, kind=kind) if kind else self.filters
-            years = [int(y) for y in trends.eligible_documents(self.corpus, dimension, "year", f)["period"]]
+            years = [int(y) for y in trends.eligible_documents(self.corpus, dimension, "year", f).table["period"]]
             chosen = "10y"
             for by, span in (("year", 1), ("2y", 2), ("3y", 3), ("5y", 5)):
                 if not years:

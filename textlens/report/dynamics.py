@@ -46,7 +46,7 @@ def _signals(ctx: "ReportContext") -> Section:
                                                                                      "taxonomy = 'aspects'")):
             continue
         by = ctx.period(dim)
-        df = sg.signals(ctx.corpus, dim, by, ctx.filters, rule=rule)
+        df = sg.signals(ctx.corpus, dim, by, ctx.filters, rule=rule).table
         if df.empty:
             continue
         labels = theme_labels(ctx.corpus, dim)
@@ -174,7 +174,7 @@ def _divergence(ctx: "ReportContext") -> Section:
     lang = _lang(ctx)
     sec = Section("divergence", t("divergence.title", lang), t("divergence.intro", lang))
     by = ctx.period(None)
-    df = dv.divergence(ctx.corpus, by, ctx.filters, lang=lang)
+    df = dv.divergence(ctx.corpus, by, ctx.filters, lang=lang).table
     if df.empty:
         sec.empty = t("divergence.none", lang)
         return sec

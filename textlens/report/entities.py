@@ -57,7 +57,7 @@ def entities_section(ctx: ReportContext) -> Section:
     sec.tables.append(Table("entities", ctx.t("report.entities.table"), ranked, ctx.t("report.entities.desc"),
                             evidence_col="evidence_id", formats={"docs": "int", "mentions": "int"},
                             max_rows_html=100))
-    prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names)
+    prev = trends.prevalence(ctx.corpus, "entity", by=ctx.period("entity"), filters=ctx.filters, items=top_names).table
     if not prev.empty:
         order = [e for e in top_names if e in set(prev["item"])]
         sec.charts.append(heatmap(ctx, "chart_entity_timeline", ctx.t("report.entities.timeline"),

@@ -32,7 +32,7 @@ def sentiment_section(ctx: ReportContext) -> Section:
     for kind in kinds:
         f = replace(ctx.filters, kind=kind)
         by = ctx.period(None, kind)
-        sot = trends.sentiment_over_time(ctx.corpus, by=by, filters=f)
+        sot = trends.sentiment_over_time(ctx.corpus, by=by, filters=f).table
         if sot.empty:
             continue
         sot = sot.copy()
@@ -71,7 +71,7 @@ def sentiment_section(ctx: ReportContext) -> Section:
         series, frames = [], []
         for item in ids[:MAX_FACETS]:
             kw = {"theme": item} if dimension == "theme" else {"aspect": item}
-            sot = trends.sentiment_over_time(ctx.corpus, by=ctx.period(dimension), filters=ctx.filters, **kw)
+            sot = trends.sentiment_over_time(ctx.corpus, by=ctx.period(dimension), filters=ctx.filters, **kw).table
             if sot.empty or not sot["n"].sum():
                 continue
             sot = sot.copy()
@@ -101,7 +101,7 @@ def sentiment_section(ctx: ReportContext) -> Section:
                                     formats={c: "pct" for c in ("neg_share", "neg_low", "neg_high", "pos_share",
                                                                  "pos_low", "pos_high")},
                                     max_rows_html=0))
-    drivers = trends.negative_drivers(ctx.corpus, filters=ctx.filters)
+    drivers = trends.negative_drivers(ctx.corpus, filters=ctx.filters).table
     if not drivers.empty:
         labels = theme_labels(ctx.corpus, "aspect")
         drivers = drivers.copy()

@@ -87,7 +87,7 @@ def _dimension_trends(ctx: ReportContext, sec: Section, dimension: str, words: s
     from textlens import trends
     from textlens.query import theme_labels
 
-    prev = trends.prevalence(ctx.corpus, dimension, by=ctx.period(dimension), filters=ctx.filters)
+    prev = trends.prevalence(ctx.corpus, dimension, by=ctx.period(dimension), filters=ctx.filters).table
     if prev.empty:
         return None
     labels = theme_labels(ctx.corpus, dimension)

@@ -30,7 +30,8 @@ def topics_section(ctx: ReportContext) -> Section:
         return sec
     from textlens.query import theme_labels
 
-    topics = trends.topic_table(ctx.corpus, filters=ctx.filters)
+    topics_result = trends.topic_table(ctx.corpus, filters=ctx.filters)
+    topics = topics_result.table
     theme_names = {**theme_labels(ctx.corpus, "aspect"), **theme_labels(ctx.corpus, "theme")}
     labels = {str(r.id): str(r.label) for r in topics.itertuples()}
     rows, cards = [], []
@@ -47,13 +48,13 @@ def topics_section(ctx: ReportContext) -> Section:
     sec.tables.append(Table("topics", ctx.t("report.topics.table"), pd.DataFrame(rows), ctx.t("report.topics.desc"),
                             evidence_col="evidence_id", formats={"size": "int", "docs": "int"}))
     sec.extra["cards"] = cards
-    prev = trends.prevalence(ctx.corpus, "topic", by=ctx.period("topic"), filters=ctx.filters)
+    prev = trends.prevalence(ctx.corpus, "topic", by=ctx.period("topic"), filters=ctx.filters).table
     if not prev.empty:
         order = (prev.groupby("item")["n"].sum().sort_values(ascending=False).index.tolist())[:MAX_HEATMAP_ROWS]
         sec.charts.append(heatmap(ctx, "chart_topic_prevalence", ctx.t("report.topics.chart"), "topic", prev,
                                    order, {k: f"{k}: {v}" for k, v in labels.items()}))
         sec.tables.append(prevalence_table(ctx, "topic_prevalence", ctx.t("report.topics.prevalence"), prev))
-    quality = topics.attrs.get("quality")
+    quality = topics_result.quality
     if isinstance(quality, dict) and quality:
         flat = flat_scalars(quality)
         sec.extra["quality"] = {k: v for k, v in flat.items() if k.rsplit(".", 1)[-1] in TOPIC_QUALITY_KEYS}

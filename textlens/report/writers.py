@@ -18,8 +18,7 @@ from textlens.i18n import DEFAULT_LANG, t
 from textlens.report.html import cell_text, json_clean, json_default, render_html
 from textlens.report.model import Chart, ReportData, Table
 from textlens.report.words import header_text
-
-STDOUT = "-"  # the output name that means standard output
+from textlens.vocab import STDOUT  # "-": standard output, one definition for the CLI and the writers
 
 MD_MAX_ROWS = 60
 XLSX_MAX_CELL = 32767  # Excel's limit per cell
