@@ -26,7 +26,8 @@ import train_dating  # noqa: E402
 from train_press_themes import ARCHIVE_LABELS, cached_features, load_archive  # noqa: E402
 
 from textlens.embeddings import resolve  # noqa: E402
-from textlens.sentiment.stance import PressStanceModel, shipped_model_path  # noqa: E402
+from textlens.sentiment.stance import PressStanceModel  # noqa: E402
+from textlens.sentiment.stance_files import shipped_model_path  # noqa: E402
 
 CS = (0.005, 0.01, 0.02, 0.05, 0.1)
 EMB_DIM = 384

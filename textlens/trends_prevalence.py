@@ -128,7 +128,7 @@ PREVALENCE_COLUMNS = ["period", "item", "label", "n", "total", "share", "ci_low"
 class Prevalence(TableResult):
     """The share of documents (or sentences) carrying each item per period (`table`, PREVALENCE_COLUMNS), with
     what it was computed over: the dimension, period (`by`), unit, sparse threshold, the documents left out for
-    want of a date, the denominator in words, and whether filters narrowed the documents."""
+    want of a date, the denominator in words, and the filters that narrowed the documents."""
 
     dimension: str
     by: str
@@ -136,7 +136,7 @@ class Prevalence(TableResult):
     min_docs: int
     undated: int
     denominator: str
-    filters: bool
+    filters: dict[str, Any]  # the filters set (name: value), {} for the whole corpus
 
 
 def prevalence(corpus: "Corpus", dimension: str = "theme", by: str = "year", filters: Filters | None = None,

@@ -85,7 +85,7 @@ class SentimentAnalyzer(Analyzer):
                 ngram = hashlib.sha1(fh.read()).hexdigest()[:16]
         except OSError:
             ngram = "missing"
-        from textlens.sentiment.stance import model_path as stance_path
+        from textlens.sentiment.stance_files import model_path as stance_path
 
         stance = stance_path()
         if stance is not None:  # the articles' stance model is part of the configuration

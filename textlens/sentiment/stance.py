@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from sklearn.base import BaseEstimator
+
+from textlens.sentiment.stance_files import MODEL_ENV, model_path, shipped_model_path
 from textlens.vocab import SENTIMENT_LABELS
 
-MODEL_ENV = "TEXTLENS_PRESS_TONE"
+__all__ = ["LABELS", "MODEL_ENV", "PressStanceModel", "load_stance", "mean_embedding", "model_path",
+           "shipped_model_path"]
+
 LABELS = SENTIMENT_LABELS  # an author's stance takes the labels of sentiment
 
 
@@ -32,17 +35,12 @@ def mean_embedding(vectors: np.ndarray) -> np.ndarray:
     return mean / (np.linalg.norm(mean) + 1e-9)
 
 
-@dataclass
-class PressStanceModel:
-    """Multinomial logistic regression over `mean_embedding`, scikit-learn style (learnt state ends in `_`)."""
+class PressStanceModel(BaseEstimator):
+    """Multinomial logistic regression over `mean_embedding`: a scikit-learn estimator (C stored as given, checked in
+    `fit`; learnt state `classes_`, `mean_`, `scale_`, `coef_`, `intercept_`, `meta_`)."""
 
-    C: float = 0.05
-    classes_: list[str] = field(default_factory=list)
-    mean_: np.ndarray | None = None
-    scale_: np.ndarray | None = None
-    coef_: np.ndarray | None = None
-    intercept_: np.ndarray | None = None
-    meta_: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, C: float = 0.05):
+        self.C = C
 
     def fit(self, X: np.ndarray, y: list[str]) -> "PressStanceModel":
         from sklearn.linear_model import LogisticRegression
@@ -50,6 +48,8 @@ class PressStanceModel:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or len(X) != len(y):
             raise ValueError(f"X {X.shape} and {len(y)} labels do not match")
+        if not self.C > 0:
+            raise ValueError(f"C must be positive, got {self.C!r}")
         unknown = set(y) - set(LABELS)
         if unknown:
             raise ValueError(f"unknown stance labels {sorted(unknown)}: use {LABELS}")
@@ -59,10 +59,11 @@ class PressStanceModel:
         clf.fit((X - self.mean_) / self.scale_, y)
         self.classes_ = [str(c) for c in clf.classes_]
         self.coef_, self.intercept_ = clf.coef_, clf.intercept_
+        self.meta_ = getattr(self, "meta_", {})
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if self.coef_ is None:
+        if getattr(self, "coef_", None) is None:
             raise ValueError("PressStanceModel is not fitted")
         z = ((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
         z -= z.max(axis=1, keepdims=True)
@@ -80,22 +81,12 @@ class PressStanceModel:
     @classmethod
     def load(cls, path: str | Path) -> "PressStanceModel":
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(C=data["C"], classes_=list(data["classes"]), mean_=np.asarray(data["mean"]),
-                   scale_=np.asarray(data["scale"]), coef_=np.asarray(data["coef"]),
-                   intercept_=np.asarray(data["intercept"]), meta_=dict(data.get("meta", {})))
-
-
-def shipped_model_path() -> Path:
-    from textlens.resources import model_path
-
-    return model_path("press_tone", "press_tone.json")
-
-
-def model_path() -> Path | None:
-    """The stance model file in force (see module doc), None when off or not shipped."""
-    from textlens.resources import model_in_force
-
-    return model_in_force(None, MODEL_ENV, shipped_model_path(), "press tone model")
+        model = cls(C=data["C"])
+        model.classes_ = list(data["classes"])
+        model.mean_, model.scale_ = np.asarray(data["mean"]), np.asarray(data["scale"])
+        model.coef_, model.intercept_ = np.asarray(data["coef"]), np.asarray(data["intercept"])
+        model.meta_ = dict(data.get("meta", {}))
+        return model
 
 
 @functools.lru_cache(maxsize=4)
