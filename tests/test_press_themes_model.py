@@ -80,7 +80,7 @@ def test_best_threshold_prefers_the_cut_with_the_best_f1() -> None:
 
 def test_shipped_model_matches_the_editorial_taxonomy() -> None:
     from textlens.themes.analyzer import ThemeAnalyzer
-    from textlens.themes.press_model import shipped_model_path
+    from textlens.themes.press_files import shipped_model_path
 
     model = PressThemeModel.load(shipped_model_path())
     tax = ThemeAnalyzer(press_model="off").by_kind["article"]
