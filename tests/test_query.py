@@ -20,6 +20,7 @@ from textlens.embeddings.base import Encoder
 from textlens.query import (Filters, QueryError, doc_ids, parse_query, resolve_filters, resolve_items, search,
                             suggest)
 from textlens.store import Corpus
+from textlens.store.filters import doc_id_select
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = [
@@ -87,12 +88,12 @@ def test_search_filters(corpus):
     assert len(search(corpus, "prix", Filters(source="AVIS.csv", limit=5))) == 5
 
 
-def test_filters_doc_sql_and_resolution(corpus):
+def test_filters_doc_id_select_and_resolution(corpus):
     f = resolve_filters(corpus, Filters(theme="DELOCALISATION", entity="tp", aspect="prix", kind="Verbatim",
                                         type="vendor", sentiment="neg"))
     assert (f.theme, f.entity, f.aspect, f.kind, f.type, f.sentiment) == (
         "offshoring", "Teleperformance", "price", "verbatim", "VENDOR", "negative")
-    sql, params = Filters(year_from=2012, year_to=2013, theme="offshoring").doc_sql()
+    sql, params = doc_id_select(Filters(year_from=2012, year_to=2013, theme="offshoring"))
     assert sql.startswith("SELECT d.id FROM documents d WHERE")
     ids = {r[0] for r in corpus.conn.execute(sql, params)}
     assert ids == {f"a{y}_{i}" for y in (2012, 2013) for i in range(OFFSHORING[y])}

@@ -10,7 +10,7 @@ from textlens.document import Document
 from textlens.query import Filters
 from textlens.store import Corpus, filtered_doc_ids, where_clause
 from textlens.store import export as export_store
-from textlens.store import query as query_store
+from textlens.store.items import aspect_ids, theme_ids
 
 
 @pytest.fixture()
@@ -38,8 +38,8 @@ def test_aspects_come_from_both_tables_once_per_document(corpus):
     assert [(a.doc_id, a.id, a.polarity, a.score) for a in aspects] == [
         ("v1", "price", "negative", 0.9), ("v1", "claims", None, 0.7), ("v2", "waiting", None, 0.5)]
     assert [(t.doc_id, t.id) for t in themes] == [("v1", "offshoring")]
-    assert sorted(query_store.aspect_ids(corpus)) == ["claims", "price", "waiting"]
-    assert query_store.theme_ids(corpus) == ["offshoring"]
+    assert sorted(aspect_ids(corpus)) == ["claims", "price", "waiting"]
+    assert theme_ids(corpus) == ["offshoring"]
 
 
 @pytest.mark.parametrize(("aspect", "selected"), [("price", ["v1"]), ("claims", ["v1"]), ("waiting", ["v2"]),
@@ -52,6 +52,6 @@ def test_the_filter_clause_needs_only_the_filter_fields(corpus):
     fields = dict.fromkeys(["year", "year_from", "year_to", "kind", "theme", "aspect", "entity", "type", "sentiment",
                             "source", "emotion", "intent"])
     plain = SimpleNamespace(**{**fields, "theme": "offshoring", "source": "avis"})
-    assert where_clause(plain) == Filters(theme="offshoring", source="avis").where_sql()
+    assert where_clause(plain) == where_clause(Filters(theme="offshoring", source="avis"))
     assert filtered_doc_ids(corpus.conn, plain) == ["v1"]
     assert filtered_doc_ids(corpus.conn, SimpleNamespace(**{**fields, "source": "50%_off"})) == []

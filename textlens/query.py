@@ -16,10 +16,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
-from textlens.errors import InputError
+from textlens.store import items as store_items
 from textlens.store import query as query_store
 from textlens.vocab import ENTITY_TYPES, SENTIMENT_LABELS
-from textlens.store.filters import doc_id_select, filtered_doc_ids, where_clause
+from textlens.store.filters import QueryError, filtered_doc_ids
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,10 +33,6 @@ SEARCH_COLUMNS = ["doc_id", "date", "source", "passage", "left", "match", "right
 DEFAULT_SEARCH_LIMIT = 20
 KWIC_WIDTH = 60
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class QueryError(InputError):
-    """A query that cannot be answered as asked; the message says why and what would work."""
 
 
 @dataclass
@@ -62,15 +58,6 @@ class Filters:
     emotion: str | None = None  # verbatims whose review carries this emotion (textlens.cx)
     intent: str | None = None  # verbatims whose review carries this intent (textlens.cx)
 
-    def doc_sql(self, exclude: Iterable[str] = ()) -> tuple[str, list]:
-        """`SELECT d.id FROM documents d WHERE ...` and its parameters; `exclude` names filters to ignore
-        (the SQL is written by `textlens.store.filters`)."""
-        return doc_id_select(self, exclude)
-
-    def where_sql(self, exclude: Iterable[str] = (), alias: str = "d") -> tuple[str, list]:
-        """The WHERE clause alone (for joins on `documents AS alias`), from `textlens.store.filters`."""
-        return where_clause(self, exclude, alias)
-
     def active(self) -> dict[str, Any]:
         """The filters actually set (for titles and report headers)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, "")}
@@ -94,7 +81,7 @@ def theme_labels(corpus: "Corpus", dimension: str = "theme") -> dict[str, str]:
     """Known ids of a dimension (theme, aspect) with their labels: taxonomy file first, then the store."""
     taxonomy = "aspects" if dimension == "aspect" else "editorial"
     labels = dict(_taxonomy_labels(taxonomy))
-    for tid in (query_store.aspect_ids(corpus) if dimension == "aspect" else query_store.theme_ids(corpus)):
+    for tid in (store_items.aspect_ids(corpus) if dimension == "aspect" else store_items.theme_ids(corpus)):
         labels.setdefault(tid, tid)
     return labels
 
@@ -176,12 +163,12 @@ def resolve_entity(corpus: "Corpus", name: str) -> str:
 
 
 def resolve_topic(corpus: "Corpus", name: str) -> str:
-    rows = query_store.topic_labels(corpus)
+    labels = store_items.topic_labels(corpus)
     key = fold(name.strip())
-    for tid, label in rows:
-        if str(tid) == name.strip() or fold(label) == key:
-            return str(tid)
-    raise _unknown("topic", name, [str(r[0]) for r in rows] + [r[1] for r in rows])
+    for tid, label in labels.items():
+        if tid == name.strip() or fold(label) == key:
+            return tid
+    raise _unknown("topic", name, [*labels, *labels.values()])
 
 
 def resolve_items(corpus: "Corpus", dimension: str, names: Sequence[str]) -> list[str]:

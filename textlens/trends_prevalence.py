@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from textlens.query import Filters, QueryError, theme_labels
 from textlens.store import items as store_items
+from textlens.store.entities import mention_name_counts
 from textlens.store.items import DIMENSIONS, check_dimension, doc_items, passage_items
 from textlens.trends_stats import mann_kendall, wilson
 
@@ -110,8 +111,8 @@ def item_labels(corpus: "Corpus", dimension: str, items: Sequence[str]) -> dict[
         return store_items.topic_labels(corpus)
     if dimension == "entity" and items:
         out: dict[str, Counter] = defaultdict(Counter)
-        for ent, typ, n in store_items.entity_type_counts(corpus):
-            out[ent][typ] += n
+        for row in mention_name_counts(corpus.conn):
+            out[row.entity][row.type] += row.mentions
         return {e: c.most_common(1)[0][0] for e, c in out.items()}
     return {}
 

@@ -30,9 +30,8 @@ def reviews(corpus: "Corpus", filters: Filters | None = None, by: str | None = N
     import json
 
     from textlens.store import cx as store
-    from textlens.trends import period_sql
 
-    df = store.analysed_reviews(corpus, filters or Filters(), period_sql(by) if by else "NULL")
+    df = store.analysed_reviews(corpus, filters or Filters(), by)
     df["metadata"] = df["metadata"].map(lambda m: json.loads(m or "{}"))
     emo = store.doc_emotion_rows(corpus, df["doc_id"].tolist())
     temp = {}
@@ -119,6 +118,7 @@ def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: in
     import pandas as pd
 
     from textlens.store import cx as store
+    from textlens.store.evidence import passage_texts
 
     filters = filters or Filters()
     docs = reviews(corpus, filters)
@@ -132,7 +132,7 @@ def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: in
     if limit:
         focus = focus.head(limit)
     info = store.documents_info(corpus, focus["doc_id"].tolist())
-    texts = store.passage_texts(corpus, [int(p) for p in focus["passage_id"].dropna()])
+    texts = passage_texts(corpus, [int(p) for p in focus["passage_id"].dropna()])
     emo_of = emo.groupby("doc_id").apply(lambda g: [f"{r.label}:{r.intensity}" for r in g.itertuples()]).to_dict() \
         if not emo.empty else {}
     int_of = intents.groupby("doc_id")["label"].apply(list).to_dict() if not intents.empty else {}

@@ -126,7 +126,7 @@ def parse_metadata(rows: list[tuple[str, str]]) -> MetadataEntries:
 
 def read_metadata(corpus: "Corpus", filters: Filters | None) -> MetadataEntries:
     """Metadata entries of the selected documents (raises QueryError when no document is selected)."""
-    from textlens.dynamics.access import selected_metadata
+    from textlens.store.drivers import selected_metadata
 
     filters = filters or Filters()
     entries = parse_metadata(selected_metadata(corpus, filters))
@@ -198,7 +198,7 @@ def score_values(corpus: "Corpus", column: str | None = None, filters: Filters |
 
 def _left_out(corpus: "Corpus", ids: list[str], pairs: list[tuple[str, Any]], numbers: list[float | None]
               ) -> LeftOut:
-    from textlens.dynamics.access import document_origins
+    from textlens.store.drivers import document_origins
 
     invalid_pairs = [p for p, x in zip(pairs, numbers) if x is None]
     origins = document_origins(corpus, [d for d, _ in invalid_pairs]) if invalid_pairs else {}
@@ -216,7 +216,7 @@ def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None
     """
     import pandas as pd
 
-    from textlens.dynamics.access import DOCUMENT_FIELDS, document_fields, selected_documents_sql
+    from textlens.store.drivers import DOCUMENT_FIELDS, document_fields
 
     entries = entries or read_metadata(corpus, filters)
     keys = entries.keys
@@ -226,8 +226,7 @@ def segment_values(corpus: "Corpus", column: str, filters: Filters | None = None
         name = match[0]
     elif fold(column) in DOCUMENT_FIELDS:
         name = fold(column)
-        sql, params = selected_documents_sql(filters or Filters())
-        fields_ = document_fields(corpus, sql, params)
+        fields_ = document_fields(corpus, filters or Filters())
         rows = fields_[["doc_id", name]].rename(columns={name: "value"}).dropna()
         if name == "source":  # a path: the file name is what a reader recognises
             rows["value"] = rows["value"].map(lambda v: str(v).replace("\\", "/").rsplit("/", 1)[-1])

@@ -248,7 +248,7 @@ def item_passages(corpus: "Corpus", dim: ItemDimension, picks: dict[str, list[tu
     """For each item, the passage showing it in each picked document ((doc_id, value) pairs, in order):
     the item's best-scored passage of that document, else the aspect evidence kept by the analysis, else
     the document's first passage. `value` is carried along (the document's score, its segment...)."""
-    from textlens.dynamics.access import first_passages, passage_texts
+    from textlens.store.evidence import first_passages, passage_docs_texts as passage_texts
 
     best: dict[tuple[str, str], int] = {}
     if passage_rows is not None and not passage_rows.empty:

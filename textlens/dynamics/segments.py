@@ -411,7 +411,7 @@ def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, me
 
 
 def _first_passages(corpus: "Corpus", doc_ids: list[str], values: dict[str, float]) -> list[dict[str, Any]]:
-    from textlens.dynamics.access import first_passages
+    from textlens.store.evidence import first_passages
 
     found = first_passages(corpus, doc_ids)
     return [{"doc_id": d, "passage_id": found[d][0], "passage": found[d][1], "value": float(values[d]),
@@ -419,7 +419,7 @@ def _first_passages(corpus: "Corpus", doc_ids: list[str], values: dict[str, floa
 
 
 def _texts(corpus: "Corpus", passage_ids: list[int]) -> dict[int, dict[str, Any]]:
-    from textlens.dynamics.access import passage_texts
+    from textlens.store.evidence import passage_docs_texts as passage_texts
 
     return {pid: {"doc_id": doc_id, "passage_id": pid, "passage": text, "level": "passage"}
             for pid, (doc_id, text) in passage_texts(corpus, passage_ids).items()}

@@ -141,11 +141,11 @@ class ReportContext:
             }
         return self._item_cache[key]
 
-    def has_rows(self, table: str, where: str = "") -> bool:
+    def has_rows(self, table: str) -> bool:
         """Whether a store table holds rows (a section whose analysis did not run says so instead)."""
         from textlens.store.report import has_rows
 
-        return has_rows(self.corpus, table, where)
+        return has_rows(self.corpus, table)
 
 
 def passage_record(r: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from textlens.report.topics import topics_section
 from textlens.report.words import date_text, filters_text, period_name, period_text, type_name
 from textlens.store import evidence as store_evidence
 from textlens.store import report as store_report
+from textlens.store.lookups import language_counts
 
 if TYPE_CHECKING:
     from textlens.query import Filters
@@ -74,7 +75,7 @@ def report_lang(corpus: "Corpus", asked: str | None = None) -> str:
         if asked not in i18n.LANGS:
             raise InputError(i18n.t("report.error.lang", asked=asked, choices=", ".join(i18n.LANGS)))
         return asked
-    return i18n.corpus_lang(store_report.document_language_counts(corpus))
+    return i18n.corpus_lang(language_counts(corpus.conn, sample=None))
 
 
 def assemble(corpus: "Corpus", filters: "Filters | None" = None, options: Options | None = None) -> ReportData:

@@ -35,15 +35,14 @@ def _signals(ctx: "ReportContext") -> Section:
     from textlens.dynamics import signals as sg
     from textlens.i18n import t
     from textlens.query import theme_labels
+    from textlens.store.items import has_items
 
     lang = _lang(ctx)
     sec = Section("signals", t("signals.title", lang), t("signals.intro", lang))
     rule = sg.SignalRule()
     frames = []
-    for dim, table in (("theme", "doc_themes"), ("aspect", "doc_aspects")):
-        where = "taxonomy != 'aspects'" if dim == "theme" else ""
-        if not ctx.has_rows(table, where) and not (dim == "aspect" and ctx.has_rows("doc_themes",
-                                                                                     "taxonomy = 'aspects'")):
+    for dim in ("theme", "aspect"):
+        if not has_items(ctx.corpus, dim):
             continue
         by = ctx.period(dim)
         df = sg.signals(ctx.corpus, dim, by, ctx.filters, rule=rule).table

@@ -34,6 +34,8 @@ def topic_map_section(ctx: "ReportContext") -> Section:
     """The map section (an `empty` message when the store holds no map)."""
     from textlens.i18n import t
     from textlens.store import topic_edits as db
+    from textlens.store.evidence import passage_docs_texts
+    from textlens.store.items import topic_labels
 
     conn = ctx.corpus.conn
     lang = ctx.lang
@@ -46,9 +48,9 @@ def topic_map_section(ctx: "ReportContext") -> Section:
     if not points:
         sec.empty = t("topics.map.empty", lang)
         return sec
-    labels = db.topic_labels(conn)
+    labels = {int(tid): label for tid, label in topic_labels(ctx.corpus).items()}
     outliers = t("topics.map.outliers", lang)
-    passages = db.passage_texts(conn, sorted({p.passage_id for p in points if p.passage_id is not None
+    passages = passage_docs_texts(ctx.corpus, sorted({p.passage_id for p in points if p.passage_id is not None
                                               and p.group.startswith("press")}))
     documents = db.document_texts(conn, sorted({p.doc_id for p in points if not p.group.startswith("press")}))
     stats = ctx.corpus.stat("topics", {}) or {}

@@ -30,14 +30,16 @@ def export_annotations(corpus: "Corpus", ids: Sequence[str]) -> dict[str, dict[s
     return out
 
 
-def analysed_reviews(corpus: "Corpus", filters: "FilterValues", period: str) -> "pd.DataFrame":
+def analysed_reviews(corpus: "Corpus", filters: "FilterValues", by: str | None) -> "pd.DataFrame":
     """(doc_id, period, effort_level, effort_score, metadata) of the documents the cx analysis processed (verbatims)
-    that `filters` selects; `period` is the SQL expression of the period (`textlens.trends.period_sql`)."""
+    that `filters` selects; `period` cut by `by` as `textlens.store.items.period_sql` cuts it, null without `by`."""
     import pandas as pd
 
     from textlens.store.filters import where_clause
+    from textlens.store.items import period_sql
 
     where, params = where_clause(filters, alias="d")
+    period = period_sql(by) if by else "NULL"
     sql = (f"SELECT d.id AS doc_id, {period} AS period, e.level AS effort_level, e.score AS effort_score,"
            " d.metadata AS metadata FROM documents d JOIN doc_effort e ON e.doc_id = d.id"
            f" WHERE {where} ORDER BY d.id")
@@ -70,11 +72,6 @@ class EvidenceRow:
     passage: str | None
 
 
-def passage_texts(corpus: "Corpus", passage_ids: Sequence[int]) -> dict[int, str]:
-    return {int(r[0]): r[1] for r in corpus.select_in("SELECT id, text FROM passages WHERE id IN ({marks})",
-                                                        [int(p) for p in passage_ids])}
-
-
 def documents_info(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """{doc_id: {date, source, metadata, text}} for listing reviews with their evidence."""
     import json
@@ -82,14 +79,3 @@ def documents_info(corpus: "Corpus", doc_ids: Sequence[str]) -> dict[str, dict[s
     return {r[0]: {"date": r[1], "source": r[2], "metadata": json.loads(r[3] or "{}"), "text": r[4]}
             for r in corpus.select_in("SELECT id, date, source, metadata, text FROM documents WHERE id IN ({marks})",
                                       doc_ids)}
-
-
-# ---- trends dimension "emotion" / "intent" (textlens.trends reads these like its own) --------------------------
-DOC_ITEMS = {
-    "emotion": "SELECT doc_id, label AS item, score FROM doc_emotions",
-    "intent": "SELECT doc_id, label AS item, score FROM doc_intents",
-}
-PASSAGE_ITEMS = {
-    "emotion": "SELECT passage_id, doc_id, label AS item, score FROM passage_emotions",
-    "intent": "SELECT passage_id, doc_id, label AS item, score FROM passage_intents",
-}

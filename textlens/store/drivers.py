@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from textlens.store.filters import FilterValues, where_clause
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.query import Filters
     from textlens.store import Corpus
 
 
-def selected_metadata(corpus: "Corpus", filters: "Filters") -> list[tuple[str, str]]:
+def selected_metadata(corpus: "Corpus", filters: "FilterValues") -> list[tuple[str, str]]:
     """(doc_id, metadata JSON text) of the documents a drivers/compare query counts, in no particular order.
 
     One scan of `documents` with the filters inline: `json_each` over an `IN (SELECT ...)` list cost 0.25 s
@@ -50,31 +51,20 @@ def passage_sentiments(corpus: "Corpus", doc_ids: Sequence[str] | None = None) -
     return pd.DataFrame(rows, columns=["passage_id", "doc_id", "item", "score"])
 
 
-def language_counts(corpus: "Corpus") -> dict[str, int]:
-    """Documents per language (the default language of what we print)."""
-    return {str(r[0]): int(r[1]) for r in
-            corpus.conn.execute("SELECT language, COUNT(*) FROM documents WHERE language IS NOT NULL GROUP BY 1")}
-
-
-def selected_documents_where(filters: "Filters") -> tuple[str, list[Any]]:
+def selected_documents_where(filters: "FilterValues") -> tuple[str, list[Any]]:
     """WHERE clause (on `documents d`) of the documents a drivers/compare query counts: the filtered,
     non-duplicate documents in French (documents in another language are kept in the store but never analysed)."""
-    where, params = filters.where_sql()
+    where, params = where_clause(filters)
     return f"{where} AND (d.language IS NULL OR d.language = 'fr')", params
-
-
-def selected_documents_sql(filters: "Filters") -> tuple[str, list[Any]]:
-    """`SELECT d.id ...` of the documents `selected_documents_where` keeps."""
-    where, params = selected_documents_where(filters)
-    return f"SELECT d.id FROM documents d WHERE {where}", params
 
 
 DOCUMENT_FIELDS = ("source", "kind", "year")  # document columns a segment can be cut by, besides metadata
 
 
-def document_fields(corpus: "Corpus", doc_ids_sql: str, params: Sequence[Any]) -> "pd.DataFrame":
-    """(doc_id, source, kind, year) of the documents `doc_ids_sql` selects."""
+def document_fields(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
+    """(doc_id, source, kind, year) of the documents a drivers/compare query counts (`selected_documents_where`)."""
     import pandas as pd
 
-    sql = f"SELECT d.id AS doc_id, d.source, d.kind, d.year FROM documents d WHERE d.id IN ({doc_ids_sql})"
+    where, params = selected_documents_where(filters)
+    sql = f"SELECT d.id AS doc_id, d.source, d.kind, d.year FROM documents d WHERE {where}"
     return pd.read_sql_query(sql, corpus.conn, params=list(params))

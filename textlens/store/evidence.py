@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from textlens.store.filters import FilterValues, where_clause
 from textlens.store.items import period_condition
 
 if TYPE_CHECKING:
-    from textlens.query import Filters
     from textlens.store import Corpus
 
 
@@ -60,10 +60,10 @@ def passages_with_dates(corpus: "Corpus", passage_ids: Sequence[int]) -> dict[in
     return {int(r["id"]): dict(r) for r in corpus.select_in(sql, [int(i) for i in passage_ids])}
 
 
-def document_examples(corpus: "Corpus", filters: "Filters", year: int | None, limit: int) -> list[dict[str, Any]]:
+def document_examples(corpus: "Corpus", filters: "FilterValues", year: int | None, limit: int) -> list[dict[str, Any]]:
     """{doc_id, date, year, passage_id, passage} of the first `limit` filtered documents of a year (None: the
     undated ones), by date then id, each with its first passage."""
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     year_sql, year_params = ("d.year IS NULL", []) if year is None else ("d.year = ?", [int(year)])
     return [dict(r) for r in corpus.conn.execute(
         "SELECT d.id AS doc_id, d.date, d.year, (SELECT p.id FROM passages p WHERE p.doc_id = d.id ORDER BY p.idx"
@@ -72,12 +72,12 @@ def document_examples(corpus: "Corpus", filters: "Filters", year: int | None, li
         [*params, *year_params, limit])]
 
 
-def tone_passages(corpus: "Corpus", filters: "Filters", label: str, by: str, period: Any,
+def tone_passages(corpus: "Corpus", filters: "FilterValues", label: str, by: str, period: Any,
                   limit: int = 60) -> list[dict[str, Any]]:
     """{doc_id, date, year, passage_id, passage, score} of the filtered documents of one period: passages of that
     sentence tone first, the most typical first (lowest score for negative, highest for positive, nearest 0
     otherwise), then passages without a sentence tone; ties by document and position."""
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     period_sql, period_params = period_condition(by, period)
     order = "ps.score ASC" if label == "negative" else "ps.score DESC" if label == "positive" else "ABS(ps.score)"
     return [dict(r) for r in corpus.conn.execute(

@@ -9,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textlens.store.items import document_aspects, editorial_themes
+
 if TYPE_CHECKING:
     from textlens.store.database import Corpus
 
@@ -74,17 +76,9 @@ def themes_and_aspects(corpus: "Corpus", ids: Sequence[str]) -> tuple[list[Score
     Aspects live in two tables: `doc_aspects` (the aspect analysis, with polarity) comes first; `doc_themes` rows
     of taxonomy 'aspects' (the theme classifier on the aspect taxonomy) follow, without polarity, for the aspects
     the first table does not hold for that document."""
-    aspects = [ScoredLabel(r[0], r[1], float(r[3]), polarity=r[2]) for r in corpus.select_in(
-        "SELECT doc_id, aspect_id, polarity, score FROM doc_aspects WHERE doc_id IN ({marks})"
-        " ORDER BY doc_id, score DESC", ids)]
-    seen = {(a.doc_id, a.id) for a in aspects}
-    themes = []
-    for r in corpus.select_in("SELECT doc_id, theme_id, taxonomy, score FROM doc_themes WHERE doc_id IN ({marks})"
-                              " ORDER BY doc_id, score DESC", ids):
-        if r[2] != "aspects":
-            themes.append(ScoredLabel(r[0], r[1], float(r[3])))
-        elif (r[0], r[1]) not in seen:
-            aspects.append(ScoredLabel(r[0], r[1], float(r[3])))
+    themes = [ScoredLabel(doc_id, theme, score) for doc_id, theme, score in editorial_themes(corpus, ids)]
+    aspects = [ScoredLabel(doc_id, aspect, score, polarity=polarity)
+               for doc_id, aspect, score, polarity in document_aspects(corpus, ids)]
     return themes, aspects
 
 

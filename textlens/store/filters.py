@@ -9,6 +9,14 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from textlens.errors import InputError
+
+
+class QueryError(InputError):
+    """A query that cannot be answered as asked; the message says why and what would work. Defined here, under
+    the query layer, so the store can refuse an unknown dimension or period without importing `textlens.query`
+    (which re-exports it: callers keep importing it from there)."""
+
 
 class FilterValues(Protocol):
     """What this module reads of `textlens.query.Filters` (a Protocol, so the store never imports the query layer
@@ -26,10 +34,6 @@ class FilterValues(Protocol):
     source: str | None
     emotion: str | None
     intent: str | None
-
-
-# the customer-experience labels of a verbatim (textlens.cx): filter name -> its per-document table
-_LABEL_TABLES = {"emotion": "doc_emotions", "intent": "doc_intents"}
 
 
 def like_escape(text: str) -> str:
@@ -56,16 +60,13 @@ def where_clause(filters: FilterValues, exclude: Iterable[str] = (), alias: str 
     if filters.kind and "kind" not in skip:
         clauses.append(f"{d}.kind = ?")
         params.append(filters.kind)
-    if filters.theme and "theme" not in skip:
-        clauses.append(f"EXISTS (SELECT 1 FROM doc_themes ft WHERE ft.doc_id = {d}.id AND ft.theme_id = ?"
-                       " AND ft.taxonomy != 'aspects')")
-        params.append(filters.theme)
-    if filters.aspect and "aspect" not in skip:
-        # aspects live in two tables (see textlens.store.query.aspect_ids)
-        clauses.append(f"(EXISTS (SELECT 1 FROM doc_aspects fa WHERE fa.doc_id = {d}.id AND fa.aspect_id = ?)"
-                       f" OR EXISTS (SELECT 1 FROM doc_themes fa2 WHERE fa2.doc_id = {d}.id"
-                       " AND fa2.theme_id = ? AND fa2.taxonomy = 'aspects'))")
-        params += [filters.aspect, filters.aspect]
+    # a theme or aspect filter reads the dimension's rows as textlens.store.items writes them (aspects: two tables)
+    from textlens.store.items import item_filter_sql
+
+    for name in ("theme", "aspect"):
+        if getattr(filters, name) and name not in skip:
+            clauses.append(item_filter_sql(name, d))
+            params.append(getattr(filters, name))
     use_type = filters.type and "type" not in skip
     if filters.entity and "entity" not in skip:
         extra = " AND fm.type = ?" if use_type else ""
@@ -83,9 +84,9 @@ def where_clause(filters: FilterValues, exclude: Iterable[str] = (), alias: str 
         clauses.append(f"({d}.source {like} OR COALESCE(json_extract({d}.metadata, '$.source'), '') {like}"
                        f" OR COALESCE({d}.url, '') {like})")
         params += [pattern, pattern, pattern]
-    for name, table in _LABEL_TABLES.items():
+    for name in ("emotion", "intent"):  # the customer-experience labels of a verbatim (textlens.cx)
         if getattr(filters, name) and name not in skip:
-            clauses.append(f"EXISTS (SELECT 1 FROM {table} fl WHERE fl.doc_id = {d}.id AND fl.label = ?)")
+            clauses.append(item_filter_sql(name, d))
             params.append(getattr(filters, name))
     return " AND ".join(clauses), params
 

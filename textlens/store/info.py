@@ -51,11 +51,6 @@ def document_counts(conn: sqlite3.Connection, column: str) -> dict[str, int]:
     return _pairs(conn.execute(_DOCUMENT_COUNTS[column]).fetchall())
 
 
-def language_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Documents per language, None as "unknown" (chooses the language of the words a report or command shows)."""
-    return document_counts(conn, "language")
-
-
 def documents_by_year_kind(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """{year, kind, n} rows, by year then kind."""
     return [dict(r) for r in conn.execute(

@@ -3,7 +3,7 @@ and which documents count in a dimension's denominator.
 
 The schema rules of the dimensions are written here once. In particular aspects live in two tables: `doc_aspects`
 (the sentiment analysis of verbatims) and `doc_themes` rows of the `aspects` taxonomy (the theme classifier run
-with that taxonomy); `ASPECT_ROWS_SQL` combines them and every read of aspects (rows, ids, filter, presence) uses it.
+with that taxonomy); `ASPECT_ROWS_SQL` combines them and every read of aspects (rows, ids, the filter of `item_filter_sql`, presence, export) uses it.
 """
 from __future__ import annotations
 
@@ -11,15 +11,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from textlens.store.filters import FilterValues, QueryError, where_clause
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.query import Filters
     from textlens.store import Corpus
 
-# (doc_id, item, score) of every aspect judged in a document, from both tables (one document may appear twice)
-ASPECT_ROWS_SQL = ("SELECT doc_id, aspect_id AS item, score FROM doc_aspects UNION ALL "
-                   "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy = 'aspects'")
+# every aspect judged in a document, from both tables (one document may carry an aspect twice): `source` 0 is the
+# aspect analysis (with a polarity), 1 the theme classifier run on the aspect taxonomy (no polarity)
+_ASPECT_SOURCES_SQL = ("SELECT doc_id, aspect_id AS item, score, polarity, 0 AS source FROM doc_aspects UNION ALL "
+                       "SELECT doc_id, theme_id AS item, score, NULL AS polarity, 1 AS source FROM doc_themes"
+                       " WHERE taxonomy = 'aspects'")
+# (doc_id, item, score) of every aspect judged in a document, from both tables
+ASPECT_ROWS_SQL = f"SELECT doc_id, item, score FROM ({_ASPECT_SOURCES_SQL})"
 _THEME_ROWS_SQL = "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy != 'aspects'"
 
 # item rows of each dimension, per document and per passage (sentence): (doc_id, item, score)
@@ -51,8 +56,6 @@ ANALYZER_OF = {"theme": "themes", "aspect": "themes", "entity": "entities", "top
 def check_dimension(dimension: str) -> None:
     """Refuse an unknown dimension with the list of known ones (a user typo, not a crash)."""
     if dimension not in DIMENSIONS:
-        from textlens.query import QueryError
-
         raise QueryError(f"unknown dimension {dimension!r}; choose {', '.join(DIMENSIONS)}")
 
 
@@ -106,25 +109,52 @@ def has_items(corpus: "Corpus", dimension: str) -> bool:
     return corpus.conn.execute(sql).fetchone() is not None
 
 
+def theme_ids(corpus: "Corpus") -> list[str]:
+    """Ids of the editorial (non-aspect) themes assigned to some document."""
+    return [r[0] for r in corpus.conn.execute(f"SELECT DISTINCT item FROM ({_THEME_ROWS_SQL})")]
+
+
 def aspect_ids(corpus: "Corpus") -> list[str]:
-    """Every aspect id present in the store (both aspect tables)."""
-    sql = ("SELECT DISTINCT aspect_id FROM doc_aspects UNION "
-           "SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy = 'aspects'")
-    return [r[0] for r in corpus.conn.execute(sql)]
+    """Every aspect id present in the store (both aspect tables), in id order."""
+    return [r[0] for r in corpus.conn.execute(f"SELECT DISTINCT item FROM ({ASPECT_ROWS_SQL}) ORDER BY item")]
 
 
-def aspect_filter_sql(alias: str = "d") -> tuple[str, int]:
-    """WHERE condition keeping the documents (`documents AS alias`) that carry the aspect bound to its `?`
-    placeholders, in either aspect table; returns the condition and its number of placeholders."""
-    return (f"(EXISTS (SELECT 1 FROM doc_aspects fa WHERE fa.doc_id = {alias}.id AND fa.aspect_id = ?)"
-            f" OR EXISTS (SELECT 1 FROM doc_themes fa2 WHERE fa2.doc_id = {alias}.id"
-            " AND fa2.theme_id = ? AND fa2.taxonomy = 'aspects'))", 2)
+def item_filter_sql(dimension: str, alias: str = "d") -> str:
+    """WHERE condition keeping the documents (`documents AS alias`) that carry the item bound to its one `?`, read
+    from the dimension's rows as `doc_items` reads them (aspects: from either table). The subquery does not
+    depend on the outer row, so SQLite runs it once per statement."""
+    check_dimension(dimension)
+    rows = _DOC_ITEMS[dimension].format(type_where="")
+    return f"{alias}.id IN (SELECT fi.doc_id FROM ({rows}) fi WHERE fi.item = ?)"
 
 
-def present_items(corpus: "Corpus", dimension: str, filters: "Filters") -> list[str]:
+def document_aspects(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[str, str, float, str | None]]:
+    """(doc_id, aspect, score, polarity) of these documents: the aspect analysis' rows first (by document, then
+    score, highest first), then the theme classifier's aspects the analysis does not hold for that document
+    (no polarity), in the same order."""
+    rows = [(r[0], r[1], float(r[2]), r[3]) for r in corpus.select_in(
+        f"SELECT doc_id, item, score, polarity FROM ({_ASPECT_SOURCES_SQL}) WHERE source = 0 AND doc_id IN ({{marks}})"
+        " ORDER BY doc_id, score DESC", list(doc_ids))]
+    seen = {(r[0], r[1]) for r in rows}
+    for r in corpus.select_in(
+            f"SELECT doc_id, item, score FROM ({_ASPECT_SOURCES_SQL}) WHERE source = 1 AND doc_id IN ({{marks}})"
+            " ORDER BY doc_id, score DESC", list(doc_ids)):
+        if (r[0], r[1]) not in seen:
+            rows.append((r[0], r[1], float(r[2]), None))
+    return rows
+
+
+def editorial_themes(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[str, str, float]]:
+    """(doc_id, theme, score) of the editorial (non-aspect) themes of these documents, by document then score."""
+    return [(r[0], r[1], float(r[2])) for r in corpus.select_in(
+        f"SELECT doc_id, item, score FROM ({_THEME_ROWS_SQL}) WHERE doc_id IN ({{marks}}) ORDER BY doc_id, score DESC",
+        list(doc_ids))]
+
+
+def present_items(corpus: "Corpus", dimension: str, filters: "FilterValues") -> list[str]:
     """Theme or aspect ids carried by the filtered documents, most documents first (ties by id)."""
     check_dimension(dimension)
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     sql = (f"SELECT x.item, COUNT(DISTINCT x.doc_id) FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
            f" JOIN documents d ON d.id = x.doc_id WHERE {where} GROUP BY x.item ORDER BY 2 DESC, 1")
     return [str(r[0]) for r in corpus.conn.execute(sql, params)]
@@ -147,8 +177,6 @@ def period_sql(by: str | None, alias: str = "d") -> str:
     if span:  # "5y": 2000-2004, 2005-2009 ... (sparse archives read better in spans of years)
         start = f"(({d}.year / {span}) * {span})"
         return f"CASE WHEN {d}.year IS NOT NULL THEN CAST({start} AS TEXT) || '-' || CAST({start} + {span - 1} AS TEXT) END"
-    from textlens.query import QueryError
-
     raise QueryError(f"unknown period {by!r}; choose year, quarter, month or N years as '5y'")
 
 
@@ -165,7 +193,7 @@ def period_condition(by: str, period: Any, alias: str = "d") -> tuple[str, list]
     return f"CAST({period_sql(by, alias)} AS TEXT) = ?", [str(period)]
 
 
-def eligible_document_rows(corpus: "Corpus", dimension: str | None, by: str | None, filters: "Filters",
+def eligible_document_rows(corpus: "Corpus", dimension: str | None, by: str | None, filters: "FilterValues",
                            exclude: Sequence[str] = ()) -> tuple["pd.DataFrame", list[str]]:
     """(doc_id, kind, year, date, period) of the filtered French documents that can carry `dimension`, in id
     order, period null when undated; with the words saying which analysis they were processed by.
@@ -174,7 +202,7 @@ def eligible_document_rows(corpus: "Corpus", dimension: str | None, by: str | No
     not processed yet (when that analysis records its state)."""
     import pandas as pd
 
-    where, params = filters.where_sql(exclude=exclude)
+    where, params = where_clause(filters, exclude=exclude)
     # documents flagged as another language are kept in the store but never analysed as French
     clauses = [where, "(d.language IS NULL OR d.language = 'fr')"]
     notes = []
@@ -218,12 +246,6 @@ def item_kinds(corpus: "Corpus", dimension: str) -> dict[str, set[str]]:
 def topic_labels(corpus: "Corpus") -> dict[str, str]:
     """Topic id (as text) -> its label."""
     return {str(r[0]): str(r[1]) for r in corpus.conn.execute("SELECT id, label FROM topics")}
-
-
-def entity_type_counts(corpus: "Corpus") -> list[tuple[str, str, int]]:
-    """(entity, type, mentions) of every entity and type it was given."""
-    return [(r[0], r[1], int(r[2])) for r in
-            corpus.conn.execute("SELECT entity, type, COUNT(*) FROM mentions GROUP BY entity, type")]
 
 
 def entity_documents(corpus: "Corpus", entities: Sequence[str]) -> dict[str, set[str]]:

@@ -12,10 +12,13 @@ from textlens.store.database import Corpus, StoreError
 LANGUAGE_SAMPLE = 2000
 
 
-def language_counts(conn: sqlite3.Connection, sample: int = LANGUAGE_SAMPLE) -> dict[str, int]:
-    """Languages of (at most) the first `sample` documents, e.g. {"fr": 1980, "en": 20}."""
-    rows = conn.execute("SELECT language, COUNT(*) FROM (SELECT language FROM documents LIMIT ?)"
-                        " GROUP BY language", (int(sample),)).fetchall()
+def language_counts(conn: sqlite3.Connection, sample: int | None = LANGUAGE_SAMPLE) -> dict[str, int]:
+    """Languages of (at most) the first `sample` documents, all of them with `sample=None`, duplicates left out,
+    e.g. {"fr": 1980, "en": 20}: enough to choose the language of the words we show (`i18n.corpus_lang`); a CLI
+    command samples to start fast, the report counts everything."""
+    limit = -1 if sample is None else int(sample)  # SQLite: a negative LIMIT is no limit
+    rows = conn.execute("SELECT language, COUNT(*) FROM (SELECT language FROM documents WHERE duplicate_of IS NULL"
+                        " LIMIT ?) GROUP BY language", (limit,)).fetchall()
     return {str(lang): int(n) for lang, n in rows if lang}
 
 

@@ -31,20 +31,6 @@ class PassageRow:
 
 
 # ---- names known to the store ----------------------------------------------------------------------------------
-def theme_ids(corpus: "Corpus") -> list[str]:
-    """Ids of the editorial (non-aspect) themes assigned to some document."""
-    return [r[0] for r in corpus.conn.execute("SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy != 'aspects'")]
-
-
-def aspect_ids(corpus: "Corpus") -> list[str]:
-    """Ids of the aspects assigned to some document. Aspects live in two tables: `doc_aspects` (the aspect
-    analysis, with polarity) and `doc_themes` rows of taxonomy 'aspects' (the theme classifier run on the aspect
-    taxonomy); an aspect is known when either holds it."""
-    return [r[0] for r in corpus.conn.execute(
-        "SELECT DISTINCT aspect_id FROM doc_aspects UNION "
-        "SELECT DISTINCT theme_id FROM doc_themes WHERE taxonomy = 'aspects'")]
-
-
 def entity_named(corpus: "Corpus", name: str) -> str | None:
     """`name` when some mention has exactly this canonical name, else None."""
     row = corpus.conn.execute("SELECT entity FROM mentions WHERE entity = ? LIMIT 1", (name,)).fetchone()
@@ -70,11 +56,6 @@ def entity_types(corpus: "Corpus") -> list[str]:
 def document_kinds(corpus: "Corpus") -> list[str]:
     """Document kinds present in the store."""
     return [r[0] for r in corpus.conn.execute("SELECT DISTINCT kind FROM documents")]
-
-
-def topic_labels(corpus: "Corpus") -> list[tuple[int, str]]:
-    """(id, label) of every stored topic, the outlier topic -1 included."""
-    return [(int(r[0]), r[1]) for r in corpus.conn.execute("SELECT id, label FROM topics")]
 
 
 # ---- passage search --------------------------------------------------------------------------------------------

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textlens.store.database import ANALYSIS_TABLES
+from textlens.store.filters import FilterValues, where_clause
+from textlens.store.items import ASPECT_ROWS_SQL
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.query import Filters
     from textlens.store import Corpus
 
 # the tables a report section may need (`has_rows`); a name outside this list is a programming error
@@ -16,78 +17,73 @@ _CHECKABLE = set(ANALYSIS_TABLES) | {"documents", "passages", "topics", "embeddi
                                      "analysis_state"}
 
 
-def has_rows(corpus: "Corpus", table: str, where: str = "") -> bool:
-    """Whether a store table holds any row (matching `where`, a condition on that table's columns)."""
+def has_rows(corpus: "Corpus", table: str) -> bool:
+    """Whether a store table holds any row (the rows of one dimension: `textlens.store.items.has_items`)."""
     if table not in _CHECKABLE:
         raise ValueError(f"unknown table {table!r}")
-    sql = f"SELECT 1 FROM {table}" + (f" WHERE {where}" if where else "") + " LIMIT 1"
+    sql = f"SELECT 1 FROM {table} LIMIT 1"
     return corpus.conn.execute(sql).fetchone() is not None
 
 
-def document_language_counts(corpus: "Corpus") -> dict[str, int]:
-    """Documents per language code (duplicates left out, unknown language under ''), for `i18n.corpus_lang`."""
-    rows = corpus.conn.execute(
-        "SELECT COALESCE(language, ''), COUNT(*) FROM documents WHERE duplicate_of IS NULL GROUP BY 1")
-    return {str(code): int(n) for code, n in rows}
-
-
 # ---- overview -----------------------------------------------------------------------------------------
-def documents_per_year_kind(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def documents_per_year_kind(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(year, kind, n) of the filtered documents; year null for the undated."""
     import pandas as pd
 
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return pd.read_sql_query(
         f"SELECT d.year AS year, d.kind AS kind, COUNT(*) AS n FROM documents d WHERE {where}"
         " GROUP BY d.year, d.kind ORDER BY d.year, d.kind", corpus.conn, params=params)
 
 
-def documents_per_language(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def _documents_per(corpus: "Corpus", filters: "FilterValues", column: str, name: str,
+                   missing: str) -> "pd.DataFrame":
+    """(name, documents) of the filtered documents per value of a `documents` column, most first; `missing` for
+    the documents without one."""
+    import pandas as pd
+
+    where, params = where_clause(filters, alias="d")
+    return pd.read_sql_query(
+        f"SELECT COALESCE(d.{column}, ?) AS {name}, COUNT(*) AS documents FROM documents d"
+        f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", corpus.conn, params=[missing, *params])
+
+
+def documents_per_language(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(language, documents) of the filtered documents, most first; 'unknown' when not detected."""
-    import pandas as pd
-
-    where, params = filters.where_sql(alias="d")
-    return pd.read_sql_query(
-        f"SELECT COALESCE(d.language, 'unknown') AS language, COUNT(*) AS documents FROM documents d"
-        f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", corpus.conn, params=params)
+    return _documents_per(corpus, filters, "language", "language", "unknown")
 
 
-def documents_per_dating(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def documents_per_dating(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(dated_by, documents): how the filtered documents got their year, most first; 'none' when undated."""
-    import pandas as pd
-
-    where, params = filters.where_sql(alias="d")
-    return pd.read_sql_query(
-        f"SELECT COALESCE(d.year_source, 'none') AS dated_by, COUNT(*) AS documents FROM documents d"
-        f" WHERE {where} GROUP BY 1 ORDER BY documents DESC", corpus.conn, params=params)
+    return _documents_per(corpus, filters, "year_source", "dated_by", "none")
 
 
-def document_sources(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def document_sources(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(source, row, kind, year) of the filtered documents."""
     import pandas as pd
 
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return pd.read_sql_query(f"SELECT d.source, d.row, d.kind, d.year FROM documents d WHERE {where}",
                              corpus.conn, params=params)
 
 
-def document_years(corpus: "Corpus", filters: "Filters") -> list[int]:
+def document_years(corpus: "Corpus", filters: "FilterValues") -> list[int]:
     """The distinct years of the filtered dated documents, in order."""
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return [int(y) for (y,) in corpus.conn.execute(
         f"SELECT DISTINCT d.year FROM documents d WHERE {where} AND d.year IS NOT NULL ORDER BY 1", params)]
 
 
-def count_passages(corpus: "Corpus", filters: "Filters") -> int:
+def count_passages(corpus: "Corpus", filters: "FilterValues") -> int:
     """Passages of the filtered documents."""
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return int(corpus.conn.execute(
         f"SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.doc_id WHERE {where}", params).fetchone()[0])
 
 
-def count_entities(corpus: "Corpus", filters: "Filters") -> int:
+def count_entities(corpus: "Corpus", filters: "FilterValues") -> int:
     """Distinct entities named in the filtered documents."""
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return int(corpus.conn.execute(
         "SELECT COUNT(DISTINCT m.entity) FROM mentions m JOIN documents d ON d.id = m.doc_id"
         f" WHERE {where}", params).fetchone()[0])
@@ -120,4 +116,4 @@ def corpus_stat_rows(corpus: "Corpus") -> list[tuple[str, str, Any]]:
 def taxonomy_items(corpus: "Corpus") -> dict[str, str]:
     """Theme or aspect id -> its taxonomy, for every id present (aspects of the sentiment analysis as 'aspects')."""
     return {r[0]: r[1] for r in corpus.conn.execute(
-        "SELECT theme_id, taxonomy FROM doc_themes UNION SELECT aspect_id, 'aspects' FROM doc_aspects")}
+        f"SELECT theme_id, taxonomy FROM doc_themes UNION SELECT item, 'aspects' FROM ({ASPECT_ROWS_SQL})")}

@@ -131,17 +131,6 @@ def read_map(conn: sqlite3.Connection) -> list[MapPoint]:
             conn.execute("SELECT passage_id, doc_id, topic_id, x, y, grp FROM topic_map ORDER BY rowid")]
 
 
-def passage_texts(conn: sqlite3.Connection, passage_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(doc id, text) of each passage id."""
-    out: dict[int, tuple[str, str]] = {}
-    for i in range(0, len(passage_ids), 500):
-        chunk = passage_ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for pid, doc_id, text in conn.execute(f"SELECT id, doc_id, text FROM passages WHERE id IN ({marks})", chunk):
-            out[int(pid)] = (doc_id, text)
-    return out
-
-
 def document_texts(conn: sqlite3.Connection, doc_ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for i in range(0, len(doc_ids), 500):
@@ -155,7 +144,3 @@ def document_texts(conn: sqlite3.Connection, doc_ids: list[str]) -> dict[str, st
 def selected_doc_ids(conn: sqlite3.Connection, filters: FilterValues) -> set[str]:
     """Ids of the documents the query filters select (the points the topic map shows)."""
     return set(filtered_doc_ids(conn, filters))
-
-
-def topic_labels(conn: sqlite3.Connection) -> dict[int, str]:
-    return {int(r[0]): str(r[1]) for r in conn.execute("SELECT id, label FROM topics")}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textlens.store.filters import FilterValues, where_clause
+
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.query import Filters
     from textlens.store import Corpus
 
 
@@ -60,24 +61,24 @@ def mention_rows(corpus: "Corpus", etype: str | None = None) -> "pd.DataFrame":
     return pd.read_sql_query(sql, corpus.conn, params=[etype] if etype else [])
 
 
-def figure_rows(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def figure_rows(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(doc_id, year, value, about, source, sentence, date, number, unit) of the figures stated in the filtered
     documents, by year, document and order of appearance."""
     import pandas as pd
 
-    where, params = filters.where_sql()
+    where, params = where_clause(filters)
     return pd.read_sql_query(
         "SELECT f.doc_id, d.year, f.value, f.about, f.source, f.sentence, d.date, f.number, f.unit"
         f" FROM figures f JOIN documents d ON d.id = f.doc_id WHERE {where} ORDER BY d.year, f.doc_id, f.id",
         corpus.conn, params=params)
 
 
-def study_mentions(corpus: "Corpus", filters: "Filters") -> "pd.DataFrame":
+def study_mentions(corpus: "Corpus", filters: "FilterValues") -> "pd.DataFrame":
     """(study, conducted_by, commissioned_by, study_year, scope, doc_year, doc_id, date, sentence) of every study
     cited in the filtered documents."""
     import pandas as pd
 
-    where, params = filters.where_sql(alias="d")
+    where, params = where_clause(filters, alias="d")
     return pd.read_sql_query(
         "SELECT s.name AS study, s.conducted_by, s.commissioned_by, s.year AS study_year, s.scope,"
         " d.year AS doc_year, s.doc_id, d.date, s.sentence FROM studies s JOIN documents d ON d.id = s.doc_id"
@@ -93,9 +94,9 @@ def topic_rows(corpus: "Corpus", include_outliers: bool = False) -> "pd.DataFram
                              f"{'' if include_outliers else ' WHERE id >= 0'} ORDER BY size DESC, id", corpus.conn)
 
 
-def topic_document_counts(corpus: "Corpus", filters: "Filters") -> dict[int, int]:
+def topic_document_counts(corpus: "Corpus", filters: "FilterValues") -> dict[int, int]:
     """Topic id -> the filtered documents assigned to it."""
-    where, params = filters.where_sql()
+    where, params = where_clause(filters)
     return {int(t): int(n) for t, n in corpus.conn.execute(
         f"SELECT dt.topic_id, COUNT(DISTINCT dt.doc_id) FROM doc_topics dt JOIN documents d ON d.id = dt.doc_id"
         f" WHERE {where} GROUP BY dt.topic_id", params).fetchall()}
