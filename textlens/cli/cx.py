@@ -50,7 +50,7 @@ def emotions(
         if by and segment:
             fail("give either --by or --segment, not both")
         df = stats.temperature(corpus, by=by.value if by else None, segment=segment, filters=filters,
-                               min_docs=min_docs)
+                               min_docs=min_docs).table
         if fmt == "table" and not df.empty:
             df = df.assign(group=df["group"].astype(str) + df["sparse"].map({True: "*", False: ""}))
         head = (t(f"cx.by.{by.value}", lg) if by.value in PERIODS else by.value) if by else segment
@@ -65,8 +65,8 @@ def emotions(
               title=title, empty=t("cx.empty", lg),
               notes=[t("cx.note.temperature", lg), t("cx.note.sparse", lg, n=min_docs)])
         return
-    df = _named(stats.distribution(corpus, of.value, filters), of.value, lg)
-    n = df.attrs.get("n", 0)
+    shares = stats.distribution(corpus, of.value, filters)
+    df, n = _named(shares.table, of.value, lg), shares.n
     if n == 0:
         df = df.iloc[0:0]
     spec = [("name", t(f"cx.{of.value}", lg), "text", {}), ("reviews", t("cx.col.reviews", lg), "num", {"justify": "right"}),
@@ -83,7 +83,7 @@ def _list(corpus, filters, fmt: str, lang: str) -> None:
     from textlens.cx import stats
     from textlens.i18n import t
 
-    df = stats.labelled_reviews(corpus, filters, limit=filters.limit or 20)
+    df = stats.labelled_reviews(corpus, filters, limit=filters.limit or 20).table
     what = filters.intent or filters.emotion or t("cx.col.labels", lang)
     emit(df, fmt, [("date", t("cx.col.date", lang), "text", {"no_wrap": True}),
                     ("score", t("cx.col.score", lang), "num", {"justify": "right"}),

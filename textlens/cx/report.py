@@ -24,14 +24,14 @@ def section(ctx: Any) -> Section:
 
     lang = ctx.lang
     corpus, filters = ctx.corpus, ctx.filters
-    dist = stats.distribution(corpus, "emotion", filters)
-    n = dist.attrs.get("n", 0)
+    emotions = stats.distribution(corpus, "emotion", filters)
+    dist, n = emotions.table, emotions.n
     sec = Section("cx", t("cx.report.title", lang), t("cx.report.intro", lang, n=fmt_number(n, lang)))
     if not n:
         sec.empty = t("cx.empty", lang)
         return sec
     for kind in ("emotion", "intent"):
-        df = dist if kind == "emotion" else stats.distribution(corpus, "intent", filters)
+        df = dist if kind == "emotion" else stats.distribution(corpus, "intent", filters).table
         names = {x: t(f"cx.{kind}.{x}", lang) for x in df["label"]}  # display only: the data keep the ids
         df["evidence_id"] = [_label_evidence(ctx, kind, lab, names[lab]) if k else None
                              for lab, k in zip(df["label"], df["reviews"])]
@@ -48,14 +48,14 @@ def section(ctx: Any) -> Section:
                                 html_columns=cols, compact=True, words={"label": names},
                                 formats={"reviews": "int", "share": "pct", "low": "pct", "high": "pct",
                                          "intensity": "float"}))
-    effort = stats.distribution(corpus, "effort", filters)
+    effort = stats.distribution(corpus, "effort", filters).table
     sec.tables.append(Table("cx_effort", t("cx.title.distribution", lang, what=t("cx.effort", lang)), effort,
                             t("cx.note.wilson", lang, n=fmt_number(n, lang)), compact=True,
                             words={"label": {x: t(f"cx.effort.{x}", lang) for x in effort["label"]}},
                             html_columns=["label", "reviews", "share", "low", "high"],
                             formats={"reviews": "int", "share": "pct", "low": "pct", "high": "pct"}))
     by = ctx.period(None, "verbatim")
-    temp = stats.temperature(corpus, by=by, filters=filters)
+    temp = stats.temperature(corpus, by=by, filters=filters).table
     if not temp.empty:
         x = [str(p) for p in temp["group"]]
         sec.charts.append(Chart("chart_cx_temperature", t("cx.report.temperature", lang), "lines",
@@ -69,7 +69,7 @@ def section(ctx: Any) -> Section:
                                          "hard": "int", "churn": "int", "hard_share": "pct", "churn_share": "pct"},
                                 html_columns=["group", "n", "temperature", "low", "high", "hard_share",
                                               "churn_share"]))
-    churn = stats.labelled_reviews(corpus, replace(filters, intent="churn"), limit=CHURN_ROWS)
+    churn = stats.labelled_reviews(corpus, replace(filters, intent="churn"), limit=CHURN_ROWS).table
     if not churn.empty:
         churn = churn.assign(emotions=churn["emotions"].map(", ".join), intents=churn["intents"].map(", ".join))
         sec.tables.append(Table("cx_churn", t("cx.report.churn", lang), churn, "",
@@ -86,7 +86,8 @@ def _label_evidence(ctx: Any, kind: str, label: str, name: str) -> int | None:
     """The evidence id of the best passages carrying `label` (the reviews' evidence passages, strongest first)."""
     from textlens.cx import stats
 
-    rows = stats.labelled_reviews(ctx.corpus, replace(ctx.filters, **{kind: label}), limit=ctx.options.evidence_limit)
+    rows = stats.labelled_reviews(ctx.corpus, replace(ctx.filters, **{kind: label}),
+                                  limit=ctx.options.evidence_limit).table
     passages = [{"doc_id": r["doc_id"], "date": r["date"], "passage": r["evidence"], "score": r["score"]}
                 for r in rows.to_dict("records")]
     return ctx.add_evidence(("cx", kind, label, repr(ctx.filters)), name, passages)

@@ -13,7 +13,10 @@ import math
 from typing import TYPE_CHECKING
 
 from textlens.cx import EFFORT_LEVELS, EMOTIONS, INTENTS, VALENCE
+from dataclasses import dataclass
+
 from textlens.query import Filters, QueryError
+from textlens.trends_prevalence import TableResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,9 +45,36 @@ def reviews(corpus: "Corpus", filters: Filters | None = None, by: str | None = N
     return df
 
 
-def distribution(corpus: "Corpus", kind: str = "emotion", filters: Filters | None = None) -> "pd.DataFrame":
+@dataclass
+class LabelShares(TableResult):
+    """Share of the `n` analysed reviews carrying each label of `kind` (`table`: label, reviews, share, low, high,
+    intensity)."""
+
+    kind: str
+    n: int
+
+
+@dataclass
+class Temperature(TableResult):
+    """Emotional temperature per group (`table`), grouped by period `by` or by metadata column `segment`; `undated`
+    reviews had no group; groups under `min_docs` reviews are marked sparse."""
+
+    by: str | None
+    segment: str | None
+    undated: int
+    min_docs: int
+
+
+@dataclass
+class ReviewList(TableResult):
+    """Reviews listed with their labels and evidence (`table`), strongest first, out of the `n` that matched."""
+
+    n: int
+
+
+def distribution(corpus: "Corpus", kind: str = "emotion", filters: Filters | None = None) -> LabelShares:
     """Share of analysed reviews carrying each label of `kind` (emotion, intent, effort), with Wilson 95% intervals;
-    emotions also get their mean intensity. `attrs["n"]`: the reviews counted."""
+    emotions also get their mean intensity."""
     import pandas as pd
 
     from textlens.store import cx as store
@@ -67,12 +97,11 @@ def distribution(corpus: "Corpus", kind: str = "emotion", filters: Filters | Non
     low, high = wilson(k, [n] * len(labels))
     out = pd.DataFrame({"label": labels, "reviews": k, "share": [x / n if n else math.nan for x in k],
                         "low": low, "high": high, "intensity": intensity})
-    out.attrs.update(n=n, kind=kind)
-    return out
+    return LabelShares(out, kind=kind, n=n)
 
 
 def temperature(corpus: "Corpus", by: str | None = "year", segment: str | None = None,
-                filters: Filters | None = None, min_docs: int = 5) -> "pd.DataFrame":
+                filters: Filters | None = None, min_docs: int = 5) -> Temperature:
     """Emotional temperature (see module doc) per period (`by`) or per metadata `segment` (e.g. insurer, product),
     with its 95% interval and the share of hard-effort and churn reviews (Wilson intervals)."""
     import pandas as pd
@@ -108,11 +137,10 @@ def temperature(corpus: "Corpus", by: str | None = "year", segment: str | None =
         out["sparse"] = out["n"] < min_docs
         if not segment and by == "year":
             out["group"] = out["group"].astype(int)
-    out.attrs.update(by=by, segment=segment, undated=undated, min_docs=min_docs)
-    return out
+    return Temperature(out, by=by, segment=segment, undated=undated, min_docs=min_docs)
 
 
-def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: int | None = 20) -> "pd.DataFrame":
+def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: int | None = 20) -> ReviewList:
     """The reviews matching `filters` (e.g. intent=churn), strongest first, with their labels and the passage that
     carries the filtered label (else the review's strongest emotion or intent): churn-risk lists with evidence."""
     import pandas as pd
@@ -145,5 +173,4 @@ def labelled_reviews(corpus: "Corpus", filters: Filters | None = None, limit: in
                      "emotions": emo_of.get(r.doc_id, []), "intents": int_of.get(r.doc_id, []),
                      "effort": effort.get(r.doc_id), "evidence": passage or (d.get("text") or "")[:300]})
     out = pd.DataFrame(rows, columns=["doc_id", "date", "score", "emotions", "intents", "effort", "evidence"])
-    out.attrs.update(n=len(docs))
-    return out
+    return ReviewList(out, n=len(docs))

@@ -18,6 +18,56 @@ class QueryError(InputError):
     (which re-exports it: callers keep importing it from there)."""
 
 
+# every aspect judged in a document, from both tables (one document may carry an aspect twice): `source` 0 is the
+# aspect analysis (with a polarity), 1 the theme classifier run on the aspect taxonomy (no polarity)
+ASPECT_SOURCES_SQL = ("SELECT doc_id, aspect_id AS item, score, polarity, 0 AS source FROM doc_aspects UNION ALL "
+                       "SELECT doc_id, theme_id AS item, score, NULL AS polarity, 1 AS source FROM doc_themes"
+                       " WHERE taxonomy = 'aspects'")
+# (doc_id, item, score) of every aspect judged in a document, from both tables
+ASPECT_ROWS_SQL = f"SELECT doc_id, item, score FROM ({ASPECT_SOURCES_SQL})"
+THEME_ROWS_SQL = "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy != 'aspects'"
+
+# item rows of each dimension, per document and per passage (sentence): (doc_id, item, score)
+DOC_ITEMS = {
+    "theme": THEME_ROWS_SQL,
+    "aspect": ASPECT_ROWS_SQL,
+    "topic": "SELECT doc_id, CAST(topic_id AS TEXT) AS item, score FROM doc_topics WHERE topic_id >= 0",
+    "entity": "SELECT doc_id, entity AS item, COUNT(*) AS score FROM mentions {type_where} GROUP BY doc_id, entity",
+    # the customer-experience dimensions of verbatims (textlens.cx)
+    "emotion": "SELECT doc_id, label AS item, score FROM doc_emotions",
+    "intent": "SELECT doc_id, label AS item, score FROM doc_intents",
+}
+PASSAGE_ITEMS = {
+    "theme": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy != 'aspects'",
+    "aspect": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy = 'aspects'",
+    "topic": ("SELECT passage_id, doc_id, CAST(topic_id AS TEXT) AS item, score FROM passage_topics"
+              " WHERE topic_id >= 0"),
+    "entity": ("SELECT passage_id, doc_id, entity AS item, COUNT(*) AS score FROM mentions"
+               " WHERE passage_id IS NOT NULL {type_and} GROUP BY passage_id, doc_id, entity"),
+    "emotion": "SELECT passage_id, doc_id, label AS item, score FROM passage_emotions",
+    "intent": "SELECT passage_id, doc_id, label AS item, score FROM passage_intents",
+}
+DIMENSIONS = tuple(DOC_ITEMS)
+# the analysis whose `analysis_state` rows say a document was processed for the dimension (topics: a corpus step)
+ANALYZER_OF = {"theme": "themes", "aspect": "themes", "entity": "entities", "topic": None, "emotion": "cx",
+               "intent": "cx"}
+
+
+def check_dimension(dimension: str) -> None:
+    """Refuse an unknown dimension with the list of known ones (a user typo, not a crash)."""
+    if dimension not in DIMENSIONS:
+        raise QueryError(f"unknown dimension {dimension!r}; choose {', '.join(DIMENSIONS)}")
+
+
+def item_filter_sql(dimension: str, alias: str = "d") -> str:
+    """WHERE condition keeping the documents (`documents AS alias`) that carry the item bound to its one `?`, read
+    from the dimension's rows as `doc_items` reads them (aspects: from either table). The subquery does not
+    depend on the outer row, so SQLite runs it once per statement."""
+    check_dimension(dimension)
+    rows = DOC_ITEMS[dimension].format(type_where="")
+    return f"{alias}.id IN (SELECT fi.doc_id FROM ({rows}) fi WHERE fi.item = ?)"
+
+
 class FilterValues(Protocol):
     """What this module reads of `textlens.query.Filters` (a Protocol, so the store never imports the query layer
     above it)."""
@@ -61,7 +111,6 @@ def where_clause(filters: FilterValues, exclude: Iterable[str] = (), alias: str 
         clauses.append(f"{d}.kind = ?")
         params.append(filters.kind)
     # a theme or aspect filter reads the dimension's rows as textlens.store.items writes them (aspects: two tables)
-    from textlens.store.items import item_filter_sql
 
     for name in ("theme", "aspect"):
         if getattr(filters, name) and name not in skip:

@@ -11,53 +11,25 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from textlens.store.filters import FilterValues, QueryError, where_clause
+from textlens.store.filters import (  # noqa: F401  (the dimension rules are public here too)
+    ASPECT_SOURCES_SQL,
+    DOC_ITEMS,
+    PASSAGE_ITEMS,
+    THEME_ROWS_SQL,
+    ANALYZER_OF,
+    ASPECT_ROWS_SQL,
+    DIMENSIONS,
+    FilterValues,
+    QueryError,
+    check_dimension,
+    item_filter_sql,
+    where_clause,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from textlens.store import Corpus
-
-# every aspect judged in a document, from both tables (one document may carry an aspect twice): `source` 0 is the
-# aspect analysis (with a polarity), 1 the theme classifier run on the aspect taxonomy (no polarity)
-_ASPECT_SOURCES_SQL = ("SELECT doc_id, aspect_id AS item, score, polarity, 0 AS source FROM doc_aspects UNION ALL "
-                       "SELECT doc_id, theme_id AS item, score, NULL AS polarity, 1 AS source FROM doc_themes"
-                       " WHERE taxonomy = 'aspects'")
-# (doc_id, item, score) of every aspect judged in a document, from both tables
-ASPECT_ROWS_SQL = f"SELECT doc_id, item, score FROM ({_ASPECT_SOURCES_SQL})"
-_THEME_ROWS_SQL = "SELECT doc_id, theme_id AS item, score FROM doc_themes WHERE taxonomy != 'aspects'"
-
-# item rows of each dimension, per document and per passage (sentence): (doc_id, item, score)
-_DOC_ITEMS = {
-    "theme": _THEME_ROWS_SQL,
-    "aspect": ASPECT_ROWS_SQL,
-    "topic": "SELECT doc_id, CAST(topic_id AS TEXT) AS item, score FROM doc_topics WHERE topic_id >= 0",
-    "entity": "SELECT doc_id, entity AS item, COUNT(*) AS score FROM mentions {type_where} GROUP BY doc_id, entity",
-    # the customer-experience dimensions of verbatims (textlens.cx)
-    "emotion": "SELECT doc_id, label AS item, score FROM doc_emotions",
-    "intent": "SELECT doc_id, label AS item, score FROM doc_intents",
-}
-_PASSAGE_ITEMS = {
-    "theme": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy != 'aspects'",
-    "aspect": "SELECT passage_id, doc_id, theme_id AS item, score FROM passage_themes WHERE taxonomy = 'aspects'",
-    "topic": ("SELECT passage_id, doc_id, CAST(topic_id AS TEXT) AS item, score FROM passage_topics"
-              " WHERE topic_id >= 0"),
-    "entity": ("SELECT passage_id, doc_id, entity AS item, COUNT(*) AS score FROM mentions"
-               " WHERE passage_id IS NOT NULL {type_and} GROUP BY passage_id, doc_id, entity"),
-    "emotion": "SELECT passage_id, doc_id, label AS item, score FROM passage_emotions",
-    "intent": "SELECT passage_id, doc_id, label AS item, score FROM passage_intents",
-}
-DIMENSIONS = tuple(_DOC_ITEMS)
-# the analysis whose `analysis_state` rows say a document was processed for the dimension (topics: a corpus step)
-ANALYZER_OF = {"theme": "themes", "aspect": "themes", "entity": "entities", "topic": None, "emotion": "cx",
-               "intent": "cx"}
-
-
-def check_dimension(dimension: str) -> None:
-    """Refuse an unknown dimension with the list of known ones (a user typo, not a crash)."""
-    if dimension not in DIMENSIONS:
-        raise QueryError(f"unknown dimension {dimension!r}; choose {', '.join(DIMENSIONS)}")
-
+    from textlens.store.database import Corpus
 
 def _type_sql(dimension: str, etype: str | None) -> tuple[str, str, list]:
     if dimension == "entity" and etype:
@@ -72,7 +44,7 @@ def doc_items(corpus: "Corpus", dimension: str, etype: str | None = None) -> "pd
 
     check_dimension(dimension)
     where, _, params = _type_sql(dimension, etype)
-    df = pd.read_sql_query(_DOC_ITEMS[dimension].format(type_where=where), corpus.conn, params=params)
+    df = pd.read_sql_query(DOC_ITEMS[dimension].format(type_where=where), corpus.conn, params=params)
     if dimension == "aspect" and not df.empty:
         df = df.sort_values("score", ascending=False).drop_duplicates(["doc_id", "item"])
     df["item"] = df["item"].astype(str)
@@ -92,7 +64,7 @@ def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
 
     check_dimension(dimension)
     _, and_, params = _type_sql(dimension, etype)
-    sql = _PASSAGE_ITEMS[dimension].format(type_and=and_)
+    sql = PASSAGE_ITEMS[dimension].format(type_and=and_)
     if doc_ids is None:
         df = pd.read_sql_query(sql, corpus.conn, params=params)
     else:
@@ -105,13 +77,13 @@ def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
 def has_items(corpus: "Corpus", dimension: str) -> bool:
     """Whether any document carries an item of the dimension (an analysis not run leaves none)."""
     check_dimension(dimension)
-    sql = f"SELECT 1 FROM ({_DOC_ITEMS[dimension].format(type_where='')}) LIMIT 1"
+    sql = f"SELECT 1 FROM ({DOC_ITEMS[dimension].format(type_where='')}) LIMIT 1"
     return corpus.conn.execute(sql).fetchone() is not None
 
 
 def theme_ids(corpus: "Corpus") -> list[str]:
     """Ids of the editorial (non-aspect) themes assigned to some document."""
-    return [r[0] for r in corpus.conn.execute(f"SELECT DISTINCT item FROM ({_THEME_ROWS_SQL})")]
+    return [r[0] for r in corpus.conn.execute(f"SELECT DISTINCT item FROM ({THEME_ROWS_SQL})")]
 
 
 def aspect_ids(corpus: "Corpus") -> list[str]:
@@ -119,25 +91,16 @@ def aspect_ids(corpus: "Corpus") -> list[str]:
     return [r[0] for r in corpus.conn.execute(f"SELECT DISTINCT item FROM ({ASPECT_ROWS_SQL}) ORDER BY item")]
 
 
-def item_filter_sql(dimension: str, alias: str = "d") -> str:
-    """WHERE condition keeping the documents (`documents AS alias`) that carry the item bound to its one `?`, read
-    from the dimension's rows as `doc_items` reads them (aspects: from either table). The subquery does not
-    depend on the outer row, so SQLite runs it once per statement."""
-    check_dimension(dimension)
-    rows = _DOC_ITEMS[dimension].format(type_where="")
-    return f"{alias}.id IN (SELECT fi.doc_id FROM ({rows}) fi WHERE fi.item = ?)"
-
-
 def document_aspects(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[str, str, float, str | None]]:
     """(doc_id, aspect, score, polarity) of these documents: the aspect analysis' rows first (by document, then
     score, highest first), then the theme classifier's aspects the analysis does not hold for that document
     (no polarity), in the same order."""
     rows = [(r[0], r[1], float(r[2]), r[3]) for r in corpus.select_in(
-        f"SELECT doc_id, item, score, polarity FROM ({_ASPECT_SOURCES_SQL}) WHERE source = 0 AND doc_id IN ({{marks}})"
+        f"SELECT doc_id, item, score, polarity FROM ({ASPECT_SOURCES_SQL}) WHERE source = 0 AND doc_id IN ({{marks}})"
         " ORDER BY doc_id, score DESC", list(doc_ids))]
     seen = {(r[0], r[1]) for r in rows}
     for r in corpus.select_in(
-            f"SELECT doc_id, item, score FROM ({_ASPECT_SOURCES_SQL}) WHERE source = 1 AND doc_id IN ({{marks}})"
+            f"SELECT doc_id, item, score FROM ({ASPECT_SOURCES_SQL}) WHERE source = 1 AND doc_id IN ({{marks}})"
             " ORDER BY doc_id, score DESC", list(doc_ids)):
         if (r[0], r[1]) not in seen:
             rows.append((r[0], r[1], float(r[2]), None))
@@ -147,7 +110,7 @@ def document_aspects(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[str
 def editorial_themes(corpus: "Corpus", doc_ids: Sequence[str]) -> list[tuple[str, str, float]]:
     """(doc_id, theme, score) of the editorial (non-aspect) themes of these documents, by document then score."""
     return [(r[0], r[1], float(r[2])) for r in corpus.select_in(
-        f"SELECT doc_id, item, score FROM ({_THEME_ROWS_SQL}) WHERE doc_id IN ({{marks}}) ORDER BY doc_id, score DESC",
+        f"SELECT doc_id, item, score FROM ({THEME_ROWS_SQL}) WHERE doc_id IN ({{marks}}) ORDER BY doc_id, score DESC",
         list(doc_ids))]
 
 
@@ -155,7 +118,7 @@ def present_items(corpus: "Corpus", dimension: str, filters: "FilterValues") -> 
     """Theme or aspect ids carried by the filtered documents, most documents first (ties by id)."""
     check_dimension(dimension)
     where, params = where_clause(filters, alias="d")
-    sql = (f"SELECT x.item, COUNT(DISTINCT x.doc_id) FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
+    sql = (f"SELECT x.item, COUNT(DISTINCT x.doc_id) FROM ({DOC_ITEMS[dimension].format(type_where='')}) x"
            f" JOIN documents d ON d.id = x.doc_id WHERE {where} GROUP BY x.item ORDER BY 2 DESC, 1")
     return [str(r[0]) for r in corpus.conn.execute(sql, params)]
 
@@ -210,7 +173,7 @@ def eligible_document_rows(corpus: "Corpus", dimension: str | None, by: str | No
         check_dimension(dimension)
         etype = filters.type if dimension == "entity" else None
         tw, _, tparams = _type_sql(dimension, etype)
-        clauses.append(f"d.kind IN (SELECT DISTINCT d2.kind FROM ({_DOC_ITEMS[dimension].format(type_where=tw)}) x"
+        clauses.append(f"d.kind IN (SELECT DISTINCT d2.kind FROM ({DOC_ITEMS[dimension].format(type_where=tw)}) x"
                        " JOIN documents d2 ON d2.id = x.doc_id)")
         params = params + tparams
         analyzer = ANALYZER_OF[dimension]
@@ -235,7 +198,7 @@ def item_kinds(corpus: "Corpus", dimension: str) -> dict[str, set[str]]:
     """The document kinds each item of a dimension occurs in (over the whole store)."""
     check_dimension(dimension)
     out: dict[str, set[str]] = defaultdict(set)
-    sql = (f"SELECT DISTINCT x.item, d.kind FROM ({_DOC_ITEMS[dimension].format(type_where='')}) x"
+    sql = (f"SELECT DISTINCT x.item, d.kind FROM ({DOC_ITEMS[dimension].format(type_where='')}) x"
            " JOIN documents d ON d.id = x.doc_id")
     for item, kind in corpus.conn.execute(sql):
         out[str(item)].add(kind)
