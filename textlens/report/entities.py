@@ -14,9 +14,6 @@ from textlens.vocab import ENTITY_REPORT_ORDER
 if TYPE_CHECKING:
     import pandas as pd
 
-
-
-
 # leaderboards: the actors of the field first, places last
 TYPE_ORDER = ENTITY_REPORT_ORDER
 
