@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from textlens.dynamics.terms import OVER_REPRESENTED_COLUMNS, over_represented_terms
 from textlens.query import Filters
 from textlens.store.items import DIMENSIONS, doc_items, passage_items, period_sql
 from textlens.trends_evidence import EVIDENCE_COLUMNS, EvidenceIndex, evidence, rank_passages, trend_evidence
@@ -141,4 +142,3 @@ def specific_terms(corpus: "Corpus", by: str = "year", top: int = 15, filters: F
     return pd.DataFrame(out, columns=SPECIFIC_COLUMNS)
 
 
-from textlens.dynamics.terms import OVER_REPRESENTED_COLUMNS, over_represented_terms  # noqa: E402  (moved there; still importable from here)

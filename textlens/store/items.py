@@ -1,7 +1,8 @@
 """Items per dimension: which documents and passages carry which theme, aspect, topic, entity, emotion or intent,
 and which documents count in a dimension's denominator.
 
-The schema rules of the dimensions are written here once. In particular aspects live in two tables: `doc_aspects`
+The schema rules of the dimensions are written once, in `store/filters.py` (the shared filters' WHERE clause needs
+them, and that module must not import this one); this module reads through them. In particular aspects live in two tables: `doc_aspects`
 (the sentiment analysis of verbatims) and `doc_themes` rows of the `aspects` taxonomy (the theme classifier run
 with that taxonomy); `ASPECT_ROWS_SQL` combines them and every read of aspects (rows, ids, the filter of `item_filter_sql`, presence, export) uses it.
 """
@@ -11,20 +12,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from textlens.store.filters import (  # noqa: F401  (the dimension rules are public here too)
+from textlens.store.filters import (
     ASPECT_SOURCES_SQL,
     DOC_ITEMS,
     PASSAGE_ITEMS,
     THEME_ROWS_SQL,
     ANALYZER_OF,
     ASPECT_ROWS_SQL,
-    DIMENSIONS,
     FilterValues,
     QueryError,
     check_dimension,
-    item_filter_sql,
     where_clause,
 )
+# the dimensions and the item filter are written in store/filters.py (which needs them and must not import this
+# module); readers of items keep finding them here
+from textlens.store.filters import DIMENSIONS, item_filter_sql  # noqa: F401
 
 if TYPE_CHECKING:
     import pandas as pd
