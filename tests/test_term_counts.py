@@ -133,3 +133,14 @@ def test_a_worker_without_the_passages_counts_as_the_parent(counted_stores):
     assert there == here and worker.take_side_rows() == here_texts
     assert {r["vocabulary"] for r in here["doc_terms"]} == {vocabulary()}
     assert sum(r["tokens"] for r in here["doc_terms"]) > 100
+
+
+def test_counts_whose_texts_are_gone_are_a_clear_error(counted_stores, tmp_path: Path):
+    from textlens.store import StoreError
+
+    path, segment_of, _ = counted_stores[0]
+    copy = Path(shutil.copy(path, tmp_path / "damaged.db"))
+    with Corpus.open(copy) as corpus, corpus.transaction() as c:
+        c.execute("DELETE FROM term_texts")
+    with Corpus.open(copy, readonly=True) as corpus, pytest.raises(StoreError, match="term_texts"):
+        over_represented(corpus, segment_of)

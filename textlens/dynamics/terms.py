@@ -62,11 +62,10 @@ class _Counts:
     token (read from the text) or per (word, stem, passage) with its count (read from `doc_terms`)."""
 
     stem_id: "np.ndarray"
-    word_id: "np.ndarray"
+    word_id: "np.ndarray"  # any integer naming the word (the stored counts: its 64-bit id)
     passage: "np.ndarray"  # entry -> passage index
     count: "np.ndarray"
     n_stems: int
-    n_words: int
     size_of: "np.ndarray"  # group code -> every token of its documents, scored or not
     passage_ids: list[int]  # passage index -> passage id
     passage_doc: "np.ndarray"  # passage index -> document index
@@ -140,7 +139,10 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
         return OverRepresented([], grand)
     shown = np.array(sorted({stem for _, stem, *_ in picked}))
     on_shown = np.isin(stem_id, shown)
-    form = _most_frequent_forms(stem_id[on_shown], word_id[on_shown], weight[on_shown], tokens.n_words)
+    # the words numbered among the shown stems' tokens only (a few thousand, not every token)
+    shown_words, shown_word_id = np.unique(word_id[on_shown], return_inverse=True)
+    form = {stem: int(shown_words[w]) for stem, w in
+            _most_frequent_forms(stem_id[on_shown], shown_word_id.ravel(), weight[on_shown], len(shown_words)).items()}
     word_text = tokens.word_texts(sorted({form[stem] for _, stem, *_ in picked}))
     using = _passages_using(stem_id[on_shown], passage[on_shown])
     out = []
@@ -149,7 +151,7 @@ def over_represented(corpus: "Corpus", group_of: dict[str, Hashable], top: int =
         found_in = found_in[tokens.passage_group[found_in] == g]  # reading order: passage indices ascend
         out.append(OverRepresentedTerm(
             names[g], word_text[form[stem]], round(g2, 3), math.erfc(math.sqrt(g2 / 2)), count,
-            round(expected, 2), int(np.unique(tokens.passage_doc[found_in]).size),
+            round(expected, 2), len(set(tokens.passage_doc[found_in].tolist())),
             [int(tokens.passage_ids[i]) for i in found_in[:examples].tolist()]))
     return OverRepresented(out, grand)
 
@@ -189,26 +191,27 @@ def _stored_counts(corpus: "Corpus", code_of: dict[str, int], n_groups: int) -> 
     starts = np.flatnonzero(np.r_[True, passage_id[1:] != passage_id[:-1]]) if len(entries) else np.empty(0, int)
     passage = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(entries)]))
     stems, stem_id = np.unique(entries["stem"], return_inverse=True)
-    words, word_id = np.unique(entries["word"], return_inverse=True)
     passage_doc = doc_of_entry[starts]
 
-    def texts_of(ids: "np.ndarray") -> Callable[[list[int]], dict[int, str]]:
+    def texts_of(ids: "np.ndarray | None") -> Callable[[list[int]], dict[int, str]]:
+        """Texts by index into `ids`, or (None) by the term id itself."""
         def texts(wanted: list[int]) -> dict[int, str]:
-            found = term_texts(corpus, [int(ids[i]) for i in wanted])
-            missing = [i for i in wanted if int(ids[i]) not in found]
+            term_of = {i: int(ids[i]) if ids is not None else int(i) for i in wanted}
+            found = term_texts(corpus, list(term_of.values()))
+            missing = [i for i in wanted if term_of[i] not in found]
             if missing:
-                raise StoreError(f"{corpus.path}: {len(missing)} counted words have no text in term_texts "
-                                 "(the store is damaged: run `textlens run --force` to count them again)")
-            return {i: found[int(ids[i])] for i in wanted}
+                raise StoreError(f"{corpus.path}: {len(missing)} counted words have no text in term_texts (the "
+                                 "store is damaged: build it again with `textlens run` into a new --db)")
+            return {i: found[term_of[i]] for i in wanted}
 
         return texts
 
     return _Counts(
-        stem_id=stem_id.ravel(), word_id=word_id.ravel(), passage=passage, count=entries["count"].astype(np.int64),
-        n_stems=len(stems), n_words=len(words),
+        stem_id=stem_id.ravel(), word_id=entries["word"], passage=passage, count=entries["count"].astype(np.int64),
+        n_stems=len(stems),
         size_of=np.bincount(doc_group, weights=[r[1] for r in rows], minlength=n_groups).astype(np.int64),
         passage_ids=passage_id[starts].tolist(), passage_doc=passage_doc, passage_group=doc_group[passage_doc],
-        stem_texts=texts_of(stems), word_texts=texts_of(words))
+        stem_texts=texts_of(stems), word_texts=texts_of(None))
 
 
 def _counts_from_text(corpus: "Corpus", code_of: dict[str, int], n_groups: int) -> _Counts:
@@ -247,7 +250,7 @@ def _counts_from_text(corpus: "Corpus", code_of: dict[str, int], n_groups: int) 
     kept = scored_word[word_id] & scored_stem[stem_id]
     return _Counts(
         stem_id=stem_id[kept], word_id=word_id[kept], passage=passage[kept], count=np.ones(int(kept.sum()), np.int64),
-        n_stems=len(stem_list), n_words=len(word_list),
+        n_stems=len(stem_list),
         size_of=np.bincount(passage_group[passage], minlength=n_groups),
         passage_ids=[r[0] for r in rows],
         passage_doc=np.fromiter(map(doc_index.__getitem__, docs), dtype=np.int64, count=len(docs)),
@@ -309,8 +312,12 @@ def _passages_using(stem_id: "np.ndarray", passage: "np.ndarray") -> dict[int, "
     """Stem -> the passages (indices, ascending, each once) where it is a scored token."""
     import numpy as np
 
+    if not len(stem_id):
+        return {}
     order = np.lexsort((passage, stem_id))
     stems, passages = stem_id[order], passage[order]
+    # each passage once: a new stem or a new passage starts a run (not np.unique, which loads numpy.ma)
+    first = np.r_[True, (stems[1:] != stems[:-1]) | (passages[1:] != passages[:-1])]
+    stems, passages = stems[first], passages[first]
     cuts = np.flatnonzero(np.diff(stems)) + 1
-    return {int(chunk_stems[0]): np.unique(chunk) for chunk_stems, chunk in
-            zip(np.split(stems, cuts), np.split(passages, cuts))}
+    return {int(chunk_stems[0]): chunk for chunk_stems, chunk in zip(np.split(stems, cuts), np.split(passages, cuts))}
