@@ -179,9 +179,8 @@ def _stored_counts(corpus: "Corpus", code_of: dict[str, int], n_groups: int) -> 
 
     rows = [r for r in counted_terms(corpus, vocabulary()) if r[0] in code_of]
     if len(rows) < len(code_of):
-        if rows:
-            log.info("%d of %d documents have no stored word counts (run `textlens run` to add them): words read "
-                     "from the passages' text", len(code_of) - len(rows), len(code_of))
+        log.info("%d of %d documents have no word counts of today's stop words (`textlens run` adds them): words "
+                 "read from the passages' text, which is slower", len(code_of) - len(rows), len(code_of))
         return None
     dtype = entry_dtype()
     entries = np.frombuffer(b"".join(r[2] for r in rows), dtype=dtype)  # one call: a structured frombuffer is slow
