@@ -333,3 +333,45 @@ def test_compare_and_drivers_import_no_scipy(synth_db: Path, command: list[str])
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout)  # a real answer
     assert [line for line in out.stderr.splitlines() if line.startswith("SCIPY")][-1] == "SCIPY []"
+
+
+def _compare_in_a_fresh_process(db: Path, fmt: str) -> tuple[str, list[str]]:
+    """`textlens compare --by insurer` run in a new interpreter: its output and the heavy libraries it loaded."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom textlens.cli import app\napp(sys.argv[1:], standalone_mode=False)\n"
+             "print('LOADED', sorted(m for m in ('pandas', 'scipy', 'sklearn') if m in sys.modules), file=sys.stderr)\n")
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+           "TEXTLENS_QUERY_CACHE": "0", "COLUMNS": "100"}
+    out = subprocess.run([sys.executable, "-c", probe, "compare", "--by", "insurer", "--db", str(db), "--format", fmt],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = [line for line in out.stderr.splitlines() if line.startswith("LOADED")][-1]
+    import ast
+
+    return out.stdout, ast.literal_eval(loaded.removeprefix("LOADED "))
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_compare_loads_no_pandas_and_counted_words_change_nothing(synth_db: Path, tmp_path: Path, fmt: str):
+    """Importing pandas was a fifth of `compare`: the comparison reads plain rows, counts with numpy and draws
+    without it (a Python caller still gets DataFrames from `SegmentComparison.frame`; `--format csv` uses them).
+    The same answer whether the words come from the counts a run stored or from the passages' text."""
+    import shutil
+
+    from textlens.pipeline import analyse
+
+    counted = Path(shutil.copy(synth_db, tmp_path / "counted.db"))
+    with Corpus.open(counted) as corpus:
+        assert analyse(corpus, ["terms"]).analysed["terms"] == corpus.count()
+    from_text, loaded = _compare_in_a_fresh_process(synth_db, fmt)
+    assert loaded == []
+    from_counts, loaded = _compare_in_a_fresh_process(counted, fmt)
+    assert loaded == [] and from_counts == from_text
+    if fmt == "json":
+        import json
+
+        assert json.loads(from_text)["terms"]  # words were compared too, not only the shares

@@ -158,4 +158,4 @@ def test_planning_a_run_does_not_load_heavy_libraries():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "4 []"  # entities, themes, sentiment, cx keyed, nothing heavy imported
+    assert out.stdout.strip() == "5 []"  # entities, themes, sentiment, cx, terms keyed, nothing heavy imported

@@ -26,7 +26,7 @@ from textlens.run_summary import RunSummary
 from textlens.store import Corpus
 from textlens.store import analyses as stored
 
-DEFAULT_ANALYSES = ("entities", "themes", "sentiment", "cx")
+DEFAULT_ANALYSES = ("entities", "themes", "sentiment", "cx", "terms")
 # Embeddings of topic discovery per document kind (press and verbatims are fitted apart, each with its
 # encoder): the static fast tier for verbatims, e5 (the default) for articles and editorials, as themes use.
 # On 10,286 real reviews the fast tier gave NPMI 0.129 / diversity 0.827 / outliers 0.081 / seed ARI 0.43 vs

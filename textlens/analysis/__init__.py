@@ -6,5 +6,6 @@ register("entities", "textlens.entities.analyzer:EntityAnalyzer")
 register("themes", "textlens.themes.analyzer:ThemeAnalyzer")
 register("sentiment", "textlens.sentiment.analyzer:SentimentAnalyzer")
 register("cx", "textlens.cx.analyzer:CxAnalyzer")
+register("terms", "textlens.dynamics.term_counts:TermCountAnalyzer")
 
 __all__ = ["AnalysisInput", "Analyzer", "load_analyzer", "register", "registered", "run_order"]

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RowSource = Callable[["Corpus"], "pd.DataFrame"]
 DocRowSource = Callable[["Corpus", Sequence[str]], "pd.DataFrame"]
+DocTuple = tuple[str, str, float]  # (doc_id, item, score)
+PassageTuple = tuple[int, str, str, float]  # (passage_id, doc_id, item, score)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class ItemDimension:
     driver: whether the item may explain a score (a document's own sentiment label is an outcome, not a driver).
     passage_rows_of: `passage_rows` of the given documents only (evidence reads a few documents' rows instead of
         the whole table); without it the evidence filters `passage_rows`.
+    doc_tuples, passage_tuples_of: the same rows as plain tuples, when the dimension can read them without
+        pandas (`compare` then never imports it); without them the DataFrames are converted.
     """
 
     name: str
@@ -49,6 +53,25 @@ class ItemDimension:
     labels: Callable[["Corpus"], dict[str, str]] | None = None
     driver: bool = True
     passage_rows_of: DocRowSource | None = None
+    doc_tuples: Callable[["Corpus"], list[DocTuple]] | None = None
+    passage_tuples_of: Callable[["Corpus", Sequence[str]], list[PassageTuple]] | None = None
+
+    def doc_row_tuples(self, corpus: "Corpus") -> list[DocTuple]:
+        """`doc_rows` as (doc_id, item as text, score) tuples."""
+        if self.doc_tuples is not None:
+            return self.doc_tuples(corpus)
+        rows = self.doc_rows(corpus)
+        return list(zip(rows["doc_id"].tolist(), rows["item"].astype(str).tolist(), rows["score"].tolist()))
+
+    def passage_row_tuples_for(self, corpus: "Corpus", doc_ids: Sequence[str]) -> list[PassageTuple] | None:
+        """`passage_rows_for` as (passage_id, doc_id, item as text, score) tuples; None without passage rows."""
+        if self.passage_tuples_of is not None:
+            return self.passage_tuples_of(corpus, doc_ids)
+        rows = self.passage_rows_for(corpus, doc_ids)
+        if rows is None:
+            return None
+        return list(zip(rows["passage_id"].tolist(), rows["doc_id"].tolist(), rows["item"].astype(str).tolist(),
+                        rows["score"].tolist()))
 
     def passage_rows_for(self, corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.DataFrame | None":
         """The passage rows of `doc_ids` (possibly more rows: callers filter), None without passage rows."""
@@ -105,6 +128,21 @@ def load_rows(corpus: "Corpus", names: list[str] | None = None, drivers_only: bo
     return out
 
 
+def load_row_tuples(corpus: "Corpus", names: list[str] | None = None) -> list[tuple[ItemDimension, list[DocTuple]]]:
+    """`load_rows` as plain tuples (`ItemDimension.doc_row_tuples`): what `compare` counts, without pandas."""
+    chosen = [get_dimension(n) for n in names] if names else registered()
+    out = []
+    for dim in chosen:
+        try:
+            rows = dim.doc_row_tuples(corpus)
+        except Exception as exc:  # noqa: BLE001 - a dimension whose tables this store lacks is simply absent
+            log.info("dimension %s unavailable: %s", dim.name, exc)
+            continue
+        if rows:
+            out.append((dim, rows))
+    return out
+
+
 # ---- the built-in dimensions ------------------------------------------------------------------------
 def _trend_rows(name: str, passages: bool = False) -> RowSource:
     def rows(corpus: "Corpus") -> "pd.DataFrame":
@@ -120,6 +158,24 @@ def _trend_passage_rows_of(name: str) -> DocRowSource:
         from textlens.store.items import passage_items
 
         return passage_items(corpus, name, doc_ids=doc_ids)
+
+    return rows
+
+
+def _trend_tuples(name: str) -> Callable[["Corpus"], list[DocTuple]]:
+    def rows(corpus: "Corpus") -> list[DocTuple]:
+        from textlens.store.items import doc_item_rows
+
+        return doc_item_rows(corpus, name)
+
+    return rows
+
+
+def _trend_passage_tuples_of(name: str) -> Callable[["Corpus", Sequence[str]], list[PassageTuple]]:
+    def rows(corpus: "Corpus", doc_ids: Sequence[str]) -> list[PassageTuple]:
+        from textlens.store.items import passage_item_rows
+
+        return passage_item_rows(corpus, name, doc_ids)
 
     return rows
 
@@ -160,9 +216,23 @@ def _sentiment_passages_of(corpus: "Corpus", doc_ids: Sequence[str]) -> "pd.Data
     return passage_sentiments(corpus, doc_ids)
 
 
+def _sentiment_doc_tuples(corpus: "Corpus") -> list[DocTuple]:
+    from textlens.store.drivers import document_sentiment_rows
+
+    return document_sentiment_rows(corpus)
+
+
+def _sentiment_passage_tuples_of(corpus: "Corpus", doc_ids: Sequence[str]) -> list[PassageTuple]:
+    from textlens.store.drivers import passage_sentiment_rows
+
+    return passage_sentiment_rows(corpus, doc_ids)
+
+
 for _name in ("theme", "aspect", "topic"):
     register_dimension(ItemDimension(_name, _trend_rows(_name), _trend_rows(_name, passages=True),
                                      _aspect_polarities if _name == "aspect" else None, _trend_labels(_name),
-                                     passage_rows_of=_trend_passage_rows_of(_name)))
+                                     passage_rows_of=_trend_passage_rows_of(_name), doc_tuples=_trend_tuples(_name),
+                                     passage_tuples_of=_trend_passage_tuples_of(_name)))
 register_dimension(ItemDimension("sentiment", _sentiment_docs, _sentiment_passages, driver=False,
-                                 passage_rows_of=_sentiment_passages_of))
+                                 passage_rows_of=_sentiment_passages_of, doc_tuples=_sentiment_doc_tuples,
+                                 passage_tuples_of=_sentiment_passage_tuples_of))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from textlens.dynamics.columns import LeftOut, score_values
-from textlens.dynamics.dimensions import ItemDimension, load_rows
+from textlens.dynamics.dimensions import ItemDimension, PassageTuple, load_rows
 from textlens.query import Filters, QueryError
 
 if TYPE_CHECKING:
@@ -244,19 +244,19 @@ def docs_by_item(rows: "pd.DataFrame", keep: Container[str]) -> dict[str, list[s
 
 # ---- evidence ---------------------------------------------------------------------------------------
 def item_passages(corpus: "Corpus", dim: ItemDimension, picks: dict[str, list[tuple[str, Any]]],
-                  passage_rows: "pd.DataFrame | None") -> dict[str, list[dict[str, Any]]]:
+                  passage_rows: "list[PassageTuple] | None") -> dict[str, list[dict[str, Any]]]:
     """For each item, the passage showing it in each picked document ((doc_id, value) pairs, in order):
     the item's best-scored passage of that document, else the aspect evidence kept by the analysis, else
-    the document's first passage. `value` is carried along (the document's score, its segment...)."""
+    the document's first passage. `value` is carried along (the document's score, its segment...).
+    `passage_rows`: `dim.passage_row_tuples_for` the picked documents."""
     from textlens.store.evidence import first_passages, passage_docs_texts as passage_texts
 
     best: dict[tuple[str, str], int] = {}
-    if passage_rows is not None and not passage_rows.empty:
+    if passage_rows:
         wanted = {(item, d) for item, docs in picks.items() for d, _ in docs}
-        rows = passage_rows[passage_rows["doc_id"].isin({d for _, d in wanted})]
-        rows = rows.sort_values(["score", "passage_id"], ascending=[False, True])
-        for item, doc_id, passage_id in zip(rows["item"].tolist(), rows["doc_id"].tolist(),
-                                            rows["passage_id"].tolist()):
+        docs = {d for _, d in wanted}
+        rows = sorted((r for r in passage_rows if r[1] in docs), key=lambda r: (-r[3], r[0]))
+        for passage_id, doc_id, item, _ in rows:
             key = (str(item), doc_id)
             if key in wanted and key not in best:
                 best[key] = int(passage_id)
@@ -374,7 +374,7 @@ def _attach_evidence(corpus: "Corpus", loaded: list[tuple[ItemDimension, "pd.Dat
             low = ranked[:per_side]
             high = [x for x in reversed(ranked[-per_side:]) if x not in low]
             picks[imp.item] = low + high
-        passages = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
+        passages = dim.passage_row_tuples_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found = item_passages(corpus, dim, picks, passages)
         for imp in wanted:
             imp.evidence = found.get(imp.item, [])

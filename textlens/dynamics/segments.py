@@ -10,14 +10,15 @@ scores (rating...) are compared with Welch's t-test, over-represented words with
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textlens.analysis.segment import fold
 from textlens.dynamics import special
-from textlens.dynamics.columns import LeftOut, MetadataEntries, read_metadata, score_values, segment_values
-from textlens.dynamics.dimensions import load_rows
+from textlens.dynamics.columns import LeftOut, MetadataEntries, read_metadata, score_column, segment_column
+from textlens.dynamics.dimensions import DocTuple, load_row_tuples
 from textlens.dynamics.impact import bh_adjust, item_passages, paused_cycle_collector, plain, welch_p
 from textlens.errors import InputError
 from textlens.query import Filters, QueryError
@@ -139,7 +140,7 @@ def wilson_difference(k1: "np.ndarray", n1: "np.ndarray", k2: "np.ndarray", n2: 
     [-1, 1] and sound for shares near 0 or 1, where the Wald interval is not."""
     import numpy as np
 
-    from textlens.trends import wilson
+    from textlens.trends_stats import wilson  # not textlens.trends: it imports its whole feature
 
     p1, p2 = np.asarray(k1) / np.asarray(n1), np.asarray(k2) / np.asarray(n2)
     l1, u1 = wilson(k1, n1)
@@ -215,14 +216,17 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
     import numpy as np
 
     from textlens.dynamics.terms import over_represented
-    from textlens.trends import eligible_documents
+    from textlens.store.drivers import selected_kinds
 
+    # plain dicts, lists and numpy arrays throughout: importing pandas alone was a fifth of a `compare`
     entries = read_metadata(corpus, filters)  # read once: the segments and the score come from it
-    seg_of, left_out = segment_values(corpus, column, filters, entries)
-    if seg_of.empty:
+    found = segment_column(corpus, column, filters, entries)
+    seg_of, left_out = found.values, found.left_out
+    if not seg_of:
         raise QueryError(f"no selected document has a value in {column!r}")
-    sizes = seg_of.value_counts()
-    names = list(sizes.index)
+    counted = Counter(seg_of.values())  # in order of first appearance (documents in id order)
+    sizes = dict(sorted(counted.items(), key=lambda kv: -kv[1]))  # largest first, ties as first seen
+    names = list(sizes)
     a = _match(a, names, column) if a else None
     b = _match(b, names, column) if b else None
     if b and not a:
@@ -235,15 +239,12 @@ def _compare(corpus: "Corpus", column: str, a: str | None, b: str | None, filter
         pairs = [(a, b or REST)] if a in tested and (b is None or b in tested) else []
     else:
         pairs = [(s, REST) for s in names if s in tested]
-    docs = eligible_documents(corpus, None, None, filters).table
-    kinds = dict(zip(docs["doc_id"].tolist(), docs["kind"].tolist()))
-    # plain dicts and sets from here: pandas' Arrow strings make per-document look-ups slow
-    segment_of = {d: str(v) for d, v in zip(seg_of.index.tolist(), seg_of.tolist())
-                  if d in kinds and (not b or v in (a, b))}
+    kinds = selected_kinds(corpus, filters)
+    segment_of = {d: v for d, v in seg_of.items() if d in kinds and (not b or v in (a, b))}
     members: dict[str, set[str]] = {}
     for doc_id, name in segment_of.items():
         members.setdefault(name, set()).add(doc_id)
-    loaded = load_rows(corpus, list(dimensions) if dimensions else None)
+    loaded = load_row_tuples(corpus, list(dimensions) if dimensions else None)
     diffs: list[SegmentDifference] = []
     for dim, rows in loaded:
         diffs += _dimension_differences(corpus, dim, rows, members, kinds, pairs, evidence)
@@ -281,7 +282,7 @@ def _match(name: str, names: list[str], column: str) -> str:
     raise QueryError(f"no segment {name!r} in column {column!r}; {hint}")
 
 
-def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", members: dict[str, set[str]],
+def _dimension_differences(corpus: "Corpus", dim: Any, rows: list[DocTuple], members: dict[str, set[str]],
                            kinds: dict[str, str], pairs: list[tuple[str, str]], evidence: int
                            ) -> list[SegmentDifference]:
     """Differences of every item of one dimension, for every pair; p-values not yet adjusted.
@@ -292,7 +293,7 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
     import numpy as np
 
     # the denominator: segmented documents of the kinds that carry this dimension (verbatims for aspects)
-    carrying = {kinds[d] for d in set(rows["doc_id"].tolist()) if d in kinds}
+    carrying = {kinds[d] for d in {r[0] for r in rows} if d in kinds}
     names = list(members)
     doc_ids = sorted(d for ids in members.values() for d in ids if kinds[d] in carrying)
     if not doc_ids:
@@ -300,13 +301,19 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
     position = {d: i for i, d in enumerate(doc_ids)}
     code = {d: k for k, name in enumerate(names) for d in members[name]}
     segment_code = np.array([code[d] for d in doc_ids])
-    rows = rows[rows["doc_id"].isin(position)].sort_values(["score", "doc_id"], ascending=[False, True])
-    items = sorted(set(rows["item"].tolist()))
+    kept = [(position[doc_id], item, score) for doc_id, item, score in rows if doc_id in position]
+    items = sorted({item for _, item, _ in kept})
     if not items:
         return []
     item_code = {item: j for j, item in enumerate(items)}
-    row_items = np.array([item_code[i] for i in rows["item"].tolist()])
-    row_docs = np.array([position[d] for d in rows["doc_id"].tolist()])
+    kept_docs = np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept))
+    kept_items = np.fromiter((item_code[r[1]] for r in kept), dtype=np.int64, count=len(kept))
+    order = np.lexsort((kept_docs, -np.fromiter((r[2] for r in kept), dtype=float, count=len(kept))))
+    # best-scored first, then by id (positions follow ids); each (item, document) once, at its best score
+    # (aspects come from two tables)
+    _, first = np.unique(kept_items[order] * len(doc_ids) + kept_docs[order], return_index=True)
+    order = order[np.sort(first)]
+    row_items, row_docs = kept_items[order], kept_docs[order]
     carries = np.zeros((len(items), len(doc_ids)), dtype=bool)
     carries[row_items, row_docs] = True
     # documents carrying each item, per segment: one count over the (item, document) pairs, not a matrix product
@@ -349,7 +356,7 @@ def _dimension_differences(corpus: "Corpus", dim: Any, rows: "pd.DataFrame", mem
                 chosen = order[(codes != s) if other_code < 0 else (codes == other_code)]
             picks.setdefault(item, []).extend((doc_ids[i], (segment, versus)) for i in chosen[:evidence])
     if evidence > 0 and out:
-        passage_rows = dim.passage_rows_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
+        passage_rows = dim.passage_row_tuples_for(corpus, sorted({d for docs in picks.values() for d, _ in docs}))
         found: dict[tuple[str, Any], list[dict[str, Any]]] = {}  # (item, pair) -> its passages, in order
         for item, passages in item_passages(corpus, dim, picks, passage_rows).items():
             for e in passages:
@@ -375,19 +382,20 @@ def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, me
     import numpy as np
 
     try:
-        values = score_values(corpus, score, filters, entries)
+        values = score_column(corpus, score, filters, entries)
     except QueryError:
         if score:  # asked for by name: say why it cannot be used
             raise
         return []
-    score_of = dict(zip(values.values.index.tolist(), values.values.tolist()))
+    score_of = values.values
     # every scored, segmented document once, in id order, with its segment's code: each pair is two masks
     names = list(members)
     code_of = {d: k for k, name in enumerate(names) for d in members[name]}
     ids = sorted(d for d in code_of if d in score_of)
     y_all = np.array([score_of[d] for d in ids], dtype=float)
     codes = np.array([code_of[d] for d in ids], dtype=int)
-    out = []
+    out: list[ScoreDifference] = []
+    picked: list[list[str]] = []  # per difference, its evidence documents (lowest and highest scores)
     for segment, versus in pairs:
         inside = codes == (names.index(segment) if segment in members else -1)
         if versus == REST:
@@ -403,19 +411,17 @@ def _score_differences(corpus: "Corpus", score: str | None, filters: Filters, me
         diff = float(y1.mean() - y2.mean())
         se = math.sqrt(y1.var(ddof=1) / len(y1) + y2.var(ddof=1) / len(y2))
         ranked = sorted((ids[i] for i in np.flatnonzero(inside)), key=lambda d: (score_of[d], d))  # lowest first
-        picked = list(dict.fromkeys(ranked[:evidence] + ranked[::-1][:evidence]))
+        picked.append(list(dict.fromkeys(ranked[:evidence] + ranked[::-1][:evidence])))
         out.append(ScoreDifference(segment, versus, values.column, len(y1), float(y1.mean()), len(y2),
-                                   float(y2.mean()), diff, diff - 1.96 * se, diff + 1.96 * se, p, math.nan, False,
-                                   _first_passages(corpus, picked, score_of)))
+                                   float(y2.mean()), diff, diff - 1.96 * se, diff + 1.96 * se, p, math.nan, False))
+    if out:  # the first passage of each picked document, read in one go for every pair
+        from textlens.store.evidence import first_passages
+
+        found = first_passages(corpus, sorted({d for docs in picked for d in docs}))
+        for x, docs in zip(out, picked):
+            x.evidence = [{"doc_id": d, "passage_id": found[d][0], "passage": found[d][1],
+                           "value": float(score_of[d]), "level": "document"} for d in docs if d in found]
     return out
-
-
-def _first_passages(corpus: "Corpus", doc_ids: list[str], values: dict[str, float]) -> list[dict[str, Any]]:
-    from textlens.store.evidence import first_passages
-
-    found = first_passages(corpus, doc_ids)
-    return [{"doc_id": d, "passage_id": found[d][0], "passage": found[d][1], "value": float(values[d]),
-             "level": "document"} for d in doc_ids if d in found]
 
 
 def _texts(corpus: "Corpus", passage_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -71,6 +71,10 @@ ANALYSIS_TABLES: dict[str, str] = {
     "passage_intents": """
         passage_id INTEGER NOT NULL, doc_id TEXT NOT NULL, label TEXT NOT NULL, score REAL NOT NULL,
         PRIMARY KEY (passage_id, label)""",
+    # the scored words of each document, counted once by the run (textlens.dynamics.term_counts) so that
+    # `compare` and `trends --terms` sum integers instead of reading and cutting every passage's text
+    "doc_terms": """
+        doc_id TEXT PRIMARY KEY, tokens INTEGER NOT NULL, vocabulary TEXT NOT NULL, terms BLOB NOT NULL""",
 }
 
 SCHEMA = """
@@ -137,6 +141,8 @@ CREATE TABLE IF NOT EXISTS topics (
 CREATE TABLE IF NOT EXISTS corpus_stats (name TEXT PRIMARY KEY, value TEXT NOT NULL, at REAL NOT NULL);
 -- Near-duplicate signatures of stored documents (pipeline): re-runs prime the Deduplicator from these
 -- instead of re-hashing every stored text. `params` names the Deduplicator settings they were made with.
+-- The words and stems of `doc_terms` by their 64-bit id (a hash of the text: workers need no shared numbering).
+CREATE TABLE IF NOT EXISTS term_texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dedup_signatures (
     doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, params TEXT NOT NULL, digest BLOB NOT NULL, minhash BLOB
 );
@@ -147,7 +153,7 @@ CREATE TABLE IF NOT EXISTS dedup_signatures (
 
 # Tables an analysis may add rows to besides its own (declared in its `side_tables`): caches keyed by
 # content, upserted by primary key and never deleted per document.
-SIDE_TABLES = ("embeddings", "corpus_stats")
+SIDE_TABLES = ("embeddings", "corpus_stats", "term_texts")
 
 DOCUMENT_COLUMNS = (
     "id", "source", "row", "kind", "title", "raw_text", "text", "date", "year", "year_source",
@@ -447,7 +453,7 @@ def _decode_document(row: sqlite3.Row) -> dict[str, Any]:
 
 _KNOWN_TABLES = set(ANALYSIS_TABLES) | {
     "documents", "passages", "ingest_log", "runs", "analysis_state", "embeddings", "topics", "corpus_stats", "meta",
-    "dedup_signatures",
+    "dedup_signatures", "term_texts",
 }
 
 

@@ -58,6 +58,26 @@ def aspect_rows(corpus: "Corpus") -> "pd.DataFrame":
     return doc_items(corpus, "aspect")
 
 
+def doc_item_rows(corpus: "Corpus", dimension: str) -> list[tuple[str, str, float]]:
+    """(doc_id, item as text, score) rows of a dimension as the store holds them, as plain tuples (no pandas:
+    `compare` reads these); an aspect found by both analyses comes once from each (see `doc_items`)."""
+    check_dimension(dimension)
+    cursor = corpus.conn.cursor()
+    cursor.row_factory = None  # plain tuples: items are text in every dimension's SQL, scores numbers
+    return cursor.execute(DOC_ITEMS[dimension].format(type_where="")).fetchall()
+
+
+def passage_item_rows(corpus: "Corpus", dimension: str, doc_ids: Sequence[str], etype: str | None = None
+                      ) -> list[tuple[int, str, str, float]]:
+    """(passage_id, doc_id, item, score) rows of a dimension for these documents, as plain tuples (items are text
+    in every dimension's SQL)."""
+    check_dimension(dimension)
+    _, and_, params = _type_sql(dimension, etype)
+    sql = PASSAGE_ITEMS[dimension].format(type_and=and_)
+    return [(r[0], r[1], r[2], r[3])  # as stored: `passage_items` keeps an entity's count an integer
+            for r in corpus.select_in(f"SELECT * FROM ({sql}) WHERE doc_id IN ({{marks}})", list(doc_ids), params)]
+
+
 def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
                   doc_ids: Sequence[str] | None = None) -> "pd.DataFrame":
     """(passage_id, doc_id, item, score) rows of a dimension; with `doc_ids`, only those documents' rows
@@ -70,8 +90,8 @@ def passage_items(corpus: "Corpus", dimension: str, etype: str | None = None,
     if doc_ids is None:
         df = pd.read_sql_query(sql, corpus.conn, params=params)
     else:
-        rows = list(corpus.select_in(f"SELECT * FROM ({sql}) WHERE doc_id IN ({{marks}})", list(doc_ids), params))
-        df = pd.DataFrame([tuple(r) for r in rows], columns=["passage_id", "doc_id", "item", "score"])
+        df = pd.DataFrame(passage_item_rows(corpus, dimension, doc_ids, etype),
+                          columns=["passage_id", "doc_id", "item", "score"])
     df["item"] = df["item"].astype(str)
     return df
 
