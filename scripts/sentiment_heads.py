@@ -2,7 +2,7 @@
 
     nice -n 10 .venv/bin/python scripts/sentiment_heads.py embed --encoder fast            # seconds
     nice -n 10 .venv/bin/python scripts/sentiment_heads.py embed --encoder e5-small-int8   # ~7 CPU min
-    nice -n 10 .venv/bin/python scripts/sentiment_heads.py oof                             # ~15 CPU min
+    nice -n 10 .venv/bin/python scripts/sentiment_heads.py oof                             # ~20 min wall, busy machine
     .venv/bin/python scripts/sentiment_heads.py compare                                    # ~1 CPU min per head
 
 Every choice is made on train.csv only: its train part (4 reviews in 5) trains, its fixed validation part
@@ -144,7 +144,26 @@ def head(X: np.ndarray, stars: np.ndarray, Xv: np.ndarray, C: float) -> tuple[np
 def figures(P: np.ndarray, labels: list[str], stars: np.ndarray) -> dict:
     from textlens.sentiment.evaluation import class_f1
 
-    return {**review_metrics(P[:, 2] - P[:, 0], labels, stars), "class_f1": class_f1(stars, labels)}
+    return {**review_metrics(P[:, 2] - P[:, 0], labels, stars), "class_f1": class_f1(stars, labels),
+            "scores": P[:, 2] - P[:, 0], "classes": np.array([LABEL_CLASS[x] for x in labels])}
+
+
+def paired_bootstrap(a: dict, b: dict, stars: np.ndarray, rounds: int = 1000) -> str:
+    """How steady the gain of `a` over `b` is on these reviews: 90 % interval of the paired differences in
+    binary accuracy and macro-F1 over bootstrap resamples of the reviews, and how often each gain is > 0."""
+    from textlens.sentiment.labels import macro_f1
+
+    rng = np.random.default_rng(0)
+    y, polar, up = star_classes(stars), stars != 3, stars >= 4
+    d_bin, d_f1 = [], []
+    for _ in range(rounds):
+        i = rng.integers(0, len(stars), len(stars))
+        p = i[polar[i]]
+        d_bin.append(np.mean((a["scores"][p] > 0) == up[p]) - np.mean((b["scores"][p] > 0) == up[p]))
+        d_f1.append(macro_f1(y[i], a["classes"][i]) - macro_f1(y[i], b["classes"][i]))
+    q = [np.percentile(d, [5, 95]) for d in (d_bin, d_f1)]
+    return (f"bootstrap 90 % binary [{q[0][0]:+.4f}, {q[0][1]:+.4f}] (> 0 in {np.mean(np.array(d_bin) > 0):.0%}), "
+            f"macro-F1 [{q[1][0]:+.4f}, {q[1][1]:+.4f}] (> 0 in {np.mean(np.array(d_f1) > 0):.0%})")
 
 
 def show(name: str, m: dict) -> None:
@@ -191,6 +210,7 @@ def compare(work: Path, heads: list[str], Cs: list[float], baseline: bool) -> No
             show(f"n-gram stacker + head {spec} C={C}", m)
             print(f"  {'':44s} vs committed recipe: binary {m['binary_accuracy'] - ref['binary_accuracy']:+.4f}, "
                   f"macro-F1 {m['macro_f1'] - ref['macro_f1']:+.4f}; offsets {np.round(bias, 1).tolist()}")
+            print(f"  {'':44s} {paired_bootstrap(m, ref, val_stars)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -209,7 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "oof":
         oof(args.work)
     else:
-        compare(args.work, args.heads.split(","), [float(c) for c in args.C.split(",")], not args.no_baseline)
+        compare(args.work, [h for h in args.heads.split(",") if h], [float(c) for c in args.C.split(",")], not args.no_baseline)
 
 
 if __name__ == "__main__":
