@@ -2,7 +2,7 @@
 
     nice -n 10 .venv/bin/python scripts/sentiment_heads.py embed --encoder fast            # seconds
     nice -n 10 .venv/bin/python scripts/sentiment_heads.py embed --encoder e5-small-int8   # ~7 CPU min
-    nice -n 10 .venv/bin/python scripts/sentiment_heads.py oof                             # ~20 min wall, busy machine
+    nice -n 10 .venv/bin/python scripts/sentiment_heads.py oof                             # ~8 min wall (4 fits)
     .venv/bin/python scripts/sentiment_heads.py compare                                    # ~1 CPU min per head
 
 Every choice is made on train.csv only: its train part (4 reviews in 5) trains, its fixed validation part
