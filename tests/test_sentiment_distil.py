@@ -103,3 +103,15 @@ def test_tfidf_baseline_scores_the_reviews_it_is_given():
                          [1, 5])
     assert m["n"] == 2 and m["binary_accuracy"] == 1.0
     assert len(m["class_f1"]) == 3
+
+
+def test_meta_features_are_what_the_stacker_reads():
+    """`meta_features` (used by scripts/sentiment_heads.py to try other stackers on held-out reviews) must give the
+    stacker's real inputs: the fitted stacker on them reproduces the classifier's probabilities."""
+    clf = fit(soft=False)
+    texts = ["service excellent mais remboursement tardif", "conseiller insultant", "tarif dans la moyenne"]
+    M = clf.meta_features(texts)
+    assert M.shape == (3, clf.oof_meta_.shape[1])
+    np.testing.assert_allclose(clf.stacker_.predict_proba(M), clf.predict_proba(texts), atol=1e-9)
+    assert M[0, 10] > 0  # two clauses (log of the clause count), one for the others
+    assert M[1, 10] == 0

@@ -242,6 +242,11 @@ class SentimentClassifier(BaseEstimator):
         self.oof_proba_, self.oof_meta_ = oof, M  # for tuning decision settings; dropped before saving
         return self
 
+    def meta_features(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 17) what the fitted stacker reads of each text (`meta_features`): lets a script try other
+        stackers on held-out texts against `oof_meta_` without refitting the n-gram model."""
+        return self._meta(self.base_, _check_texts(texts))[0]
+
     def predict_detail(self, texts: Sequence[str], memo: dict[str, np.ndarray] | None = None
                        ) -> tuple[np.ndarray, list[np.ndarray]]:
         """(n, 3) probabilities and, per text, the scores of its clauses (for mixed detection).
