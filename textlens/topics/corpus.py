@@ -85,12 +85,12 @@ def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: 
     return h.hexdigest()
 
 
-def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
+def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int, chunks: bool = True
                 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Units of a group: dicts with text, doc_id, passage_ids, year; and how many passages were left out, by
     reason ("too_short"; for passages also "furniture", "glued": continuation lines joined to the line before
     them, and "chunked": units joined into a chunk of up to `CHUNK_WORDS` words, unless that leaves fewer than
-    `MIN_CHUNKS` units; see `textlens.topics.units`)."""
+    `MIN_CHUNKS` units or `chunks` is False; see `textlens.topics.units`)."""
     from textlens.store.topic_edits import document_texts
     from textlens.store.topics import passage_ids_by_document, passages_of
     from textlens.topics.units import CHUNK_WORDS, MIN_CHUNKS, select_passages
@@ -101,8 +101,8 @@ def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_wor
     meta = {d["id"]: d for d in docs}
     if unit == "passage":
         rows = passages_of(corpus, ids)
-        chosen = select_passages(rows, min_words, CHUNK_WORDS)
-        if len(chosen.texts) < MIN_CHUNKS:  # a handful of pages: their sentences, or too few units to fit
+        chosen = select_passages(rows, min_words, CHUNK_WORDS if chunks else None)
+        if chunks and len(chosen.texts) < MIN_CHUNKS:  # a handful of pages: their sentences, or too few units to fit
             chosen = select_passages(rows, min_words)
         for text, pids, doc_id in zip(chosen.texts, chosen.passage_ids, chosen.doc_ids):
             out.append({"text": text, "doc_id": doc_id, "passage_ids": pids, "year": meta[doc_id]["year"]})
