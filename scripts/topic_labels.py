@@ -24,6 +24,7 @@ read, never copied into the repository.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import tempfile
@@ -41,7 +42,8 @@ SHARED = ROOT.parent / "shared"
 PRESS_PARTS = {"both": ("docs.jsonl", "archive.jsonl"), "archive": ("archive.jsonl",), "docs": ("docs.jsonl",)}
 
 
-def corpus_inputs(name: str, limit: int, offset: int, tmp: Path, press_part: str = "both") -> list[Path]:
+def corpus_inputs(name: str, limit: int, offset: int, tmp: Path, press_part: str = "both",
+                  source: str = "unlabeled") -> list[Path]:
     """Files to ingest for a corpus (a trimmed copy of the reviews table in a temporary folder)."""
     if name == "demo":
         return [ROOT / "corpora" / "demo"]
@@ -51,7 +53,7 @@ def corpus_inputs(name: str, limit: int, offset: int, tmp: Path, press_part: str
     else:
         import pandas as pd
 
-        src = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
+        src = SHARED / "data" / "verbatims_assurance" / f"{source}.csv"
         if not src.exists():
             sys.exit(f"{src}: not found (the reviews live in ../shared)")
         df = pd.read_csv(src)
@@ -67,8 +69,11 @@ def corpus_inputs(name: str, limit: int, offset: int, tmp: Path, press_part: str
     return paths
 
 
-def store_path(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both") -> Path:
+def store_path(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both",
+               source: str = "unlabeled") -> Path:
     """Where a corpus' store is kept between runs (press "both" keeps last session's name)."""
+    if name == "reviews" and source != "unlabeled":
+        return workdir / f"topic-labels-{name}-{source}-{offset}-{limit}.db"
     if name == "reviews":
         return workdir / f"topic-labels-{name}-{offset}-{limit}.db"
     if name == "press" and press_part != "both":
@@ -76,31 +81,44 @@ def store_path(name: str, limit: int, offset: int, workdir: Path, press_part: st
     return workdir / f"topic-labels-{name}.db"
 
 
-def build_store(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both") -> Path:
+def build_store(name: str, limit: int, offset: int, workdir: Path, press_part: str = "both",
+                source: str = "unlabeled", themes: bool = False) -> Path:
+    """The corpus' store, ingested once; with `themes`, the themes analysis run on it too (topic labels name the
+    theme most of a topic's units carry)."""
     from textlens.ingest import IngestOptions
-    from textlens.pipeline import ingest
+    from textlens.pipeline import analyse, ingest
     from textlens.store import Corpus
 
-    db = store_path(name, limit, offset, workdir, press_part)
+    db = store_path(name, limit, offset, workdir, press_part, source)
     if db.exists():
+        if themes:
+            with Corpus.open(db) as store:
+                analyse(store, ["themes"], workers=1)
         return db
     part = db.with_name(db.name + ".part")  # renamed once complete: an interrupted build is never reused
     for leftover in part.parent.glob(part.name + "*"):
         leftover.unlink()
     with tempfile.TemporaryDirectory() as tmp, Corpus.open(part) as store:
         kind = "verbatim" if name == "reviews" else "auto"
-        ingest(store, corpus_inputs(name, limit, offset, Path(tmp), press_part), IngestOptions(kind=kind))
+        ingest(store, corpus_inputs(name, limit, offset, Path(tmp), press_part, source), IngestOptions(kind=kind))
+        if themes:
+            analyse(store, ["themes"], workers=1)
     part.rename(db)
     return db
 
 
 def units_of(db: Path):
-    """(group, texts, document keys, encoder, passages left out by reason) per fitted group, as
-    fit_corpus_topics chooses them."""
+    """(group, texts, document keys, encoder, passages left out by reason, themes of each unit) per fitted group,
+    as fit_corpus_topics chooses them."""
     from textlens.pipeline import TOPICS_ENCODER
     from textlens.store import Corpus
     from textlens.store.topics import document_heads
     from textlens.topics.corpus import fit_groups, topic_units
+
+    try:  # absent before issue #22's theme labels: the script also measures the code it replaces
+        from textlens.topics.corpus import unit_theme_labels
+    except ImportError:
+        unit_theme_labels = None
 
     with Corpus.open(db, readonly=True) as store:
         docs = [d for d in document_heads(store) if not d["duplicate_of"] and d["language"] in (None, "fr")]
@@ -108,7 +126,8 @@ def units_of(db: Path):
         for name, group, kinds, unit, _, enc in fit_groups({d["kind"] for d in docs}, None, TOPICS_ENCODER):
             units, left = topic_units(store, [d for d in docs if d["kind"] in kinds], unit, 6 if group == "press" else 3)
             if len(units) >= 30:
-                out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc, left))
+                out.append((name, [u["text"] for u in units], [u["doc_id"] for u in units], enc, left,
+                            unit_theme_labels(store, units, unit) if unit_theme_labels else [[]] * len(units)))
         return out
 
 
@@ -144,6 +163,21 @@ def write_generic(tag: str, words: list[str]) -> None:
     print(f"{GENERIC}: section {tag!r}, {len(words)} words: {' '.join(words)}")
 
 
+def top_theme(labels, themes, topic: int) -> str:
+    """The topic's most frequent theme, its share of the topic's units and its lift over all topics' units."""
+    from collections import Counter
+
+    members = [i for i, lab in enumerate(labels) if lab >= 0]
+    inside = [i for i in members if labels[i] == topic]
+    counts = Counter(x for i in inside for x in set(themes[i]))
+    if not counts:
+        return "-"
+    overall = Counter(x for i in members for x in set(themes[i]))
+    theme, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    share = n / len(inside)
+    return f"{theme} {share:.2f} (lift {share / (overall[theme] / len(members)):.2f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", choices=("reviews", "press", "demo"), required=True)
@@ -153,6 +187,10 @@ def main() -> None:
     ap.add_argument("--press-part", choices=tuple(PRESS_PARTS), default="both",
                     help="press corpus only: docs.jsonl + archive.jsonl (both), the archive alone (development) or"
                          " docs.jsonl alone (held out)")
+    ap.add_argument("--source", choices=("unlabeled", "train"), default="unlabeled",
+                    help="reviews corpus only: the file of ../shared/data/verbatims_assurance the slice is cut from")
+    ap.add_argument("--themes", action="store_true",
+                    help="run the themes analysis on the store first (labels then name a topic's dominant theme)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--learn-generic", action="store_true",
@@ -172,12 +210,14 @@ def main() -> None:
     from textlens.topics import TopicModel
     from textlens.topics.corpus import group_representation
 
-    tag = {"reviews": f"reviews {args.offset}-{args.offset + args.limit - 1}",
+    tag = {"reviews": f"reviews {'' if args.source == 'unlabeled' else args.source + ' '}"
+                      f"{args.offset}-{args.offset + args.limit - 1}",
            "press": f"press {args.press_part}"}.get(args.corpus, args.corpus)
     if args.learn_generic and tag not in DEVELOPMENT:
         sys.exit(f"--learn-generic: {tag} is not a development corpus ({', '.join(DEVELOPMENT)})")
-    db = build_store(args.corpus, args.limit, args.offset, args.workdir, args.press_part)
-    for group, texts, docs, enc_name, left in units_of(db):
+    db = build_store(args.corpus, args.limit, args.offset, args.workdir, args.press_part, args.source, args.themes)
+    for group, texts, docs, enc_name, left, themes in units_of(db):
+        print(f"units carrying a theme: {sum(bool(x) for x in themes)} of {len(themes)}")
         enc = get_encoder(enc_name)
         with Corpus.open(db) as store:
             X = encode_cached(store, texts, enc, prompt="query")
@@ -190,8 +230,10 @@ def main() -> None:
             before = [(t["label"], t["size"]) for t in model.topics_]
             q_before = dict(model.quality_)
             t0 = time.process_time()
+            takes_themes = "unit_themes" in inspect.signature(model.update_representation).parameters
+            with_themes = {"unit_themes": themes} if takes_themes else {}  # the code before issue #22's themes
             model.update_representation(texts, group_representation(group.split(":")[0]), documents=docs,
-                                        encode=encode)
+                                        encode=encode, **with_themes)
             rep_cpu = time.process_time() - t0
             after = [t["label"] for t in model.topics_]
             q_after = model.quality_
@@ -209,6 +251,7 @@ def main() -> None:
             info = model.topics_[t]
             print(f"{t:>3} {size:>5} {info.get('coverage', float('nan')):>5.2f} {info.get('cohesion', float('nan')):>5.2f}"
                   f" {info.get('npmi', float('nan')):>6.3f}  {old:<44} {new}")
+            print(f"{'':>11}theme: {top_theme(model.labels_, themes, t)}")
             if args.terms:
                 print(f"{'':>11}= " + " · ".join(f"{term} {w:.2f}" for term, w in model.topics_[t]["terms"][: args.terms]))
             for i in model.topics_[t]["representatives"][: args.examples]:  # for the reader judging the labels

@@ -425,6 +425,7 @@ def test_fit_corpus_topics_writes_tables(tmp_path, encoder):
             "reason"]
         press = stats["groups"]["press"]
         assert press["units"] == len(TEXTS) and press["status"] == "fitted"
+        assert press["chunked_units"] == 0  # 12 short pages make fewer chunks than MIN_CHUNKS: sentence units
         assert corpus.stat("topics")["fingerprint"] == stats["fingerprint"]
 
         topics = topics_table(corpus)
@@ -521,7 +522,9 @@ def test_demo_articles_topics_readable_and_stable_across_reruns(demo_db, tmp_pat
         # outliers left by the clustering are few; topics without a subject (passages that say nothing on their own:
         # "Le nerf de la guerre reste le prix.") are routed to the outliers on purpose, and reported apart
         assert press["outlier_share"] - press["diffuse_share"] <= 0.15 <= press["outlier_share_before_reassignment"] + 0.15
-        assert 0 < press["diffuse_share"] <= 0.3
+        # (press units are paragraph chunks, which carry their subject: on the demo none is routed today; the routing
+        # itself is tested in test_topic_subjects)
+        assert 0 <= press["diffuse_share"] <= 0.3
         first, first_pt = topics_table(corpus), corpus.table("passage_topics")
         refit = fit_corpus_topics(corpus, force=True, encoders=TOPICS_ENCODER)
         second, second_pt = topics_table(corpus), corpus.table("passage_topics")

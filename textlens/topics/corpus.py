@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "7"  # bump when TopicModel defaults change: stored fits are then redone (7: stratified fit sample)
+VERSION = "8"  # bump when TopicModel defaults change: stored fits are then redone (8: labels name the units' theme)
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -85,24 +85,29 @@ def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: 
     return h.hexdigest()
 
 
-def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int
+def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_words: int, chunks: bool = True
                 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Units of a group: dicts with text, doc_id, passage_ids, year; and how many passages were left out, by
-    reason ("too_short"; for passages also "furniture", and "glued": continuation lines joined to the line before
-    them, see `textlens.topics.units`)."""
+    reason ("too_short"; for passages also "furniture", "glued": continuation lines joined to the line before
+    them, and "chunked": units joined into a chunk of up to `CHUNK_WORDS` words, unless that leaves fewer than
+    `MIN_CHUNKS` units or `chunks` is False; see `textlens.topics.units`)."""
     from textlens.store.topic_edits import document_texts
     from textlens.store.topics import passage_ids_by_document, passages_of
-    from textlens.topics.units import select_passages
+    from textlens.topics.units import CHUNK_WORDS, MIN_CHUNKS, select_passages
 
     out: list[dict[str, Any]] = []
     left = {"too_short": 0}
     ids = [d["id"] for d in docs]
     meta = {d["id"]: d for d in docs}
     if unit == "passage":
-        chosen = select_passages(passages_of(corpus, ids), min_words)
+        rows = passages_of(corpus, ids)
+        chosen = select_passages(rows, min_words, CHUNK_WORDS if chunks else None)
+        if chunks and len(chosen.texts) < MIN_CHUNKS:  # a handful of pages: their sentences, or too few units to fit
+            chosen = select_passages(rows, min_words)
         for text, pids, doc_id in zip(chosen.texts, chosen.passage_ids, chosen.doc_ids):
             out.append({"text": text, "doc_id": doc_id, "passage_ids": pids, "year": meta[doc_id]["year"]})
-        return out, {"too_short": chosen.too_short, "furniture": chosen.furniture, "glued": chosen.glued}
+        return out, {"too_short": chosen.too_short, "furniture": chosen.furniture, "glued": chosen.glued,
+                     "chunked": chosen.chunked}
     texts = document_texts(corpus.conn, ids)
     passage_ids_of = passage_ids_by_document(corpus, ids)
     for doc_id in ids:
@@ -113,6 +118,39 @@ def topic_units(corpus: "Corpus", docs: list[dict[str, Any]], unit: str, min_wor
         out.append({"text": text, "doc_id": doc_id, "passage_ids": passage_ids_of.get(doc_id, []),
                     "year": meta[doc_id]["year"]})
     return out, left
+
+
+def unit_theme_labels(corpus: "Corpus", units: list[dict[str, Any]], unit: str) -> list[list[str]]:
+    """Per unit, the labels of the themes our theme analysis kept for it (a passage unit: for any of its passages;
+    a document unit: for the document), best first; empty lists when the analysis has not run. Topic labels name
+    the theme most of a topic's units share (`KeyphraseRepresentation.theme_share`)."""
+    from textlens.store.analyses import doc_theme_ids, passage_theme_ids
+
+    if unit == "passage":
+        rows = passage_theme_ids(corpus, [p for u in units for p in u["passage_ids"]])
+        by_passage: dict[int, list[tuple[str, str]]] = {}
+        for pid, theme, taxonomy in rows:
+            by_passage.setdefault(pid, []).append((theme, taxonomy))
+        found = [[x for p in u["passage_ids"] for x in by_passage.get(p, [])] for u in units]
+    else:
+        by_doc: dict[str, list[tuple[str, str]]] = {}
+        for doc_id, theme, taxonomy in doc_theme_ids(corpus, [u["doc_id"] for u in units]):
+            by_doc.setdefault(doc_id, []).append((theme, taxonomy))
+        found = [by_doc.get(u["doc_id"], []) for u in units]
+    names = _theme_names({taxonomy for f in found for _, taxonomy in f})
+    return [list(dict.fromkeys(names[x] for x in f if x in names)) for f in found]
+
+
+def _theme_names(taxonomies: set[str]) -> dict[tuple[str, str], str]:
+    """(theme id, taxonomy name) -> the theme's label, for the built-in taxonomies among `taxonomies` (the store
+    keeps a user's taxonomy by name only: its themes do not label topics, an id is no reader's word)."""
+    from textlens.themes.taxonomy import BUILTIN, load_taxonomy
+
+    out: dict[tuple[str, str], str] = {}
+    for name in taxonomies & set(BUILTIN):
+        for theme in load_taxonomy(name).themes:
+            out[(theme.id, name)] = theme.label
+    return out
 
 
 def theme_vectors(corpus: "Corpus", taxonomy: str, encoder: "Encoder") -> tuple[list[str], np.ndarray]:
@@ -194,7 +232,8 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         gstats: dict[str, Any] = {"documents": len(gdocs), "unit": unit, "units": len(units),
                                   "too_short_units": left_out["too_short"],
                                   "furniture_units": left_out.get("furniture", 0),
-                                  "glued_passages": left_out.get("glued", 0), "min_words": min_words[group],
+                                  "glued_passages": left_out.get("glued", 0),
+                                  "chunked_units": left_out.get("chunked", 0), "min_words": min_words[group],
                                   "kinds": list(group_kinds), "encoder": ids[name]}
         stats["groups"][name] = gstats
         if len(units) < min_units:
@@ -209,7 +248,8 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
         model = TopicModel(**{"representation": group_representation(group), **params}).fit(
             texts, X, documents=[u["doc_id"] for u in units],
             encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"),
-            strata=[f"{u['year']}|{source_of[u['doc_id']]}" for u in units])
+            strata=[f"{u['year']}|{source_of[u['doc_id']]}" for u in units],
+            unit_themes=unit_theme_labels(corpus, units, unit))
         q = model.quality_
         gstats.update(status="fitted", **{k: v for k, v in q.items()})
         theme_ids, T = theme_vectors(corpus, taxonomy, enc)

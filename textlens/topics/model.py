@@ -643,14 +643,17 @@ class TopicModel(BaseEstimator):
     # ---- public API ------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], embeddings: Any, documents: Sequence[Any] | None = None,
             encode: Callable[[list[str]], np.ndarray] | None = None,
-            strata: Sequence[Any] | None = None) -> "TopicModel":
+            strata: Sequence[Any] | None = None, unit_themes: Sequence[Sequence[str]] | None = None
+            ) -> "TopicModel":
         """Fit on `texts` and their embeddings (same order). `documents`: optional document key of each
         text; NPMI then counts co-occurrence in whole documents (passages of one article) instead of units.
         `encode`: the encoder that made `embeddings` (texts -> vectors), so the keyphrase representation can
         rank phrases by their closeness to each topic's centroid; None ranks them by c-TF-IDF and words.
         `strata`: optional key of each text (e.g. "2019|reviews.csv": period and source); when the corpus is
         larger than `max_fit_units`, the clustering sample is drawn per stratum (`fit_sample`) so a small
-        period or source is not left to chance; None: a uniform sample."""
+        period or source is not left to chance; None: a uniform sample.
+        `unit_themes`: optional labels of the themes our theme analysis gave each text; a representation may name
+        a topic by the theme most of its units carry (`KeyphraseRepresentation.theme_share`)."""
         from textlens.topics.representation import make_representation
 
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -664,6 +667,8 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"{len(documents)} document keys for {len(texts)} texts")
         if strata is not None and len(strata) != len(texts):
             raise ValueError(f"{len(strata)} strata keys for {len(texts)} texts")
+        if unit_themes is not None and len(unit_themes) != len(texts):
+            raise ValueError(f"{len(unit_themes)} theme lists for {len(texts)} texts")
         if not isinstance(self.min_stratum_units, (int, np.integer)) or self.min_stratum_units < 0:
             raise ValueError(f"min_stratum_units must be a non-negative integer, got {self.min_stratum_units!r}")
         extractor = TermExtractor(self.lemmatizer, self.stop_words)
@@ -719,7 +724,7 @@ class TopicModel(BaseEstimator):
         self.reference_sets_ = None
         self.field_stop_words_ = [extractor.display(t) for t in ubiquitous]
         t0 = time.perf_counter()
-        description = self._describe(representation, texts, documents, encode)
+        description = self._describe(representation, texts, documents, encode, unit_themes)
         t_representation = time.perf_counter() - t0
         # quality (timed apart: a baseline that reports none does not pay for it)
         q_wall, q_cpu = time.perf_counter(), time.process_time()
@@ -761,7 +766,8 @@ class TopicModel(BaseEstimator):
         return out
 
     def _describe(self, representation: Any, texts: Sequence[str], documents: Sequence[Any] | None,
-                  encode: Callable[[list[str]], np.ndarray] | None) -> dict[str, Any]:
+                  encode: Callable[[list[str]], np.ndarray] | None,
+                  unit_themes: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
         """Fit `representation` on the fitted topics and set every topic's label and terms from it; returns its
         quality figures (NPMI of its top-10 terms, diversity of its top 25 and top 10)."""
         from textlens.topics.representation import RepresentationInput
@@ -770,7 +776,7 @@ class TopicModel(BaseEstimator):
         representation.fit(RepresentationInput(
             texts=texts, labels=self.labels_, n_topics=k, unigram_terms=self.unigram_terms_, documents=documents,
             centroids=self.centroids_, encode=encode, to_space=self._space,
-            stop_words=self.stop_words, random_state=self.random_state))
+            stop_words=self.stop_words, random_state=self.random_state, unit_themes=unit_themes))
         top = representation.terms_
         self.representation_ = representation
         self.topic_terms_ = [ts[: self.top_n_terms] for ts in top]
@@ -788,16 +794,20 @@ class TopicModel(BaseEstimator):
                 "representation": representation.name}
 
     def update_representation(self, texts: Sequence[str], representation: Any, documents: Sequence[Any] | None = None,
-                              encode: Callable[[list[str]], np.ndarray] | None = None) -> "TopicModel":
+                              encode: Callable[[list[str]], np.ndarray] | None = None,
+                              unit_themes: Sequence[Sequence[str]] | None = None) -> "TopicModel":
         """Describe the fitted topics again with another representation (name or instance), without
-        re-clustering: same units, same ids (BERTopic's update_topics). `texts`/`documents` as given to fit."""
+        re-clustering: same units, same ids (BERTopic's update_topics). `texts`/`documents`/`unit_themes` as given
+        to fit."""
         from textlens.topics.representation import make_representation
 
         self._fitted()
         if len(texts) != len(self.labels_):
             raise ValueError(f"{len(texts)} texts but the model was fitted on {len(self.labels_)}")
+        if unit_themes is not None and len(unit_themes) != len(texts):
+            raise ValueError(f"{len(unit_themes)} theme lists for {len(texts)} texts")
         self.quality_.update(self._describe(make_representation(representation, self.label_terms), list(texts),
-                                            documents, encode))
+                                            documents, encode, unit_themes))
         return self
 
     def _reference(self, texts: Sequence[str], documents: Sequence[Any] | None) -> list[set[str]]:

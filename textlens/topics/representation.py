@@ -62,6 +62,7 @@ class RepresentationInput:
     to_space: Callable[[np.ndarray], np.ndarray] | None = None
     stop_words: Sequence[str] = ()
     random_state: int = 0
+    unit_themes: Sequence[Sequence[str]] | None = None  # per unit, labels of the themes our analysis gave it
 
 
 class Representation(BaseEstimator):
@@ -245,8 +246,10 @@ def extract_phrases(texts: Sequence[str], stop_words: Sequence[str] = (), adject
     A phrase is kept when it matches a noun-phrase pattern of `_PHRASE`, none of its words is a function
     word, a field word ("client", "service") is not alone, not all of its nouns are empty/calendar nouns or
     first names ("fois", "janvier", "Emeline"), and no noun after the first is one ("service merci")."""
+    from textlens.ingest.pii import without_placeholders
     from textlens.topics.terms import spacy_lemmatizer, stop_words as base_stop_words
 
+    texts = without_placeholders(texts)  # "[PRÉNOM]" of a masked name is no phrase ("agréable · prénom")
     nlp = spacy_lemmatizer()
     pattern = _PHRASE_OR_ADJECTIVE if adjectives else _PHRASE
     field_words = field_nouns()
@@ -352,6 +355,11 @@ class KeyphraseRepresentation(Representation):
     max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
         spaCy's tagger reads ~10k words per CPU second).
     min_df: a phrase must occur in at least this many units (1 below 50 units).
+    theme_share, theme_lift: when the units carry themes (`RepresentationInput.unit_themes`, from our own theme
+        analysis), a topic where at least `theme_share` of the units carry one theme, `theme_lift` times as often
+        as the units of all topics do, is labelled by that theme and its best keyphrase ("Prix et tarifs ·
+        augmentation de tarif"): a keyphrase alone often names a detail of the topic, the theme says what its
+        units share. None: keyphrases only.
     """
 
     name = "keyphrase"
@@ -360,7 +368,8 @@ class KeyphraseRepresentation(Representation):
                  diversity: float = 0.4, embedding_weight: float = 0.5, brand_weight: float = 0.25,
                  brand_subject_share: float = 0.5, shared_term_penalty: float = 0.5, subsume_share: float = 0.6,
                  max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, adjectives: bool = False,
-                 max_units: int | None = 6000, min_df: int = 2, label_window: int = 5, generic: str | None = None):
+                 max_units: int | None = 6000, min_df: int = 2, label_window: int = 5, generic: str | None = None,
+                 theme_share: float | None = 0.5, theme_lift: float = 1.5):
         self.top_n_terms = top_n_terms
         self.label_phrases = label_phrases
         self.n_candidates = n_candidates
@@ -377,6 +386,8 @@ class KeyphraseRepresentation(Representation):
         self.min_df = min_df
         self.label_window = label_window
         self.generic = generic
+        self.theme_share = theme_share
+        self.theme_lift = theme_lift
 
     def _validate(self) -> None:
         if not 0.0 <= self.diversity <= 1.0:
@@ -387,6 +398,10 @@ class KeyphraseRepresentation(Representation):
             raise ValueError(f"embedding_weight must be in [0, 1], got {self.embedding_weight}")
         if self.label_phrases < 1 or self.top_n_terms < 1 or self.n_candidates < 1:
             raise ValueError("label_phrases, top_n_terms and n_candidates must be at least 1")
+        if self.theme_share is not None and not 0.0 < self.theme_share <= 1.0:
+            raise ValueError(f"theme_share must be in (0, 1] or None, got {self.theme_share}")
+        if self.theme_lift < 1.0:
+            raise ValueError(f"theme_lift must be at least 1, got {self.theme_lift}")
 
     def _sample(self, labels: np.ndarray, seed: int) -> np.ndarray:
         """Indices of the units to tag: every member, or a seeded proportional sample of each topic."""
@@ -447,6 +462,7 @@ class KeyphraseRepresentation(Representation):
         self.terms_, self.labels_ = [[] for _ in range(k)], ["" for _ in range(k)]
         self.subject_ = [False] * k  # the label is made of phrases that name a subject (see `_label`)
         self._lemmas: list[list[tuple[str, ...]]] = [[] for _ in range(k)]
+        self.themes_ = dominant_themes(labels, data.unit_themes, k, self.theme_share, self.theme_lift)
         uses: Counter[int] = Counter()  # how many larger topics already list a phrase in their top 10
         heads: set[int] = set()  # phrases that already open a label
         keep = 1.0 - self.shared_term_penalty
@@ -456,8 +472,11 @@ class KeyphraseRepresentation(Representation):
             uses.update(j for j, _ in ranked[:10])
             self.terms_[t] = [(phrases.display(names[j]), round(float(s), 6)) for j, s in ranked]
             self._lemmas[t] = [phrases.lemmas[names[j]] for j, _ in ranked]
-            label, head = self._label(ranked, phrases, names, heads)
+            theme = self.themes_[t]
+            parts, head = self._label(ranked, phrases, names, heads, 1 if theme else self.label_phrases,
+                                      _label_words(theme) if theme else frozenset())
             heads.add(head)
+            label = LABEL_SEPARATOR.join(([theme] if theme else []) + parts)
             self.labels_[t] = label or _word_label(data.unigram_terms[t], group=self.generic) or f"topic {t}"
             self.subject_[t] = bool(label)
         return self
@@ -555,12 +574,13 @@ class KeyphraseRepresentation(Representation):
             left.remove(best)
         return [(cand[i], float(rel[i])) for i in chosen]
 
-    def _label(self, ranked: list[tuple[int, float]], phrases: _Phrases, names: list[str], heads: set[int]
-               ) -> tuple[str, int | None]:
-        """The first `label_phrases` ranked phrases that name a subject (`_names_subject`) and share no content
-        word with one already in the label, the first of them not opening another topic's label (two
-        topics never read alike), a one-word head giving way to a longer phrase (`label_window`); (label, head).
-        Empty when no phrase names a subject."""
+    def _label(self, ranked: list[tuple[int, float]], phrases: _Phrases, names: list[str], heads: set[int],
+               n_parts: int, said: frozenset[str] = frozenset()) -> tuple[list[str], int | None]:
+        """The first `n_parts` ranked phrases that name a subject (`_names_subject`), share no content word with
+        one already in the label and say more than `said` (the words of the theme opening the label: "délai de
+        remboursement" adds to "Gestion des sinistres et remboursements", "remboursement" does not), the first of
+        them not opening another topic's label (two topics never read alike), a one-word head giving way to a
+        longer phrase (`label_window`); (label parts, head). Empty when no phrase names a subject."""
         parts: list[str] = []
         used: set[str] = set()
         head = None
@@ -570,7 +590,7 @@ class KeyphraseRepresentation(Representation):
             j = queue[pos]
             pos += 1
             content = set(phrases.lemmas[names[j]])
-            if content & used or not self._names_subject(names[j], phrases):
+            if content & used or content <= said or not self._names_subject(names[j], phrases):
                 continue
             if not parts:
                 longer = self._longer_head(j, [(q, 0.0) for q in queue[pos : pos + self.label_window]], phrases,
@@ -583,9 +603,9 @@ class KeyphraseRepresentation(Representation):
             head = j if head is None else head
             parts.append(phrases.display(names[j]))
             used |= content
-            if len(parts) == self.label_phrases:
+            if len(parts) == n_parts:
                 break
-        return LABEL_SEPARATOR.join(parts), head
+        return parts, head
 
     def _names_subject(self, key: str, phrases: _Phrases) -> bool:
         """A label part must hold a noun that is not generic (`generic_words`), a field noun ("client") or an empty
@@ -610,6 +630,46 @@ class KeyphraseRepresentation(Representation):
             if 2 <= len(content) <= 3 and word[0] in content and self._names_subject(names[q], phrases):
                 return q
         return j
+
+
+def _label_words(label: str) -> frozenset[str]:
+    """Accent-free words of a theme label, plurals also in the singular ("remboursements" -> "remboursement"), to
+    compare with phrase lemmas."""
+    words = {fold(w) for w in re.findall(r"\w+", label) if len(w) >= 3}
+    return frozenset(words | {w[:-1] for w in words if w[-1] in "sx"})
+
+
+def dominant_themes(labels: np.ndarray, unit_themes: Sequence[Sequence[str]] | None, k: int,
+                    min_share: float | None, min_lift: float) -> list[str | None]:
+    """Per topic, the theme most of its units carry (ties by name) when at least `min_share` of them carry it,
+    `min_lift` times as often as the units of all topics do; None otherwise or when no unit carries themes.
+
+    What a topic's units share in our own analyses is the reader's word for it; the lift keeps a theme that most
+    units of the corpus carry (every review judges prices) from labelling every topic, and only the first theme
+    may label it: a second one, rarer in the corpus, passed the lift on topics that were about the first
+    (premium rises labelled by claims handling)."""
+    if unit_themes is None or min_share is None or k == 0:
+        return [None] * k
+    labels = np.asarray(labels)
+    members = labels >= 0
+    overall: Counter[str] = Counter()
+    for i in np.flatnonzero(members):
+        overall.update(set(unit_themes[i]))
+    n_all = int(members.sum())
+    out: list[str | None] = []
+    for t in range(k):
+        idx = np.flatnonzero(labels == t)
+        counts: Counter[str] = Counter()
+        for i in idx:
+            counts.update(set(unit_themes[i]))
+        best = None
+        if counts:
+            theme, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            share = n / idx.size
+            if share >= min_share and share >= min_lift * overall[theme] / max(n_all, 1):
+                best = theme
+        out.append(best)
+    return out
 
 
 def coherence_words(terms: Sequence[str], n: int = 10, min_chars: int = 3) -> list[str]:

@@ -21,6 +21,9 @@ REPEATED_DOCS = 3  # the same passage in this many documents is the site's, not 
 EDGE_UNITS = 2  # ... when it stands among the first or last units of each (headers and footers: slogans, menus)
 # and reads as a heading, not a sentence (no final stop): a sentence repeated across documents is content
 MAX_GLUED = 4  # passages glued into one unit at most (a cut line is rarely cut more than that)
+# press units are chunks: consecutive kept passages of a document joined up to this many words (about a paragraph)
+CHUNK_WORDS = 80
+MIN_CHUNKS = 100  # fewer chunks than this (a handful of pages): sentence units, or too few units to find topics
 # a passage ends a sentence (or a heading list item) when its last visible character is one of these
 _SENTENCE_END = re.compile(r"[.!?…:;»\"”)\]]\s*$")
 _CONTINUES = re.compile(r"^[a-zà-ÿœæ(]")  # the next line opens in lower case: the same sentence goes on
@@ -50,6 +53,7 @@ class UnitSelection:
     too_short: int = 0
     furniture: int = 0
     glued: int = 0
+    chunked: int = 0  # units joined to the one before them into a chunk (`chunk_words`)
 
 
 def is_furniture_unit(text: str) -> bool:
@@ -74,10 +78,18 @@ def _key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def select_passages(rows: Sequence[tuple[int, str, str]], min_words: int) -> UnitSelection:
+def select_passages(rows: Sequence[tuple[int, str, str]], min_words: int, chunk_words: int | None = None
+                    ) -> UnitSelection:
     """Units from `rows` (passage id, document id, text), in document order: a passage cut by a line break is glued
     to the lines that continue it (up to `MAX_GLUED`), then furniture units (`is_furniture_unit`, or the same text
-    in `REPEATED_DOCS` documents) and units shorter than `min_words` are left out and counted."""
+    in `REPEATED_DOCS` documents) and units shorter than `min_words` are left out and counted; with `chunk_words`,
+    the units kept are then joined to the ones after them in the same document while the chunk stays within that
+    many words.
+
+    Why chunks: a sentence alone seldom says its subject (a quote, a figure, a question), and topics of single press
+    sentences gathered the sentences of a few pages or of none (issue #22: a third of the press topics a catch-all);
+    a paragraph-sized chunk carries its subject while a page of several subjects still gives several units
+    (BERTopic's advice for long documents: split them into paragraphs)."""
     out = UnitSelection()
     groups: list[tuple[list[int], str, str]] = []  # (passage ids, document, text)
     for pid, doc, text in rows:
@@ -108,6 +120,11 @@ def select_passages(rows: Sequence[tuple[int, str, str]], min_words: int) -> Uni
             out.too_short += len(ids)
         elif repeated[_key(text)] >= REPEATED_DOCS or is_furniture_unit(text):
             out.furniture += len(ids)
+        elif chunk_words and out.doc_ids and out.doc_ids[-1] == doc and \
+                len(out.texts[-1].split()) + len(text.split()) <= chunk_words:
+            out.texts[-1] = f"{out.texts[-1]} {text}"
+            out.passage_ids[-1] = out.passage_ids[-1] + ids
+            out.chunked += 1
         else:
             out.texts.append(text)
             out.passage_ids.append(ids)
