@@ -231,7 +231,7 @@ def test_int8_backend_stays_close_to_the_float_model():
     assert np.abs(P_q - P_f).mean() < 0.03, np.abs(P_q - P_f)
     assert int8.predict(REVIEWS)[:2] == f32.predict(REVIEWS)[:2] == ["positive", "negative"]
     alone = np.vstack([int8.proba([t]) for t in REVIEWS])
-    assert np.array_equal(alone, P_q)  # each review runs alone: batch-independent to the bit
+    assert np.abs(alone - P_q).max() < 1e-5  # rows never interact: batch-independent up to float rounding
     assert int8.proba([]).shape == (0, 3)
 
 

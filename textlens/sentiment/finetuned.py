@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 MODEL_ENV = "TEXTLENS_SENTIMENT_FT_MODEL"
 BACKEND_ENV = "TEXTLENS_SENTIMENT_FT_BACKEND"
 # f32: torch float32 (the reference the tier was selected with); int8: one ONNX Runtime int8 graph of the
-# base and the members, built once into the user cache (textlens.sentiment.finetuned_onnx)
+# base and the members (activations per token), built once into the user cache (textlens.sentiment.finetuned_onnx)
 BACKENDS = ("f32", "int8")
 WEIGHTS = "top.safetensors"
 WEIGHTS_XZ = WEIGHTS + ".xz"  # the same file xz-compressed (int8 matrices shrink by a fifth): either may ship
@@ -78,6 +78,16 @@ def read_config(folder: Path) -> dict[str, Any]:
     """The artifact's config.json ({} when there is none: `unavailable_reason` says why it cannot run)."""
     path = folder / CONFIG
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def weights_hash(folder: Path, config: dict[str, Any]) -> str:
+    """Hash of the weights and of the config without its `backend`: what a graph built from the artifact
+    depends on (choosing a backend in config.json does not rebuild it)."""
+    import hashlib
+
+    h = hashlib.sha1(json.dumps({k: v for k, v in config.items() if k != "backend"}, sort_keys=True).encode())
+    h.update(weights_file(folder).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def backend_name(config: dict[str, Any], backend: str | None = None) -> str:
@@ -186,6 +196,19 @@ def length_batches(lengths: np.ndarray, tokens_per_batch: int = TOKENS_PER_BATCH
         batches.append(order[i : i + n])
         i += n
     return batches
+
+
+def padded_batches(wins: list[list[int]], pad: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(row indices, ids, mask) of length-sorted batches of token windows, padded to their longest."""
+    lengths = np.fromiter((len(w) for w in wins), dtype=np.int64, count=len(wins))
+    for idx in length_batches(lengths):
+        longest = int(lengths[idx[0]])
+        ids = np.full((len(idx), longest), pad, dtype=np.int64)
+        mask = np.zeros((len(idx), longest), dtype=np.int64)
+        for r, j in enumerate(idx):
+            ids[r, : lengths[j]] = wins[j]
+            mask[r, : lengths[j]] = 1
+        yield idx, ids, mask
 
 
 def make_top(base_config: Any, n_layers: int, n_classes: int = 5, dropout: float = 0.1) -> "torch.nn.Module":
@@ -332,7 +355,7 @@ class FineTunedSentiment:
         """The int8 ONNX graph of this artifact in the user cache, built from the float model on first use."""
         from textlens.sentiment.finetuned_onnx import build_graph, graph_path
 
-        target = graph_path(artifact_hash(self.folder))
+        target = graph_path(weights_hash(self.folder, self.config))
         if not target.is_file():
             log.info("building the accurate sentiment tier's int8 graph once (1-2 CPU minutes): %s", target)
             self.load_torch(quantize=False)
@@ -389,29 +412,23 @@ class FineTunedSentiment:
         wins = token_windows(self.tokenizer, texts, int(self.config["max_tokens"]), int(self.config["head"]),
                              self._bos, self._eos)
         if self.backend == "int8":
-            from textlens.sentiment.finetuned_onnx import predict_alone, star_forward
+            from textlens.sentiment.finetuned_onnx import predict_batched, star_forward
 
             if self._star_forward is None:
                 assert self._graph is not None
                 self._star_forward = star_forward(self._graph)
-            return predict_alone(self._star_forward, wins, self.threads, n_out)
+            return predict_batched(self._star_forward, padded_batches(wins, self._pad), len(wins), self.threads,
+                                   n_out)
         return self._predict_torch(wins, n_out)
 
     def _predict_torch(self, wins: list[list[int]], n_out: int) -> np.ndarray:
-        """The float32 path: length-sorted batches, padding masked."""
+        """The float32 path: length-sorted batches, padding masked, torch's threads inside each product."""
         import torch
 
-        lengths = np.fromiter((len(w) for w in wins), dtype=np.int64, count=len(wins))
         out = np.zeros((len(wins), n_out), dtype=np.float32)
         if torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)
-        for idx in length_batches(lengths):
-            longest = int(lengths[idx[0]])
-            ids = np.full((len(idx), longest), self._pad, dtype=np.int64)
-            mask = np.zeros((len(idx), longest), dtype=np.int64)
-            for r, j in enumerate(idx):
-                ids[r, : lengths[j]] = wins[j]
-                mask[r, : lengths[j]] = 1
+        for idx, ids, mask in padded_batches(wins, self._pad):
             with torch.inference_mode():
                 tm = torch.from_numpy(mask)
                 hidden = self.base(input_ids=torch.from_numpy(ids), attention_mask=tm).last_hidden_state

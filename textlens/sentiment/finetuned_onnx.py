@@ -7,11 +7,14 @@ Why one graph: the members share the lower layers' output, so a single session c
 the three members side by side, with no hidden states crossing into Python. Each member starts with a
 multiplication by a vector of ones (`entry<i>`): without it the layer-7 output would feed nine Q/K/V products
 and ORT's attention fusion (which expects three per layer) would leave the members' first layers unfused.
-The five-star heads (Gemm) stay float32: they are tiny and their input is the pooled vector.
+The five-star heads stay float32: they are tiny and their input is the pooled vector.
 
-As for the e5 default, activations are quantised per input tensor, so a window is run alone (one review per
-call, single-threaded kernels, one Python thread per core): a review's probabilities are a pure function of
-the review, whatever the batch.
+Activations are quantised per token (`textlens.embeddings.onnx.per_token_activations`, the rewrite the fast
+tier's word teacher uses): rows never interact, so reviews are batched by length and a review's probabilities
+are the same bits alone or in any batch. Measured on 300 train reviews against the float model (load average
+~20, single thread): per-token 32.2 CPU ms per review, mean |dP| 0.0045 on the 3 classes, ensemble decision
+agreement 0.990; ORT's per-tensor activations (one review per call, as the e5 default) 24.5 ms but mean |dP|
+0.0134 and agreement 0.977, too far from the model the tier was selected with.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +33,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GRAPH_VERSION = "1"  # bump when the graph built from the same artifact would change
-GRAPH_FILE = "star_proba_int8.onnx"
+GRAPH_VERSION = "2"  # 2: activations per token, heads float32  # bump when the graph built from the same artifact would change
+GRAPH_FILE = "star_proba_int8tok.onnx"
 
-# forward(ids [1, L] int64, mask [1, L] int64) -> (1, 5) mean star probabilities of the members
+# forward(ids [B, L] int64, mask [B, L] int64) -> (B, 5) mean star probabilities of the members
 StarForward = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -83,11 +86,11 @@ def star_module(base: Any, tops: list[Any]) -> "torch.nn.Module":
 
 
 def build_graph(base: Any, tops: list[Any], target: Path) -> Path:
-    """Export, fuse, quantise and unfuse the float model into `target` (atomic; ~1-2 CPU min, ~1 GB of
-    temporary files next to it)."""
+    """Export, fuse, quantise (activations per token) the float model into `target` (atomic; ~1 CPU min,
+    ~1 GB of temporary files next to it)."""
     import onnx
 
-    from textlens.embeddings.onnx import export_module, fuse, quantize, write_unfused
+    from textlens.embeddings.onnx import export_module, fuse, per_token_activations, quantize
 
     layers = len(base.encoder.layer) + sum(len(t.layers) for t in tops)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,10 +100,11 @@ def build_graph(base: Any, tops: list[Any], target: Path) -> Path:
         export_module(star_module(base, tops), raw, "star_proba", batch_axes_only=True)
         fuse(raw, fused, layers=layers)
         raw.unlink()
-        heads = [n.name for n in onnx.load(str(fused), load_external_data=False).graph.node if n.op_type == "Gemm"]
-        quantize(fused, int8, exclude=heads)
+        gemms = [n.name for n in onnx.load(str(fused), load_external_data=False).graph.node if n.op_type == "Gemm"]
+        # the quantiser turns each Gemm into a MatMul named "<gemm>_MatMul" before it reads the exclusions
+        quantize(fused, int8, exclude=[name + suffix for name in gemms for suffix in ("", "_MatMul")])
         fused.unlink()
-        write_unfused(int8, tmp / target.name)
+        onnx.save(per_token_activations(onnx.load(str(int8))), str(tmp / target.name))
         os.replace(tmp / target.name, target)  # a concurrent builder simply overwrites with the same graph
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -110,9 +114,9 @@ def build_graph(base: Any, tops: list[Any], target: Path) -> Path:
 
 def star_forward(path: Path) -> StarForward:
     """A single-threaded session on the graph at `path` (safe to call from several Python threads)."""
-    from textlens.embeddings.onnx import UNFUSED, session
+    from textlens.embeddings.onnx import session
 
-    sess = session(path, UNFUSED)
+    sess = session(path)
 
     def forward(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return sess.run(None, {"input_ids": ids, "attention_mask": mask})[0]
@@ -120,23 +124,21 @@ def star_forward(path: Path) -> StarForward:
     return forward
 
 
-def predict_alone(forward: StarForward, windows: list[list[int]], threads: int, n_out: int) -> np.ndarray:
-    """(n, n_out) star probabilities, each window run alone, `threads` windows side by side."""
-    out = np.zeros((len(windows), n_out), dtype=np.float32)
+def predict_batched(forward: StarForward, batches: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], n: int,
+                    threads: int, n_out: int) -> np.ndarray:
+    """(n, n_out) star probabilities from (row indices, ids, mask) batches, `threads` batches side by side."""
+    out = np.zeros((n, n_out), dtype=np.float32)
 
-    def run(rows: range) -> None:
-        for j in rows:
-            ids = np.asarray([windows[j]], dtype=np.int64)
-            out[j] = forward(ids, np.ones_like(ids))[0]
+    def run(batch: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        idx, ids, mask = batch
+        out[idx] = forward(ids, mask)
 
-    step = 32  # windows per task: few tasks, balanced between the threads
-    tasks = [range(a, min(a + step, len(windows))) for a in range(0, len(windows), step)]
-    if threads > 1 and len(tasks) > 1:
+    if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(threads) as pool:  # list(): re-raise the first error
-            list(pool.map(run, tasks))
+            list(pool.map(run, batches))
     else:
-        for rows in tasks:
-            run(rows)
+        for batch in batches:
+            run(batch)
     return out
