@@ -11,6 +11,14 @@ machine is shared, so wall time is not reported as the figure. `--profile N` add
 cumulative time. The passages are cut once (spaCy sentencizer) before the clock starts.
 `--store` instead runs `textlens run` (entities, themes, sentiment; one process, a temporary store)
 and prints the CPU seconds of each analysis: the sentiment analyzer's own Python (aspects, rows) included.
+
+    .venv/bin/python scripts/bench_sentiment.py --tier accurate --limit 1000              # one line: reviews/s
+    .venv/bin/python scripts/bench_sentiment.py --tier accurate --backend f32 --limit 300  # the float model
+
+`--tier accurate` times the accurate tier's whole-review predictions (`FineTunedSentiment.predict_reviews`:
+the fine-tuned members ensembled with the n-gram model) after a warm-up, and prints CPU seconds per review
+(user + sys of every thread), reviews/s as cores / (CPU s per review), wall time under the current load,
+and the CPU model with its int8-relevant flags (int8 kernels depend on them).
 """
 from __future__ import annotations
 
@@ -35,11 +43,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N reviews only")
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N functions (cumulative)")
     ap.add_argument("--store", action="store_true", help="time the analyses of a full `textlens run` instead")
+    ap.add_argument("--tier", choices=("fast", "accurate"), default="fast",
+                    help="accurate: time the fine-tuned tier's whole-review predictions instead")
+    ap.add_argument("--backend", choices=("int8", "f32"), default=None,
+                    help="accurate tier backend (default: the artifact's, or $TEXTLENS_SENTIMENT_FT_BACKEND)")
     args = ap.parse_args(argv)
     if not args.data.is_file():
         sys.exit(f"{args.data}: not found (the unlabelled reviews live in ../shared)")
     if args.store:
         return store_run(args.data, args.model)
+    if args.tier == "accurate":
+        return accurate_tier(args.data, args.limit or 1000, args.backend)
 
     from textlens.analysis.segment import split_many
     from textlens.sentiment.predict import SentimentModel
@@ -90,6 +104,46 @@ def main(argv: list[str] | None = None) -> None:
         cpu = time.process_time() - c0
         pstats.Stats(prof).sort_stats("cumulative").print_stats(args.profile)
         print(f"(profiled run: {cpu:.1f} CPU s, inflated by the profiler)")
+
+
+def cpu_flags() -> str:
+    """CPU model name and the instruction-set flags int8 kernels use (from /proc/cpuinfo, as lscpu shows)."""
+    name, flags = "unknown CPU", set()
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = row.partition(":")
+            if key.strip() == "model name":
+                name = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_int8")
+    return f"{name}, {os.cpu_count()} CPUs; int8 flags: {' '.join(f for f in wanted if f in flags) or 'none'}"
+
+
+def accurate_tier(data: Path, limit: int, backend: str | None) -> None:
+    """CPU s per review of the accurate tier's whole-review predictions on the first `limit` reviews."""
+    import pandas as pd
+
+    from textlens.sentiment import load_model
+    from textlens.sentiment.finetuned import load_finetuned
+
+    texts = pd.read_csv(data)["text"].fillna("").astype(str).tolist()
+    texts = [t for t in texts if t.strip()][:limit]
+    c0, w0 = time.process_time(), time.perf_counter()
+    ngram, ft = load_model(), load_finetuned(backend=backend)
+    print(f"{cpu_flags()}\nload: {time.process_time() - c0:.1f} CPU s ({time.perf_counter() - w0:.1f} s wall), "
+          f"backend {ft.backend}, {ft.threads} threads")
+    ft.predict_reviews(texts[:20], ngram)  # warm-up: sessions, thread pools, allocations
+    ngram.memo.clear()
+    c0, w0 = time.process_time(), time.perf_counter()
+    ft.predict_reviews(texts, ngram)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    cores = os.cpu_count() or 1
+    print(f"accurate tier ({ft.backend}), {len(texts)} reviews: {1000 * cpu / len(texts):.1f} CPU ms per review "
+          f"-> {cores * len(texts) / cpu:.1f} reviews/s on {cores} cores; wall {wall:.1f} s = "
+          f"{len(texts) / wall:.1f} reviews/s at load average {os.getloadavg()[0]:.1f}")
 
 
 def store_run(data: Path, model: str | None) -> None:

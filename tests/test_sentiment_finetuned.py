@@ -128,7 +128,7 @@ def test_members_star_probabilities_are_averaged(tmp_path):
         (d / finetuned.CONFIG).write_text(json.dumps({**ft.config, "members": len(states)}), encoding="utf-8")
         return d
 
-    P = [finetuned.FineTunedSentiment(folder(n, s)).predict_star_proba(texts)
+    P = [finetuned.FineTunedSentiment(folder(n, s), backend="f32").predict_star_proba(texts)
          for n, s in (("a", [first]), ("b", [other]), ("ab", [first, other]))]
     assert not np.allclose(P[0], P[1], atol=0.05)
     assert np.allclose(P[2], (P[0] + P[1]) / 2, atol=1e-5)
@@ -205,3 +205,62 @@ def test_accurate_tier_asked_for_but_unavailable_fails_with_the_reason(tmp_path,
                                  "--no-topics", "-q"])
     assert r.exit_code == 1 and "not found" in r.output and "no_model" in r.output
     assert not (tmp_path / "t.db").exists()  # failed before reading anything
+
+
+# ---- int8 ONNX backend (issue #21: the tier at >= 60 reviews/s on 2 cores) --------------------------------
+
+REVIEWS = [
+    "Conseillère très aimable, sinistre réglé en dix jours, je recommande cette assurance.",
+    "Honteux : trois relances sans réponse et un remboursement toujours bloqué, je résilie.",
+    "Tarif correct, service moyen, rien de particulier à signaler.",
+    "Le prix a augmenté de 20 % sans explication alors que je n'ai eu aucun sinistre.",
+    "Rapide et efficace. Merci !",
+    "Devis clair, mais l'attente au téléphone est beaucoup trop longue. " * 5 + "Au final plutôt satisfait.",
+]
+
+
+def test_int8_backend_stays_close_to_the_float_model():
+    """The int8 graph (built once into the user cache) gives about the float model's probabilities, the same
+    verdict on clear reviews, and the same bits for a review alone or among others."""
+    _model()
+    f32 = finetuned.load_finetuned(backend="f32")
+    int8 = finetuned.load_finetuned(backend="int8")
+    assert int8.backend == "int8" and int8._graph is not None and int8._graph.is_file()
+    P_f, P_q = f32.proba(REVIEWS), int8.proba(REVIEWS)
+    assert P_q.shape == (len(REVIEWS), 3) and np.allclose(P_q.sum(axis=1), 1.0, atol=1e-5)
+    assert np.abs(P_q - P_f).mean() < 0.03, np.abs(P_q - P_f)
+    assert int8.predict(REVIEWS)[:2] == f32.predict(REVIEWS)[:2] == ["positive", "negative"]
+    alone = np.vstack([int8.proba([t]) for t in REVIEWS])
+    assert np.abs(alone - P_q).max() < 1e-5  # rows never interact: batch-independent up to float rounding
+    assert int8.proba([]).shape == (0, 3)
+
+
+def test_int8_build_failure_falls_back_to_float_with_a_message(tmp_path, monkeypatch, caplog):
+    _model()
+    from textlens.sentiment import finetuned_onnx
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no space left on device")
+
+    monkeypatch.setattr(finetuned_onnx, "graph_path", lambda model_id: tmp_path / "missing" / "g.onnx")
+    monkeypatch.setattr(finetuned_onnx, "build_graph", broken)
+    with caplog.at_level("WARNING", logger="textlens.sentiment.finetuned"):
+        ft = finetuned.FineTunedSentiment(backend="int8")
+    assert ft.backend == "f32" and ft.base is not None
+    assert "could not build its int8 ONNX graph" in caplog.text and "no space left" in caplog.text
+    assert finetuned.BACKEND_ENV in caplog.text
+    assert ft.predict(REVIEWS[:2]) == ["positive", "negative"]
+
+
+def test_backend_choice_is_checked_and_part_of_the_key(monkeypatch):
+    _model()
+    own = finetuned.read_config(finetuned.model_dir()).get("backend") or "f32"
+    other = "int8" if own == "f32" else "f32"
+    base_id = finetuned.model_id()
+    assert finetuned.model_id(backend=own) == base_id
+    assert finetuned.model_id(backend=other) == f"{base_id}-{other}"
+    monkeypatch.setenv(finetuned.BACKEND_ENV, other)
+    assert finetuned.model_id() == f"{base_id}-{other}"
+    monkeypatch.setenv(finetuned.BACKEND_ENV, "fp16")
+    with pytest.raises(ValueError, match=f"{finetuned.BACKEND_ENV}: unknown accurate-tier backend 'fp16'"):
+        finetuned.model_id()

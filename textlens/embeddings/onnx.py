@@ -78,21 +78,26 @@ def int8_v3_model(folder: Path) -> Path:
     target = folder / ONNX_DIR / INT8V3_FILE
     if target.exists():
         return target
+    return write_unfused(int8_model(folder), target)
+
+
+def write_unfused(src: Path, target: Path) -> Path:
+    """`target`: the int8 graph `src` with SkipLayerNormalization unfused, optimised once (atomic write)."""
     import onnx
     import onnxruntime as ort
 
-    model = unfuse_skip_layernorm(onnx.load(str(int8_model(folder))))
+    model = unfuse_skip_layernorm(onnx.load(str(src)))
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
     try:
         onnx.save(model, str(tmp / "unfused.onnx"))
         so = ort.SessionOptions()
         # EXTENDED: every fusion used here, no hardware-specific layout (ALL is applied again at load)
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-        so.optimized_model_filepath = str(tmp / INT8V3_FILE)
+        so.optimized_model_filepath = str(tmp / target.name)
         so.log_severity_level = 3
         ort.InferenceSession(str(tmp / "unfused.onnx"), so, providers=["CPUExecutionProvider"],
                              disabled_optimizers=UNFUSED)  # writes the optimised graph
-        os.replace(tmp / INT8V3_FILE, target)
+        os.replace(tmp / target.name, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
@@ -217,8 +222,6 @@ def per_token_activations(model):
 
 def export_onnx(folder: Path, out: Path) -> None:
     """torch -> ONNX with dynamic batch and sequence axes (inputs: input_ids, attention_mask)."""
-    import warnings
-
     import torch
     from transformers import BertModel
     from transformers.utils import logging as hf_logging
@@ -236,29 +239,42 @@ def export_onnx(folder: Path, out: Path) -> None:
         def forward(self, input_ids, attention_mask):
             return self.m(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    export_module(LastHidden(model), out, "last_hidden_state")
+
+
+def export_module(module, out: Path, output_name: str, batch_axes_only: bool = False) -> None:
+    """Trace `module(input_ids, attention_mask)` to ONNX with dynamic batch and sequence axes (the output's
+    second axis is dynamic too unless `batch_axes_only`: a per-text output such as class probabilities)."""
+    import warnings
+
+    import torch
+
     ids = torch.ones((2, 16), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            LastHidden(model), (ids, ids.clone()), str(out), input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"], opset_version=OPSET, dynamo=False,
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            module.eval(), (ids, ids.clone()), str(out), input_names=["input_ids", "attention_mask"],
+            output_names=[output_name], opset_version=OPSET, dynamo=False,
+            dynamic_axes={"input_ids": axes, "attention_mask": axes,
+                          output_name: {0: "batch"} if batch_axes_only else axes},
         )
 
 
-def fuse(src: Path, out: Path) -> None:
-    """ORT's BERT fusions: Attention, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization."""
+def fuse(src: Path, out: Path, layers: int = 12) -> None:
+    """ORT's BERT fusions: Attention, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization (`layers`:
+    the transformer layers the graph holds, each of which must be fused)."""
     from onnxruntime.transformers import optimizer
 
     opt = optimizer.optimize_model(str(src), model_type="bert", num_heads=12, hidden_size=384, opt_level=0)
     fused = opt.get_fused_operator_statistics()
-    if fused.get("Attention", 0) != 12 or fused.get("SkipLayerNormalization", 0) != 24:
+    if fused.get("Attention", 0) != layers or fused.get("SkipLayerNormalization", 0) != 2 * layers:
         raise EmbeddingError(f"ONNX fusion of the e5 graph went wrong: {fused}")
     opt.save_model_to_file(str(out))
 
 
-def quantize(src: Path, out: Path) -> None:
+def quantize(src: Path, out: Path, exclude: list[str] | None = None) -> None:
+    """Dynamic int8 (per-channel weights); `exclude`: names of nodes kept in float32."""
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -271,7 +287,7 @@ def quantize(src: Path, out: Path) -> None:
     root.addFilter(errors_only)
     try:
         quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"DefaultTensorType": TensorProto.FLOAT})
+                         nodes_to_exclude=exclude or [], extra_options={"DefaultTensorType": TensorProto.FLOAT})
     finally:
         root.removeFilter(errors_only)
 
