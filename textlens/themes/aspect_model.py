@@ -4,8 +4,8 @@ Why: the aspect taxonomy alone (terms, descriptions, examples) reached 0.727 / 0
 and a model on the review's words alone about the same; they err on different reviews. This model blends, for each
 aspect of the shipped taxonomy, a logistic regression over what the taxonomy scorer already computes (lexical
 evidence, similarity to the aspect prototypes, combined score: each pooled over the review's passages, see
-`press_model.doc_features`) with a logistic regression over the review's accent-folded word 1-2-grams (TF-IDF),
-and decides with a threshold per aspect chosen on out-of-fold predictions. Trained by `scripts/train_aspects.py`
+`press_model.doc_features`) with a logistic regression over the review's accent-folded word 1-2-grams (TF-IDF,
+hashed: no word of the training reviews is stored), and decides with a threshold per aspect chosen on out-of-fold predictions. Trained by `scripts/train_aspects.py`
 on the train part of our annotated reviews; stored as gzipped JSON (no pickle).
 
 The taxonomy stays editable: `BoundAspectModel` applies the model only to the aspects it was trained on whose
@@ -53,11 +53,39 @@ def theme_digest(theme: "Theme") -> str:
     return hashlib.sha1(repr(theme).encode("utf-8")).hexdigest()[:12]
 
 
-def _word_vectorizer(min_df: int | float, vocabulary: dict[str, int] | None = None) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+HASH_FEATURES = 2**20  # word 1-2-grams hashed: the model stores no word of the (third-party) training reviews
 
-    return TfidfVectorizer(preprocessor=fold, ngram_range=(1, 2), sublinear_tf=True, min_df=min_df,
-                           vocabulary=vocabulary, dtype=np.float32)
+
+def _hashed_counts(texts: Sequence[str]) -> Any:
+    """(texts, HASH_FEATURES) sparse counts of the accent-folded word 1-2-grams."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vec = HashingVectorizer(preprocessor=fold, ngram_range=(1, 2), n_features=HASH_FEATURES, alternate_sign=False,
+                            norm=None, dtype=np.float64)
+    return vec.transform(list(texts))
+
+
+class HashedTfidf:
+    """TF-IDF (sublinear tf, smooth idf, l2 rows) over the hashed n-grams seen in at least `min_df` training texts:
+    TfidfVectorizer's weighting, with column numbers instead of a vocabulary."""
+
+    def __init__(self, columns: np.ndarray, idf: np.ndarray):
+        self.columns = columns
+        self.idf = idf
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], min_df: int) -> "HashedTfidf":
+        counts = _hashed_counts(texts)
+        df = np.bincount(counts.indices, minlength=HASH_FEATURES)
+        columns = np.flatnonzero(df >= min_df)
+        return cls(columns, np.log((1 + len(texts)) / (1 + df[columns])) + 1.0)
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        from sklearn.preprocessing import normalize
+
+        x = _hashed_counts(texts)[:, self.columns].tocsr()
+        x.data = 1.0 + np.log(x.data)
+        return normalize(x.multiply(self.idf).tocsr())
 
 
 class AspectModel(BaseEstimator):
@@ -98,12 +126,11 @@ class AspectModel(BaseEstimator):
         folds = list(KFold(self.cv, shuffle=True, random_state=self.random_state).split(Z))
         fold_words = []
         for tr, te in folds:
-            vec = _word_vectorizer(self.min_df)
-            fold_words.append((vec.fit_transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])))
-        vectorizer = _word_vectorizer(self.min_df)
-        W = vectorizer.fit_transform(texts)
-        self.vocabulary_ = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-        self.idf_ = vectorizer.idf_.astype(np.float64)
+            vec = HashedTfidf.fit([texts[i] for i in tr], self.min_df)
+            fold_words.append((vec.transform([texts[i] for i in tr]), vec.transform([texts[i] for i in te])))
+        vectorizer = HashedTfidf.fit(texts, self.min_df)
+        W = vectorizer.transform(texts)
+        self.columns_, self.idf_ = vectorizer.columns, vectorizer.idf
         tax_coef, tax_icpt, word_coef, word_icpt, thresholds = [], [], [], [], []
         for j, name in enumerate(self.classes_):
             y = Y[:, j]
@@ -143,7 +170,7 @@ class AspectModel(BaseEstimator):
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
         Z = (X - self.mean_) / self.scale_
-        W = self._vectorizer().transform(list(texts))
+        W = HashedTfidf(self.columns_, self.idf_).transform(list(texts))
         tax = _sigmoid(Z @ self.taxonomy_coef_.T + self.taxonomy_intercept_)
         words = _sigmoid(np.asarray(W @ self.words_coef_.T) + self.words_intercept_)
         return self._blend(tax, words)
@@ -151,21 +178,13 @@ class AspectModel(BaseEstimator):
     def predict(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         return self.predict_proba(X, texts) >= self.thresholds_
 
-    def _vectorizer(self) -> Any:
-        if getattr(self, "_fitted_vectorizer", None) is None:
-            vec = _word_vectorizer(self.min_df, {term: i for i, term in enumerate(self.vocabulary_)})
-            vec.fit([""] if not self.vocabulary_ else [" ".join(self.vocabulary_[:1])])
-            vec.idf_ = self.idf_
-            self._fitted_vectorizer = vec
-        return self._fitted_vectorizer
-
     # ---- storage (gzipped JSON: no pickle; float16-rounded word weights keep the file small) -------------------
     def save(self, path: str | Path) -> None:
         data = {"features_version": FEATURES_VERSION, "params": self.get_params(), "classes": self.classes_,
                 "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
                 "taxonomy_coef": np.round(self.taxonomy_coef_, 5).tolist(),
                 "taxonomy_intercept": self.taxonomy_intercept_.tolist(),
-                "vocabulary": self.vocabulary_, "idf": self.idf_.astype(np.float16).astype(float).tolist(),
+                "columns": self.columns_.tolist(), "idf": self.idf_.astype(np.float16).astype(float).tolist(),
                 "words_coef": self.words_coef_.astype(np.float16).astype(float).tolist(),
                 "words_intercept": self.words_intercept_.tolist(), "thresholds": self.thresholds_.tolist(),
                 "meta": self.meta_}
@@ -187,7 +206,7 @@ class AspectModel(BaseEstimator):
         model.mean_, model.scale_ = np.asarray(data["mean"]), np.asarray(data["scale"])
         model.taxonomy_coef_ = np.asarray(data["taxonomy_coef"])
         model.taxonomy_intercept_ = np.asarray(data["taxonomy_intercept"])
-        model.vocabulary_, model.idf_ = list(data["vocabulary"]), np.asarray(data["idf"])
+        model.columns_, model.idf_ = np.asarray(data["columns"], dtype=np.int64), np.asarray(data["idf"])
         model.words_coef_ = np.asarray(data["words_coef"])
         model.words_intercept_ = np.asarray(data["words_intercept"])
         model.thresholds_ = np.asarray(data["thresholds"])
