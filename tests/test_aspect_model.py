@@ -140,3 +140,15 @@ def test_a_redefined_aspect_goes_back_to_the_taxonomy(tmp_path: Path) -> None:
     with_model, without = _rows(tmp_path, edited, None), _rows(tmp_path, edited, "off")
     assert with_model.get("price") == without.get("price")
     assert with_model.get("passage:price") == without.get("passage:price")
+
+
+def test_the_models_in_force_are_part_of_the_analysis_keys(monkeypatch) -> None:
+    """Switching a model off (or swapping it) recomputes the stored analyses instead of mixing decisions."""
+    from textlens.sentiment.analyzer import SentimentAnalyzer
+    from textlens.themes.analyzer import ThemeAnalyzer
+    from textlens.themes.aspect_files import POLARITY_ENV
+
+    assert ThemeAnalyzer().config_fingerprint() != ThemeAnalyzer(aspect_model="off").config_fingerprint()
+    with_polarity = SentimentAnalyzer().config_fingerprint()
+    monkeypatch.setenv(POLARITY_ENV, "off")
+    assert SentimentAnalyzer().config_fingerprint() != with_polarity
