@@ -90,6 +90,9 @@ class SentimentAnalyzer(Analyzer):
         stance = stance_path()
         if stance is not None:  # the articles' stance model is part of the configuration
             ngram += "+stance:" + hashlib.sha1(stance.read_bytes()).hexdigest()[:12]
+        from textlens.themes.aspect_files import polarity_fingerprint
+
+        ngram += polarity_fingerprint()  # the learned aspect polarity model in force, if any
         if self.tier == FAST:
             return ngram
         from textlens.sentiment.finetuned import model_id
@@ -182,6 +185,7 @@ class SentimentAnalyzer(Analyzer):
     def _aspects(self, reviews: list[AnalysisInput], themes: dict[int, list[tuple[str, str]]],
                  doc_aspect_ids: dict[str, dict[str, str]], doc_preds: dict[str, Prediction]) -> list[dict[str, Any]]:
         """doc_aspects rows: each aspect of each review with the polarity of the clauses that mention it."""
+        from textlens.sentiment.aspect_polarity import polarity_model_in_force
         from textlens.sentiment.aspects import score_aspects
 
         jobs: list[tuple[str, str, dict[str, list[tuple[int, int]]], float]] = []
@@ -198,7 +202,8 @@ class SentimentAnalyzer(Analyzer):
                     spans[aspect] = self._mentions(d.text, aspect, taxonomy, 0, found)
             if spans:
                 jobs.append((d.doc_id, d.text, spans, doc_preds[d.doc_id].score))
-        results = score_aspects(self.model, [(text, spans, score) for _, text, spans, score in jobs])  # type: ignore[arg-type]
+        results = score_aspects(self.model, [(text, spans, score) for _, text, spans, score in jobs],  # type: ignore[arg-type]
+                                polarity=polarity_model_in_force())
         rows = []
         for (doc_id, *_), res in zip(jobs, results):
             for aspect, ap in sorted(res.items()):

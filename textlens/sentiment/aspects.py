@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from textlens.sentiment.text import clauses
+
+if TYPE_CHECKING:
+    from textlens.sentiment.aspect_polarity import AspectPolarityModel
 
 
 class ClauseModel(Protocol):
@@ -68,29 +71,79 @@ def _around(text: str, ca: int, cb: int, a: int, b: int, window: int) -> Span:
     return words[lo][0], words[hi][1]
 
 
-def score_aspects(model: ClauseModel, docs: Sequence[tuple[str, dict[str, list[Span]], float]],
-                  window: int = WINDOW_WORDS) -> list[dict[str, AspectPolarity]]:
-    """Polarity of each aspect of each document, all clauses scored in one batch.
+@dataclass
+class AspectEvidence:
+    """What the polarity of one aspect of one review is read from: its clauses and their star-class probabilities
+    (`located` False: no mention found, the whole review stands in), and the rule's decision."""
+
+    doc: int  # index in the `docs` given
+    aspect: str
+    units: list[str]
+    located: bool
+    unit_proba: np.ndarray  # (units, 3): negative, neutral, positive
+    rule: AspectPolarity
+
+
+def aspect_evidence(model: ClauseModel, docs: Sequence[tuple[str, dict[str, list[Span]], float]],
+                    window: int = WINDOW_WORDS) -> list[AspectEvidence]:
+    """Every aspect of every document with its clauses scored (all in one batch) and the rule's polarity.
 
     `docs`: (text, {aspect_id: spans of its mentions in text}, the document's own score). An aspect
     whose spans list is empty is judged on the whole text.
     """
-    plan: list[tuple[int, str, list[str]]] = []
+    plan: list[tuple[int, str, list[str], bool]] = []
     for i, (text, by_aspect, _) in enumerate(docs):
         for aspect, spans in by_aspect.items():
             units = aspect_units(text, spans, window) if spans else []
-            plan.append((i, aspect, units or [text]))
-    flat = [u for _, _, units in plan for u in units]
+            plan.append((i, aspect, units or [text], bool(units)))
+    flat = [u for _, _, units, _ in plan for u in units]
     P = model.proba(flat)
     scores = P[:, 2] - P[:, 0]
     s = model.settings
-    out: list[dict[str, AspectPolarity]] = [{} for _ in docs]
+    out: list[AspectEvidence] = []
     at = 0
-    for i, aspect, units in plan:
+    for i, aspect, units, located in plan:
         sc = scores[at : at + len(units)]
+        rule = decide_aspect(sc, docs[i][2], units, s["clause_min"], s["aspect_min"])
+        out.append(AspectEvidence(i, aspect, units, located, P[at : at + len(units)], rule))
         at += len(units)
-        out[i][aspect] = decide_aspect(sc, docs[i][2], units, s["clause_min"], s["aspect_min"])
     return out
+
+
+def score_aspects(model: ClauseModel, docs: Sequence[tuple[str, dict[str, list[Span]], float]],
+                  window: int = WINDOW_WORDS, polarity: "AspectPolarityModel | None" = None
+                  ) -> list[dict[str, AspectPolarity]]:
+    """Polarity of each aspect of each document (see `aspect_evidence` for `docs`): the learned `polarity` model's
+    for the aspects it was trained on, the rule's for the others (a user's own aspects) or without a model."""
+    evidence = aspect_evidence(model, docs, window)
+    out: list[dict[str, AspectPolarity]] = [{} for _ in docs]
+    for e in evidence:
+        out[e.doc][e.aspect] = e.rule
+    if polarity is not None:
+        rows, known = polarity_rows(model, [text for text, _, _ in docs], evidence, polarity.aspects_)
+        if rows is not None:
+            for e, row in zip(known, polarity.predict_proba(rows)):
+                label = polarity.classes_[int(row.argmax())]
+                out[e.doc][e.aspect] = AspectPolarity(label, polarity.score_of(row), e.units)
+    return out
+
+
+def polarity_rows(model: ClauseModel, texts: Sequence[str], evidence: Sequence[AspectEvidence],
+                  aspects: Sequence[str]) -> tuple[np.ndarray | None, list[AspectEvidence]]:
+    """Features (`aspect_polarity.pair_features`) of the evidence whose aspect is among `aspects`, and that
+    evidence; the whole reviews' probabilities come from `model` (memoised: the analysis scored them already)."""
+    from textlens.sentiment.aspect_polarity import pair_features
+
+    index = {a: k for k, a in enumerate(aspects)}
+    known = [e for e in evidence if e.aspect in index]
+    if not known:
+        return None, []
+    docs = sorted({e.doc for e in known})
+    review = dict(zip(docs, model.proba([texts[i] for i in docs])))
+    clause_min = model.settings["clause_min"]
+    rows = [pair_features(e.unit_proba, e.located, review[e.doc], index[e.aspect], len(index), e.rule.polarity,
+                          clause_min) for e in known]
+    return np.stack(rows), known
 
 
 def decide_aspect(scores: np.ndarray, doc_score: float, units: list[str], clause_min: float,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from textlens.store import Corpus
+    from textlens.themes.aspect_model import BoundAspectModel
     from textlens.themes.classifier import ThemeClassifier
     from textlens.themes.press_model import PressThemeModel
     from textlens.themes.scoring import ThemeScorer
@@ -52,7 +53,7 @@ class ThemeAnalyzer(Analyzer):
     def __init__(self, taxonomy: str | None = None, editorial: str = "editorial", aspects: str = "aspects",
                  encoder: str | None = None, classifier: str | None = None,
                  classifier_kinds: tuple[str, ...] | None = None, encoders: dict[str, str] | None = None,
-                 press_model: str | None = None):
+                 press_model: str | None = None, aspect_model: str | None = None):
         # options only: the taxonomy, classifier and press model files are read on first use (`by_kind`,
         # `classifier`, `press_model_path`), so building an analyzer costs nothing
         self.taxonomy = taxonomy
@@ -64,6 +65,8 @@ class ThemeAnalyzer(Analyzer):
         self.classifier_path = classifier
         self.press_model_option = press_model
         self.press_model: "PressThemeModel | None" = None
+        self.aspect_model_option = aspect_model
+        self._aspect_models: dict[str, BoundAspectModel | None] = {}
         if classifier:
             from textlens.document import KINDS
 
@@ -97,6 +100,12 @@ class ThemeAnalyzer(Analyzer):
     def press_model_path(self) -> "Path | None":
         return resolve_press_model(self.press_model_option)
 
+    @cached_property
+    def aspect_model_path(self) -> "Path | None":
+        from textlens.themes.aspect_files import resolve_aspect_model
+
+        return resolve_aspect_model(self.aspect_model_option)
+
     @property
     def taxonomies(self) -> list[Taxonomy]:
         return list({t.sha1 + t.name: t for t in self.by_kind.values()}.values())
@@ -123,6 +132,8 @@ class ThemeAnalyzer(Analyzer):
             parts.append(f"classifier={digest}:{','.join(self.classifier_kinds)}")
         if self.press_model_path is not None:
             parts.append(f"press_model={hashlib.sha1(self.press_model_path.read_bytes()).hexdigest()}")
+        if self.aspect_model_path is not None and "verbatim" in self.by_kind:
+            parts.append(f"aspect_model={hashlib.sha1(self.aspect_model_path.read_bytes()).hexdigest()}")
         return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
 
     def press_model_for(self, kind: str) -> "PressThemeModel | None":
@@ -144,6 +155,17 @@ class ThemeAnalyzer(Analyzer):
         if self.encoder_for(kind) != resolve(None):
             return None  # ... and the default encoder's (lexical-only or another model: the taxonomy alone)
         return self.press_model
+
+    def aspect_model_for(self, kind: str) -> "BoundAspectModel | None":
+        """The learned aspect model for verbatims scored with the encoder it was trained with, bound to the taxonomy
+        in force: it decides the aspects it knows unchanged, the taxonomy decides the others (a user's own)."""
+        if kind != "verbatim" or self.aspect_model_path is None:
+            return None
+        if kind not in self._aspect_models:
+            from textlens.themes.aspect_model import bind_aspect_model
+
+            self._aspect_models[kind] = bind_aspect_model(self.aspect_model_path, self.scorer(kind))
+        return self._aspect_models[kind]
 
     def setup(self) -> None:
         """One scorer per (taxonomy, encoder) in use; each encoder is loaded once per process."""
@@ -189,8 +211,11 @@ class ThemeAnalyzer(Analyzer):
             parts = scorer.parts(texts, store)  # one embedding call for the whole batch
             scores = parts["score"]
             sc = tax.scoring
+            aspects = self.aspect_model_for(kind)
+            if aspects is not None:  # learned aspects: probabilities where it decides, NaN for the taxonomy's own
+                learned = aspects.proba([d.text for d in docs], [len(d.passages) for d in docs], parts, texts, store)
             at = 0
-            for d in docs:
+            for n_doc, d in enumerate(docs):
                 ps = scores[at : at + len(d.passages)]
                 doc = doc_scores(ps, sc.doc_support)
                 chosen = np.flatnonzero(doc >= sc.doc_threshold)
@@ -199,10 +224,14 @@ class ThemeAnalyzer(Analyzer):
                     proba = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
                     chosen = np.flatnonzero(proba >= model.thresholds_)
                     doc = decision_scores(proba, model.thresholds_)
+                if aspects is not None:
+                    doc, chosen, dropped = aspects.decide(doc, learned[n_doc], decision_scores)
                 at += len(d.passages)
                 keep = ps >= sc.threshold
                 if model is not None:
                     keep[:, np.setdiff1d(np.arange(len(tax)), chosen)] = False
+                if aspects is not None:  # passages only for the learned aspects the review keeps
+                    keep[:, dropped] = False
                 for j in chosen:
                     doc_rows.append({"doc_id": d.doc_id, "theme_id": tax.ids[j], "taxonomy": tax.name,
                                      "score": round(float(doc[j]), 4)})
