@@ -82,3 +82,25 @@ def test_sankey_and_share_charts_open_their_passages_in_chromium(demo_db, tmp_pa
     assert page.evidence_opened and page.evidence_items >= 1, page.evidence_text
     page = inspect_report(html, click="chart_divergence_staff")
     assert page.evidence_opened and page.evidence_items >= 1, page.evidence_text
+
+
+def test_lineage_without_links_says_so_instead_of_an_empty_sankey(demo_db, monkeypatch, tmp_path):
+    """plotly.js throws on a Sankey with nodes and no flow: the section says there is no link, and the note is
+    written in both the HTML and the Markdown report."""
+    import dataclasses
+
+    from textlens.dynamics import lineage as lineage_module
+    from textlens.report.writers import write_html, write_markdown
+
+    real = lineage_module.topic_lineage
+    monkeypatch.setattr(lineage_module, "topic_lineage",
+                        lambda *a, **k: dataclasses.replace(real(*a, **k), links=[]))
+    report = report_data(demo_db)
+    lineage = _section(report, "lineage")
+    assert lineage.empty is None and not any(c.kind == "sankey" for c in lineage.charts)
+    assert len(lineage.notes) == 1
+    html = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    md = write_markdown(report, tmp_path / "r.md").read_text(encoding="utf-8")
+    from html import unescape
+    assert lineage.notes[0] in unescape(html)
+    assert lineage.notes[0].split(":")[0] in md

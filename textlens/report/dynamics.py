@@ -103,7 +103,11 @@ def _lineage(ctx: "ReportContext") -> Section:
     if not lin.topics:
         sec.empty = t("lineage.none", lang)
         return sec
-    sec.charts.append(lineage_chart(ctx, lin, by))
+    chart = lineage_chart(ctx, lin, by)
+    if chart.series[1].x:
+        sec.charts.append(chart)
+    else:  # a Sankey with nodes and no flow has nothing to draw (plotly.js fails on it): say so instead
+        sec.notes.append(t("lineage.no_links", lang))
     links, topics = lin.links_frame(), lin.topics_frame()
     links["event"] = links["event"].map(lambda e: t(f"lineage.event.{e}", lang))
     sec.tables.append(Table("lineage_links", t("lineage.links", lang), links, t("lineage.rule", lang,

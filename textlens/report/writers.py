@@ -247,6 +247,7 @@ def write_markdown(report: ReportData, out: str | Path) -> Path:
             lines += [f"**{t('report.highlight.title', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(h)}" for h in s.extra["highlights"]] + [""]
         lines += [f"> {md_escape(p)}" for p in s.extra.get("privacy", [])] + ([""] if s.extra.get("privacy") else [])
+        lines += [f"> {md_escape(n)}" for n in s.notes] + ([""] if s.notes else [])
         if s.id == "method" and report.warnings:
             lines += [f"**{t('report.method.careful', lang)}{_colon(lang)}**", ""]
             lines += [f"- {md_escape(w)}" for w in report.warnings] + [""]
