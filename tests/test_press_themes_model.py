@@ -181,3 +181,19 @@ def test_the_model_averaged_with_words_needs_texts_and_round_trips(tmp_path: Pat
     again = PressThemeModel.load(tmp_path / "m.json.gz")
     assert np.allclose(again.predict_proba(x_new, new_texts), model.predict_proba(x_new, new_texts), atol=1e-6)
     assert again.text_weight == 0.5 and again.text_model_ is not None
+
+
+def test_choose_text_settings_gives_the_words_a_share_when_only_they_carry_the_theme() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_press_themes import TEXT_CS, choose_text_settings, inner_groups
+
+    texts, y = _worded(240, 12)
+    x = np.random.RandomState(13).normal(size=(240, 4))
+    ids = [f"d{i}" for i in range(80)] + [f"a{i}" for i in range(160)]
+    fold_of = {f"d{i}": i % 4 for i in range(80)}
+    target = np.array([i in fold_of for i in ids])
+    text_c, share, inner = choose_text_settings(x, y, texts, np.ones(len(ids)), target, inner_groups(ids, fold_of),
+                                                0.1)
+    assert text_c in TEXT_CS and share > 0 and inner > 0.9
