@@ -262,6 +262,7 @@ def main() -> None:
     parser.add_argument("--fold-models", type=Path)
     parser.add_argument("--labels", type=Path, default=ARCHIVE_LABELS, help="our archive annotations")
     parser.add_argument("--cache", type=Path, help="keep the texts' features in this .npz for later runs")
+    parser.add_argument("--out", type=Path, help="where to write the all-data model (default: the shipped file)")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4],
                         help="held-out folds to measure (none: only fit and write the shipped model)")
     args = parser.parse_args()
@@ -325,10 +326,10 @@ def main() -> None:
         model.meta_.update({"trained_on": f"{len(arch_ids)} annotated archive texts + press_dev folds 0-4 + "
                                           f"{len(seed_docs)} seed editorials",
                             "script": "scripts/train_press_themes.py", "taxonomy": f"{tax.name}:{tax.sha1}"})
-        out = shipped_model_path()
+        out = args.out or shipped_model_path()
         out.parent.mkdir(parents=True, exist_ok=True)
         model.save(out)
-        print(f"\nwrote {out.relative_to(ROOT)}")
+        print(f"\nwrote {out} (settings {model.meta_})")
 
 
 if __name__ == "__main__":
