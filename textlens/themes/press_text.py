@@ -70,18 +70,26 @@ class HashedTextThemes(BaseEstimator):
     def _tfidf(self, counts: Any) -> Any:
         """Sublinear term frequency times idf on the kept columns, each row L2-normalised (TfidfTransformer's
         `sublinear_tf=True` with smoothed idf, written out so scoring needs no fitted transformer)."""
+        from scipy.sparse import csr_matrix
         from sklearn.preprocessing import normalize
 
-        kept = counts[:, self.columns_].astype(np.float64)
-        kept.data = 1.0 + np.log(kept.data)
-        return normalize(kept.multiply(self.idf_[None, :]).tocsr())
+        # each hashed column's place among the kept ones (a sorted search: slicing 2^20 columns costs more)
+        place = np.minimum(np.searchsorted(self.columns_, counts.indices), len(self.columns_) - 1)
+        known = self.columns_[place] == counts.indices
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[known]
+        values = (1.0 + np.log(counts.data[known].astype(np.float64))) * self.idf_[place[known]]
+        kept = csr_matrix((values, (rows, place[known])), shape=(counts.shape[0], len(self.columns_)))
+        return normalize(kept)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each theme for each text (texts x themes)."""
         if not hasattr(self, "coef_"):
             raise ValueError("HashedTextThemes is not fitted")
+        weights: np.ndarray | None = getattr(self, "_weights", None)
+        if weights is None or weights.shape[::-1] != self.coef_.shape:
+            weights = self._weights = np.ascontiguousarray(self.coef_.T, dtype=np.float32)  # once, not per call
         z = self._tfidf(hashed_counts(texts, self.ngram_max))
-        logits = np.asarray(z @ self.coef_.astype(np.float32).T) + self.intercept_
+        logits = np.asarray(z @ weights) + self.intercept_
         return 1 / (1 + np.exp(-np.clip(logits, -30, 30)))
 
     # ---- storage: base64 of little-endian arrays inside the press model's JSON ---------------------------
