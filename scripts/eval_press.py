@@ -50,9 +50,10 @@ from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
 from textlens.sentiment.stance import PressStanceModel  # noqa: E402
 
 
-def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats: dict, tmp: Path
+def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats: dict, texts: dict, tmp: Path
                       ) -> tuple[Path, Path]:
-    """The press theme and stance models trained without fold k (archive + other folds), as files."""
+    """The press theme and stance models trained without fold k (archive + other folds), as files (`texts`: the
+    cleaned texts the theme model's words part reads)."""
     from textlens.themes.analyzer import ThemeAnalyzer
 
     labels = list(ThemeAnalyzer().by_kind["article"].ids)  # the analyzer applies a model with its taxonomy's order
@@ -60,8 +61,10 @@ def fold_press_models(k: int, docs: list[dict], gold: dict, archive: dict, feats
     themes_of = {**{i: g["themes"] for i, g in gold.items()}, **{i: g["themes"] for i, g in archive.items()}}
     x = np.stack([feats[i] for i in train_ids])
     y = np.array([[c in themes_of[i] for c in labels] for i in train_ids], dtype=int)
-    themes = train_press_themes.fit_chosen(x, y, labels, train_ids, {d["id"]: d["fold"] for d in docs}, set(archive))
-    themes_path = tmp / f"themes_fold{k}.json"
+    themes = train_press_themes.fit_chosen(x, y, labels, train_ids, {d["id"]: d["fold"] for d in docs}, set(archive),
+                                           [texts[i] for i in train_ids])
+    print(f"fold {k}: theme settings {themes.meta_}", flush=True)
+    themes_path = tmp / f"themes_fold{k}.json.gz"
     themes.save(themes_path)
     tone_of = {**{i: g["tone"] for i, g in gold.items()}, **{i: g["tone"] for i, g in archive.items() if g.get("tone")}}
     tone_ids = [i for i in train_ids if i in tone_of]
@@ -96,7 +99,7 @@ def main() -> None:
         with_text = train_dating.run_user_path(docs, tmp / "all", env={"TEXTLENS_DATE_MODEL": "off"})
         rows = {d["id"]: train_dating.doc_rows(with_text[d["id"]]["text"], gold[d["id"]]) for d in docs}
         archive_docs, archive = train_press_themes.load_archive(train_press_themes.ARCHIVE_LABELS)
-        feats, _ = train_press_themes.cached_features(docs + archive_docs, args.cache)
+        feats, feat_texts = train_press_themes.cached_features(docs + archive_docs, args.cache)
         names = train_dating.feature_names(list(rows.values()))
         fig_cache = args.figures_cache
         fig_texts = train_figures.cleaned_texts(fig_cache / "clean_texts.json" if fig_cache else None)
@@ -116,7 +119,7 @@ def main() -> None:
             model.meta["infer"] = train_dating.choose_inference(train_rows)
             model_path = tmp / f"date_fold{k}.json"
             model_path.write_text(json.dumps(model.to_dict()))
-            themes_path, tone_path = fold_press_models(k, docs, gold, archive, feats, tmp)
+            themes_path, tone_path = fold_press_models(k, docs, gold, archive, feats, feat_texts, tmp)
             figure_model, _ = train_figures.fit_texts(train_figures.training_items({k}, fig_texts, fig_ents))
             figures_path = tmp / f"figures_fold{k}.json"
             figures_path.write_text(json.dumps(figure_model.to_dict()))

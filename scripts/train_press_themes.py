@@ -32,6 +32,8 @@ ARCHIVE_LABELS = ROOT / "scripts" / "data" / "press_archive_gold.jsonl"
 CS = (0.05, 0.2, 1.0)  # choose_c (scripts/train_aspects.py uses it)
 SETTINGS_CS = (0.03, 0.1, 0.3)
 ARCHIVE_WEIGHTS = (1.0, 0.5, 0.25)
+TEXT_CS = (3.0, 10.0, 30.0)  # the hashed-words part (textlens/themes/press_text.py)
+TEXT_WEIGHTS = (0.0, 0.25, 0.5, 0.65)  # its share in the average; 0: the words part is left out
 
 import train_dating  # noqa: E402  (load_press, run_user_path: the user's path)
 from eval_entities import prf  # noqa: E402
@@ -189,36 +191,68 @@ def oof_proba(x: np.ndarray, y: np.ndarray, weight: np.ndarray, groups: np.ndarr
     return out
 
 
+def inner_micro(proba: np.ndarray, y: np.ndarray, weight: np.ndarray, target: np.ndarray) -> float:
+    """Micro-F1 on the `target` rows of out-of-fold probabilities, each theme cut at its best threshold over all
+    rows counted with their weights, as `PressThemeModel.fit` cuts."""
+    from textlens.themes.press_model import best_threshold
+
+    cuts = np.array([best_threshold(proba[:, j], y[:, j], weight) for j in range(y.shape[1])])
+    pred = proba[target] >= cuts
+    tp = int((pred & (y[target] == 1)).sum())
+    return 2 * tp / max(int(pred.sum() + y[target].sum()), 1)
+
+
 def choose_settings(x: np.ndarray, y: np.ndarray, target: np.ndarray, groups: np.ndarray
                     ) -> tuple[float, float, float]:
     """C and the archive's sample weight with the best micro-F1 on the `target` rows (texts labelled by the gold's
     annotators, not our archive labels) of an inner CV over the training rows only (`groups` from `inner_groups`),
-    each theme cut at its best out-of-fold threshold over all rows counted with their weights, as
-    `PressThemeModel.fit` cuts.
+    scored by `inner_micro`.
     Returns (C, archive weight, inner micro-F1)."""
-    from textlens.themes.press_model import best_threshold
-
     best = (-1.0, SETTINGS_CS[0], ARCHIVE_WEIGHTS[0])
     for c_value in SETTINGS_CS:
         for arch_weight in ARCHIVE_WEIGHTS:
             weight = np.where(target, 1.0, arch_weight)
-            proba = oof_proba(x, y, weight, groups, c_value)
-            cuts = np.array([best_threshold(proba[:, j], y[:, j], weight) for j in range(y.shape[1])])
-            pred = proba[target] >= cuts
-            tp = int((pred & (y[target] == 1)).sum())
-            micro = 2 * tp / max(int(pred.sum() + y[target].sum()), 1)
+            micro = inner_micro(oof_proba(x, y, weight, groups, c_value), y, weight, target)
             best = max(best, (micro, c_value, arch_weight))
     return best[1], best[2], best[0]
 
 
+def choose_text_settings(x: np.ndarray, y: np.ndarray, texts: list[str], weight: np.ndarray, target: np.ndarray,
+                         groups: np.ndarray, c_value: float) -> tuple[float, float, float]:
+    """The words part's C and its share in the average (0 leaves it out), by the same inner CV as
+    `choose_settings`, the theme model's settings fixed. Returns (text C, text weight, inner micro-F1)."""
+    from textlens.themes.press_text import HashedTextThemes
+
+    theme_oof = oof_proba(x, y, weight, groups, c_value)
+    best = (inner_micro(theme_oof, y, weight, target), TEXT_CS[0], 0.0)
+    for text_c in TEXT_CS:
+        text_oof = np.zeros(y.shape)
+        for g in np.unique(groups):
+            tr, te = np.flatnonzero(groups != g), np.flatnonzero(groups == g)
+            part = HashedTextThemes(C=text_c).fit([texts[i] for i in tr], y[tr], sample_weight=weight[tr])
+            text_oof[te] = part.predict_proba([texts[i] for i in te])
+        for share in TEXT_WEIGHTS[1:]:
+            micro = inner_micro((1 - share) * theme_oof + share * text_oof, y, weight, target)
+            best = max(best, (micro, text_c, share))
+    return best[1], best[2], best[0]
+
+
 def fit_chosen(x: np.ndarray, y: np.ndarray, classes: list[str], ids: list[str], fold_of: dict[str, int],
-               archive_ids: set[str]) -> PressThemeModel:
+               archive_ids: set[str], texts: list[str] | None = None) -> PressThemeModel:
     """The model with the settings `choose_settings` picks, judged on the texts labelled by the gold's annotators
-    (all but our archive labels, whose hand puts fewer themes per text: 1.96 against 2.4)."""
+    (all but our archive labels, whose hand puts fewer themes per text: 1.96 against 2.4); with `texts` (one per
+    row), the words part's settings too (`choose_text_settings`)."""
     target = np.array([i not in archive_ids for i in ids])
-    c_value, arch_weight, inner = choose_settings(x, y, target, inner_groups(ids, fold_of))
-    model = PressThemeModel(C=c_value).fit(x, y, classes, sample_weight=np.where(target, 1.0, arch_weight))
-    model.meta_ = {"C": c_value, "archive_weight": arch_weight, "inner_cv_micro_f1": round(inner, 4)}
+    groups = inner_groups(ids, fold_of)
+    c_value, arch_weight, inner = choose_settings(x, y, target, groups)
+    weight = np.where(target, 1.0, arch_weight)
+    text_c, share = TEXT_CS[0], 0.0
+    if texts is not None:
+        text_c, share, inner = choose_text_settings(x, y, texts, weight, target, groups, c_value)
+    model = PressThemeModel(C=c_value, text_weight=share, text_C=text_c).fit(x, y, classes, sample_weight=weight,
+                                                                             texts=texts)
+    model.meta_ = {"C": c_value, "archive_weight": arch_weight, "text_C": text_c, "text_weight": share,
+                   "inner_cv_micro_f1": round(inner, 4)}
     return model
 
 
@@ -228,6 +262,7 @@ def main() -> None:
     parser.add_argument("--fold-models", type=Path)
     parser.add_argument("--labels", type=Path, default=ARCHIVE_LABELS, help="our archive annotations")
     parser.add_argument("--cache", type=Path, help="keep the texts' features in this .npz for later runs")
+    parser.add_argument("--out", type=Path, help="where to write the all-data model (default: the shipped file)")
     parser.add_argument("--folds", type=int, nargs="*", default=[0, 1, 2, 3, 4],
                         help="held-out folds to measure (none: only fit and write the shipped model)")
     args = parser.parse_args()
@@ -259,12 +294,13 @@ def main() -> None:
         test_ids = [d["id"] for d in docs if d["fold"] == held]
         x_tr, y_tr = matrix(train_ids)
         x_te, y_te = matrix(test_ids)
-        model = fit_chosen(x_tr, y_tr, classes, train_ids, fold_of, set(arch_ids))
-        c_value = f"{model.C} archive weight {model.meta_['archive_weight']}"
+        model = fit_chosen(x_tr, y_tr, classes, train_ids, fold_of, set(arch_ids), [texts[i] for i in train_ids])
+        c_value = (f"{model.C} archive weight {model.meta_['archive_weight']} words C {model.text_C} "
+                   f"share {model.text_weight}")
         if args.fold_models:
             model.save(args.fold_models / f"fold{held}.json")
         gold_sets = [set(labels[i]) for i in test_ids]
-        pred = [set(np.array(classes)[p]) for p in model.predict(x_te)]
+        pred = [set(np.array(classes)[p]) for p in model.predict(x_te, [texts[i] for i in test_ids])]
         micro, macro, per = theme_scores(pred, gold_sets, classes)
         for c, f1 in per.items():
             per_theme[c].append(f1)
@@ -286,14 +322,14 @@ def main() -> None:
     if not args.no_write:
         all_ids = arch_ids + [d["id"] for d in docs] + [d["id"] for d in seed_docs]
         x, y = matrix(all_ids)
-        model = fit_chosen(x, y, classes, all_ids, fold_of, set(arch_ids))
+        model = fit_chosen(x, y, classes, all_ids, fold_of, set(arch_ids), [texts[i] for i in all_ids])
         model.meta_.update({"trained_on": f"{len(arch_ids)} annotated archive texts + press_dev folds 0-4 + "
                                           f"{len(seed_docs)} seed editorials",
                             "script": "scripts/train_press_themes.py", "taxonomy": f"{tax.name}:{tax.sha1}"})
-        out = shipped_model_path()
+        out = args.out or shipped_model_path()
         out.parent.mkdir(parents=True, exist_ok=True)
         model.save(out)
-        print(f"\nwrote {out.relative_to(ROOT)}")
+        print(f"\nwrote {out} (settings {model.meta_})")
 
 
 if __name__ == "__main__":

@@ -9,11 +9,12 @@ from sklearn.base import BaseEstimator, clone
 from textlens.entities.typer import EntityTyperModel
 from textlens.themes.classifier import ClassifierError, ThemeClassifier
 from textlens.themes.press_model import PressThemeModel
+from textlens.themes.press_text import HashedTextThemes
 from textlens.topics.clustering import DensityClusterer, PcaUmapReducer, SilhouetteKMeans
 from textlens.topics.model import TopicModel
 
-ESTIMATORS = [TopicModel, ThemeClassifier, PressThemeModel, EntityTyperModel, PcaUmapReducer, DensityClusterer,
-              SilhouetteKMeans]
+ESTIMATORS = [TopicModel, ThemeClassifier, PressThemeModel, HashedTextThemes, EntityTyperModel, PcaUmapReducer,
+              DensityClusterer, SilhouetteKMeans]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
@@ -51,7 +52,8 @@ def test_press_theme_model_saves_and_loads_its_learnt_state(tmp_path):
     model.meta_ = {"taxonomy": "t:1"}
     model.save(tmp_path / "m.json")
     loaded = PressThemeModel.load(tmp_path / "m.json")
-    assert loaded.get_params() == {"C": 0.5, "cv": 4, "random_state": 0}
+    assert loaded.get_params() == {"C": 0.5, "cv": 4, "random_state": 0, "text_weight": 0.0,
+                                    "text_C": 10.0}
     assert loaded.classes_ == ["a", "b"] and loaded.meta_ == {"taxonomy": "t:1"}
     assert (loaded.predict(X) == model.predict(X)).all()
     with pytest.raises(ValueError, match="not fitted"):

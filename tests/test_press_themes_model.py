@@ -124,3 +124,76 @@ def test_choose_settings_weighs_down_extra_labels_of_another_hand() -> None:
     c_value, weight, inner = choose_settings(x, stricter, target, groups)
     assert c_value in SETTINGS_CS and weight == min(ARCHIVE_WEIGHTS)
     assert 0.7 < inner <= 1.0
+
+
+def _worded(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+    """Texts where a theme shows only in its words ("grève", "syndicat"), among words every text shares."""
+    rng = np.random.RandomState(seed)
+    filler = ["le", "centre", "de", "contacts", "client", "annonce", "une", "nouvelle", "étape", "pour", "les"]
+    texts, y = [], []
+    for _ in range(n):
+        words = list(rng.choice(filler, size=12))
+        positive = rng.rand() < 0.4
+        if positive:
+            words += list(rng.choice(["grève", "syndicat", "salariés"], size=2))
+        texts.append(" ".join(words))
+        y.append(int(positive))
+    return texts, np.array(y)[:, None]
+
+
+def test_the_words_part_learns_a_theme_from_words_and_stores_compactly() -> None:
+    from textlens.themes.press_text import HashedTextThemes
+
+    texts, y = _worded(200, 7)
+    new_texts, y_new = _worded(200, 8)
+    part = HashedTextThemes(C=10.0).fit(texts, y)
+    pred = part.predict_proba(new_texts)[:, 0] >= 0.5
+    assert (pred == (y_new[:, 0] == 1)).mean() > 0.95
+    assert part.coef_.dtype == np.float16 and len(part.columns_) < 200  # only hashed columns seen twice are kept
+    again = HashedTextThemes.from_dict(part.to_dict())
+    assert np.allclose(again.predict_proba(new_texts), part.predict_proba(new_texts))
+    with pytest.raises(ValueError, match="do not match"):
+        HashedTextThemes().fit(texts[:5], y)
+
+
+def test_the_model_averaged_with_words_needs_texts_and_round_trips(tmp_path: Path) -> None:
+    """A theme visible only in the words: the model with a words part finds it, the one without cannot; the
+    gzip'd file gives the same decisions."""
+    texts, y = _worded(240, 9)
+    new_texts, y_new = _worded(200, 10)
+    rng = np.random.RandomState(11)
+    x, x_new = rng.normal(size=(240, 4)), rng.normal(size=(200, 4))  # features that say nothing about the theme
+    with pytest.raises(ValueError, match="one text per row"):
+        PressThemeModel(text_weight=0.5).fit(x, y, ["strike"])
+    with pytest.raises(ValueError, match="share in"):
+        PressThemeModel(text_weight=1.5).fit(x, y, ["strike"], texts=texts)
+    blind = PressThemeModel(C=0.1).fit(x, y, ["strike"])
+    model = PressThemeModel(C=0.1, text_weight=0.5).fit(x, y, ["strike"], texts=texts)
+
+    def f1(pred: np.ndarray) -> float:
+        return 2 * int((pred & (y_new[:, 0] == 1)).sum()) / (pred.sum() + y_new.sum())
+
+    assert f1(model.predict(x_new, new_texts)[:, 0]) > 0.9 > 0.7 > f1(blind.predict(x_new)[:, 0])
+    with pytest.raises(ValueError, match="one text per row"):
+        model.predict(x_new)
+    model.save(tmp_path / "m.json.gz")
+    assert (tmp_path / "m.json.gz").read_bytes()[:2] == b"\x1f\x8b"
+    again = PressThemeModel.load(tmp_path / "m.json.gz")
+    assert np.allclose(again.predict_proba(x_new, new_texts), model.predict_proba(x_new, new_texts), atol=1e-6)
+    assert again.text_weight == 0.5 and again.text_model_ is not None
+
+
+def test_choose_text_settings_gives_the_words_a_share_when_only_they_carry_the_theme() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_press_themes import TEXT_CS, choose_text_settings, inner_groups
+
+    texts, y = _worded(240, 12)
+    x = np.random.RandomState(13).normal(size=(240, 4))
+    ids = [f"d{i}" for i in range(80)] + [f"a{i}" for i in range(160)]
+    fold_of = {f"d{i}": i % 4 for i in range(80)}
+    target = np.array([i in fold_of for i in ids])
+    text_c, share, inner = choose_text_settings(x, y, texts, np.ones(len(ids)), target, inner_groups(ids, fold_of),
+                                                0.1)
+    assert text_c in TEXT_CS and share > 0 and inner > 0.9

@@ -221,7 +221,7 @@ class ThemeAnalyzer(Analyzer):
                 chosen = np.flatnonzero(doc >= sc.doc_threshold)
                 if model is not None:  # learned decision over the same parts; passages only for its themes
                     own = {k: (v[at : at + len(d.passages)] if v is not None else None) for k, v in parts.items()}
-                    proba = model.predict_proba(doc_features(own, sc.doc_support)[None, :])[0]
+                    proba = model.predict_proba(doc_features(own, sc.doc_support)[None, :], [d.text])[0]
                     chosen = np.flatnonzero(proba >= model.thresholds_)
                     doc = decision_scores(proba, model.thresholds_)
                 if aspects is not None:

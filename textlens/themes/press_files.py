@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-MODEL_FILE = "press_themes.json"
+MODEL_FILE = "press_themes.json.gz"
 
 
 def shipped_model_path() -> Path:
