@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/train_press_entities.py                 # ship models/entities_press/ (all labels)
     .venv/bin/python scripts/train_press_entities.py --folds 0 1 2   # held-out figures per press_dev fold, no ship
+    .venv/bin/python scripts/train_press_entities.py --error-kinds   # where F1 is lost: inner CV on the archive
 
 Training texts: our annotations of 361 texts of ../shared/data/press_dev/archive.jsonl
 (scripts/data/press_archive_gold.jsonl) and the press_dev gold (../shared/data/press_dev/gold.jsonl); with
@@ -170,26 +171,93 @@ def doc_f1(rows: list[tuple], decisions: list[str], entities: dict[str, dict], i
     return prf(*total), counts
 
 
+def cv_decisions(rows: list[tuple], ids: list[str], c_value: float, thresholds: tuple[float, ...]
+                 ) -> dict[float, list[str]]:
+    """Decisions of every row by the model of the 4 other parts of the documents (5 parts), per keep threshold."""
+    doc_part = {i: k % N_PARTS for k, i in enumerate(sorted(ids))}
+    out = {threshold: [""] * len(rows) for threshold in thresholds}
+    for j in range(N_PARTS):
+        train_rows = [r for r in rows if doc_part[r[0]] != j]
+        model = EntityTyperModel(C=c_value).fit([r[2] for r in train_rows], [r[3] for r in train_rows])
+        idx = [k for k, r in enumerate(rows) if doc_part[r[0]] == j]
+        for threshold in thresholds:
+            for k, d in zip(idx, model.decide([rows[k][2] for k in idx], threshold)):
+                out[threshold][k] = d
+    return out
+
+
 def choose(rows: list[tuple], entities: dict[str, dict], ids: list[str]) -> tuple[float, float]:
     """C and keep threshold with the best document-level micro-F1 over 5 folds of documents."""
-    doc_part = {i: k % N_PARTS for k, i in enumerate(sorted(ids))}
     best, best_f1 = (1.0, 0.5), -1.0
     for c_value in C_GRID:
-        models = {}
-        for j in range(N_PARTS):
-            train_rows = [r for r in rows if doc_part[r[0]] != j]
-            models[j] = EntityTyperModel(C=c_value).fit([r[2] for r in train_rows], [r[3] for r in train_rows])
-        for threshold in THRESHOLDS:
-            decisions = [""] * len(rows)
-            for j in range(N_PARTS):
-                idx = [k for k, r in enumerate(rows) if doc_part[r[0]] == j]
-                for k, d in zip(idx, models[j].decide([rows[k][2] for k in idx], threshold)):
-                    decisions[k] = d
+        for threshold, decisions in cv_decisions(rows, ids, c_value, THRESHOLDS).items():
             (_, _, f1), _ = doc_f1(rows, decisions, entities, ids)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = (c_value, threshold), f1
             log(f"  C={c_value:<5} threshold={threshold:<5} CV doc micro-F1 {f1:.3f}")
     return best
+
+
+MISSED_KINDS = ("no candidate", "dropped", "boundary", "wrong type")
+SPURIOUS_KINDS = ("spurious", "boundary", "wrong type")
+
+
+def error_kinds(rows: list[tuple], decisions: list[str], entities: dict[str, dict], ids: list[str]
+                ) -> tuple[Counter, Counter]:
+    """Where the F1 is lost, per type: each annotated name not found (no candidate proposed it; proposed but
+    dropped; found with other bounds; found with another type) and each kept name not annotated (no annotated
+    name near it; other bounds; another type), compared as the evaluation does (KB aliases, fuzzy >= 90)."""
+    from rapidfuzz import fuzz
+
+    kb = load_kb()
+
+    def same(a: str, b: str) -> bool:
+        return a == b or fuzz.ratio(a, b) >= 90
+
+    def overlaps(a: str, b: str) -> bool:
+        return len(a) > 2 and len(b) > 2 and (a in b or b in a)
+
+    kept: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    proposed: dict[str, set[str]] = defaultdict(set)
+    for (i, name, _, _), t in zip(rows, decisions):
+        proposed[i].add(norm(name, kb))
+        if t != NONE:
+            kept[i].add((t, norm(name, kb)))
+    missed: Counter = Counter()
+    spurious: Counter = Counter()
+    for i in ids:
+        gold = {(t, norm(n, kb)) for t, names in entities[i].items() for n in names}
+        for t, g in gold:
+            if any(tt == t and same(k, g) for tt, k in kept[i]):
+                continue
+            if any(same(k, g) for _, k in kept[i]):
+                missed[t, "wrong type"] += 1
+            elif any(overlaps(k, g) for _, k in kept[i]):
+                missed[t, "boundary"] += 1
+            elif any(same(k, g) for k in proposed[i]):
+                missed[t, "dropped"] += 1
+            else:
+                missed[t, "no candidate"] += 1
+        for t, k in kept[i]:
+            if any(tt == t and same(k, g) for tt, g in gold):
+                continue
+            if any(same(k, g) for _, g in gold):
+                spurious[t, "wrong type"] += 1
+            elif any(overlaps(k, g) for _, g in gold):
+                spurious[t, "boundary"] += 1
+            else:
+                spurious[t, "spurious"] += 1
+    return missed, spurious
+
+
+def print_error_kinds(missed: Counter, spurious: Counter) -> None:
+    print(f"  {'type':<15}" + "".join(f"{'missed: ' + k:>24}" for k in MISSED_KINDS)
+          + "".join(f"{'kept: ' + k:>20}" for k in SPURIOUS_KINDS))
+    for t in [*ENTITY_TYPES, "all"]:
+        def count(counter: Counter, kind: str, t: str = t) -> int:
+            return sum(v for (tt, k), v in counter.items() if k == kind and t in (tt, "all"))
+        print(f"  {t:<15}" + "".join(f"{count(missed, k):>24}" for k in MISSED_KINDS)
+              + "".join(f"{count(spurious, k):>20}" for k in SPURIOUS_KINDS))
 
 
 def train(nlp, ids: list[str], docs: dict, entities: dict[str, dict], quiet: bool = False) -> EntityTyperModel:
@@ -248,6 +316,10 @@ def main() -> None:
     parser.add_argument("--folds", type=int, nargs="*", help="held-out press_dev folds to score (no model shipped)")
     parser.add_argument("--texts", type=Path, help="cache of the cleaned texts (JSONL id, text, year)")
     parser.add_argument("--out", type=Path, default=shipped_model_path())
+    parser.add_argument("--error-kinds", type=int, nargs="?", const=-1, metavar="FOLD",
+                        help="where the F1 is lost, per type and kind of error, by inner 5-part CV over the training "
+                        "texts of held-out fold FOLD (the archive and the four other folds; without FOLD: the archive "
+                        "alone); the held-out fold is never read")
     args = parser.parse_args()
     from textlens.entities.pipeline import build_nlp
 
@@ -255,6 +327,15 @@ def main() -> None:
     ids = sorted(texts)
     docs = process_docs(ids, texts, years)
     nlp = build_nlp("full")
+    if args.error_kinds is not None:
+        inner = [i for i in ids if folds[i] != args.error_kinds and (args.error_kinds != -1 or folds[i] == -1)]
+        rows = cross_fitted_rows(nlp, inner, docs, entities)
+        decisions = cv_decisions(rows, inner, C_GRID[0], (0.3,))[0.3]
+        (p, r, f), counts = doc_f1(rows, decisions, entities, inner)
+        print(f"inner CV on {len(inner)} training texts (C={C_GRID[0]}, threshold 0.3): P {p:.3f} R {r:.3f} F1 {f:.3f}")
+        print_table("inner CV", counts)
+        print_error_kinds(*error_kinds(rows, decisions, entities, inner))
+        return
     if args.folds:
         fold_f1, rules_f1, spacy_f1 = [], [], []
         pooled = {t: [0, 0, 0] for t in ENTITY_TYPES}

@@ -95,3 +95,61 @@ def test_trained_decision_retypes_and_drops_in_the_pipeline(tmp_path, monkeypatc
     assert EntityAnalyzer().press_model == str(path)
     assert EntityAnalyzer(press_model="off").press_model is None
     assert EntityAnalyzer().key() != EntityAnalyzer(press_model="off").key()
+
+
+def test_word_vectors_type_names_no_list_knows_and_old_models_keep_their_features(tmp_path):
+    """Version-2 features carry the name's and its context's word vectors: a model that saw only vectors of some
+    car makers and some towns types makers and towns it never saw; a version-1 model scores without them."""
+    from textlens.entities.pipeline import build_nlp
+    from textlens.entities.typer import FEATURES_VERSION, vector_features, doc_candidates
+
+    nlp = build_nlp("full")
+
+    def vector_row(sentence: str, name: str) -> dict[str, float]:
+        doc = nlp.make_doc(sentence)
+        start = next(t.i for t in doc if t.text == name)
+        row = vector_features(doc, [(start, start + 1)])
+        assert abs(sum(v * v for k, v in row.items() if k.startswith("vn")) - 1.0) < 1e-4
+        return row
+
+    makers = ["Renault", "Peugeot", "Toyota", "Volkswagen", "Fiat", "Ford", "Nissan", "Honda"]
+    towns = ["Lyon", "Marseille", "Toulouse", "Bordeaux", "Nantes", "Strasbourg", "Grenoble", "Rennes"]
+    rows = ([vector_row(f"Nous avons parlé de {m} hier.", m) for m in makers]
+            + [vector_row(f"Nous avons parlé de {t} hier.", t) for t in towns])
+    model = EntityTyperModel(C=10.0, min_count=1, keep_threshold=0.3).fit(
+        rows, ["COMPANY"] * len(makers) + ["LOCATION"] * len(towns))
+    unseen = [vector_row("Nous avons parlé de Citroën hier.", "Citroën"),
+              vector_row("Nous avons parlé de Montpellier hier.", "Montpellier")]
+    assert model.decide(unseen) == ["COMPANY", "LOCATION"]
+
+    assert model.features_version_ == FEATURES_VERSION == 2
+    path = tmp_path / "v.json"
+    model.save(path)
+    assert EntityTyperModel.load(path).features_version_ == 2
+    data = json.loads(path.read_text())
+    data["features_version"] = 1
+    path.write_text(json.dumps(data))
+    assert EntityTyperModel.load(path).features_version_ == 1  # the version-1 shipped models still load
+    doc = nlp("La société Plexitel ouvre un site à Amiens.")
+    for version, has_vectors in ((1, False), (2, True)):
+        cands = doc_candidates(doc, Gazetteer(), [], version)
+        assert cands and all(any(k.startswith(("vn", "vc")) for k in c.features) == has_vectors for c in cands)
+    amiens = next(c for c in doc_candidates(doc, Gazetteer(), []) if c.name == "Amiens")
+    assert "vn0" in amiens.features and "vn_none" in next(c for c in cands if c.name == "Plexitel").features
+
+
+def test_error_kinds_say_where_each_annotated_or_kept_name_went_wrong():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import train_press_entities as training
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    gold = {"d": {"VENDOR": ["Plexitel"], "COMPANY": ["Banque Durand"], "STUDY": ["Baromètre Qualitel 2020"],
+                  "INSTITUTION": ["Chambre régionale des métiers"], "PERSON": ["Paul Martin"]}}
+    rows = [("d", "Plexitel", {}, ""), ("d", "Banque Durand", {}, ""), ("d", "Baromètre Qualitel", {}, ""),
+            ("d", "Paul Martin", {}, ""), ("d", "Hebdo Relation", {}, "")]
+    decisions = ["COMPANY", NONE, "STUDY", "PERSON", "MEDIA"]
+    missed, spurious = training.error_kinds(rows, decisions, gold, ["d"])
+    assert missed == {("VENDOR", "wrong type"): 1, ("COMPANY", "dropped"): 1, ("STUDY", "boundary"): 1,
+                      ("INSTITUTION", "no candidate"): 1}
+    assert spurious == {("COMPANY", "wrong type"): 1, ("STUDY", "boundary"): 1, ("MEDIA", "spurious"): 1}

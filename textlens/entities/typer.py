@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2  # 2: word vectors of the name and of its context
+READABLE_VERSIONS = (1, 2)  # a version-1 model (no vectors) still scores as it was trained
 NONE = "NONE"
 _SHORT_LINE = 50
 _WINDOW = 6  # tokens each side whose words describe a mention's context
@@ -121,9 +122,11 @@ class GazetteerMatcher:
 # ---------------------------------------------------------------------------------------------------------
 # candidates and features
 # ---------------------------------------------------------------------------------------------------------
-def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, int, int]]) -> list[Candidate]:
+def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, int, int]],
+                   features_version: int = FEATURES_VERSION) -> list[Candidate]:
     """Every candidate name of a Doc processed by the full entity pipeline (resolver and facts done), with its
-    features; `matches` are the gazetteer's hits in the Doc."""
+    features; `matches` are the gazetteer's hits in the Doc; `features_version`: the features the model was
+    trained with."""
     kb = load_kb()
     groups: dict[str, Candidate] = {}
 
@@ -172,6 +175,8 @@ def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, in
             doc_types[t] += 1
     for c in groups.values():
         c.features = _features(doc, c, gazetteer, ner_at, taken)
+        if features_version >= 2:
+            c.features.update(vector_features(doc, sorted(set(c.spans))))
         for t, count in doc_types.items():
             c.features[f"doc_{t}"] = math.log1p(count)
     return [c for c in groups.values() if c.key]
@@ -250,13 +255,37 @@ def _features(doc: "Doc", c: Candidate, gazetteer: Gazetteer, ner_at: dict[int, 
     return f
 
 
+def vector_features(doc: "Doc", spans: list[tuple[int, int]]) -> dict[str, float]:
+    """The name's and its contexts' mean word vectors (unit length), so a name no list or training text knows
+    is typed by what it resembles ("Swisscom" near the operators, a newspaper near "quotidien", "journaliste").
+    Empty when the pipeline has no vectors."""
+    if not doc.vocab.vectors.shape[0]:
+        return {}
+    inside = {i for start, end in spans for i in range(start, end)}
+    first = doc[spans[0][0] : spans[0][1]]
+    name_vecs = [t.vector for t in first if t.has_vector]
+    ctx_vecs = [t.vector for start, end in spans
+                for t in list(doc[max(0, start - _WINDOW) : start]) + list(doc[end : end + _WINDOW])
+                if t.i not in inside and t.is_alpha and not t.is_stop and t.has_vector]
+    out: dict[str, float] = {}
+    for prefix, vecs in (("vn", name_vecs), ("vc", ctx_vecs)):
+        if not vecs:
+            out[f"{prefix}_none"] = 1.0
+            continue
+        mean = np.mean(vecs, axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm > 0:
+            out.update({f"{prefix}{k}": float(v) for k, v in enumerate(mean / norm)})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------
 # model
 # ---------------------------------------------------------------------------------------------------------
 class EntityTyperModel(BaseEstimator):
     """Multinomial logistic regression over candidate features (types + NONE), a scikit-learn estimator:
     parameters as given, learnt state with a trailing underscore (`classes_`, `vocabulary_`, `coef_`, `intercept_`,
-    `gazetteer_`, and `meta_`: where the training data came from), `fit` validates. `keep_threshold`: a name is kept
+    `gazetteer_`, `features_version_` and `meta_`: where the training data came from), `fit` validates. `keep_threshold`: a name is kept
     when its most likely type is at least this probable (chosen by cross-validation in the training script)."""
 
     def __init__(self, C: float = 1.0, min_count: int = 2, keep_threshold: float = 0.5):
@@ -287,6 +316,7 @@ class EntityTyperModel(BaseEstimator):
         self.coef_ = clf.coef_ if len(self.classes_) > 2 else np.vstack([-clf.coef_, clf.coef_])
         self.intercept_ = clf.intercept_ if len(self.classes_) > 2 else np.array([-clf.intercept_[0], clf.intercept_[0]])
         self.gazetteer_ = gazetteer or Gazetteer()
+        self.features_version_ = FEATURES_VERSION
         self.meta_: dict[str, Any] = {}
         return self
 
@@ -330,7 +360,7 @@ class EntityTyperModel(BaseEstimator):
         names = sorted(self.vocabulary_, key=self.vocabulary_.get)
         coef = {n: [round(float(v), 3) for v in self.coef_[:, self.vocabulary_[n]]] for n in names
                 if np.abs(self.coef_[:, self.vocabulary_[n]]).max() >= 1e-3}
-        data = {"features_version": FEATURES_VERSION, "C": self.C, "min_count": self.min_count,
+        data = {"features_version": self.features_version_, "C": self.C, "min_count": self.min_count,
                 "keep_threshold": self.keep_threshold, "classes": self.classes_, "coef": coef,
                 "intercept": [float(v) for v in self.intercept_], "gazetteer": self.gazetteer_.to_dict(),
                 "meta": self.meta_}
@@ -344,9 +374,9 @@ class EntityTyperModel(BaseEstimator):
             data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
         except (OSError, ValueError, EOFError) as exc:
             raise ConfigError(f"press entity model {path}: cannot read it ({exc})") from exc
-        if data.get("features_version") != FEATURES_VERSION:
+        if data.get("features_version") not in READABLE_VERSIONS:
             raise ConfigError(f"{path}: features version {data.get('features_version')}, this textlens reads "
-                             f"{FEATURES_VERSION}; retrain with scripts/train_press_entities.py")
+                             f"{', '.join(map(str, READABLE_VERSIONS))}; retrain with scripts/train_press_entities.py")
         names = list(data["coef"])
         model = cls(C=data["C"], min_count=data["min_count"], keep_threshold=data["keep_threshold"])
         model.classes_ = list(data["classes"])
@@ -355,6 +385,7 @@ class EntityTyperModel(BaseEstimator):
                                                                                         len(names))
         model.intercept_ = np.asarray(data["intercept"])
         model.gazetteer_ = Gazetteer.from_dict(data["gazetteer"])
+        model.features_version_ = int(data["features_version"])
         model.meta_ = dict(data.get("meta", {}))
         return model
 
@@ -373,7 +404,7 @@ class EntityTyper:
     def __call__(self, doc: "Doc") -> "Doc":
         from spacy.tokens import Span
 
-        cands = doc_candidates(doc, self.model.gazetteer_, self.matcher(doc))
+        cands = doc_candidates(doc, self.model.gazetteer_, self.matcher(doc), self.model.features_version_)
         decisions = self.model.decide([c.features for c in cands])
         resolved = {(sp.start, sp.end): sp for sp in doc.spans.get(SPAN_KEY, [])}
         out: list["Span"] = []
