@@ -57,12 +57,17 @@ def vocabulary() -> str:
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def is_scored(word: str, stem: str, stop: frozenset[str]) -> bool:
-    """Whether a token is a candidate term: 3 letters or more, not a number, neither it nor its stem a stop word
-    (the others still count in the groups' sizes)."""
+def is_scored_word(word: str, stop: frozenset[str]) -> bool:
+    """The word's half of `is_scored`: 3 letters or more, not a number, not a stop word once accent-folded."""
     from textlens.analysis.segment import fold
 
-    return len(word) >= 3 and not word.isdigit() and fold(word) not in stop and stem not in stop
+    return len(word) >= 3 and not word.isdigit() and fold(word) not in stop
+
+
+def is_scored(word: str, stem: str, stop: frozenset[str]) -> bool:
+    """Whether a token is a candidate term: a scored word (`is_scored_word`) whose stem is not a stop word either
+    (the others still count in the groups' sizes)."""
+    return is_scored_word(word, stop) and stem not in stop
 
 
 def passage_tokens(text: str, stem_text: str) -> tuple[list[str], list[str]]:

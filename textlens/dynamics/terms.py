@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from textlens.dynamics.term_counts import passage_tokens
+from textlens.dynamics.term_counts import is_scored_word, passage_tokens
 from textlens.errors import StoreError
 from textlens.query import french_stop_words
 
@@ -223,7 +223,6 @@ def _counts_from_text(corpus: "Corpus", code_of: dict[str, int], n_groups: int) 
     passage (`passage_tokens`)."""
     import numpy as np
 
-    from textlens.analysis.segment import fold
     from textlens.store.terms import passages_in_reading_order
 
     rows = [r for r in passages_in_reading_order(corpus) if r[1] in code_of]
@@ -244,7 +243,7 @@ def _counts_from_text(corpus: "Corpus", code_of: dict[str, int], n_groups: int) 
     passage = np.repeat(np.arange(len(rows)), lengths)
     passage_group = np.fromiter((code_of[d] for d in docs), dtype=np.int64, count=len(docs))
     stop = french_stop_words()
-    scored_word = np.array([len(w) >= 3 and not w.isdigit() and fold(w) not in stop for w in word_list], bool)
+    scored_word = np.array([is_scored_word(w, stop) for w in word_list], bool)  # per distinct word, then indexed
     scored_stem = np.array([s not in stop for s in stem_list], bool)
     kept = scored_word[word_id] & scored_stem[stem_id]
     return _Counts(
