@@ -85,3 +85,8 @@ def test_a_broken_model_file_is_named(tmp_path):
     good.write_text(json.dumps({"weights": {"bias": 2.0, "date_compact": -5.0}, "threshold": 0.5}), encoding="utf-8")
     model = NumberModel.from_file(good)
     assert model.probability({"bias": 1.0}) > 0.5 > model.probability({"bias": 1.0, "date_compact": 1.0})
+
+
+def test_forum_pseudonyms_glued_to_digits_are_not_names(masker):
+    out = masker.mask("je confirme les propos tenus par Ravelor47, merci à Sidonie").text
+    assert "Ravelor47" in out and "Sidonie" not in out
