@@ -377,7 +377,7 @@ CLOSINGS = {"cordialement", "cdlt", "cdt", "salutations", "sinceres", "amicaleme
             "respectueusement", "distinguees", "sentiments"}
 NOT_AFTER = {"assurance", "assurances", "mutuelle", "mutuelles", "sante", "vie", "moto", "auto", "habitation",
              "gestion", "prevoyance", "conseil", "expertise", "group", "groupe", "france", "immo", "direct",
-             "finance", "patrimoine", "services", "service", "bank", "banque", "sa", "sas"}
+             "finance", "patrimoine", "services", "service", "bank", "banque", "sa", "sas", "assistance"}
 NOT_BEFORE = {"loi", "lois", "article", "contrat", "formule", "offre", "option", "garantie", "pack", "gamme",
               "cabinet", "societe", "agence", "garage", "garages", "concession", "concessionnaire", "groupe",
               "residence", "rue", "avenue", "boulevard", "place", "saint", "sainte", "st", "ste", "chez", "hotel",
