@@ -39,7 +39,8 @@ ROUNDS_1_2 = 990  # the gold file's first lines: annotation rounds 1-2 (round 3 
 # Where the later rounds start in the gold file: round 4 (tune part, annotated after masker version 2, its errors
 # wrote version 3) and round 5 (tune part, annotated after version 3 and scored before any rule changed).
 # Round 6 (tune part, annotated after version 3; a learned tagger measured on it was not shipped).
-ROUND_LINES = {4: (1640, 1862), 5: (1862, 2022), 6: (2022, 2122)}
+# Round 7 (tune part, annotated before masker version 4 ever ran on it: its blind carry-over check).
+ROUND_LINES = {4: (1640, 1862), 5: (1862, 2022), 6: (2022, 2122), 7: (2122, 2272)}
 
 
 def load_gold(part: str | None, shared: Path = SHARED) -> list[dict]:
@@ -253,7 +254,8 @@ def main() -> None:
     parser.add_argument("--ner", action="store_true", help="--direct: masker with spaCy PER entities (off by default)")
     parser.add_argument("--show", type=int, default=0, help="print this many misses and false positives")
     parser.add_argument("--round", type=int, choices=sorted(ROUND_LINES),
-                        help="only the reviews of this annotation round (4: wrote masker version 3; 5 and 6: check it)")
+                        help="only the reviews of this annotation round (4: wrote masker version 3; 5 and 6: check it; "
+                             "7: the blind check of version 4)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the CSV and store go (default: a temp dir)")
     parser.add_argument("--export", type=Path, default=None,
                         help="score this existing `textlens export --with-text` JSONL instead of running textlens")

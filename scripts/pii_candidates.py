@@ -49,6 +49,9 @@ ROUNDS: list[dict[str, int]] = [
     # Round 6, the same way: annotated before the learned tagger (pii_tagger) ran on it, a blind check of masker
     # version 3 and of the tagger trained on rounds 1-5.
     {"tune_only": 1, "digits": 50, "number_cue": 25, "par_avec": 25},
+    # Round 7 (issue #18, precision session), the same way: annotated before masker version 4 ran on it, the blind
+    # carry-over check of that version (the tune side of `structured` is exhausted, `person_cue` has 3 left).
+    {"tune_only": 1, "person_cue": 3, "digits": 75, "number_cue": 40, "par_avec": 32},
 ]
 
 
