@@ -188,7 +188,7 @@ def main() -> None:
     ap.add_argument("--press-part", choices=tuple(PRESS_PARTS), default="both",
                     help="press corpus only: docs.jsonl + archive.jsonl (both), the archive alone (development) or"
                          " docs.jsonl alone (held out)")
-    ap.add_argument("--source", choices=("unlabeled", "train"), default="unlabeled",
+    ap.add_argument("--source", choices=("unlabeled", "train", "dev"), default="unlabeled",
                     help="reviews corpus only: the file of ../shared/data/verbatims_assurance the slice is cut from")
     ap.add_argument("--themes", action="store_true",
                     help="run the themes analysis on the store first (labels then name a topic's dominant theme)")

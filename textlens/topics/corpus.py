@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "9"  # bump when TopicModel defaults change: stored fits are then redone (9: review topics without a
-# distinctive aspect merged, aspect chosen by lift)
+VERSION = "10"  # bump when TopicModel defaults change: stored fits are then redone (9: review topics without a
+# distinctive aspect merged, aspect chosen by lift; 10: a review aspect labels a topic from 45% of its reviews)
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -77,7 +77,8 @@ def group_representation(group: str) -> Any:
     from textlens.topics.representation import KeyphraseRepresentation
 
     if group == "verbatim":
-        return KeyphraseRepresentation(adjectives=True, generic=group, theme_by="lift", theme_lift=1.3)
+        return KeyphraseRepresentation(adjectives=True, generic=group, theme_by="lift", theme_share=0.45,
+                                       theme_lift=1.3)
     return KeyphraseRepresentation(generic=group)
 
 
