@@ -10,14 +10,10 @@ cached there) and its units are chosen as `textlens run` chooses them (verbatims
 encoder; article/editorial passages of >= 6 words on e5). The model is fitted once (seed 42) with the group's
 settings and keyphrase representation, as `textlens run` fits it; then `update_representation` describes the very
 same topics with single c-TF-IDF lemmas (the plain baseline), so the two lists differ by the representation only.
-Nothing here is tuned on these corpora: the
-keyphrase parameters are the defaults, written before the first run.
+Which slices are development and which were held out, round by round, and every label judged: docs/topic_labels.md.
 
-Development vs held-out: the keyphrase rules were shaped by reading the demo corpus and the first 4,000 reviews
-(`--offset 0`); the figures that count are on reviews never read while building it (`--offset 6000`) and on
-press_dev.
-
-Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/unlabeled.csv,
+Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/<--source>.csv
+(unlabeled, train or dev),
 `press` = ../shared/data/press_dev/docs.jsonl + archive.jsonl (`--press-part archive` the archive alone,
 `--press-part docs` docs.jsonl alone), `demo` = corpora/demo. Third-party text is only
 read, never copied into the repository.
