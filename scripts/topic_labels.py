@@ -7,16 +7,13 @@ by noun-phrase keyphrases reranked by MMR (the new default), with NPMI coherence
 
 Each corpus is ingested once into `<workdir>/topic-labels-<corpus>.db` (reused afterwards; embeddings are
 cached there) and its units are chosen as `textlens run` chooses them (verbatims whole, on the static fast
-encoder; article/editorial passages of >= 6 words on e5). The model is fitted once (seed 42); the old
-representation is computed on that fit, then `update_representation` describes the very same topics with
-keyphrases, so the two lists differ by the representation only. Nothing here is tuned on these corpora: the
-keyphrase parameters are the defaults, written before the first run.
+encoder; article/editorial passages of >= 6 words on e5). The model is fitted once (seed 42) with the group's
+settings and keyphrase representation, as `textlens run` fits it; then `update_representation` describes the very
+same topics with single c-TF-IDF lemmas (the plain baseline), so the two lists differ by the representation only.
+Which slices are development and which were held out, round by round, and every label judged: docs/topic_labels.md.
 
-Development vs held-out: the keyphrase rules were shaped by reading the demo corpus and the first 4,000 reviews
-(`--offset 0`); the figures that count are on reviews never read while building it (`--offset 6000`) and on
-press_dev.
-
-Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/unlabeled.csv,
+Corpora: `reviews` = --limit reviews (>= 3 words) from --offset of ../shared/data/verbatims_assurance/<--source>.csv
+(unlabeled, train or dev),
 `press` = ../shared/data/press_dev/docs.jsonl + archive.jsonl (`--press-part archive` the archive alone,
 `--press-part docs` docs.jsonl alone), `demo` = corpora/demo. Third-party text is only
 read, never copied into the repository.
@@ -187,7 +184,7 @@ def main() -> None:
     ap.add_argument("--press-part", choices=tuple(PRESS_PARTS), default="both",
                     help="press corpus only: docs.jsonl + archive.jsonl (both), the archive alone (development) or"
                          " docs.jsonl alone (held out)")
-    ap.add_argument("--source", choices=("unlabeled", "train"), default="unlabeled",
+    ap.add_argument("--source", choices=("unlabeled", "train", "dev"), default="unlabeled",
                     help="reviews corpus only: the file of ../shared/data/verbatims_assurance the slice is cut from")
     ap.add_argument("--themes", action="store_true",
                     help="run the themes analysis on the store first (labels then name a topic's dominant theme)")
@@ -210,6 +207,11 @@ def main() -> None:
     from textlens.topics import TopicModel
     from textlens.topics.corpus import group_representation
 
+    try:  # absent before the review merges of issue #22 (the script also runs the code it replaces)
+        from textlens.topics.corpus import group_model_params
+    except ImportError:
+        group_model_params = None
+
     tag = {"reviews": f"reviews {'' if args.source == 'unlabeled' else args.source + ' '}"
                       f"{args.offset}-{args.offset + args.limit - 1}",
            "press": f"press {args.press_part}"}.get(args.corpus, args.corpus)
@@ -224,36 +226,46 @@ def main() -> None:
             encode = lambda phrases: encode_cached(store, phrases, enc, prompt="query")  # noqa: E731
             t0 = time.process_time()
             extra = {} if args.min_coverage is None else {"min_coverage": max(args.min_coverage, 0.0) or None}
-            model = TopicModel(random_state=args.seed, agreement_seeds=0, representation="ctfidf", **extra).fit(
-                texts, X, documents=docs)
+            gname = group.split(":")[0]
+            extra.update(group_model_params(gname) if group_model_params else {})
+            representation = group_representation(gname)
+            takes_themes = "unit_themes" in inspect.signature(TopicModel.fit).parameters
+            with_themes = {"unit_themes": themes} if takes_themes else {}  # the code before issue #22's themes
+            if takes_themes:  # the group's model and representation, as `textlens run` fits them
+                model = TopicModel(random_state=args.seed, agreement_seeds=0, representation=representation,
+                                   **extra).fit(texts, X, documents=docs, encode=encode, **with_themes)
+            else:
+                model = TopicModel(random_state=args.seed, agreement_seeds=0, representation="ctfidf", **extra).fit(
+                    texts, X, documents=docs)
+                model.update_representation(texts, representation, documents=docs, encode=encode)
             fit_cpu = time.process_time() - t0
+            after = [t["label"] for t in model.topics_]
+            after_terms = [list(t["terms"]) for t in model.topics_]
+            after_npmi = [t.get("npmi", float("nan")) for t in model.topics_]
+            q_after = dict(model.quality_)
+            t0 = time.process_time()  # the plain baseline: single c-TF-IDF lemmas of the very same topics
+            model.update_representation(texts, "ctfidf", documents=docs)
+            rep_cpu = time.process_time() - t0
             before = [(t["label"], t["size"]) for t in model.topics_]
             q_before = dict(model.quality_)
-            t0 = time.process_time()
-            takes_themes = "unit_themes" in inspect.signature(model.update_representation).parameters
-            with_themes = {"unit_themes": themes} if takes_themes else {}  # the code before issue #22's themes
-            model.update_representation(texts, group_representation(group.split(":")[0]), documents=docs,
-                                        encode=encode, **with_themes)
-            rep_cpu = time.process_time() - t0
-            after = [t["label"] for t in model.topics_]
-            q_after = model.quality_
         print(f"\n== {args.corpus} / {group}: {len(texts)} units of {len(set(docs))} documents, encoder {enc.model_id},"
               f" {model.n_topics_} topics, outliers {q_before['outlier_share']:.1%}")
-        q = model.quality_
+        q = q_after
         print(f"passages left out: {left}; units in topics without a subject, routed to the outliers: "
               f"{q.get('diffuse_share', 0.0):.1%} ({q.get('diffuse_topics', 0)} topics); other outliers "
               f"{q['outlier_share'] - q.get('diffuse_share', 0.0):.1%}")
-        print(f"fit (clustering + c-TF-IDF words) {fit_cpu:.1f} CPU s; keyphrases {rep_cpu:.1f} CPU s "
-              f"({model.representation_.n_units_} units tagged)")
+        print(f"fit (clustering, c-TF-IDF words and keyphrases) {fit_cpu:.1f} CPU s; single words again "
+              f"{rep_cpu:.1f} CPU s; review topics merged for want of a distinctive aspect: "
+              f"{q.get('merged_themeless', 0)}")
         print(f"{'id':>3} {'size':>5} {'cover':>5} {'cohes':>5} {'npmi':>6}  {'before: c-TF-IDF lemmas':<44} "
               "after: keyphrases")
         for t, ((old, size), new) in enumerate(zip(before, after)):
             info = model.topics_[t]
             print(f"{t:>3} {size:>5} {info.get('coverage', float('nan')):>5.2f} {info.get('cohesion', float('nan')):>5.2f}"
-                  f" {info.get('npmi', float('nan')):>6.3f}  {old:<44} {new}")
+                  f" {after_npmi[t]:>6.3f}  {old:<44} {new}")
             print(f"{'':>11}theme: {top_theme(model.labels_, themes, t)}")
             if args.terms:
-                print(f"{'':>11}= " + " · ".join(f"{term} {w:.2f}" for term, w in model.topics_[t]["terms"][: args.terms]))
+                print(f"{'':>11}= " + " · ".join(f"{term} {w:.2f}" for term, w in after_terms[t][: args.terms]))
             for i in model.topics_[t]["representatives"][: args.examples]:  # for the reader judging the labels
                 print(f"{'':>11}| {' '.join(texts[i].split())[:110]}")
         if args.learn_generic:

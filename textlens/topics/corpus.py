@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from textlens.store import Corpus
     from textlens.topics.model import TopicModel
 
-VERSION = "8"  # bump when TopicModel defaults change: stored fits are then redone (8: labels name the units' theme)
+VERSION = "10"  # bump when TopicModel defaults change: stored fits are then redone (9: review topics without a
+# distinctive aspect merged, aspect chosen by lift; 10: a review aspect labels a topic from 45% of its reviews)
 STAT = "topics"
 STAT_OVER_TIME = "topics_over_time"
 MIN_UNITS = 30
@@ -75,7 +76,17 @@ def group_representation(group: str) -> Any:
     generic words kept out of labels."""
     from textlens.topics.representation import KeyphraseRepresentation
 
-    return KeyphraseRepresentation(adjectives=group == "verbatim", generic=group)
+    if group == "verbatim":
+        return KeyphraseRepresentation(adjectives=True, generic=group, theme_by="lift", theme_share=0.45,
+                                       theme_lift=1.3)
+    return KeyphraseRepresentation(generic=group)
+
+
+def group_model_params(group: str) -> dict[str, Any]:
+    """`TopicModel` settings of a group over the defaults: reviews merge the topics no aspect sets apart into their
+    nearest topic (`TopicModel.merge_themeless`: general praise and thanks make two or three topics no label tells
+    apart); the caller's parameters still win."""
+    return {"merge_themeless": 0.55} if group == "verbatim" else {}
 
 
 def fingerprint(docs: list[dict[str, Any]], params: dict[str, Any], encoder_id: str) -> str:
@@ -245,7 +256,7 @@ def fit_corpus_topics(corpus: "Corpus", *, encoder: "str | Encoder | None" = Non
             else get_encoder(encoder_choice)
         X = encode_cached(corpus, texts, enc, prompt="query")
         source_of = {d["id"]: d["source"] for d in gdocs}  # strata of the fit sample (large corpora): period|source
-        model = TopicModel(**{"representation": group_representation(group), **params}).fit(
+        model = TopicModel(**{"representation": group_representation(group), **group_model_params(group), **params}).fit(
             texts, X, documents=[u["doc_id"] for u in units],
             encode=lambda phrases, enc=enc: encode_cached(corpus, phrases, enc, prompt="query"),
             strata=[f"{u['year']}|{source_of[u['doc_id']]}" for u in units],

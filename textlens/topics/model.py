@@ -146,6 +146,9 @@ class TopicModel(BaseEstimator):
         its centroid cosine and the cosine of its words (idf-weighted) to the topic's c-TF-IDF are at least
         this quantile of the topic's members' (0.02: as close as 98% of the members by meaning and by
         words; `_place_by_evidence`); None: no last pass.
+    merge_themeless: with `unit_themes` given to `fit` and a representation that names topics by their themes
+        (`topic_themes`), a topic that no theme sets apart joins its nearest topic when their centroids have at
+        least this cosine (`_merge_themeless`); None: no such merging.
     min_coverage: once the topics are final, a topic where fewer than this share of the units use any of its
         first 5 c-TF-IDF terms has no subject (a catch-all of quotes and sentences that say nothing on their own)
         and its units become outliers (reported as `diffuse_share`); None: every topic stays.
@@ -172,7 +175,7 @@ class TopicModel(BaseEstimator):
                  vote_share: float = 0.4, vote_rounds: int = 5, umap_init: str = "spectral",
                  evidence_quantile: float | None = 0.02, representation: Any = "keyphrase",
                  min_coverage: float | None = 0.17, random_state: int = 42, reducer: Any = None,
-                 clusterer: Any = None, min_stratum_units: int = 200):
+                 clusterer: Any = None, min_stratum_units: int = 200, merge_themeless: float | None = None):
         self.reduction = reduction
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -211,6 +214,7 @@ class TopicModel(BaseEstimator):
         self.reducer = reducer
         self.clusterer = clusterer
         self.min_stratum_units = min_stratum_units
+        self.merge_themeless = merge_themeless
 
     # ---- clustering ------------------------------------------------------------------------------
     def _check(self, texts: Sequence[str], embeddings: Any) -> np.ndarray:
@@ -218,6 +222,8 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.cluster_selection not in CLUSTER_SELECTIONS:
             raise ValueError(f"cluster_selection must be 'auto', 'eom' or 'leaf', got {self.cluster_selection!r}")
+        if self.merge_themeless is not None and not 0.0 < self.merge_themeless <= 1.0:
+            raise ValueError(f"merge_themeless must be in (0, 1] or None, got {self.merge_themeless!r}")
         if self.min_coverage is not None and not 0.0 <= self.min_coverage <= 1.0:
             raise ValueError(f"min_coverage must be in [0, 1] or None, got {self.min_coverage!r}")
         if self.reducer is not None:
@@ -477,6 +483,41 @@ class TopicModel(BaseEstimator):
                     for i, name in enumerate(ASSIGNED_BY) if (how == i).any()}
         return int(ok.sum()), evidence
 
+    def _merge_themeless(self, X: np.ndarray, labels: np.ndarray, thr: np.ndarray, themes: Sequence[str | None]
+                         ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Merge each topic that no theme sets apart (`themes[t]` None) into its nearest topic when their
+        centroids have at least `merge_themeless` cosine, smallest topic first, centroids recomputed after each
+        merge; (compact labels in the order of the surviving topics, their `predict` thresholds: the lower of a
+        merged pair's, merges).
+
+        On reviews the embedding groups by tone as much as by subject: two or three topics of general praise or
+        thanks sit next to one that names what is praised ("rapide, simple"); no label tells them apart, so one
+        topic says it (development reviews, train.csv 0-4,999 and 10,000-13,999)."""
+        k = int(labels.max()) + 1 if labels.size and labels.max() >= 0 else 0
+        sums = np.stack([X[labels == t].sum(axis=0) for t in range(k)]).astype(np.float64)
+        alive = list(range(k))
+        parent = np.arange(k)
+        merges = 0
+        for t in sorted((t for t in range(k) if themes[t] is None), key=lambda t: (int((labels == t).sum()), t)):
+            if len(alive) <= 2:
+                break
+            others = [u for u in alive if u != t]
+            S = sums[others] / np.maximum(np.linalg.norm(sums[others], axis=1, keepdims=True), 1e-12)
+            cos = S @ (sums[t] / max(float(np.linalg.norm(sums[t])), 1e-12))
+            best = int(np.argmax(cos))
+            if cos[best] < self.merge_themeless:
+                continue
+            u = others[best]
+            sums[u] += sums[t]
+            thr = thr.copy()
+            thr[u] = min(thr[u], thr[t])
+            parent[parent == t] = u
+            alive.remove(t)
+            merges += 1
+        remap = {old: new for new, old in enumerate(alive)}
+        out = np.where(labels >= 0, np.array([remap[parent[t]] for t in range(k)] + [-1])[labels], -1)
+        return out, thr[alive], merges
+
     # ---- terms -----------------------------------------------------------------------------------
     def _merge_by_terms(self, terms, labels: np.ndarray, thr: np.ndarray, k: int
                         ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -694,6 +735,14 @@ class TopicModel(BaseEstimator):
             facts["how"][labels < 0] = -1
             C, thr, k = C[kept], thr[kept], int(kept.size)
             vocab, ubiquitous, W, self.idf_, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
+        themeless_merges = 0
+        topic_themes = getattr(representation, "topic_themes", None)
+        if self.merge_themeless is not None and unit_themes is not None and topic_themes is not None and k >= 3:
+            labels, thr, themeless_merges = self._merge_themeless(X, labels, thr, topic_themes(labels, unit_themes, k))
+            if themeless_merges:
+                k -= themeless_merges
+                C = self._centroids(X, labels, k)
+                vocab, ubiquitous, W, self.idf_, sizes, top_keys, coverage = self._words(terms, labels, k, extractor)
         unigrams = [[(extractor.display(t), w) for t, w in ts] for ts in top_keys]
         cohesion = np.array([float((X[labels == t] @ C[t]).mean()) for t in range(k)])
         # ids: largest topic first, ties by their first words (the representation does not change the ids)
@@ -738,7 +787,8 @@ class TopicModel(BaseEstimator):
             "assigned_by": {name: int((facts["how"] == i).sum()) for i, name in enumerate(ASSIGNED_BY)},
             # median percentile of each group's units among their topic's members, (embedding, words)
             "member_percentiles": facts["evidence"],
-            "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"],
+            "raw_topics": facts["raw_topics"], "merged_topics": facts["merged_topics"] + themeless_merges,
+            "merged_themeless": themeless_merges,
             "diffuse_topics": int(diffuse.size) if routed_units else 0,
             "diffuse_share": routed_units / max(len(texts), 1),
             **description,

@@ -40,6 +40,7 @@ LABEL_SEPARATOR = " · "
 _PHRASE = re.compile(r"^(?:[NP]|[NP][NA]|AN|[NP]NA|[NP]AA|AN[A]|[NP]d[NP]|[NP]d[NP]A|[NP]Ad[NP])$")
 _PHRASE_OR_ADJECTIVE = re.compile(r"^(?:A|" + _PHRASE.pattern[4:])
 _LINKS = frozenset({"de", "d'", "du", "des", "à", "au", "aux", "en"})
+THEME_CHOICES = ("share", "lift")  # how a topic's theme is chosen (`dominant_themes`)
 _MAX_TOKENS = 5
 
 
@@ -113,6 +114,13 @@ def empty_nouns() -> frozenset[str]:
     """Nouns that never name a subject alone ("fois", "question") and calendar words ("janvier")."""
     return _word_file(DATA / "topic_labels" / "label_stop_words.txt") | \
         _word_file(DATA / "topic_labels" / "time_words.txt")
+
+
+@lru_cache(maxsize=1)
+def review_label_stop_words() -> frozenset[str]:
+    """Words of reviews that judge without naming what is judged ("satisfait", "nul", "étoile") and the reviews'
+    own field ("assureur"): never a review label part alone (`KeyphraseRepresentation.adjectives`)."""
+    return _word_file(DATA / "topic_labels" / "review_label_stop_words.txt")
 
 
 @lru_cache(maxsize=1)
@@ -355,6 +363,9 @@ class KeyphraseRepresentation(Representation):
     max_units: units tagged at most (a seeded sample per topic, in proportion; bounds CPU on large corpora:
         spaCy's tagger reads ~10k words per CPU second).
     min_df: a phrase must occur in at least this many units (1 below 50 units).
+    theme_by: which theme labels a topic when several pass `theme_share` and `theme_lift`: "share" (the most
+        frequent one; press) or "lift" (the one most over-represented in the topic: reviews of a topic about speed
+        also mention prices, which most reviews do, so the aspect that sets the topic apart names it).
     theme_share, theme_lift: when the units carry themes (`RepresentationInput.unit_themes`, from our own theme
         analysis), a topic where at least `theme_share` of the units carry one theme, `theme_lift` times as often
         as the units of all topics do, is labelled by that theme and its best keyphrase ("Prix et tarifs ·
@@ -369,7 +380,7 @@ class KeyphraseRepresentation(Representation):
                  brand_subject_share: float = 0.5, shared_term_penalty: float = 0.5, subsume_share: float = 0.6,
                  max_topics_per_phrase: int | None = 2, min_topic_share: float = 0.05, adjectives: bool = False,
                  max_units: int | None = 6000, min_df: int = 2, label_window: int = 5, generic: str | None = None,
-                 theme_share: float | None = 0.5, theme_lift: float = 1.5):
+                 theme_share: float | None = 0.5, theme_lift: float = 1.5, theme_by: str = "share"):
         self.top_n_terms = top_n_terms
         self.label_phrases = label_phrases
         self.n_candidates = n_candidates
@@ -388,6 +399,7 @@ class KeyphraseRepresentation(Representation):
         self.generic = generic
         self.theme_share = theme_share
         self.theme_lift = theme_lift
+        self.theme_by = theme_by
 
     def _validate(self) -> None:
         if not 0.0 <= self.diversity <= 1.0:
@@ -402,6 +414,8 @@ class KeyphraseRepresentation(Representation):
             raise ValueError(f"theme_share must be in (0, 1] or None, got {self.theme_share}")
         if self.theme_lift < 1.0:
             raise ValueError(f"theme_lift must be at least 1, got {self.theme_lift}")
+        if self.theme_by not in THEME_CHOICES:
+            raise ValueError(f"theme_by must be one of {THEME_CHOICES}, got {self.theme_by!r}")
 
     def _sample(self, labels: np.ndarray, seed: int) -> np.ndarray:
         """Indices of the units to tag: every member, or a seeded proportional sample of each topic."""
@@ -445,9 +459,12 @@ class KeyphraseRepresentation(Representation):
         size = np.maximum(np.bincount(sub, minlength=k), 1)[:, None]
         brands = brand_keys()
         is_brand = np.array([_brand_key(v) in brands for v in vocab.tolist()])
+        not_subject = np.zeros_like(W, dtype=bool)
         if is_brand.any():
-            subject = presence / size >= self.brand_subject_share
-            W = np.where(is_brand[None, :] & ~subject, W * self.brand_weight, W)
+            not_subject = is_brand[None, :] & (presence / size < self.brand_subject_share)
+            W = np.where(not_subject, W * self.brand_weight, W)
+        if not self.adjectives:  # press: a brand may still label (down-weighted); reviews: never unless the subject
+            not_subject[:] = False
         # a keyphrase must be used by enough of the topic's units to speak for it (and to be evidence of it);
         # a topic with too few such phrases (sentence units of a long, varied topic) takes those of 2+ units
         common = np.where(presence >= np.maximum(2.0, self.min_topic_share * size), W, 0.0)
@@ -462,7 +479,7 @@ class KeyphraseRepresentation(Representation):
         self.terms_, self.labels_ = [[] for _ in range(k)], ["" for _ in range(k)]
         self.subject_ = [False] * k  # the label is made of phrases that name a subject (see `_label`)
         self._lemmas: list[list[tuple[str, ...]]] = [[] for _ in range(k)]
-        self.themes_ = dominant_themes(labels, data.unit_themes, k, self.theme_share, self.theme_lift)
+        self.themes_ = self.topic_themes(labels, data.unit_themes, k)
         uses: Counter[int] = Counter()  # how many larger topics already list a phrase in their top 10
         heads: set[int] = set()  # phrases that already open a label
         keep = 1.0 - self.shared_term_penalty
@@ -474,12 +491,20 @@ class KeyphraseRepresentation(Representation):
             self._lemmas[t] = [phrases.lemmas[names[j]] for j, _ in ranked]
             theme = self.themes_[t]
             parts, head = self._label(ranked, phrases, names, heads, 1 if theme else self.label_phrases,
-                                      _label_words(theme) if theme else frozenset())
+                                      _label_words(theme) if theme else frozenset(),
+                                      set(np.flatnonzero(not_subject[t]).tolist()))
             heads.add(head)
             label = LABEL_SEPARATOR.join(([theme] if theme else []) + parts)
             self.labels_[t] = label or _word_label(data.unigram_terms[t], group=self.generic) or f"topic {t}"
             self.subject_[t] = bool(label)
         return self
+
+    def topic_themes(self, labels: np.ndarray, unit_themes: Sequence[Sequence[str]] | None, k: int
+                     ) -> list[str | None]:
+        """The theme that would label each of `k` topics (`dominant_themes` with this representation's settings);
+        `TopicModel.merge_themeless` merges the topics it leaves without one."""
+        self._validate()
+        return dominant_themes(labels, unit_themes, k, self.theme_share, self.theme_lift, self.theme_by)
 
     def coherence_words(self, topic: int, n: int = 10) -> list[str]:
         """The content lemmas of the ranked phrases ("délais de remboursement" -> "delai", "remboursement")."""
@@ -575,12 +600,14 @@ class KeyphraseRepresentation(Representation):
         return [(cand[i], float(rel[i])) for i in chosen]
 
     def _label(self, ranked: list[tuple[int, float]], phrases: _Phrases, names: list[str], heads: set[int],
-               n_parts: int, said: frozenset[str] = frozenset()) -> tuple[list[str], int | None]:
+               n_parts: int, said: frozenset[str] = frozenset(), blocked: set[int] | None = None
+               ) -> tuple[list[str], int | None]:
         """The first `n_parts` ranked phrases that name a subject (`_names_subject`), share no content word with
         one already in the label and say more than `said` (the words of the theme opening the label: "délai de
         remboursement" adds to "Gestion des sinistres et remboursements", "remboursement" does not), the first of
         them not opening another topic's label (two topics never read alike), a one-word head giving way to a
-        longer phrase (`label_window`); (label parts, head). Empty when no phrase names a subject."""
+        longer phrase (`label_window`), none in `blocked` (brands the topic is not about); (label parts, head).
+        Empty when no phrase names a subject."""
         parts: list[str] = []
         used: set[str] = set()
         head = None
@@ -590,11 +617,12 @@ class KeyphraseRepresentation(Representation):
             j = queue[pos]
             pos += 1
             content = set(phrases.lemmas[names[j]])
-            if content & used or content <= said or not self._names_subject(names[j], phrases):
+            if content & used or content <= said or (blocked and j in blocked) \
+                    or not self._names_subject(names[j], phrases):
                 continue
             if not parts:
-                longer = self._longer_head(j, [(q, 0.0) for q in queue[pos : pos + self.label_window]], phrases,
-                                           names)
+                longer = self._longer_head(j, [(q, 0.0) for q in queue[pos : pos + self.label_window]
+                                               if not (blocked and q in blocked)], phrases, names)
                 if longer != j:  # the longer phrase holding the word leads
                     queue.remove(longer)
                     j, content = longer, set(phrases.lemmas[names[longer]])
@@ -610,11 +638,18 @@ class KeyphraseRepresentation(Representation):
     def _names_subject(self, key: str, phrases: _Phrases) -> bool:
         """A label part must hold a noun that is not generic (`generic_words`), a field noun ("client") or an empty
         noun ("fois"); with `adjectives` (reviews), a lone adjective that is none of those names the judgement the
-        reviews make ("rapide", "compétitifs")."""
-        void = generic_words(self.generic) | field_nouns() | empty_nouns()
+        reviews make ("rapide", "compétitifs"), and no word that judges without naming what is judged nor the
+        reviews' own field (`review_label_stop_words`: "satisfait", "nul", "étoile", "assureur") names a subject;
+        a phrase of two field nouns does ("service client")."""
+        fields, empty = field_nouns(), empty_nouns()
+        void = generic_words(self.generic) | fields | empty
+        if self.adjectives:
+            void = void | review_label_stop_words()
         nouns = (phrases.nouns or {}).get(key, ())
         if any(n not in void for n in nouns):
             return True
+        if self.adjectives and len(nouns) >= 2 and all(n in fields and n not in empty for n in nouns):
+            return True  # reviews: "service client" is a department reviewers judge, not the field's every word
         content = phrases.lemmas[key]
         return self.adjectives and not nouns and len(content) == 1 and content[0] not in void
 
@@ -640,14 +675,17 @@ def _label_words(label: str) -> frozenset[str]:
 
 
 def dominant_themes(labels: np.ndarray, unit_themes: Sequence[Sequence[str]] | None, k: int,
-                    min_share: float | None, min_lift: float) -> list[str | None]:
+                    min_share: float | None, min_lift: float, by: str = "share") -> list[str | None]:
     """Per topic, the theme most of its units carry (ties by name) when at least `min_share` of them carry it,
     `min_lift` times as often as the units of all topics do; None otherwise or when no unit carries themes.
+    With `by="lift"`, among the themes that pass both, the one with the highest lift (ties: share, then name).
 
     What a topic's units share in our own analyses is the reader's word for it; the lift keeps a theme that most
-    units of the corpus carry (every review judges prices) from labelling every topic, and only the first theme
-    may label it: a second one, rarer in the corpus, passed the lift on topics that were about the first
-    (premium rises labelled by claims handling)."""
+    units of the corpus carry (every review judges prices) from labelling every topic. By share, only the first
+    theme may label it: a second one, rarer in the corpus, passed a lift of 1.5 at a share under 0.5 on topics
+    that were about the first (premium rises labelled by claims handling). By lift, a second theme must pass
+    `min_share` too: a topic of "simple, rapide, prix correct" reviews is about speed (63% of its units, 3.5 times
+    the corpus rate) more than prices (71%, 1.7 times: most reviews judge prices)."""
     if unit_themes is None or min_share is None or k == 0:
         return [None] * k
     labels = np.asarray(labels)
@@ -662,12 +700,14 @@ def dominant_themes(labels: np.ndarray, unit_themes: Sequence[Sequence[str]] | N
         counts: Counter[str] = Counter()
         for i in idx:
             counts.update(set(unit_themes[i]))
+        passing = [(n / idx.size / (overall[x] / max(n_all, 1)), n, x) for x, n in counts.items()
+                   if n / idx.size >= min_share and n / idx.size >= min_lift * overall[x] / max(n_all, 1)]
         best = None
-        if counts:
-            theme, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            share = n / idx.size
-            if share >= min_share and share >= min_lift * overall[theme] / max(n_all, 1):
-                best = theme
+        if passing and by == "lift":
+            best = min(passing, key=lambda p: (-p[0], -p[1], p[2]))[2]
+        elif counts:  # by share: the most frequent theme, if it passes
+            theme, _ = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            best = theme if any(x == theme for _, _, x in passing) else None
         out.append(best)
     return out
 
