@@ -23,7 +23,8 @@ cross-checks at 0.718-0.721 (2 folds 0.7206 +- 0.0015, 10 folds 0.7178 +- 0.0021
 (n-gram model alone 0.698).
 $TEXTLENS_SENTIMENT_FT_MODEL points to another trained folder. Backends: float32 torch (the default, what the
 tier was selected with) or `backend="int8"` / $TEXTLENS_SENTIMENT_FT_BACKEND=int8, one ONNX Runtime int8 graph
-(textlens.sentiment.finetuned_onnx): ~6x less CPU, 0.721 instead of 0.724 macro-F1 on dev, hence opt-in.
+(textlens.sentiment.finetuned_onnx): ~6x less CPU, 0.721 instead of 0.724 macro-F1 on dev, hence opt-in; its
+ensemble re-tuned on train's validation part did no better (0.717): the loss is in the int8 probabilities.
 """
 from __future__ import annotations
 
