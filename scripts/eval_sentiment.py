@@ -103,8 +103,9 @@ def accurate_tier(model, texts: list[str], stars, dev: bool = True) -> None:
     P_ft = ft.proba(texts)
     ms = 1000 * (time.process_time() - cpu) / len(texts)
     preds = ft.predict_reviews(texts, model, P_ft)
+    tuned_on = "the validation part of train.csv" if "tuned_on" in ft.tuning["ensemble"] else "dev"
     print(line("textlens accurate", review_metrics([p.score for p in preds], [p.label for p in preds], stars))
-          + ("  (ensemble tuned on dev)" if dev else f"  ({ms:.0f} CPU ms/review)"))
+          + (f"  ({ft.backend}, ensemble tuned on {tuned_on})" if dev else f"  ({ms:.0f} CPU ms/review)"))
     if not dev:
         return
     P_ng, y = model.proba(texts), star_classes(stars)

@@ -51,7 +51,7 @@ from textlens.sentiment.finetuned import (  # noqa: E402
     CONFIG, collapse, combine, cross_check, cross_f1, decide, default_model_dir, length_batches, make_top,
     load_weights, pack_members, save_weights, token_windows, tune_ensemble, unpack_members, weights_file,
 )
-from textlens.sentiment.labels import star_classes, tune_bias  # noqa: E402  (as the n-gram model's)
+from textlens.sentiment.labels import macro_f1, star_classes, tune_bias  # noqa: E402  (as the n-gram model's)
 
 DATA = ROOT.parent / "shared" / "data" / "verbatims_assurance"
 MAX_TOKENS, HEAD = 128, 64
@@ -482,6 +482,77 @@ def cmd_pack(args: argparse.Namespace) -> None:
            {"history": histories}, int8=args.int8, xz=args.xz)
 
 
+def validation_inputs(work: Path, backend: str, ngram_cache: Path, model: str | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The validation part of train.csv (`evaluation.in_validation`): the committed members' (n, 3)
+    probabilities from `backend` (computed once into `work`, again when the weights change), the n-gram
+    probabilities of the recipe fitted on the other part (`sentiment_heads.py oof` cache, held out) with its
+    own offsets, and the 3-class labels."""
+    from sentiment_heads import stacked
+
+    from textlens.sentiment.evaluation import in_validation, read_reviews
+    from textlens.sentiment.finetuned import FineTunedSentiment, model_dir, read_config, weights_hash
+
+    if not ngram_cache.is_file():
+        sys.exit(f"{ngram_cache}: not found; run `scripts/sentiment_heads.py oof --work {ngram_cache.parent}` first "
+                 "(the n-gram recipe fitted on the train part, ~8 min)")
+    z = np.load(ngram_cache)
+    df = read_reviews(DATA / "train.csv", ("id", "text", "rating"))
+    val = df[df["id"].map(in_validation)].reset_index(drop=True)
+    if val["id"].astype(str).tolist() != z["val_ids"].tolist():
+        sys.exit(f"{ngram_cache}: made for another train.csv or split; run the `oof` step again")
+    folder = model_dir(model)
+    key = weights_hash(folder, read_config(folder))  # not the tuning this step writes
+    path = work / f"validation_{backend}.npz"
+    if not path.is_file() or str(np.load(path)["artifact"]) != key:
+        ft = FineTunedSentiment(model, backend=backend)
+        if ft.backend != backend:
+            sys.exit(f"backend {backend} could not run here (see the warning above)")
+        c0 = cpu_seconds()
+        P5 = ft.predict_star_proba(val["text"].tolist())
+        print(f"{backend}: {len(val)} validation reviews, {1000 * (cpu_seconds() - c0) / len(val):.1f} CPU ms/review")
+        work.mkdir(parents=True, exist_ok=True)
+        np.savez(path, P5=P5, artifact=key)
+    P_ng, ng_bias = stacked(z["M"], z["stars"], z["val_M"])
+    return collapse(np.load(path)["P5"]), P_ng, ng_bias, star_classes(val["rating"].to_numpy(int))
+
+
+def cmd_tune_backend(args: argparse.Namespace) -> None:
+    """Re-choose the ensemble weight and offsets for one backend's probabilities (the int8 graph's move by
+    ~0.005) on the validation part of train.csv, never on dev, and write them to config.json
+    `backends.<backend>`; `--default` also makes it the artifact's backend. Caveat printed: the members were
+    trained on all of train.csv, so on this part they are in-sample (more confident than on new reviews):
+    the members-alone offsets are not re-tuned, and figures printed here are not held-out figures."""
+    from textlens.sentiment.finetuned import BACKEND_TUNING, backend_tuning, model_dir, read_config, tune_steady
+
+    folder = model_dir(args.model)
+    config = read_config(folder)
+    P_ft, P_ng, ng_bias, y = validation_inputs(Path(args.work), args.backend, Path(args.ngram_cache), args.model)
+    w, bias, steady = tune_steady(P_ft, P_ng, y, rounds=args.rounds)
+    print(f"validation part of train.csv: {len(y)} reviews (members in-sample: not a held-out figure)")
+    rows = {"n-gram recipe (fitted on the other part, its own offsets)": decide(P_ng, ng_bias)}
+    for name, tuning in (("as before", backend_tuning(config, args.backend)), ("float32's", backend_tuning(config, "f32")),
+                         ("re-tuned", {"ensemble": {"weight": w, "bias": bias.tolist()}})):
+        ens = tuning["ensemble"]
+        P = combine(P_ft, P_ng, float(ens["weight"]))
+        rows[f"ensemble w={float(ens['weight']):.1f} offsets {np.round(ens['bias'], 2).tolist()} ({name})"] = \
+            decide(P, np.asarray(ens["bias"], dtype=float))
+    for name, pred in rows.items():
+        print(f"  {name:62s} macro-F1 {macro_f1(y, pred):.4f}")
+    print(f"  re-tuned: mean macro-F1 over {args.rounds} bootstrap resamples {steady:.4f}")
+    if args.dry_run:
+        return
+    tuned = {**(config.get(BACKEND_TUNING) or {}), args.backend: {"ensemble": {
+        "weight": w, "bias": bias.tolist(), "with": config["ensemble"].get("with", "models/sentiment"),
+        "tuned_on": f"validation part of train.csv ({len(y)} reviews), n-gram recipe fitted on the rest; "
+                    f"mean macro-F1 over {args.rounds} bootstrap resamples", "tuned_at": now()}}}
+    config[BACKEND_TUNING] = tuned
+    if args.default:
+        config["backend"] = args.backend
+    (folder / CONFIG).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {folder / CONFIG}" + (f" (backend: {args.backend})" if args.default else ""))
+
+
 # ---- stage 3: the committed artifact, end to end ---------------------------------------------------------
 def cmd_eval(args: argparse.Namespace) -> None:
     from textlens.sentiment.finetuned import FineTunedSentiment
@@ -499,21 +570,22 @@ def cmd_eval(args: argparse.Namespace) -> None:
     except ModelError as exc:  # the n-gram model is being rebuilt: measure the fine-tuned model alone
         P_ng = None
         print(f"dev.csv: {len(texts)} reviews; no ensemble ({exc})")
-    for quantize in args.backends:
+    for backend in args.backends:
         t0, c0 = time.time(), cpu_seconds()
-        ft = FineTunedSentiment(args.model, quantize=quantize == "int8", threads=args.threads)
+        ft = FineTunedSentiment(args.model, threads=args.threads, backend=backend)
         load_wall = time.time() - t0
         t0, c0 = time.time(), cpu_seconds()
         P = ft.proba(texts)
         wall, cpu = time.time() - t0, cpu_seconds() - c0
-        rows = [("alone", P, ft.config["bias"])]
+        rows = [("alone", P, ft.tuning["bias"])]
         if P_ng is not None:
-            rows.append(("ensemble", combine(P, P_ng, ft.config["ensemble"]["weight"]), ft.config["ensemble"]["bias"]))
+            ens = ft.tuning["ensemble"]
+            rows.append(("ensemble", combine(P, P_ng, ens["weight"]), ens["bias"]))
         for name, PP, bias in rows:
             m = metrics(y, decide(PP, bias), stars)
-            print(f"  {quantize:4s} {name:8s} binary acc (sign) {binary_by_sign(PP, stars):.4f}  3-class macro-F1 "
+            print(f"  {backend:4s} {name:8s} binary acc (sign) {binary_by_sign(PP, stars):.4f}  3-class macro-F1 "
                   f"{m['macro_f1']:.4f}  per class {' / '.join(f'{v:.3f}' for v in m['f1_per_class'])}")
-        print(f"  {quantize:4s} speed: {len(texts) / wall:.1f} reviews/s wall, {1000 * cpu / len(texts):.1f} CPU ms/review "
+        print(f"  {backend:4s} speed: {len(texts) / wall:.1f} reviews/s wall, {1000 * cpu / len(texts):.1f} CPU ms/review "
               f"({args.threads} threads), load {load_wall:.1f} s, load average {os.getloadavg()[0]:.1f}")
 
 
@@ -559,10 +631,21 @@ def main() -> None:
     e.add_argument("--model", default=None)
     e.add_argument("--backends", nargs="+", default=["f32", "int8"], choices=["f32", "int8"])
     e.add_argument("--limit", type=int, default=0)
+    b = sub.add_parser("tune-backend", help="re-choose the ensemble for a backend's probabilities on the "
+                       "validation part of train.csv (never dev)")
+    b.add_argument("--backend", default="int8", choices=["f32", "int8"])
+    b.add_argument("--work", default="/tmp/accurate-int8", help="cache of the backend's validation probabilities")
+    b.add_argument("--ngram-cache", default="/tmp/sentiment-heads/oof_part.npz",
+                   help="`scripts/sentiment_heads.py oof` output (n-gram recipe fitted on the train part)")
+    b.add_argument("--model", default=None, help="artifact folder (default: models/sentiment_ft)")
+    b.add_argument("--rounds", type=int, default=200, help="bootstrap resamples scoring each choice")
+    b.add_argument("--default", action="store_true", help="also make it the artifact's backend")
+    b.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
     for p in (c, t, r, k, e):
         p.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    {"cache": cmd_cache, "train": cmd_train, "retune": cmd_retune, "pack": cmd_pack, "eval": cmd_eval}[args.cmd](args)
+    {"cache": cmd_cache, "train": cmd_train, "retune": cmd_retune, "pack": cmd_pack, "eval": cmd_eval,
+     "tune-backend": cmd_tune_backend}[args.cmd](args)
 
 
 if __name__ == "__main__":

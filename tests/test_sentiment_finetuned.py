@@ -264,3 +264,67 @@ def test_backend_choice_is_checked_and_part_of_the_key(monkeypatch):
     monkeypatch.setenv(finetuned.BACKEND_ENV, "fp16")
     with pytest.raises(ValueError, match=f"{finetuned.BACKEND_ENV}: unknown accurate-tier backend 'fp16'"):
         finetuned.model_id()
+
+
+def test_each_backend_decides_with_its_own_tuning():
+    """config.json `backends.<name>` re-tunes the ensemble for that backend only; the other keeps the top-level
+    tuning; the graph's hash ignores the tuning (no rebuild) while the analysis key follows it."""
+    config = {"bias": [0.0, -0.1, -0.5], "ensemble": {"weight": 0.8, "bias": [0.0, 0.5, -0.1]},
+              "backends": {"int8": {"ensemble": {"weight": 0.7, "bias": [0.0, 0.4, -0.2]}}}}
+    assert finetuned.backend_tuning(config, "int8") == {"bias": [0.0, -0.1, -0.5],
+                                                          "ensemble": {"weight": 0.7, "bias": [0.0, 0.4, -0.2]}}
+    assert finetuned.backend_tuning(config, "f32")["ensemble"]["weight"] == 0.8
+    assert finetuned.backend_tuning({k: v for k, v in config.items() if k != "backends"}, "int8") == \
+        finetuned.backend_tuning(config, "f32")
+    _model()
+    folder = finetuned.model_dir()
+    own = finetuned.read_config(folder)
+    retuned = {**own, "backends": {"int8": {"ensemble": {"weight": 0.3, "bias": [0.0, 9.0, 0.0]}}}}
+    assert finetuned.weights_hash(folder, retuned) == finetuned.weights_hash(
+        folder, {k: v for k, v in own.items() if k != "backends"})
+    int8 = finetuned.load_finetuned(backend="int8")
+    assert int8.tuning == finetuned.backend_tuning(own, "int8")
+    from textlens.sentiment import load_model
+
+    ngram = load_model()
+    P_ng = ngram.proba(REVIEWS)
+    before = [p.label for p in int8.predict_reviews(REVIEWS, ngram)]
+    assert before[:2] == ["positive", "negative"]
+    try:  # a neutral offset of 9 (log-probability): every review, even the clearest, turns neutral
+        int8.tuning = finetuned.backend_tuning(retuned, "int8")
+        assert int8.predict(REVIEWS, P_ng) == ["neutral"] * len(REVIEWS)
+        assert [p.label for p in int8.predict_reviews(REVIEWS[:2], ngram)] == ["neutral", "neutral"]
+        assert np.allclose(int8.ensemble_proba(REVIEWS, P_ng), combine(int8.proba(REVIEWS), P_ng, 0.3))
+    finally:
+        int8.tuning = finetuned.backend_tuning(own, "int8")
+
+
+def test_bootstrap_macro_f1_matches_scoring_each_resample():
+    from textlens.sentiment.labels import macro_f1
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 400)
+    preds = np.stack([np.where(rng.random(400) < q, y, rng.integers(0, 3, 400)) for q in (0.9, 0.6, 0.2)])
+    got = finetuned.bootstrap_macro_f1(y, preds, rounds=30, seed=5)
+    draws = np.random.default_rng(5).integers(0, len(y), size=(30, len(y)))
+    want = [np.mean([macro_f1(y[d], p[d]) for d in draws]) for p in preds]
+    assert np.allclose(got, want, atol=1e-5)
+    assert got[0] > got[1] > got[2]
+
+
+def test_steady_tuning_finds_the_offset_a_shifted_model_needs():
+    """Probabilities whose neutral class is under-scored by a known log factor: the steady search puts it
+    back (to a tenth) and, with a useless second model, gives it no weight."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    y = rng.choice(3, n, p=[0.4, 0.2, 0.4])
+    logits = rng.normal(0, 1, (n, 3))
+    logits[np.arange(n), y] += 2.0
+    logits[:, 1] -= 1.0  # the model under-scores neutral by 1.0
+    P = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    noise = rng.dirichlet([1, 1, 1], n)
+    w, bias, f1 = finetuned.tune_steady(P, noise, y, rounds=40)
+    assert w >= 0.8 and 0.7 <= bias[1] - bias[0] <= 1.3, (w, bias)
+    from textlens.sentiment.labels import macro_f1
+
+    assert f1 > macro_f1(y, decide(P, np.zeros(3))) + 0.01

@@ -15,6 +15,9 @@ are the same bits alone or in any batch. Measured on 300 train reviews against t
 ~20, single thread): per-token 32.2 CPU ms per review, mean |dP| 0.0045 on the 3 classes, ensemble decision
 agreement 0.990; ORT's per-tensor activations (one review per call, as the e5 default) 24.5 ms but mean |dP|
 0.0134 and agreement 0.977, too far from the model the tier was selected with.
+Where the remaining gap comes from (800 unlabeled reviews against the fused float graph): leaving the base's
+layers 0-7 in float32 halves it (mean |dP| 0.0020, agreement 0.996) at 1.41x the CPU; float32 FFN outputs
+(0.0043), base products (0.0041) or base attentions (0.0038) alone barely move it (models/sentiment_ft/MODEL_CARD.md).
 """
 from __future__ import annotations
 
