@@ -27,6 +27,8 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -36,7 +38,14 @@ import train_press_themes  # noqa: E402
 from eval_entities import match_sets, norm, prf  # noqa: E402
 
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
-from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer, GazetteerMatcher, doc_candidates  # noqa: E402
+from textlens.entities.typer import (  # noqa: E402
+    NONE,
+    EntityTyperModel,
+    Gazetteer,
+    GazetteerMatcher,
+    decide_types,
+    doc_candidates,
+)
 from textlens.entities.typer_files import shipped_model_path  # noqa: E402
 
 C_GRID = (0.3,)  # of 0.1, 0.3, 1.0, the inner CV chose 0.3 for the models holding out folds 0 and 1 (kept fixed: CPU)
@@ -171,19 +180,27 @@ def doc_f1(rows: list[tuple], decisions: list[str], entities: dict[str, dict], i
     return prf(*total), counts
 
 
-def cv_decisions(rows: list[tuple], ids: list[str], c_value: float, thresholds: tuple[float, ...]
-                 ) -> dict[float, list[str]]:
-    """Decisions of every row by the model of the 4 other parts of the documents (5 parts), per keep threshold."""
+def cv_probabilities(rows: list[tuple], ids: list[str], c_value: float) -> tuple[np.ndarray, list[str]]:
+    """Class probabilities of every row by the model of the 4 other parts of the documents (5 parts)."""
     doc_part = {i: k % N_PARTS for k, i in enumerate(sorted(ids))}
-    out = {threshold: [""] * len(rows) for threshold in thresholds}
+    proba, classes = np.zeros((0, 0)), []
     for j in range(N_PARTS):
         train_rows = [r for r in rows if doc_part[r[0]] != j]
         model = EntityTyperModel(C=c_value).fit([r[2] for r in train_rows], [r[3] for r in train_rows])
         idx = [k for k, r in enumerate(rows) if doc_part[r[0]] == j]
-        for threshold in thresholds:
-            for k, d in zip(idx, model.decide([rows[k][2] for k in idx], threshold)):
-                out[threshold][k] = d
-    return out
+        if not classes:
+            classes, proba = model.classes_, np.zeros((len(rows), len(model.classes_)))
+        if model.classes_ != classes:
+            raise ValueError(f"part {j} of the training texts lacks a class: {sorted(set(classes) - set(model.classes_))}")
+        proba[idx] = model.predict_proba([rows[k][2] for k in idx])
+    return proba, classes
+
+
+def cv_decisions(rows: list[tuple], ids: list[str], c_value: float, thresholds: tuple[float, ...]
+                 ) -> dict[float, list[str]]:
+    """Decisions of every row by the model of the 4 other parts of the documents (5 parts), per keep threshold."""
+    proba, classes = cv_probabilities(rows, ids, c_value)
+    return {threshold: decide_types(proba, classes, threshold) for threshold in thresholds}
 
 
 def choose(rows: list[tuple], entities: dict[str, dict], ids: list[str]) -> tuple[float, float]:
@@ -194,7 +211,7 @@ def choose(rows: list[tuple], entities: dict[str, dict], ids: list[str]) -> tupl
             (_, _, f1), _ = doc_f1(rows, decisions, entities, ids)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = (c_value, threshold), f1
-            log(f"  C={c_value:<5} threshold={threshold:<5} CV doc micro-F1 {f1:.3f}")
+            log(f"  C={c_value:<5} threshold={threshold:<5} CV doc micro-F1 {f1:.4f}")
     return best
 
 
