@@ -12,8 +12,9 @@ the fold is scored per document and type as scripts/eval_entities.py does (KB al
 rules alone. Texts are cleaned by `textlens ingest`, as a user's corpus would be.
 
 How a model is trained: every document goes through the full entity pipeline (rules, KB, spaCy); its candidate
-names (textlens.entities.typer.doc_candidates) get the gold type of the annotated name they match (same
-comparison as the evaluation) or NONE. The gazetteer of training names is cross-fitted: the rows of one fifth of
+names (textlens.entities.typer.doc_candidates: the rules' names, spaCy's, the gazetteer's, and since features
+version 3 the longer names proposed around them by textlens.entities.extensions) get the gold type of the
+annotated name they match (same comparison as the evaluation) or NONE. The gazetteer of training names is cross-fitted: the rows of one fifth of
 the training texts are described with the gazetteer of the other four fifths, so the model learns how much a name
 seen in *other* texts is worth. C and the keep threshold are chosen by 5-fold cross-validation over documents,
 on document-level micro-F1.
