@@ -4,9 +4,10 @@ The rules and lists of the resolver find most names, but on unseen real press ab
 noise (site furniture, the publishing site, products, common words in capitals) or gets the wrong type (a union
 typed COMPANY), and names the lists do not know are missed. Where annotated press exists, this component decides
 instead: every name of a document is a *candidate* (the resolver's mentions, spaCy's own entities the rules left
-aside, and names annotated in the training texts found again in this one), described by what the rules, the
-knowledge base, the statistical model, the training annotations, the name's words and its contexts say about it,
-and one multinomial logistic regression chooses a type or "no entity" per name and document.
+aside, names annotated in the training texts found again in this one, and longer names proposed around all of
+these by `textlens.entities.extensions`), described by what the rules, the knowledge base, the statistical model,
+the training annotations, the name's words and its contexts say about it, and one multinomial logistic regression
+chooses a type or "no entity" per name and document.
 
 Trained by `scripts/train_press_entities.py` on annotated real press; stored as plain JSON (sparse coefficients
 and the gazetteer of training names), so scoring needs no scikit-learn.
@@ -32,6 +33,8 @@ from textlens.entities.spans import NER_KEY, SPAN_KEY, span_scores
 from textlens.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from spacy.tokens import Doc, Span
 
 log = logging.getLogger(__name__)
@@ -186,7 +189,7 @@ def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, in
     return [c for c in groups.values() if c.key]
 
 
-def _add_extensions(doc: "Doc", groups: dict[str, Candidate], group: Any) -> None:
+def _add_extensions(doc: "Doc", groups: dict[str, Candidate], group: Callable[[str], Candidate]) -> None:
     """Longer names proposed around the candidates found (textlens.entities.extensions), each a candidate of its
     own unless its name is one already; `group` makes or finds a name's Candidate."""
     from textlens.entities.extensions import extension_spans
