@@ -50,14 +50,14 @@ def load_press() -> tuple[list[dict], dict[str, dict]]:
 
 
 def run_user_path(docs: list[dict], workdir: Path, env: dict[str, str] | None = None,
-                  command: str = "ingest") -> dict[str, dict]:
-    """`textlens <command>` on a JSONL of id + text, then `textlens export --with-text`: records by id."""
+                  command: str = "ingest", options: tuple[str, ...] = ()) -> dict[str, dict]:
+    """`textlens <command> <options>` on a JSONL of id + text, then `textlens export --with-text`: records by id."""
     src, db, out = workdir / "press.jsonl", workdir / "press.db", workdir / "export.jsonl"
     with src.open("w", encoding="utf-8") as fh:
         for doc in docs:
             fh.write(json.dumps({"id": doc["id"], "text": doc["text"]}, ensure_ascii=False) + "\n")
     full_env = {**os.environ, **(env or {})}
-    for args in ([command, str(src), "--db", str(db)],
+    for args in ([command, str(src), "--db", str(db), *options],
                  ["export", "--db", str(db), "--format", "jsonl", "--out", str(out), "--with-text"]):
         proc = subprocess.run(textlens_cmd() + args, env=full_env, capture_output=True, text=True)
         if proc.returncode != 0:

@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/train_press_entities.py                 # ship models/entities_press/ (all labels)
     .venv/bin/python scripts/train_press_entities.py --folds 0 1 2   # held-out figures per press_dev fold, no ship
+    .venv/bin/python scripts/train_press_entities.py --folds 0 1 2 3 4 --user-path   # + through textlens run/export
     .venv/bin/python scripts/train_press_entities.py --error-kinds   # where F1 is lost: inner CV on the archive
 
 Training texts: our annotations of 361 texts of ../shared/data/press_dev/archive.jsonl
@@ -12,8 +13,9 @@ the fold is scored per document and type as scripts/eval_entities.py does (KB al
 rules alone. Texts are cleaned by `textlens ingest`, as a user's corpus would be.
 
 How a model is trained: every document goes through the full entity pipeline (rules, KB, spaCy); its candidate
-names (textlens.entities.typer.doc_candidates) get the gold type of the annotated name they match (same
-comparison as the evaluation) or NONE. The gazetteer of training names is cross-fitted: the rows of one fifth of
+names (textlens.entities.typer.doc_candidates: the rules' names, spaCy's, the gazetteer's, and since features
+version 3 the longer names proposed around them by textlens.entities.extensions) get the gold type of the
+annotated name they match (same comparison as the evaluation) or NONE. The gazetteer of training names is cross-fitted: the rows of one fifth of
 the training texts are described with the gazetteer of the other four fifths, so the model learns how much a name
 seen in *other* texts is worth. C and the keep threshold are chosen by 5-fold cross-validation over documents,
 on document-level micro-F1.
@@ -27,6 +29,8 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -36,7 +40,14 @@ import train_press_themes  # noqa: E402
 from eval_entities import match_sets, norm, prf  # noqa: E402
 
 from textlens.entities.kb import ENTITY_TYPES, load_kb  # noqa: E402
-from textlens.entities.typer import NONE, EntityTyperModel, Gazetteer, GazetteerMatcher, doc_candidates  # noqa: E402
+from textlens.entities.typer import (  # noqa: E402
+    NONE,
+    EntityTyperModel,
+    Gazetteer,
+    GazetteerMatcher,
+    decide_types,
+    doc_candidates,
+)
 from textlens.entities.typer_files import shipped_model_path  # noqa: E402
 
 C_GRID = (0.3,)  # of 0.1, 0.3, 1.0, the inner CV chose 0.3 for the models holding out folds 0 and 1 (kept fixed: CPU)
@@ -171,19 +182,27 @@ def doc_f1(rows: list[tuple], decisions: list[str], entities: dict[str, dict], i
     return prf(*total), counts
 
 
-def cv_decisions(rows: list[tuple], ids: list[str], c_value: float, thresholds: tuple[float, ...]
-                 ) -> dict[float, list[str]]:
-    """Decisions of every row by the model of the 4 other parts of the documents (5 parts), per keep threshold."""
+def cv_probabilities(rows: list[tuple], ids: list[str], c_value: float) -> tuple[np.ndarray, list[str]]:
+    """Class probabilities of every row by the model of the 4 other parts of the documents (5 parts)."""
     doc_part = {i: k % N_PARTS for k, i in enumerate(sorted(ids))}
-    out = {threshold: [""] * len(rows) for threshold in thresholds}
+    proba, classes = np.zeros((0, 0)), []
     for j in range(N_PARTS):
         train_rows = [r for r in rows if doc_part[r[0]] != j]
         model = EntityTyperModel(C=c_value).fit([r[2] for r in train_rows], [r[3] for r in train_rows])
         idx = [k for k, r in enumerate(rows) if doc_part[r[0]] == j]
-        for threshold in thresholds:
-            for k, d in zip(idx, model.decide([rows[k][2] for k in idx], threshold)):
-                out[threshold][k] = d
-    return out
+        if not classes:
+            classes, proba = model.classes_, np.zeros((len(rows), len(model.classes_)))
+        if model.classes_ != classes:
+            raise ValueError(f"part {j} of the training texts lacks a class: {sorted(set(classes) - set(model.classes_))}")
+        proba[idx] = model.predict_proba([rows[k][2] for k in idx])
+    return proba, classes
+
+
+def cv_decisions(rows: list[tuple], ids: list[str], c_value: float, thresholds: tuple[float, ...]
+                 ) -> dict[float, list[str]]:
+    """Decisions of every row by the model of the 4 other parts of the documents (5 parts), per keep threshold."""
+    proba, classes = cv_probabilities(rows, ids, c_value)
+    return {threshold: decide_types(proba, classes, threshold) for threshold in thresholds}
 
 
 def choose(rows: list[tuple], entities: dict[str, dict], ids: list[str]) -> tuple[float, float]:
@@ -194,7 +213,7 @@ def choose(rows: list[tuple], entities: dict[str, dict], ids: list[str]) -> tupl
             (_, _, f1), _ = doc_f1(rows, decisions, entities, ids)
             if f1 > best_f1 + 1e-9:
                 best, best_f1 = (c_value, threshold), f1
-            log(f"  C={c_value:<5} threshold={threshold:<5} CV doc micro-F1 {f1:.3f}")
+            log(f"  C={c_value:<5} threshold={threshold:<5} CV doc micro-F1 {f1:.4f}")
     return best
 
 
@@ -311,6 +330,27 @@ def spacy_counts(docs: dict, ids: list[str], entities: dict[str, dict]) -> tuple
     return doc_f1(rows, decisions, entities, ids)
 
 
+def user_path_counts(model_path: Path, fold: int) -> dict[str, list[int]]:
+    """Per-type (tp, fp, fn) of the press_dev texts of `fold` through the user's path: their raw texts as a JSONL of
+    id + text, `textlens run --only entities --no-topics` with this model (TEXTLENS_PRESS_ENTITIES), `textlens
+    export`, compared as scripts/eval_press.py compares entities."""
+    docs, gold = train_dating.load_press()
+    kb = load_kb()
+    counts = {t: [0, 0, 0] for t in ENTITY_TYPES}
+    with tempfile.TemporaryDirectory() as tmp:
+        export = train_dating.run_user_path([d for d in docs if d["fold"] == fold], Path(tmp), command="run",
+                                            env={"TEXTLENS_PRESS_ENTITIES": str(model_path)},
+                                            options=("--only", "entities", "--no-topics"))
+    for doc_id, rec in export.items():
+        for t in ENTITY_TYPES:
+            gs = {norm(n, kb) for n in (gold[doc_id].get("entities") or {}).get(t, [])}
+            ps = {norm(e["name"], kb) for e in rec.get("entities") or [] if e["type"] == t}
+            tp, fps, fns = match_sets(ps, gs)
+            for j, v in enumerate((tp, len(fps), len(fns))):
+                counts[t][j] += v
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, nargs="*", help="held-out press_dev folds to score (no model shipped)")
@@ -320,6 +360,8 @@ def main() -> None:
                         help="where the F1 is lost, per type and kind of error, by inner 5-part CV over the training "
                         "texts of held-out fold FOLD (the archive and the four other folds; without FOLD: the archive "
                         "alone); the held-out fold is never read")
+    parser.add_argument("--user-path", action="store_true",
+                        help="with --folds: also score each held-out fold through textlens run + export")
     args = parser.parse_args()
     from textlens.entities.pipeline import build_nlp
 
@@ -340,6 +382,8 @@ def main() -> None:
         fold_f1, rules_f1, spacy_f1 = [], [], []
         pooled = {t: [0, 0, 0] for t in ENTITY_TYPES}
         pooled_rules = {t: [0, 0, 0] for t in ENTITY_TYPES}
+        pooled_user = {t: [0, 0, 0] for t in ENTITY_TYPES}
+        user_f1 = []
         for k in args.folds:
             train_ids = [i for i in ids if folds[i] != k]
             test_ids = [i for i in ids if folds[i] == k]
@@ -355,10 +399,22 @@ def main() -> None:
                     pooled_rules[t][j] += rcounts[t][j]
             print(f"fold {k}: {len(test_ids)} texts  learned P {p:.3f} R {r:.3f} F1 {f:.3f}   "
                   f"rules alone P {rp:.3f} R {rr:.3f} F1 {rf:.3f}   spaCy alone F1 {sf:.3f}", flush=True)
+            if args.user_path:
+                with tempfile.TemporaryDirectory() as tmp:
+                    model.save(Path(tmp) / "press_entities.json.gz")
+                    ucounts = user_path_counts(Path(tmp) / "press_entities.json.gz", k)
+                for t in ENTITY_TYPES:
+                    for j in range(3):
+                        pooled_user[t][j] += ucounts[t][j]
+                user_f1.append(prf(*[sum(c[j] for c in ucounts.values()) for j in range(3)])[2])
+                print(f"fold {k}: through textlens run + export: learned F1 {user_f1[-1]:.3f}", flush=True)
         print(f"\nmean over held-out folds {args.folds}: learned micro-F1 {sum(fold_f1) / len(fold_f1):.3f}   "
               f"rules alone {sum(rules_f1) / len(rules_f1):.3f}   spaCy alone {sum(spacy_f1) / len(spacy_f1):.3f}")
         print_table("learned, held-out folds pooled", pooled)
         print_table("rules alone, held-out folds pooled", pooled_rules)
+        if user_f1:
+            print(f"\nthrough textlens run + export, mean over held-out folds: {sum(user_f1) / len(user_f1):.3f}")
+            print_table("through textlens run + export, held-out folds pooled", pooled_user)
         return
     model = train(nlp, ids, docs, entities)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -122,10 +122,10 @@ def test_word_vectors_type_names_no_list_knows_and_old_models_keep_their_feature
               vector_row("Nous avons parlé de Montpellier hier.", "Montpellier")]
     assert model.decide(unseen) == ["COMPANY", "LOCATION"]
 
-    assert model.features_version_ == FEATURES_VERSION == 2
+    assert model.features_version_ == FEATURES_VERSION >= 2
     path = tmp_path / "v.json"
     model.save(path)
-    assert EntityTyperModel.load(path).features_version_ == 2
+    assert EntityTyperModel.load(path).features_version_ == FEATURES_VERSION
     data = json.loads(path.read_text())
     data["features_version"] = 1
     path.write_text(json.dumps(data))
@@ -153,3 +153,28 @@ def test_error_kinds_say_where_each_annotated_or_kept_name_went_wrong():
     assert missed == {("VENDOR", "wrong type"): 1, ("COMPANY", "dropped"): 1, ("STUDY", "boundary"): 1,
                       ("INSTITUTION", "no candidate"): 1}
     assert spurious == {("COMPANY", "wrong type"): 1, ("STUDY", "boundary"): 1, ("MEDIA", "spurious"): 1}
+
+
+def test_longer_names_are_proposed_around_found_ones_from_version_3():
+    """Version 3 proposes longer spans around the names found ("Troyes" -> "tribunal de commerce de Troyes") as
+    candidates of their own, marked with how they were grown, and tells a name it sits inside one; older models
+    see the candidates they were trained with."""
+    from textlens.entities.extensions import extension_spans
+    from textlens.entities.pipeline import build_nlp
+    from textlens.entities.typer import doc_candidates
+
+    nlp = build_nlp("full")
+    doc = nlp("Le tribunal de commerce de Troyes a validé la reprise. Intelcia Maurice recrute 300 conseillers "
+              "à Amiens. Le dossier est suivi par la mairie de Massy.")
+    proposed = {(c.name, *sorted(s for s in c.sources if s.startswith("ext_")))
+                for c in doc_candidates(doc, Gazetteer(), [], 3)}
+    assert {("tribunal de commerce de Troyes", "ext_head"), ("Intelcia Maurice", "ext_right_cap"),
+            ("mairie de Massy", "ext_head")} <= proposed
+    older = {c.name for c in doc_candidates(doc, Gazetteer(), [], 2)}
+    assert "Troyes" in older and not older & {"tribunal de commerce de Troyes", "Intelcia Maurice"}
+    by_name = {c.name: c for c in doc_candidates(doc, Gazetteer(), [], 3)}
+    assert by_name["Troyes"].features.get("inside_ext") == 1.0
+    assert by_name["tribunal de commerce de Troyes"].features.get("holds_name") == 1.0
+    # nothing is grown across a sentence end, a number or a line break
+    spans = extension_spans(doc, [(t.i, t.i + 1) for t in doc if t.text == "Amiens"])
+    assert all("\n" not in e.name and "300" not in e.name and "." not in e.name for e in spans)

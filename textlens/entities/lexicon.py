@@ -216,6 +216,15 @@ INSTITUTION_HEADS = {
     "comite", "universite", "ecole", "centre", "prefecture", "mairie", "region", "groupement", "cluster",
     "pole", "inspection", "observatoire", "union", "maison", "maisons", "conservatoire", "academie", "cci",
 }
+# Lower-case heads that govern a found name and make a longer one ("mairie de Massy", "gouvernement Fillon",
+# "tribunal de commerce de Troyes"): proposals for the learned typer (textlens.entities.extensions).
+EXTENSION_HEADS = {"tribunal", "mairie", "prefecture", "chu", "gouvernement", "ministere", "secretariat", "mediateur",
+                   "alliance", "hopital", "cour", "conseil", "direction", "delegation", "caisse", "agence", "comite",
+                   "federation", "association", "syndicat", "observatoire", "barometre", "palmares", "classement",
+                   "trophees", "podium", "label", "norme", "club", "groupe"}
+# Heads whose whole run of words, up to a break, may be one body's or award's name (with INSTITUTION_HEADS).
+LONG_NAME_HEADS = {"tribunal", "ministere", "secretariat", "alliance", "mediateur", "barometre", "observatoire",
+                   "palmares", "trophees", "podium", "label", "norme"}
 # Heads that name a body only when a capital or one of `HEAD_FOLLOWERS` follows ("Centre national de...").
 BARE_HEADS = {"centre", "haut", "union", "maison", "maisons", "observatoire", "pole", "ecole", "region"}
 HEAD_FOLLOWERS = {"national", "nationale", "de", "des", "du", "d'", "aux", "pour"}

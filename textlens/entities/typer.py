@@ -4,9 +4,10 @@ The rules and lists of the resolver find most names, but on unseen real press ab
 noise (site furniture, the publishing site, products, common words in capitals) or gets the wrong type (a union
 typed COMPANY), and names the lists do not know are missed. Where annotated press exists, this component decides
 instead: every name of a document is a *candidate* (the resolver's mentions, spaCy's own entities the rules left
-aside, and names annotated in the training texts found again in this one), described by what the rules, the
-knowledge base, the statistical model, the training annotations, the name's words and its contexts say about it,
-and one multinomial logistic regression chooses a type or "no entity" per name and document.
+aside, names annotated in the training texts found again in this one, and longer names proposed around all of
+these by `textlens.entities.extensions`), described by what the rules, the knowledge base, the statistical model,
+the training annotations, the name's words and its contexts say about it, and one multinomial logistic regression
+chooses a type or "no entity" per name and document.
 
 Trained by `scripts/train_press_entities.py` on annotated real press; stored as plain JSON (sparse coefficients
 and the gazetteer of training names), so scoring needs no scikit-learn.
@@ -32,12 +33,14 @@ from textlens.entities.spans import NER_KEY, SPAN_KEY, span_scores
 from textlens.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from spacy.tokens import Doc, Span
 
 log = logging.getLogger(__name__)
 
-FEATURES_VERSION = 2  # 2: word vectors of the name and of its context
-READABLE_VERSIONS = (1, 2)  # a version-1 model (no vectors) still scores as it was trained
+FEATURES_VERSION = 3  # 2: word vectors of the name and of its context; 3: longer names proposed around found ones
+READABLE_VERSIONS = (1, 2, 3)  # an older model sees the candidates and features it was trained with
 NONE = "NONE"
 _SHORT_LINE = 50
 _WINDOW = 6  # tokens each side whose words describe a mention's context
@@ -165,6 +168,8 @@ def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, in
         c.sources.add("gaz")
         if not c.rule_types and "spacy_only" not in c.sources:
             c.sources.add("gaz_only")
+    if features_version >= 3:
+        _add_extensions(doc, groups, group)
     ner_at: dict[int, str] = {}
     for e in raw_ents:
         for i in range(e.start, e.end):
@@ -177,9 +182,56 @@ def doc_candidates(doc: "Doc", gazetteer: Gazetteer, matches: list[tuple[str, in
         c.features = _features(doc, c, gazetteer, ner_at, taken)
         if features_version >= 2:
             c.features.update(vector_features(doc, sorted(set(c.spans))))
+        if features_version >= 3:
+            c.features.update(nesting_features(c, groups))
         for t, count in doc_types.items():
             c.features[f"doc_{t}"] = math.log1p(count)
     return [c for c in groups.values() if c.key]
+
+
+def _add_extensions(doc: "Doc", groups: dict[str, Candidate], group: Callable[[str], Candidate]) -> None:
+    """Longer names proposed around the candidates found (textlens.entities.extensions), each a candidate of its
+    own unless its name is one already; `group` makes or finds a name's Candidate."""
+    from textlens.entities.extensions import extension_spans
+
+    bases = sorted({span for c in groups.values() for span in c.spans})
+    for ext in extension_spans(doc, bases):
+        if name_key(ext.name) in groups or not name_key(ext.name):
+            continue
+        c = group(ext.name)
+        if c.rule_types or c.sources & {"spacy_only", "gaz"}:
+            continue  # a KB alias of a name already found
+        c.spans.append((ext.start, ext.end))
+        c.sources.add(f"ext_{ext.kind}")
+
+
+def nesting_features(c: Candidate, groups: dict[str, Candidate]) -> dict[str, float]:
+    """How the candidate's spans sit among the others': inside a longer found name, inside a proposed extension,
+    or holding another name (a partial name kept beside the full one costs a false positive and a miss)."""
+    own = set(c.spans)
+    inside_found = inside_ext = holds = 0
+    for other in groups.values():
+        if other is c:
+            continue
+        proposed = any(s.startswith("ext_") for s in other.sources)
+        for a, b in other.spans:
+            for s, e in own:
+                if a <= s and e <= b and (a, b) != (s, e):
+                    if proposed:
+                        inside_ext += 1
+                    else:
+                        inside_found += 1
+                elif s <= a and b <= e and (a, b) != (s, e):
+                    holds += 1
+    n = max(len(own), 1)
+    out = {}
+    if inside_found:
+        out["inside_found"] = min(inside_found / n, 1.0)
+    if inside_ext:
+        out["inside_ext"] = min(inside_ext / n, 1.0)
+    if holds:
+        out["holds_name"] = 1.0
+    return out
 
 
 def _features(doc: "Doc", c: Candidate, gazetteer: Gazetteer, ner_at: dict[int, str], taken: list[bool]
@@ -349,11 +401,8 @@ class EntityTyperModel(BaseEstimator):
         """A type per candidate, or NONE: the most likely type when it is probable enough."""
         if not features:
             return []
-        threshold = self.keep_threshold if threshold is None else threshold
-        proba = self.predict_proba(features)
-        types = [j for j, c in enumerate(self.classes_) if c != NONE]
-        best = proba[:, types].argmax(axis=1)
-        return [self.classes_[types[b]] if proba[r, types[b]] >= threshold else NONE for r, b in enumerate(best)]
+        return decide_types(self.predict_proba(features), self.classes_,
+                            self.keep_threshold if threshold is None else threshold)
 
     # ---- storage: plain JSON, coefficients of the features kept only -----------------------------------
     def save(self, path: str | Path) -> None:
@@ -388,6 +437,14 @@ class EntityTyperModel(BaseEstimator):
         model.features_version_ = int(data["features_version"])
         model.meta_ = dict(data.get("meta", {}))
         return model
+
+
+def decide_types(proba: np.ndarray, classes: list[str], threshold: float) -> list[str]:
+    """Per row of class probabilities: the most likely type if it is at least `threshold` probable, else NONE
+    (shared by the component and the training script's cross-validation)."""
+    types = [j for j, c in enumerate(classes) if c != NONE]
+    best = proba[:, types].argmax(axis=1)
+    return [classes[types[b]] if proba[r, types[b]] >= threshold else NONE for r, b in enumerate(best)]
 
 
 # ---------------------------------------------------------------------------------------------------------
