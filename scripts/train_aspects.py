@@ -71,10 +71,12 @@ def write_reviews(ids: set[str], path: Path) -> None:
 
 
 def ensure_store(db: Path, labels: dict[str, dict]) -> None:
+    """Ingest every annotated review, and the round-2 ids still being labelled, once into `db` (reused after)."""
     if db.exists():
         return
     src = db.with_suffix(".csv")
-    write_reviews(set(labels), src)
+    round2 = DATA / "train_aspects_ids_round2.txt"
+    write_reviews(set(labels) | (set(round2.read_text().split()) if round2.exists() else set()), src)
     proc = subprocess.run(textlens_cmd() + ["ingest", str(src), "--db", str(db), "--kind", "verbatim",
                                             "--id-col", "id", "--text-col", "text"], capture_output=True, text=True)
     if proc.returncode != 0:
