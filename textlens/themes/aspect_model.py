@@ -215,9 +215,9 @@ class AspectModel(BaseEstimator):
 
     def combine(self, taxonomy_proba: np.ndarray, words_proba: np.ndarray) -> np.ndarray:
         """The first stage's two probabilities made one: the second stage when fitted, else the blend."""
-        if getattr(self, "stacker_coef_", None) is not None:
-            logits = stack_features(taxonomy_proba, words_proba) @ self.stacker_coef_.T + self.stacker_intercept_
-            return _sigmoid(logits)
+        coef, intercept = getattr(self, "stacker_coef_", None), getattr(self, "stacker_intercept_", None)
+        if coef is not None and intercept is not None:
+            return _sigmoid(stack_features(taxonomy_proba, words_proba) @ coef.T + intercept)
         return self._blend(taxonomy_proba, words_proba)
 
     def predict(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
@@ -233,9 +233,10 @@ class AspectModel(BaseEstimator):
                 "words_coef": self.words_coef_.astype(np.float16).astype(float).tolist(),
                 "words_intercept": self.words_intercept_.tolist(), "thresholds": self.thresholds_.tolist(),
                 "meta": self.meta_}
-        if getattr(self, "stacker_coef_", None) is not None:
-            data["stacker_coef"] = np.round(self.stacker_coef_, 5).tolist()
-            data["stacker_intercept"] = self.stacker_intercept_.tolist()
+        coef, intercept = getattr(self, "stacker_coef_", None), getattr(self, "stacker_intercept_", None)
+        if coef is not None and intercept is not None:
+            data["stacker_coef"] = np.round(coef, 5).tolist()
+            data["stacker_intercept"] = intercept.tolist()
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
             json.dump(data, fh, separators=(",", ":"))
 
