@@ -1,7 +1,7 @@
 """Train the learned aspect detector (textlens/themes/aspect_model.py) on the train part of our annotated reviews.
 
-    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects-gold.db            # CV, fit, write models/aspects/
-    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects-gold.db --cv-only  # CV figures only
+    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects2-gold.db            # CV, fit, write models/aspects/
+    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects2-gold.db --cv-only  # CV figures only
 
 Labelled data (ids + labels in scripts/data/, texts read from ../shared at run time):
 - train_aspects_gold.jsonl, part "train" (1,794 reviews: 1,294 of round 1, 500 of round 2): the only reviews any
@@ -128,7 +128,7 @@ def as_sets(pred: np.ndarray, gold: np.ndarray, classes: list[str]) -> tuple[lis
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects-gold.db"), help="store of the annotated reviews")
+    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects2-gold.db"), help="store of the annotated reviews")
     parser.add_argument("--cv-only", action="store_true", help="print the CV figures, write nothing")
     parser.add_argument("--fit", choices=list(CANDIDATES), help="fit and write this candidate without the CV (its CV "
                         "figures are those of an earlier run, in models/aspects/MODEL_CARD.md)")
