@@ -203,3 +203,23 @@ def test_the_models_in_force_are_part_of_the_analysis_keys(monkeypatch) -> None:
     with_polarity = SentimentAnalyzer().config_fingerprint()
     monkeypatch.setenv(POLARITY_ENV, "off")
     assert SentimentAnalyzer().config_fingerprint() != with_polarity
+
+
+def test_the_combiner_comparison_script_scores_every_candidate() -> None:
+    """scripts/aspect_stacking_cv.py on toy reviews: its nested first-stage probabilities and every candidate run,
+    and the candidates that use the words find the price aspect (the evidence block is noise)."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    script = importlib.import_module("aspect_stacking_cv")
+    x, texts, y = _two_aspects(150, 8)
+    folds = script.nested_probabilities(x, texts, y)
+    assert len(folds) == 5 and {f["inner"]["words"].shape[1] for f in folds} == {2}
+    for name, combine in script.CANDIDATES.items():
+        pred = np.zeros(y.shape, dtype=bool)
+        for fold in folds:
+            pred[fold["te"]] = combine(fold["inner"], fold["outer"], y[fold["tr"]])
+        micro, _ = script.f1_scores(pred, y)
+        if name != "evidence only":
+            assert micro > 0.9, name
