@@ -78,7 +78,7 @@ def clause_texts(texts: dict[str, str], gold: dict[str, dict[str, str]]) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, default=Path("/tmp/aspects-eval"), help="folder for CSVs and stores")
-    parser.add_argument("--store", type=Path, default=Path("/tmp/aspects-gold.db"),
+    parser.add_argument("--store", type=Path, default=Path("/tmp/aspects2-gold.db"),
                         help="store of all annotated reviews (train_aspects.py builds it), for polarity given gold")
     args = parser.parse_args()
     import csv
@@ -108,7 +108,7 @@ def main() -> None:
         make_union(TfidfVectorizer(sublinear_tf=True, min_df=2),
                    TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)),
         LogisticRegression(C=10, max_iter=2000)).fit(pol_x, pol_y)
-    for part, name in (("test", "held-out part of our 1,600 (306 train.csv reviews)"),
+    for part, name in (("test", "held-out part of our labels (306 train.csv reviews)"),
                        ("dev", "dev gold (300 dev.csv reviews)")):
         gold = {i: r["aspects"] for i, r in labels.items() if r["part"] == part}
         src = args.work / f"{part}.csv"

@@ -6,6 +6,7 @@ part must be fixed by the id alone (never by what was easy to label), and no rev
 Only ids go to `scripts/data/train_aspects_ids.txt`; labels to `scripts/data/train_aspects_gold.jsonl`.
 
     python scripts/sample_aspects.py draw             # writes the id list (idempotent for a given seed)
+    python scripts/sample_aspects.py draw-more        # round 2: 500 more train-part ids (100 per star, seed 1717)
     python scripts/sample_aspects.py show --n 50      # prints the next 50 reviews not yet labelled
     python scripts/sample_aspects.py add < chunk.txt  # appends compact lines "id PRI+ CLM- CMP~" ("id" alone: none)
     python scripts/sample_aspects.py recheck --seed 1 --among-first 300  # 20 earlier train-part reviews, blind
@@ -32,6 +33,7 @@ from sample_cx import read_rows  # noqa: E402  (same CSV reader as the cx sample
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SAMPLE_PATH = DATA_DIR / "train_aspects_ids.txt"
+ROUND2_PATH = DATA_DIR / "train_aspects_ids_round2.txt"
 LABELS_PATH = DATA_DIR / "train_aspects_gold.jsonl"
 
 ASPECT_CODES = {
@@ -62,8 +64,26 @@ def draw(per_star: int, seed: int) -> list[str]:
     return sample
 
 
+def draw_more(per_star: int, seed: int, taken: set[str]) -> list[str]:
+    """Round 2: reviews outside round 1, train part only (the sha1 rule), so the held-out part already scored
+    stays exactly as it was; stratified by rating and shuffled like round 1."""
+    rng = random.Random(seed)
+    by_star: dict[str, list[str]] = defaultdict(list)
+    for review_id, row in sorted(read_rows("train").items()):
+        if row["text"].strip() and review_id not in taken and held_out_part(review_id) == "train":
+            by_star[row["rating"]].append(review_id)
+    sample = [i for star in sorted(by_star) for i in rng.sample(by_star[star], per_star)]
+    rng.shuffle(sample)
+    return sample
+
+
+def load_round(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line] if path.exists() else []
+
+
 def load_sample() -> list[str]:
-    return [line for line in SAMPLE_PATH.read_text().splitlines() if line]
+    """Every sampled id, round 1 (stratified, both parts) then round 2 (train part only), in labelling order."""
+    return load_round(SAMPLE_PATH) + load_round(ROUND2_PATH)
 
 
 def load_labels() -> dict[str, dict]:
@@ -270,6 +290,9 @@ def main() -> None:
     draw_cmd = sub.add_parser("draw")
     draw_cmd.add_argument("--per-star", type=int, default=320)
     draw_cmd.add_argument("--seed", type=int, default=17)
+    more_cmd = sub.add_parser("draw-more")
+    more_cmd.add_argument("--per-star", type=int, default=100)
+    more_cmd.add_argument("--seed", type=int, default=1717)
     show_cmd = sub.add_parser("show")
     show_cmd.add_argument("--n", type=int, default=50)
     recheck_cmd = sub.add_parser("recheck")
@@ -284,6 +307,10 @@ def main() -> None:
     if args.command == "draw":
         SAMPLE_PATH.write_text("".join(f"{i}\n" for i in draw(args.per_star, args.seed)))
         print(f"wrote {SAMPLE_PATH}")
+    elif args.command == "draw-more":
+        ids = draw_more(args.per_star, args.seed, set(load_round(SAMPLE_PATH)))
+        ROUND2_PATH.write_text("".join(f"{i}\n" for i in ids))
+        print(f"wrote {ROUND2_PATH} ({len(ids)} ids)")
     elif args.command == "show":
         done = set(load_labels())
         print_reviews([i for i in load_sample() if i not in done][:args.n])

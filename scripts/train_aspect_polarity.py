@@ -1,9 +1,9 @@
 """Train the learned aspect polarity (textlens/sentiment/aspect_polarity.py) on the train part of our annotated reviews.
 
-    .venv/bin/python scripts/train_aspect_polarity.py --db /tmp/aspects-gold.db            # CV, fit, write
-    .venv/bin/python scripts/train_aspect_polarity.py --db /tmp/aspects-gold.db --cv-only  # CV figures only
+    .venv/bin/python scripts/train_aspect_polarity.py --db /tmp/aspects2-gold.db            # CV, fit, write
+    .venv/bin/python scripts/train_aspect_polarity.py --db /tmp/aspects2-gold.db --cv-only  # CV figures only
 
-Data: the (aspect, polarity) pairs of the train part of scripts/data/train_aspects_gold.jsonl (1,294 reviews), with
+Data: the (aspect, polarity) pairs of the train part of scripts/data/train_aspects_gold.jsonl (1,794 reviews), with
 the gold aspects given and located by the taxonomy's terms (as scripts/eval_sentiment.py measures polarity); the
 reviews are read from --db, the store scripts/train_aspects.py builds (`textlens ingest --kind verbatim`). C is chosen
 by 5-fold CV grouped by review; the held-out part and the dev gold are scored once by scripts/eval_aspects.py.
@@ -56,7 +56,7 @@ def pairs(db: Path, labels: dict[str, dict], part: str, aspects: list[str]):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects-gold.db"), help="store of the annotated reviews")
+    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects2-gold.db"), help="store of the annotated reviews")
     parser.add_argument("--cv-only", action="store_true", help="print the CV figures, write nothing")
     args = parser.parse_args()
     from sklearn.model_selection import GroupKFold

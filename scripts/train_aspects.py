@@ -1,10 +1,11 @@
 """Train the learned aspect detector (textlens/themes/aspect_model.py) on the train part of our annotated reviews.
 
-    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects-gold.db            # CV, fit, write models/aspects/
-    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects-gold.db --cv-only  # CV figures only
+    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects2-gold.db            # CV, fit, write models/aspects/
+    .venv/bin/python scripts/train_aspects.py --db /tmp/aspects2-gold.db --cv-only  # CV figures only
 
 Labelled data (ids + labels in scripts/data/, texts read from ../shared at run time):
-- train_aspects_gold.jsonl, part "train" (1,294 reviews): the only reviews any choice here sees (settings by 5-fold
+- train_aspects_gold.jsonl, part "train" (1,794 reviews: 1,294 of round 1, 500 of round 2): the only reviews any
+  choice here sees (settings by 5-fold
   CV, thresholds by inner out-of-fold predictions, the final fit);
 - its part "test" (306) and dev_aspects_gold.jsonl (300 dev.csv reviews) are held out: scored once, through the
   user's path, by scripts/eval_aspects.py.
@@ -39,11 +40,13 @@ OUT = ROOT / "models" / "aspects"
 from train_dating import textlens_cmd  # noqa: E402
 from train_press_themes import theme_scores  # noqa: E402
 
-# Candidates compared by CV on the train part: the taxonomy evidence alone and its even blend with the words. The C
-# values and the candidates come from a first CV pass on the same part (0.05 for the 48 evidence features, 10 for
-# TF-IDF; the words alone reached 0.732 micro-F1 there, below the blend's 0.777, and the mean e5 passage embedding
-# lowered the evidence model from 0.750 to 0.741, so neither is a candidate here).
-CANDIDATES = {"evidence only": 0.0, "blend": 0.5}
+# Candidates compared by CV on the train part (AspectModel parameters). The C values and the first two candidates come
+# from a first CV pass on the round-1 train part (0.05 for the 48 evidence features, 10 for TF-IDF; the words alone
+# reached 0.732 micro-F1 there, below the blend's 0.777, and the mean e5 passage embedding lowered the evidence model
+# from 0.750 to 0.741, so neither is a candidate here). The second stage and its C come from
+# scripts/aspect_stacking_cv.py (nested CV on the train part, same outer folds as here).
+CANDIDATES: dict[str, dict] = {"evidence only": {"words_weight": 0.0}, "blend": {"words_weight": 0.5},
+                               "blend + second stage": {"words_weight": 0.5, "stacker_C": 10.0}}
 
 
 def read_labels() -> dict[str, dict]:
@@ -71,10 +74,12 @@ def write_reviews(ids: set[str], path: Path) -> None:
 
 
 def ensure_store(db: Path, labels: dict[str, dict]) -> None:
+    """Ingest every annotated review, and the round-2 ids still being labelled, once into `db` (reused after)."""
     if db.exists():
         return
     src = db.with_suffix(".csv")
-    write_reviews(set(labels), src)
+    round2 = DATA / "train_aspects_ids_round2.txt"
+    write_reviews(set(labels) | (set(round2.read_text().split()) if round2.exists() else set()), src)
     proc = subprocess.run(textlens_cmd() + ["ingest", str(src), "--db", str(db), "--kind", "verbatim",
                                             "--id-col", "id", "--text-col", "text"], capture_output=True, text=True)
     if proc.returncode != 0:
@@ -101,7 +106,7 @@ def review_features(db: Path, ids: list[str]) -> tuple[np.ndarray, list[str]]:
     return np.stack(x), texts
 
 
-def cross_validate(x: np.ndarray, texts: list[str], y: np.ndarray, classes: list[str], words_weight: float
+def cross_validate(x: np.ndarray, texts: list[str], y: np.ndarray, classes: list[str], params: dict
                    ) -> tuple[float, float]:
     """(micro, macro) F1 of 5-fold CV predictions on the train part."""
     from sklearn.model_selection import KFold
@@ -110,7 +115,7 @@ def cross_validate(x: np.ndarray, texts: list[str], y: np.ndarray, classes: list
 
     pred = np.zeros_like(y, dtype=bool)
     for tr, te in KFold(5, shuffle=True, random_state=7).split(x):
-        model = AspectModel(words_weight=words_weight).fit(x[tr], [texts[i] for i in tr], y[tr], classes)
+        model = AspectModel(**params).fit(x[tr], [texts[i] for i in tr], y[tr], classes)
         pred[te] = model.predict(x[te], [texts[i] for i in te])
     micro, macro, _ = theme_scores(*as_sets(pred, y, classes), classes)
     return micro, macro
@@ -123,7 +128,7 @@ def as_sets(pred: np.ndarray, gold: np.ndarray, classes: list[str]) -> tuple[lis
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects-gold.db"), help="store of the annotated reviews")
+    parser.add_argument("--db", type=Path, default=Path("/tmp/aspects2-gold.db"), help="store of the annotated reviews")
     parser.add_argument("--cv-only", action="store_true", help="print the CV figures, write nothing")
     parser.add_argument("--fit", choices=list(CANDIDATES), help="fit and write this candidate without the CV (its CV "
                         "figures are those of an earlier run, in models/aspects/MODEL_CARD.md)")
@@ -145,8 +150,8 @@ def main() -> None:
     print(f"{len(train)} train-part reviews, 5-fold CV micro / macro F1")
     print(f"  {'taxonomy alone (today)':<24} {taxonomy[0]:.3f} / {taxonomy[1]:.3f}")
     results = {}
-    for name, weight in ({} if args.fit else CANDIDATES).items():
-        results[name] = cross_validate(x, texts, y, classes, weight)
+    for name, params in ({} if args.fit else CANDIDATES).items():
+        results[name] = cross_validate(x, texts, y, classes, params)
         print(f"  {name:<24} {results[name][0]:.3f} / {results[name][1]:.3f}", flush=True)
     if args.cv_only:
         return
@@ -154,7 +159,7 @@ def main() -> None:
     if best in results and results[best][0] <= taxonomy[0]:
         raise SystemExit(f"no candidate beats the taxonomy in CV ({results[best][0]:.3f} <= {taxonomy[0]:.3f}): "
                          "nothing written")
-    model = AspectModel(words_weight=CANDIDATES[best]).fit(x, texts, y, classes)
+    model = AspectModel(**CANDIDATES[best]).fit(x, texts, y, classes)
     model.meta_ = {"taxonomy_name": tax.name, "taxonomy": f"{tax.name}:{tax.sha1}",
                    "aspects": {t.id: theme_digest(t) for t in tax.themes},
                    "encoder": encoder_model_id(analyzer.encoder_for("verbatim") or resolve(None)),

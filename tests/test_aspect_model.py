@@ -66,6 +66,57 @@ def test_save_and_load_keep_the_decisions(tmp_path: Path) -> None:
     assert again.get_params() == model.get_params() and again.meta_ == {"encoder": "x"}
 
 
+def _two_aspects(n: int, seed: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Price reviews as above, plus a second aspect that always comes with price and has no word of its own."""
+    x, texts, y = _reviews(n, seed)
+    x = np.hstack([x, np.random.RandomState(seed + 50).normal(size=(n, TAXONOMY_BLOCKS))])
+    return x, texts, np.hstack([y, y])
+
+
+def test_the_second_stage_reads_the_other_aspects_scores(tmp_path: Path) -> None:
+    """With `stacker_C` the decision of an aspect can lean on another aspect's first-stage score; the stacked
+    model decides as well as the blend on reviews it never saw and survives a save/load round trip."""
+    x, texts, y = _two_aspects(200, 5)
+    x_new, texts_new, y_new = _two_aspects(100, 6)
+    classes = ["price", "follows_price"]
+    with pytest.raises(ValueError, match="stacker_C"):
+        AspectModel(stacker_C=0.0).fit(x, texts, y, classes)
+    stacked = AspectModel(stacker_C=1.0).fit(x, texts, y, classes)
+    assert stacked.stacker_coef_.shape == (2, 4)  # per aspect: both stages' logits of both aspects
+    proba = stacked.predict_proba(x_new, texts_new)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert (stacked.predict(x_new, texts_new) == y_new.astype(bool)).mean() > 0.95
+    stacked.meta_ = {}
+    stacked.save(tmp_path / "s.json.gz")
+    again = AspectModel.load(tmp_path / "s.json.gz")
+    assert again.stacker_C == 1.0 and again.stacker_coef_ is not None
+    assert (again.predict(x_new, texts_new) == stacked.predict(x_new, texts_new)).mean() > 0.98
+
+
+def test_a_model_without_second_stage_keeps_the_blend(tmp_path: Path) -> None:
+    x, texts, y = _reviews(120, 7)
+    model = AspectModel().fit(x, texts, y, ["price"])
+    assert model.stacker_coef_ is None
+    model.meta_ = {}
+    model.save(tmp_path / "b.json.gz")
+    assert AspectModel.load(tmp_path / "b.json.gz").stacker_coef_ is None
+    import gzip
+    import json
+
+    data = json.loads(gzip.decompress((tmp_path / "b.json.gz").read_bytes()))
+    data["features_version"] = 1  # files written before the second stage existed
+    del data["params"]["stacker_C"]
+    (tmp_path / "v1.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
+    old = AspectModel.load(tmp_path / "v1.json.gz")
+    assert (old.predict(x, texts) == model.predict(x, texts)).all()
+    data["features_version"] = 99
+    (tmp_path / "v99.json.gz").write_bytes(gzip.compress(json.dumps(data).encode()))
+    from textlens.errors import ModelError
+
+    with pytest.raises(ModelError, match="features version 99"):
+        AspectModel.load(tmp_path / "v99.json.gz")
+
+
 def test_shipped_model_matches_the_aspect_taxonomy() -> None:
     model = AspectModel.load(shipped_model_path())
     tax = load_taxonomy("aspects")
@@ -152,3 +203,23 @@ def test_the_models_in_force_are_part_of_the_analysis_keys(monkeypatch) -> None:
     with_polarity = SentimentAnalyzer().config_fingerprint()
     monkeypatch.setenv(POLARITY_ENV, "off")
     assert SentimentAnalyzer().config_fingerprint() != with_polarity
+
+
+def test_the_combiner_comparison_script_scores_every_candidate() -> None:
+    """scripts/aspect_stacking_cv.py on toy reviews: its nested first-stage probabilities and every candidate run,
+    and the candidates that use the words find the price aspect (the evidence block is noise)."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    script = importlib.import_module("aspect_stacking_cv")
+    x, texts, y = _two_aspects(150, 8)
+    folds = script.nested_probabilities(x, texts, y)
+    assert len(folds) == 5 and {f["inner"]["words"].shape[1] for f in folds} == {2}
+    for name, combine in script.CANDIDATES.items():
+        pred = np.zeros(y.shape, dtype=bool)
+        for fold in folds:
+            pred[fold["te"]] = combine(fold["inner"], fold["outer"], y[fold["tr"]])
+        micro, _ = script.f1_scores(pred, y)
+        if name != "evidence only":
+            assert micro > 0.9, name

@@ -44,11 +44,25 @@ def test_aspect_ids_match_the_dev_gold_scheme(sample_aspects):
 
 
 def test_every_label_and_sample_id_is_a_train_csv_review(sample_aspects, label_lines, train_ratings):
+    round1 = sample_aspects.load_round(sample_aspects.SAMPLE_PATH)
+    assert len(round1) == len(set(round1)) == 1600
+    assert Counter(train_ratings[i] for i in round1) == {star: 320 for star in "12345"}
     sample = sample_aspects.load_sample()
-    assert len(sample) == len(set(sample)) == 1600
+    assert len(sample) == len(set(sample)) == 2100
     assert set(sample) <= set(train_ratings)
-    assert Counter(train_ratings[i] for i in sample) == {star: 320 for star in "12345"}
     assert {json.loads(line)["id"] for line in label_lines} <= set(train_ratings)
+
+
+def test_round_two_adds_train_part_reviews_only(sample_aspects, label_lines, train_ratings):
+    """Round 2 must leave the held-out part (already scored once) exactly as it was: no new test-part id."""
+    round1 = set(sample_aspects.load_round(sample_aspects.SAMPLE_PATH))
+    round2 = sample_aspects.load_round(sample_aspects.ROUND2_PATH)
+    assert len(round2) == len(set(round2)) == 500 and not round1 & set(round2)
+    assert {sample_aspects.held_out_part(i) for i in round2} == {"train"}
+    assert Counter(train_ratings[i] for i in round2) == {star: 100 for star in "12345"}
+    records = [json.loads(line) for line in label_lines]
+    assert sum(rec["part"] == "test" for rec in records) == 306
+    assert {rec["id"] for rec in records} == round1 | set(round2)  # every drawn review is labelled
 
 
 def test_parts_are_the_fixed_sha1_split(sample_aspects, label_lines):
@@ -86,7 +100,9 @@ def test_compact_lines_parse_to_the_scheme(sample_aspects):
 
 
 def test_the_sample_is_reproducible(sample_aspects, shared_dir):
-    assert sample_aspects.draw(320, 17) == sample_aspects.load_sample()
+    round1 = sample_aspects.load_round(sample_aspects.SAMPLE_PATH)
+    assert sample_aspects.draw(320, 17) == round1
+    assert sample_aspects.draw_more(100, 1717, set(round1)) == sample_aspects.load_round(sample_aspects.ROUND2_PATH)
 
 
 def test_no_review_text_in_the_label_file(sample_aspects, shared_dir):

@@ -5,8 +5,11 @@ and a model on the review's words alone about the same; they err on different re
 aspect of the shipped taxonomy, a logistic regression over what the taxonomy scorer already computes (lexical
 evidence, similarity to the aspect prototypes, combined score: each pooled over the review's passages, see
 `press_model.doc_features`) with a logistic regression over the review's accent-folded word 1-2-grams (TF-IDF,
-hashed: no word of the training reviews is stored), and decides with a threshold per aspect chosen on out-of-fold predictions. Trained by `scripts/train_aspects.py`
-on the train part of our annotated reviews; stored as gzipped JSON (no pickle).
+hashed: no word of the training reviews is stored), and decides with a threshold per aspect chosen on out-of-fold
+predictions. Optionally (`stacker_C`) a second stage reads every aspect's two first-stage scores at once: aspects come
+together (a claim story brings reachability and competence complaints, a quick subscription brings price and
+responsiveness praise), which the per-aspect blend cannot use. Trained by `scripts/train_aspects.py` on the train
+part of our annotated reviews; stored as gzipped JSON (no pickle).
 
 The taxonomy stays editable: `BoundAspectModel` applies the model only to the aspects it was trained on whose
 definition is unchanged in the taxonomy in force; a user's own aspects are decided by the taxonomy, as before.
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2  # 2: optional second stage (stacker); files of version 1 (no stacker) still load
+READABLE_VERSIONS = (1, 2)
 TAXONOMY_BLOCKS = 6  # doc_features' pooled blocks per aspect before the mean embedding
 
 
@@ -90,16 +94,19 @@ class HashedTfidf:
 
 class AspectModel(BaseEstimator):
     """Per-aspect blend of two logistic regressions (zero-shot evidence, word n-grams), a scikit-learn estimator:
-    parameters as given, `fit` validates, learnt state ends in `_` (`classes_`, `thresholds_`, `meta_`...)."""
+    parameters as given, `fit` validates, learnt state ends in `_` (`classes_`, `thresholds_`, `meta_`...).
+    `stacker_C` (None: off) adds the second stage: per aspect, a logistic regression over the logits of all aspects'
+    out-of-fold first-stage probabilities, with its own out-of-fold threshold."""
 
     def __init__(self, C_taxonomy: float = 0.05, C_words: float = 10.0, words_weight: float = 0.5,
-                 min_df: int = 2, cv: int = 5, random_state: int = 0):
+                 min_df: int = 2, cv: int = 5, random_state: int = 0, stacker_C: float | None = None):
         self.C_taxonomy = C_taxonomy
         self.C_words = C_words
         self.words_weight = words_weight
         self.min_df = min_df
         self.cv = cv
         self.random_state = random_state
+        self.stacker_C = stacker_C
 
     def fit(self, X: np.ndarray, texts: Sequence[str], Y: np.ndarray, classes: Sequence[str]) -> "AspectModel":
         """`X`: `taxonomy_features` of each review; `texts`: the reviews; `Y`: (reviews, aspects) 0/1."""
@@ -118,6 +125,8 @@ class AspectModel(BaseEstimator):
             raise ValueError(f"words_weight {self.words_weight} must be between 0 and 1")
         if len(X) < 2 * self.cv:
             raise ValueError(f"{len(X)} labelled reviews: too few for {self.cv}-fold thresholds")
+        if self.stacker_C is not None and not self.stacker_C > 0:
+            raise ValueError(f"stacker_C {self.stacker_C} must be positive (or None: no second stage)")
         self.classes_ = list(classes)
         self.meta_: dict[str, Any] = {}
         self.mean_ = X.mean(axis=0)
@@ -132,16 +141,16 @@ class AspectModel(BaseEstimator):
         W = vectorizer.transform(texts)
         self.columns_, self.idf_ = vectorizer.columns, vectorizer.idf
         tax_coef, tax_icpt, word_coef, word_icpt, thresholds = [], [], [], [], []
+        oof_tax, oof_words = np.zeros(Y.shape), np.zeros(Y.shape)
         for j, name in enumerate(self.classes_):
             y = Y[:, j]
             if y.sum() < self.cv or y.sum() > len(y) - self.cv:
                 raise ValueError(f"aspect {name}: {y.sum()} positive reviews of {len(y)}, too few to learn and to "
                                  f"set a threshold by {self.cv}-fold CV")
-            oof = np.zeros(len(y))
             for (tr, te), (w_tr, w_te) in zip(folds, fold_words):
-                oof[te] = self._blend(self._lr(self.C_taxonomy).fit(Z[tr], y[tr]).predict_proba(Z[te])[:, 1],
-                                      self._lr(self.C_words).fit(w_tr, y[tr]).predict_proba(w_te)[:, 1])
-            thresholds.append(best_threshold(oof, y))
+                oof_tax[te, j] = self._lr(self.C_taxonomy).fit(Z[tr], y[tr]).predict_proba(Z[te])[:, 1]
+                oof_words[te, j] = self._lr(self.C_words).fit(w_tr, y[tr]).predict_proba(w_te)[:, 1]
+            thresholds.append(best_threshold(self._blend(oof_tax[:, j], oof_words[:, j]), y))
             tax = self._lr(self.C_taxonomy).fit(Z, y)
             words = self._lr(self.C_words).fit(W, y)
             tax_coef.append(tax.coef_[0])
@@ -151,7 +160,36 @@ class AspectModel(BaseEstimator):
         self.taxonomy_coef_, self.taxonomy_intercept_ = np.asarray(tax_coef), np.asarray(tax_icpt)
         self.words_coef_, self.words_intercept_ = np.asarray(word_coef), np.asarray(word_icpt)
         self.thresholds_ = np.asarray(thresholds)
+        self.stacker_coef_: np.ndarray | None = None
+        self.stacker_intercept_: np.ndarray | None = None
+        if self.stacker_C is not None:
+            self.fit_second_stage(oof_tax, oof_words, Y)
         return self
+
+    def fit_second_stage(self, taxonomy_proba: np.ndarray, words_proba: np.ndarray, Y: np.ndarray) -> None:
+        """Second stage on out-of-fold first-stage probabilities (reviews, aspects) each; its thresholds come from
+        its own out-of-fold predictions (other folds than the first stage's), and replace the blend's."""
+        from sklearn.model_selection import KFold
+
+        from textlens.themes.press_model import best_threshold
+
+        if self.stacker_C is None:
+            raise ValueError("fit_second_stage needs stacker_C")
+        C = self.stacker_C
+        F = stack_features(taxonomy_proba, words_proba)
+        folds = list(KFold(self.cv, shuffle=True, random_state=self.random_state + 1).split(F))
+        coef, icpt, thresholds = [], [], []
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            oof = np.zeros(len(y))
+            for tr, te in folds:
+                oof[te] = self._lr(C).fit(F[tr], y[tr]).predict_proba(F[te])[:, 1]
+            thresholds.append(best_threshold(oof, y))
+            stage = self._lr(C).fit(F, y)
+            coef.append(stage.coef_[0])
+            icpt.append(float(stage.intercept_[0]))
+        self.stacker_coef_, self.stacker_intercept_ = np.asarray(coef), np.asarray(icpt)
+        self.thresholds_ = np.asarray(thresholds)
 
     @staticmethod
     def _lr(C: float) -> Any:
@@ -173,7 +211,14 @@ class AspectModel(BaseEstimator):
         W = HashedTfidf(self.columns_, self.idf_).transform(list(texts))
         tax = _sigmoid(Z @ self.taxonomy_coef_.T + self.taxonomy_intercept_)
         words = _sigmoid(np.asarray(W @ self.words_coef_.T) + self.words_intercept_)
-        return self._blend(tax, words)
+        return self.combine(tax, words)
+
+    def combine(self, taxonomy_proba: np.ndarray, words_proba: np.ndarray) -> np.ndarray:
+        """The first stage's two probabilities made one: the second stage when fitted, else the blend."""
+        coef, intercept = getattr(self, "stacker_coef_", None), getattr(self, "stacker_intercept_", None)
+        if coef is not None and intercept is not None:
+            return _sigmoid(stack_features(taxonomy_proba, words_proba) @ coef.T + intercept)
+        return self._blend(taxonomy_proba, words_proba)
 
     def predict(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         return self.predict_proba(X, texts) >= self.thresholds_
@@ -188,6 +233,10 @@ class AspectModel(BaseEstimator):
                 "words_coef": self.words_coef_.astype(np.float16).astype(float).tolist(),
                 "words_intercept": self.words_intercept_.tolist(), "thresholds": self.thresholds_.tolist(),
                 "meta": self.meta_}
+        coef, intercept = getattr(self, "stacker_coef_", None), getattr(self, "stacker_intercept_", None)
+        if coef is not None and intercept is not None:
+            data["stacker_coef"] = np.round(coef, 5).tolist()
+            data["stacker_intercept"] = intercept.tolist()
         with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
             json.dump(data, fh, separators=(",", ":"))
 
@@ -198,9 +247,9 @@ class AspectModel(BaseEstimator):
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
             raise ModelError(f"{path}: not a textlens aspect model ({exc})") from exc
-        if data.get("features_version") != FEATURES_VERSION:
+        if data.get("features_version") not in READABLE_VERSIONS:
             raise ModelError(f"{path}: features version {data.get('features_version')}, this textlens reads "
-                             f"{FEATURES_VERSION}; retrain with scripts/train_aspects.py")
+                             f"{', '.join(map(str, READABLE_VERSIONS))}; retrain with scripts/train_aspects.py")
         model = cls(**data["params"])
         model.classes_ = list(data["classes"])
         model.mean_, model.scale_ = np.asarray(data["mean"]), np.asarray(data["scale"])
@@ -210,12 +259,21 @@ class AspectModel(BaseEstimator):
         model.words_coef_ = np.asarray(data["words_coef"])
         model.words_intercept_ = np.asarray(data["words_intercept"])
         model.thresholds_ = np.asarray(data["thresholds"])
+        stacked = "stacker_coef" in data
+        model.stacker_coef_ = np.asarray(data["stacker_coef"]) if stacked else None
+        model.stacker_intercept_ = np.asarray(data["stacker_intercept"]) if stacked else None
         model.meta_ = dict(data.get("meta", {}))
         return model
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def stack_features(taxonomy_proba: np.ndarray, words_proba: np.ndarray) -> np.ndarray:
+    """The second stage's input: both first-stage probabilities of every aspect, as logits (clipped away from 0/1)."""
+    both = np.clip(np.hstack([taxonomy_proba, words_proba]), 1e-4, 1 - 1e-4)
+    return np.log(both / (1.0 - both))
 
 
 class BoundAspectModel:
