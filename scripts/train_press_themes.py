@@ -329,7 +329,8 @@ def main() -> None:
         rows["taxonomy alone (before)"].append(theme_scores(taxo, gold_sets, classes)[:2])
         print(f"  fold {held}: C={c_value}  learned {micro:.3f}/{macro:.3f}  anchor "
               f"{rows['TF-IDF + LR anchor'][-1][0]:.3f}/{rows['TF-IDF + LR anchor'][-1][1]:.3f}  taxonomy "
-              f"{rows['taxonomy alone (before)'][-1][0]:.3f}/{rows['taxonomy alone (before)'][-1][1]:.3f}", flush=True)
+              f"{rows['taxonomy alone (before)'][-1][0]:.3f}/{rows['taxonomy alone (before)'][-1][1]:.3f}\n"
+              f"    per theme {json.dumps({c: round(f1, 3) for c, f1 in per.items()})}", flush=True)
     print(f"\nthemes, mean of held-out folds {args.folds}  micro-F1  macro-F1")
     for name, vals in rows.items() if args.folds else ():
         print(f"  {name:<40} {np.mean([v[0] for v in vals]):8.3f}  {np.mean([v[1] for v in vals]):8.3f}")
