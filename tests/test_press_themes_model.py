@@ -194,6 +194,69 @@ def test_choose_text_settings_gives_the_words_a_share_when_only_they_carry_the_t
     ids = [f"d{i}" for i in range(80)] + [f"a{i}" for i in range(160)]
     fold_of = {f"d{i}": i % 4 for i in range(80)}
     target = np.array([i in fold_of for i in ids])
-    text_c, share, inner = choose_text_settings(x, y, texts, np.ones(len(ids)), target, inner_groups(ids, fold_of),
-                                                0.1)
+    text_c, share, _, inner = choose_text_settings(x, y, texts, np.ones(len(ids)), target,
+                                                   inner_groups(ids, fold_of), 0.1)
     assert text_c in TEXT_CS and share > 0 and inner > 0.9
+
+
+def _two_hands(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One theme driven by feature 0: the target rows labelled by a hand that counts it from a mild signal, the
+    others (an archive) by a stricter hand that counts only strong cases."""
+    rng = np.random.RandomState(seed)
+    x = rng.normal(size=(600, 6))
+    signal = x[:, 0] + 0.3 * rng.normal(size=len(x))
+    target = np.arange(len(x)) < 150
+    return x, np.where(target, signal > 0.0, signal > 1.2).astype(int)[:, None], target
+
+
+def test_cut_weight_moves_the_thresholds_not_the_coefficients() -> None:
+    """The stricter hand's rows taken out of the cut only: same coefficients, a lower cut, and more of the target
+    hand's themes found on new texts."""
+    x, y, target = _two_hands(14)
+    x_new, y_new, _ = _two_hands(15)
+    keep_new = np.arange(len(x_new)) < 150  # new rows labelled by the target hand
+    weight = np.where(target, 1.0, 0.5)
+    same = PressThemeModel(C=0.3).fit(x, y, ["theme"], sample_weight=weight)
+    target_cut = PressThemeModel(C=0.3).fit(x, y, ["theme"], sample_weight=weight, cut_weight=target.astype(float))
+    assert np.allclose(same.coef_, target_cut.coef_)
+    assert target_cut.thresholds_[0] < same.thresholds_[0]
+
+    def f1(model: PressThemeModel) -> float:
+        pred, gold = model.predict(x_new[keep_new])[:, 0], y_new[keep_new, 0] == 1
+        return 2 * int((pred & gold).sum()) / (pred.sum() + gold.sum())
+
+    assert f1(target_cut) > f1(same) + 0.01
+    with pytest.raises(ValueError, match="cut_weight"):
+        PressThemeModel().fit(x, y, ["theme"], cut_weight=np.ones(3))
+
+
+def test_choose_text_settings_weighs_the_stricter_hand_down_in_the_cuts() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_press_themes import CUT_ARCHIVE_WEIGHTS, choose_text_settings, inner_groups
+
+    x, y, target = _two_hands(16)
+    ids = [f"d{i}" if t else f"a{i}" for i, t in enumerate(target)]
+    fold_of = {i: n % 3 for n, i in enumerate(ids) if i.startswith("d")}
+    texts = ["le centre de contacts"] * len(ids)  # words that say nothing: the cut decides
+    _, _, cut_archive, inner = choose_text_settings(x, y, texts, np.where(target, 1.0, 0.5), target,
+                                                    inner_groups(ids, fold_of), 0.3)
+    assert cut_archive == min(CUT_ARCHIVE_WEIGHTS) and 0.7 < inner <= 1.0
+
+
+def test_inner_micro_with_groups_cuts_each_group_on_the_others() -> None:
+    """A group whose own best cut differs from the others': scored with its own cut it looks perfect, with the
+    others' cut (groups given) it pays for that."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_press_themes import inner_micro
+
+    proba = np.r_[np.linspace(0.05, 0.95, 40), np.linspace(0.05, 0.95, 40)][:, None]
+    y = np.r_[(np.linspace(0.05, 0.95, 40) > 0.5), (np.linspace(0.05, 0.95, 40) > 0.2)].astype(int)[:, None]
+    groups = np.repeat([0, 1], 40)
+    target = groups == 1
+    own = inner_micro(proba, y, target.astype(float), target)
+    nested = inner_micro(proba, y, np.ones(80), target, groups)
+    assert own == pytest.approx(1.0) and nested < 0.9

@@ -66,9 +66,12 @@ class PressThemeModel(BaseEstimator):
         self.text_C = text_C
 
     def fit(self, X: np.ndarray, Y: np.ndarray, classes: Sequence[str],
-            sample_weight: np.ndarray | None = None, texts: Sequence[str] | None = None) -> "PressThemeModel":
+            sample_weight: np.ndarray | None = None, texts: Sequence[str] | None = None,
+            cut_weight: np.ndarray | None = None) -> "PressThemeModel":
         """`sample_weight` lets extra texts labelled by another hand count less than the target set's; `texts`
-        (the documents' cleaned text, one per row) are needed when `text_weight` > 0."""
+        (the documents' cleaned text, one per row) are needed when `text_weight` > 0; `cut_weight` (default:
+        `sample_weight`) is each document's weight when the thresholds are cut, apart from training: a hand that
+        puts fewer themes per text may teach the words yet should not raise the cuts as much."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import KFold
 
@@ -83,6 +86,9 @@ class PressThemeModel(BaseEstimator):
         weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if weight.shape != (len(X),) or (weight < 0).any():
             raise ValueError(f"sample_weight {weight.shape}: one weight >= 0 per document ({len(X)})")
+        cut = weight if cut_weight is None else np.asarray(cut_weight, dtype=np.float64)
+        if cut.shape != (len(X),) or (cut < 0).any():
+            raise ValueError(f"cut_weight {cut.shape}: one weight >= 0 per document ({len(X)})")
         if not 0.0 <= self.text_weight <= 1.0:
             raise ValueError(f"text_weight is a share in [0, 1], got {self.text_weight!r}")
         blend = self.text_weight > 0
@@ -117,7 +123,7 @@ class PressThemeModel(BaseEstimator):
                     proba[te] = clf.fit(Z[tr], y[tr], sample_weight=weight[tr]).predict_proba(Z[te])[:, 1]
             if blend:
                 proba = (1 - self.text_weight) * proba + self.text_weight * text_oof[:, j]
-            thresholds.append(best_threshold(proba, y, weight))
+            thresholds.append(best_threshold(proba, y, cut))
             clf.fit(Z, y, sample_weight=weight)
             coefs.append(clf.coef_[0])
             intercepts.append(float(clf.intercept_[0]))
