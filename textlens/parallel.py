@@ -338,12 +338,69 @@ class PoolRunner(Runner):
 
         yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), 2 * self.workers, result)
 
-    def close(self) -> None:
+    def release_workers(self) -> None:
+        """Stop the workers (their models' memory goes back), keeping the fork server for `start_background`."""
         pool, self._pool = getattr(self, "_pool", None), None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-            if self._owns_server:
-                _stop_fork_server()
+
+    def close(self) -> None:
+        self.release_workers()
+        if getattr(self, "_owns_server", False):
+            self._owns_server = False
+            _stop_fork_server()
+
+
+class BackgroundTask:
+    """`target(*args)` in a process of its own, forked from the fork server when one runs (its imports are
+    already there; no lock, thread or store connection of the caller inherited), else spawned; the process
+    dies with its parent. `result()` waits for it and returns what `target` returned, or raises `WorkerError`
+    with the child's error.
+
+    Why: the corpus steps (topic discovery, entity spellings) ran on one core after every analysis; their
+    inputs are final once the analyses they read are written, so they can run next to the remaining ones."""
+
+    def __init__(self, target: Callable[..., Any], *args: Any):
+        import multiprocessing as mp
+        from multiprocessing import forkserver
+
+        server_up = getattr(forkserver._forkserver, "_forkserver_pid", None) is not None
+        context = mp.get_context("forkserver" if server_up else "spawn")
+        self.name = getattr(target, "__name__", str(target))
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_background_main, args=(send, target, args), daemon=True)
+        self._process.start()
+        send.close()  # the child holds the other end: EOF here when it dies without answering
+
+    def result(self) -> Any:
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            ok, value = False, f"the process ended without a result (exit code {self._process.exitcode})"
+        finally:
+            self._process.join()
+            self._receive.close()
+        if not ok:
+            raise WorkerError(f"{self.name} failed in a background process: {value}")
+        return value
+
+    def cancel(self) -> None:
+        """Stop the process (the run failed or was interrupted); safe after `result`."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+def _background_main(send: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    import traceback
+
+    _die_with_parent()
+    try:
+        send.send((True, target(*args)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        send.send((False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"))
+    finally:
+        send.close()
 
 
 def default_workers() -> int:
