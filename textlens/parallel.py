@@ -368,7 +368,7 @@ class BackgroundTask:
         context = mp.get_context("forkserver" if server_up else "spawn")
         self.name = getattr(target, "__name__", str(target))
         self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_background_main, args=(send, target, args), daemon=True)
+        self._process = context.Process(target=_background_main, args=(send, target, args))
         self._process.start()
         send.close()  # the child holds the other end: EOF here when it dies without answering
 
