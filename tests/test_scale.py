@@ -376,3 +376,31 @@ def test_corpus_steps_next_to_the_last_analyses_store_what_steps_after_them_stor
     assert stats1 == stats2
     again = run([src], two, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=True, workers=2, batch_size=20)
     assert again.corpus_steps["topics"]["status"] == "unchanged" and "entity_variants_merged" not in again.corpus_steps
+
+
+def test_ordered_keeps_the_window_it_is_given_at_each_submission():
+    """While the corpus steps run next to the analyses, `PoolRunner` keeps one worker fewer busy (a window asked
+    before each submission); results still come in submission order."""
+    from concurrent.futures import Future
+
+    from textlens.parallel import BatchResult, ordered
+
+    submitted, yielded, in_flight = [], [], []
+    wide = {"on": False}
+
+    def submit(batch):
+        submitted.append(batch)
+        in_flight.append(len(submitted) - len(yielded))
+        fut = Future()
+        fut.set_result(BatchResult(rows={"n": batch}))
+        return fut
+
+    def window():
+        return 4 if wide["on"] else 1
+
+    for batch, res in ordered(iter(range(10)), submit, window, lambda f: f.result()):
+        yielded.append(batch)
+        assert res.rows == {"n": batch}
+        wide["on"] = len(yielded) >= 5  # the steps finished: the full window again
+    assert yielded == list(range(10))
+    assert max(in_flight[:5]) == 1 and max(in_flight[5:]) == 4

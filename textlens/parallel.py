@@ -170,13 +170,15 @@ class InProcessRunner(Runner):
             yield batch, BatchResult(rows, time.perf_counter() - start, time.process_time() - cpu, worker="parent")
 
 
-def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int,
+def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int | Callable[[], int],
             result: Callable[["Future[Any]"], BatchResult]) -> Iterator[tuple[Batch, BatchResult]]:
-    """Keep up to `window` batches in flight; yield results in submission order (deterministic writes)."""
+    """Keep up to `window` batches in flight (a callable: asked before each submission); yield results in
+    submission order (deterministic writes)."""
     pending: deque[tuple[Batch, Future[Any]]] = deque()
+    in_flight = window if callable(window) else (lambda: window)
     for batch in batches:
         pending.append((batch, submit(batch)))
-        while len(pending) >= window:
+        while len(pending) >= in_flight():
             b, fut = pending.popleft()
             yield b, result(fut)
     while pending:
@@ -318,6 +320,8 @@ class PoolRunner(Runner):
         self.workers = workers
         self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
         self.db = str(db)
+        # while this returns True (the corpus steps run next to the analyses: `StepsAhead`), one batch at a time
+        self.yield_to: Callable[[], bool] | None = None
         context, self._owns_server = _pool_context(self.threads, tuple(warm))
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                          initializer=_init_worker, initargs=(self.db, self.threads, tuple(warm)))
@@ -336,7 +340,16 @@ class PoolRunner(Runner):
                 raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
                                   "results committed so far are kept, run again to resume") from exc
 
-        yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), 2 * self.workers, result)
+        cores = default_workers()
+
+        def window() -> int:
+            """While another process wants a core (the corpus steps, the longest serial part of a run) and the
+            workers fill every core, one worker fewer at a time: the steps get a core of their own."""
+            if self.yield_to is not None and self.workers >= cores and self.yield_to():
+                return max(1, self.workers - 1)
+            return 2 * self.workers
+
+        yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), window, result)
 
     def release_workers(self) -> None:
         """Stop the workers (their models' memory goes back), keeping the fork server for `start_background`."""
@@ -371,6 +384,10 @@ class BackgroundTask:
         self._process = context.Process(target=_background_main, args=(send, target, args))
         self._process.start()
         send.close()  # the child holds the other end: EOF here when it dies without answering
+
+    def running(self) -> bool:
+        """True until the process has answered (its result is waiting to be read)."""
+        return self._process.is_alive() and not self._receive.poll()
 
     def result(self) -> Any:
         try:

@@ -436,6 +436,7 @@ class StepsAhead:
                 or not isinstance(self.runners.pool, PoolRunner):
             return
         self.task = BackgroundTask(corpus_steps_in_store, str(self.corpus.path), stored.steps_due(self.corpus))
+        self.runners.pool.yield_to = self.task.running  # the steps get a core, the analyses keep the other
 
     def finish(self, progress: ProgressFn | None = None) -> dict[str, Any]:
         """After the analyses: the background steps' result, or the steps run now when none was started."""
