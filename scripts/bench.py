@@ -18,7 +18,7 @@ user pays it:
 Prints medians over `--repeat` runs and the ratios the scale issue sets as goals. Peak RSS is
 sampled (psutil, every 0.1 s) over the process and all its children (analysis workers included);
 RSS counts the pages forked workers share with their fork server once per process, so the peak
-proportional set size (PSS, psutil `memory_full_info`, every 0.5 s) of the same tree is printed
+proportional set size (PSS, psutil `memory_full_info`, every 2 s) of the same tree is printed
 beside it: the fair memory figure.
 CPU seconds (user + system of the process and its children) are printed next to wall times: on a
 shared machine wall times follow the load (printed with each row), CPU seconds much less.
@@ -44,7 +44,7 @@ REVIEWS = SHARED / "data" / "verbatims_assurance" / "unlabeled.csv"
 DEMO = ROOT / "corpora" / "demo"
 # Proportional set size (PSS) of the process tree, sampled every this many seconds: the fair memory figure with
 # forked workers, whose copy-on-write pages RSS counts once per process (reading smaps is too slow for every 0.1 s)
-PSS_EVERY = 0.5
+PSS_EVERY = 2.0
 
 
 # ---- children (each measurement runs in its own process) -----------------------------------------

@@ -339,11 +339,15 @@ def test_corpus_steps_run_again_only_after_a_change(tmp_path):
 
 
 def test_corpus_steps_next_to_the_last_analyses_store_what_steps_after_them_store(tmp_path, monkeypatch):
-    """On two workers the corpus steps start in a process of their own once entities and themes are written,
-    while countwords still runs; the store ends up exactly as when they run after every analysis."""
+    """On two workers the first analyses start while the run still ingests, and the corpus steps start in a process
+    of their own once entities and themes are written, while countwords still runs; the store ends up exactly as
+    when everything runs one after the other in one process."""
     import textlens.parallel
+    import textlens.pipeline
 
-    started = []
+    started, early = [], []
+    drain = textlens.pipeline.EarlyAnalyses.drain
+    monkeypatch.setattr(textlens.pipeline.EarlyAnalyses, "drain", lambda self: early.append(drain(self)) or early[-1])
 
     class CountedTask(textlens.parallel.BackgroundTask):
         def __init__(self, target, *args):
@@ -358,6 +362,8 @@ def test_corpus_steps_next_to_the_last_analyses_store_what_steps_after_them_stor
     assert started == []  # one process: the steps run after the analyses, as before
     s2 = run([src], two, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=True, workers=2, batch_size=20)
     assert started == ["corpus_steps_in_store"] and s2.workers == 2
+    assert early[0] == {} and early[1].get("entities", 0) >= 20  # one process: nothing early; two: during ingest
+    assert s1.analysed == s2.analysed and set(s1.analysed) == set(names) and min(s1.analysed.values()) > 500
     assert s1.corpus_steps["topics"]["status"] == s2.corpus_steps["topics"]["status"] == "fitted"
     assert s1.corpus_steps["entity_variants_merged"] == s2.corpus_steps["entity_variants_merged"]
     tables = RESULT_TABLES + ("topics", "doc_topics", "passage_topics", "topic_map")

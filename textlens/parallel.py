@@ -329,27 +329,35 @@ class PoolRunner(Runner):
             for _ in range(workers):
                 self._pool.submit(_ready)
 
-    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
-            ) -> Iterator[tuple[Batch, BatchResult]]:
+    def submit(self, spec: AnalyzerSpec, batch: Batch) -> "Future[Any]":
+        """One batch to the workers (`result` waits for it)."""
+        return self._pool.submit(_pool_task, spec, batch)
+
+    @staticmethod
+    def result(spec: AnalyzerSpec, fut: "Future[Any]") -> BatchResult:
         from concurrent.futures.process import BrokenProcessPool
 
-        def result(fut: "Future[Any]") -> BatchResult:
-            try:
-                return fut.result()
-            except BrokenProcessPool as exc:
-                raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
-                                  "results committed so far are kept, run again to resume") from exc
+        try:
+            return fut.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
+                              "results committed so far are kept, run again to resume") from exc
 
-        cores = default_workers()
+    def busy_workers(self) -> int:
+        """Workers to keep busy next to a serial task of the caller's (ingestion, the corpus steps): one fewer
+        when they fill every core, so that task keeps a core of its own."""
+        return max(1, self.workers - 1) if self.workers >= default_workers() else self.workers
 
+    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
+            ) -> Iterator[tuple[Batch, BatchResult]]:
         def window() -> int:
-            """While another process wants a core (the corpus steps, the longest serial part of a run) and the
-            workers fill every core, one worker fewer at a time: the steps get a core of their own."""
-            if self.yield_to is not None and self.workers >= cores and self.yield_to():
-                return max(1, self.workers - 1)
+            """While another process wants a core (the corpus steps, the longest serial part of a run): one worker
+            fewer busy (`busy_workers`), the steps get a core of their own."""
+            if self.yield_to is not None and self.yield_to():
+                return self.busy_workers()
             return 2 * self.workers
 
-        yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), window, result)
+        yield from ordered(batches, lambda b: self.submit(spec, b), window, lambda fut: self.result(spec, fut))
 
     def release_workers(self) -> None:
         """Stop the workers (their models' memory goes back), keeping the fork server for `start_background`."""

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,14 +315,17 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
             progress: ProgressFn | None = None, analyzer_options: dict[str, dict[str, Any]] | None = None,
             summary: RunSummary | None = None, workers: int | None = 1, dask: Any = None,
             dask_dir: str | Path | None = None, _planned: "_Plan | None" = None,
-            _runners: _Runners | None = None, _analysed: "Callable[[str, int], None] | None" = None) -> RunSummary:
+            _runners: _Runners | None = None, _analysed: "Callable[[str, int], None] | None" = None,
+            _early: dict[str, int] | None = None) -> RunSummary:
     """Run every requested analysis on the documents whose result is missing or stale.
 
     `workers`: processes on this machine (None: all cores; 1: this process). `dask`: a scheduler
     address or a `distributed.Client` to run batches on a cluster instead (see textlens.distributed).
     `_analysed(name, pending_after)`: called once each analysis is written, with the documents the later
-    analyses still have to do (`run` starts the corpus steps from it).
+    analyses still have to do (`run` starts the corpus steps from it). `_early`: documents each analysis already
+    wrote in this run (`EarlyAnalyses`), counted in the summary.
     """
+    early = _early or {}
     summary = summary or RunSummary(0)
     plan = _planned or _Plan.of(names, analyzer_options or {})
     summary.unavailable = plan.missing
@@ -334,7 +338,7 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
             start = time.perf_counter()
             key = keys[analyzer.name]
             total = pending[analyzer.name]
-            summary.analysed[analyzer.name] = 0
+            summary.analysed[analyzer.name] = early.get(analyzer.name, 0)
             pending_after = sum(pending[a.name] for a in analyzers[position + 1:])
             if not total:
                 if _analysed:
@@ -344,19 +348,13 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
             summary.workers = max(summary.workers, runner.workers)
             inputs = _timed(summary.cpu, "inputs", (analysis_inputs(corpus, ids)
                                                      for ids in iter_pending(corpus, analyzer.name, key, batch_size)))
-            done = 0
+            done = early.get(analyzer.name, 0)
             for batch, result in runner.map(spec, analyzer, inputs):
-                cpu = time.process_time()
-                with corpus.transaction():
-                    corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch},
-                                          result.rows, analyzer.side_tables)
-                    stored.mark_steps_due(corpus)
-                _add(summary.cpu, "writes", time.process_time() - cpu)
-                _add(summary.cpu, analyzer.name, result.cpu)
+                _write_batch(corpus, analyzer, key, batch, result, summary)
                 done += len(batch)
                 summary.analysed[analyzer.name] = done
                 if progress:
-                    progress(analyzer.name, done, total)
+                    progress(analyzer.name, done, total + early.get(analyzer.name, 0))
             summary.timings[analyzer.name] = time.perf_counter() - start
             if _analysed:
                 _analysed(analyzer.name, pending_after)
@@ -366,6 +364,77 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
         else:  # the caller's: it closes them once the corpus steps are done
             runners.release()
     return summary
+
+
+def _write_batch(corpus: Corpus, analyzer: Analyzer, key: str, batch: Sequence[AnalysisInput], result: Any,
+                 summary: RunSummary) -> None:
+    """One analysed batch into the store, in its own transaction (the corpus steps become due)."""
+    cpu = time.process_time()
+    with corpus.transaction():
+        corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch}, result.rows,
+                              analyzer.side_tables)
+        stored.mark_steps_due(corpus)
+    _add(summary.cpu, "writes", time.process_time() - cpu)
+    _add(summary.cpu, analyzer.name, result.cpu)
+
+
+class EarlyAnalyses:
+    """The leading analyses that read no other one (entities, themes) start on the workers while this process is
+    still ingesting, batch by batch as documents are stored.
+
+    Why: ingestion runs on one core (reading, cleaning, masking: ~30 CPU s for 10k reviews) while the worker pool,
+    its models loaded, waited for it; these analyses now use the other core (one worker fewer than the cores, so
+    ingestion keeps one). Their results are the ones `analyse` would write (a result depends on its document only),
+    written by this process, in submission order; the documents left when ingestion ends, and every later
+    analysis, are `analyse`'s.
+    """
+
+    def __init__(self, corpus: Corpus, plan: "_Plan", runners: _Runners, batch_size: int, summary: RunSummary):
+        self.corpus, self.runners, self.batch_size, self.summary = corpus, runners, batch_size, summary
+        self.leading: list[tuple[Analyzer, Any, str]] = []
+        for analyzer, spec in zip(plan.analyzers, plan.specs):
+            if analyzer.requires:
+                break
+            self.leading.append((analyzer, spec, plan.keys[analyzer.name]))
+        self.in_flight: deque[tuple[Analyzer, Any, str, list[AnalysisInput], Any]] = deque()
+        self.submitted: set[tuple[str, str]] = set()  # (analysis, document) in flight
+        self.done: dict[str, int] = {}
+
+    def pump(self) -> None:
+        """After each stored ingest batch: write what the workers finished, hand them full batches of the
+        documents stored since (the first analysis first)."""
+        from textlens.parallel import PoolRunner
+
+        pool = self.runners.pool
+        if not self.leading or not isinstance(pool, PoolRunner):
+            return
+        self._write_done(block=False)
+        window = pool.busy_workers()
+        for analyzer, spec, key in self.leading:
+            while len(self.in_flight) < window:
+                cpu = time.process_time()
+                page = stored.pending_page(self.corpus, analyzer.name, key, None, self.batch_size + len(self.submitted))
+                ids = [i for i in page if (analyzer.name, i) not in self.submitted][: self.batch_size]
+                if len(ids) < self.batch_size:  # a full batch only: what is left is `analyse`'s
+                    break
+                batch = analysis_inputs(self.corpus, ids)
+                _add(self.summary.cpu, "inputs", time.process_time() - cpu)
+                self.submitted.update((analyzer.name, i) for i in ids)
+                self.in_flight.append((analyzer, spec, key, batch, pool.submit(spec, batch)))
+
+    def drain(self) -> dict[str, int]:
+        """Once ingestion ends: wait for the batches in flight and write them; documents written per analysis."""
+        self._write_done(block=True)
+        return self.done
+
+    def _write_done(self, block: bool) -> None:
+        from textlens.parallel import PoolRunner
+
+        while self.in_flight and (block or self.in_flight[0][-1].done()):
+            analyzer, spec, key, batch, fut = self.in_flight.popleft()
+            _write_batch(self.corpus, analyzer, key, batch, PoolRunner.result(spec, fut), self.summary)
+            self.done[analyzer.name] = self.done.get(analyzer.name, 0) + len(batch)
+            self.submitted.difference_update((analyzer.name, b.doc_id) for b in batch)
 
 
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -487,11 +556,17 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
         summary = RunSummary(run_id)
         runners = _Runners(corpus, workers, dask, dask_dir)
         ahead = StepsAhead(corpus, runners, [a.name for a in plan.analyzers], enabled=topics and dask is None)
+        early = EarlyAnalyses(corpus, plan, runners, batch_size, summary)
+
+        def stored_batch(s: RunSummary) -> None:
+            runners.prestart(s.stored + s.updated, plan.specs, batch_size)
+            early.pump()
+
         try:
             ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
-                   on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs, batch_size))
-            analyse(corpus, analyses, batch_size, progress, summary=summary, workers=workers,
-                    dask=dask, dask_dir=dask_dir, _planned=plan, _runners=runners, _analysed=ahead.analysed)
+                   on_batch=stored_batch)
+            analyse(corpus, analyses, batch_size, progress, summary=summary, workers=workers, dask=dask,
+                    dask_dir=dask_dir, _planned=plan, _runners=runners, _analysed=ahead.analysed, _early=early.drain())
             if topics:
                 t = time.perf_counter()
                 summary.corpus_steps = ahead.finish(progress)  # started next to the last analyses on 2+ cores
