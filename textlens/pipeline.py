@@ -378,15 +378,20 @@ def _write_batch(corpus: Corpus, analyzer: Analyzer, key: str, batch: Sequence[A
     _add(summary.cpu, analyzer.name, result.cpu)
 
 
+# batches in flight while ingesting (x 64 documents): the workers get work for the time this process takes to read
+# and store its next ingest batch (500 documents)
+EARLY_WINDOW = 16
+
+
 class EarlyAnalyses:
     """The leading analyses that read no other one (entities, themes) start on the workers while this process is
     still ingesting, batch by batch as documents are stored.
 
     Why: ingestion runs on one core (reading, cleaning, masking: ~30 CPU s for 10k reviews) while the worker pool,
-    its models loaded, waited for it; these analyses now use the other core (one worker fewer than the cores, so
-    ingestion keeps one). Their results are the ones `analyse` would write (a result depends on its document only),
-    written by this process, in submission order; the documents left when ingestion ends, and every later
-    analysis, are `analyse`'s.
+    its models loaded, waited for it; these analyses now fill the idle core. Up to `EARLY_WINDOW` batches are in
+    flight, since this process hands them out only between ingest batches. Their results are the ones `analyse`
+    would write (a result depends on its document only), written by this process, in submission order; the
+    documents left when ingestion ends, and every later analysis, are `analyse`'s.
     """
 
     def __init__(self, corpus: Corpus, plan: "_Plan", runners: _Runners, batch_size: int, summary: RunSummary):
@@ -409,9 +414,8 @@ class EarlyAnalyses:
         if not self.leading or not isinstance(pool, PoolRunner):
             return
         self._write_done(block=False)
-        window = pool.busy_workers()
         for analyzer, spec, key in self.leading:
-            while len(self.in_flight) < window:
+            while len(self.in_flight) < EARLY_WINDOW:
                 cpu = time.process_time()
                 page = stored.pending_page(self.corpus, analyzer.name, key, None, self.batch_size + len(self.submitted))
                 ids = [i for i in page if (analyzer.name, i) not in self.submitted][: self.batch_size]
