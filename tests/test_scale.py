@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import sqlite3
@@ -335,3 +336,77 @@ def test_corpus_steps_run_again_only_after_a_change(tmp_path):
         corpus.conn.execute("DELETE FROM analysis_state WHERE doc_id = (SELECT MIN(id) FROM documents)")
     resumed = run([src], db, analyses=["entities"], topics=True)
     assert resumed.analysed == {"entities": 1} and "entity_variants_merged" in resumed.corpus_steps
+
+
+def test_corpus_steps_next_to_the_last_analyses_store_what_steps_after_them_store(tmp_path, monkeypatch):
+    """On two workers the first analyses start while the run still ingests, and the corpus steps start in a process
+    of their own once entities and themes are written, while countwords still runs; the store ends up exactly as
+    when everything runs one after the other in one process."""
+    import textlens.parallel
+    import textlens.pipeline
+
+    started, early = [], []
+    drain = textlens.pipeline.EarlyAnalyses.drain
+    monkeypatch.setattr(textlens.pipeline.EarlyAnalyses, "drain", lambda self: early.append(drain(self)) or early[-1])
+
+    class CountedTask(textlens.parallel.BackgroundTask):
+        def __init__(self, target, *args):
+            started.append(target.__name__)
+            super().__init__(target, *args)
+
+    monkeypatch.setattr(textlens.parallel, "BackgroundTask", CountedTask)
+    src = _verbatims(tmp_path / "v.csv")
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    names = LIGHT + ["countwords"]
+    s1 = run([src], one, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=True, workers=1, batch_size=20)
+    assert started == []  # one process: the steps run after the analyses, as before
+    s2 = run([src], two, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=True, workers=2, batch_size=20)
+    assert started == ["corpus_steps_in_store"] and s2.workers == 2
+    assert early[0] == {} and early[1].get("entities", 0) >= 20  # one process: nothing early; two: during ingest
+    assert s1.analysed == s2.analysed and set(s1.analysed) == set(names) and min(s1.analysed.values()) > 500
+    assert s1.corpus_steps["topics"]["status"] == s2.corpus_steps["topics"]["status"] == "fitted"
+    assert s1.corpus_steps["entity_variants_merged"] == s2.corpus_steps["entity_variants_merged"]
+    tables = RESULT_TABLES + ("topics", "doc_topics", "passage_topics", "topic_map")
+    a, b = _dump(one, tables), _dump(two, tables)
+    assert a["topics"] and a["doc_topics"] and a["mentions"]
+    assert a == b
+    with sqlite3.connect(one) as c1, sqlite3.connect(two) as c2:
+        q = "SELECT value FROM corpus_stats WHERE name = 'topics'"
+        stats1, stats2 = (json.loads(c.execute(q).fetchone()[0]) for c in (c1, c2))
+        q = "SELECT COUNT(*) FROM corpus_stats WHERE name = 'corpus_steps_due'"
+        assert c1.execute(q).fetchone()[0] == c2.execute(q).fetchone()[0] == 0  # done: not due again
+    for stats in (stats1, stats2):
+        stats.pop("seconds")
+        for g in stats["groups"].values():
+            g.pop("seconds", None), g.pop("cpu_seconds", None)
+    assert stats1 == stats2
+    again = run([src], two, analyses=names, analyzer_options=LIGHT_OPTIONS, topics=True, workers=2, batch_size=20)
+    assert again.corpus_steps["topics"]["status"] == "unchanged" and "entity_variants_merged" not in again.corpus_steps
+
+
+def test_ordered_keeps_the_window_it_is_given_at_each_submission():
+    """While the corpus steps run next to the analyses, `PoolRunner` keeps one worker fewer busy (a window asked
+    before each submission); results still come in submission order."""
+    from concurrent.futures import Future
+
+    from textlens.parallel import BatchResult, ordered
+
+    submitted, yielded, in_flight = [], [], []
+    wide = {"on": False}
+
+    def submit(batch):
+        submitted.append(batch)
+        in_flight.append(len(submitted) - len(yielded))
+        fut = Future()
+        fut.set_result(BatchResult(rows={"n": batch}))
+        return fut
+
+    def window():
+        return 4 if wide["on"] else 1
+
+    for batch, res in ordered(iter(range(10)), submit, window, lambda f: f.result()):
+        yielded.append(batch)
+        assert res.rows == {"n": batch}
+        wide["on"] = len(yielded) >= 5  # the steps finished: the full window again
+    assert yielded == list(range(10))
+    assert max(in_flight[:5]) == 1 and max(in_flight[5:]) == 4

@@ -1,6 +1,8 @@
 """TopicModel as a scikit-learn estimator with swappable parts (reducer, clusterer, representation)."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -94,3 +96,42 @@ def test_clusterer_labels_are_checked():
     texts, X, _ = _blobs(per_topic=5)
     with pytest.raises(ValueError, match="OneLabel returned labels of shape"):
         TopicModel(reducer=PCA(n_components=3), clusterer=OneLabel(), agreement_seeds=0).fit(texts, X)
+
+
+UMAP_IN_A_PROCESS = """
+import json, sys
+import json
+
+import numpy as np
+from textlens.topics.clustering import PcaUmapReducer
+X = np.random.default_rng(7).normal(size=(300, 64)).astype(np.float32)
+Z = PcaUmapReducer(random_state=3).fit_transform(X / np.linalg.norm(X, axis=1, keepdims=True))
+print(json.dumps(np.round(Z, 5).tolist()))
+"""
+
+
+def test_umap_kernels_are_cached_on_disk_and_a_later_process_gets_the_same_layout():
+    """UMAP's kernels go to numba's disk cache (a new process loads them instead of compiling them again, ~5 CPU s
+    per run) and the layout does not depend on whether they were compiled or loaded."""
+    import os
+    import subprocess
+    import sys
+
+    import umap.layouts
+    import umap.umap_
+    from numba.core.dispatcher import Dispatcher
+
+    from textlens.topics.clustering import cache_umap_kernels
+
+    assert cache_umap_kernels() >= 3
+    kernels = [obj for module in (umap.umap_, umap.layouts) for obj in vars(module).values()
+               if isinstance(obj, Dispatcher)]
+    serial = [k for k in kernels if not k.targetoptions.get("parallel")]
+    assert serial and all(type(k._cache).__name__ != "NullCache" for k in serial)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    layouts = [subprocess.run([sys.executable, "-c", UMAP_IN_A_PROCESS], env=env, capture_output=True, text=True,
+                              check=True).stdout for _ in range(2)]
+    assert layouts[0] == layouts[1] and len(json.loads(layouts[0])) == 300
+    epoch = umap.layouts._nb_optimize_layout_euclidean_single_epoch
+    saved = os.listdir(epoch._cache._cache_path)
+    assert any(f"{epoch.__name__}-" in f and f.endswith(".nbi") for f in saved)

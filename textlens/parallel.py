@@ -170,13 +170,15 @@ class InProcessRunner(Runner):
             yield batch, BatchResult(rows, time.perf_counter() - start, time.process_time() - cpu, worker="parent")
 
 
-def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int,
+def ordered(batches: Iterable[Batch], submit: Callable[[Batch], "Future[Any]"], window: int | Callable[[], int],
             result: Callable[["Future[Any]"], BatchResult]) -> Iterator[tuple[Batch, BatchResult]]:
-    """Keep up to `window` batches in flight; yield results in submission order (deterministic writes)."""
+    """Keep up to `window` batches in flight (a callable: asked before each submission); yield results in
+    submission order (deterministic writes)."""
     pending: deque[tuple[Batch, Future[Any]]] = deque()
+    in_flight = window if callable(window) else (lambda: window)
     for batch in batches:
         pending.append((batch, submit(batch)))
-        while len(pending) >= window:
+        while len(pending) >= in_flight():
             b, fut = pending.popleft()
             yield b, result(fut)
     while pending:
@@ -318,6 +320,8 @@ class PoolRunner(Runner):
         self.workers = workers
         self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
         self.db = str(db)
+        # while this returns True (the corpus steps run next to the analyses: `StepsAhead`), one batch at a time
+        self.yield_to: Callable[[], bool] | None = None
         context, self._owns_server = _pool_context(self.threads, tuple(warm))
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                          initializer=_init_worker, initargs=(self.db, self.threads, tuple(warm)))
@@ -325,25 +329,103 @@ class PoolRunner(Runner):
             for _ in range(workers):
                 self._pool.submit(_ready)
 
-    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
-            ) -> Iterator[tuple[Batch, BatchResult]]:
+    def submit(self, spec: AnalyzerSpec, batch: Batch) -> "Future[Any]":
+        """One batch to the workers (`result` waits for it)."""
+        return self._pool.submit(_pool_task, spec, batch)
+
+    @staticmethod
+    def result(spec: AnalyzerSpec, fut: "Future[Any]") -> BatchResult:
         from concurrent.futures.process import BrokenProcessPool
 
-        def result(fut: "Future[Any]") -> BatchResult:
-            try:
-                return fut.result()
-            except BrokenProcessPool as exc:
-                raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
-                                  "results committed so far are kept, run again to resume") from exc
+        try:
+            return fut.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"analysis {spec.name}: a worker process died (out of memory or killed?); "
+                              "results committed so far are kept, run again to resume") from exc
 
-        yield from ordered(batches, lambda b: self._pool.submit(_pool_task, spec, b), 2 * self.workers, result)
+    def busy_workers(self) -> int:
+        """Workers to keep busy next to a serial task of the caller's (ingestion, the corpus steps): one fewer
+        when they fill every core, so that task keeps a core of its own."""
+        return max(1, self.workers - 1) if self.workers >= default_workers() else self.workers
 
-    def close(self) -> None:
+    def map(self, spec: AnalyzerSpec, analyzer: "Analyzer", batches: Iterable[Batch]
+            ) -> Iterator[tuple[Batch, BatchResult]]:
+        def window() -> int:
+            """While another process wants a core (the corpus steps, the longest serial part of a run): one worker
+            fewer busy (`busy_workers`), the steps get a core of their own."""
+            if self.yield_to is not None and self.yield_to():
+                return self.busy_workers()
+            return 2 * self.workers
+
+        yield from ordered(batches, lambda b: self.submit(spec, b), window, lambda fut: self.result(spec, fut))
+
+    def release_workers(self) -> None:
+        """Stop the workers (their models' memory goes back), keeping the fork server for `start_background`."""
         pool, self._pool = getattr(self, "_pool", None), None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-            if self._owns_server:
-                _stop_fork_server()
+
+    def close(self) -> None:
+        self.release_workers()
+        if getattr(self, "_owns_server", False):
+            self._owns_server = False
+            _stop_fork_server()
+
+
+class BackgroundTask:
+    """`target(*args)` in a process of its own, forked from the fork server when one runs (its imports are
+    already there; no lock, thread or store connection of the caller inherited), else spawned; the process
+    dies with its parent. `result()` waits for it and returns what `target` returned, or raises `WorkerError`
+    with the child's error.
+
+    Why: the corpus steps (topic discovery, entity spellings) ran on one core after every analysis; their
+    inputs are final once the analyses they read are written, so they can run next to the remaining ones."""
+
+    def __init__(self, target: Callable[..., Any], *args: Any):
+        import multiprocessing as mp
+        from multiprocessing import forkserver
+
+        server_up = getattr(forkserver._forkserver, "_forkserver_pid", None) is not None
+        context = mp.get_context("forkserver" if server_up else "spawn")
+        self.name = getattr(target, "__name__", str(target))
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_background_main, args=(send, target, args))
+        self._process.start()
+        send.close()  # the child holds the other end: EOF here when it dies without answering
+
+    def running(self) -> bool:
+        """True until the process has answered (its result is waiting to be read)."""
+        return self._process.is_alive() and not self._receive.poll()
+
+    def result(self) -> Any:
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            ok, value = False, f"the process ended without a result (exit code {self._process.exitcode})"
+        finally:
+            self._process.join()
+            self._receive.close()
+        if not ok:
+            raise WorkerError(f"{self.name} failed in a background process: {value}")
+        return value
+
+    def cancel(self) -> None:
+        """Stop the process (the run failed or was interrupted); safe after `result`."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+
+
+def _background_main(send: Any, target: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    import traceback
+
+    _die_with_parent()
+    try:
+        send.send((True, target(*args)))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        send.send((False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"))
+    finally:
+        send.close()
 
 
 def default_workers() -> int:

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,6 +260,17 @@ class _Runners:
             self.local = InProcessRunner(self.corpus)
         return self.local
 
+    def release(self) -> None:
+        """After the analyses: workers stop (their memory goes back); the fork server stays for the corpus
+        steps' background process until `close`."""
+        release = getattr(self.pool, "release_workers", None)
+        if release is not None:
+            release()
+        elif self.pool is not None:
+            self.pool.close()
+        if self.local is not None:
+            self.local.close()
+
     def close(self) -> None:
         for r in (self.pool, self.local):
             if r is not None:
@@ -303,12 +315,17 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
             progress: ProgressFn | None = None, analyzer_options: dict[str, dict[str, Any]] | None = None,
             summary: RunSummary | None = None, workers: int | None = 1, dask: Any = None,
             dask_dir: str | Path | None = None, _planned: "_Plan | None" = None,
-            _runners: _Runners | None = None) -> RunSummary:
+            _runners: _Runners | None = None, _analysed: "Callable[[str, int], None] | None" = None,
+            _early: dict[str, int] | None = None) -> RunSummary:
     """Run every requested analysis on the documents whose result is missing or stale.
 
     `workers`: processes on this machine (None: all cores; 1: this process). `dask`: a scheduler
     address or a `distributed.Client` to run batches on a cluster instead (see textlens.distributed).
+    `_analysed(name, pending_after)`: called once each analysis is written, with the documents the later
+    analyses still have to do (`run` starts the corpus steps from it). `_early`: documents each analysis already
+    wrote in this run (`EarlyAnalyses`), counted in the summary.
     """
+    early = _early or {}
     summary = summary or RunSummary(0)
     plan = _planned or _Plan.of(names, analyzer_options or {})
     summary.unavailable = plan.missing
@@ -317,34 +334,111 @@ def analyse(corpus: Corpus, names: Sequence[str] | None = None, batch_size: int 
     pending = {a.name: stored.count_pending(corpus, a.name, keys[a.name]) for a in analyzers}
     warm = [spec for a, spec in zip(analyzers, plan.specs) if pending[a.name]]  # for workers to load up front
     try:
-        for analyzer, spec in zip(analyzers, plan.specs):
+        for position, (analyzer, spec) in enumerate(zip(analyzers, plan.specs)):
             start = time.perf_counter()
             key = keys[analyzer.name]
             total = pending[analyzer.name]
-            summary.analysed[analyzer.name] = 0
+            summary.analysed[analyzer.name] = early.get(analyzer.name, 0)
+            pending_after = sum(pending[a.name] for a in analyzers[position + 1:])
             if not total:
+                if _analysed:
+                    _analysed(analyzer.name, pending_after)
                 continue
             runner = runners.get(total, batch_size, warm)
             summary.workers = max(summary.workers, runner.workers)
             inputs = _timed(summary.cpu, "inputs", (analysis_inputs(corpus, ids)
                                                      for ids in iter_pending(corpus, analyzer.name, key, batch_size)))
-            done = 0
+            done = early.get(analyzer.name, 0)
             for batch, result in runner.map(spec, analyzer, inputs):
-                cpu = time.process_time()
-                with corpus.transaction():
-                    corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch},
-                                          result.rows, analyzer.side_tables)
-                    stored.mark_steps_due(corpus)
-                _add(summary.cpu, "writes", time.process_time() - cpu)
-                _add(summary.cpu, analyzer.name, result.cpu)
+                _write_batch(corpus, analyzer, key, batch, result, summary)
                 done += len(batch)
                 summary.analysed[analyzer.name] = done
                 if progress:
-                    progress(analyzer.name, done, total)
+                    progress(analyzer.name, done, total + early.get(analyzer.name, 0))
             summary.timings[analyzer.name] = time.perf_counter() - start
+            if _analysed:
+                _analysed(analyzer.name, pending_after)
     finally:
-        runners.close()
+        if _runners is None:
+            runners.close()
+        else:  # the caller's: it closes them once the corpus steps are done
+            runners.release()
     return summary
+
+
+def _write_batch(corpus: Corpus, analyzer: Analyzer, key: str, batch: Sequence[AnalysisInput], result: Any,
+                 summary: RunSummary) -> None:
+    """One analysed batch into the store, in its own transaction (the corpus steps become due)."""
+    cpu = time.process_time()
+    with corpus.transaction():
+        corpus.write_analysis(analyzer.name, analyzer.tables, {b.doc_id: key for b in batch}, result.rows,
+                              analyzer.side_tables)
+        stored.mark_steps_due(corpus)
+    _add(summary.cpu, "writes", time.process_time() - cpu)
+    _add(summary.cpu, analyzer.name, result.cpu)
+
+
+# batches in flight while ingesting (x 64 documents): the workers get work for the time this process takes to read
+# and store its next ingest batch (500 documents)
+EARLY_WINDOW = 16
+
+
+class EarlyAnalyses:
+    """The leading analyses that read no other one (entities, themes) start on the workers while this process is
+    still ingesting, batch by batch as documents are stored.
+
+    Why: ingestion runs on one core (reading, cleaning, masking: ~30 CPU s for 10k reviews) while the worker pool,
+    its models loaded, waited for it; these analyses now fill the idle core. Up to `EARLY_WINDOW` batches are in
+    flight, since this process hands them out only between ingest batches. Their results are the ones `analyse`
+    would write (a result depends on its document only), written by this process, in submission order; the
+    documents left when ingestion ends, and every later analysis, are `analyse`'s.
+    """
+
+    def __init__(self, corpus: Corpus, plan: "_Plan", runners: _Runners, batch_size: int, summary: RunSummary):
+        self.corpus, self.runners, self.batch_size, self.summary = corpus, runners, batch_size, summary
+        self.leading: list[tuple[Analyzer, Any, str]] = []
+        for analyzer, spec in zip(plan.analyzers, plan.specs):
+            if analyzer.requires:
+                break
+            self.leading.append((analyzer, spec, plan.keys[analyzer.name]))
+        self.in_flight: deque[tuple[Analyzer, Any, str, list[AnalysisInput], Any]] = deque()
+        self.submitted: set[tuple[str, str]] = set()  # (analysis, document) in flight
+        self.done: dict[str, int] = {}
+
+    def pump(self) -> None:
+        """After each stored ingest batch: write what the workers finished, hand them full batches of the
+        documents stored since (the first analysis first)."""
+        from textlens.parallel import PoolRunner
+
+        pool = self.runners.pool
+        if not self.leading or not isinstance(pool, PoolRunner):
+            return
+        self._write_done(block=False)
+        for analyzer, spec, key in self.leading:
+            while len(self.in_flight) < EARLY_WINDOW:
+                cpu = time.process_time()
+                page = stored.pending_page(self.corpus, analyzer.name, key, None, self.batch_size + len(self.submitted))
+                ids = [i for i in page if (analyzer.name, i) not in self.submitted][: self.batch_size]
+                if len(ids) < self.batch_size:  # a full batch only: what is left is `analyse`'s
+                    break
+                batch = analysis_inputs(self.corpus, ids)
+                _add(self.summary.cpu, "inputs", time.process_time() - cpu)
+                self.submitted.update((analyzer.name, i) for i in ids)
+                self.in_flight.append((analyzer, spec, key, batch, pool.submit(spec, batch)))
+
+    def drain(self) -> dict[str, int]:
+        """Once ingestion ends: wait for the batches in flight and write them; documents written per analysis."""
+        self._write_done(block=True)
+        return self.done
+
+    def _write_done(self, block: bool) -> None:
+        from textlens.parallel import PoolRunner
+
+        while self.in_flight and (block or self.in_flight[0][-1].done()):
+            analyzer, spec, key, batch, fut = self.in_flight.popleft()
+            _write_batch(self.corpus, analyzer, key, batch, PoolRunner.result(spec, fut), self.summary)
+            self.done[analyzer.name] = self.done.get(analyzer.name, 0) + len(batch)
+            self.submitted.difference_update((analyzer.name, b.doc_id) for b in batch)
 
 
 def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str, Any]:
@@ -353,8 +447,16 @@ def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str
     Skipped when no document or analysis changed since they last completed (topic discovery also
     checks its own fingerprint); a run killed before they complete leaves them due.
     """
-    out: dict[str, Any] = {}
     due = stored.steps_due(corpus)
+    out = _corpus_steps(corpus, due, progress)
+    if due:
+        stored.clear_steps_due(corpus)
+    return out
+
+
+def _corpus_steps(corpus: Corpus, due: bool, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """The corpus steps without the bookkeeping of `corpus_steps` (entity spellings only when `due`)."""
+    out: dict[str, Any] = {}
     if due and _module_exists("textlens.entities.canon"):
         from textlens.entities.canon import merge_variants
 
@@ -368,9 +470,68 @@ def corpus_steps(corpus: Corpus, progress: ProgressFn | None = None) -> dict[str
         out["topics"] = fit_corpus_topics(corpus, encoders=TOPICS_ENCODER)
         if progress:
             progress("topics", 1, 1)
-    if due:
-        stored.clear_steps_due(corpus)
     return out
+
+
+def corpus_steps_in_store(db: str, due: bool) -> tuple[dict[str, Any], float]:
+    """`_corpus_steps` on the store at `db`, with a connection of its own (the body of `StepsAhead`'s process),
+    and the CPU seconds they took."""
+    cpu = time.process_time()
+    with Corpus.open(db) as corpus:
+        return _corpus_steps(corpus, due), time.process_time() - cpu
+
+
+# The analyses whose rows the corpus steps read: mentions (entity spellings) and themes (topic labels).
+STEPS_READ = ("entities", "themes")
+
+
+class StepsAhead:
+    """The corpus steps of a multi-core run, started in a process of their own as soon as the analyses they read
+    are written, so they run next to the analyses still going (sentiment, CX...) instead of after them on one core.
+
+    Same results as `corpus_steps` after the analyses: their inputs (documents, mentions, themes, the embedding
+    cache) are final when they start, and the other analyses do not touch them. Small runs (one process) and
+    Dask runs keep the steps after the analyses.
+    """
+
+    def __init__(self, corpus: Corpus, runners: _Runners, analyses: Sequence[str], enabled: bool):
+        self.corpus, self.runners, self.enabled = corpus, runners, enabled
+        self.waiting_for = set(STEPS_READ) & set(analyses)
+        self.task: Any = None
+        self.cpu = 0.0  # CPU seconds of the steps, wherever they ran
+
+    def analysed(self, name: str, pending_after: int) -> None:
+        """`analyse`'s hook: start the steps once nothing they read is left to write and other analyses are."""
+        from textlens.parallel import BackgroundTask, PoolRunner
+
+        self.waiting_for.discard(name)
+        if not self.enabled or self.task is not None or self.waiting_for or not pending_after \
+                or not isinstance(self.runners.pool, PoolRunner):
+            return
+        self.task = BackgroundTask(corpus_steps_in_store, str(self.corpus.path), stored.steps_due(self.corpus))
+        self.runners.pool.yield_to = self.task.running  # the steps get a core, the analyses keep the other
+
+    def finish(self, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """After the analyses: the background steps' result, or the steps run now when none was started."""
+        if self.task is None:
+            cpu = time.process_time()
+            out = corpus_steps(self.corpus, progress)
+            self.cpu = time.process_time() - cpu
+            return out
+        if progress:
+            progress("topics", 0, 1)
+        task, self.task = self.task, None
+        out, self.cpu = task.result()
+        if stored.steps_due(self.corpus):  # marked by this run's analyses: the steps saw their final inputs
+            stored.clear_steps_due(self.corpus)
+        if progress:
+            progress("topics", 1, 1)
+        return out
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
 
 
 def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: Any = None,
@@ -398,19 +559,29 @@ def run(paths: Sequence[str | Path], db: str | Path = "textlens.db", options: An
                                    "dask": None if dask is None else str(dask)})
         summary = RunSummary(run_id)
         runners = _Runners(corpus, workers, dask, dask_dir)
+        ahead = StepsAhead(corpus, runners, [a.name for a in plan.analyzers], enabled=topics and dask is None)
+        early = EarlyAnalyses(corpus, plan, runners, batch_size, summary)
+
+        def stored_batch(s: RunSummary) -> None:
+            runners.prestart(s.stored + s.updated, plan.specs, batch_size)
+            early.pump()
+
         try:
             ingest(corpus, paths, options, run_id, progress=progress, summary=summary, reread=reread,
-                   on_batch=lambda s: runners.prestart(s.stored + s.updated, plan.specs, batch_size))
-            analyse(corpus, analyses, batch_size, progress, summary=summary, workers=workers,
-                    dask=dask, dask_dir=dask_dir, _planned=plan, _runners=runners)
+                   on_batch=stored_batch)
+            analyse(corpus, analyses, batch_size, progress, summary=summary, workers=workers, dask=dask,
+                    dask_dir=dask_dir, _planned=plan, _runners=runners, _analysed=ahead.analysed, _early=early.drain())
             if topics:
                 t = time.perf_counter()
-                summary.corpus_steps = corpus_steps(corpus, progress)
-                summary.timings["corpus_steps"] = time.perf_counter() - t
+                summary.corpus_steps = ahead.finish(progress)  # started next to the last analyses on 2+ cores
+                summary.timings["corpus_steps"] = time.perf_counter() - t  # the wait after the analyses
+                summary.cpu["corpus_steps"] = ahead.cpu
         except BaseException:
+            ahead.cancel()
             runners.close()
             corpus.finish_run(run_id, "failed")
             raise
+        runners.close()
         corpus.finish_run(run_id, "done")
     summary.seconds = time.perf_counter() - start
     return summary

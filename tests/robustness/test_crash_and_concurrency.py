@@ -200,6 +200,19 @@ def _group_alive(pgid: int) -> list[int]:
     return alive
 
 
+def _kill_the_run_alone_and_expect_no_orphan(proc: subprocess.Popen) -> None:
+    """SIGKILL the run process only (as the OOM killer does); every process it started must go down with it."""
+    os.kill(proc.pid, signal.SIGKILL)  # the run only, not its process group
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group_alive(proc.pid)
+    if left:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, f"processes outlived the killed run: {left}"
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_workers_and_fork_server_exit_when_the_run_is_killed(verbatims, tmp_path):
     """SIGKILL of the `textlens run` process alone (as the OOM killer does): its fork server and workers,
@@ -215,12 +228,23 @@ def test_workers_and_fork_server_exit_when_the_run_is_killed(verbatims, tmp_path
         time.sleep(0.05)
     helpers = [pid for pid in _group_alive(proc.pid) if pid != proc.pid]
     assert len(helpers) >= 2, helpers  # fork server + workers (or spawned workers) exist before the kill
-    os.kill(proc.pid, signal.SIGKILL)  # the run only, not its process group
-    proc.wait()
-    deadline = time.monotonic() + 20
-    while _group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = _group_alive(proc.pid)
-    if left:
-        os.killpg(proc.pid, signal.SIGKILL)
-    assert not left, f"processes outlived the killed run: {left}"
+    _kill_the_run_alone_and_expect_no_orphan(proc)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_the_corpus_steps_process_exits_when_the_run_is_killed(verbatims, tmp_path):
+    """On two workers the corpus steps start in a process of their own next to the last analyses (forked from the
+    fork server); SIGKILL of the run alone must take it down too, with the fork server and the workers."""
+    csv_path, _ids = verbatims
+    db = tmp_path / "steps.db"
+    proc = _start(csv_path, db, "--workers", "2", analyses=[])  # topics included
+    last = STAGES[-1]
+    deadline = time.monotonic() + 600
+    while True:  # the steps start once entities and themes are written, while the later analyses still run
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() < deadline, "the corpus steps never started next to the analyses"
+        helpers = [pid for pid in _group_alive(proc.pid) if pid != proc.pid]
+        if len(helpers) >= 4 and _count(db, f"SELECT COUNT(*) FROM analysis_state WHERE analyzer='{last}'") < N_ROWS:
+            break  # fork server, two workers and the corpus steps
+        time.sleep(0.05)
+    _kill_the_run_alone_and_expect_no_orphan(proc)

@@ -10,13 +10,51 @@ cloned and tuned like any other part.
 """
 from __future__ import annotations
 
+import logging
+from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, clone
 
+log = logging.getLogger(__name__)
+
 REDUCTIONS = ("umap", "pca")
 CLUSTER_SELECTIONS = ("auto", "eom", "leaf")
+
+
+@lru_cache(maxsize=1)
+def cache_umap_kernels() -> int:
+    """Have numba keep UMAP's compiled kernels on disk (its own cache, next to umap's files or in the user's
+    cache folder); returns how many kernels will be cached.
+
+    Why: umap-learn JIT-compiles its module-level kernels (neighbour graph, layout epochs) in every new process
+    without caching them, about 5 CPU s per `textlens run` that fits topics; with numba's cache a later process
+    loads the same machine code (same results) in a fraction of a second. Where no cache folder is writable the
+    kernels are compiled as before."""
+    import umap.layouts
+    import umap.umap_
+    import umap.utils
+    from numba.core.dispatcher import Dispatcher
+
+    kernels = [obj for module in (umap.umap_, umap.layouts, umap.utils) for obj in vars(module).values()
+               if isinstance(obj, Dispatcher) and type(getattr(obj, "_cache", None)).__name__ == "NullCache"]
+    shared = Counter(id(k.py_func) for k in kernels)
+    cached = 0
+    for obj in kernels:
+        # numba's cache index does not tell a function's parallel build from its serial one (same code, same
+        # types): of a function built both ways (the layout epoch), only the serial build, the one UMAP runs
+        # with a random_state, is cached
+        if shared[id(obj.py_func)] > 1 and obj.targetoptions.get("parallel"):
+            continue
+        try:
+            obj.enable_caching()
+        except RuntimeError as exc:  # numba found no writable cache folder: compiled per process as before
+            log.debug("numba cannot cache %s: %s", getattr(obj, "__name__", obj), exc)
+            continue
+        cached += 1
+    return cached
 
 
 def exact_knn(Z: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +132,7 @@ class PcaUmapReducer(TransformerMixin, BaseEstimator):
 
         from umap import UMAP
 
+        cache_umap_kernels()
         Z = X
         if self.pca_components and X.shape[1] > self.pca_components and n > self.pca_components:
             Z = PCA(n_components=self.pca_components, svd_solver="covariance_eigh").fit_transform(X)
