@@ -48,16 +48,6 @@ QUERIES: list[tuple[str, list[str]]] = [
 def child_run(args: dict[str, Any]) -> None:
     from textlens import pipeline
 
-    steps, steps_cpu = pipeline.corpus_steps, [0.0]
-
-    def timed_steps(*a: Any, **k: Any) -> Any:  # the run's summary has no CPU figure for its corpus steps
-        c = time.process_time()
-        try:
-            return steps(*a, **k)
-        finally:
-            steps_cpu[0] += time.process_time() - c
-
-    pipeline.corpus_steps = timed_steps
     stage_file = Path(args["stage_file"])
 
     def progress(stage: str, done: int, total: int | None) -> None:
@@ -73,7 +63,6 @@ def child_run(args: dict[str, Any]) -> None:
     summary = pipeline.run([args["csv"]], args["db"], progress=progress, dask=dask,
                   dask_dir=args.get("dask_dir"), options=_verbatim_options())
     wall = time.perf_counter() - t
-    summary.cpu["corpus_steps"] = steps_cpu[0]
     if dask is not None:
         dask.close()
         cluster.close()
