@@ -105,16 +105,19 @@ def measured(cmd: list[str], stage_file: Path | None = None, interval: float = 0
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak: dict[str, list[int]] = {}
-    while proc.poll() is None:
-        rss, pss = _tree_memory(proc.pid)
-        stage = stage_file.read_text() if stage_file and stage_file.exists() else "start"
-        now = peak.setdefault(stage, [0, 0])
-        now[0], now[1] = max(now[0], rss), max(now[1], pss)
-        time.sleep(interval)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t
+    # output to files, not pipes: a command printing more than a pipe holds would block until read
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(cmd, env=env, stdout=out_file, stderr=err_file, text=True)
+        peak: dict[str, list[int]] = {}
+        while proc.poll() is None:
+            rss, pss = _tree_memory(proc.pid)
+            stage = stage_file.read_text() if stage_file and stage_file.exists() else "start"
+            now = peak.setdefault(stage, [0, 0])
+            now[0], now[1] = max(now[0], rss), max(now[1], pss)
+            time.sleep(interval)
+        wall = time.perf_counter() - t
+        out_file.seek(0), err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:6])}… failed ({proc.returncode}):\n{err[-3000:]}")
@@ -213,14 +216,19 @@ def main() -> None:
     ap.add_argument("--dask-workers", type=int, default=0, help="also run on a LocalCluster of N worker processes")
     ap.add_argument("--no-queries", action="store_true")
     ap.add_argument("--no-rerun", action="store_true")
+    ap.add_argument("--queries-only", action="store_true", help="time the queries on the stores already in --work")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"textlens scale bench — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, CPU {cpu_model()},"
           f" load {os.getloadavg()[0]:.1f}")
     walls: list[tuple[int, float]] = []
     for rows in args.rows:
-        csv_path = make_corpus(rows, args.work)
         db = args.work / f"scale-{rows}.db"
+        if args.queries_only:
+            print(f"{rows:,} reviews, query commands (fresh CLI process each, wall s): "
+                  + ", ".join(f"{label} {secs:.2f}" for label, secs in time_queries(db, args.work)))
+            continue
+        csv_path = make_corpus(rows, args.work)
         for f in args.work.glob(db.name + "*"):
             f.unlink()
         first = run_once(csv_path, db, args.work)
